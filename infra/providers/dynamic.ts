@@ -1,0 +1,48 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/**
+ * Builds the `ResourceProvider` that Pulumi serializes into each dynamic resource's `__provider` input.
+ *
+ * Why a loader instead of the implementation itself: Pulumi serializes a dynamic provider by capturing its closure,
+ * which breaks on class instances from libraries (zod schemas, axios instances) and turns every code edit into a
+ * diff on every resource. So the serialized closure holds only `kind`; at run time, in the provider process (whose
+ * working directory is the Pulumi program's directory), it loads `infra/providers/impl/<kind>.ts` from the project
+ * through ts-node and delegates to the `provider` that module exports. The state therefore records a tiny, stable
+ * closure and never a credential: implementations read `RENDER_API_URL` / `RENDER_API_KEY` from the environment.
+ *
+ * @param kind the implementation module's file name under `infra/providers/impl/` (no extension)
+ */
+export function lazyProvider(kind: string): pulumi.dynamic.ResourceProvider {
+  // Everything below must be self-contained: it runs in another process after serialization.
+  const load = (): pulumi.dynamic.ResourceProvider => {
+    const g = globalThis as unknown as { __stackguardProviders?: Record<string, pulumi.dynamic.ResourceProvider> };
+    g.__stackguardProviders = g.__stackguardProviders ?? {};
+    const cached = g.__stackguardProviders[kind];
+    if (cached) return cached;
+    const path = require("path");
+    const projectRequire = require("module").createRequire(path.join(process.cwd(), "package.json"));
+    if (!process.env.STACKGUARD_TS_NODE_REGISTERED && !require.extensions[".ts"]) {
+      projectRequire("ts-node").register({ transpileOnly: true, project: path.join(process.cwd(), "tsconfig.json") });
+      process.env.STACKGUARD_TS_NODE_REGISTERED = "1";
+    }
+    const impl = projectRequire(path.join(process.cwd(), "infra", "providers", "impl", kind)).provider;
+    if (!impl || typeof impl.create !== "function") {
+      throw new Error(`stackguard: infra/providers/impl/${kind} must export a 'provider' with a create method`);
+    }
+    g.__stackguardProviders[kind] = impl;
+    return impl;
+  };
+  return {
+    configure: async (req) => { const p = load(); if (p.configure) await p.configure(req); },
+    check: async (olds, news) => { const p = load(); return p.check ? p.check(olds, news) : { inputs: news }; },
+    diff: async (id, olds, news) => { const p = load(); return p.diff ? p.diff(id, olds, news) : {}; },
+    create: async (inputs) => load().create(inputs),
+    read: async (id, props) => { const p = load(); return p.read ? p.read(id, props) : { id, props }; },
+    update: async (id, olds, news) => {
+      const p = load();
+      if (!p.update) throw new Error(`stackguard: provider '${kind}' does not support in-place updates`);
+      return p.update(id, olds, news);
+    },
+    delete: async (id, props) => { const p = load(); if (p.delete) await p.delete(id, props); },
+  };
+}
