@@ -1,0 +1,140 @@
+import { z } from "zod";
+import { POSTGRES_PLANS, POSTGRES_VERSIONS, RENDER_REGIONS, SERVICE_PLANS } from "./render-enums";
+
+/** Render ids: `<prefix>-<20 chars>` (Render uses 0-9a-v; the seeded AlphaStack ids are readable names, so any lower-case alphanumeric is accepted), Postgres with a `-a`/`-b` suffix. */
+const renderId = (prefix: string) =>
+  z.string().regex(new RegExp(`^${prefix}-[0-9a-z]{20}(-[a-z])?$`), `must be a Render id like ${prefix}-xxxxxxxxxxxxxxxxxxxx`);
+
+const hostName = z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "must be a lower-case DNS name such as api.example.com");
+const healthPath = z.string().regex(/^\/[\x21-\x7e]*$/, "must be a path starting with '/' such as /healthz");
+const version = z.string().regex(/^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$/, "must be a version tag such as 1.4.2");
+
+/** Autoscaling as Render models it: CPU and memory targets between min and max instances. */
+export const AutoscalingSchema = z
+  .object({
+    min: z.number().int().min(1),
+    max: z.number().int().min(1).max(100),
+    cpuPercent: z.number().int().min(1).max(90).optional(),
+    memoryPercent: z.number().int().min(1).max(90).optional(),
+  })
+  .strict()
+  .refine((a) => a.min <= a.max, { message: "min must not be above max", path: ["min"] })
+  .refine((a) => a.cpuPercent !== undefined || a.memoryPercent !== undefined, {
+    message: "set cpuPercent and/or memoryPercent: autoscaling needs at least one target",
+    path: ["cpuPercent"],
+  });
+
+const scaling = {
+  plan: z.enum(SERVICE_PLANS),
+  /** Fixed instance count, ignored when `autoscaling` is set. */
+  instances: z.number().int().min(1).max(100).default(1),
+  autoscaling: AutoscalingSchema.optional(),
+};
+
+/** An app deployed blue/green behind the edge: two Render web services `<name>-blue` / `<name>-green`. */
+export const BlueGreenAppSchema = z
+  .object({
+    kind: z.literal("blueGreen"),
+    /** Container image repository; the deployed ref is `<image>:<version>`. */
+    image: z.string().min(1),
+    /** The version to promote: changing it and running `pulumi up` is a promotion. */
+    version,
+    healthCheckPath: healthPath,
+    /** Host names the edge routes to this app (the domains live on the edge, never on a slot). */
+    hosts: z.array(hostName).default([]),
+    /** Path prefixes the edge routes to this app on any of the edge's hosts. */
+    pathPrefixes: z.array(z.string().regex(/^\//, "must start with '/'")).default([]),
+    ...scaling,
+  })
+  .strict();
+
+/** A Render background worker (no traffic; deployed in place). */
+export const WorkerAppSchema = z
+  .object({ kind: z.literal("worker"), image: z.string().min(1), version, ...scaling })
+  .strict();
+
+/** A Render static site (the frontend), served through the edge's hosts. */
+export const StaticAppSchema = z
+  .object({
+    kind: z.literal("static"),
+    repo: z.string().url(),
+    branch: z.string().min(1).default("main"),
+    buildCommand: z.string().min(1),
+    publishPath: z.string().min(1),
+    hosts: z.array(hostName).default([]),
+  })
+  .strict();
+
+export const AppSchema = z.discriminatedUnion("kind", [BlueGreenAppSchema, WorkerAppSchema, StaticAppSchema]);
+
+/**
+ * AlphaStack production, referenced read-only. These ids are never managed by this program: the providers refuse
+ * writes to them and the policy pack blocks any change that touches them.
+ */
+export const AlphaStackSchema = z
+  .object({
+    ownerId: renderId("tea"),
+    environmentId: renderId("evm").optional(),
+    services: z.array(renderId("srv")).min(1),
+    envGroups: z.array(renderId("evg")).default([]),
+    databases: z.array(renderId("dpg")).default([]),
+    domains: z.array(hostName).default([]),
+    /** The engine's status endpoint, probed read-only by monitoring. */
+    statusPath: healthPath.default("/healthz"),
+  })
+  .strict();
+
+/** The whole `stackguard:*` namespace of a stack's config. */
+export const StackConfigSchema = z
+  .object({
+    environment: z.enum(["staging", "production"]),
+    render: z
+      .object({
+        /** The Render workspace this stack deploys into (staging and production are separate workspaces). */
+        ownerId: renderId("tea"),
+        region: z.enum(RENDER_REGIONS),
+      })
+      .strict(),
+    alphaStack: AlphaStackSchema,
+    apps: z.record(z.string().regex(/^[a-z][a-z0-9-]{1,40}$/, "app names are lower-case words joined by '-'"), AppSchema),
+    database: z
+      .object({
+        name: z.string().regex(/^[a-z][a-z0-9-]{1,62}$/),
+        plan: z.enum(POSTGRES_PLANS),
+        version: z.enum(POSTGRES_VERSIONS),
+        highAvailability: z.boolean().default(false),
+      })
+      .strict(),
+    edge: z
+      .object({
+        plan: z.enum(SERVICE_PLANS),
+        instances: z.number().int().min(1).max(100).default(1),
+        /** Custom domains held by the edge; they never move between slots. */
+        domains: z.array(hostName).default([]),
+      })
+      .strict(),
+  })
+  .strict()
+  .superRefine((cfg, ctx) => {
+    const apps = cfg.apps;
+    if (cfg.render.ownerId === cfg.alphaStack.ownerId && cfg.environment === "staging") {
+      ctx.addIssue({ code: "custom", path: ["render", "ownerId"], message: "staging must not deploy into AlphaStack's production workspace: use the staging workspace's owner id" });
+    }
+    const seen = new Map<string, string>();
+    for (const [name, app] of Object.entries(apps)) {
+      if (app.kind === "worker") continue;
+      for (const host of app.hosts) {
+        const other = seen.get(host);
+        if (other) ctx.addIssue({ code: "custom", path: ["apps", name, "hosts"], message: `host ${host} is already routed to app '${other}': each host routes to one app` });
+        seen.set(host, name);
+        if (cfg.alphaStack.domains.includes(host)) {
+          ctx.addIssue({ code: "custom", path: ["apps", name, "hosts"], message: `host ${host} belongs to AlphaStack: remove it (AlphaStack's domains are never routed by this project)` });
+        }
+      }
+    }
+  });
+
+/** A validated stack config. */
+export type StackConfig = z.infer<typeof StackConfigSchema>;
+export type AppConfig = z.infer<typeof AppSchema>;
+export type BlueGreenAppConfig = z.infer<typeof BlueGreenAppSchema>;

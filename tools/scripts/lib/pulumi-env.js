@@ -1,0 +1,67 @@
+"use strict";
+/**
+ * The environment the pinned `pulumi` runs with. Two modes:
+ * - embedded (default: no RENDER_API_URL): Render is the simulator in `sim/`, started in the background when it is
+ *   not running; the backend defaults to a file backend under `.stackguard/`; a fixed, documented passphrase protects
+ *   only the simulator's throwaway secrets.
+ * - real (RENDER_API_URL set): RENDER_API_KEY is required, and no default passphrase is ever supplied.
+ */
+const fs = require("node:fs");
+const path = require("node:path");
+const { ROOT, STATE_DIR, SetupError } = require("./setup");
+
+/** Not a secret: it only encrypts secrets generated against the local simulator. Never used with real Render. */
+const EMBEDDED_PASSPHRASE = "stackguard-embedded-simulator";
+
+function isEmbedded(env = process.env) {
+  return !env.RENDER_API_URL;
+}
+
+/** Starts (or finds) the background simulator; returns its API URL and key. */
+async function ensureEmbeddedRender(log) {
+  registerTsNode();
+  const { ensureSimulator } = require(path.join(ROOT, "sim", "background"));
+  const sim = await ensureSimulator({ stateDir: path.join(STATE_DIR, "sim"), log });
+  return { apiUrl: sim.apiUrl ?? `${sim.url}/v1`, apiKey: sim.apiKey, url: sim.url, started: sim.started };
+}
+
+function registerTsNode() {
+  if (require.extensions[".ts"]) return;
+  require(require.resolve("ts-node", { paths: [ROOT] })).register({ transpileOnly: true, project: path.join(ROOT, "tsconfig.json") });
+}
+
+/**
+ * Builds the env for a pulumi invocation.
+ * @param {{ binDir: string, render?: { apiUrl: string, apiKey: string } }} opts
+ */
+function pulumiEnv({ binDir, render }) {
+  const env = { ...process.env };
+  const embedded = isEmbedded(process.env);
+  env.PATH = `${binDir}${path.delimiter}${env.PATH ?? ""}`;
+  env.PULUMI_HOME = env.PULUMI_HOME || path.join(STATE_DIR, "pulumi-home");
+  env.PULUMI_SKIP_UPDATE_CHECK = "true";
+  env.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION = "true";
+  env.PULUMI_DISABLE_REGISTRY_RESOLVE = "true";
+  env.PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK = "true";
+  env.PULUMI_NODEJS_TRANSPILE_ONLY = env.PULUMI_NODEJS_TRANSPILE_ONLY || "true";
+  if (!env.PULUMI_BACKEND_URL) {
+    const dir = path.join(STATE_DIR, "backend");
+    fs.mkdirSync(dir, { recursive: true });
+    env.PULUMI_BACKEND_URL = `file://${dir}`;
+  }
+  const localBackend = env.PULUMI_BACKEND_URL.startsWith("file://") && env.PULUMI_BACKEND_URL.includes(STATE_DIR);
+  const hasPassphrase = env.PULUMI_CONFIG_PASSPHRASE !== undefined || env.PULUMI_CONFIG_PASSPHRASE_FILE !== undefined;
+  if (!hasPassphrase && embedded && localBackend) env.PULUMI_CONFIG_PASSPHRASE = EMBEDDED_PASSPHRASE;
+  if (embedded) {
+    if (!render) throw new SetupError("internal: embedded mode needs the simulator's address");
+    env.RENDER_API_URL = render.apiUrl;
+    env.RENDER_API_KEY = render.apiKey;
+    env.STACKGUARD_EMBEDDED = "1";
+  } else {
+    if (!env.RENDER_API_KEY) throw new SetupError("RENDER_API_URL is set but RENDER_API_KEY is not: export your Render API key (Account settings → API keys) or unset RENDER_API_URL to use the embedded Render.");
+    delete env.STACKGUARD_EMBEDDED;
+  }
+  return env;
+}
+
+module.exports = { EMBEDDED_PASSPHRASE, isEmbedded, ensureEmbeddedRender, pulumiEnv, registerTsNode };

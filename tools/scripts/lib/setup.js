@@ -1,0 +1,77 @@
+"use strict";
+/**
+ * What every entry point (`npm start`, `npm test`, `npm run pulumi`) needs before it can work on a fresh clone:
+ * the right Node, the npm dependencies of the program and of the policy pack. Plain CommonJS with no dependencies,
+ * because it runs before `node_modules` exists. Each step is idempotent and cached by a hash of its inputs.
+ */
+const { createHash } = require("node:crypto");
+const fs = require("node:fs");
+const path = require("node:path");
+const { spawnSync } = require("node:child_process");
+
+const ROOT = path.resolve(__dirname, "..", "..", "..");
+const STATE_DIR = path.join(ROOT, ".stackguard");
+
+/** A failure the user can fix: printed as one sentence, never as a stack trace. */
+class SetupError extends Error {}
+
+function log(msg) {
+  process.stderr.write(`[stackguard] ${msg}\n`);
+}
+
+function checkNode() {
+  const major = Number(process.versions.node.split(".")[0]);
+  if (major !== 20) {
+    throw new SetupError(`Node.js 20 is required (found ${process.version}): @pulumi/pulumi 3.248.0 is the last release for Node 20; install Node 20 and re-run.`);
+  }
+}
+
+function hashFiles(files) {
+  const h = createHash("sha256");
+  for (const f of files) h.update(fs.existsSync(f) ? fs.readFileSync(f) : "missing");
+  return h.digest("hex");
+}
+
+/**
+ * Installs `dir`'s npm dependencies with `npm ci` unless the installed tree matches its package-lock.json.
+ * A marker holding the lock's hash is written only after a successful install, so a half-done install is redone.
+ */
+function ensureNpmDeps(dir, label) {
+  const lock = path.join(dir, "package-lock.json");
+  if (!fs.existsSync(lock)) throw new SetupError(`${label}: package-lock.json is missing in ${dir}; restore it from git.`);
+  const marker = path.join(dir, "node_modules", ".stackguard-installed");
+  const want = hashFiles([lock, path.join(dir, "package.json")]);
+  if (fs.existsSync(marker) && fs.readFileSync(marker, "utf8") === want) return false;
+  log(`installing ${label} dependencies (npm ci)…`);
+  const started = Date.now();
+  const r = spawnSync("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: dir, stdio: ["ignore", "inherit", "inherit"] });
+  if (r.error) throw new SetupError(`npm could not be started (${r.error.code}): install npm (it ships with Node.js 20) and re-run.`);
+  if (r.status !== 0) throw new SetupError(`npm ci failed in ${path.relative(ROOT, dir) || "."} (exit ${r.status}): see the npm output above; check access to the npm registry and re-run.`);
+  fs.writeFileSync(marker, want);
+  log(`${label} dependencies installed in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  return true;
+}
+
+/** Everything but the Go toolchain: Node version, program deps, policy pack deps. */
+function ensureNodeSetup() {
+  checkNode();
+  ensureNpmDeps(ROOT, "program");
+  if (fs.existsSync(path.join(ROOT, "policies", "package.json"))) ensureNpmDeps(path.join(ROOT, "policies"), "policy pack");
+}
+
+/** Runs `main`, turning a SetupError into one clear line and exit code 2. */
+function runMain(main) {
+  Promise.resolve()
+    .then(main)
+    .then((code) => process.exit(typeof code === "number" ? code : 0))
+    .catch((err) => {
+      if (err instanceof SetupError || err?.name === "SetupError" || err?.name === "StackConfigError") {
+        log(`error: ${err.message}`);
+        process.exit(2);
+      }
+      log(`unexpected error: ${err?.stack ?? err}`);
+      process.exit(1);
+    });
+}
+
+module.exports = { ROOT, STATE_DIR, SetupError, log, checkNode, ensureNpmDeps, ensureNodeSetup, runMain };
