@@ -1,0 +1,56 @@
+import { z } from "zod";
+import { ipAllowListSchema, ownerSchema, regionSchema } from "./common";
+
+/** Postgres instance types (openapi `postgres.plan`), legacy and flexible. */
+export const postgresPlanSchema = z.enum([
+  "free", "starter", "standard", "pro", "pro_plus", "custom", "basic_256mb", "basic_1gb", "basic_4gb", "pro_4gb", "pro_8gb",
+  "pro_16gb", "pro_32gb", "pro_64gb", "pro_128gb", "pro_192gb", "pro_256gb", "pro_384gb", "pro_512gb", "accelerated_16gb",
+  "accelerated_32gb", "accelerated_64gb", "accelerated_128gb", "accelerated_256gb", "accelerated_384gb", "accelerated_512gb",
+  "accelerated_768gb", "accelerated_1024gb",
+]);
+export type PostgresPlan = z.infer<typeof postgresPlanSchema>;
+
+export const postgresVersionSchema = z.enum(["11", "12", "13", "14", "15", "16", "17", "18"]);
+
+/** A Postgres instance (openapi `postgresDetail`). */
+export const postgresSchema = z.looseObject({
+  id: z.string(),
+  name: z.string(),
+  owner: ownerSchema.optional(),
+  ownerId: z.string().optional(),
+  plan: postgresPlanSchema,
+  region: regionSchema,
+  version: postgresVersionSchema,
+  status: z.string(),
+  databaseName: z.string(),
+  databaseUser: z.string(),
+  environmentId: z.string().optional(),
+  highAvailabilityEnabled: z.boolean(),
+  diskSizeGB: z.number().int().optional(),
+  ipAllowList: ipAllowListSchema,
+  readReplicas: z.array(z.looseObject({ id: z.string(), name: z.string() })).nullish().transform((v) => v ?? []),
+  dashboardUrl: z.string().optional(),
+  suspended: z.string().optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Postgres = z.infer<typeof postgresSchema>;
+
+/** Connection info; every field is a secret. */
+export const postgresConnectionInfoSchema = z.looseObject({
+  password: z.string(),
+  internalConnectionString: z.string(),
+  externalConnectionString: z.string(),
+  psqlCommand: z.string(),
+});
+export type PostgresConnectionInfo = z.infer<typeof postgresConnectionInfoSchema>;
+
+/** One logical export. */
+export const postgresExportSchema = z.looseObject({ id: z.string(), createdAt: z.string(), url: z.string().optional() });
+export type PostgresExport = z.infer<typeof postgresExportSchema>;
+
+/** Point-in-time recovery availability. */
+export const postgresRecoverySchema = z.looseObject({
+  recoveryStatus: z.enum(["AVAILABLE", "BACKUP_NOT_READY", "NOT_AVAILABLE"]),
+  startsAt: z.string().optional(),
+});
