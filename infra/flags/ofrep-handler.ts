@@ -1,0 +1,91 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { BodyError, readJsonBody, sendJson } from "./http-json";
+import { configuration, evaluateBulk, evaluateSingle, type OfrepResponse } from "./ofrep";
+import type { FlagStore } from "./store";
+
+/** Options of {@link ofrepHandler}. */
+export interface OfrepHandlerOptions {
+  /**
+   * `Access-Control-Allow-Origin` for browsers (the frontend evaluates flags over OFREP too); `undefined` sends no
+   * CORS headers. Use the frontend's origin, or `*` (flag values are not secret; no credentials are accepted).
+   */
+  allowOrigin?: string;
+  /** Largest accepted request body (default 16 KiB: a context is small). */
+  maxBodyBytes?: number;
+  /** Deadline for receiving the body (default 2 s). */
+  bodyTimeoutMs?: number;
+  /** Advertised in `/ofrep/v1/configuration` (default 1000 ms). */
+  minPollingIntervalMs?: number;
+}
+
+const PREFIX = "/ofrep/v1/";
+
+/**
+ * A node:http request handler for OFREP that the edge mounts in front of its proxy:
+ *
+ * ```ts
+ * const ofrep = ofrepHandler(store, { allowOrigin: "https://alphaplatform.example" });
+ * http.createServer((req, res) => { if (ofrep(req, res)) return; proxy(req, res); });
+ * ```
+ *
+ * Returns `true` when the request was for `/ofrep/v1/…` (and is being answered), `false` to let the caller route it.
+ */
+export function ofrepHandler(store: FlagStore, opts: OfrepHandlerOptions = {}): (req: IncomingMessage, res: ServerResponse) => boolean {
+  const maxBytes = opts.maxBodyBytes ?? 16 * 1024;
+  const timeoutMs = opts.bodyTimeoutMs ?? 2000;
+  const cors: Record<string, string> = opts.allowOrigin
+    ? {
+        "access-control-allow-origin": opts.allowOrigin,
+        "access-control-expose-headers": "ETag",
+        vary: "Origin",
+      }
+    : {};
+  const send = (res: ServerResponse, r: OfrepResponse) => sendJson(res, r.status, r.body, { ...r.headers, ...cors });
+
+  return (req, res) => {
+    const url = new URL(req.url ?? "/", "http://edge");
+    if (!url.pathname.startsWith(PREFIX)) return false;
+    const path = url.pathname.slice(PREFIX.length);
+
+    if (req.method === "OPTIONS" && opts.allowOrigin) {
+      res.writeHead(204, {
+        ...cors,
+        "access-control-allow-methods": "POST, GET, OPTIONS",
+        "access-control-allow-headers": "content-type, if-none-match",
+        "access-control-max-age": "600",
+      });
+      res.end();
+      return true;
+    }
+    if (path === "configuration" && req.method === "GET") {
+      send(res, configuration(opts.minPollingIntervalMs ?? 1000));
+      return true;
+    }
+    const single = /^evaluate\/flags\/([^/]+)$/.exec(path);
+    if (path !== "evaluate/flags" && !single) {
+      sendJson(res, 404, { errorDetails: `no OFREP route ${url.pathname}` }, cors);
+      return true;
+    }
+    if (req.method !== "POST") {
+      sendJson(res, 405, { errorDetails: "OFREP evaluation endpoints take POST" }, { allow: "POST", ...cors });
+      return true;
+    }
+    readJsonBody(req, { maxBytes, timeoutMs }).then(
+      (body) => {
+        if (single) send(res, evaluateSingle(store, decodeURIComponent(single[1]!), body));
+        else send(res, evaluateBulk(store, body, headerOf(req, "if-none-match")));
+      },
+      (err: unknown) => {
+        const status = err instanceof BodyError ? err.status : 400;
+        const key = single ? { key: decodeURIComponent(single[1]!) } : {};
+        sendJson(res, status, { ...key, errorCode: "PARSE_ERROR", errorDetails: err instanceof Error ? err.message : "bad request" }, cors);
+      },
+    );
+    return true;
+  };
+}
+
+function headerOf(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v.join(",") : v;
+}
