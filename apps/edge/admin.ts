@@ -1,0 +1,92 @@
+import type * as http from "node:http";
+import { z } from "zod";
+import { bearerMatches } from "./auth";
+import { SLOTS, type Slot } from "./config";
+import type { Edge } from "./edge";
+import { HttpError, readJson, sendJson } from "./http-util";
+
+const SwitchBody = z.object({
+  app: z.string({ error: "app is required (the app name, e.g. \"api\")" }),
+  slot: z.string({ error: "slot is required (\"blue\" or \"green\")" }),
+  force: z.boolean({ error: "force must be true or false" }).optional(),
+  reason: z.string().max(500).optional(),
+});
+
+const AnalysisBody = z.object({
+  app: z.string({ error: "app is required" }),
+  slot: z.string({ error: "slot is required (\"blue\" or \"green\")" }),
+  phase: z.enum(["Successful", "Failed", "Inconclusive"], { error: "phase must be Successful, Failed or Inconclusive" }),
+  reason: z.string({ error: "reason is required: say what was measured" }).min(1).max(500),
+});
+
+function parseBody<T extends z.ZodTypeAny>(schema: T, body: unknown): z.output<T> {
+  const r = schema.safeParse(body);
+  if (r.success) return r.data;
+  const i = r.error.issues[0];
+  throw new HttpError(400, `${i.path.join(".") || "body"}: ${i.message}`);
+}
+
+/** Resolves app and slot names, 404 for either unknown. */
+function target(edge: Edge, app: string, slot: string): { app: string; slot: Slot } {
+  if (!edge.config.apps[app]) throw new HttpError(404, `unknown app '${app}'; known apps: ${Object.keys(edge.config.apps).join(", ")}`);
+  if (!(SLOTS as readonly string[]).includes(slot)) throw new HttpError(404, `unknown slot '${slot}'; slots are blue and green`);
+  return { app, slot: slot as Slot };
+}
+
+/**
+ * The admin API under `/__edge/` (documented in README.md). Everything but `healthz` needs the admin token; a
+ * missing or wrong token gets 401 before anything is read or changed.
+ */
+export async function handleAdmin(edge: Edge, req: http.IncomingMessage, res: http.ServerResponse, path: string): Promise<void> {
+  try {
+    if (path === "/__edge/healthz") return sendJson(res, 200, { ok: true, instance: edge.config.instanceId });
+    if (!bearerMatches(req.headers.authorization, edge.config.adminToken)) {
+      req.resume();
+      res.setHeader("www-authenticate", 'Bearer realm="edge-admin"');
+      return sendJson(res, 401, { error: "missing or wrong admin token" });
+    }
+    const method = req.method ?? "GET";
+    const route = `${method} ${path}`;
+    switch (route) {
+      case "GET /__edge/state":
+        return sendJson(res, 200, edge.describe());
+      case "GET /__edge/events":
+        return sendJson(res, 200, { events: edge.state.events });
+      case "GET /__edge/metrics": {
+        const url = new URL(req.url ?? "/", "http://x");
+        const wantsJson = url.searchParams.get("format") === "json" || (req.headers.accept ?? "").includes("application/json");
+        if (wantsJson) return sendJson(res, 200, edge.metricsJson());
+        const text = edge.metricsText();
+        res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8", "cache-control": "no-store" }).end(text);
+        return;
+      }
+      case "POST /__edge/switch": {
+        const b = parseBody(SwitchBody, await readJson(req));
+        const t = target(edge, b.app, b.slot);
+        const r = await edge.switchTo({ ...t, force: b.force ?? false, reason: b.reason ?? "admin switch", by: "admin", kind: "switch" });
+        return sendJson(res, 200, r);
+      }
+      case "POST /__edge/analysis": {
+        const b = parseBody(AnalysisBody, await readJson(req));
+        const t = target(edge, b.app, b.slot);
+        const r = await edge.recordVerdict({ ...t, phase: b.phase, reason: b.reason, by: "admin" });
+        return sendJson(res, 200, r);
+      }
+      case "POST /__edge/internal/state": {
+        const doc = await readJson(req);
+        return sendJson(res, 200, await edge.receivePeerState(doc));
+      }
+      case "GET /__edge/internal/state":
+        return sendJson(res, 200, edge.state);
+    }
+    const ext = edge.extensionFor(path);
+    if (ext) return await ext.handle(req, res, { admin: true, path });
+    req.resume();
+    return sendJson(res, 404, { error: `no admin endpoint ${route}` });
+  } catch (e) {
+    if (res.headersSent) return void res.destroy();
+    if (e instanceof HttpError) return sendJson(res, e.status, { error: e.message, ...e.extra });
+    edge.log(`admin ${req.method} ${path} failed: ${(e as Error).message}`);
+    return sendJson(res, 503, { error: `edge could not complete the call: ${(e as Error).message}` });
+  }
+}

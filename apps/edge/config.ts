@@ -1,0 +1,203 @@
+import * as os from "node:os";
+import { randomBytes } from "node:crypto";
+import { z } from "zod";
+
+/** The two slots of a blue/green app. */
+export const SLOTS = ["blue", "green"] as const;
+export type Slot = (typeof SLOTS)[number];
+export const SlotSchema = z.enum(SLOTS);
+
+const appName = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, "app names are lower-case words joined by '-'");
+const upstreamUrl = z
+  .string()
+  .url("must be an absolute URL such as http://api-blue:10000")
+  .refine((u) => /^https?:\/\//.test(u), "must use http:// or https://");
+
+/** One app behind the edge: its two slots' base URLs and the health path the edge probes. */
+export const AppUpstreamsSchema = z
+  .object({
+    blue: upstreamUrl,
+    green: upstreamUrl,
+    healthPath: z.string().regex(/^\//, "must be a path starting with '/' such as /healthz").default("/healthz"),
+  })
+  .strict();
+
+/** `EDGE_APPS`: app → its slots. */
+export const EdgeAppsSchema = z.record(appName, AppUpstreamsSchema).refine((a) => Object.keys(a).length > 0, "declare at least one app");
+
+/**
+ * One routing rule of `EDGE_ROUTES`. A request matches when its Host is one of `hosts` (exact, or `*.example.com`
+ * for any subdomain; omitted = any host) and its path is `pathPrefix` or below it (segment-wise: `/api` matches
+ * `/api` and `/api/x`, not `/apix`).
+ */
+export const RouteSchema = z
+  .object({
+    /** Name used in metrics; defaults to `<hosts|*><pathPrefix>`. */
+    name: z.string().regex(/^[\w.*/:-]{1,120}$/, "route names are letters, digits and . * / : - _").optional(),
+    hosts: z.array(z.string().regex(/^(\*\.)?[a-z0-9.-]+(:\d+)?$/, "must be a lower-case host name such as api.example.com or *.example.com")).min(1).optional(),
+    pathPrefix: z.string().regex(/^\/[^?#]*$/, "must start with '/' and hold no query").default("/"),
+    app: appName,
+    /** Remove `pathPrefix` from the path before proxying. */
+    stripPrefix: z.boolean().default(false),
+  })
+  .strict();
+export const EdgeRoutesSchema = z.array(RouteSchema).min(1, "declare at least one route");
+
+/** `EDGE_ACTIVE` as Pulumi first writes it: app → slot. The edge later writes the versioned form (see state.ts). */
+export const ActiveMapSchema = z.record(appName, SlotSchema);
+
+export type AppUpstreams = z.infer<typeof AppUpstreamsSchema>;
+export type Route = z.output<typeof RouteSchema>;
+export type RouteInput = z.input<typeof RouteSchema>;
+
+/** Where the shared state is persisted. */
+export type StoreConfig =
+  | { kind: "render"; apiUrl: string; apiKey: string; serviceId: string; envVar: string }
+  | { kind: "file"; path: string }
+  | { kind: "memory" };
+
+/** How an instance finds the other instances of the edge. */
+export type PeersConfig =
+  | { kind: "static"; urls: string[] }
+  | { kind: "dir"; dir: string }
+  | { kind: "dns"; host: string; port: number; protocol: "http" | "https" }
+  | { kind: "none" };
+
+/** The edge's validated configuration. */
+export interface EdgeConfig {
+  port: number;
+  host: string;
+  routes: Route[];
+  apps: Record<string, AppUpstreams>;
+  /** Raw `EDGE_ACTIVE` (a map or the versioned document), parsed later by the state module. */
+  initialActive: unknown;
+  /** Secret. Never logged. */
+  adminToken: string;
+  instanceId: string;
+  /** URL at which peers reach this instance (announced in a peers directory). */
+  selfUrl: string;
+  store: StoreConfig;
+  peers: PeersConfig;
+  /** Interval of the durable-state poll that catches switches a fan-out missed. */
+  syncIntervalMs: number;
+  probe: { intervalMs: number; timeoutMs: number; window: number; failureLimit: number; autoRollback: boolean };
+  upstreamTimeoutMs: number;
+  drainTimeoutMs: number;
+  shutdownGraceMs: number;
+}
+
+/** A configuration error naming the variable and the fix. Thrown before the edge listens or changes anything. */
+export class EdgeConfigError extends Error {
+  constructor(readonly variable: string, detail: string) {
+    super(`${variable}: ${detail}`);
+    this.name = "EdgeConfigError";
+  }
+}
+
+function json(env: NodeJS.ProcessEnv, name: string, example: string): unknown {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === "") throw new EdgeConfigError(name, `is required; set it to JSON such as ${example}`);
+  try {
+    return JSON.parse(raw);
+  } catch (e) {
+    throw new EdgeConfigError(name, `is not valid JSON (${(e as Error).message}); set it to JSON such as ${example}`);
+  }
+}
+
+function check<T extends z.ZodTypeAny>(name: string, schema: T, value: unknown): z.output<T> {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const i = r.error.issues[0];
+  const at = i.path.length ? `${i.path.join(".")}: ` : "";
+  throw new EdgeConfigError(name, `${at}${i.message}`);
+}
+
+function int(env: NodeJS.ProcessEnv, name: string, dflt: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return dflt;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new EdgeConfigError(name, `must be an integer from ${min} to ${max}, got '${raw}'`);
+  return n;
+}
+
+/** Reads and validates the edge's configuration from the environment. Throws `EdgeConfigError` on bad input. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): EdgeConfig {
+  const apps = check("EDGE_APPS", EdgeAppsSchema, json(env, "EDGE_APPS", '{"api":{"blue":"http://api-blue:10000","green":"http://api-green:10000","healthPath":"/healthz"}}'));
+  const routes = check("EDGE_ROUTES", EdgeRoutesSchema, json(env, "EDGE_ROUTES", '[{"hosts":["api.example.com"],"app":"api"}]'));
+  routes.forEach((r, i) => {
+    if (!apps[r.app]) throw new EdgeConfigError("EDGE_ROUTES", `${i}.app: unknown app '${r.app}'; declare it in EDGE_APPS or fix the route`);
+  });
+  const keys = new Set<string>();
+  routes.forEach((r, i) => {
+    for (const h of r.hosts ?? ["*"]) {
+      const k = `${h}|${r.pathPrefix}`;
+      if (keys.has(k)) throw new EdgeConfigError("EDGE_ROUTES", `${i}: host ${h} with pathPrefix ${r.pathPrefix} is routed twice; remove one route`);
+      keys.add(k);
+    }
+  });
+  const initialActive = env.EDGE_ACTIVE && env.EDGE_ACTIVE.trim() !== "" ? json(env, "EDGE_ACTIVE", '{"api":"blue"}') : {};
+
+  const adminToken = env.EDGE_ADMIN_TOKEN ?? "";
+  if (adminToken.length < 16) throw new EdgeConfigError("EDGE_ADMIN_TOKEN", "is required and must be at least 16 characters (generate it with @pulumi/random)");
+
+  const port = int(env, "PORT", 10000, 0, 65535);
+  const host = env.EDGE_LISTEN_HOST ?? "0.0.0.0";
+  const instanceId = env.EDGE_INSTANCE_ID || env.RENDER_INSTANCE_ID || `${os.hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
+
+  let store: StoreConfig;
+  const renderVars = ["EDGE_RENDER_API_KEY", "RENDER_SERVICE_ID"].filter((v) => env[v]);
+  if (renderVars.length === 1) {
+    const missing = renderVars[0] === "EDGE_RENDER_API_KEY" ? "RENDER_SERVICE_ID" : "EDGE_RENDER_API_KEY";
+    throw new EdgeConfigError(missing, `is required when ${renderVars[0]} is set: the edge persists its state in its own Render env var and needs both`);
+  }
+  if (renderVars.length === 2) {
+    const apiUrl = check("RENDER_API_URL", upstreamUrl, env.RENDER_API_URL ?? "https://api.render.com/v1");
+    const serviceId = check("RENDER_SERVICE_ID", z.string().regex(/^srv-[0-9a-z]{20}$/, "must be the edge's own Render service id (srv-…)"), env.RENDER_SERVICE_ID);
+    store = { kind: "render", apiUrl: apiUrl.replace(/\/$/, ""), apiKey: env.EDGE_RENDER_API_KEY!, serviceId, envVar: "EDGE_ACTIVE" };
+  } else if (env.EDGE_STATE_FILE) {
+    store = { kind: "file", path: env.EDGE_STATE_FILE };
+  } else {
+    store = { kind: "memory" };
+  }
+
+  let peers: PeersConfig = { kind: "none" };
+  if (env.EDGE_PEERS) {
+    const urls = env.EDGE_PEERS.split(",").map((s) => s.trim()).filter(Boolean);
+    check("EDGE_PEERS", z.array(upstreamUrl).min(1, "list the peers' base URLs, comma-separated"), urls);
+    peers = { kind: "static", urls };
+  } else if (env.EDGE_PEERS_DIR) {
+    peers = { kind: "dir", dir: env.EDGE_PEERS_DIR };
+  } else if (env.RENDER_DISCOVERY_SERVICE) {
+    peers = { kind: "dns", host: env.RENDER_DISCOVERY_SERVICE, port, protocol: "http" };
+  }
+
+  const autoRollback = env.EDGE_AUTO_ROLLBACK ?? "on";
+  if (autoRollback !== "on" && autoRollback !== "off") throw new EdgeConfigError("EDGE_AUTO_ROLLBACK", `must be 'on' or 'off', got '${autoRollback}'`);
+  const window = int(env, "EDGE_PROBE_WINDOW", 3, 1, 100);
+  const failureLimit = int(env, "EDGE_PROBE_FAILURE_LIMIT", 1, 0, 99);
+  if (failureLimit >= window) throw new EdgeConfigError("EDGE_PROBE_FAILURE_LIMIT", `must be below EDGE_PROBE_WINDOW (${window}), or no window could ever fail`);
+  const syncDefault = store.kind === "render" ? 10_000 : 2_000;
+  return {
+    port,
+    host,
+    routes,
+    apps,
+    initialActive,
+    adminToken,
+    instanceId,
+    selfUrl: env.EDGE_SELF_URL ?? "",
+    store,
+    peers,
+    syncIntervalMs: int(env, "EDGE_SYNC_INTERVAL_MS", syncDefault, 200, 600_000),
+    probe: {
+      intervalMs: int(env, "EDGE_PROBE_INTERVAL_MS", 500, 50, 60_000),
+      timeoutMs: int(env, "EDGE_PROBE_TIMEOUT_MS", 1_000, 50, 30_000),
+      window,
+      failureLimit,
+      autoRollback: autoRollback === "on",
+    },
+    upstreamTimeoutMs: int(env, "EDGE_UPSTREAM_TIMEOUT_MS", 30_000, 100, 600_000),
+    drainTimeoutMs: int(env, "EDGE_DRAIN_TIMEOUT_MS", 5_000, 0, 600_000),
+    shutdownGraceMs: int(env, "EDGE_SHUTDOWN_GRACE_MS", 25_000, 0, 600_000),
+  };
+}

@@ -1,0 +1,329 @@
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+import { handleAdmin } from "./admin";
+import { SLOTS, type EdgeConfig, type Slot } from "./config";
+import { RESERVED_ADMIN_NAMES, type EdgeContext, type EdgeExtension } from "./extensions";
+import { HealthMonitor } from "./health-monitor";
+import { HttpError } from "./http-util";
+import { InFlight } from "./inflight";
+import { EdgeMetrics, esc } from "./metrics";
+import { createPeerDiscovery, type FanoutResult, type PeerDiscovery } from "./peers";
+import { Proxy } from "./proxy";
+import { Replicator } from "./replicator";
+import { Router } from "./router";
+import { applySwitch, applyVerdict, isNewer, parseState, type EdgeState, type Verdict } from "./state";
+import { createStore, type StateStore } from "./stores";
+
+/** The answer to a switch call. */
+export interface SwitchResult {
+  app: string;
+  from: Slot;
+  to: Slot;
+  /** False when the app was already on `to` (switching is idempotent). */
+  changed: boolean;
+  forced: boolean;
+  version: number;
+  /** Whether requests in flight to the old slot on this instance finished within the drain timeout. */
+  drained: boolean;
+  /** Every known peer confirmed the new state before this answer. */
+  synced: boolean;
+  peers?: FanoutResult;
+}
+
+/** Options beyond the environment's configuration. */
+export interface EdgeOptions {
+  extensions?: EdgeExtension[];
+  log?: (msg: string) => void;
+  /** Overrides the store built from the configuration (tests). */
+  store?: StateStore;
+}
+
+/** One edge instance: proxy, admin API, shared state, health monitor. */
+export class Edge {
+  readonly metrics: EdgeMetrics;
+  readonly inflight = new InFlight();
+  readonly log: (msg: string) => void;
+  private readonly replicator: Replicator;
+  private readonly monitor: HealthMonitor;
+  private readonly proxy: Proxy;
+  private readonly peers: PeerDiscovery;
+  private readonly server: http.Server;
+  private readonly extensions: EdgeExtension[];
+  private readonly stateListeners: ((next: EdgeState, prev: EdgeState) => void)[] = [];
+  private readonly switchCounts = new Map<string, number>();
+  private active: Record<string, Slot> = {};
+  private listening = false;
+  private stopping?: Promise<void>;
+
+  constructor(readonly config: EdgeConfig, opts: EdgeOptions = {}) {
+    this.log = opts.log ?? ((m) => process.stderr.write(`[edge ${config.instanceId}] ${m}\n`));
+    this.extensions = opts.extensions ?? [];
+    for (const e of this.extensions) if (RESERVED_ADMIN_NAMES.has(e.name)) throw new Error(`edge extension name '${e.name}' is reserved; rename it`);
+    this.metrics = new EdgeMetrics(config.instanceId);
+    this.peers = createPeerDiscovery(config.peers, config.instanceId);
+    this.replicator = new Replicator({
+      store: opts.store ?? createStore(config.store),
+      peers: this.peers,
+      instanceId: config.instanceId,
+      adminToken: config.adminToken,
+      apps: Object.keys(config.apps),
+      initial: config.initialActive,
+      onApply: (next, prev) => this.applied(next, prev),
+      fanoutTimeoutMs: config.drainTimeoutMs + 2_000,
+      log: this.log,
+    });
+    this.monitor = new HealthMonitor({
+      apps: config.apps,
+      ...config.probe,
+      state: () => this.state,
+      rollback: (app, from, to, reason) => this.autoRollback(app, from, to, reason),
+      log: this.log,
+    });
+    this.proxy = new Proxy({
+      router: new Router(config.routes),
+      apps: config.apps,
+      activeSlot: (app) => this.active[app],
+      metrics: this.metrics,
+      inflight: this.inflight,
+      upstreamTimeoutMs: config.upstreamTimeoutMs,
+    });
+    this.server = http.createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000 }, (req, res) => this.route(req, res));
+  }
+
+  /** The shared state as this instance holds it. */
+  get state(): EdgeState {
+    return this.replicator.state;
+  }
+
+  /** Base URL this instance listens on (after `start`). */
+  get url(): string {
+    const a = this.server.address() as AddressInfo;
+    return `http://127.0.0.1:${a.port}`;
+  }
+
+  private route(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const url = req.url ?? "/";
+    if (url.startsWith("/__edge/") || url === "/__edge") {
+      const q = url.indexOf("?");
+      void handleAdmin(this, req, res, q === -1 ? url : url.slice(0, q));
+      return;
+    }
+    for (const ext of this.extensions) {
+      if (ext.publicPrefixes.some((p) => url.startsWith(p))) {
+        Promise.resolve(ext.handle(req, res, { admin: false, path: url.split("?")[0] })).catch((e) => {
+          this.log(`extension ${ext.name} failed: ${(e as Error).message}`);
+          if (!res.headersSent) res.writeHead(500).end();
+        });
+        return;
+      }
+    }
+    this.proxy.handle(req, res);
+  }
+
+  /** The extension owning an admin path `/__edge/<name>/…`. */
+  extensionFor(path: string): EdgeExtension | undefined {
+    const name = path.split("/")[2];
+    return this.extensions.find((e) => e.name === name);
+  }
+
+  private applied(next: EdgeState, prev: EdgeState): void {
+    const active: Record<string, Slot> = {};
+    for (const app of Object.keys(this.config.apps)) active[app] = next.active[app] ?? this.active[app] ?? "blue";
+    // One assignment: a request reads either the old map or the new one, never a mix.
+    this.active = active;
+    if (next !== prev) {
+      for (const e of next.events) {
+        if (e.version > prev.version && (e.kind === "switch" || e.kind === "auto-rollback")) {
+          const k = `${e.app}\u0000${e.kind}`;
+          this.switchCounts.set(k, (this.switchCounts.get(k) ?? 0) + 1);
+        }
+      }
+    }
+    for (const l of this.stateListeners) l(next, prev);
+  }
+
+  /** Loads the shared state, listens, announces itself to peers and starts probing. */
+  async start(): Promise<void> {
+    await this.replicator.init();
+    await this.catchUpFromPeers();
+    const ctx: EdgeContext = {
+      state: () => this.state,
+      update: (m) => this.replicator.update(m),
+      onState: (l) => this.stateListeners.push(l),
+      log: this.log,
+    };
+    for (const e of this.extensions) await e.start?.(ctx);
+    await new Promise<void>((resolve, reject) => {
+      this.server.once("error", reject);
+      this.server.listen(this.config.port, this.config.host, () => resolve());
+    });
+    this.listening = true;
+    await this.peers.register(this.config.selfUrl || this.url);
+    this.replicator.startSync(this.config.syncIntervalMs);
+    this.monitor.start();
+    this.log(`listening on ${this.url}; state v${this.state.version} ${JSON.stringify(this.state.active)}; store ${this.config.store.kind}, peers ${this.config.peers.kind}`);
+  }
+
+  /** A starting instance asks its peers too: one of them may hold a switch the store has not been read for yet. */
+  private async catchUpFromPeers(): Promise<void> {
+    const urls = await this.peers.list().catch(() => []);
+    await Promise.all(
+      urls.map(async (u) => {
+        try {
+          const res = await fetch(`${u}/__edge/internal/state`, { headers: { authorization: `Bearer ${this.config.adminToken}` }, signal: AbortSignal.timeout(1_500) });
+          if (res.status !== 200) return void (await res.arrayBuffer());
+          const doc = parseState(await res.json(), `peer ${u}`);
+          if (isNewer(doc, this.state)) await this.replicator.receive(doc);
+        } catch {
+          // A peer that is going away: the store poll covers it.
+        }
+      }),
+    );
+  }
+
+  /**
+   * Switches an app to a slot on every instance: refused (409) unless `force` when the slot is unhealthy now or
+   * failed its last analysis; durable before it takes effect; returns after every peer confirmed and this
+   * instance's requests to the old slot drained (bounded by the drain timeout).
+   */
+  async switchTo(s: { app: string; slot: Slot; force: boolean; reason: string; by: string; kind: "switch" | "auto-rollback"; onlyFrom?: Slot }): Promise<SwitchResult> {
+    const from = this.state.active[s.app];
+    if (from !== s.slot && !s.force) await this.assertSwitchable(s.app, s.slot);
+    const r = await this.replicator.update((doc) => {
+      if (doc.active[s.app] === s.slot) return undefined;
+      if (s.onlyFrom && doc.active[s.app] !== s.onlyFrom) return undefined;
+      return applySwitch(doc, { app: s.app, slot: s.slot, by: `${s.by}@${this.config.instanceId}`, reason: s.reason, kind: s.kind, forced: s.force });
+    });
+    const prevSlot = r.changed ? from : s.slot;
+    const drained = r.changed ? await this.inflight.drained(s.app, prevSlot, this.config.drainTimeoutMs) : true;
+    if (r.changed) this.log(`${s.kind} ${s.app}: ${from} → ${s.slot} (v${r.state.version}${s.force ? ", forced" : ""}): ${s.reason}`);
+    return {
+      app: s.app,
+      from: prevSlot,
+      to: r.state.active[s.app],
+      changed: r.changed,
+      forced: s.force,
+      version: r.state.version,
+      drained,
+      synced: !r.peers || r.peers.failed.length === 0,
+      ...(r.peers ? { peers: r.peers } : {}),
+    };
+  }
+
+  private async assertSwitchable(app: string, slot: Slot): Promise<void> {
+    const verdict = this.state.verdicts[app]?.[slot];
+    if (verdict?.phase === "Failed") {
+      throw new HttpError(409, `slot ${slot} of ${app} failed its last analysis (${verdict.reason}); traffic stays on ${this.state.active[app]}. Pass force: true to switch anyway`, { verdict });
+    }
+    const m = await this.monitor.probeNow(app, slot);
+    const status = m.value?.status ?? 0;
+    if (status < 200 || status > 299) {
+      const why = status === 0 ? `no answer (${m.value?.transportError})` : `HTTP ${status}`;
+      throw new HttpError(409, `slot ${slot} of ${app} is not healthy: GET ${this.config.apps[app].healthPath} gave ${why}; traffic stays on ${this.state.active[app]}. Pass force: true to switch anyway`);
+    }
+    const a = this.monitor.analysis(app, slot);
+    if (a.phase === "Failed") {
+      throw new HttpError(409, `slot ${slot} of ${app} failed the edge's health analysis (${a.reason}); traffic stays on ${this.state.active[app]}. Pass force: true to switch anyway`);
+    }
+  }
+
+  private async autoRollback(app: string, from: Slot, to: Slot, reason: string): Promise<void> {
+    const r = await this.replicator.update((doc) => {
+      if (doc.active[app] !== from) return undefined; // another instance already rolled back
+      const by = `edge@${this.config.instanceId}`;
+      const failed = applyVerdict(doc, { app, slot: from, phase: "Failed", reason: `edge health probes: ${reason}`, by });
+      return applySwitch(failed, { app, slot: to, by, reason: `automatic rollback: ${from} failed its health analysis (${reason})`, kind: "auto-rollback" });
+    });
+    if (r.changed) this.log(`auto-rollback ${app}: ${from} → ${to} (v${r.state.version}): ${reason}`);
+  }
+
+  /** Records an analysis verdict on a slot (e.g. a promotion's pre- or post-switch analysis). */
+  async recordVerdict(v: { app: string; slot: Slot; phase: Verdict["phase"]; reason: string; by: string }): Promise<{ version: number; verdict: Verdict; synced: boolean }> {
+    const r = await this.replicator.update((doc) => applyVerdict(doc, { ...v, by: `${v.by}@${this.config.instanceId}` }));
+    return { version: r.state.version, verdict: r.state.verdicts[v.app]![v.slot]!, synced: !r.peers || r.peers.failed.length === 0 };
+  }
+
+  /** A peer's push: adopt when newer, let requests to a slot no longer active drain, then confirm. */
+  async receivePeerState(raw: unknown): Promise<{ instance: string; version: number; drained: boolean }> {
+    let prev: EdgeState;
+    let doc: EdgeState;
+    try {
+      prev = this.state;
+      doc = await this.replicator.receive(raw);
+    } catch (e) {
+      throw new HttpError(400, (e as Error).message);
+    }
+    const waits = Object.keys(this.config.apps)
+      .filter((a) => prev.active[a] && prev.active[a] !== doc.active[a])
+      .map((a) => this.inflight.drained(a, prev.active[a], this.config.drainTimeoutMs));
+    const drained = (await Promise.all(waits)).every(Boolean);
+    return { instance: this.config.instanceId, version: doc.version, drained };
+  }
+
+  /** `GET /__edge/state`. */
+  describe() {
+    const s = this.state;
+    const apps = Object.fromEntries(
+      Object.entries(this.config.apps).map(([app, u]) => [
+        app,
+        {
+          active: s.active[app],
+          healthPath: u.healthPath,
+          slots: Object.fromEntries(
+            SLOTS.map((slot) => {
+              const a = this.monitor.analysis(app, slot);
+              const last = this.monitor.last(app, slot);
+              return [slot, { url: u[slot], health: a.phase, healthReason: a.reason, lastStatus: last?.value?.status, lastLatencyMs: last?.value?.latencyMs?.max, inFlight: this.inflight.count(app, slot), verdict: s.verdicts[app]?.[slot] }];
+            }),
+          ),
+        },
+      ]),
+    );
+    return { instance: this.config.instanceId, version: s.version, updatedAt: s.updatedAt, by: s.by, active: s.active, apps, store: this.config.store.kind, peers: this.config.peers.kind };
+  }
+
+  /** `GET /__edge/metrics?format=json`. */
+  metricsJson() {
+    return { ...this.metrics.snapshot(), active: this.state.active, stateVersion: this.state.version, events: this.state.events };
+  }
+
+  /** `GET /__edge/metrics` (Prometheus text). */
+  metricsText(): string {
+    const extra = ["# HELP edge_active_slot 1 for the slot that receives an app's traffic.", "# TYPE edge_active_slot gauge"];
+    for (const [app, slot] of Object.entries(this.state.active)) for (const s of SLOTS) extra.push(`edge_active_slot{app="${esc(app)}",slot="${s}"} ${s === slot ? 1 : 0}`);
+    extra.push("# HELP edge_switches_total Switches applied on this instance since it started, by kind.", "# TYPE edge_switches_total counter");
+    for (const [k, n] of this.switchCounts) {
+      const [app, kind] = k.split("\u0000");
+      extra.push(`edge_switches_total{app="${esc(app)}",kind="${kind}"} ${n}`);
+    }
+    extra.push("# HELP edge_state_version Version of the shared state this instance holds.", "# TYPE edge_state_version gauge", `edge_state_version ${this.state.version}`);
+    extra.push("# HELP edge_in_flight_requests Requests being proxied now.", "# TYPE edge_in_flight_requests gauge", `edge_in_flight_requests ${this.inflight.total()}`);
+    return this.metrics.prometheus(extra);
+  }
+
+  /**
+   * Graceful stop (Render sends SIGTERM): leave the peer list, stop accepting connections, let requests in flight
+   * finish (up to the shutdown grace), then close everything.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.monitor.stop();
+      this.replicator.stop();
+      await this.peers.unregister().catch(() => undefined);
+      for (const e of this.extensions) await Promise.resolve(e.stop?.()).catch(() => undefined);
+      if (this.listening) {
+        const closed = new Promise<void>((r) => this.server.close(() => r()));
+        this.server.closeIdleConnections();
+        const deadline = Date.now() + this.config.shutdownGraceMs;
+        while (this.inflight.total() > 0 && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 20));
+          this.server.closeIdleConnections();
+        }
+        this.server.closeAllConnections();
+        await closed;
+      }
+      this.proxy.destroy();
+    })();
+    return this.stopping;
+  }
+}

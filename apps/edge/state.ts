@@ -1,0 +1,115 @@
+import { z } from "zod";
+import { ActiveMapSchema, SlotSchema, type Slot } from "./config";
+
+/** How many events the state document keeps (it lives in an env var, so it stays small). */
+export const MAX_EVENTS = 50;
+
+/** A verdict on a slot: the last analysis reported to the edge (by a promotion) or made by the edge itself. */
+export const VerdictSchema = z.object({
+  phase: z.enum(["Successful", "Failed", "Inconclusive"]),
+  reason: z.string().max(500),
+  at: z.string(),
+  by: z.string(),
+});
+
+/** Something that changed traffic or a slot's standing. */
+export const EdgeEventSchema = z.object({
+  at: z.string(),
+  kind: z.enum(["switch", "auto-rollback", "analysis"]),
+  app: z.string(),
+  from: SlotSchema.optional(),
+  to: SlotSchema.optional(),
+  slot: SlotSchema.optional(),
+  forced: z.boolean().optional(),
+  reason: z.string().max(500),
+  by: z.string(),
+  version: z.number().int(),
+});
+
+/**
+ * The edge's shared state: persisted (Render env var `EDGE_ACTIVE`, or a file), replicated to every instance, and
+ * ordered by `version` (then `updatedAt`, then `by`) so that every instance converges on the same document.
+ */
+export const EdgeStateSchema = z.object({
+  version: z.number().int().nonnegative(),
+  updatedAt: z.string(),
+  by: z.string(),
+  active: ActiveMapSchema,
+  verdicts: z.record(z.string(), z.object({ blue: VerdictSchema.optional(), green: VerdictSchema.optional() })).default({}),
+  events: z.array(EdgeEventSchema).default([]),
+  /** Sections owned by edge extensions (e.g. flag overrides), replicated and persisted with the rest. */
+  ext: z.record(z.string(), z.unknown()).default({}),
+});
+
+export type Verdict = z.infer<typeof VerdictSchema>;
+export type EdgeEvent = z.infer<typeof EdgeEventSchema>;
+export type EdgeState = z.output<typeof EdgeStateSchema>;
+
+/**
+ * Reads `EDGE_ACTIVE` in either form: the plain map Pulumi writes at creation (`{"api":"blue"}`, version 0) or the
+ * versioned document the edge writes. Throws naming the field when neither fits.
+ */
+export function parseState(raw: unknown, source: string): EdgeState {
+  const doc = EdgeStateSchema.safeParse(raw);
+  if (doc.success) return doc.data;
+  const map = ActiveMapSchema.safeParse(raw);
+  if (map.success) return { version: 0, updatedAt: new Date(0).toISOString(), by: "config", active: map.data, verdicts: {}, events: [], ext: {} };
+  const i = doc.error.issues[0];
+  throw new Error(`${source}: expected {"<app>":"blue"|"green"} or the edge's state document; ${i.path.join(".") || "(root)"}: ${i.message}`);
+}
+
+/** Total order of documents: true when `a` supersedes `b`. */
+export function isNewer(a: EdgeState, b: EdgeState): boolean {
+  if (a.version !== b.version) return a.version > b.version;
+  if (a.updatedAt !== b.updatedAt) return a.updatedAt > b.updatedAt;
+  return a.by > b.by;
+}
+
+/** Same content (ignores nothing: two documents equal only when byte-identical after serialisation). */
+export function sameState(a: EdgeState, b: EdgeState): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** Fills in apps the document does not know yet (new in `EDGE_APPS`) from `fallback`, else `blue`. */
+export function withApps(doc: EdgeState, apps: readonly string[], fallback: Record<string, Slot>): EdgeState {
+  const missing = apps.filter((a) => !doc.active[a]);
+  if (missing.length === 0) return doc;
+  const active = { ...doc.active };
+  for (const a of missing) active[a] = fallback[a] ?? "blue";
+  return { ...doc, active };
+}
+
+function bump(doc: EdgeState, by: string, at: string): EdgeState {
+  return { ...doc, version: doc.version + 1, updatedAt: at, by };
+}
+
+function pushEvent(events: EdgeEvent[], e: EdgeEvent): EdgeEvent[] {
+  return [...events, e].slice(-MAX_EVENTS);
+}
+
+/** The document after switching `app` to `slot` (a new version with a `switch` or `auto-rollback` event). */
+export function applySwitch(
+  doc: EdgeState,
+  s: { app: string; slot: Slot; by: string; reason: string; kind: "switch" | "auto-rollback"; forced?: boolean; at?: string },
+): EdgeState {
+  const at = s.at ?? new Date().toISOString();
+  const next = bump(doc, s.by, at);
+  const from = doc.active[s.app];
+  next.active = { ...doc.active, [s.app]: s.slot };
+  next.events = pushEvent(doc.events, { at, kind: s.kind, app: s.app, from, to: s.slot, ...(s.forced ? { forced: true } : {}), reason: s.reason, by: s.by, version: next.version });
+  return next;
+}
+
+/** The document after recording an analysis verdict on a slot. */
+export function applyVerdict(doc: EdgeState, v: { app: string; slot: Slot; phase: Verdict["phase"]; reason: string; by: string; at?: string }): EdgeState {
+  const at = v.at ?? new Date().toISOString();
+  const next = bump(doc, v.by, at);
+  next.verdicts = { ...doc.verdicts, [v.app]: { ...doc.verdicts[v.app], [v.slot]: { phase: v.phase, reason: v.reason, at, by: v.by } } };
+  next.events = pushEvent(doc.events, { at, kind: "analysis", app: v.app, slot: v.slot, reason: `${v.phase}: ${v.reason}`, by: v.by, version: next.version });
+  return next;
+}
+
+/** The slot that is not `s`. */
+export function other(s: Slot): Slot {
+  return s === "blue" ? "green" : "blue";
+}

@@ -1,0 +1,19 @@
+import type { StoreConfig } from "../config";
+import { FileStore } from "./file";
+import { MemoryStore } from "./memory";
+import { RenderEnvStore } from "./render-env";
+import type { StateStore } from "./types";
+
+export type { StateStore } from "./types";
+
+/** The store the configuration names. */
+export function createStore(c: StoreConfig): StateStore {
+  switch (c.kind) {
+    case "render":
+      return new RenderEnvStore({ apiUrl: c.apiUrl, apiKey: c.apiKey, serviceId: c.serviceId, envVar: c.envVar });
+    case "file":
+      return new FileStore(c.path);
+    case "memory":
+      return new MemoryStore();
+  }
+}

@@ -1,0 +1,86 @@
+import type { MeasurementValue } from "../../measurement";
+import type { MetricProvider } from "../../provider";
+import { histogramQuantile } from "../../histogram";
+import { abortableSleep } from "../../sleep";
+import { EdgeMetricsSnapshotSchema, type EdgeMetricsSnapshot, type EdgeSeries } from "./wire";
+
+/** Options of the edge-metrics provider. */
+export interface EdgeMetricsOptions {
+  /** Base URL of the edge, e.g. `https://edge.example.com`. */
+  edgeUrl: string;
+  /** The edge admin token (secret: never logged). */
+  token: string;
+  /** App whose requests are measured. */
+  app: string;
+  /** Only requests served by this slot (e.g. the slot just promoted). */
+  slot?: "blue" | "green";
+  /** Only this route. */
+  route?: string;
+  /** Length of the first window in milliseconds; later windows run from the previous measurement. */
+  windowMs: number;
+  /** Timeout of each metrics request. */
+  timeoutMs?: number;
+}
+
+/** Fetches one metrics snapshot from the edge. Throws (a provider error) on any non-200 or malformed body. */
+export async function fetchEdgeMetrics(edgeUrl: string, token: string, signal: AbortSignal, timeoutMs = 3_000): Promise<EdgeMetricsSnapshot> {
+  const res = await fetch(new URL("/__edge/metrics?format=json", edgeUrl), {
+    headers: { authorization: `Bearer ${token}`, accept: "application/json" },
+    signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
+  });
+  if (res.status !== 200) {
+    await res.arrayBuffer().catch(() => undefined);
+    throw new Error(`edge metrics answered HTTP ${res.status}${res.status === 401 ? " (check the edge admin token)" : ""}`);
+  }
+  const parsed = EdgeMetricsSnapshotSchema.safeParse(await res.json());
+  if (!parsed.success) throw new Error(`edge metrics body is malformed: ${parsed.error.issues[0]?.path.join(".")}: ${parsed.error.issues[0]?.message}`);
+  return parsed.data;
+}
+
+/**
+ * Error rate and latency percentiles of an app's requests over a window, from the difference of two snapshots of
+ * the edge's cumulative counters (like Prometheus' `rate` and `histogram_quantile`). A counter reset (edge restart)
+ * restarts the window from zero.
+ */
+export function windowValue(before: EdgeMetricsSnapshot | undefined, after: EdgeMetricsSnapshot, filter: { app: string; slot?: string; route?: string }): MeasurementValue {
+  const pick = (s: EdgeMetricsSnapshot | undefined) =>
+    (s?.series ?? []).filter((x) => x.app === filter.app && (!filter.slot || x.slot === filter.slot) && (!filter.route || x.route === filter.route));
+  const reset = !before || before.instance !== after.instance;
+  const prior = new Map<string, EdgeSeries>(reset ? [] : pick(before).map((x) => [`${x.route}|${x.slot}`, x]));
+  const n = after.bucketsMs.length + 1;
+  const cumulative = new Array<number>(n).fill(0);
+  let requests = 0, failed = 0;
+  for (const s of pick(after)) {
+    const p = prior.get(`${s.route}|${s.slot}`);
+    const base = p && p.requests <= s.requests ? p : undefined;
+    requests += s.requests - (base?.requests ?? 0);
+    failed += s.classes["5xx"] + s.classes.error - (base ? base.classes["5xx"] + base.classes.error : 0);
+    for (let i = 0; i < n; i++) cumulative[i] += (s.latency.cumulative[i] ?? 0) - (base?.latency.cumulative[i] ?? 0);
+  }
+  if (requests <= 0) return { samples: 0 };
+  const q = (x: number) => histogramQuantile(x, after.bucketsMs, cumulative);
+  return {
+    samples: requests,
+    errorRate: failed / requests,
+    latencyMs: { p50: q(0.5), p90: q(0.9), p95: q(0.95), p99: q(0.99) },
+  };
+}
+
+/** The `edge-metrics` metric provider: error rate and latency percentiles of an app over the last window. */
+export class EdgeMetricsProvider implements MetricProvider {
+  readonly kind = "edge-metrics";
+  private last?: EdgeMetricsSnapshot;
+  constructor(private readonly opts: EdgeMetricsOptions) {}
+
+  async measure(signal: AbortSignal): Promise<MeasurementValue> {
+    const get = () => fetchEdgeMetrics(this.opts.edgeUrl, this.opts.token, signal, this.opts.timeoutMs);
+    if (!this.last) {
+      this.last = await get();
+      await abortableSleep(this.opts.windowMs, signal);
+    }
+    const now = await get();
+    const value = windowValue(this.last, now, this.opts);
+    this.last = now;
+    return value;
+  }
+}
