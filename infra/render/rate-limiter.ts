@@ -39,7 +39,8 @@ export function bucketOf(method: string, path: string): Bucket {
   if (m === "GET") return { key: "GET", recordedLimit: 400 };
   if (m === "POST" && ["/services", "/postgres", "/redis", "/key-value"].includes(t)) return { key: `POST ${t}`, recordedLimit: 20 };
   if ((m === "PATCH" && t === "/services/:id") || (m === "POST" && (t === "/services/:id/deploys" || t === "/services/:id/scale"))) {
-    return { key: `${m} ${t}`, recordedLimit: 10 };
+    // One bucket for all three (inferred: the recordings show the same limit of 10 on each).
+    return { key: "service-update", recordedLimit: 10 };
   }
   if (m === "POST" && t === "/services/:id/custom-domains") return { key: `POST ${t}`, recordedLimit: 50 };
   return { key: "WRITE", recordedLimit: 100 };

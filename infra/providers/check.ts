@@ -1,0 +1,67 @@
+import type * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+
+/**
+ * Turns zod issues into Pulumi check failures: one per field, naming the resource (by its Render name), the field
+ * and the fix. The engine prints them against the resource's URN and stops before any API call.
+ */
+
+/** Fields whose values must never be echoed in a failure. */
+const SECRET_FIELDS = new Set(["values", "files", "envVars", "secretFiles", "connectionInfo"]);
+
+function describe(issue: z.core.$ZodIssue, label: string): string {
+  const field = issue.path.join(".");
+  const secret = issue.path.some((p) => SECRET_FIELDS.has(String(p)));
+  const base = issue.message;
+  const fix = (() => {
+    switch (issue.code) {
+      case "invalid_value":
+        return `use one of: ${(issue.values as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`;
+      case "too_small":
+        return `use a value of at least ${String(issue.minimum)}`;
+      case "too_big":
+        return `use a value of at most ${String(issue.maximum)}`;
+      case "invalid_type":
+        return `set it to a ${issue.expected}`;
+      case "unrecognized_keys":
+        return `remove ${issue.keys.join(", ")} (not a field of this resource)`;
+      default:
+        return "";
+    }
+  })();
+  const msg = secret ? base.replace(/"[^"]*"/g, '"…"') : base;
+  return `${label}: ${field || "(inputs)"}: ${msg}${fix && !msg.includes(fix) ? `; ${fix}` : ""}`;
+}
+
+/** Validates `news` with `schema`; returns the parsed inputs or the failures. */
+export function checkWith<T>(kind: string, schema: z.ZodType<T>, news: Record<string, unknown>): pulumi.dynamic.CheckResult<T> {
+  const { __provider, ...rest } = news;
+  const name = typeof rest.name === "string" ? ` "${rest.name}"` : "";
+  const label = `${kind}${name}`;
+  const parsed = schema.safeParse(rest);
+  if (parsed.success) {
+    return { inputs: { ...(parsed.data as object), ...(__provider !== undefined ? { __provider } : {}) } as T, failures: [] };
+  }
+  return {
+    inputs: news as unknown as T,
+    failures: parsed.error.issues.map((i) => ({ property: String(i.path[0] ?? ""), reason: describe(i, label) })),
+  };
+}
+
+/**
+ * The marker a resource class computes on the program side: whether each secret-bearing input arrived as a Pulumi
+ * secret. Needed because the engine strips secret markers before calling a dynamic provider, so `check` cannot see
+ * them itself.
+ */
+export const secretMarkerSchema = z.record(z.string(), z.boolean()).optional();
+
+/** Adds a failure per secret-bearing field that was given in plain text. */
+export function requireSecret(ctx: z.RefinementCtx, marker: Record<string, boolean> | undefined, field: string): void {
+  if (marker && marker[field] === false) {
+    ctx.addIssue({
+      code: "custom",
+      path: [field],
+      message: `must be a Pulumi secret, but was given in plain text; wrap it with pulumi.secret(...) or read it with config.requireSecret(...)`,
+    });
+  }
+}

@@ -1,0 +1,126 @@
+import type * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { isNotFound } from "../../render/errors";
+import { EnvGroup } from "../../render/schemas/env";
+import { createOrAdopt } from "../adopt";
+import { checkWith, requireSecret, secretMarkerSchema } from "../check";
+import { assertAdoptable, configureProvider, providerClient } from "../context";
+import { diffBySpec, DiffSpec } from "../diff";
+import { ENV_KEY, FILE_NAME } from "./names";
+
+/** Checked inputs of an EnvGroup. */
+export const envGroupInputsSchema = z.object({
+  name: z.string().trim().min(1, "name is required"),
+  ownerId: z.string().regex(/^(tea|usr)-[a-z0-9]+$/, "ownerId must be a workspace id like tea-…"),
+  environmentId: z.string().regex(/^evm-[a-z0-9]+$/, "environmentId must be an environment id like evm-…").optional(),
+  envVars: z.record(z.string().regex(ENV_KEY, "env var keys are letters, digits and '_' (not starting with a digit)"), z.string()).default({}),
+  secretFiles: z.record(z.string().regex(FILE_NAME, "secret file names are plain file names (no '/')"), z.string()).default({}),
+  secretInputs: secretMarkerSchema,
+}).strict().superRefine((v, ctx) => {
+  requireSecret(ctx, v.secretInputs, "envVars");
+  requireSecret(ctx, v.secretInputs, "secretFiles");
+});
+export type EnvGroupInputs = z.infer<typeof envGroupInputsSchema>;
+
+/** Outputs: inputs plus the group's id. `envVars`/`secretFiles` stay secret (additionalSecretOutputs + secret inputs). */
+export interface EnvGroupOutputs extends EnvGroupInputs {
+  envGroupId: string;
+}
+
+export const envGroupDiffSpec: DiffSpec<EnvGroupInputs> = {
+  replace: ["ownerId", "environmentId"],
+  update: ["name", "envVars", "secretFiles"],
+};
+
+function inputsFromGroup(g: EnvGroup, secretInputs?: Record<string, boolean>): EnvGroupInputs {
+  return {
+    name: g.name,
+    ownerId: g.ownerId,
+    environmentId: g.environmentId || undefined,
+    envVars: Object.fromEntries(g.envVars.map((e) => [e.key, e.value])),
+    secretFiles: Object.fromEntries(g.secretFiles.map((f) => [f.name, f.content])),
+    ...(secretInputs ? { secretInputs } : {}),
+  };
+}
+
+function outputs(i: EnvGroupInputs, id: string): EnvGroupOutputs {
+  return JSON.parse(JSON.stringify({ ...i, envGroupId: id })) as EnvGroupOutputs;
+}
+
+/** Applies per-key PUT/DELETE so the group holds exactly the desired values (Render has no replace-all for groups). */
+async function converge(id: string, live: EnvGroupInputs, want: EnvGroupInputs): Promise<void> {
+  const render = providerClient();
+  if (live.name !== want.name) await render.envGroups.rename(id, want.name);
+  for (const [k, v] of Object.entries(want.envVars)) if (live.envVars[k] !== v) await render.envGroups.setEnvVar(id, k, v);
+  for (const k of Object.keys(live.envVars)) if (!(k in want.envVars)) await ignore404(render.envGroups.deleteEnvVar(id, k));
+  for (const [n, c] of Object.entries(want.secretFiles)) if (live.secretFiles[n] !== c) await render.envGroups.setSecretFile(id, n, c);
+  for (const n of Object.keys(live.secretFiles)) if (!(n in want.secretFiles)) await ignore404(render.envGroups.deleteSecretFile(id, n));
+}
+
+async function ignore404(p: Promise<void>): Promise<void> {
+  try {
+    await p;
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+  }
+}
+
+/** The dynamic provider for `render:EnvGroup`. */
+export const provider: pulumi.dynamic.ResourceProvider = {
+  configure: configureProvider,
+
+  async check(_olds, news) {
+    return checkWith("EnvGroup", envGroupInputsSchema, news);
+  },
+
+  async diff(_id, olds: EnvGroupOutputs, news: EnvGroupInputs) {
+    return diffBySpec(envGroupDiffSpec, olds, news);
+  },
+
+  async create(news: EnvGroupInputs) {
+    const render = providerClient();
+    const { resource, adopted } = await createOrAdopt<{ id: string; full?: EnvGroup }>({
+      find: async () => {
+        const metas = await render.envGroups.list({ name: [news.name], ownerId: [news.ownerId] });
+        const m = metas.find((g) => g.name === news.name && g.ownerId === news.ownerId && (g.environmentId || undefined) === news.environmentId);
+        return m ? { id: m.id } : undefined;
+      },
+      create: async () => {
+        const g = await render.envGroups.create({
+          name: news.name,
+          ownerId: news.ownerId,
+          envVars: Object.entries(news.envVars).map(([key, value]) => ({ key, value })),
+          secretFiles: Object.entries(news.secretFiles).map(([name, content]) => ({ name, content })),
+          ...(news.environmentId ? { environmentId: news.environmentId } : {}),
+        });
+        return { id: g.id, full: g };
+      },
+    });
+    if (adopted) {
+      await assertAdoptable(render, resource.id, "env-groups");
+      const live = await render.envGroups.get(resource.id);
+      await converge(resource.id, inputsFromGroup(live), news);
+    }
+    return { id: resource.id, outs: outputs(news, resource.id) };
+  },
+
+  async read(id, props: EnvGroupOutputs) {
+    try {
+      const g = await providerClient().envGroups.get(id);
+      const live = inputsFromGroup(g, props?.secretInputs);
+      return { id, props: outputs(live, id), inputs: live };
+    } catch (e) {
+      if (isNotFound(e)) return { id: "", props: {} };
+      throw e;
+    }
+  },
+
+  async update(id, olds: EnvGroupOutputs, news: EnvGroupInputs) {
+    await converge(id, olds, news);
+    return { outs: outputs(news, id) };
+  },
+
+  async delete(id) {
+    await ignore404(providerClient().envGroups.delete(id));
+  },
+};

@@ -1,0 +1,113 @@
+import type * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { RenderClient } from "../../render/client";
+import { isNotFound } from "../../render/errors";
+import { checkWith, requireSecret, secretMarkerSchema } from "../check";
+import { configureProvider, providerClient } from "../context";
+import { diffBySpec, DiffSpec } from "../diff";
+
+/**
+ * One provider shape for a service's env vars and its secret files: both are a name→secret map that Render
+ * replaces as a whole with one PUT (cassette-notes §3), which makes create, update and delete naturally idempotent.
+ *
+ * The resource owns the whole list, except `unmanagedKeys`: names some other actor writes (e.g. the edge persisting
+ * its active slot), which are preserved on every write and ignored by `read`.
+ */
+export interface ServiceListKind {
+  /** Resource type name for messages ("EnvVars"). */
+  kind: string;
+  /** Input field holding the map ("values" or "files"). */
+  field: "values" | "files";
+  /** Id suffix ("env-vars"). */
+  suffix: string;
+  /** Name rule and its message. */
+  nameRule: [RegExp, string];
+  list: (c: RenderClient, serviceId: string) => Promise<Array<[string, string]>>;
+  replace: (c: RenderClient, serviceId: string, entries: Array<[string, string]>) => Promise<void>;
+}
+
+/** Inputs shared by both kinds. */
+export interface ServiceListInputs {
+  serviceId: string;
+  values?: Record<string, string>;
+  files?: Record<string, string>;
+  unmanagedKeys: string[];
+  secretInputs?: Record<string, boolean>;
+}
+
+/** Builds the provider for one kind. */
+export function serviceListProvider(k: ServiceListKind): pulumi.dynamic.ResourceProvider & { schema: z.ZodType<ServiceListInputs> } {
+  const schema = z.object({
+    serviceId: z.string().regex(/^(srv|crn)-[a-z0-9]+$/, "serviceId must be a service id like srv-…"),
+    [k.field]: z.record(z.string().regex(k.nameRule[0], k.nameRule[1]), z.string()).default({}),
+    unmanagedKeys: z.array(z.string()).default([]),
+    secretInputs: secretMarkerSchema,
+  }).strict().superRefine((v, ctx) => {
+    requireSecret(ctx, v.secretInputs as Record<string, boolean> | undefined, k.field);
+    const map = v[k.field] as Record<string, string>;
+    for (const u of v.unmanagedKeys as string[]) {
+      if (u in map) ctx.addIssue({ code: "custom", path: ["unmanagedKeys"], message: `${u} is both managed (in ${k.field}) and unmanaged; keep it in one list` });
+    }
+  }) as unknown as z.ZodType<ServiceListInputs>;
+
+  const spec: DiffSpec<ServiceListInputs> = { replace: ["serviceId"], update: [k.field, "unmanagedKeys"] };
+  const id = (serviceId: string): string => `${serviceId}/${k.suffix}`;
+  const mapOf = (i: ServiceListInputs): Record<string, string> => i[k.field] ?? {};
+
+  /** Writes the desired map, keeping the current values of unmanaged keys (one GET only when there are any). */
+  async function write(serviceId: string, want: Record<string, string>, unmanaged: string[]): Promise<void> {
+    const render = providerClient();
+    let kept: Array<[string, string]> = [];
+    if (unmanaged.length > 0) kept = (await k.list(render, serviceId)).filter(([n]) => unmanaged.includes(n));
+    await k.replace(render, serviceId, [...Object.entries(want), ...kept]);
+  }
+
+  return {
+    schema,
+    configure: configureProvider,
+
+    async check(_olds, news) {
+      return checkWith(k.kind, schema, news);
+    },
+
+    async diff(_id, olds: ServiceListInputs, news: ServiceListInputs) {
+      return diffBySpec(spec, olds, news);
+    },
+
+    async create(news: ServiceListInputs) {
+      await write(news.serviceId, mapOf(news), news.unmanagedKeys);
+      return { id: id(news.serviceId), outs: { ...news } };
+    },
+
+    async read(rid, props: ServiceListInputs) {
+      const serviceId = props?.serviceId ?? rid.split("/")[0];
+      const unmanaged = props?.unmanagedKeys ?? [];
+      try {
+        const entries = (await k.list(providerClient(), serviceId)).filter(([n]) => !unmanaged.includes(n));
+        const live: ServiceListInputs = {
+          serviceId,
+          [k.field]: Object.fromEntries(entries),
+          unmanagedKeys: unmanaged,
+          ...(props?.secretInputs ? { secretInputs: props.secretInputs } : {}),
+        };
+        return { id: rid, props: live, inputs: live };
+      } catch (e) {
+        if (isNotFound(e)) return { id: "", props: {} };
+        throw e;
+      }
+    },
+
+    async update(_id, _olds: ServiceListInputs, news: ServiceListInputs) {
+      await write(news.serviceId, mapOf(news), news.unmanagedKeys);
+      return { outs: { ...news } };
+    },
+
+    async delete(_id, props: ServiceListInputs) {
+      try {
+        await write(props.serviceId, {}, props.unmanagedKeys ?? []);
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+      }
+    },
+  };
+}

@@ -1,0 +1,341 @@
+import type * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { RENDER_REGIONS, SERVICE_PLANS } from "../../config/render-enums";
+import { RenderClient } from "../../render/client";
+import { isNotFound } from "../../render/errors";
+import { Autoscaling, runtimeSchema, Service } from "../../render/schemas/service";
+import { createOrAdopt } from "../adopt";
+import { checkWith } from "../check";
+import { assertAdoptable, configureProvider, isProductionOwner, providerClient } from "../context";
+import { changedFields, diffBySpec, DiffSpec } from "../diff";
+import { canonicalImage } from "../image-ref";
+
+/** Service kinds this provider manages. */
+const SERVICE_TYPES = ["web_service", "private_service", "background_worker", "static_site"] as const;
+const NATIVE_RUNTIMES = ["elixir", "go", "node", "python", "ruby", "rust"];
+
+const autoscalingInput = z.object({
+  enabled: z.boolean().default(true),
+  min: z.number().int().min(1, "autoscaling.min must be at least 1"),
+  max: z.number().int().min(1, "autoscaling.max must be at least 1"),
+  cpuPercent: z.number().int().min(1).max(100).optional(),
+  memoryPercent: z.number().int().min(1).max(100).optional(),
+}).strict();
+
+/** Checked inputs of a Service (defaults applied). */
+export const serviceInputsSchema = z.object({
+  name: z.string().trim().min(1, "name is required").max(100),
+  ownerId: z.string().regex(/^(tea|usr)-[a-z0-9]+$/, "ownerId must be a workspace id like tea-…"),
+  type: z.enum(SERVICE_TYPES),
+  region: z.enum(RENDER_REGIONS).optional(),
+  plan: z.enum(SERVICE_PLANS).optional(),
+  numInstances: z.number().int().min(1, "numInstances must be at least 1 (use suspended: true to stop a service)").optional(),
+  autoscaling: autoscalingInput.optional(),
+  runtime: runtimeSchema.optional(),
+  image: z.string().min(1).optional(),
+  repo: z.string().url("repo must be a git URL such as https://github.com/org/repo").optional(),
+  branch: z.string().min(1).optional(),
+  rootDir: z.string().optional(),
+  buildCommand: z.string().optional(),
+  startCommand: z.string().optional(),
+  preDeployCommand: z.string().optional(),
+  healthCheckPath: z.string().regex(/^\//, "healthCheckPath must start with '/'").optional(),
+  publishPath: z.string().optional(),
+  buildFilter: z.object({ paths: z.array(z.string()).default([]), ignoredPaths: z.array(z.string()).default([]) }).strict().optional(),
+  maxShutdownDelaySeconds: z.number().int().min(1).max(300).optional(),
+  autoDeploy: z.boolean().optional(),
+  environmentId: z.string().regex(/^evm-[a-z0-9]+$/, "environmentId must be an environment id like evm-…").optional(),
+  suspended: z.boolean().default(false),
+}).strict().superRefine((v, ctx) => {
+  const bad = (path: string, message: string): void => ctx.addIssue({ code: "custom", path: [path], message });
+  if (!!v.image === !!v.repo) bad(v.image ? "repo" : "image", "set exactly one of image (a container image) or repo (a git repository)");
+  if (v.image && v.runtime && v.runtime !== "image") bad("runtime", `an image-backed service has runtime "image"; remove runtime or set it to "image"`);
+  if (v.repo && !v.runtime && v.type !== "static_site") bad("runtime", "a repo-backed service needs runtime (docker, node, python, go, ruby, rust or elixir)");
+  if (v.autoscaling && v.autoscaling.min > v.autoscaling.max) bad("autoscaling", `autoscaling.min (${v.autoscaling.min}) is greater than autoscaling.max (${v.autoscaling.max}); make min ≤ max`);
+  if (v.type === "static_site") {
+    for (const f of ["plan", "region", "numInstances", "autoscaling", "healthCheckPath", "startCommand", "preDeployCommand", "maxShutdownDelaySeconds", "image"] as const) {
+      if (v[f] !== undefined) bad(f, `a static site has no ${f}; remove it`);
+    }
+  } else {
+    if (v.publishPath !== undefined) bad("publishPath", "publishPath applies to static sites only; remove it");
+    if (v.runtime && NATIVE_RUNTIMES.includes(v.runtime) && !v.startCommand) bad("startCommand", `runtime ${v.runtime} needs a startCommand`);
+  }
+  if (v.healthCheckPath !== undefined && v.type !== "web_service") bad("healthCheckPath", "only web services have a health check path; remove it");
+}).transform((v) => {
+  const isStatic = v.type === "static_site";
+  return {
+    ...v,
+    runtime: isStatic ? undefined : v.image ? ("image" as const) : v.runtime,
+    region: isStatic ? undefined : v.region ?? ("oregon" as const),
+    plan: isStatic ? undefined : v.plan ?? ("starter" as const),
+    numInstances: isStatic ? undefined : v.numInstances ?? v.autoscaling?.min ?? 1,
+    branch: v.repo ? v.branch ?? "main" : undefined,
+    // Production never deploys on a git push: promotion does (DESIGN.md).
+    autoDeploy: v.autoDeploy ?? !isProductionOwner(v.ownerId),
+  };
+});
+
+/** Checked inputs. */
+export type ServiceInputs = z.infer<typeof serviceInputsSchema>;
+
+/** Outputs: the inputs plus what Render computed. */
+export interface ServiceOutputs extends ServiceInputs {
+  serviceId: string;
+  slug: string;
+  url?: string;
+  dashboardUrl?: string;
+  deployId?: string;
+}
+
+/** In place vs replacement, per Render's API: PATCH cannot change type, owner, region or runtime. */
+export const serviceDiffSpec: DiffSpec<ServiceInputs> = {
+  replace: ["type", "ownerId", "region", "runtime"],
+  update: [
+    "name", "plan", "numInstances", "autoscaling", "image", "repo", "branch", "rootDir", "buildCommand", "startCommand", "preDeployCommand",
+    "healthCheckPath", "publishPath", "buildFilter", "maxShutdownDelaySeconds", "autoDeploy", "environmentId", "suspended",
+  ],
+  // Render fills these with its own defaults when unset.
+  onlyWhenSet: ["maxShutdownDelaySeconds", "buildCommand", "environmentId"],
+  normalize: (field, value, whole) => {
+    if (field === "image") return canonicalImage(value as string | undefined);
+    // With autoscaling on, Render's numInstances is not the running count: it must not drive a diff.
+    if (field === "numInstances" && whole.autoscaling?.enabled) return undefined;
+    if (field === "autoscaling" && value) return { ...(value as object), enabled: (value as { enabled?: boolean }).enabled ?? true };
+    if (field === "buildFilter" && value) {
+      const bf = value as { paths?: string[]; ignoredPaths?: string[] };
+      return (bf.paths?.length ?? 0) + (bf.ignoredPaths?.length ?? 0) === 0 ? undefined : value;
+    }
+    return value;
+  },
+};
+
+const isNative = (runtime: string | undefined): boolean => !!runtime && NATIVE_RUNTIMES.includes(runtime);
+
+function toRenderAutoscaling(a: NonNullable<ServiceInputs["autoscaling"]>): Autoscaling {
+  return {
+    enabled: a.enabled,
+    min: a.min,
+    max: a.max,
+    criteria: {
+      cpu: { enabled: a.cpuPercent !== undefined, percentage: a.cpuPercent ?? 70 },
+      memory: { enabled: a.memoryPercent !== undefined, percentage: a.memoryPercent ?? 70 },
+    },
+  };
+}
+
+function envSpecificDetails(i: ServiceInputs): Record<string, string> | undefined {
+  if (i.type === "static_site") return undefined;
+  return isNative(i.runtime)
+    ? { buildCommand: i.buildCommand ?? "", startCommand: i.startCommand ?? "" }
+    : { dockerCommand: i.startCommand ?? "" };
+}
+
+/** `POST /services` body. */
+export function createBody(i: ServiceInputs): Record<string, unknown> & { type: ServiceInputs["type"]; name: string; ownerId: string } {
+  const details: Record<string, unknown> =
+    i.type === "static_site"
+      ? { buildCommand: i.buildCommand ?? "", publishPath: i.publishPath ?? "public" }
+      : {
+          runtime: i.runtime,
+          plan: i.plan,
+          region: i.region,
+          numInstances: i.numInstances,
+          envSpecificDetails: envSpecificDetails(i),
+          ...(i.autoscaling ? { autoscaling: toRenderAutoscaling(i.autoscaling) } : {}),
+          ...(i.type === "web_service" ? { healthCheckPath: i.healthCheckPath ?? "" } : {}),
+          ...(i.preDeployCommand ? { preDeployCommand: i.preDeployCommand } : {}),
+          ...(i.maxShutdownDelaySeconds !== undefined ? { maxShutdownDelaySeconds: i.maxShutdownDelaySeconds } : {}),
+        };
+  return {
+    type: i.type,
+    name: i.name,
+    ownerId: i.ownerId,
+    autoDeploy: i.autoDeploy ? "yes" : "no",
+    ...(i.image ? { image: { ownerId: i.ownerId, imagePath: i.image } } : {}),
+    ...(i.repo ? { repo: i.repo, branch: i.branch } : {}),
+    ...(i.rootDir !== undefined ? { rootDir: i.rootDir } : {}),
+    ...(i.buildFilter ? { buildFilter: i.buildFilter } : {}),
+    ...(i.environmentId ? { environmentId: i.environmentId } : {}),
+    serviceDetails: details,
+  };
+}
+
+/** `PATCH /services/{id}` body: every in-place field, as absolute values. */
+export function patchBody(i: ServiceInputs): Record<string, unknown> {
+  const details: Record<string, unknown> =
+    i.type === "static_site"
+      ? { buildCommand: i.buildCommand ?? "", publishPath: i.publishPath ?? "public" }
+      : {
+          plan: i.plan,
+          envSpecificDetails: envSpecificDetails(i),
+          preDeployCommand: i.preDeployCommand ?? "",
+          ...(i.type === "web_service" ? { healthCheckPath: i.healthCheckPath ?? "" } : {}),
+          ...(i.maxShutdownDelaySeconds !== undefined ? { maxShutdownDelaySeconds: i.maxShutdownDelaySeconds } : {}),
+        };
+  return {
+    name: i.name,
+    autoDeploy: i.autoDeploy ? "yes" : "no",
+    ...(i.image ? { image: { ownerId: i.ownerId, imagePath: i.image } } : {}),
+    ...(i.repo ? { repo: i.repo, branch: i.branch } : {}),
+    ...(i.rootDir !== undefined ? { rootDir: i.rootDir } : {}),
+    ...(i.buildFilter ? { buildFilter: i.buildFilter } : {}),
+    serviceDetails: details,
+  };
+}
+
+/** Maps a live service back onto the input fields (what `refresh` shows as drift). */
+export function inputsFromService(s: Service): ServiceInputs {
+  const d = s.serviceDetails;
+  const esd = d.envSpecificDetails ?? {};
+  const runtime = s.type === "static_site" ? undefined : d.runtime ?? d.env;
+  const a = d.autoscaling;
+  const bf = s.buildFilter;
+  return {
+    name: s.name,
+    ownerId: s.ownerId,
+    type: s.type as ServiceInputs["type"],
+    region: s.type === "static_site" ? undefined : (d.region as ServiceInputs["region"]),
+    plan: s.type === "static_site" ? undefined : (d.plan as ServiceInputs["plan"]),
+    numInstances: s.type === "static_site" ? undefined : d.numInstances,
+    autoscaling: a
+      ? {
+          enabled: a.enabled,
+          min: a.min,
+          max: a.max,
+          cpuPercent: a.criteria.cpu.enabled ? a.criteria.cpu.percentage : undefined,
+          memoryPercent: a.criteria.memory.enabled ? a.criteria.memory.percentage : undefined,
+        }
+      : undefined,
+    runtime: runtime as ServiceInputs["runtime"],
+    image: s.imagePath || undefined,
+    repo: s.repo || undefined,
+    branch: s.repo ? s.branch : undefined,
+    rootDir: s.rootDir || undefined,
+    buildCommand: (s.type === "static_site" ? d.buildCommand : esd.buildCommand) || undefined,
+    startCommand: (isNative(runtime) ? esd.startCommand : esd.dockerCommand) || undefined,
+    preDeployCommand: (d.preDeployCommand ?? esd.preDeployCommand) || undefined,
+    healthCheckPath: s.type === "web_service" ? d.healthCheckPath || undefined : undefined,
+    publishPath: s.type === "static_site" ? d.publishPath : undefined,
+    buildFilter: bf && ((bf.paths?.length ?? 0) > 0 || (bf.ignoredPaths?.length ?? 0) > 0) ? { paths: bf.paths ?? [], ignoredPaths: bf.ignoredPaths ?? [] } : undefined,
+    maxShutdownDelaySeconds: d.maxShutdownDelaySeconds,
+    autoDeploy: s.autoDeploy === "yes",
+    environmentId: s.environmentId || undefined,
+    suspended: s.suspended === "suspended",
+  };
+}
+
+function outputs(inputs: ServiceInputs, s: Service, deployId?: string): ServiceOutputs {
+  return stripUndefined({
+    ...inputs,
+    serviceId: s.id,
+    slug: s.slug,
+    url: s.serviceDetails.url,
+    dashboardUrl: s.dashboardUrl,
+    ...(deployId ? { deployId } : {}),
+  });
+}
+
+function stripUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** Whether an existing service is the one we meant to create (same identity and immutable fields). */
+function matchesIdentity(s: Service, i: ServiceInputs): boolean {
+  const live = inputsFromService(s);
+  return s.name === i.name && s.ownerId === i.ownerId && s.type === i.type && live.region === i.region && (i.type === "static_site" || live.runtime === i.runtime);
+}
+
+/**
+ * Brings a live service to the desired inputs with the fewest calls: one PATCH for all in-place fields (only if any
+ * changed), autoscaling PUT/DELETE, scale, suspend/resume, environment moves. Returns the latest service seen.
+ */
+async function converge(render: RenderClient, id: string, live: ServiceInputs, want: ServiceInputs, lastSeen?: Service): Promise<Service | undefined> {
+  const changed = changedFields(serviceDiffSpec, live, want);
+  let latest = lastSeen;
+  const patchFields = ["name", "plan", "image", "repo", "branch", "rootDir", "buildCommand", "startCommand", "preDeployCommand", "healthCheckPath",
+    "publishPath", "buildFilter", "maxShutdownDelaySeconds", "autoDeploy"];
+  if (changed.some((f) => patchFields.includes(f))) latest = await render.services.update(id, patchBody(want));
+  if (changed.includes("autoscaling")) {
+    if (want.autoscaling) await render.services.setAutoscaling(id, toRenderAutoscaling(want.autoscaling));
+    else await render.services.deleteAutoscaling(id);
+    latest = undefined;
+  }
+  if (changed.includes("numInstances") && !want.autoscaling?.enabled && want.numInstances !== undefined) {
+    await render.services.scale(id, want.numInstances);
+    latest = undefined;
+  }
+  if (changed.includes("environmentId")) {
+    if (live.environmentId) await render.workspace.removeFromEnvironment(live.environmentId, [id]);
+    if (want.environmentId) await render.workspace.addToEnvironment(want.environmentId, [id]);
+    latest = undefined;
+  }
+  if (changed.includes("suspended")) {
+    if (want.suspended) await render.services.suspend(id);
+    else await render.services.resume(id);
+    latest = undefined;
+  }
+  return latest;
+}
+
+/** The dynamic provider for `render:Service`. */
+export const provider: pulumi.dynamic.ResourceProvider = {
+  configure: configureProvider,
+
+  async check(_olds, news) {
+    return checkWith("Service", serviceInputsSchema, news);
+  },
+
+  async diff(_id, olds: ServiceOutputs, news: ServiceInputs) {
+    return diffBySpec(serviceDiffSpec, olds, news);
+  },
+
+  async create(news: ServiceInputs) {
+    const render = providerClient();
+    const { resource, adopted } = await createOrAdopt<{ service: Service; deployId?: string }>({
+      find: async () => {
+        const found = (await render.services.list({ name: [news.name], ownerId: [news.ownerId], type: [news.type] })).find((s) => matchesIdentity(s, news));
+        return found ? { service: found } : undefined;
+      },
+      create: () => render.services.create(createBody(news)),
+    });
+    let svc = resource.service;
+    if (adopted) {
+      await assertAdoptable(render, svc.id, "services");
+      const latest = await converge(render, svc.id, inputsFromService(svc), news, svc);
+      svc = latest ?? svc;
+    } else if (news.suspended) {
+      await render.services.suspend(svc.id);
+    }
+    return { id: svc.id, outs: outputs(news, svc, resource.deployId) };
+  },
+
+  async read(id, props: ServiceOutputs) {
+    const render = providerClient();
+    try {
+      const svc = await render.services.get(id);
+      const live = inputsFromService(svc);
+      return { id, props: outputs(live, svc, props?.deployId), inputs: stripUndefined(live) };
+    } catch (e) {
+      if (isNotFound(e)) return { id: "", props: {} };
+      throw e;
+    }
+  },
+
+  async update(id, olds: ServiceOutputs, news: ServiceInputs) {
+    const render = providerClient();
+    const latest = await converge(render, id, olds, news);
+    if (latest) return { outs: outputs(news, latest, olds.deployId) };
+    // Outputs are rebuilt from the new inputs (never spread from olds: a removed input must not linger in state).
+    const computed = { serviceId: id, slug: olds.slug, url: olds.url, dashboardUrl: olds.dashboardUrl, deployId: olds.deployId };
+    return { outs: stripUndefined({ ...news, ...computed }) as ServiceOutputs };
+  },
+
+  async delete(id) {
+    const render = providerClient();
+    try {
+      await render.services.delete(id);
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+  },
+};

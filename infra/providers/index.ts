@@ -1,0 +1,10 @@
+/** Render dynamic resources (program side). Implementations live in `impl/` and are loaded lazily by kind. */
+export { Service, type ServiceArgs } from "./service";
+export { EnvGroup, type EnvGroupArgs } from "./env-group";
+export { EnvGroupLink, type EnvGroupLinkArgs } from "./env-group-link";
+export { EnvVars, type EnvVarsArgs } from "./env-vars";
+export { SecretFiles, type SecretFilesArgs } from "./secret-files";
+export { CustomDomain, type CustomDomainArgs } from "./custom-domain";
+export { Postgres, type PostgresArgs, type PostgresConnectionInfo } from "./postgres";
+export { PostgresExport, type PostgresExportArgs } from "./postgres-export";
+export { ALPHASTACK_PROTECTED_IDS, ProtectedResourceError } from "./guard";

@@ -1,0 +1,64 @@
+import * as pulumi from "@pulumi/pulumi";
+import { lazyProvider } from "./dynamic";
+
+/** Inputs of a {@link Service}. See `impl/service.ts` for validation and which fields force a replacement. */
+export interface ServiceArgs {
+  /** Render service name (renaming is an in-place update). */
+  name: pulumi.Input<string>;
+  /** Workspace id `tea-…` (replacement). */
+  ownerId: pulumi.Input<string>;
+  /** `web_service`, `private_service`, `background_worker` or `static_site` (replacement). */
+  type: pulumi.Input<"web_service" | "private_service" | "background_worker" | "static_site">;
+  /** Region (replacement); default `oregon`. Not for static sites. */
+  region?: pulumi.Input<string>;
+  /** Instance type; default `starter`. Not for static sites. */
+  plan?: pulumi.Input<string>;
+  /** Instance count (≥ 1); ignored while autoscaling is enabled. Default: autoscaling.min or 1. */
+  numInstances?: pulumi.Input<number>;
+  /** Autoscaling between min and max on CPU and/or memory targets (percent). */
+  autoscaling?: pulumi.Input<{ enabled?: boolean; min: number; max: number; cpuPercent?: number; memoryPercent?: number }>;
+  /** `image` for image-backed services (implied by `image`), or the native/docker runtime of a repo (replacement). */
+  runtime?: pulumi.Input<string>;
+  /** Container image, e.g. `docker.io/org/app:1.2.3`. Exactly one of image or repo. */
+  image?: pulumi.Input<string>;
+  repo?: pulumi.Input<string>;
+  /** Git branch (default `main` when repo is set). */
+  branch?: pulumi.Input<string>;
+  rootDir?: pulumi.Input<string>;
+  buildCommand?: pulumi.Input<string>;
+  /** Start command (native runtimes) or docker command (image/docker). */
+  startCommand?: pulumi.Input<string>;
+  preDeployCommand?: pulumi.Input<string>;
+  /** Web services only; must start with `/`. */
+  healthCheckPath?: pulumi.Input<string>;
+  /** Static sites only. */
+  publishPath?: pulumi.Input<string>;
+  buildFilter?: pulumi.Input<{ paths?: string[]; ignoredPaths?: string[] }>;
+  /** 1–300 s; Render's default (30) when unset. */
+  maxShutdownDelaySeconds?: pulumi.Input<number>;
+  /** Deploy on every push. Default: off in the production workspace, on elsewhere. */
+  autoDeploy?: pulumi.Input<boolean>;
+  /** Render environment `evm-…` (moved in place). */
+  environmentId?: pulumi.Input<string>;
+  /** Suspend (true) or resume (false). Default false. */
+  suspended?: pulumi.Input<boolean>;
+}
+
+/** A Render web service, private service, background worker or static site (`render:Service`). */
+export class Service extends pulumi.dynamic.Resource {
+  /** Render's id, `srv-…` (same as `id`). */
+  declare readonly serviceId: pulumi.Output<string>;
+  declare readonly slug: pulumi.Output<string>;
+  /** Public URL (web, static) or `<slug>:10000` (private). */
+  declare readonly url: pulumi.Output<string | undefined>;
+  declare readonly dashboardUrl: pulumi.Output<string | undefined>;
+  /** The deploy Render started on creation. */
+  declare readonly deployId: pulumi.Output<string | undefined>;
+  declare readonly name: pulumi.Output<string>;
+  declare readonly numInstances: pulumi.Output<number | undefined>;
+  declare readonly suspended: pulumi.Output<boolean>;
+
+  constructor(name: string, args: ServiceArgs, opts?: pulumi.CustomResourceOptions) {
+    super(lazyProvider("service"), name, { ...args, serviceId: undefined, slug: undefined, url: undefined, dashboardUrl: undefined, deployId: undefined }, opts, "render", "Service");
+  }
+}
