@@ -1,0 +1,35 @@
+import type { Route } from "../http/router";
+import { customDomainRoutes } from "./customdomains";
+import { deployRoutes } from "./deploys";
+import { diskRoutes } from "./disks";
+import { envGroupRoutes } from "./envgroups";
+import { envVarRoutes } from "./envvars";
+import { eventRoutes } from "./events";
+import { logStreamRoutes } from "./logstreams";
+import { metricRoutes } from "./metrics";
+import { notificationRoutes } from "./notifications";
+import { ownerRoutes } from "./owners";
+import { postgresRoutes } from "./postgres";
+import { projectRoutes } from "./projects";
+import { serviceRoutes } from "./services";
+import { staticSiteRoutes } from "./staticsite";
+
+/** Every Render API route the simulator serves. */
+export function allRoutes(): Route[] {
+  return [
+    ...serviceRoutes(),
+    ...deployRoutes(),
+    ...envVarRoutes(),
+    ...customDomainRoutes(),
+    ...envGroupRoutes(),
+    ...postgresRoutes(),
+    ...projectRoutes(),
+    ...ownerRoutes(),
+    ...notificationRoutes(),
+    ...metricRoutes(),
+    ...eventRoutes(),
+    ...logStreamRoutes(),
+    ...diskRoutes(),
+    ...staticSiteRoutes(),
+  ];
+}

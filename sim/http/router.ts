@@ -1,0 +1,73 @@
+import type { SimApp } from "../app";
+
+/** What one API handler sees. `body` is the parsed JSON with nulls dropped (Go semantics); `rawBody` is as sent. */
+export interface Ctx {
+  app: SimApp;
+  method: string;
+  /** The OpenAPI path template, e.g. `/services/{serviceId}`. */
+  template: string;
+  params: Record<string, string>;
+  query: URLSearchParams;
+  body: any;
+  rawBody: unknown;
+  /** Work to run after the request's transaction committed (data-plane calls, timers). */
+  effects: Array<() => unknown>;
+}
+
+/** A handler's answer: status and optional JSON body (no body → no Content-Type, as Render sends 202/204). */
+export interface Reply {
+  status: number;
+  body?: unknown;
+}
+
+export type Handler = (ctx: Ctx) => Reply;
+
+/** One route of Render's API. `validate: false` skips the generic OpenAPI body check (the handler checks). */
+export interface Route {
+  method: string;
+  template: string;
+  handler: Handler;
+  validate?: boolean;
+}
+
+interface Compiled extends Route {
+  re: RegExp;
+  names: string[];
+}
+
+/** Matches `/v1`-relative paths against OpenAPI templates; literal segments win over parameters. */
+export class Router {
+  private readonly routes: Compiled[] = [];
+
+  add(routes: Route[]): void {
+    for (const r of routes) {
+      const names: string[] = [];
+      const re = new RegExp(
+        "^" +
+          r.template.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\\?\{(\w+)\\?\}|\{(\w+)\}/g, (_m, a: string, b: string) => {
+            names.push(a ?? b);
+            return "([^/]+)";
+          }) +
+          "$",
+      );
+      this.routes.push({ ...r, re, names });
+    }
+    // Literal templates first so `/services/{id}/env-vars` never shadows a more specific literal path.
+    this.routes.sort((a, b) => a.names.length - b.names.length);
+  }
+
+  /** The matching route, `"method"` when only the method differs, or undefined. */
+  match(method: string, path: string): { route: Compiled; params: Record<string, string> } | "method" | undefined {
+    let pathMatched = false;
+    for (const r of this.routes) {
+      const m = r.re.exec(path);
+      if (!m) continue;
+      pathMatched = true;
+      if (r.method !== method) continue;
+      const params: Record<string, string> = {};
+      r.names.forEach((n, i) => (params[n] = decodeURIComponent(m[i + 1])));
+      return { route: r, params };
+    }
+    return pathMatched ? "method" : undefined;
+  }
+}

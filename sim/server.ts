@@ -1,0 +1,160 @@
+import { randomBytes, timingSafeEqual } from "node:crypto";
+import http from "node:http";
+import type { SimApp } from "./app";
+import { Router, type Ctx, type Reply, type Route } from "./http/router";
+import { check, dropNulls, requestBodyValidator } from "./openapi/validator";
+import { bucketsFor, RateLimiter, type BucketState } from "./ratelimit";
+import { ApiError } from "./render/errors";
+
+/** Largest accepted request body; larger ones get 413 before they are read to the end. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** Headers Render sends on every API response (cassette-notes §8). */
+const STATIC_HEADERS: Record<string, string> = {
+  Vary: "Origin",
+  "Referrer-Policy": "same-origin",
+  "X-Content-Type-Options": "nosniff",
+  "X-Frame-Options": "DENY",
+  "X-Xss-Protection": "1; mode=block",
+};
+
+const POD = `api-sim${randomBytes(4).toString("hex")}-${randomBytes(3).toString("hex")}`;
+let requestCounter = 0;
+
+/** Admin (`/__sim/…`) handler: gets the raw request, answers fully. */
+export type AdminHandler = (req: http.IncomingMessage, res: http.ServerResponse, body: unknown) => Promise<void> | void;
+
+interface ServerDeps {
+  app: SimApp;
+  apiKey: string;
+  routes: Route[];
+  admin: AdminHandler;
+}
+
+function keyMatches(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function readBody(req: http.IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers["content-length"] ?? "0");
+    if (declared > MAX_BODY_BYTES) return reject(new ApiError(413, `request body too large: ${declared} bytes, the limit is ${MAX_BODY_BYTES}`));
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooBig = false;
+    req.on("data", (c: Buffer) => {
+      size += c.length;
+      // Keep draining so the 413 can still be written on this connection.
+      if (size > MAX_BODY_BYTES) tooBig = true;
+      else chunks.push(c);
+    });
+    req.on("end", () =>
+      tooBig ? reject(new ApiError(413, `request body too large: more than ${MAX_BODY_BYTES} bytes`)) : resolve(Buffer.concat(chunks)),
+    );
+    req.on("error", reject);
+  });
+}
+
+function send(res: http.ServerResponse, status: number, body: unknown, limits: BucketState[] | undefined): void {
+  const headers: Record<string, string | string[]> = { ...STATIC_HEADERS, "Render-Request-Id": `${POD}/${randomBytes(5).toString("base64url")}-${++requestCounter}` };
+  if (limits && limits.length) {
+    // One value per bucket: Render repeats the headers when a request counts against two buckets.
+    const many = (f: (s: BucketState) => number) => (limits.length === 1 ? String(f(limits[0])) : limits.map((s) => String(f(s))));
+    headers["Ratelimit-Limit"] = many((s) => s.limit);
+    headers["Ratelimit-Remaining"] = many((s) => s.remaining);
+    headers["Ratelimit-Reset"] = many((s) => s.resetSeconds);
+  }
+  if (body === undefined) {
+    res.writeHead(status, headers);
+    res.end();
+    return;
+  }
+  const text = JSON.stringify(body);
+  headers["Content-Type"] = "application/json; charset=utf-8";
+  headers["Content-Length"] = String(Buffer.byteLength(text));
+  res.writeHead(status, headers);
+  res.end(text);
+}
+
+/**
+ * The simulator's HTTP server: Render's API under `/v1` (Bearer auth, rate limits, OpenAPI request validation,
+ * one transaction per request) and the admin API under `/__sim/`. Any failure inside a handler becomes an error
+ * response; the server keeps serving.
+ */
+export function createSimServer(deps: ServerDeps): http.Server {
+  const router = new Router();
+  router.add(deps.routes);
+  const limiter = new RateLimiter(deps.app.options.rateLimit);
+
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? "/", "http://sim.local");
+    const method = (req.method ?? "GET").toUpperCase();
+    let limits: BucketState[] | undefined;
+    try {
+      if (url.pathname.startsWith("/__sim/")) {
+        const raw = await readBody(req);
+        let body: unknown;
+        if (raw.length) {
+          try {
+            body = JSON.parse(raw.toString("utf8"));
+          } catch {
+            throw new ApiError(400, "invalid JSON body");
+          }
+        }
+        await deps.admin(req, res, body);
+        return;
+      }
+      if (!url.pathname.startsWith("/v1/") && url.pathname !== "/v1") throw new ApiError(404, `not found: ${url.pathname}`);
+      const path = url.pathname.slice(3) || "/";
+      const auth = req.headers.authorization ?? "";
+      const token = /^Bearer\s+(.+)$/i.exec(auth)?.[1]?.trim() ?? "";
+      const matched = router.match(method, path);
+      const template = matched && matched !== "method" ? matched.route.template : path;
+      if (!token || !keyMatches(token, deps.apiKey)) {
+        limits = limiter.take(`anon:${req.socket.remoteAddress ?? ""}`, bucketsFor(method, template));
+        throw new ApiError(401, "Unauthorized");
+      }
+      limits = limiter.take(`key:${token}`, bucketsFor(method, template));
+      if (limits.some((l) => l.exceeded)) throw new ApiError(429, "rate limit exceeded, retry after the number of seconds in Ratelimit-Reset");
+      if (!matched) throw new ApiError(404, `not found: ${url.pathname}`);
+      if (matched === "method") throw new ApiError(405, `method ${method} is not allowed on ${url.pathname}`);
+
+      const raw = await readBody(req);
+      let rawBody: unknown;
+      if (raw.length && method !== "GET" && method !== "DELETE") {
+        try {
+          rawBody = JSON.parse(raw.toString("utf8"));
+        } catch (e) {
+          throw new ApiError(400, `invalid JSON body: ${(e as Error).message}`);
+        }
+      }
+      const body = rawBody === undefined || rawBody === null ? undefined : dropNulls(rawBody);
+      const { route, params } = matched;
+      if (route.validate !== false && body !== undefined) check(requestBodyValidator(method, route.template), body);
+      const ctx: Ctx = { app: deps.app, method, template: route.template, params, query: url.searchParams, body, rawBody, effects: [] };
+      const reply: Reply = deps.app.store.tx(() => route.handler(ctx));
+      send(res, reply.status, reply.body, limits);
+      for (const effect of ctx.effects) {
+        try {
+          await effect();
+        } catch {
+          // Effects talk to the data plane after the answer was sent; its failures surface through deploy status.
+        }
+      }
+    } catch (e) {
+      if (res.headersSent) return;
+      if (e instanceof ApiError) {
+        send(res, e.status, e.body(), limits);
+      } else {
+        send(res, 500, { message: "internal error" }, limits);
+        process.emitWarning(`simulator handler failed: ${e instanceof Error ? e.stack : String(e)}`);
+      }
+    }
+  };
+
+  const server = http.createServer((req, res) => void handle(req, res));
+  server.keepAliveTimeout = 5000;
+  return server;
+}
