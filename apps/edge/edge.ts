@@ -97,9 +97,9 @@ export class Edge {
 
   /** Base URL this instance listens on (after `start`). */
   get url(): string {
-    const a = this.server.address() as AddressInfo;
-    return `http://127.0.0.1:${a.port}`;
+    return this.baseUrl;
   }
+  private baseUrl = "";
 
   private route(req: http.IncomingMessage, res: http.ServerResponse): void {
     const url = req.url ?? "/";
@@ -158,6 +158,7 @@ export class Edge {
       this.server.listen(this.config.port, this.config.host, () => resolve());
     });
     this.listening = true;
+    this.baseUrl = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     await this.peers.register(this.config.selfUrl || this.url);
     this.replicator.startSync(this.config.syncIntervalMs);
     this.monitor.start();
