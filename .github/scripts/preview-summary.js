@@ -1,0 +1,129 @@
+#!/usr/bin/env node
+"use strict";
+/**
+ * Turns `pulumi preview --json` output into the markdown of a PR comment or a job summary.
+ *
+ * Usage: preview-summary.js --stack <stack> --preview <preview.json> [--exit-code <n>] [--gate-exit-code <n>] [--run-url <url>]
+ *        preview-summary.js --count-changes --preview <preview.json>   (prints the number of proposed changes)
+ *
+ * Secret-free by construction: it reads only each step's operation, resource type and name and the names of the
+ * properties that differ (never old or new values), the change counts, and the diagnostics' messages; and it removes
+ * from its output every value of the environment's secrets (RENDER_API_KEY, PULUMI_ACCESS_TOKEN,
+ * PULUMI_CONFIG_PASSPHRASE, GITHUB_TOKEN…) in case a provider quoted one in an error. It never reads raw logs.
+ * The first line is the hidden marker `<!-- stackguard:preview:<stack> -->` that makes the comment updatable.
+ */
+const fs = require("node:fs");
+
+/** Environment variables whose values must never reach a comment. */
+const SECRET_ENV = ["RENDER_API_KEY", "PULUMI_ACCESS_TOKEN", "PULUMI_CONFIG_PASSPHRASE", "GITHUB_TOKEN", "GH_TOKEN", "EDGE_ADMIN_TOKEN"];
+const MAX_ROWS = 60;
+const MAX_MESSAGE = 400;
+
+function marker(stack) {
+  return `<!-- stackguard:preview:${stack} -->`;
+}
+
+/** `urn:pulumi:stack::project::a$b:c:Type::name` → { type: "b:c:Type", name }. */
+function parseUrn(urn) {
+  const parts = String(urn).split("::");
+  const name = parts[parts.length - 1] ?? urn;
+  const typeChain = parts[parts.length - 2] ?? "";
+  const type = typeChain.split("$").pop();
+  return { type, name };
+}
+
+function redactor(env = process.env) {
+  const values = SECRET_ENV.map((k) => env[k]).filter((v) => typeof v === "string" && v.length >= 6);
+  return (text) => values.reduce((t, v) => t.split(v).join("[secret]"), String(text));
+}
+
+/** Escapes text for a markdown table cell. */
+function cell(text) {
+  return String(text).replace(/\|/g, "\\|").replace(/\r?\n/g, " ").replace(/</g, "&lt;");
+}
+
+/**
+ * Builds the markdown summary of one stack's preview.
+ * @param {{ stack: string, preview: any, exitCode?: number, gateExitCode?: number, runUrl?: string, env?: NodeJS.ProcessEnv }} o
+ */
+function summarize({ stack, preview, exitCode = 0, gateExitCode, runUrl, env = process.env }) {
+  const redact = redactor(env);
+  const changes = changedSteps(preview);
+  const diagnostics = (Array.isArray(preview?.diagnostics) ? preview.diagnostics : []).filter((d) => d.severity === "error" || d.severity === "warning");
+  const counts = preview?.changeSummary && typeof preview.changeSummary === "object" ? preview.changeSummary : {};
+
+  const ok = exitCode === 0 && (gateExitCode === undefined || gateExitCode === 0);
+  const status = ok ? "✅ preview passed" : exitCode !== 0 ? `❌ preview failed (exit ${exitCode})` : `❌ AlphaStack gate failed (exit ${gateExitCode})`;
+  const lines = [marker(stack), `### \`pulumi preview\` — stack \`${stack}\``, "", `**${status}**${gateExitCode === 0 ? " · AlphaStack gate passed" : ""}`, ""];
+
+  const countText = Object.entries(counts)
+    .filter(([, n]) => Number(n) > 0)
+    .map(([op, n]) => `${op}: ${n}`)
+    .join(" · ");
+  lines.push(`Changes: ${countText || "none"}`, "");
+
+  if (changes.length > 0) {
+    lines.push("| op | type | name | properties |", "|---|---|---|---|");
+    for (const s of changes.slice(0, MAX_ROWS)) {
+      const { type, name } = parseUrn(s.urn);
+      const props = [...new Set([...(s.diffReasons ?? []), ...(s.replaceReasons ?? [])])].join(", ");
+      lines.push(`| ${cell(s.op)} | \`${cell(type)}\` | ${cell(name)} | ${cell(props)} |`);
+    }
+    if (changes.length > MAX_ROWS) lines.push(`| … | | ${changes.length - MAX_ROWS} more | |`);
+    lines.push("");
+  }
+
+  if (diagnostics.length > 0) {
+    lines.push("<details><summary>Diagnostics (" + diagnostics.length + ")</summary>", "");
+    for (const d of diagnostics.slice(0, MAX_ROWS)) {
+      const where = d.urn ? ` \`${cell(parseUrn(d.urn).name)}\`` : "";
+      let msg = redact(String(d.message ?? "")).replace(/\u001b\[[0-9;]*m/g, "").trim();
+      if (msg.length > MAX_MESSAGE) msg = `${msg.slice(0, MAX_MESSAGE)}…`;
+      lines.push(`- **${d.severity}**${where}: ${cell(msg)}`);
+    }
+    lines.push("", "</details>", "");
+  }
+  if (runUrl) lines.push(`[Full run](${runUrl}) · built from \`pulumi preview --json\`; no values are shown.`);
+  return redact(lines.join("\n")) + "\n";
+}
+
+/** The steps of a preview that change something (not `same`, not `read`). */
+function changedSteps(preview) {
+  return (Array.isArray(preview?.steps) ? preview.steps : []).filter((s) => s.op && s.op !== "same" && s.op !== "read");
+}
+
+module.exports = { summarize, marker, parseUrn, changedSteps };
+
+if (require.main === module) {
+  const args = process.argv.slice(2);
+  const opt = (name) => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const stack = opt("--stack");
+  const file = opt("--preview");
+  if (args.includes("--count-changes") && file) {
+    let preview = {};
+    try {
+      preview = JSON.parse(fs.readFileSync(file, "utf8"));
+    } catch {
+      // no JSON: no proposed change can be counted
+    }
+    process.stdout.write(`${changedSteps(preview).length}\n`);
+    process.exit(0);
+  }
+  if (!stack || !file) {
+    process.stderr.write("usage: preview-summary.js --stack <stack> --preview <preview.json> [--exit-code <n>] [--gate-exit-code <n>] [--run-url <url>]\n");
+    process.exit(2);
+  }
+  let preview = {};
+  const text = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
+  try {
+    preview = text.trim() ? JSON.parse(text) : {};
+  } catch {
+    // A preview that died before printing its JSON: say so instead of pasting whatever it printed.
+    preview = { diagnostics: [{ severity: "error", message: "pulumi preview did not produce JSON output; see the run's log." }] };
+  }
+  const num = (v) => (v === undefined || v === "" ? undefined : Number(v));
+  process.stdout.write(summarize({ stack, preview, exitCode: num(opt("--exit-code")) ?? 0, gateExitCode: num(opt("--gate-exit-code")), runUrl: opt("--run-url") }));
+}

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs `pulumi preview --json` of one stack with the policy pack (the same --policy-pack arguments as `npm start`,
+# from tools/scripts/lib/policy-args.js), writing the JSON to <out-dir>/preview-<stack>.json and the exit code to
+# $GITHUB_OUTPUT as `code`, without failing the step: the summary and the PR comment are written even when the
+# preview fails, and a later step fails the job.
+# Usage: pulumi-preview.sh <stack> <out-dir> [extra pulumi preview args…]
+set -uo pipefail
+stack="${1:?usage: pulumi-preview.sh <stack> <out-dir> [args…]}"
+out="${2:?usage: pulumi-preview.sh <stack> <out-dir> [args…]}"
+shift 2
+mkdir -p "$out"
+
+mapfile -t policy < <(node -e 'for (const a of require("./tools/scripts/lib/policy-args").policyPackArgs(process.argv[1])) console.log(a)' "$stack")
+
+npm run --silent pulumi -- stack select "$stack" --create --non-interactive >&2 || {
+  code=$?
+  echo "code=$code" >>"${GITHUB_OUTPUT:-/dev/null}"
+  echo "::error::could not select stack '$stack' (exit $code): see the messages above." >&2
+  exit 0
+}
+npm run --silent pulumi -- preview --stack "$stack" --non-interactive --json "${policy[@]}" "$@" >"$out/preview-$stack.json"
+code=$?
+echo "code=$code" >>"${GITHUB_OUTPUT:-/dev/null}"
+echo "pulumi preview of '$stack' exited $code; JSON in $out/preview-$stack.json" >&2

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Fails the job, before anything is changed, when a secret or setting the deploy needs is missing, naming it and
+# where to set it. Usage: require-deploy-env.sh <github-environment>
+#
+# Needs: RENDER_API_URL and RENDER_API_KEY (Render); PULUMI_BACKEND_URL and, for Pulumi Cloud
+# (https://api.pulumi.com), PULUMI_ACCESS_TOKEN, or for a self-managed backend (s3://, gs://, azblob://),
+# PULUMI_CONFIG_PASSPHRASE. Values are never printed.
+set -euo pipefail
+environment="${1:?usage: require-deploy-env.sh <github-environment>}"
+missing=0
+
+fail() {
+  # ::error:: makes the message the job's headline in the Actions UI; it names the secret, never its value.
+  echo "::error title=Missing secret::$1"
+  missing=1
+}
+
+where="a secret of the GitHub environment '${environment}' (Settings → Environments → ${environment} → Environment secrets; see docs/pipeline.md)"
+
+[ -n "${RENDER_API_URL:-}" ] || fail "RENDER_API_URL is empty: set the repository variable RENDER_API_URL (https://api.render.com/v1) or leave it unset for the default."
+[ -n "${RENDER_API_KEY:-}" ] || fail "RENDER_API_KEY is not set: add it as ${where}."
+
+backend="${PULUMI_BACKEND_URL:-}"
+case "$backend" in
+  "")
+    fail "PULUMI_BACKEND_URL is empty: set it as ${where}, or leave it unset to use Pulumi Cloud." ;;
+  https://api.pulumi.com* | https://app.pulumi.com*)
+    [ -n "${PULUMI_ACCESS_TOKEN:-}" ] || fail "PULUMI_ACCESS_TOKEN is not set (the backend is Pulumi Cloud): add it as ${where}, or set PULUMI_BACKEND_URL to a self-managed backend." ;;
+  file://*)
+    # A file backend on a CI runner is thrown away with the runner: an `up` against it would recreate everything.
+    if [ "${GITHUB_ACTIONS:-}" = "true" ]; then
+      fail "PULUMI_BACKEND_URL is a file:// backend, which does not outlive a CI runner: use Pulumi Cloud or an s3://, gs:// or azblob:// backend."
+    fi
+    [ -n "${PULUMI_CONFIG_PASSPHRASE:-}${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ] || fail "PULUMI_CONFIG_PASSPHRASE is not set (self-managed backend): add it as ${where}." ;;
+  *)
+    [ -n "${PULUMI_CONFIG_PASSPHRASE:-}${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ] || fail "PULUMI_CONFIG_PASSPHRASE is not set (self-managed backend ${backend%%://*}://): add it as ${where}." ;;
+esac
+
+if [ "$missing" -ne 0 ]; then
+  echo "Stopped before any change: the secrets above are missing." >&2
+  exit 1
+fi
+echo "deploy environment '${environment}': Render API, Pulumi backend and its credentials are set."

@@ -1,0 +1,164 @@
+/**
+ * `npm run db:backup -- --stack <stack> [--json] [--timeout-seconds <n>]`: a logical export of the stack's Postgres
+ * through Render's API (`POST /postgres/{id}/export`), waiting until Render lists the new export as downloadable.
+ * Run by .github/workflows/backup.yml on a schedule and before every production promotion.
+ *
+ * The database is found by the name and workspace in the stack's config (`stackguard:database.name`,
+ * `stackguard:render.ownerId`). AlphaStack's databases are refused, whatever the config says: this project never
+ * touches them. The export's download URL is a signed link and is never printed; Render keeps exports for its own
+ * retention period and lists them in the dashboard and through `GET /postgres/{id}/export`.
+ *
+ * With `RENDER_API_URL` set it talks to that API with `RENDER_API_KEY`; without it, to the embedded Render (started
+ * in the background when not running), like `npm run pulumi`.
+ *
+ * Exit codes: 0 exported; 1 Render failed or timed out; 2 bad input or setup (unknown stack, missing key, no such
+ * database), before any call that changes anything.
+ */
+import * as path from "node:path";
+import { readStackConfigFile } from "../../infra/cost/read-stack-file";
+import { RenderClient } from "../../infra/render";
+import type { PostgresExport } from "../../infra/render";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const USAGE = "usage: npm run db:backup -- --stack <stack> [--json] [--timeout-seconds <n>]";
+
+/** A problem the user fixes (exit 2), raised before anything is changed. */
+class BackupInputError extends Error {}
+
+/** What a backup produced. Never holds the export's download URL. */
+export interface BackupRecord {
+  stack: string;
+  databaseId: string;
+  databaseName: string;
+  exportId: string;
+  exportCreatedAt: string;
+  startedAt: string;
+  completedAt: string;
+}
+
+/** Options for {@link backupStackDatabase}. */
+export interface BackupOptions {
+  stack: string;
+  root?: string;
+  client: RenderClient;
+  /** Longest wait for the export to be listed with its URL (default 15 min). */
+  timeoutMs?: number;
+  /** Between two listings (default 5 s). */
+  pollMs?: number;
+  log?: (msg: string) => void;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => Date;
+}
+
+/**
+ * Starts an export of the stack's database and waits for it to be listed with a download URL.
+ * @throws BackupInputError for an unknown stack, a missing database or an AlphaStack id; Error when Render fails or
+ *   the export does not show up in time
+ */
+export async function backupStackDatabase(o: BackupOptions): Promise<BackupRecord> {
+  const log = o.log ?? (() => {});
+  const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const now = o.now ?? (() => new Date());
+  let cfg;
+  try {
+    cfg = readStackConfigFile(o.stack, o.root ?? ROOT);
+  } catch (e) {
+    throw new BackupInputError((e as Error).message);
+  }
+  const { name } = cfg.database;
+  const ownerId = cfg.render.ownerId;
+  const found = await o.client.postgres.list({ name: [name], ownerId: [ownerId] });
+  const matches = found.filter((p) => p.name === name);
+  if (matches.length === 0) {
+    throw new BackupInputError(`no Postgres named '${name}' in workspace ${ownerId} (stack '${o.stack}'): deploy the stack first (npm run pulumi -- up --stack ${o.stack}) or fix stackguard:database.name.`);
+  }
+  if (matches.length > 1) {
+    throw new BackupInputError(`${matches.length} Postgres instances are named '${name}' in workspace ${ownerId} (${matches.map((p) => p.id).join(", ")}): rename the extra ones in Render so the stack's database is unambiguous.`);
+  }
+  const db = matches[0];
+  if (cfg.alphaStack.databases.includes(db.id)) {
+    throw new BackupInputError(`refusing to export ${db.id}: it is one of AlphaStack's databases, which this project never touches. Fix stackguard:database.name in Pulumi.${o.stack}.yaml.`);
+  }
+
+  const before = new Set((await o.client.postgres.listExports(db.id)).map((e) => e.id));
+  const startedAt = now();
+  log(`starting an export of ${db.name} (${db.id}), stack '${o.stack}'…`);
+  // Not retried on a 5xx (it is a POST): a lost response is resolved by the listing below, not by a second export.
+  await o.client.postgres.startExport(db.id);
+
+  const deadline = startedAt.getTime() + (o.timeoutMs ?? 15 * 60_000);
+  let fresh: PostgresExport | undefined;
+  for (;;) {
+    const listed = await o.client.postgres.listExports(db.id);
+    fresh = listed.filter((e) => !before.has(e.id) && Date.parse(e.createdAt) >= startedAt.getTime() - 60_000).sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
+    if (fresh?.url) break;
+    if (now().getTime() >= deadline) {
+      throw new Error(`the export of ${db.id} was started at ${startedAt.toISOString()} but ${fresh ? `export ${fresh.id} has no download URL yet` : "Render lists no new export"} after ${Math.round(((o.timeoutMs ?? 900_000) / 1000))} s: check the database's Exports tab in Render's dashboard, then re-run.`);
+    }
+    await sleep(o.pollMs ?? 5_000);
+  }
+  const record: BackupRecord = {
+    stack: o.stack,
+    databaseId: db.id,
+    databaseName: db.name,
+    exportId: fresh.id,
+    exportCreatedAt: fresh.createdAt,
+    startedAt: startedAt.toISOString(),
+    completedAt: now().toISOString(),
+  };
+  log(`export ${record.exportId} of ${db.name} is ready (created ${record.exportCreatedAt}).`);
+  return record;
+}
+
+function parseArgs(argv: string[]): { stack: string; json: boolean; timeoutMs?: number } {
+  let stack: string | undefined;
+  let json = false;
+  let timeoutMs: number | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--stack") stack = argv[++i];
+    else if (a === "--json") json = true;
+    else if (a === "--timeout-seconds") {
+      const n = Number(argv[++i]);
+      if (!Number.isInteger(n) || n <= 0) throw new BackupInputError(`--timeout-seconds must be a whole number of seconds above 0. ${USAGE}`);
+      timeoutMs = n * 1000;
+    } else throw new BackupInputError(`unknown option '${a}'. ${USAGE}`);
+  }
+  if (!stack || stack.startsWith("--")) throw new BackupInputError(`--stack is required. ${USAGE}`);
+  return { stack, json, timeoutMs };
+}
+
+/** The Render client: the configured API, or the embedded Render when RENDER_API_URL is unset (as `npm run pulumi`). */
+async function clientFromEnv(log: (m: string) => void): Promise<RenderClient> {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const pulumiEnv = require("./lib/pulumi-env") as { isEmbedded(): boolean; ensureEmbeddedRender(log: (m: string) => void): Promise<{ apiUrl: string; apiKey: string }> };
+  if (!pulumiEnv.isEmbedded()) {
+    if (!process.env.RENDER_API_KEY) throw new BackupInputError("RENDER_API_URL is set but RENDER_API_KEY is not: export your Render API key, or unset RENDER_API_URL to use the embedded Render.");
+    return RenderClient.fromEnv();
+  }
+  const sim = await pulumiEnv.ensureEmbeddedRender(log);
+  return RenderClient.fromEnv({}, { RENDER_API_URL: sim.apiUrl, RENDER_API_KEY: sim.apiKey });
+}
+
+/** CLI entry; returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const log = (m: string) => process.stderr.write(`[db:backup] ${m}\n`);
+  try {
+    const args = parseArgs(argv);
+    // Bad input fails here, before the simulator is started or Render is called.
+    try {
+      readStackConfigFile(args.stack, ROOT);
+    } catch (e) {
+      throw new BackupInputError((e as Error).message);
+    }
+    const client = await clientFromEnv(log);
+    const record = await backupStackDatabase({ stack: args.stack, client, timeoutMs: args.timeoutMs, log });
+    process.stdout.write(args.json ? `${JSON.stringify(record, null, 2)}\n` : `backup of stack '${record.stack}': export ${record.exportId} of ${record.databaseName} (${record.databaseId}), created ${record.exportCreatedAt}\n`);
+    return 0;
+  } catch (e) {
+    log(`error: ${(e as Error).message}`);
+    return e instanceof BackupInputError ? 2 : 1;
+  }
+}
+
+if (require.main === module) void main(process.argv.slice(2)).then((code) => (process.exitCode = code));
