@@ -2,7 +2,7 @@ import { randomBytes, timingSafeEqual } from "node:crypto";
 import http from "node:http";
 import type { SimApp } from "./app";
 import { Router, type Ctx, type Reply, type Route } from "./http/router";
-import { check, dropNulls, requestBodyValidator } from "./openapi/validator";
+import { check, dropNulls, nullPaths, requestBodyValidator } from "./openapi/validator";
 import { bucketsFor, RateLimiter, type BucketState } from "./ratelimit";
 import { ApiError } from "./render/errors";
 
@@ -132,8 +132,9 @@ export function createSimServer(deps: ServerDeps): http.Server {
       }
       const body = rawBody === undefined || rawBody === null ? undefined : dropNulls(rawBody);
       const { route, params } = matched;
-      if (route.validate !== false && body !== undefined) check(requestBodyValidator(method, route.template), body);
-      const ctx: Ctx = { app: deps.app, method, template: route.template, params, query: url.searchParams, body, rawBody, effects: [] };
+      const nulls = nullPaths(rawBody);
+      if (route.validate !== false && body !== undefined) check(requestBodyValidator(method, route.template), body, "", nulls);
+      const ctx: Ctx = { app: deps.app, method, template: route.template, params, query: url.searchParams, body, rawBody, nulls, effects: [] };
       const reply: Reply = deps.app.store.tx(() => route.handler(ctx));
       send(res, reply.status, reply.body, limits);
       for (const effect of ctx.effects) {

@@ -77,9 +77,10 @@ function uniqueSlug(app: SimApp, type: ServiceType, name: string): string {
   return slug;
 }
 
-function validateDetails(type: ServiceType, details: unknown, suffix: "POST" | "PATCH"): void {
+function validateDetails(ctx: Ctx, type: ServiceType, details: unknown, suffix: "POST" | "PATCH"): void {
   if (details === undefined) return;
-  check(componentValidator(`${DETAILS_SCHEMA[type]}${suffix}`), details, "serviceDetails");
+  // Details are checked against the schema of the service's own type (Render's oneOf is ambiguous).
+  check(componentValidator(`${DETAILS_SCHEMA[type]}${suffix}`), details, "serviceDetails", ctx.nulls, "/serviceDetails");
 }
 
 function create(ctx: Ctx) {
@@ -87,9 +88,9 @@ function create(ctx: Ctx) {
   const body = ctx.body;
   if (body === undefined) throw new ApiError(400, "missing request body: send the service as JSON");
   const { serviceDetails, ...top } = body as Record<string, any>;
-  check(requestBodyValidator("POST", "/services"), top);
+  check(requestBodyValidator("POST", "/services"), top, "", ctx.nulls);
   const type = top.type as ServiceType;
-  validateDetails(type, serviceDetails, "POST");
+  validateDetails(ctx, type, serviceDetails, "POST");
   requireOwner(app, top.ownerId);
   if (!top.repo && !top.image) throw new ApiError(400, `one of "repo" or "image.imagePath" is required`);
   if (top.environmentId !== undefined && !app.store.get("environment", top.environmentId)) throw new ApiError(404, `not found: ${top.environmentId}`);
@@ -186,8 +187,8 @@ function update(ctx: Ctx) {
   const { app } = ctx;
   const rec = getService(app, ctx.params.serviceId);
   const { serviceDetails, ...top } = (ctx.body ?? {}) as Record<string, any>;
-  check(requestBodyValidator("PATCH", "/services/{serviceId}"), top);
-  validateDetails(rec.type, serviceDetails, "PATCH");
+  check(requestBodyValidator("PATCH", "/services/{serviceId}"), top, "", ctx.nulls);
+  validateDetails(ctx, rec.type, serviceDetails, "PATCH");
   if (top.name !== undefined) rec.name = top.name;
   if (top.autoDeploy !== undefined) rec.autoDeploy = top.autoDeploy;
   if (top.repo !== undefined && rec.repo !== undefined) rec.repo = top.repo;

@@ -10,6 +10,8 @@ export interface Ctx {
   query: URLSearchParams;
   body: any;
   rawBody: unknown;
+  /** JSON pointers of the fields sent as `null` (see `check`). */
+  nulls: ReadonlySet<string>;
   /** Work to run after the request's transaction committed (data-plane calls, timers). */
   effects: Array<() => unknown>;
 }

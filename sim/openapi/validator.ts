@@ -46,13 +46,31 @@ export function spec(): Record<string, any> {
   return SPEC as Record<string, any>;
 }
 
+/** Walks `path` through the spec, following `$ref`s on the way (responses often point at other responses). */
+function resolvePath(path: string[]): string[] | undefined {
+  let node: any = SPEC;
+  let at: string[] = [];
+  const follow = () => {
+    for (let hops = 0; node && typeof node.$ref === "string" && node.$ref.startsWith("#/") && hops < 10; hops++) {
+      at = node.$ref.slice(2).split("/").map((p: string) => decodeURIComponent(p).replace(/~1/g, "/").replace(/~0/g, "~"));
+      node = at.reduce((n: any, p: string) => n?.[p], SPEC);
+    }
+  };
+  for (const p of path) {
+    follow();
+    node = node?.[p];
+    at = [...at, p];
+    if (node === undefined) return undefined;
+  }
+  return at;
+}
+
 /** A compiled validator for a JSON pointer inside the spec, or null when nothing is there. */
 export function validatorAt(path: string[]): ValidateFunction | null {
   const key = path.join("\u0000");
   if (!cache.has(key)) {
-    let node: any = SPEC;
-    for (const p of path) node = node?.[p];
-    cache.set(key, node === undefined ? null : specAjv().compile({ $ref: `${SPEC_ID}#/${pointer(...path)}` }));
+    const resolved = resolvePath(path);
+    cache.set(key, resolved === undefined ? null : specAjv().compile({ $ref: `${SPEC_ID}#/${pointer(...resolved)}` }));
   }
   return cache.get(key)!;
 }
@@ -113,7 +131,26 @@ export function describeErrors(errors: ErrorObject[], prefix = ""): string {
   }
 }
 
-/** Validates `value` or throws Render's 400 naming the field. */
-export function check(validate: ValidateFunction | null, value: unknown, prefix = ""): void {
-  if (validate && !validate(value)) throw new ApiError(400, describeErrors(validate.errors ?? [], prefix));
+/**
+ * Validates `value` or throws Render's 400 naming the field. `nulls` holds the JSON pointers (from the body root;
+ * `base` is where `value` sits) of fields the client sent as `null`: Go decodes those to zero values, so Render
+ * does not report them as missing.
+ */
+export function check(validate: ValidateFunction | null, value: unknown, prefix = "", nulls?: ReadonlySet<string>, base = ""): void {
+  if (!validate || validate(value)) return;
+  const errors = (validate.errors ?? []).filter(
+    (e) => !(e.keyword === "required" && nulls?.has(`${base}${e.instancePath}/${String((e.params as { missingProperty?: string }).missingProperty)}`)),
+  );
+  if (errors.every((e) => ["anyOf", "oneOf", "allOf", "if"].includes(e.keyword))) {
+    if (errors.length === 0) return;
+  }
+  throw new ApiError(400, describeErrors(errors.length ? errors : (validate.errors ?? []), prefix));
+}
+
+/** JSON pointers of every `null` in a request body. */
+export function nullPaths(value: unknown, at = "", out = new Set<string>()): Set<string> {
+  if (value === null) out.add(at);
+  else if (Array.isArray(value)) value.forEach((v, i) => nullPaths(v, `${at}/${i}`, out));
+  else if (value && typeof value === "object") for (const [k, v] of Object.entries(value)) nullPaths(v, `${at}/${k}`, out);
+  return out;
 }
