@@ -5,7 +5,8 @@
  *
  * actionlint is a Go program. Like the Pulumi toolchain it is built offline from the Go module proxy, from the pinned
  * wrapper module in `tools/actionlint/` (go.mod + go.sum committed), into
- * `~/.cache/stackguard/actionlint/<version>/actionlint` (or `$STACKGUARD_CACHE_DIR/actionlint/<version>/`), and reused
+ * `~/.cache/stackguard/actionlint/<version>/actionlint` (the toolchain's cache root: `$STACKGUARD_CACHE`, else
+ * `$XDG_CACHE_HOME`, else `~/.cache`, then `stackguard/`), and reused
  * when present. actionlint runs shellcheck on `run:` scripts when `shellcheck` is on PATH (`apt-get install
  * shellcheck`); without it the shell checks are skipped with a notice, never failed.
  *
@@ -28,8 +29,9 @@ function pinnedVersion() {
   return m[1];
 }
 
+/** The same cache root as the Pulumi toolchain (tools/scripts/toolchain.js `toolchainRoot`). */
 function cacheRoot(env = process.env) {
-  return env.STACKGUARD_CACHE_DIR || path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "stackguard");
+  return path.join(env.STACKGUARD_CACHE || env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "stackguard");
 }
 
 function onPath(cmd) {
