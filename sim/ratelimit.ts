@@ -88,6 +88,7 @@ export class RateLimiter {
       return {
         limit: s.limit,
         remaining: Math.max(0, s.limit - s.w.used),
+        // Whole seconds until the window resets (a client waiting this long plus one second is always clear).
         resetSeconds: Math.max(0, Math.floor(s.resetMs / 1000)),
         exceeded: blocked,
       };
