@@ -161,3 +161,9 @@ func (c *Command) Diff(
 		return p.Update
 	}), nil
 }
+
+// WireDependencies makes every output, stdout and stderr included, secret as soon as any input is: a command fed a
+// secret through `environment` or `stdin` may well print it.
+func (c *Command) WireDependencies(f infer.FieldSelector, args *CommandArgs, state *CommandState) {
+	f.OutputField(state).DependsOn(f.InputField(args))
+}

@@ -135,3 +135,11 @@ func (r *Password) Diff(
 ) (infer.DiffResponse, error) {
 	return diffs.Compare(req.State.PasswordArgs, req.Inputs, func(string) p.DiffKind { return p.UpdateReplace }), nil
 }
+
+// WireDependencies keeps result and bcryptHash secret whatever the inputs, and makes every output secret as soon as
+// any input is (a secret keeper must not leak through the mirrored inputs in state).
+func (r *Password) WireDependencies(f infer.FieldSelector, args *PasswordArgs, state *PasswordState) {
+	f.OutputField(state).DependsOn(f.InputField(args))
+	f.OutputField(&state.Result).AlwaysSecret()
+	f.OutputField(&state.BcryptHash).AlwaysSecret()
+}
