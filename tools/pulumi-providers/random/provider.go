@@ -10,6 +10,8 @@ package random
 import (
 	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi-go-provider/infer"
+
+	"stackguard.invalid/tools/pulumi-providers/internal/schemameta"
 )
 
 // Name is the package name in type tokens ("random:index/...").
@@ -17,11 +19,16 @@ const Name = "random"
 
 // Provider builds the provider serving RandomPassword and RandomId.
 func Provider() (p.Provider, error) {
-	return infer.NewProviderBuilder().
+	prov, err := infer.NewProviderBuilder().
 		WithDisplayName("random (stackguard build)").
 		WithResources(
 			infer.Resource(&Password{}),
 			infer.Resource(&ID{}),
 		).
 		Build()
+	if err != nil {
+		return prov, err
+	}
+	// "index/randomPassword" → module "index", as in the upstream schema.
+	return schemameta.WithModuleFormat(prov, "(.*)(?:/[^/]*)"), nil
 }

@@ -34,6 +34,7 @@ func TestSchemaUsesTheNpmTokensAndSecretOutputs(t *testing.T) {
 		t.Fatal(err)
 	}
 	var schema struct {
+		Meta      struct{ ModuleFormat string } `json:"meta"`
 		Resources map[string]struct {
 			Properties map[string]struct {
 				Secret bool `json:"secret"`
@@ -42,6 +43,9 @@ func TestSchemaUsesTheNpmTokensAndSecretOutputs(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(resp.Schema), &schema); err != nil {
 		t.Fatal(err)
+	}
+	if schema.Meta.ModuleFormat != "(.*)(?:/[^/]*)" {
+		t.Errorf("meta.moduleFormat = %q: tokens like index/randomId would not bind", schema.Meta.ModuleFormat)
 	}
 	pw, ok := schema.Resources["random:index/randomPassword:RandomPassword"]
 	if !ok {
