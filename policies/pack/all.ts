@@ -1,0 +1,41 @@
+import type { Policies } from "@pulumi/policy";
+import { alphaStackFrozenPolicy, alphaStackReferencesPinnedPolicy, alphaStackReferencesPresentPolicy } from "./alphastack";
+import { productionDatabaseWritesPolicy } from "./database";
+import { environmentIsolationPolicy } from "./isolation";
+import { migrationsPolicy } from "./migrations";
+import { productionRequiresPromotionPolicy } from "./promotion";
+import {
+  buildFilterPresentPolicy,
+  productionAutoDeployOffPolicy,
+  productionWebServiceRedundantPolicy,
+  serviceRegionMatchesDatabasePolicy,
+  servicePlanMatchesMetricsPolicy,
+} from "./render";
+import { secretsAreSecretPolicy } from "./secrets";
+import { forceBreakGlassPolicy, slotHealthCheckPolicy, slotNoDiskPolicy, trafficSwitchAnalysedPolicy } from "./traffic";
+
+/** Every policy of the stackguard pack, with its default level. */
+export function allPolicies(): Policies {
+  return [
+    // AlphaStack freeze (mandatory)
+    alphaStackFrozenPolicy(),
+    alphaStackReferencesPinnedPolicy(),
+    alphaStackReferencesPresentPolicy(),
+    // Guardrails (mandatory)
+    productionRequiresPromotionPolicy(),
+    environmentIsolationPolicy(),
+    trafficSwitchAnalysedPolicy(),
+    slotHealthCheckPolicy(),
+    slotNoDiskPolicy(),
+    forceBreakGlassPolicy(),
+    secretsAreSecretPolicy(),
+    productionDatabaseWritesPolicy(),
+    migrationsPolicy(),
+    // Render advisories (issue 9)
+    productionWebServiceRedundantPolicy(),
+    productionAutoDeployOffPolicy(),
+    buildFilterPresentPolicy(),
+    serviceRegionMatchesDatabasePolicy(),
+    servicePlanMatchesMetricsPolicy(),
+  ];
+}

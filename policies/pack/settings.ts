@@ -1,0 +1,48 @@
+import { Baseline, BaselineEntry, stackBaseline } from "../config";
+import { configObject, stackConfigFromEnv } from "../lib/context";
+import { ProtectedSet } from "../lib/protected";
+
+/**
+ * Settings several policies derive from the same sources: the stack's own `stackguard:alphaStack` config (as the
+ * engine exports it to the pack), the baseline, and the policy's config. Sources only add to the built-in set.
+ */
+
+interface AlphaStackConfig {
+  ownerId?: string;
+  environmentId?: string;
+  services?: string[];
+  envGroups?: string[];
+  databases?: string[];
+  domains?: string[];
+  statusPath?: string;
+}
+
+function alphaStackConfig(): AlphaStackConfig {
+  const v = configObject(stackConfigFromEnv(), "stackguard:alphaStack");
+  return v && typeof v === "object" && !Array.isArray(v) ? (v as AlphaStackConfig) : {};
+}
+
+const list = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
+
+/** The protected set for a stack: built-in + stack config + baseline ids + extras. */
+export function protectedSetFor(baseline: Baseline, stack: string, extras: readonly string[]): ProtectedSet {
+  const a = alphaStackConfig();
+  // The owner is shared with this project's production, so it is not protected by itself (DESIGN.md).
+  const fromConfig = [a.environmentId, ...list(a.services), ...list(a.envGroups), ...list(a.databases), ...list(a.domains)].filter(
+    (x): x is string => typeof x === "string",
+  );
+  return new ProtectedSet([...fromConfig, ...stackBaseline(baseline, stack).resources.map((e) => e.id), ...extras]);
+}
+
+/** Read-only URLs of AlphaStack: its status endpoint on each of its domains. */
+export function readOnlyUrlsFor(extra: readonly string[]): string[] {
+  const a = alphaStackConfig();
+  const path = typeof a.statusPath === "string" && a.statusPath.startsWith("/") ? a.statusPath : "/healthz";
+  const domains = list(a.domains).length ? list(a.domains) : ["engine.alphastack.example"];
+  return [...domains.map((d) => `https://${d}${path}`), ...extra];
+}
+
+/** Baseline entries of a stack by URN. */
+export function entriesByUrn(baseline: Baseline, stack: string): Map<string, BaselineEntry> {
+  return new Map(stackBaseline(baseline, stack).resources.map((e) => [e.urn, e]));
+}
