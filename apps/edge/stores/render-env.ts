@@ -1,83 +1,60 @@
+import { isNotFound } from "../../../infra/render/errors";
+import { apiPath, RenderHttp } from "../../../infra/render/http";
+import { envVarSchema } from "../../../infra/render/schemas/env";
+import { ServiceEnvApi } from "../../../infra/render/api/service-env";
 import type { StateStore } from "./types";
 
 /** Options of the Render env-var store. */
 export interface RenderEnvStoreOptions {
   /** e.g. `https://api.render.com/v1` (no trailing slash). */
   apiUrl: string;
-  /** Secret; sent only in the Authorization header, never logged or put in an error. */
+  /** Secret; the Render client sends it only in the Authorization header and never logs it. */
   apiKey: string;
   /** The edge's own service id: the only service this store ever reads or writes. */
   serviceId: string;
   envVar: string;
+  /** Per-attempt timeout (default 5 s: a switch waits on this write). */
   timeoutMs?: number;
+  /** Attempts per call (default 3). */
   attempts?: number;
 }
 
 /**
- * Keeps the state in one env var of the edge's own Render service (`GET`/`PUT /services/{id}/env-vars/{key}`).
+ * Keeps the state in one env var of the edge's own Render service (`GET`/`PUT /services/{id}/env-vars/{key}`),
+ * through the project's Render client (timeouts, retries of these idempotent calls, rate-limit buckets, redaction).
  * Updating an env var through the API does not redeploy the service; a new or restarted instance reads the current
- * value at start. Both calls are idempotent, so transport errors, 429 and 5xx are retried (honouring Render's
- * `Ratelimit-Reset` seconds), each attempt under a timeout.
+ * value at start. Rate-limit waits are capped at 5 s so a switch fails fast instead of hanging.
  */
 export class RenderEnvStore implements StateStore {
   readonly kind = "render";
-  constructor(private readonly o: RenderEnvStoreOptions) {}
+  private readonly http: RenderHttp;
+  private readonly env: ServiceEnvApi;
 
-  private get url(): string {
-    return `${this.o.apiUrl}/services/${encodeURIComponent(this.o.serviceId)}/env-vars/${encodeURIComponent(this.o.envVar)}`;
-  }
-
-  private async call(method: "GET" | "PUT", body?: unknown): Promise<Response> {
-    const attempts = this.o.attempts ?? 3;
-    let last = "";
-    for (let i = 0; i < attempts; i++) {
-      try {
-        const res = await fetch(this.url, {
-          method,
-          headers: { authorization: `Bearer ${this.o.apiKey}`, accept: "application/json", ...(body ? { "content-type": "application/json" } : {}) },
-          body: body ? JSON.stringify(body) : undefined,
-          signal: AbortSignal.timeout(this.o.timeoutMs ?? 5_000),
-        });
-        if (res.status === 429 || res.status >= 500) {
-          last = `HTTP ${res.status}`;
-          const reset = Number(res.headers.get("ratelimit-reset") ?? res.headers.get("retry-after") ?? "");
-          await res.arrayBuffer().catch(() => undefined);
-          await sleep(Number.isFinite(reset) && reset > 0 ? Math.min(reset * 1000, 5_000) : 200 * 2 ** i);
-          continue;
-        }
-        return res;
-      } catch (e) {
-        last = (e as Error).name === "TimeoutError" ? "timeout" : (e as Error).message;
-        await sleep(200 * 2 ** i);
-      }
-    }
-    throw new Error(`Render API ${method} env var ${this.o.envVar} of ${this.o.serviceId} failed after ${attempts} attempts (${last})`);
+  constructor(private readonly o: RenderEnvStoreOptions) {
+    this.http = new RenderHttp({ config: { apiUrl: o.apiUrl, apiKey: o.apiKey }, timeoutMs: o.timeoutMs ?? 5_000, maxAttempts: o.attempts ?? 3, maxRateLimitWaitMs: 5_000 });
+    this.env = new ServiceEnvApi(this.http);
   }
 
   async load(): Promise<unknown | undefined> {
-    const res = await this.call("GET");
-    if (res.status === 404) {
-      await res.arrayBuffer().catch(() => undefined);
-      return undefined;
+    let value: string;
+    try {
+      value = (await this.http.request({ method: "GET", path: apiPath`/services/${this.o.serviceId}/env-vars/${this.o.envVar}`, schema: envVarSchema })).value;
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw new Error(`reading env var ${this.o.envVar} of ${this.o.serviceId} from Render failed: ${(e as Error).message}`);
     }
-    if (res.status !== 200) {
-      await res.arrayBuffer().catch(() => undefined);
-      throw new Error(`Render API GET env var ${this.o.envVar} of ${this.o.serviceId}: HTTP ${res.status}${res.status === 401 ? " (check EDGE_RENDER_API_KEY)" : ""}`);
+    try {
+      return JSON.parse(value);
+    } catch {
+      throw new Error(`env var ${this.o.envVar} of ${this.o.serviceId} is not JSON; set it to {"<app>":"blue"} or let the edge write it`);
     }
-    const body = (await res.json()) as { value?: unknown };
-    if (typeof body.value !== "string") throw new Error(`Render API returned env var ${this.o.envVar} without a string value`);
-    return JSON.parse(body.value);
   }
 
   async save(doc: unknown): Promise<void> {
-    const res = await this.call("PUT", { value: JSON.stringify(doc) });
-    await res.arrayBuffer().catch(() => undefined);
-    if (res.status !== 200) {
-      throw new Error(`Render API PUT env var ${this.o.envVar} of ${this.o.serviceId}: HTTP ${res.status}${res.status === 401 ? " (check EDGE_RENDER_API_KEY)" : ""}`);
+    try {
+      await this.env.setEnvVar(this.o.serviceId, this.o.envVar, JSON.stringify(doc));
+    } catch (e) {
+      throw new Error(`writing env var ${this.o.envVar} of ${this.o.serviceId} to Render failed: ${(e as Error).message}`);
     }
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
