@@ -230,8 +230,10 @@ function explainGoFailure(what, cwd, out, timedOut) {
   if (/missing go\.sum entry|updates to go\.mod needed/.test(out)) {
     return `go.mod/go.sum in ${path.relative(ROOT, cwd)} are out of date: run \`go mod tidy\` there and commit both files`;
   }
-  const firstError = out.split("\n").find((l) => /error|cannot|undefined|: /.test(l)) ?? "see the log";
-  return `building ${what} failed: ${firstError.trim()}`;
+  // The compiler's own message (file:line: …), not the progress noise ("go: downloading …", "# package").
+  const lines = out.split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("go: downloading") && !l.startsWith("#"));
+  const firstError = lines.find((l) => /\.go:\d+/.test(l)) ?? lines.find((l) => /error|cannot|undefined/.test(l)) ?? lines[0] ?? "see the log";
+  return `building ${what} failed: ${firstError}`;
 }
 
 function formatDuration(ms) {
@@ -299,6 +301,10 @@ async function build({ root, key, log }) {
     const problem = await verifyBinDir(binDir);
     if (problem) throw new ToolchainError(`the freshly built toolchain does not work: ${problem}`, logPath);
 
+    // Publishing under a key that no longer describes the sources would let a stale build be reused later.
+    if (cacheKey() !== key) {
+      throw new ToolchainError("the toolchain sources under tools/ changed during the build: re-run to build them", logPath);
+    }
     log(`[toolchain] step 4/${total}: publishing ${finalDir} [${elapsed()}]`);
     fs.writeFileSync(
       path.join(partialDir, "manifest.json"),
