@@ -110,7 +110,7 @@ function looseEquals(a: Value, b: Value): boolean {
   if (typeof a === "string" && typeof b === "string") return a.toLowerCase() === b.toLowerCase();
   if (a === null || b === null) return a === b;
   if (typeof a === typeof b) return a === b;
-  const num = (v: Value) => (typeof v === "boolean" ? Number(v) : typeof v === "string" ? (v.trim() === "" ? 0 : Number(v)) : NaN);
+  const num = (v: Value) => (typeof v === "number" ? v : typeof v === "boolean" ? Number(v) : typeof v === "string" ? (v.trim() === "" ? 0 : Number(v)) : NaN);
   return num(a) === num(b);
 }
 

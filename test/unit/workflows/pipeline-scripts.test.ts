@@ -1,0 +1,136 @@
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { readStackConfigFile } from "../../../infra/cost/read-stack-file";
+
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { summarize, marker, changedSteps } = require("../../../.github/scripts/preview-summary.js");
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { appsOf, checkInputs, knownStacks } = require("../../../.github/scripts/validate-inputs.js");
+
+const ROOT = path.resolve(__dirname, "..", "..", "..");
+const CANARY = "rnd_CANARY_4f2b9e1d7c";
+
+/** A preview --json document whose old/new states and a diagnostic carry the canary secret. */
+const preview = {
+  config: { "stackguard:adminToken": "[secret]" },
+  steps: [
+    { op: "same", urn: "urn:pulumi:staging::stackguard::pulumi:pulumi:Stack::stackguard-staging" },
+    {
+      op: "update",
+      urn: "urn:pulumi:staging::stackguard::stackguard:app:BlueGreen$pulumi-nodejs:dynamic/render:Service::api-green",
+      oldState: { inputs: { envVars: { TOKEN: CANARY }, image: "api:1.4.1" } },
+      newState: { inputs: { envVars: { TOKEN: CANARY }, image: "api:1.4.2" } },
+      diffReasons: ["image"],
+    },
+    { op: "create", urn: "urn:pulumi:staging::stackguard::pulumi-nodejs:dynamic/render:EnvVars::api-green-env", newState: { inputs: { value: CANARY } } },
+    { op: "read", urn: "urn:pulumi:staging::stackguard::pulumi-nodejs:dynamic/render:Service::alphastack-engine" },
+  ],
+  diagnostics: [
+    { severity: "error", urn: "urn:pulumi:staging::stackguard::pulumi-nodejs:dynamic/render:EnvVars::api-green-env", message: `Render answered 401 for key ${CANARY}` },
+    { severity: "info#err", message: `raw program stderr with ${CANARY}` },
+  ],
+  changeSummary: { same: 1, update: 1, create: 1 },
+};
+
+describe("preview-summary (the PR comment)", () => {
+  const md: string = summarize({ stack: "staging", preview, exitCode: 255, gateExitCode: 0, env: { RENDER_API_KEY: CANARY } });
+
+  it("starts with the stack's hidden marker", () => {
+    expect(md.split("\n")[0]).toBe(marker("staging"));
+    expect(marker("production")).toBe("<!-- stackguard:preview:production -->");
+  });
+
+  it("lists each change by op, type and name with the changed property names", () => {
+    expect(md).toContain("| update | `pulumi-nodejs:dynamic/render:Service` | api-green | image |");
+    expect(md).toContain("| create | `pulumi-nodejs:dynamic/render:EnvVars` | api-green-env |");
+    expect(md).toContain("update: 1 · create: 1");
+    expect(md).not.toContain("alphastack-engine"); // reads are not changes
+    expect(changedSteps(preview)).toHaveLength(2);
+  });
+
+  it("never carries a secret: no state values, and the environment's secrets removed from messages", () => {
+    expect(md).not.toContain(CANARY);
+    expect(md).not.toContain("1.4.1");
+    expect(md).not.toContain("raw program stderr");
+    expect(md).toContain("Render answered 401 for key [secret]");
+  });
+
+  it("says which check failed", () => {
+    expect(md).toContain("preview failed (exit 255)");
+    expect(summarize({ stack: "production", preview, exitCode: 0, gateExitCode: 3 })).toContain("AlphaStack gate failed (exit 3)");
+    expect(summarize({ stack: "production", preview, exitCode: 0, gateExitCode: 0 })).toContain("preview passed** · AlphaStack gate passed");
+  });
+
+  it("reports a preview that printed no JSON without pasting its output", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sg-summary-"));
+    const file = path.join(dir, "preview.json");
+    fs.writeFileSync(file, `error: something with ${CANARY}\n`);
+    const r = spawnSync(process.execPath, [path.join(ROOT, ".github/scripts/preview-summary.js"), "--stack", "staging", "--preview", file, "--exit-code", "1"], { encoding: "utf8" });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("did not produce JSON output");
+    expect(r.stdout).not.toContain(CANARY);
+  });
+});
+
+describe("validate-inputs (first step of rollback and backup)", () => {
+  it("finds the same blue/green apps as the config schema, for every committed stack", () => {
+    for (const stack of knownStacks(ROOT)) {
+      const cfg = readStackConfigFile(stack, ROOT);
+      const fromSchema = Object.fromEntries(Object.entries(cfg.apps).map(([name, app]) => [name, app.kind]));
+      expect(appsOf(stack, ROOT)).toEqual(fromSchema);
+    }
+  });
+
+  it("accepts a known stack and blue/green app", () => {
+    expect(checkInputs({ stack: "production", app: "api" }, ROOT)).toBeUndefined();
+    expect(checkInputs({ stack: "staging" }, ROOT)).toBeUndefined();
+  });
+
+  it.each([
+    [{ stack: "prod", app: "api" }, "input 'stack' is 'prod', which has no Pulumi.prod.yaml: choose one of production, staging."],
+    [{ stack: "", app: "api" }, "input 'stack' is empty"],
+    [{ stack: "staging", app: "billing" }, "input 'app' is 'billing', which is not an app of stack 'staging': choose one of api."],
+    [{ stack: "staging", app: "worker" }, "input 'app' is 'worker', a worker app of stack 'staging': only blue/green apps have a warm slot"],
+  ])("rejects %j with a clear message", (inputs, message) => {
+    expect(checkInputs(inputs, ROOT)).toContain(message);
+  });
+});
+
+describe("require-deploy-env.sh (a missing secret fails before any change)", () => {
+  const script = path.join(ROOT, ".github/scripts/require-deploy-env.sh");
+  const run = (env: Record<string, string>) => spawnSync("bash", [script, "production"], { encoding: "utf8", env: { PATH: process.env.PATH ?? "", ...env } });
+  const full = { RENDER_API_URL: "https://api.render.com/v1", RENDER_API_KEY: CANARY, PULUMI_BACKEND_URL: "https://api.pulumi.com", PULUMI_ACCESS_TOKEN: "pul-CANARY-token" };
+
+  it("passes with everything set, printing no value", () => {
+    const r = run(full);
+    expect(r.status).toBe(0);
+    expect(r.stdout + r.stderr).not.toContain(CANARY);
+  });
+
+  it("names RENDER_API_KEY and the environment to add it to", () => {
+    const r = run({ ...full, RENDER_API_KEY: "" });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain("::error title=Missing secret::RENDER_API_KEY is not set: add it as a secret of the GitHub environment 'production'");
+  });
+
+  it("asks for PULUMI_ACCESS_TOKEN with Pulumi Cloud and for PULUMI_CONFIG_PASSPHRASE with a self-managed backend", () => {
+    expect(run({ ...full, PULUMI_ACCESS_TOKEN: "" }).stdout).toContain("PULUMI_ACCESS_TOKEN is not set (the backend is Pulumi Cloud)");
+    const s3 = run({ ...full, PULUMI_BACKEND_URL: "s3://state-bucket", PULUMI_ACCESS_TOKEN: "" });
+    expect(s3.status).toBe(1);
+    expect(s3.stdout).toContain("PULUMI_CONFIG_PASSPHRASE is not set (self-managed backend s3://)");
+    expect(run({ ...full, PULUMI_BACKEND_URL: "s3://state-bucket", PULUMI_CONFIG_PASSPHRASE: "x" }).status).toBe(0);
+  });
+
+  it("refuses a file:// backend on a GitHub runner (it would be thrown away with the runner)", () => {
+    const r = run({ ...full, PULUMI_BACKEND_URL: "file:///tmp/state", PULUMI_CONFIG_PASSPHRASE: "x", GITHUB_ACTIONS: "true" });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain("does not outlive a CI runner");
+  });
+
+  it("lists every missing secret at once", () => {
+    const r = run({ RENDER_API_URL: "https://api.render.com/v1", PULUMI_BACKEND_URL: "https://api.pulumi.com" });
+    expect(r.stdout.match(/::error/g)).toHaveLength(2);
+  });
+});

@@ -1,0 +1,109 @@
+/**
+ * Properties every workflow must keep: least-privilege permissions, one deployment per stack at a time, secrets only
+ * from GitHub secrets, the reviewed production environment around production changes, up only from a saved plan,
+ * inputs in line with the stack files, and only actions the local harness knows how to stand in for.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import YAML from "yaml";
+import { readStackConfigFile } from "../../../infra/cost/read-stack-file";
+import { interpolate, SKIPPABLE_ACTIONS } from "../../../tools/scripts/run-workflow-steps";
+
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { knownStacks } = require("../../../.github/scripts/validate-inputs.js");
+
+const ROOT = path.resolve(__dirname, "..", "..", "..");
+const DIR = path.join(ROOT, ".github", "workflows");
+const workflows: Record<string, any> = Object.fromEntries(fs.readdirSync(DIR).filter((f) => f.endsWith(".yml")).map((f) => [f, YAML.parse(fs.readFileSync(path.join(DIR, f), "utf8"))]));
+const text = (f: string) => fs.readFileSync(path.join(DIR, f), "utf8");
+const jobs = () => Object.entries(workflows).flatMap(([file, wf]) => Object.entries(wf.jobs as Record<string, any>).map(([id, job]) => ({ file, id, job })));
+const runs = (job: any): string => (job.steps ?? []).map((s: any) => s.run ?? "").join("\n");
+const evalWith = (value: unknown, contexts: Record<string, any>) => interpolate(String(value), { contexts: { github: {}, vars: {}, secrets: {}, inputs: {}, matrix: {}, ...contexts }, failed: false });
+
+describe("workflow properties", () => {
+  it("grant only contents: read at the top, and each job only what it needs", () => {
+    const allowedWrites: Record<string, string[]> = { "pr.yml/preview": ["pull-requests"], "drift.yml/drift": ["issues"] };
+    for (const [file, wf] of Object.entries(workflows)) expect({ file, permissions: wf.permissions }).toEqual({ file, permissions: { contents: "read" } });
+    for (const { file, id, job } of jobs()) {
+      expect({ job: `${file}/${id}`, declared: job.permissions !== undefined }).toEqual({ job: `${file}/${id}`, declared: true });
+      const writes = Object.entries(job.permissions as Record<string, string>).filter(([, v]) => v === "write").map(([k]) => k);
+      expect({ job: `${file}/${id}`, writes }).toEqual({ job: `${file}/${id}`, writes: allowedWrites[`${file}/${id}`] ?? [] });
+    }
+  });
+
+  it("never run two deployments of one stack at once (promotions and rollbacks share a group, never cancelled)", () => {
+    const deployers = jobs().filter(({ job }) => /pulumi-up\.sh|npm run --silent rollback/.test(runs(job)));
+    expect(deployers.map(({ file, id }) => `${file}/${id}`).sort()).toEqual(["promote.yml/production", "promote.yml/staging", "rollback.yml/rollback"]);
+    for (const { job } of deployers) expect(job.concurrency["cancel-in-progress"]).toBe(false);
+    for (const stack of knownStacks(ROOT)) {
+      expect(evalWith(workflows["rollback.yml"].jobs.rollback.concurrency.group, { inputs: { stack } })).toBe(`deploy-${stack}`);
+    }
+    expect(workflows["promote.yml"].jobs.production.concurrency.group).toBe("deploy-production");
+    expect(workflows["promote.yml"].jobs.staging.concurrency.group).toBe("deploy-staging");
+  });
+
+  it("change production only in the reviewed `production` environment, and only from the saved plan", () => {
+    const prod = workflows["promote.yml"].jobs.production;
+    expect(prod.environment).toBe("production");
+    expect(prod.needs).toEqual(expect.arrayContaining(["plan-production", "backup-production"]));
+    expect(runs(prod)).toMatch(/pulumi-up\.sh "\$STACK" "\$OUT\/plan-\$STACK\.json"/);
+    expect(fs.readFileSync(path.join(ROOT, ".github/scripts/pulumi-up.sh"), "utf8")).toMatch(/up --stack "\$stack" --yes --non-interactive --plan "\$plan"/);
+    expect(evalWith(workflows["rollback.yml"].jobs.rollback.environment, { inputs: { stack: "production" } })).toBe("production");
+    // Read-only jobs on production never use the reviewed environment (they would wait for a reviewer).
+    for (const [file, job] of [["pr.yml", "preview"], ["drift.yml", "drift"], ["backup.yml", "backup"]] as const) {
+      expect(evalWith(workflows[file].jobs[job].environment, { matrix: { stack: "production" } })).toBe("production-preview");
+      expect(evalWith(workflows[file].jobs[job].environment, { matrix: { stack: "staging" } })).toBe("staging");
+    }
+  });
+
+  it("back up production's database before production changes", () => {
+    const backup = workflows["promote.yml"].jobs["backup-production"];
+    expect(backup.uses).toBe("./.github/workflows/backup.yml");
+    expect(backup.with).toEqual({ stack: "production" });
+    expect(workflows["backup.yml"].on.workflow_call.inputs.stack.required).toBe(true);
+    expect(Object.keys(workflows["backup.yml"].on)).toEqual(expect.arrayContaining(["schedule", "workflow_call"]));
+  });
+
+  it("take secrets only from GitHub secrets, and check them first in every job that needs them", () => {
+    const allowed = new Set(["RENDER_API_KEY", "PULUMI_ACCESS_TOKEN", "PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE"]);
+    for (const [file] of Object.entries(workflows)) {
+      for (const m of text(file).matchAll(/secrets\.([A-Z_]+)/g)) expect({ file, secret: m[1], allowed: allowed.has(m[1]) }).toEqual({ file, secret: m[1], allowed: true });
+      expect(text(file)).not.toMatch(/(rnd_|pul-)[A-Za-z0-9]{8,}/); // no literal key
+    }
+    for (const { file, id, job } of jobs()) {
+      if (!JSON.stringify(job.env ?? {}).includes("secrets.RENDER_API_KEY")) continue;
+      const firstRun = (job.steps as any[]).find((s) => s.run);
+      expect({ job: `${file}/${id}`, first: firstRun?.name }).toEqual({ job: `${file}/${id}`, first: expect.stringMatching(/^Check (inputs and )?secrets/) });
+    }
+  });
+
+  it("offer exactly the committed stacks and their blue/green apps as rollback choices", () => {
+    const inputs = workflows["rollback.yml"].on.workflow_dispatch.inputs;
+    const stacks: string[] = knownStacks(ROOT);
+    expect([...inputs.stack.options].sort()).toEqual(stacks);
+    const blueGreen = new Set(stacks.flatMap((s) => Object.entries(readStackConfigFile(s, ROOT).apps).filter(([, a]) => a.kind === "blueGreen").map(([n]) => n)));
+    expect([...inputs.app.options].sort()).toEqual([...blueGreen].sort());
+    expect([...workflows["backup.yml"].on.workflow_dispatch.inputs.stack.options].sort()).toEqual(stacks);
+    for (const f of ["pr.yml", "drift.yml"]) expect([...workflows[f].jobs[f === "pr.yml" ? "preview" : "drift"].strategy.matrix.stack].sort()).toEqual(stacks);
+  });
+
+  it("preview with the policy pack, the AlphaStack gate and an updatable comment per stack", () => {
+    const preview = workflows["pr.yml"].jobs.preview;
+    expect(runs(preview)).toContain('.github/scripts/pulumi-preview.sh "$STACK" "$OUT"');
+    expect(runs(preview)).toMatch(/npm run --silent gate -- --stack "\$STACK"/);
+    expect(fs.readFileSync(path.join(ROOT, ".github/scripts/pulumi-preview.sh"), "utf8")).toContain("policyPackArgs");
+    const comment = (preview.steps as any[]).find((s) => s.uses?.startsWith("actions/github-script"));
+    expect(comment.with.script).toContain("upsert-comment.js");
+    expect(workflows["drift.yml"].jobs.drift.steps.map((s: any) => s.run ?? "").join("\n")).toContain("--refresh --expect-no-changes");
+  });
+
+  it("use only actions the local harness can stand in for", () => {
+    for (const { file, id, job } of jobs()) {
+      for (const s of job.steps ?? []) {
+        if (!s.uses) continue;
+        const action = s.uses.startsWith("./") ? s.uses : s.uses.replace(/@.*$/, "");
+        expect({ at: `${file}/${id}`, action, known: action in SKIPPABLE_ACTIONS }).toEqual({ at: `${file}/${id}`, action, known: true });
+      }
+    }
+  });
+});
