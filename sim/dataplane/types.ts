@@ -47,6 +47,23 @@ export interface MetricsQuery {
   startTime: Date;
   endTime: Date;
   resolutionSeconds: number;
+  /** `http-latency` only: the quantile in (0, 1) (Render's `quantile` query parameter). Default 0.95. */
+  quantile?: number;
+  /**
+   * How the series of several instances combine into one for `cpu` and `memory` (Render's `aggregationMethod`).
+   * Default `AVG`.
+   */
+  aggregationMethod?: "AVG" | "MAX" | "MIN";
+  /** `http-requests` only: count only responses with one of these status codes. */
+  statusCodes?: number[];
+  /** `http-requests` only: one series per status code (Render's `aggregateBy=statusCode`), via `metricSeries`. */
+  aggregateBy?: "statusCode";
+}
+
+/** One labelled series, as an element of Render's metrics response array. */
+export interface MetricSeries {
+  labels: Array<{ field: string; value: string }>;
+  values: MetricPoint[];
 }
 
 /** Metrics the data plane computes from real traffic and process usage. */
@@ -84,4 +101,11 @@ export interface DataPlaneApi {
   setFaults(serviceId: string, faults: ServiceFaults): void;
   /** Stops every server and child process. */
   stop(): Promise<void>;
+  /**
+   * Labelled series for Render's metrics endpoints; splits `http-requests` by status code when
+   * `query.aggregateBy === "statusCode"`. Optional: callers fall back to `metrics`.
+   */
+  metricSeries?(serviceId: string, name: MetricName, query: MetricsQuery): MetricSeries[];
+  /** Base URL of the shared front that routes custom domains (and `<slug>.onrender.com`) by Host header. */
+  routerUrl?(): string | undefined;
 }

@@ -1,0 +1,107 @@
+import { request, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
+import { plainError, type Backend } from "./backend";
+import type { ChildInstance } from "./child";
+
+/** Hop-by-hop headers (RFC 9110 §7.6.1): they describe one connection and are never forwarded. */
+const HOP_BY_HOP = ["connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade", "proxy-authorization"];
+
+function forwardHeaders(req: IncomingMessage): IncomingHttpHeaders {
+  const h: IncomingHttpHeaders = { ...req.headers };
+  for (const k of HOP_BY_HOP) delete h[k];
+  const ip = req.socket.remoteAddress ?? "";
+  h["x-forwarded-for"] = h["x-forwarded-for"] ? `${h["x-forwarded-for"]}, ${ip}` : ip;
+  h["x-forwarded-proto"] ??= "http";
+  return h;
+}
+
+function responseHeaders(up: IncomingMessage, instance: string): IncomingHttpHeaders {
+  const h: IncomingHttpHeaders = { ...up.headers };
+  for (const k of HOP_BY_HOP) delete h[k];
+  h["x-sim-instance"] = instance;
+  return h;
+}
+
+/**
+ * Proxies a service's requests to its running child instances, round-robin, over keep-alive connections. A request
+ * without a body that fails on a reused connection before any answer (the instance closed it as we sent) is retried
+ * once on the next instance, as Node's documentation advises; anything else becomes Render's 502.
+ */
+export class ProcessBackend implements Backend {
+  private next = 0;
+
+  constructor(readonly instances: ChildInstance[], private readonly timeoutMs: number) {}
+
+  get instanceCount(): number {
+    let n = 0;
+    for (const c of this.instances) if (c.alive) n++;
+    return n;
+  }
+
+  private pick(): ChildInstance | undefined {
+    const n = this.instances.length;
+    for (let k = 0; k < n; k++) {
+      const c = this.instances[this.next++ % n];
+      if (c.alive) return c;
+    }
+    return undefined;
+  }
+
+  handle(req: IncomingMessage, res: ServerResponse, _path: string, retried = false): void {
+    const target = this.pick();
+    if (!target) {
+      req.resume();
+      plainError(res, 502, "Bad Gateway");
+      return;
+    }
+    const bodiless = req.method === "GET" || req.method === "HEAD" || req.method === "OPTIONS" || req.method === "DELETE";
+    target.inflight++;
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      target.inflight--;
+    };
+    const up = request(
+      { host: target.host, port: target.port, method: req.method, path: req.url, headers: forwardHeaders(req), agent: target.agent, timeout: this.timeoutMs },
+      (upRes) => {
+        res.writeHead(upRes.statusCode ?? 502, responseHeaders(upRes, target.id));
+        upRes.pipe(res);
+        upRes.once("end", finish);
+        upRes.once("error", () => {
+          finish();
+          res.destroy();
+        });
+        res.once("close", () => {
+          finish();
+          if (!upRes.complete) upRes.destroy();
+        });
+      },
+    );
+    up.once("timeout", () => up.destroy(Object.assign(new Error("upstream timeout"), { code: "ETIMEDOUT" })));
+    up.once("error", (e: NodeJS.ErrnoException) => {
+      finish();
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      if (!retried && bodiless && up.reusedSocket && e.code === "ECONNRESET") {
+        this.handle(req, res, _path, true);
+        return;
+      }
+      if (!retried && bodiless && e.code === "ECONNREFUSED") {
+        // The instance is going away (a stop raced this request): another may still answer.
+        this.handle(req, res, _path, true);
+        return;
+      }
+      plainError(res, e.code === "ETIMEDOUT" ? 504 : 502, e.code === "ETIMEDOUT" ? "Gateway Timeout" : "Bad Gateway");
+    });
+    if (bodiless && !retried) {
+      req.resume();
+      up.end();
+    } else if (bodiless) {
+      up.end();
+    } else {
+      req.pipe(up);
+    }
+  }
+}
