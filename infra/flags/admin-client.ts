@@ -51,15 +51,16 @@ export class AdminHttp {
     for (let attempt = 0; attempt <= retries; attempt++) {
       if (attempt > 0) await new Promise((r) => setTimeout(r, 200 * 2 ** (attempt - 1)));
       let res: Response;
+      const signal = AbortSignal.timeout(this.opts.timeoutMs ?? 5000);
       try {
         res = await fetch(`${this.base}${path}`, {
           method,
           headers: { authorization: `Bearer ${this.opts.token}`, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
           body: body === undefined ? undefined : JSON.stringify(body),
-          signal: AbortSignal.timeout(this.opts.timeoutMs ?? 5000),
+          signal,
         });
-      } catch (err) {
-        const why = err instanceof Error && err.name === "TimeoutError" ? "timed out" : "unreachable";
+      } catch {
+        const why = signal.aborted ? "timed out" : "unreachable";
         lastErr = new AdminApiError(`edge admin API ${why}: ${method} ${path}`, 0);
         continue;
       }

@@ -151,6 +151,7 @@ export class FlagClient {
 
   private async poll(): Promise<void> {
     let res: Response;
+    const signal = AbortSignal.timeout(this.opts.timeoutMs ?? 800);
     try {
       res = await fetch(`${this.opts.baseUrl.replace(/\/+$/, "")}/ofrep/v1/evaluate/flags`, {
         method: "POST",
@@ -160,10 +161,10 @@ export class FlagClient {
           ...this.opts.headers,
         },
         body: JSON.stringify({ context: this.opts.context ?? {} }),
-        signal: AbortSignal.timeout(this.opts.timeoutMs ?? 800),
+        signal,
       });
-    } catch (err) {
-      return this.fail(err instanceof Error && err.name === "TimeoutError" ? "edge timed out" : "edge unreachable");
+    } catch {
+      return this.fail(signal.aborted ? "edge timed out" : "edge unreachable");
     }
     if (res.status === 304) {
       await res.arrayBuffer().catch(() => undefined);

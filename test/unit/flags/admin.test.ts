@@ -1,0 +1,80 @@
+import { AdminApiError, FlagAdminClient, flagAdminHandler, FlagStore } from "../../../infra/flags";
+import { meta, sampleSet } from "./fixtures";
+import { listen } from "./server";
+
+const TOKEN = "canary-admin-token-7f3a";
+
+describe("flag admin API (handler + client over real HTTP)", () => {
+  let store: FlagStore;
+  let srv: Awaited<ReturnType<typeof listen>>;
+  let client: FlagAdminClient;
+  beforeEach(async () => {
+    store = new FlagStore({ flags: sampleSet() });
+    const admin = flagAdminHandler(store, { token: TOKEN, now: () => new Date("2026-11-26T10:00:00Z") });
+    srv = await listen((req, res) => {
+      if (!admin(req, res)) res.writeHead(404).end();
+    });
+    client = new FlagAdminClient({ baseUrl: srv.url, token: TOKEN, retries: 0, timeoutMs: 2000 });
+  });
+  afterEach(() => srv.close());
+
+  it("refuses a wrong token without echoing any token", async () => {
+    const bad = new FlagAdminClient({ baseUrl: srv.url, token: "wrong-canary", retries: 0 });
+    const err = await bad.list().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AdminApiError);
+    expect((err as AdminApiError).status).toBe(401);
+    expect((err as Error).message).not.toMatch(/canary/);
+  });
+
+  it("kill switch: off at once, visible in get and in evaluation; clear restores", async () => {
+    const killed = await client.setOverride("new-checkout", { state: "off", by: "ana", reason: "checkout errors" });
+    expect(killed.override).toEqual({ state: "off", by: "ana", reason: "checkout errors", at: "2026-11-26T10:00:00.000Z" });
+    expect(store.evaluate("new-checkout", { email: "a@alphaplatform.example", targetingKey: "u" }).value).toBe(false);
+    expect((await client.get("new-checkout"))!.override!.state).toBe("off");
+    const cleared = await client.clearOverride("new-checkout");
+    expect(cleared.override).toBeUndefined();
+  });
+
+  it("PUT of a definition validates (field named) and never touches the override", async () => {
+    await client.setOverride("trading-enabled", { state: "off" });
+    const def = (await client.get("trading-enabled"))!.definition;
+    const put = await client.put("trading-enabled", { ...def, metadata: { ...def.metadata, description: "global trading switch" } });
+    expect(put.override?.state).toBe("off");
+    const err = await client.put("trading-enabled", { ...def, variants: { on: true, off: "nope" } } as never).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AdminApiError);
+    expect((err as AdminApiError).status).toBe(400);
+    expect((err as AdminApiError).issues[0]!.path).toBe("flags.trading-enabled.variants");
+  });
+
+  it("creates, lists and deletes flags; unknown flags are 404 (get → undefined, delete idempotent)", async () => {
+    await client.put("fresh", { state: "ENABLED", variants: { on: true, off: false }, defaultVariant: "off", metadata: meta("release") });
+    const list = await client.list();
+    expect(Object.keys(list.flags.flags)).toContain("fresh");
+    expect(list.revision).toBe(store.revision);
+    await client.remove("fresh");
+    await client.remove("fresh");
+    expect(await client.get("fresh")).toBeUndefined();
+    const err = await client.setOverride("fresh", { state: "off" }).catch((e: unknown) => e);
+    expect((err as AdminApiError).status).toBe(404);
+  });
+
+  it("rejects a malformed override request naming the field", async () => {
+    const res = await fetch(`${srv.url}/admin/flags/new-checkout/override`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({ state: "kill" }),
+    });
+    expect(res.status).toBe(400);
+    expect((await res.json()).issues[0].path).toBe("state");
+  });
+
+  it("reports an unreachable edge as status 0 after bounded retries, within the timeout", async () => {
+    await srv.close();
+    const c = new FlagAdminClient({ baseUrl: srv.url, token: TOKEN, retries: 1, timeoutMs: 500 });
+    const t0 = Date.now();
+    const err = await c.list().catch((e: unknown) => e);
+    expect((err as AdminApiError).status).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(3000);
+    srv = await listen((_q, r) => r.end()); // for afterEach
+  });
+});
