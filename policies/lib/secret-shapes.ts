@@ -23,12 +23,6 @@ const SECRET_WORDS: ReadonlyArray<readonly string[]> = [
   ["conn", "str"], ["access", "key"], ["auth"], ["signing", "key"], ["encryption", "key"],
 ];
 
-/** A last word that makes the key a reference to a secret, not the secret (`tokenPath`, `secretName`). */
-const REFERENCE_WORDS: ReadonlySet<string> = new Set([
-  "id", "ids", "name", "names", "path", "paths", "file", "files", "ttl", "length", "policy", "header", "inputs", "outputs",
-  "version", "type", "enabled", "count", "ref", "arn", "env", "var", "vars", "keys", "mode", "provider", "url" /* see below */,
-]);
-
 /** `DATABASE_URL`, `databaseUrl`, `database-url` → ["database", "url"]. */
 export function keyWords(key: string): string[] {
   return key
@@ -39,22 +33,18 @@ export function keyWords(key: string): string[] {
     .filter(Boolean);
 }
 
-function containsSeq(words: string[], seq: readonly string[]): boolean {
-  for (let i = 0; i + seq.length <= words.length; i++) if (seq.every((w, j) => words[i + j] === w)) return true;
-  return false;
+function endsWith(words: string[], seq: readonly string[]): boolean {
+  return words.length >= seq.length && seq.every((w, j) => words[words.length - seq.length + j] === w);
 }
 
-/** Why a key's value is a credential (e.g. `key name "DATABASE_URL"`), or undefined. */
+/**
+ * Why a key's value is a credential (e.g. `key name "DATABASE_URL"`), or undefined. The credential words must end
+ * the key: `apiKey`, `dbPassword`, `DATABASE_URL` are credentials; `apiKeyId`, `tokenPath`, `secretFiles` point at one.
+ */
 export function secretKeyReason(key: string | undefined): string | undefined {
   if (!key) return undefined;
   const words = keyWords(key);
-  if (!words.length) return undefined;
-  const hit = SECRET_WORDS.find((seq) => containsSeq(words, seq));
-  if (!hit) return undefined;
-  const last = words[words.length - 1];
-  // `databaseUrl` is a credential; `tokenUrl`, `authUrl` point at one.
-  if (REFERENCE_WORDS.has(last) && !(last === "url" && (containsSeq(words, ["database", "url"]) || containsSeq(words, ["db", "url"])))) return undefined;
-  return `key name "${key}"`;
+  return SECRET_WORDS.some((seq) => endsWith(words, seq)) ? `key name "${key}"` : undefined;
 }
 
 /** What secret shape a value has (e.g. "a Render API key (rnd_…)"), or undefined. */

@@ -44,6 +44,14 @@ function listOf(found: ProtectedEntry[]): string {
   return found.map((e) => `${e.token} (${e.label})`).join(", ");
 }
 
+/**
+ * The engine registers the `pulumi-nodejs` provider with the entire stack config as its inputs (that is how dynamic
+ * providers get `stackguard:alphaStack`); those inputs configure, they target nothing.
+ */
+export function isProviderConfig(r: { type: string }): boolean {
+  return r.type === "pulumi:providers:pulumi-nodejs";
+}
+
 /** Alert rules may watch AlphaStack, but only to notify: an action (rollback, kill switch) would act on it. */
 function observerAllowed(r: ResourceFacts): boolean {
   if (r.type !== TYPES.alertRule) return false;
@@ -59,6 +67,7 @@ function observerAllowed(r: ResourceFacts): boolean {
  */
 export function alphaStackFrozen(r: ResourceFacts, s: FreezeSettings): RuleResult {
   if (s.pinnedUrns.has(r.urn)) return notApplicable("a pinned AlphaStack reference: alphastack-references-pinned checks it");
+  if (isProviderConfig(r)) return notApplicable("the dynamic provider's inputs are the whole stack config, which names AlphaStack to protect it");
   const who = describeResource(r);
   const out: string[] = [];
   const isCommand = r.type === TYPES.localCommand || r.type === TYPES.remoteCommand;
@@ -78,14 +87,14 @@ export function alphaStackFrozen(r: ResourceFacts, s: FreezeSettings): RuleResul
     if (!found.length) continue;
     if (isCommand) {
       out.push(`${who} must not run a command against AlphaStack production: ${at.path} mentions ${listOf(found)}. Remove the command; ${FIX}.`);
+    } else if (observerAllowed(r)) {
+      continue; // an alert rule that only notifies watches AlphaStack, it does not act on it
+    } else if (r.type === TYPES.alertRule) {
+      out.push(`${who} must not act on AlphaStack production: it watches ${listOf(found)} (${at.path}) with action "${str(r.props.action)}". Set action to "none" (notify only) for rules on AlphaStack.`);
     } else if (at.key !== undefined && TARGET_KEYS.has(at.key)) {
       out.push(`${who} must not act on AlphaStack production: ${at.path} targets ${listOf(found)}. ${FIX}.`);
     } else if (s.readOnlyUrls.some((u) => at.value.startsWith(u)) && !/[\s;&|`$]/.test(at.value)) {
       continue; // a status probe of AlphaStack: reads only
-    } else if (observerAllowed(r)) {
-      continue;
-    } else if (r.type === TYPES.alertRule) {
-      out.push(`${who} must not act on AlphaStack production: it watches ${listOf(found)} with action "${str(r.props.action)}". Set action to "none" (notify only) for rules on AlphaStack.`);
     } else {
       out.push(`${who} must not refer to AlphaStack production: ${at.path} contains ${listOf(found)}. ${FIX}; only its status URL may be referenced.`);
     }

@@ -1,4 +1,5 @@
 import { ProtectedSet } from "../lib/protected";
+import { isProviderConfig } from "./alphastack";
 import { stringsIn } from "../lib/values";
 import { describeResource, Environment, notApplicable, ResourceFacts, RuleResult, violations } from "./types";
 
@@ -30,6 +31,7 @@ export interface IsolationSettings {
 }
 
 export function environmentIsolation(r: ResourceFacts, s: IsolationSettings): RuleResult {
+  if (isProviderConfig(r)) return notApplicable("the dynamic provider's inputs are the stack config");
   const other: Environment = s.environment === "production" ? "staging" : "production";
   const otherIds = s.ids[other];
   if (!otherIds.length) return notApplicable(`no ${other} identifiers are known`);
