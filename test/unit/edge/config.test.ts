@@ -1,3 +1,4 @@
+import { buildEdgeEnv } from "../../../apps/edge/env";
 import { EdgeConfigError, loadConfig } from "../../../apps/edge/config";
 
 const base = {
@@ -52,5 +53,19 @@ describe("edge config (bad input names the variable and the fix)", () => {
     expect(err({ ...base, EDGE_PROBE_WINDOW: "2", EDGE_PROBE_FAILURE_LIMIT: "2" }).message).toMatch(/^EDGE_PROBE_FAILURE_LIMIT: must be below EDGE_PROBE_WINDOW/);
     expect(err({ ...base, EDGE_AUTO_ROLLBACK: "yes" }).message).toMatch(/^EDGE_AUTO_ROLLBACK: must be 'on' or 'off'/);
     expect(err({ ...base, EDGE_PEERS: "edge-2:10000" }).message).toMatch(/^EDGE_PEERS: 0: must use http:\/\/ or https:\/\//);
+  });
+});
+
+describe("buildEdgeEnv (for the BlueGreenApp component)", () => {
+  const apps = { api: { blue: "http://api-blue:10000", green: "http://api-green:10000" } };
+  it("produces env vars the edge accepts, with defaults applied", () => {
+    const env = buildEdgeEnv({ apps, routes: [{ hosts: ["api.example.com"], app: "api" }], active: { api: "green" } });
+    expect(JSON.parse(env.EDGE_APPS)).toEqual({ api: { ...apps.api, healthPath: "/healthz" } });
+    expect(loadConfig({ ...env, EDGE_ADMIN_TOKEN: "0123456789abcdef0123" }).routes[0]).toMatchObject({ app: "api", pathPrefix: "/" });
+  });
+  it("rejects what would stop the edge, naming the variable and field", () => {
+    expect(() => buildEdgeEnv({ apps, routes: [{ app: "web" }] })).toThrow(/^EDGE_ROUTES: 0\.app: unknown app 'web'/);
+    expect(() => buildEdgeEnv({ apps, routes: [{ app: "api" }], active: { web: "blue" } })).toThrow(/^EDGE_ACTIVE: web: unknown app/);
+    expect(() => buildEdgeEnv({ apps, routes: [{ app: "api" }], active: { api: "purple" as "blue" } })).toThrow(/EDGE_ACTIVE/);
   });
 });
