@@ -248,3 +248,22 @@ export function engineSchema(schema: z.ZodType): { properties: Record<string, un
   };
   return { properties: strip(js.properties ?? {}) as Record<string, unknown>, ...(js.required?.length ? { required: js.required } : {}) };
 }
+
+/** The enforcement levels a `--policy-pack-config` entry may give. */
+const LEVEL = z.enum(["advisory", "mandatory", "remediate", "disabled"]);
+
+/**
+ * Checks a `--policy-pack-config` file's shape before the engine sees it: the engine silently ignores an entry whose
+ * policy name it does not know (a typo would switch nothing on), so every key must be `all` or a policy of the pack,
+ * and every value a level or an object. Per-policy settings are then validated by each policy's own schema.
+ */
+export function checkPackConfig(raw: unknown, policyNames: readonly string[], where: string): void {
+  if (!raw || typeof raw !== "object" || Array.isArray(raw)) throw new PolicyConfigError(`${where} must be a JSON object keyed by policy name.`);
+  for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
+    if (key !== "all" && !policyNames.includes(key)) {
+      throw new PolicyConfigError(`${where}: "${key}" is not a policy of the stackguard pack, so the engine would ignore it. Use one of: all, ${policyNames.join(", ")}.`);
+    }
+    const ok = LEVEL.safeParse(value).success || (!!value && typeof value === "object" && !Array.isArray(value) && (!("enforcementLevel" in value) || LEVEL.safeParse((value as { enforcementLevel: unknown }).enforcementLevel).success));
+    if (!ok) throw new PolicyConfigError(`${where}: "${key}" must be an enforcement level (advisory, mandatory, remediate, disabled) or an object with an optional enforcementLevel.`);
+  }
+}

@@ -4,9 +4,8 @@ import type { StackValidationPolicy } from "@pulumi/policy";
 import { MigrationsConfigSchema, PACK_DIR } from "../config";
 import { lintSqlFiles } from "../lib/squawk";
 import { str } from "../lib/values";
-import { MigrationFile, migrationBackwardCompatible, phaseOf, SlotVersions, waitsForOf } from "../rules/migrations";
-import { slotOf } from "../rules/traffic";
-import { RuleResult, StackResourceFacts, TYPES, violations } from "../rules/types";
+import { MigrationFile, migrationBackwardCompatible, phaseOf, slotVersions, waitsForOf } from "../rules/migrations";
+import { RuleResult, TYPES, violations } from "../rules/types";
 import { checkArgs, PolicyArgs, stackPolicy } from "./policy";
 
 /**
@@ -25,28 +24,6 @@ function sqlFilesUnder(dir: string): string[] {
     else if (e.isFile() && e.name.toLowerCase().endsWith(".sql")) out.push(p);
   }
   return out.sort();
-}
-
-/** The image tag of a service (`docker.io/org/api:1.4.2` → `1.4.2`), undefined for a digest or no tag. */
-export function imageTag(image: string | undefined): string | undefined {
-  if (!image || image.includes("@")) return undefined;
-  const last = image.split("/").pop() ?? "";
-  const i = last.lastIndexOf(":");
-  return i > 0 ? last.slice(i + 1) : undefined;
-}
-
-/** The versions each app's blue/green slots run. */
-export function slotVersions(resources: readonly StackResourceFacts[]): SlotVersions {
-  const out = new Map<string, Array<string | undefined>>();
-  for (const r of resources) {
-    if (r.type !== TYPES.service) continue;
-    const slot = slotOf(r);
-    if (!slot) continue;
-    const list = out.get(slot.app) ?? [];
-    list.push(imageTag(str(r.props.image)));
-    out.set(slot.app, list);
-  }
-  return out;
 }
 
 export function migrationsPolicy(args?: PolicyArgs): StackValidationPolicy {

@@ -21,6 +21,9 @@ import { factsOf } from "./facts";
 
 const LEVELS = ["advisory", "mandatory", "remediate", "disabled"] as const;
 
+/** Each built policy's zod config schema, by name: lets tools validate a config file exactly as the pack will. */
+export const CONFIG_SCHEMAS = new Map<string, z.ZodType>();
+
 /** Arguments every policy factory takes. */
 export interface PolicyArgs {
   /** Overrides the policy's default level (the `--policy-pack-config` file overrides both). */
@@ -53,6 +56,7 @@ export interface ResourceRuleSpec<C extends z.ZodType> {
 export function resourcePolicy<C extends z.ZodType>(spec: ResourceRuleSpec<C>): ResourceValidationPolicy {
   const parse = (raw: unknown): z.infer<C> =>
     parseOrThrow(spec.config, raw, `the --policy-pack-config entry for policy '${spec.name}'`, `Fix that key in the policy config file (e.g. policies/config/<stack>.json).`);
+  CONFIG_SCHEMAS.set(spec.name, spec.config);
   const policy: ResourceValidationPolicy = {
     name: spec.name,
     description: spec.description,
@@ -84,6 +88,7 @@ export interface StackRuleSpec<C extends z.ZodType> {
 }
 
 export function stackPolicy<C extends z.ZodType>(spec: StackRuleSpec<C>): StackValidationPolicy {
+  CONFIG_SCHEMAS.set(spec.name, spec.config);
   return {
     name: spec.name,
     description: spec.description,

@@ -12,7 +12,7 @@ import { describeResource, Environment, notApplicable, ResourceFacts, RuleResult
  */
 
 /** Tools whose invocation writes to a database (or may: psql runs whatever it is given). */
-const WRITE_TOOLS = /(?<![\w./-])(psql|pg_restore|createdb|dropdb|createuser|dropuser|pgbench|mysql|mongosh|redis-cli|flyway|liquibase|sqitch|goose|dbmate|atlas|alembic|knex|sequelize|typeorm|prisma|diesel|rails\s+db:|rake\s+db:|manage\.py\s+(migrate|flush|loaddata|dbshell)|npm\s+run\s+(db:|migrate)|npx\s+(prisma|knex|sequelize|typeorm)|migrate)(?![\w-])/i;
+const WRITE_TOOLS = /(?<![\w./-])(psql|pg_restore|createdb|dropdb|createuser|dropuser|pgbench|mysql|mongosh|redis-cli|flyway|liquibase|sqitch|goose|dbmate|atlas|alembic|knex|sequelize|typeorm|prisma|diesel|rails\s+db:|rake\s+db:|manage\.py\s+(migrate|flush|loaddata|dbshell)|npm\s+run\s+(db:|migrate)|npx\s+(prisma|knex|sequelize|typeorm)|migrate)(?![\w.-])/i;
 /** SQL that writes. */
 const WRITE_SQL = /\b(INSERT\s+INTO|UPDATE\s+\S+\s+SET|DELETE\s+FROM|TRUNCATE|DROP\s+(TABLE|SCHEMA|DATABASE|INDEX|COLUMN|VIEW)|ALTER\s+(TABLE|SCHEMA|DATABASE|ROLE)|CREATE\s+(TABLE|SCHEMA|INDEX|ROLE|EXTENSION)|GRANT|REVOKE|COPY\s+\S+\s+FROM)\b/i;
 /** Read-only database tools. */

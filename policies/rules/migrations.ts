@@ -1,5 +1,7 @@
 import type { SqlFinding } from "../lib/squawk";
-import { RuleResult, violations } from "./types";
+import { str } from "../lib/values";
+import { slotOf } from "./traffic";
+import { RuleResult, StackResourceFacts, TYPES, violations } from "./types";
 
 /**
  * `migrations-backward-compatible`: expand/contract. While a promotion runs, the previous slot (old code) and the
@@ -85,3 +87,26 @@ export function migrationBackwardCompatible(m: MigrationFile, slots: SlotVersion
   }
   return violations([]);
 }
+
+/** The image tag of a service (`docker.io/org/api:1.4.2` → `1.4.2`), undefined for a digest or no tag. */
+export function imageTag(image: string | undefined): string | undefined {
+  if (!image || image.includes("@")) return undefined;
+  const last = image.split("/").pop() ?? "";
+  const i = last.lastIndexOf(":");
+  return i > 0 ? last.slice(i + 1) : undefined;
+}
+
+/** The versions each app's blue/green slots run. */
+export function slotVersions(resources: readonly StackResourceFacts[]): SlotVersions {
+  const out = new Map<string, Array<string | undefined>>();
+  for (const r of resources) {
+    if (r.type !== TYPES.service) continue;
+    const slot = slotOf(r);
+    if (!slot) continue;
+    const list = out.get(slot.app) ?? [];
+    list.push(imageTag(str(r.props.image)));
+    out.set(slot.app, list);
+  }
+  return out;
+}
+
