@@ -31,7 +31,7 @@ case "$backend" in
     if [ "${GITHUB_ACTIONS:-}" = "true" ]; then
       fail "PULUMI_BACKEND_URL is a file:// backend, which does not outlive a CI runner: use Pulumi Cloud or an s3://, gs:// or azblob:// backend."
     fi
-    [ -n "${PULUMI_CONFIG_PASSPHRASE:-}${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ] || fail "PULUMI_CONFIG_PASSPHRASE is not set (self-managed backend): add it as ${where}." ;;
+    [ -n "${PULUMI_CONFIG_PASSPHRASE:-}${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ] || fail "PULUMI_CONFIG_PASSPHRASE is not set (self-managed backend file://): add it as ${where}." ;;
   *)
     [ -n "${PULUMI_CONFIG_PASSPHRASE:-}${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ] || fail "PULUMI_CONFIG_PASSPHRASE is not set (self-managed backend ${backend%%://*}://): add it as ${where}." ;;
 esac
