@@ -46,7 +46,7 @@ export function adminHandler(app: SimApp, apiKey: string, startedAt: number) {
     const method = req.method ?? "GET";
     try {
       if (url.pathname === "/__sim/health" && method === "GET") {
-        return reply(res, 200, { status: "ok", pid: process.pid, uptimeSeconds: Math.round((Date.now() - startedAt) / 1000), timeScale: app.options.timeScale, rateLimit: app.options.rateLimit });
+        return reply(res, 200, { status: "ok", pid: process.pid, uptimeSeconds: Math.round((Date.now() - startedAt) / 1000), timeScale: app.options.timeScale, rateLimit: app.options.rateLimit, routerUrl: app.dataPlane.routerUrl?.() });
       }
       const token = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? "")?.[1];
       if (token !== apiKey) throw new ApiError(401, "Unauthorized");

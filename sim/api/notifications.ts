@@ -58,7 +58,7 @@ export function notificationRoutes(): Route[] {
             const svc = ctx.app.store.get<ServiceRec>("service", r.id);
             return svc && (!owners.length || owners.includes(svc.ownerId)) && (!services.length || services.includes(r.id));
           });
-        return { status: 200, body: paginate(rows, (r) => r.id, "overrides", ctx.query, (cursor, r) => ({ cursor, override: sortKeys({ ...r.data, serviceId: r.id }) })) };
+        return { status: 200, body: paginate(rows, (r) => r.id, "overrides", ctx.query, (cursor, r) => ({ cursor, override: sortKeys({ ...r.data, serviceId: r.id, type: "service" }) })) };
       },
     },
     {

@@ -18,7 +18,9 @@ function loosen(node: unknown): unknown {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(node as Record<string, unknown>)) {
     if (k === "discriminator" || k === "example" || k === "examples") continue;
-    out[k === "oneOf" ? "anyOf" : k] = loosen(v);
+    // Pointers through a renamed `oneOf` must follow it.
+    if (k === "$ref" && typeof v === "string") out[k] = v.replace(/\/oneOf\//g, "/anyOf/");
+    else out[k === "oneOf" ? "anyOf" : k] = loosen(v);
   }
   return out;
 }

@@ -45,11 +45,11 @@ describe("deploy life cycles", () => {
     const created = await h.api.post("/services", imageWebService("lifecycle-image"));
     const svc = created.body.service.id;
     await eventually(async () => (await statusOf(svc, created.body.deployId)) === "live");
-    const d = await h.api.post(`/services/${svc}/deploys`, { imageUrl: "docker.io/stackguard/edge:1.1.0" });
+    const d = await h.api.post(`/services/${svc}/deploys`, { imageUrl: "docker.io/acme/web:1.1.0" });
     expect(d.status).toBe(201);
-    expect(d.body).toMatchObject({ commit: null, status: "update_in_progress", image: { ref: "docker.io/stackguard/edge:1.1.0" } });
+    expect(d.body).toMatchObject({ commit: null, status: "update_in_progress", image: { ref: "docker.io/acme/web:1.1.0" } });
     await eventually(async () => (await statusOf(svc, d.body.id)) === "live");
-    expect((await h.api.get(`/services/${svc}`)).body.imagePath).toBe("docker.io/stackguard/edge:1.1.0");
+    expect((await h.api.get(`/services/${svc}`)).body.imagePath).toBe("docker.io/acme/web:1.1.0");
     const wrongRepo = await h.api.post(`/services/${svc}/deploys`, { imageUrl: "docker.io/other/app:1" });
     expect(wrongRepo.status).toBe(400);
     expect(wrongRepo.body.message).toMatch(/imageUrl/);
@@ -117,13 +117,13 @@ describe("deploy life cycles", () => {
     const created = await h.api.post("/services", imageWebService("lifecycle-rollback"));
     const svc = created.body.service.id;
     await eventually(async () => (await statusOf(svc, created.body.deployId)) === "live");
-    const v2 = await h.api.post(`/services/${svc}/deploys`, { imageUrl: "docker.io/stackguard/edge:2.0.0" });
+    const v2 = await h.api.post(`/services/${svc}/deploys`, { imageUrl: "docker.io/acme/web:2.0.0" });
     await eventually(async () => (await statusOf(svc, v2.body.id)) === "live");
     const rb = await h.api.post(`/services/${svc}/rollback`, { deployId: created.body.deployId });
     expect(rb.status).toBe(201);
-    expect(rb.body).toMatchObject({ trigger: "rollback", image: { ref: "docker.io/stackguard/edge:1.0.0" } });
+    expect(rb.body).toMatchObject({ trigger: "rollback", image: { ref: "docker.io/acme/web:1.0.0" } });
     await eventually(async () => (await statusOf(svc, rb.body.id)) === "live");
-    expect((await h.api.get(`/services/${svc}`)).body.imagePath).toBe("docker.io/stackguard/edge:1.0.0");
+    expect((await h.api.get(`/services/${svc}`)).body.imagePath).toBe("docker.io/acme/web:1.0.0");
     const unknown = await h.api.post(`/services/${svc}/rollback`, { deployId: "dep-doesnotexist0000000" });
     expect(unknown.status).toBe(404);
   });
@@ -133,7 +133,7 @@ describe("deploy life cycles", () => {
       type: "cron_job",
       name: "lifecycle-cron",
       ownerId: STAGING,
-      image: { ownerId: STAGING, imagePath: "docker.io/stackguard/guardian:1.0.0" },
+      image: { ownerId: STAGING, imagePath: "docker.io/acme/cron:1.0.0" },
       serviceDetails: { runtime: "image", schedule: "*/5 * * * *" },
     });
     expect(created.status).toBe(201);

@@ -79,7 +79,7 @@ export function imageWebService(name: string, extra: Record<string, unknown> = {
     type: "web_service",
     name,
     ownerId: STAGING,
-    image: { ownerId: STAGING, imagePath: "docker.io/stackguard/edge:1.0.0" },
+    image: { ownerId: STAGING, imagePath: "docker.io/acme/web:1.0.0" },
     serviceDetails: { runtime: "image", healthCheckPath: "/healthz", ...extra },
   };
 }

@@ -40,8 +40,10 @@ describe("persistence across restarts", () => {
       await h.api.put(`/services/${svc}/env-vars`, [{ key: "TOKEN", value: "canary-secret-9d2e41" }]);
       await h.sim.stop();
       const { readFileSync, readdirSync } = await import("node:fs");
-      for (const f of readdirSync(h.stateDir)) {
-        expect(readFileSync(join(h.stateDir, f)).includes("canary-secret-9d2e41")).toBe(false);
+      const files = readdirSync(h.stateDir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+      expect(files.map((f) => f.name)).toContain("sim.db");
+      for (const f of files) {
+        expect([f.name, readFileSync(join(f.parentPath ?? (f as any).path, f.name)).includes("canary-secret-9d2e41")]).toEqual([f.name, false]);
       }
     } finally {
       await h.done();
