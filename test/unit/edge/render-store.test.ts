@@ -8,7 +8,7 @@ import { admin, edgeEnv, servedBy, slots, TOKEN } from "./helpers";
  * (see apps/edge/README.md, "Shared state"), with two edge processes reaching each other through EDGE_PEERS.
  */
 describe("edge state in a Render env var (simulator)", () => {
-  it("persists switches to EDGE_ACTIVE, fans out to a peer, and a restarted instance reads it back", async () => {
+  it("persists switches to EDGE_ACTIVE, reaches every instance before the call returns under load, and a restarted instance reads it back", async () => {
     const env = await withSim({ apiKey: "rnd_canary-sim-key-for-edge-test" });
     const s = await slots("api");
     const procs: EdgeProcess[] = [];
@@ -16,23 +16,33 @@ describe("edge state in a Render env var (simulator)", () => {
       const created = await env.api.post("/services", imageWebService("edge", { image: undefined }));
       expect(created.status).toBe(201);
       const serviceId: string = created.body.service.id;
-      const ports = [await freePort(), await freePort()];
+      const ports = [await freePort(), await freePort(), await freePort()];
       const peers = ports.map((p) => `http://127.0.0.1:${p}`).join(",");
-      const base = edgeEnv(s, { EDGE_ACTIVE: JSON.stringify({ api: "blue" }), EDGE_RENDER_API_KEY: env.sim.apiKey, RENDER_API_URL: env.sim.apiUrl, RENDER_SERVICE_ID: serviceId, EDGE_PEERS: peers });
+      // A one-minute store poll: instances can only agree at once through the switch barrier.
+      const base = edgeEnv(s, { EDGE_ACTIVE: JSON.stringify({ api: "blue" }), EDGE_RENDER_API_KEY: env.sim.apiKey, RENDER_API_URL: env.sim.apiUrl, RENDER_SERVICE_ID: serviceId, EDGE_PEERS: peers, EDGE_SYNC_INTERVAL_MS: "60000" });
       for (const p of ports) procs.push(await spawnEdge({ ...base, PORT: String(p) }));
 
-      const r = await admin(procs[0].url, "POST", "/__edge/switch", { app: "api", slot: "green", reason: "promote" });
-      expect(r.body).toMatchObject({ changed: true, version: 1, synced: true, peers: { total: 1, acked: 1 } });
-      expect((await admin(procs[1].url, "GET", "/__edge/state")).body).toMatchObject({ active: { api: "green" }, store: "render" });
+      let stop = false, total = 0, failed = 0;
+      const load = Promise.all(procs.map(async (p) => { while (!stop) { const r = await servedBy(p.url, "/load").catch(() => ({ status: 0 })); total++; if (r.status !== 200) failed++; } }));
+      for (const [i, slot, version] of [[0, "green", 1], [1, "blue", 2], [2, "green", 3]] as const) {
+        const r = await admin(procs[i].url, "POST", "/__edge/switch", { app: "api", slot, reason: "promote" });
+        expect(r.body).toMatchObject({ changed: true, version, synced: true, peers: { total: 2, acked: 2 } });
+        const seen = await Promise.all(procs.map((p) => admin(p.url, "GET", "/__edge/state")));
+        expect(seen.map((x) => [x.body.active.api, x.body.version, x.body.store])).toEqual(procs.map(() => [slot, version, "render"]));
+      }
+      stop = true;
+      await load;
+      expect(total).toBeGreaterThan(30);
+      expect(failed).toBe(0);
 
       const stored = await env.api.get(`/services/${serviceId}/env-vars/EDGE_ACTIVE`);
       expect(stored.status).toBe(200);
-      expect(JSON.parse(stored.body.value)).toMatchObject({ version: 1, active: { api: "green" }, events: [expect.objectContaining({ kind: "switch", to: "green" })] });
+      expect(JSON.parse(stored.body.value)).toMatchObject({ version: 3, active: { api: "green" }, events: [expect.objectContaining({ kind: "switch", to: "green" }), expect.anything(), expect.anything()] });
 
       await Promise.all(procs.splice(0).map((p) => p.stop()));
       const again = await spawnEdge({ ...base, EDGE_PEERS: "" });
       procs.push(again);
-      expect((await admin(again.url, "GET", "/__edge/state")).body).toMatchObject({ version: 1, active: { api: "green" } });
+      expect((await admin(again.url, "GET", "/__edge/state")).body).toMatchObject({ version: 3, active: { api: "green" } });
       expect((await servedBy(again.url)).slot).toBe("api-green");
       expect(again.logs()).not.toContain("rnd_canary-sim-key-for-edge-test");
       expect(again.logs()).not.toContain(TOKEN);
