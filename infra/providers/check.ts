@@ -12,7 +12,8 @@ const SECRET_FIELDS = new Set(["values", "files", "envVars", "secretFiles", "con
 function describe(issue: z.core.$ZodIssue, label: string): string {
   const field = issue.path.join(".");
   const secret = issue.path.some((p) => SECRET_FIELDS.has(String(p)));
-  const base = issue.message;
+  // zod reports a bad record key as "Invalid key in record"; the rule's own message is in the nested issues.
+  const base = issue.code === "invalid_key" ? issue.issues.map((i) => i.message).join("; ") : issue.message;
   const fix = (() => {
     switch (issue.code) {
       case "invalid_value":
@@ -33,7 +34,26 @@ function describe(issue: z.core.$ZodIssue, label: string): string {
   return `${label}: ${field || "(inputs)"}: ${msg}${fix && !msg.includes(fix) ? `; ${fix}` : ""}`;
 }
 
-/** Validates `news` with `schema`; returns the parsed inputs or the failures. */
+/**
+ * The value a dynamic provider's `check` sees for an input that is not known yet (during preview, e.g. the id of a
+ * service still to be created). It must never be reported as invalid: it will be checked again once known.
+ */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+function valueAt(obj: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+  let v = obj;
+  for (const p of path) v = v && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[p] : undefined;
+  return v;
+}
+
+function involvesUnknown(v: unknown): boolean {
+  if (v === UNKNOWN) return true;
+  if (Array.isArray(v)) return v.some(involvesUnknown);
+  if (v && typeof v === "object") return Object.values(v).some(involvesUnknown);
+  return false;
+}
+
+/** Validates `news` with `schema`; returns the parsed inputs or the failures. Unknown values are not failures. */
 export function checkWith<T>(kind: string, schema: z.ZodType<T>, news: Record<string, unknown>): pulumi.dynamic.CheckResult<T> {
   const { __provider, ...rest } = news;
   const name = typeof rest.name === "string" ? ` "${rest.name}"` : "";
@@ -42,9 +62,10 @@ export function checkWith<T>(kind: string, schema: z.ZodType<T>, news: Record<st
   if (parsed.success) {
     return { inputs: { ...(parsed.data as object), ...(__provider !== undefined ? { __provider } : {}) } as T, failures: [] };
   }
+  const real = parsed.error.issues.filter((i) => !involvesUnknown(valueAt(rest, i.path)) && !(i.path.length === 0 && involvesUnknown(rest)));
   return {
     inputs: news as unknown as T,
-    failures: parsed.error.issues.map((i) => ({ property: String(i.path[0] ?? ""), reason: describe(i, label) })),
+    failures: real.map((i) => ({ property: String(i.path[0] ?? ""), reason: describe(i, label) })),
   };
 }
 

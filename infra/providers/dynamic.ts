@@ -9,6 +9,8 @@ import * as pulumi from "@pulumi/pulumi";
  * working directory is the Pulumi program's directory), it loads `infra/providers/impl/<kind>.ts` from the project
  * through ts-node and delegates to the `provider` that module exports. The state therefore records a tiny, stable
  * closure and never a credential: implementations read `RENDER_API_URL` / `RENDER_API_KEY` from the environment.
+ * The provider process starts in the program's `main` directory (`stacks/`), so the project root is found by
+ * walking up to `Pulumi.yaml`.
  *
  * @param kind the implementation module's file name under `infra/providers/impl/` (no extension)
  */
@@ -20,28 +22,42 @@ export function lazyProvider(kind: string): pulumi.dynamic.ResourceProvider {
     const cached = g.__stackguardProviders[kind];
     if (cached) return cached;
     const path = require("path");
-    const projectRequire = require("module").createRequire(path.join(process.cwd(), "package.json"));
+    const fs = require("fs");
+    let root = process.cwd();
+    while (!fs.existsSync(path.join(root, "Pulumi.yaml")) && path.dirname(root) !== root) root = path.dirname(root);
+    const projectRequire = require("module").createRequire(path.join(root, "package.json"));
     if (!process.env.STACKGUARD_TS_NODE_REGISTERED && !require.extensions[".ts"]) {
-      projectRequire("ts-node").register({ transpileOnly: true, project: path.join(process.cwd(), "tsconfig.json") });
+      projectRequire("ts-node").register({ transpileOnly: true, project: path.join(root, "tsconfig.json") });
       process.env.STACKGUARD_TS_NODE_REGISTERED = "1";
     }
-    const impl = projectRequire(path.join(process.cwd(), "infra", "providers", "impl", kind)).provider;
+    const impl = projectRequire(path.join(root, "infra", "providers", "impl", kind)).provider;
     if (!impl || typeof impl.create !== "function") {
       throw new Error(`stackguard: infra/providers/impl/${kind} must export a 'provider' with a create method`);
     }
     g.__stackguardProviders[kind] = impl;
     return impl;
   };
+  // The gRPC layer (google-protobuf Struct) rejects `undefined` anywhere in a result ("Unexpected struct type"),
+  // while zod parsing and optional fields produce them naturally: drop them on the way out, for every provider.
+  const clean = <T>(value: T): T => {
+    if (Array.isArray(value)) return value.map(clean) as unknown as T;
+    if (value && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = clean(v);
+      return out as T;
+    }
+    return value;
+  };
   return {
     configure: async (req) => { const p = load(); if (p.configure) await p.configure(req); },
-    check: async (olds, news) => { const p = load(); return p.check ? p.check(olds, news) : { inputs: news }; },
-    diff: async (id, olds, news) => { const p = load(); return p.diff ? p.diff(id, olds, news) : {}; },
-    create: async (inputs) => load().create(inputs),
-    read: async (id, props) => { const p = load(); return p.read ? p.read(id, props) : { id, props }; },
+    check: async (olds, news) => { const p = load(); return clean(p.check ? await p.check(olds, news) : { inputs: news }); },
+    diff: async (id, olds, news) => { const p = load(); return clean(p.diff ? await p.diff(id, olds, news) : {}); },
+    create: async (inputs) => clean(await load().create(inputs)),
+    read: async (id, props) => { const p = load(); return clean(p.read ? await p.read(id, props) : { id, props }); },
     update: async (id, olds, news) => {
       const p = load();
       if (!p.update) throw new Error(`stackguard: provider '${kind}' does not support in-place updates`);
-      return p.update(id, olds, news);
+      return clean(await p.update(id, olds, news));
     },
     delete: async (id, props) => { const p = load(); if (p.delete) await p.delete(id, props); },
   };

@@ -25,15 +25,18 @@ export function backoffDelayMs(attempt: number, opts: BackoffOptions = DEFAULT_B
   return Math.floor(random() * ceiling);
 }
 
-/** Reads one header that may arrive repeated (Render sends some rate-limit headers twice) as its first value. */
-export function headerValue(headers: Record<string, unknown> | undefined, name: string): string | undefined {
+/**
+ * Reads one header that may arrive repeated (Render sends some rate-limit headers twice) as its first value.
+ * @param list the header is a list, so `a, b` (how Node joins repeats) means `a`; false for dates, which contain commas
+ */
+export function headerValue(headers: Record<string, unknown> | undefined, name: string, list = true): string | undefined {
   if (!headers) return undefined;
   const want = name.toLowerCase();
   for (const [k, v] of Object.entries(headers)) {
     if (k.toLowerCase() !== want || v === undefined || v === null) continue;
     const first = Array.isArray(v) ? v[0] : v;
     // Node joins duplicated headers with ", ".
-    return String(first).split(",")[0].trim();
+    return list ? String(first).split(",")[0].trim() : String(first).trim();
   }
   return undefined;
 }
@@ -66,7 +69,7 @@ export function parseRateLimit(headers: Record<string, unknown> | undefined): Ra
  * @param now current time in ms, injectable for tests
  */
 export function retryAfterMs(headers: Record<string, unknown> | undefined, now: number = Date.now()): number | undefined {
-  const ra = headerValue(headers, "retry-after");
+  const ra = headerValue(headers, "retry-after", false);
   if (ra !== undefined) {
     const secs = nonNegInt(ra);
     if (secs !== undefined) return secs * 1000;
