@@ -3,6 +3,7 @@
  * against the real simulator and the real pulumi CLI, so that a workflow is shown to work, not only to lint.
  * GitHub's secrets and variables are replaced with the simulator's URL and key and a throwaway file backend.
  */
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -102,6 +103,24 @@ describe("promote.yml", () => {
     expect(r.steps.filter((s) => s.status === "failed")).toEqual([]);
     expect(r.steps.filter((s) => s.status === "passed").map((s) => s.name)).toEqual(["Check secrets (before anything runs)", "Install and toolchain (idempotent; pulumi v3.248.0 built offline, reused from the cache)"]);
     expect(r.steps[r.steps.length - 1].stdout).toMatch(/pulumi v3\.248\.0 toolchain (reused|built)/);
+  });
+
+  it("production: a plan made before another update of the stack is refused before anything runs", () => {
+    const backend = path.join(checkout, ".backend-stale");
+    fs.mkdirSync(backend, { recursive: true });
+    const env = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", STACKGUARD_CACHE: process.env.STACKGUARD_CACHE ?? "", RENDER_API_URL: sim.apiUrl, RENDER_API_KEY: sim.apiKey, PULUMI_BACKEND_URL: `file://${backend}`, PULUMI_CONFIG_PASSPHRASE: PASSPHRASE };
+    const sh = (script: string) => spawnSync("bash", ["-eo", "pipefail", "-c", script], { cwd: checkout, env, encoding: "utf8", timeout: 300_000 });
+    const head = sh('npm run --silent pulumi -- stack select staging --create --non-interactive >&2 && .github/scripts/stack-head.sh staging');
+    expect(head.stderr).not.toMatch(/error/i);
+    expect(head.stdout.trim()).toBe("0");
+    // A plan saved when the stack was at update 3, applied now that it is at update 0 (any difference is stale).
+    fs.mkdirSync(path.join(checkout, ".stackguard/ci"), { recursive: true });
+    fs.writeFileSync(path.join(checkout, ".stackguard/ci/plan-stale.json"), "{}");
+    fs.writeFileSync(path.join(checkout, ".stackguard/ci/plan-stale.base"), "3\n");
+    const up = sh(".github/scripts/pulumi-up.sh staging .stackguard/ci/plan-stale.json");
+    expect(up.status).toBe(1);
+    expect(up.stderr).toContain("the plan was made on update 3 of stack 'staging', which is now at update 0: it is stale.");
+    expect(sh(".github/scripts/stack-head.sh staging").stdout.trim()).toBe("0"); // nothing ran
   });
 
   it.todo("staging: preview with the policy pack, gate, up --plan and post-deploy checks on the simulator (waits for the AlphaStack gate `npm run gate`, policies/scripts/)");
