@@ -4,6 +4,7 @@ import type { SimApp } from "./app";
 import { Router, type Ctx, type Reply, type Route } from "./http/router";
 import { check, dropNulls, nullPaths, requestBodyValidator } from "./openapi/validator";
 import { bucketsFor, RateLimiter, type BucketState } from "./ratelimit";
+import { adminAuthorized, ApiFaults } from "./api/faults";
 import { ApiError } from "./render/errors";
 
 /** Largest accepted request body; larger ones get 413 before they are read to the end. */
@@ -87,6 +88,8 @@ export function createSimServer(deps: ServerDeps): http.Server {
   const router = new Router();
   router.add(deps.routes);
   const limiter = new RateLimiter(deps.app.options.rateLimit);
+  // API-level fault injection (`/__sim/api-faults`, see sim/api/faults.ts): off until configured.
+  const faults = new ApiFaults();
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? "/", "http://sim.local");
@@ -103,6 +106,11 @@ export function createSimServer(deps: ServerDeps): http.Server {
             throw new ApiError(400, "invalid JSON body");
           }
         }
+        if (url.pathname === "/__sim/api-faults") {
+          if (!adminAuthorized(req, deps.apiKey)) throw new ApiError(401, "Unauthorized");
+          faults.handleAdmin(method, url.pathname, body, (status, b) => send(res, status, b, undefined));
+          return;
+        }
         await deps.admin(req, res, body);
         return;
       }
@@ -118,6 +126,8 @@ export function createSimServer(deps: ServerDeps): http.Server {
       }
       limits = limiter.take(`key:${token}`, bucketsFor(method, template));
       if (limits.some((l) => l.exceeded)) throw new ApiError(429, "rate limit exceeded, retry after the number of seconds in Ratelimit-Reset");
+      const fault = faults.decide(method, path);
+      if (fault?.when === "before") throw ApiFaults.error(fault);
       if (!matched) throw new ApiError(404, `not found: ${url.pathname}`);
       if (matched === "method") throw new ApiError(405, `method ${method} is not allowed on ${url.pathname}`);
 
@@ -136,7 +146,10 @@ export function createSimServer(deps: ServerDeps): http.Server {
       if (route.validate !== false && body !== undefined) check(requestBodyValidator(method, route.template), body, "", nulls);
       const ctx: Ctx = { app: deps.app, method, template: route.template, params, query: url.searchParams, body, rawBody, nulls, effects: [] };
       const reply: Reply = deps.app.store.tx(() => route.handler(ctx));
-      send(res, reply.status, reply.body, limits);
+      if (fault?.when === "after") {
+        const err = ApiFaults.error(fault);
+        send(res, err.status, err.body(), limits);
+      } else send(res, reply.status, reply.body, limits);
       for (const effect of ctx.effects) {
         try {
           await effect();
