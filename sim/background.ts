@@ -18,6 +18,8 @@ export function runDir(): string {
 /** A simulator running in the background. */
 export interface BackgroundSimulator {
   url: string;
+  /** `${url}/v1`. */
+  apiUrl: string;
   apiKey: string;
   pid: number;
   /** True when this call started it, false when an already running one was reused. */
@@ -53,7 +55,7 @@ async function healthy(url: string): Promise<boolean> {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Starts the simulator detached unless a healthy one for the same state directory is already running. */
-export async function ensureSimulator(opts: { stateDir: string; port?: number; timeScale?: number }): Promise<BackgroundSimulator> {
+export async function ensureSimulator(opts: { stateDir: string; port?: number; timeScale?: number; log?: (message: string) => void }): Promise<BackgroundSimulator> {
   const dir = runDir();
   mkdirSync(dir, { recursive: true });
   const stateDir = resolve(opts.stateDir);
@@ -64,10 +66,11 @@ export async function ensureSimulator(opts: { stateDir: string; port?: number; t
     if (runningState !== stateDir) {
       throw new Error(`a simulator for state ${runningState} is running (pid ${pid}); stop it with "npm run sim:stop" to use ${stateDir}`);
     }
-    return { url, apiKey: resolveApiKey(stateDir), pid, started: false };
+    return { url, apiUrl: `${url}/v1`, apiKey: resolveApiKey(stateDir), pid, started: false };
   }
   for (const f of ["pid", "url", "state"]) rmSync(join(dir, f), { force: true });
   const logFile = join(dir, "sim.log");
+  opts.log?.(`starting the Render simulator in the background (state ${stateDir}, log ${logFile})…`);
   const log = openSync(logFile, "w");
   const args = ["-r", "ts-node/register/transpile-only", join(REPO_ROOT, "sim", "cli.ts"), "--port", String(opts.port ?? 0), "--state", stateDir];
   if (opts.timeScale !== undefined) args.push("--time-scale", String(opts.timeScale));
@@ -87,7 +90,7 @@ export async function ensureSimulator(opts: { stateDir: string; port?: number; t
       writeFileSync(join(dir, "pid"), `${child.pid}\n`);
       writeFileSync(join(dir, "url"), `${found}\n`);
       writeFileSync(join(dir, "state"), `${stateDir}\n`);
-      return { url: found, apiKey: resolveApiKey(stateDir), pid: child.pid!, started: true };
+      return { url: found, apiUrl: `${found}/v1`, apiKey: resolveApiKey(stateDir), pid: child.pid!, started: true };
     }
     if (child.exitCode !== null || !alive(child.pid!)) break;
     await sleep(200);

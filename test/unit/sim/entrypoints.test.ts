@@ -59,7 +59,7 @@ describe("simulator entry points", () => {
       expect(first.started).toBe(true);
       expect(readFileSync(join(run, "pid"), "utf8").trim()).toBe(String(first.pid));
       const health = await fetch(`${first.url}/__sim/health`);
-      expect((await health.json()).status).toBe("ok");
+      expect(((await health.json()) as { status: string }).status).toBe("ok");
       const second = await ensureSimulator({ stateDir: state });
       expect(second).toEqual({ ...first, started: false });
       const other = mkdtempSync(join(tmpdir(), "sg-sim-bg2-"));

@@ -48,7 +48,13 @@ export function client(sim: Pick<RunningSimulator, "apiUrl" | "apiKey" | "url">)
 /** Starts a simulator on an ephemeral port with its own state dir; `done()` stops it and removes the state. */
 export async function withSim(opts: Partial<StartOptions> = {}) {
   const stateDir = opts.stateDir ?? tempState();
-  const sim = await startSimulator({ timeScale: 0.01, rateLimit: "relaxed", apiKey: "test-key", ...opts, stateDir });
+  let sim: RunningSimulator;
+  try {
+    sim = await startSimulator({ timeScale: 0.01, rateLimit: "relaxed", apiKey: "test-key", ...opts, stateDir });
+  } catch (e) {
+    if (!opts.stateDir) rmSync(stateDir, { recursive: true, force: true });
+    throw e;
+  }
   return {
     sim,
     stateDir,
