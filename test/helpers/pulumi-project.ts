@@ -45,15 +45,12 @@ export class PulumiProject {
     fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
     fs.symlinkSync(path.join(ROOT, "policies"), path.join(dir, "policies"));
     fs.mkdirSync(path.join(dir, ".backend"));
+    const { toolEnv, EMBEDDED_PASSPHRASE } = require(path.join(ROOT, "tools", "scripts", "lib", "pulumi-env"));
     const env: NodeJS.ProcessEnv = {
       ...process.env,
-      PATH: `${binDir}${path.delimiter}${process.env.PATH}`,
-      PULUMI_HOME: path.join(dir, ".pulumi-home"),
+      ...toolEnv(binDir, path.join(dir, ".pulumi-home")),
       PULUMI_BACKEND_URL: `file://${path.join(dir, ".backend")}`,
-      PULUMI_CONFIG_PASSPHRASE: "stackguard-embedded-simulator",
-      PULUMI_SKIP_UPDATE_CHECK: "true",
-      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-      PULUMI_NODEJS_TRANSPILE_ONLY: "true",
+      PULUMI_CONFIG_PASSPHRASE: EMBEDDED_PASSPHRASE,
       RENDER_API_URL: opts.render.apiUrl,
       RENDER_API_KEY: opts.render.apiKey,
       STACKGUARD_EMBEDDED: "1",

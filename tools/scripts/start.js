@@ -28,7 +28,8 @@ runMain(async () => {
   const { env } = await preparePulumi();
   const select = await runPulumi(["stack", "select", stack, "--create", "--non-interactive"], { env });
   if (select.code !== 0) return select.code;
-  const up = await runPulumi(["up", "--yes", "--non-interactive", "--skip-preview", "--stack", stack, ...policyPackArgs(stack)], { env });
+  // --refresh: reconcile state with what Render really runs before deciding what to change.
+  const up = await runPulumi(["up", "--yes", "--non-interactive", "--skip-preview", "--refresh", "--stack", stack, ...policyPackArgs(stack)], { env });
   if (up.code !== 0) {
     log(`pulumi up failed (exit ${up.code}); nothing after the failing step was changed. See the messages above.`);
     return up.code;

@@ -30,20 +30,53 @@ function registerTsNode() {
   require(require.resolve("ts-node", { paths: [ROOT] })).register({ transpileOnly: true, project: path.join(ROOT, "tsconfig.json") });
 }
 
+/** Resource plugins the program's npm packages ask for, by name (the version comes from the installed package). */
+const RESOURCE_PLUGINS = { random: "@pulumi/random", command: "@pulumi/command" };
+
+/**
+ * Puts the toolchain's provider binaries into `$PULUMI_HOME/plugins/resource-<name>-v<version>/`, where the engine
+ * looks for an exact version match. Ambient lookup on PATH would work too, but the engine warns on every run
+ * ("using … from $PATH"), and ambient plugins carry no version, so a mismatch with the npm package would go unseen.
+ */
+function installPlugins(binDir, pulumiHome) {
+  for (const [name, pkg] of Object.entries(RESOURCE_PLUGINS)) {
+    const { version } = require(require.resolve(`${pkg}/package.json`, { paths: [ROOT] }));
+    const dir = path.join(pulumiHome, "plugins", `resource-${name}-v${version}`);
+    const target = path.join(dir, `pulumi-resource-${name}`);
+    const source = path.join(binDir, `pulumi-resource-${name}`);
+    if (fs.existsSync(target) && fs.realpathSync(target) === fs.realpathSync(source)) continue;
+    fs.mkdirSync(dir, { recursive: true });
+    fs.rmSync(target, { force: true });
+    fs.symlinkSync(source, target);
+  }
+}
+
+/**
+ * The variables every pulumi call needs whatever the mode: the pinned CLI first on PATH, the project's own
+ * PULUMI_HOME with the provider plugins installed, and no network (no update checks, no plugin downloads).
+ * Shared by the wrapper and the integration tests.
+ */
+function toolEnv(binDir, pulumiHome) {
+  installPlugins(binDir, pulumiHome);
+  return {
+    PATH: `${binDir}${path.delimiter}${process.env.PATH ?? ""}`,
+    PULUMI_HOME: pulumiHome,
+    PULUMI_IGNORE_AMBIENT_PLUGINS: "true",
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    PULUMI_DISABLE_REGISTRY_RESOLVE: "true",
+    PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
+    PULUMI_NODEJS_TRANSPILE_ONLY: process.env.PULUMI_NODEJS_TRANSPILE_ONLY || "true",
+  };
+}
+
 /**
  * Builds the env for a pulumi invocation.
  * @param {{ binDir: string, render?: { apiUrl: string, apiKey: string } }} opts
  */
 function pulumiEnv({ binDir, render }) {
-  const env = { ...process.env };
   const embedded = isEmbedded(process.env);
-  env.PATH = `${binDir}${path.delimiter}${env.PATH ?? ""}`;
-  env.PULUMI_HOME = env.PULUMI_HOME || path.join(STATE_DIR, "pulumi-home");
-  env.PULUMI_SKIP_UPDATE_CHECK = "true";
-  env.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION = "true";
-  env.PULUMI_DISABLE_REGISTRY_RESOLVE = "true";
-  env.PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK = "true";
-  env.PULUMI_NODEJS_TRANSPILE_ONLY = env.PULUMI_NODEJS_TRANSPILE_ONLY || "true";
+  const env = { ...process.env, ...toolEnv(binDir, process.env.PULUMI_HOME || path.join(STATE_DIR, "pulumi-home")) };
   if (!env.PULUMI_BACKEND_URL) {
     const dir = path.join(STATE_DIR, "backend");
     fs.mkdirSync(dir, { recursive: true });
@@ -64,4 +97,4 @@ function pulumiEnv({ binDir, render }) {
   return env;
 }
 
-module.exports = { EMBEDDED_PASSPHRASE, isEmbedded, ensureEmbeddedRender, pulumiEnv, registerTsNode };
+module.exports = { EMBEDDED_PASSPHRASE, isEmbedded, ensureEmbeddedRender, pulumiEnv, toolEnv, registerTsNode };

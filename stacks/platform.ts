@@ -1,0 +1,109 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { StackConfig } from "../infra/config/schema";
+import { BlueGreenApp } from "../infra/components/blue-green-app";
+import { CustomDomain, EnvGroup, EnvGroupLink, EnvVars, Postgres, Service } from "../infra/providers";
+import { alphaStackOutputs, referenceAlphaStack } from "./alphastack";
+
+/** The edge router's image: the simulator runs `stackguard/<app>` images as the project's own `apps/<app>`. */
+export const EDGE_IMAGE = "stackguard/edge:0.1.0";
+
+/** What `stacks/index.ts` exports. */
+export interface Platform {
+  edgeUrl: pulumi.Output<string | undefined>;
+  apps: pulumi.Output<Record<string, unknown>>;
+  database: pulumi.Output<{ id: string; status: string }>;
+  alphaStack: pulumi.Output<unknown>;
+}
+
+/**
+ * How the edge reaches a slot. On Render: the private network (`http://<slug>:10000`). On the embedded Render each
+ * service answers on its own loopback URL, which the simulator reports as the service's `url`.
+ */
+function upstreamOf(service: Service): pulumi.Output<string> {
+  if (process.env.STACKGUARD_EMBEDDED === "1") return service.url.apply((u) => u ?? "");
+  return service.slug.apply((slug) => `http://${slug}:10000`);
+}
+
+/** Builds one environment: database, shared env, apps (blue/green behind the edge), and AlphaStack read-only. */
+export function buildPlatform(config: StackConfig): Platform {
+  const env = config.environment;
+  const production = env === "production";
+  const owner = { ownerId: config.render.ownerId, region: config.render.region };
+
+  const db = new Postgres("database", {
+    name: config.database.name,
+    ownerId: owner.ownerId,
+    region: owner.region,
+    plan: config.database.plan,
+    version: config.database.version,
+    highAvailability: config.database.highAvailability,
+  });
+
+  const shared = new EnvGroup("shared-env", {
+    name: `platform-shared-${env}`,
+    ownerId: owner.ownerId,
+    envVars: {
+      STACKGUARD_ENVIRONMENT: pulumi.secret(env),
+      DATABASE_URL: db.connectionInfo.apply((c) => c.internalConnectionString),
+    },
+  });
+
+  const blueGreen: Record<string, BlueGreenApp> = {};
+  const others: Record<string, Service> = {};
+  for (const [name, app] of Object.entries(config.apps)) {
+    if (app.kind === "blueGreen") {
+      blueGreen[name] = new BlueGreenApp(name, { app, ...owner, production, envGroupIds: [shared.id] });
+    } else if (app.kind === "worker") {
+      const worker = new Service(name, {
+        name, ...owner, type: "background_worker", plan: app.plan, numInstances: app.instances, autoscaling: app.autoscaling,
+        image: `${app.image}:${app.version}`, autoDeploy: !production,
+      });
+      new EnvGroupLink(`${name}-env`, { envGroupId: shared.id, serviceId: worker.id });
+      others[name] = worker;
+    } else {
+      others[name] = new Service(name, {
+        name, ownerId: owner.ownerId, type: "static_site", repo: app.repo, branch: app.branch,
+        buildCommand: app.buildCommand, publishPath: app.publishPath, autoDeploy: !production,
+      });
+    }
+  }
+
+  // The edge holds every custom domain and routes each host to its app's active slot.
+  const adminToken = new random.RandomPassword("edge-admin-token", { length: 48, special: false });
+  const edge = new Service("edge", {
+    name: `edge-${env}`, ...owner, type: "web_service", plan: config.edge.plan, numInstances: config.edge.instances,
+    image: EDGE_IMAGE, healthCheckPath: "/__edge/healthz", autoDeploy: false, maxShutdownDelaySeconds: 60,
+  });
+  const edgeApps = pulumi.all(
+    Object.entries(blueGreen).map(([name, bg]) =>
+      pulumi.all([upstreamOf(bg.slots.blue), upstreamOf(bg.slots.green)]).apply(([blue, green]) => [name, { blue, green, healthPath: (config.apps[name] as { healthCheckPath: string }).healthCheckPath }] as const),
+    ),
+  ).apply((entries) => JSON.stringify(Object.fromEntries(entries)));
+  const routes = Object.entries(blueGreen).map(([name]) => {
+    const app = config.apps[name] as { hosts: string[]; pathPrefixes: string[] };
+    return app.hosts.length ? { hosts: app.hosts, app: name } : { pathPrefix: app.pathPrefixes[0] ?? `/${name}`, app: name };
+  });
+  new EnvVars("edge-env", {
+    serviceId: edge.id,
+    values: {
+      EDGE_APPS: pulumi.secret(edgeApps),
+      EDGE_ROUTES: pulumi.secret(JSON.stringify(routes)),
+      EDGE_ADMIN_TOKEN: adminToken.result,
+    },
+    // The edge persists the active slots itself; the switch owns them, not this resource.
+    unmanagedKeys: ["EDGE_ACTIVE"],
+  });
+  for (const domain of config.edge.domains) new CustomDomain(`edge-domain-${domain}`, { serviceId: edge.id, name: domain });
+
+  const alpha = referenceAlphaStack(config);
+  return {
+    edgeUrl: edge.url,
+    apps: pulumi.output({
+      ...Object.fromEntries(Object.entries(blueGreen).map(([n, bg]) => [n, { blue: bg.slots.blue.id, green: bg.slots.green.id }])),
+      ...Object.fromEntries(Object.entries(others).map(([n, s]) => [n, { id: s.id, url: s.url }])),
+    }),
+    database: pulumi.all([db.id, db.status]).apply(([id, status]) => ({ id, status })),
+    alphaStack: alphaStackOutputs(alpha),
+  };
+}
