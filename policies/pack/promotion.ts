@@ -2,14 +2,16 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { PromotionConfigSchema } from "../config";
+import { PACK_DIR, PromotionConfigSchema } from "../config";
 import { GateRecordSchema, productionRequiresPromotion, PromotionEvidence } from "../rules/promotion";
 import { checkArgs, PolicyArgs, resourcePolicy } from "./policy";
 
 /** Reads the promotion evidence named by STACKGUARD_PROMOTION (a gate record written by npm run gate). */
 export function readPromotionEvidence(env: NodeJS.ProcessEnv = process.env): PromotionEvidence {
-  const recordPath = env.STACKGUARD_PROMOTION;
-  if (!recordPath) return {};
+  const given = env.STACKGUARD_PROMOTION;
+  if (!given) return {};
+  // The policy process runs in policies/; a relative path means the project root, where the gate was run.
+  const recordPath = path.resolve(PACK_DIR, "..", given);
   try {
     const record = GateRecordSchema.parse(JSON.parse(fs.readFileSync(recordPath, "utf8")));
     const plan = path.resolve(path.dirname(recordPath), record.planFile);

@@ -1,0 +1,104 @@
+import { ProtectedSet } from "./protected";
+import { stringsIn } from "./values";
+
+/**
+ * The preview gate's judgement over the engine's event stream (`PULUMI_ENABLE_STREAMING_JSON_PREVIEW=true pulumi
+ * preview --json`): the plain JSON digest drops policy events, the stream keeps both the steps and the policy
+ * violations. A step other than same/read that touches AlphaStack fails the gate, whatever the policies said.
+ */
+
+/** The parts of a step (`resourcePreEvent.metadata`) the gate reads. */
+export interface StepMetadata {
+  op: string;
+  urn: string;
+  type: string;
+  old?: { id?: string; inputs?: Record<string, unknown>; outputs?: Record<string, unknown> } | null;
+  new?: { id?: string; inputs?: Record<string, unknown>; outputs?: Record<string, unknown> } | null;
+}
+
+/** A policy violation as the engine streams it. */
+export interface PolicyViolation {
+  policyName: string;
+  enforcementLevel: string;
+  resourceUrn?: string;
+  message: string;
+}
+
+/** What the gate found. */
+export interface GateReport {
+  steps: StepMetadata[];
+  /** Changing steps that touch AlphaStack, with why. */
+  touching: Array<{ op: string; urn: string; reasons: string[] }>;
+  violations: PolicyViolation[];
+  /** Error diagnostics of the preview (other than the final "preview failed"). */
+  errors: string[];
+  /** Steps by operation. */
+  summary: Record<string, number>;
+  /** The engine's own verdict from its summary event. */
+  engineResult?: string;
+}
+
+/** Operations that change nothing. */
+export function isNonChange(op: string): boolean {
+  return op === "same" || op === "refresh" || op.startsWith("read");
+}
+
+/** Why a step touches AlphaStack (empty when it does not). */
+export function touchesAlphaStack(step: StepMetadata, set: ProtectedSet, pinnedUrns: ReadonlySet<string>, readOnlyUrls: readonly string[]): string[] {
+  if (step.type === "pulumi:providers:pulumi-nodejs") return []; // its inputs are the stack config, which names AlphaStack
+  if (/stackguard:AlertRule$/.test(step.type)) {
+    // An alert rule that only notifies watches AlphaStack without acting on it (same as alphastack-frozen).
+    const action = step.new?.inputs?.action ?? step.old?.inputs?.action;
+    if (action === undefined || action === "none" || action === "notify") return [];
+  }
+  const reasons = new Set<string>();
+  if (pinnedUrns.has(step.urn)) reasons.add("it is an AlphaStack reference pinned in the baseline");
+  for (const side of [step.old, step.new]) {
+    if (!side) continue;
+    if (side.id && set.exact(side.id)) reasons.add(`its id is ${set.exact(side.id)!.token} (${set.exact(side.id)!.label})`);
+    for (const part of [side.inputs, side.outputs]) {
+      for (const at of stringsIn(part ?? {}, new Set(["__provider"]))) {
+        if (readOnlyUrls.some((u) => at.value.startsWith(u)) && !/[\s;&|`$]/.test(at.value)) continue;
+        for (const e of set.mentions(at.value, step.type.startsWith("command:"))) reasons.add(`${at.path} mentions ${e.token} (${e.label})`);
+      }
+    }
+  }
+  return [...reasons];
+}
+
+/** Reads the event stream (one JSON object per line) into a {@link GateReport}. */
+export function analyseEvents(text: string, set: ProtectedSet, pinnedUrns: ReadonlySet<string>, readOnlyUrls: readonly string[]): GateReport {
+  const report: GateReport = { steps: [], touching: [], violations: [], errors: [], summary: {} };
+  for (const line of text.split("\n")) {
+    if (!line.trim().startsWith("{")) continue;
+    let e: Record<string, any>;
+    try {
+      e = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    if (e.resourcePreEvent?.metadata) {
+      const m = e.resourcePreEvent.metadata as StepMetadata;
+      report.steps.push(m);
+      report.summary[m.op] = (report.summary[m.op] ?? 0) + 1;
+      if (!isNonChange(m.op)) {
+        const reasons = touchesAlphaStack(m, set, pinnedUrns, readOnlyUrls);
+        if (reasons.length) report.touching.push({ op: m.op, urn: m.urn, reasons });
+      }
+    } else if (e.policyEvent) {
+      const p = e.policyEvent;
+      report.violations.push({ policyName: p.policyName, enforcementLevel: p.enforcementLevel, resourceUrn: p.resourceUrn, message: String(p.message ?? "") });
+    } else if (e.diagnosticEvent?.severity === "error") {
+      const msg = String(e.diagnosticEvent.message ?? "").trim();
+      if (msg && !/^(preview|update) failed$/.test(msg)) report.errors.push(msg);
+    } else if (e.summaryEvent) {
+      report.engineResult = e.summaryEvent.result;
+    }
+  }
+  return report;
+}
+
+/** True when the gate passes: the engine succeeded, no mandatory violation, no changing step touches AlphaStack. */
+export function gatePasses(r: GateReport, exitCode: number): boolean {
+  return exitCode === 0 && !r.errors.length && !r.touching.length && !r.violations.some((v) => v.enforcementLevel === "mandatory");
+}

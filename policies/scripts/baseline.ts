@@ -1,0 +1,47 @@
+/**
+ * `npm run baseline -- --stack <stack> [--state <export.json>] [--check]`
+ *
+ * Regenerates the stack's entry in policies/baseline.json from its state (`pulumi stack export --show-secrets`
+ * through the project's pinned CLI, or a file given with --state) and prints the difference as a reviewable list.
+ * Pins are hashes: no secret value is printed or written. `--check` writes nothing and exits 1 when the baseline
+ * is out of date (for CI).
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { BaselineSchema, PACK_DIR, readBaselineFile } from "../config";
+import { ProtectedSet } from "../lib/protected";
+import { buildStackBaseline, diffStackBaseline, StateResource } from "../lib/state";
+import { parseArgs, STACK_NAME } from "./args";
+import { alphaStackIdsFromStackFile, exportState } from "./pulumi";
+
+async function main(): Promise<number> {
+  const args = parseArgs(process.argv.slice(2), { stack: "string", state: "string", check: "boolean", out: "string" });
+  const stack = args.stack as string | undefined;
+  if (!stack || !STACK_NAME.test(stack)) throw new Error("--stack <stack> is required (letters, digits, '-', '_', '.'), e.g. --stack production");
+  const out = path.resolve((args.out as string | undefined) ?? path.join(PACK_DIR, "baseline.json"));
+  const raw = args.state ? JSON.parse(fs.readFileSync(args.state as string, "utf8")) : await exportState(stack);
+  const resources = (raw?.deployment?.resources ?? []) as StateResource[];
+  if (!Array.isArray(resources)) throw new Error("the state has no deployment.resources: is it the output of pulumi stack export?");
+  const set = new ProtectedSet(alphaStackIdsFromStackFile(stack));
+  const source = args.state ? `state file ${path.basename(args.state as string)}` : `pulumi stack export --stack ${stack}`;
+  const fresh = buildStackBaseline(resources, set, source);
+
+  const current = fs.existsSync(out) ? readBaselineFile(out) : BaselineSchema.parse({ version: 1, stacks: {} });
+  const diff = diffStackBaseline(current.stacks[stack], fresh);
+  process.stdout.write(diff.length ? `baseline for ${stack}:\n${diff.map((l) => `  ${l}`).join("\n")}\n` : `baseline for ${stack}: unchanged\n`);
+  if (args.check) return diff.length ? 1 : 0;
+  if (diff.length) {
+    const next = BaselineSchema.parse({ ...current, stacks: { ...current.stacks, [stack]: fresh } });
+    fs.writeFileSync(out, `${JSON.stringify(next, null, 2)}\n`);
+    process.stdout.write(`wrote ${path.relative(process.cwd(), out)}: review the diff (git diff) before committing.\n`);
+  }
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: Error) => {
+    process.stderr.write(`[stackguard] baseline: ${e.message}\n`);
+    process.exit(2);
+  },
+);

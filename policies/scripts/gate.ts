@@ -1,0 +1,95 @@
+/**
+ * `npm run gate -- --stack <stack>`: the preview gate (DESIGN.md, layer 4).
+ *
+ * 1. Validates the stack's policy config (policies/config/<stack>.json): an unknown policy name or bad key fails here,
+ *    because the engine would silently ignore it.
+ * 2. Runs `pulumi preview --stack <stack>` with the policy pack, streaming JSON events, and `--save-plan`.
+ * 3. Fails when the preview fails, a mandatory policy is violated, or any step other than same/read touches
+ *    AlphaStack (a pinned reference, an AlphaStack id, host or connection string in the step's old or new state),
+ *    listing each.
+ * 4. On success keeps the plan and writes a gate record next to it; production's `up` runs from that plan with
+ *    STACKGUARD_PROMOTION=<record> (checked by the production-requires-promotion policy).
+ */
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { baselineFrom, BaselineConfigSchema, stackBaseline } from "../config";
+import { analyseEvents, gatePasses } from "../lib/gate";
+import { ProtectedSet } from "../lib/protected";
+import { validatePackConfigFile } from "../pack/validate-config";
+import { GateRecord } from "../rules/promotion";
+import { parseArgs, STACK_NAME } from "./args";
+import { alphaStackIdsFromStackFile, policyPackArgs, ROOT, runPulumi } from "./pulumi";
+
+async function main(): Promise<number> {
+  const args = parseArgs(process.argv.slice(2), { stack: "string", "out-dir": "string", "timeout-minutes": "string" });
+  const stack = args.stack as string | undefined;
+  if (!stack || !STACK_NAME.test(stack)) throw new Error("--stack <stack> is required, e.g. npm run gate -- --stack production");
+  const timeoutMin = Number(args["timeout-minutes"] ?? 20);
+  if (!Number.isFinite(timeoutMin) || timeoutMin <= 0) throw new Error("--timeout-minutes must be a positive number");
+
+  const packArgs = policyPackArgs(stack);
+  const cfgIdx = packArgs.indexOf("--policy-pack-config");
+  const cfgFile = cfgIdx >= 0 ? packArgs[cfgIdx + 1] : undefined;
+  if (cfgFile) validatePackConfigFile(cfgFile);
+  const cfg = cfgFile ? (JSON.parse(fs.readFileSync(cfgFile, "utf8")) as Record<string, unknown>) : {};
+  const pinEntry = cfg["alphastack-references-pinned"];
+  const { enforcementLevel: _level, ...pinSettings } = pinEntry && typeof pinEntry === "object" ? (pinEntry as Record<string, unknown>) : {};
+  const pinCfg = BaselineConfigSchema.parse(pinSettings);
+  const pins = stackBaseline(baselineFrom(pinCfg), stack).resources;
+
+  const outDir = path.resolve((args["out-dir"] as string | undefined) ?? path.join(ROOT, ".stackguard", "plans", stack));
+  fs.mkdirSync(outDir, { recursive: true });
+  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+  const planFile = path.join(outDir, `${stamp}.plan.json`);
+
+  process.stderr.write(`[stackguard] gate: previewing ${stack} with the policy pack…\n`);
+  const started = Date.now();
+  const r = await runPulumi(
+    ["preview", "--stack", stack, "--non-interactive", "--json", "--save-plan", planFile, ...packArgs],
+    { PULUMI_ENABLE_STREAMING_JSON_PREVIEW: "true" },
+    timeoutMin * 60_000,
+  );
+  const set = new ProtectedSet([...alphaStackIdsFromStackFile(stack), ...pins.map((p) => p.id)]);
+  const report = analyseEvents(r.stdout, set, new Set(pins.map((p) => p.urn)), []);
+  const pass = gatePasses(report, r.code) && fs.existsSync(planFile);
+
+  const lines: string[] = [];
+  lines.push(`gate ${stack}: ${pass ? "PASS" : "FAIL"} (preview exit ${r.code}, ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  lines.push(`  steps: ${Object.entries(report.summary).map(([op, n]) => `${op} ${n}`).join(", ") || "none"}`);
+  for (const t of report.touching) lines.push(`  ✗ ${t.op} ${t.urn}: touches AlphaStack: ${t.reasons.join("; ")}`);
+  for (const v of report.violations) {
+    const mark = v.enforcementLevel === "mandatory" ? "✗" : "!";
+    lines.push(`  ${mark} [${v.enforcementLevel}] ${v.policyName} ${v.resourceUrn ?? ""}\n      ${v.message.split("\n").slice(-1)[0]}`);
+  }
+  for (const e of report.errors) lines.push(`  ✗ error: ${e.split("\n")[0]}`);
+  if (r.code !== 0 && !report.violations.length && !report.errors.length) lines.push("  ✗ the preview failed; run npm run pulumi -- preview --stack " + stack + " to see why");
+
+  const record: GateRecord = {
+    stack,
+    planFile: path.basename(planFile),
+    planSha256: fs.existsSync(planFile) ? createHash("sha256").update(fs.readFileSync(planFile)).digest("hex") : "0".repeat(64),
+    createdAt: new Date().toISOString(),
+    result: pass ? "pass" : "fail",
+    summary: report.summary,
+  };
+  const recordFile = path.join(outDir, `${stamp}.gate.json`);
+  fs.writeFileSync(recordFile, `${JSON.stringify(record, null, 2)}\n`);
+  if (pass) {
+    lines.push(`  plan:   ${path.relative(ROOT, planFile)}`);
+    lines.push(`  record: ${path.relative(ROOT, recordFile)}`);
+    lines.push(`  promote: STACKGUARD_PROMOTION=${recordFile} npm run pulumi -- up --stack ${stack} --plan ${path.relative(ROOT, planFile)} --yes ${packArgs.map((a) => (a.includes("/") ? path.relative(ROOT, a) : a)).join(" ")}`);
+  } else if (fs.existsSync(planFile)) {
+    fs.rmSync(planFile); // a plan the gate refused must not be promotable
+  }
+  process.stdout.write(`${lines.join("\n")}\n`);
+  return pass ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: Error) => {
+    process.stderr.write(`[stackguard] gate: ${e.message}\n`);
+    process.exit(2);
+  },
+);
