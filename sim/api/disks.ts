@@ -1,5 +1,9 @@
 import type { SimApp } from "../app";
+import { getService, type ServiceRec } from "../domain/services";
 import type { Route } from "../http/router";
+import { paginate } from "../render/cursor";
+import { newId } from "../render/ids";
+import { listParam, timeFilter } from "./params";
 import { ApiError, notFound } from "../render/errors";
 import { sortKeys } from "../render/json";
 import { microStamp, nowNs } from "../render/time";
@@ -27,6 +31,42 @@ function render(d: DiskRec): Record<string, unknown> {
 /** Disks attached at service creation; PATCH echoes the whole disk and only bumps `updatedAt` on a real change. */
 export function diskRoutes(): Route[] {
   return [
+    {
+      method: "POST",
+      template: "/disks",
+      handler: (ctx) => {
+        const b = ctx.body as { name: string; sizeGB: number; mountPath: string; serviceId: string };
+        const svc = getService(ctx.app, b.serviceId);
+        if (svc.type === "static_site" || svc.type === "cron_job") throw new ApiError(400, `a ${svc.type} cannot have a disk`);
+        if (svc.diskId) throw new ApiError(409, `service ${svc.id} already has disk ${svc.diskId}; a service has at most one`);
+        if (!(b.sizeGB >= 1)) throw new ApiError(400, `invalid value for "sizeGB": must be at least 1`);
+        const now = nowNs().toString();
+        const d: DiskRec = { id: newId("disk"), name: b.name, mountPath: b.mountPath, sizeGB: b.sizeGB, serviceId: svc.id, createdAt: now, updatedAt: now };
+        ctx.app.store.insert("disk", d.id, d, svc.id);
+        ctx.app.store.put<ServiceRec>("service", svc.id, { ...svc, diskId: d.id });
+        return { status: 201, body: render(d) };
+      },
+    },
+    {
+      method: "GET",
+      template: "/disks",
+      handler: (ctx) => {
+        const q = ctx.query;
+        const owners = listParam(q, "ownerId");
+        const ids = listParam(q, "diskId");
+        const names = listParam(q, "name");
+        const services = listParam(q, "serviceId");
+        const inTime = timeFilter(q);
+        const rows = ctx.app.store
+          .list<DiskRec>("disk")
+          .reverse()
+          .filter(({ data: d }) => {
+            const owner = ctx.app.store.get<ServiceRec>("service", d.serviceId)?.ownerId;
+            return (!owners.length || (owner !== undefined && owners.includes(owner))) && (!ids.length || ids.includes(d.id)) && (!names.length || names.includes(d.name)) && (!services.length || services.includes(d.serviceId)) && inTime(d);
+          });
+        return { status: 200, body: paginate(rows, (r) => r.id, "disks", q, (cursor, r) => ({ cursor, disk: render(r.data) })) };
+      },
+    },
     { method: "GET", template: "/disks/{diskId}", handler: (ctx) => ({ status: 200, body: render(getDisk(ctx.app, ctx.params.diskId)) }) },
     {
       method: "PATCH",

@@ -5,6 +5,8 @@ import { diskRoutes } from "./disks";
 import { envGroupRoutes } from "./envgroups";
 import { envVarRoutes } from "./envvars";
 import { eventRoutes } from "./events";
+import { integrationRoutes } from "./integrations";
+import { keyValueRoutes } from "./keyvalue";
 import { logStreamRoutes } from "./logstreams";
 import { metricRoutes } from "./metrics";
 import { notificationRoutes } from "./notifications";
@@ -31,5 +33,7 @@ export function allRoutes(): Route[] {
     ...logStreamRoutes(),
     ...diskRoutes(),
     ...staticSiteRoutes(),
+    ...keyValueRoutes(),
+    ...integrationRoutes(),
   ];
 }

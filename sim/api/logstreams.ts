@@ -12,6 +12,7 @@ interface LogStreamRec {
 /** Ids of resources that can carry a log-stream override (services, Postgres primaries and replicas). */
 function resourceExists(app: SimApp, id: string): boolean {
   if (/^(srv|crn)-/.test(id)) return !!app.store.get("service", id);
+  if (/^red-/.test(id)) return !!app.store.get("keyValue", id);
   if (/^dpg-/.test(id)) {
     return app.store.list<{ id: string; readReplicas: Array<{ id: string }> }>("postgres").some((p) => p.id === id || p.data.readReplicas.some((r) => r.id === id));
   }

@@ -42,6 +42,7 @@ function resourceExists(app: SimApp, id: string): boolean {
   if (/^(srv|crn)-/.test(id)) return app.store.get("service", id) !== undefined;
   if (/^dpg-.*-a$/.test(id)) return app.store.get("postgres", id) !== undefined;
   if (/^evg-/.test(id)) return app.store.get("envGroup", id) !== undefined;
+  if (/^red-/.test(id)) return app.store.get("keyValue", id) !== undefined;
   return false;
 }
 

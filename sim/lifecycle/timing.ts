@@ -19,6 +19,8 @@ export const TIMING = {
   updateSecondsStatic: 5,
   /** Postgres `creating` → `available`, also after plan/HA/disk changes. */
   postgresProvisionSeconds: 35,
+  /** Key Value / Redis `creating` → `available` (the recordings never saw one finish within 40 s). */
+  keyValueProvisionSeconds: 60,
 } as const;
 
 /** One phase of a deploy: the status Render shows while it runs and its realistic duration. */

@@ -70,6 +70,8 @@ export const ID_PREFIX = {
   header: "hdr",
   route: "rdr",
   export: "exp",
+  keyValue: "red",
+  webhook: "whk",
   event: "evt",
   row: "row",
 } as const;

@@ -26,9 +26,13 @@ export type Kind =
   | "header"
   | "route"
   | "event"
-  | "setting";
+  | "setting"
+  | "keyValue"
+  | "webhook"
+  | "ownerLogStream"
+  | "metricsStream";
 
-const SECRET_KINDS: ReadonlySet<Kind> = new Set<Kind>(["svcEnv", "svcFile", "grpEnv", "grpFile", "postgres"]);
+const SECRET_KINDS: ReadonlySet<Kind> = new Set<Kind>(["svcEnv", "svcFile", "grpEnv", "grpFile", "postgres", "keyValue", "webhook", "ownerLogStream", "metricsStream"]);
 
 /** Schema migrations, applied in order; `PRAGMA user_version` records how many ran. */
 const MIGRATIONS: string[] = [

@@ -197,6 +197,52 @@ describe("every simulator operation answers per openapi.json", () => {
     expect((await api.get(`/metrics/cpu`)).status).toBe(400);
   });
 
+  it("serves Key Value / Redis, webhooks, disks and workspace log and metrics streams", async () => {
+    const { api } = h;
+    const kv = await api.post("/key-value", { name: "ops-kv", ownerId: STAGING, plan: "starter", maxmemoryPolicy: "noeviction" });
+    expect(kv.status).toBe(201);
+    expect(kv.body).toMatchObject({ id: expect.stringMatching(/^red-/), status: "unknown", ipAllowList: null, version: "8.1.4", options: { maxmemoryPolicy: "noeviction" } });
+    const kid = kv.body.id;
+    expect((await api.get(`/key-value/${kid}`)).body.status).toBe("creating");
+    expect((await api.get(`/key-value?ownerId=${STAGING}`)).body[0].keyValue.id).toBe(kid);
+    expect((await api.patch(`/key-value/${kid}`, { name: "ops-kv-2", ipAllowList: [] })).body).toMatchObject({ name: "ops-kv-2", ipAllowList: null });
+    expect(Object.keys((await api.get(`/key-value/${kid}/connection-info`)).body)).toEqual(["cliCommand", "externalConnectionString", "internalConnectionString"]);
+    expect((await api.get(`/redis/${kid}/connection-info`)).body.redisCLICommand).toContain(kid);
+    expect((await api.get(`/redis/${kid}`)).status).toBe(200);
+    expect((await api.get(`/redis?ownerId=${STAGING}`)).body[0].redis.id).toBe(kid);
+    expect((await api.patch(`/redis/${kid}`, { maxmemoryPolicy: "allkeys_lru" })).status).toBe(200);
+    for (const op of ["suspend", "resume"]) expect((await api.post(`/key-value/${kid}/${op}`)).status).toBe(202);
+    const redis = await api.post("/redis", { name: "ops-redis", ownerId: STAGING, plan: "starter" });
+    expect(redis.status).toBe(201);
+    expect((await api.del(`/redis/${redis.body.id}`)).status).toBe(204);
+    expect((await api.del(`/key-value/${kid}`)).status).toBe(204);
+
+    const wh = await api.post("/webhooks", { ownerId: STAGING, name: "ops-hook", url: "https://hooks.example.com/x", enabled: true, eventFilter: [] });
+    expect(wh.status).toBe(201);
+    expect(wh.body).toEqual({ enabled: true, eventFilter: null, id: expect.stringMatching(/^whk-/), name: "ops-hook", secret: "", url: "https://hooks.example.com/x" });
+    expect((await api.get(`/webhooks?ownerId=${STAGING}`)).body).toHaveLength(1);
+    expect((await api.get(`/webhooks/${wh.body.id}`)).status).toBe(200);
+    expect((await api.patch(`/webhooks/${wh.body.id}`, { enabled: false })).body.enabled).toBe(false);
+    expect((await api.get(`/webhooks/${wh.body.id}/events`)).body).toEqual([]);
+    expect((await api.del(`/webhooks/${wh.body.id}`)).status).toBe(204);
+
+    const worker = (await api.post("/services", { ...imageWebService("ops-disk"), type: "background_worker", serviceDetails: { runtime: "image" } })).body.service.id;
+    const disk = await api.post("/disks", { name: "ops-data", sizeGB: 2, mountPath: "/var/data", serviceId: worker });
+    expect(disk.status).toBe(201);
+    expect((await api.get(`/services/${worker}`)).body.serviceDetails.disk.id).toBe(disk.body.id);
+    expect((await api.post("/disks", { name: "second", sizeGB: 2, mountPath: "/x", serviceId: worker })).status).toBe(409);
+    expect((await api.get(`/disks?serviceId=${worker}`)).body[0].disk.id).toBe(disk.body.id);
+
+    expect((await api.get(`/logs/streams/owner/${STAGING}`)).status).toBe(404);
+    expect((await api.put(`/logs/streams/owner/${STAGING}`, { preview: "drop", endpoint: "logs.example.com:6514", token: "canary-token" })).body).toEqual({ endpoint: "logs.example.com:6514", ownerId: STAGING, preview: "drop" });
+    expect((await api.get(`/logs/streams/owner/${STAGING}`)).status).toBe(200);
+    expect((await api.del(`/logs/streams/owner/${STAGING}`)).status).toBe(204);
+    expect((await api.put(`/metrics-stream/${STAGING}`, { provider: "GRAFANA", url: "https://otlp.example.com", token: "t" })).body).toEqual({ ownerId: STAGING, provider: "GRAFANA", url: "https://otlp.example.com" });
+    expect((await api.get(`/metrics-stream/${STAGING}`)).status).toBe(200);
+    expect((await api.del(`/metrics-stream/${STAGING}`)).status).toBe(204);
+    expect((await api.get(`/metrics-stream/${STAGING}`)).status).toBe(404);
+  });
+
   it("called every route, and every answer validated against the spec", () => {
     const routes = allRoutes().map((r) => `${r.method} ${r.template}`);
     expect(routes.filter((r) => !covered.has(r))).toEqual([]);

@@ -28,8 +28,12 @@ export const SPEC_DEVIATIONS: Array<{ test: (e: ErrorObject, data: unknown) => b
     reason: "deploys: Render sends \"commit\": null for image deploys and \"finishedAt\": null until done (recorded)",
   },
   {
-    test: (e, d) => e.keyword === "type" && d === null && /^(\/\d+\/postgres)?\/ipAllowList$/.test(e.instancePath),
-    reason: "postgres: an empty IP allow list comes back as null (recorded on create, read and PATCH)",
+    test: (e, d) => e.keyword === "type" && d === null && /^(\/\d+\/(postgres|keyValue|redis))?\/ipAllowList$/.test(e.instancePath),
+    reason: "postgres, key value, redis: an empty IP allow list comes back as null (recorded on create, read and PATCH)",
+  },
+  {
+    test: (e, d) => e.keyword === "type" && d === null && /^(\/\d+\/webhook)?\/eventFilter$/.test(e.instancePath),
+    reason: "webhooks: an empty event filter comes back as null (recorded: {enabled, eventFilter: null, id, name, secret, url})",
   },
   {
     test: (e) => e.keyword === "required" && (e.params as { missingProperty?: string }).missingProperty === "project",
