@@ -64,8 +64,10 @@ export function parseRateLimit(headers: Record<string, unknown> | undefined): Ra
 }
 
 /**
- * How long a 429 asks us to wait, in ms: `Retry-After` (seconds or an HTTP date) wins, then `Ratelimit-Reset`
- * (seconds until reset). Undefined when neither is usable.
+ * How long a 429 asks us to wait, in ms: `Retry-After` (seconds or an HTTP date) wins; otherwise `Ratelimit-Reset`
+ * (seconds until reset) when the bucket is reported empty (`Ratelimit-Remaining: 0`, or no remaining count).
+ * Undefined when neither applies: a 429 from a bucket that still has room (a proxy, a burst guard) is retried with
+ * plain backoff rather than parked until a reset that may be an hour away.
  * @param now current time in ms, injectable for tests
  */
 export function retryAfterMs(headers: Record<string, unknown> | undefined, now: number = Date.now()): number | undefined {
@@ -76,8 +78,9 @@ export function retryAfterMs(headers: Record<string, unknown> | undefined, now: 
     const at = Date.parse(ra);
     if (!Number.isNaN(at)) return Math.max(0, at - now);
   }
-  const reset = parseRateLimit(headers).resetSeconds;
-  return reset === undefined ? undefined : reset * 1000;
+  const { remaining, resetSeconds } = parseRateLimit(headers);
+  if (resetSeconds === undefined || (remaining !== undefined && remaining > 0)) return undefined;
+  return resetSeconds * 1000;
 }
 
 /**

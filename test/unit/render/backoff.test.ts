@@ -27,8 +27,12 @@ describe("rate-limit headers", () => {
   it("ignores malformed values", () => {
     expect(parseRateLimit({ "ratelimit-reset": "soon", "ratelimit-remaining": "-1" })).toEqual({ limit: undefined, remaining: undefined, resetSeconds: undefined });
   });
-  it("treats Ratelimit-Reset as seconds until reset, not an epoch", () => {
+  it("treats Ratelimit-Reset as seconds until reset, not an epoch, when the bucket is empty", () => {
     expect(retryAfterMs({ "ratelimit-reset": "12" })).toBe(12_000);
+    expect(retryAfterMs({ "ratelimit-reset": "12", "ratelimit-remaining": "0" })).toBe(12_000);
+  });
+  it("does not park on a far reset when the bucket still has room", () => {
+    expect(retryAfterMs({ "ratelimit-reset": "3500", "ratelimit-remaining": "7" })).toBeUndefined();
   });
   it("prefers Retry-After (seconds or HTTP date)", () => {
     expect(retryAfterMs({ "retry-after": "3", "ratelimit-reset": "50" })).toBe(3000);
