@@ -227,7 +227,7 @@ export class DeployLifecycle {
     await this.finishUpdate(deploy);
   }
 
-  /** End of the update phase: the data plane must run the new version before Render calls the deploy live. */
+  /** End of the last phase: the data plane must run the new version before Render calls the deploy live. */
   private async finishUpdate(deploy: DeployRec): Promise<void> {
     const service = this.app.store.get<ServiceRec>("service", deploy.serviceId);
     if (!service) return;
@@ -241,7 +241,8 @@ export class DeployLifecycle {
     if (this.stopped) return;
     const { store } = this.app;
     const current = store.get<DeployRec>("deploy", deploy.id);
-    if (!current || current.status !== "update_in_progress") return;
+    // Canceled (or superseded) while the data plane was starting it.
+    if (!current || current.status !== deploy.status) return;
     const now = nowNs().toString();
     store.tx(() => {
       if (result.started) this.goLive(current, service, now);

@@ -29,9 +29,12 @@ export interface Phase {
   seconds: number;
 }
 
-/** The phases of a deploy for a service of `type`. Cron jobs have none: their deploys are live at once. */
+/**
+ * The phases of a deploy for a service of `type`. Cron jobs only build (git-backed) or nothing (image-backed, live
+ * at once, as recorded): the new version is used from their next run.
+ */
 export function phasesFor(type: ServiceType, opts: { build: boolean; preDeploy: boolean }): Phase[] {
-  if (type === "cron_job") return [];
+  if (type === "cron_job") return opts.build ? [{ status: "build_in_progress", seconds: TIMING.buildSeconds }] : [];
   const phases: Phase[] = [];
   if (opts.build) phases.push({ status: "build_in_progress", seconds: TIMING.buildSeconds });
   if (opts.preDeploy && type !== "static_site") phases.push({ status: "pre_deploy_in_progress", seconds: TIMING.preDeploySeconds });

@@ -12,16 +12,14 @@ import { validateAgainstSpec } from "./specvalidation";
 export const TIME_SCALE = 0.05;
 
 /**
- * Per-cassette workspace settings Render keeps outside its API. The private-service recordings come from a
- * workspace whose overlapping-deploy policy was "Wait" (Render changelog 2025-05-28): each deploy triggered while
- * the creation deploy ran answered 202 Queued, while every other recording shows the default "Override" (201).
+ * Render's overlapping-deploy policy is a workspace setting without an API (changelog 2025-05-28): `override`
+ * (default; a new deploy answers 201) or `wait` (a deploy triggered while another runs answers 202 Queued). A 202
+ * is only possible under `wait`, so a cassette holding one was recorded in such a workspace (e.g. every
+ * private-service deploy in the recordings); the replay configures the simulator's workspace the same way.
  */
-export const CASSETTE_SETTINGS: Record<string, { overlappingDeployPolicy: "override" | "wait"; reason: string }> = {
-  "privateservice/private_service_cassette.yaml": {
-    overlappingDeployPolicy: "wait",
-    reason: "recorded in a workspace with the Wait overlapping-deploy policy: both deploys were 202 Queued",
-  },
-};
+export function recordedDeployPolicy(cassette: Cassette): "override" | "wait" {
+  return cassette.interactions.some((i) => i.method === "POST" && /^\/services\/[^/]+\/deploys$/.test(i.path) && i.code === 202) ? "wait" : "override";
+}
 
 /** One interaction's verdict. */
 export interface Verdict {
@@ -79,14 +77,14 @@ export async function replayCassette(cassette: Cassette): Promise<ReplayResult> 
     const text = JSON.stringify(cassette.interactions.map((i) => [i.body, i.responseBody]));
     const aliases = ["some-owner-id", ...new Set(text.match(/tea-[a-z0-9]{20}/g) ?? [])];
     const ids = new IdMap(aliases, SEED.stagingOwner);
-    const settings = CASSETTE_SETTINGS[cassette.name];
-    if (settings) {
+    const policy = recordedDeployPolicy(cassette);
+    if (policy !== "override") {
       const r = await fetch(`${sim.url}/__sim/owners/${SEED.stagingOwner}/settings`, {
         method: "PUT",
         headers: { Authorization: `Bearer ${sim.apiKey}`, "Content-Type": "application/json" },
-        body: JSON.stringify({ overlappingDeployPolicy: settings.overlappingDeployPolicy }),
+        body: JSON.stringify({ overlappingDeployPolicy: policy }),
       });
-      if (r.status !== 200) throw new Error(`could not apply settings for ${cassette.name}: ${r.status}`);
+      if (r.status !== 200) throw new Error(`could not set the deploy policy for ${cassette.name}: ${r.status}`);
     }
     // Each interaction is sent at its recorded offset, compressed by TIME_SCALE (never earlier; later when the
     // replay falls behind), so the simulator's scaled deploy and provisioning timers see Render's timeline.

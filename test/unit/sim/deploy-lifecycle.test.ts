@@ -143,5 +143,16 @@ describe("deploy life cycles", () => {
     expect(d.status).toBe(201);
     expect(d.body.status).toBe("live");
     expect(d.body.startedAt).toBeDefined();
+
+    const git = await h.api.post("/services", {
+      type: "cron_job",
+      name: "lifecycle-cron-git",
+      ownerId: STAGING,
+      repo: "https://github.com/acme/jobs",
+      serviceDetails: { runtime: "node", schedule: "0 * * * *", envSpecificDetails: { buildCommand: "npm ci", startCommand: "node job.js" } },
+    });
+    const built = await h.api.get(`/services/${git.body.service.id}/deploys/${git.body.deployId}`);
+    expect(built.body.status).toBe("build_in_progress");
+    await eventually(async () => (await statusOf(git.body.service.id, git.body.deployId)) === "live");
   });
 });
