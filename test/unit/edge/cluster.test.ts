@@ -74,6 +74,25 @@ describe("edge processes", () => {
     await until(async () => (await admin(b.url, "GET", "/__edge/state")).body.active.api === "green", 5_000);
   });
 
+  it("do not drift when two instances take conflicting switches at once: all converge on what was persisted last", async () => {
+    // Separate peer directories: only the shared store can reconcile them.
+    const a = await start({ EDGE_PEERS_DIR: path.join(dir, "pa"), EDGE_SYNC_INTERVAL_MS: "300" });
+    const b = await start({ EDGE_PEERS_DIR: path.join(dir, "pb"), EDGE_SYNC_INTERVAL_MS: "300" });
+    for (let round = 0; round < 3; round++) {
+      await Promise.all([
+        admin(a.url, "POST", "/__edge/switch", { app: "api", slot: round % 2 ? "blue" : "green" }),
+        admin(b.url, "POST", "/__edge/switch", { app: "api", slot: round % 2 ? "green" : "blue" }),
+      ]);
+      await until(async () => {
+        const stored = JSON.parse(fs.readFileSync(path.join(dir, "state.json"), "utf8"));
+        const [sa, sb] = await Promise.all([a, b].map((e) => admin(e.url, "GET", "/__edge/internal/state")));
+        return JSON.stringify(sa.body) === JSON.stringify(stored) && JSON.stringify(sb.body) === JSON.stringify(stored);
+      }, 5_000);
+      const [ra, rb] = await Promise.all([servedBy(a.url), servedBy(b.url)]);
+      expect(ra.slot).toBe(rb.slot);
+    }
+  });
+
   it("roll back by themselves when the active slot fails and the warm slot is healthy, on every instance, recorded and persisted", async () => {
     const edges = [await start(), await start()];
     await admin(edges[0].url, "POST", "/__edge/switch", { app: "api", slot: "green" });
