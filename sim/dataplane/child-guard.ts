@@ -11,3 +11,4 @@ const timer = setInterval(() => {
   process.kill(process.pid, "SIGTERM");
 }, 500);
 timer.unref();
+export {};

@@ -1,12 +1,14 @@
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { HostRouter } from "./router";
-import { ServiceRuntime, type ApplyResult } from "./service";
+import { ServiceRuntime, type ApplyResult, type InstanceInfo } from "./service";
 import { parseFaults, parseOptions, parseSpec, type DataPlaneOptions, type ResolvedOptions } from "./spec";
 import { DataPlaneStateFile } from "./state-file";
 import type { FrontTarget } from "./front";
 import type { DataPlaneApi, MetricName, MetricPoint, MetricSeries, MetricsQuery, ServiceFaults, ServiceRuntimeSpec } from "./types";
 
 export type { DataPlaneOptions } from "./spec";
+export type { InstanceInfo } from "./service";
 export { DataPlaneInputError } from "./spec";
 
 /** Grace for instances when the whole data plane stops (the simulator is shutting down). */
@@ -34,6 +36,8 @@ export class DataPlane implements DataPlaneApi {
   constructor(options: DataPlaneOptions) {
     this.opts = parseOptions(options);
     this.state = new DataPlaneStateFile(join(this.opts.stateDir, "dataplane.json"));
+    // Secret files of instances a crashed simulator could not clean up: no instance of theirs survives a restart.
+    rmSync(join(this.opts.stateDir, "secrets"), { recursive: true, force: true });
     this.routerReady = this.router.listen(this.opts.host, this.state.routerPort).then(
       (port) => {
         this.state.routerPort = port;
@@ -105,9 +109,14 @@ export class DataPlane implements DataPlaneApi {
     return this.services.get(serviceId)?.logPath;
   }
 
-  /** Pids of a service's live child processes (project apps only). */
+  /** A service's running child instances (project apps only; synthetic apps have no processes). */
+  instances(serviceId: string): InstanceInfo[] {
+    return this.services.get(serviceId)?.instances ?? [];
+  }
+
+  /** Pids of a service's running child processes. */
   pids(serviceId: string): number[] {
-    return this.services.get(serviceId)?.pids ?? [];
+    return this.instances(serviceId).map((i) => i.pid);
   }
 
   stop(): Promise<void> {

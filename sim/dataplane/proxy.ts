@@ -1,24 +1,41 @@
-import { request, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
+import { request, type IncomingMessage, type ServerResponse } from "node:http";
 import { plainError, type Backend } from "./backend";
 import type { ChildInstance } from "./child";
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1): they describe one connection and are never forwarded. */
-const HOP_BY_HOP = ["connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade", "proxy-authorization"];
+const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade", "proxy-authorization"]);
 
-function forwardHeaders(req: IncomingMessage): IncomingHttpHeaders {
-  const h: IncomingHttpHeaders = { ...req.headers };
-  for (const k of HOP_BY_HOP) delete h[k];
+/**
+ * Copies raw headers (`[name, value, name, value, …]`, the cheapest form Node accepts) without hop-by-hop ones.
+ * `x-forwarded-for` gets the client's address appended, as a load balancer does.
+ */
+function forwardHeaders(req: IncomingMessage): string[] {
+  const raw = req.rawHeaders;
+  const out: string[] = [];
+  let xff: string | undefined;
+  let proto = false;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i].toLowerCase();
+    if (HOP_BY_HOP.has(name)) continue;
+    if (name === "x-forwarded-for") {
+      xff = xff ? `${xff}, ${raw[i + 1]}` : raw[i + 1];
+      continue;
+    }
+    if (name === "x-forwarded-proto") proto = true;
+    out.push(raw[i], raw[i + 1]);
+  }
   const ip = req.socket.remoteAddress ?? "";
-  h["x-forwarded-for"] = h["x-forwarded-for"] ? `${h["x-forwarded-for"]}, ${ip}` : ip;
-  h["x-forwarded-proto"] ??= "http";
-  return h;
+  out.push("x-forwarded-for", xff ? `${xff}, ${ip}` : ip);
+  if (!proto) out.push("x-forwarded-proto", "http");
+  return out;
 }
 
-function responseHeaders(up: IncomingMessage, instance: string): IncomingHttpHeaders {
-  const h: IncomingHttpHeaders = { ...up.headers };
-  for (const k of HOP_BY_HOP) delete h[k];
-  h["x-sim-instance"] = instance;
-  return h;
+function responseHeaders(up: IncomingMessage, instance: string): string[] {
+  const raw = up.rawHeaders;
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) if (!HOP_BY_HOP.has(raw[i].toLowerCase())) out.push(raw[i], raw[i + 1]);
+  out.push("x-sim-instance", instance);
+  return out;
 }
 
 /**

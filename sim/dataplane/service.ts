@@ -24,6 +24,15 @@ export interface ApplyResult {
   reason?: string;
 }
 
+/** A running child instance, as `DataPlane.instances` lists it. */
+export interface InstanceInfo {
+  /** `RENDER_INSTANCE_ID` of the instance. */
+  id: string;
+  pid: number;
+  /** The instance's own loopback URL (its `PORT`), bypassing the front: for tests that target one instance. */
+  url: string;
+}
+
 /** One version of a service (one deploy with one configuration) and its instances. */
 interface Generation {
   key: string;
@@ -110,9 +119,9 @@ export class ServiceRuntime implements FrontTarget {
   get logPath(): string {
     return this.log.path;
   }
-  /** Pids of the live version's child processes (for tests and diagnostics). */
-  get pids(): number[] {
-    return (this.live?.children ?? []).filter((c) => c.alive && c.pid).map((c) => c.pid!);
+  /** The live version's running child processes, each with its own internal URL (project apps only). */
+  get instances(): InstanceInfo[] {
+    return (this.live?.children ?? []).filter((c) => c.alive && c.pid).map((c) => ({ id: c.id, pid: c.pid!, url: `http://${c.host}:${c.port}` }));
   }
 
   apply(spec: ServiceRuntimeSpec): Promise<ApplyResult> {

@@ -129,6 +129,10 @@ describe("data plane: project apps as child processes", () => {
     const seen = new Set<number>();
     for (let i = 0; i < 4; i++) seen.add(json(await http(`${url}/version`)).pid);
     expect([...seen].sort()).toEqual([...pids].sort());
+    // Each instance is reachable on its own URL too, with its own RENDER_INSTANCE_ID.
+    const ids = await Promise.all(dp.instances(s.id).map(async (i) => [i.id, json(await http(`${i.url}/env`)).env.RENDER_INSTANCE_ID]));
+    expect(ids).toHaveLength(2);
+    for (const [id, seenId] of ids) expect(seenId).toBe(id);
     await dp.apply({ ...s, numInstances: 3 });
     const three = dp.pids(s.id);
     expect(three).toHaveLength(3);

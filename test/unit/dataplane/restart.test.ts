@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cleanup, dataPlane, http, json, spec, tempState } from "./helpers";
 
@@ -31,6 +31,14 @@ describe("data plane: restart", () => {
     } finally {
       await second.stop();
     }
+  });
+
+  it("removes secret files a crashed simulator left behind", async () => {
+    mkdirSync(join(dir, "secrets", "srv-stale000000000000000", "dep-x"), { recursive: true });
+    writeFileSync(join(dir, "secrets", "srv-stale000000000000000", "dep-x", "key.pem"), "stale-secret");
+    const dp = dataPlane(dir);
+    await dp.stop();
+    expect(existsSync(join(dir, "secrets"))).toBe(false);
   });
 
   it("gives a service a new port when its old one was taken meanwhile", async () => {
