@@ -7,7 +7,8 @@
  *        preview-summary.js --count-changes --preview <preview.json>   (prints the number of proposed changes)
  *
  * Secret-free by construction: it reads only each step's operation, resource type and name and the names of the
- * properties that differ (never old or new values), the change counts, and the diagnostics' messages; and it removes
+ * properties that differ (never old or new values), the change counts, the policy violations and the error and
+ * warning diagnostics' messages (never the program's raw output); and it removes
  * from its output every value of the environment's secrets (RENDER_API_KEY, PULUMI_ACCESS_TOKEN,
  * PULUMI_CONFIG_PASSPHRASE, GITHUB_TOKEN…) in case a provider quoted one in an error. It never reads raw logs.
  * The first line is the hidden marker `<!-- stackguard:preview:<stack> -->` that makes the comment updatable.
@@ -70,6 +71,19 @@ function summarize({ stack, preview, exitCode = 0, gateExitCode, runUrl, env = p
       lines.push(`| ${cell(s.op)} | \`${cell(type)}\` | ${cell(name)} | ${cell(props)} |`);
     }
     if (changes.length > MAX_ROWS) lines.push(`| … | | ${changes.length - MAX_ROWS} more | |`);
+    lines.push("");
+  }
+
+  const violations = Array.isArray(preview?.policyViolations) ? preview.policyViolations : [];
+  if (violations.length > 0) {
+    lines.push("**Policies**", "", "| level | policy | resource | message |", "|---|---|---|---|");
+    const order = { mandatory: 0, "remediate": 1, advisory: 2 };
+    for (const v of [...violations].sort((a, b) => (order[a.enforcementLevel] ?? 3) - (order[b.enforcementLevel] ?? 3)).slice(0, MAX_ROWS)) {
+      const icon = v.enforcementLevel === "mandatory" ? "❌ mandatory" : `⚠️ ${v.enforcementLevel}`;
+      let msg = redact(String(v.message ?? "")).trim();
+      if (msg.length > MAX_MESSAGE) msg = `${msg.slice(0, MAX_MESSAGE)}…`;
+      lines.push(`| ${icon} | \`${cell(v.policy)}\` | ${cell(v.urn ? parseUrn(v.urn).name : "(stack)")} | ${cell(msg)} |`);
+    }
     lines.push("");
   }
 

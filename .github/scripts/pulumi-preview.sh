@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Runs `pulumi preview --json` of one stack with the policy pack (the same --policy-pack arguments as `npm start`,
-# from tools/scripts/lib/policy-args.js), writing the JSON to <out-dir>/preview-<stack>.json and the exit code to
-# $GITHUB_OUTPUT as `code`, without failing the step: the summary and the PR comment are written even when the
-# preview fails, and a later step fails the job.
+# from tools/scripts/lib/policy-args.js) and writes the exit code to $GITHUB_OUTPUT as `code`, without failing the
+# step: the summary and the PR comment are written even when the preview fails, and a later step fails the job.
+#
+# The preview streams its engine events (PULUMI_ENABLE_STREAMING_JSON_PREVIEW) to <out-dir>/events-<stack>.jsonl,
+# turned by preview-digest.js into <out-dir>/preview-<stack>.json: the document plain `preview --json` prints, plus
+# the policy violations it leaves out. One preview feeds the gate, the summary and the PR comment.
 # Usage: pulumi-preview.sh <stack> <out-dir> [extra pulumi preview args…]
 set -uo pipefail
 stack="${1:?usage: pulumi-preview.sh <stack> <out-dir> [args…]}"
@@ -18,7 +21,10 @@ npm run --silent pulumi -- stack select "$stack" --create --non-interactive >&2 
   echo "::error::could not select stack '$stack' (exit $code): see the messages above." >&2
   exit 0
 }
-npm run --silent pulumi -- preview --stack "$stack" --non-interactive --json "${policy[@]}" "$@" >"$out/preview-$stack.json"
+PULUMI_ENABLE_STREAMING_JSON_PREVIEW=true npm run --silent pulumi -- preview --stack "$stack" --non-interactive --json "${policy[@]}" "$@" >"$out/events-$stack.jsonl"
 code=$?
+if ! node .github/scripts/preview-digest.js "$out/events-$stack.jsonl" >"$out/preview-$stack.json"; then
+  [ "$code" -ne 0 ] || code=1
+fi
 echo "code=$code" >>"${GITHUB_OUTPUT:-/dev/null}"
 echo "pulumi preview of '$stack' exited $code; JSON in $out/preview-$stack.json" >&2

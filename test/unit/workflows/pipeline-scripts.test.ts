@@ -7,6 +7,8 @@ import { readStackConfigFile } from "../../../infra/cost/read-stack-file";
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { summarize, marker, changedSteps } = require("../../../.github/scripts/preview-summary.js");
 // eslint-disable-next-line @typescript-eslint/no-var-requires
+const { digestFromEvents } = require("../../../.github/scripts/preview-digest.js");
+// eslint-disable-next-line @typescript-eslint/no-var-requires
 const { appsOf, checkInputs, knownStacks } = require("../../../.github/scripts/validate-inputs.js");
 
 const ROOT = path.resolve(__dirname, "..", "..", "..");
@@ -71,6 +73,35 @@ describe("preview-summary (the PR comment)", () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toContain("did not produce JSON output");
     expect(r.stdout).not.toContain(CANARY);
+  });
+});
+
+describe("preview-digest (streaming preview events → the preview --json document + policy violations)", () => {
+  // Shapes as the pinned CLI v3.248.0 streams them with PULUMI_ENABLE_STREAMING_JSON_PREVIEW=true.
+  const events = [
+    { sequence: 0, preludeEvent: { config: {} } },
+    { sequence: 1, resourcePreEvent: { metadata: { op: "same", urn: "urn:pulumi:production::stackguard::pulumi:pulumi:Stack::stackguard-production", type: "pulumi:pulumi:Stack", detailedDiff: null, logical: true, provider: "" } } },
+    { sequence: 2, resourcePreEvent: { metadata: { op: "update", urn: "urn:pulumi:production::stackguard::pulumi-nodejs:dynamic/render:EnvVars::alphastack-env", type: "pulumi-nodejs:dynamic/render:EnvVars", old: { id: "srv-alphastackengine0000", inputs: { value: "[secret]" } }, new: { id: "srv-alphastackengine0000", inputs: { value: "[secret]" } }, diffs: ["envVars"], detailedDiff: { envVars: { kind: "update", inputDiff: true } }, provider: "p" } } },
+    { sequence: 3, diagnosticEvent: { urn: "", prefix: "", message: "debug noise", color: "never", severity: "debug" } },
+    { sequence: 4, policyEvent: { resourceUrn: "urn:pulumi:production::stackguard::pulumi-nodejs:dynamic/render:EnvVars::alphastack-env", message: "AlphaStack's production is read-only.\nrender:EnvVars must not target srv-alphastackengine0000.\n", color: "never", policyName: "alphastack-frozen", policyPackName: "stackguard", policyPackVersion: "0.1.0", enforcementLevel: "mandatory" } },
+    { sequence: 5, diagnosticEvent: { message: "error: preview failed\n", color: "never", severity: "error" } },
+    { sequence: 6, summaryEvent: { maybeCorrupt: false, durationSeconds: 3, resourceChanges: { same: 1, update: 1 }, isPreview: true, result: "failed" } },
+  ].map((e) => JSON.stringify(e)).join("\n") + "\n{\"partial";
+
+  it("rebuilds steps, changes and diagnostics in preview --json form, and keeps the policy violations", () => {
+    const d = digestFromEvents(events);
+    expect(d.steps.map((s: { op: string }) => s.op)).toEqual(["same", "update"]);
+    expect(d.steps[1]).toMatchObject({ op: "update", oldState: { id: "srv-alphastackengine0000" }, newState: { id: "srv-alphastackengine0000" }, diffReasons: ["envVars"] });
+    expect(d.changeSummary).toEqual({ same: 1, update: 1 });
+    expect(d.result).toBe("failed");
+    expect(d.diagnostics).toEqual([{ message: "error: preview failed\n", severity: "error" }]);
+    expect(d.policyViolations).toEqual([expect.objectContaining({ policy: "alphastack-frozen", enforcementLevel: "mandatory", urn: expect.stringContaining("alphastack-env") })]);
+  });
+
+  it("puts the violated policies in the PR comment, mandatory first", () => {
+    const md: string = summarize({ stack: "production", preview: digestFromEvents(events), exitCode: 255 });
+    expect(md).toContain("| ❌ mandatory | `alphastack-frozen` | alphastack-env | AlphaStack's production is read-only. render:EnvVars must not target srv-alphastackengine0000. |");
+    expect(md).toContain("| update | `pulumi-nodejs:dynamic/render:EnvVars` | alphastack-env | envVars |");
   });
 });
 
