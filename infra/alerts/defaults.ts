@@ -134,7 +134,7 @@ export function defaultRules(stack: "staging" | "production", t: DefaultRuleTarg
         labels,
       },
       // SLO 99.9% (production) / 99.5% (staging): the SRE workbook's multi-window burn-rate pages and tickets.
-      ...sloBurnRateRules({ name: `${app}-slo`, app, objective: prod ? 0.999 : 0.995, runbookUrl: rb(`${app}-slo`), labels }),
+      ...sloBurnRateRules({ name: `${app}-slo`, app, objective: prod ? 0.999 : 0.995, runbookUrl: rb(`${app}-slo`), labels, pageSeverity: page }),
     );
   }
 

@@ -12,6 +12,8 @@ export interface SloSpec {
   /** Action of the two page-level rules (ticket rules never act). Default none. */
   pageAction?: AlertAction;
   labels?: Record<string, string>;
+  /** Severity of the two fast-burn rules (default `page`; staging uses `ticket`). */
+  pageSeverity?: "page" | "ticket";
   /** Minimum requests in the long window for a verdict (default 100: a handful of errors at night is not a burn). */
   minRequests?: number;
 }
@@ -52,7 +54,7 @@ export function sloBurnRateRules(slo: SloSpec): AlertRuleInput[] {
     noData: "ok", // no traffic burns no budget; availability rules cover "no answer"
     onError: "keep-last",
     minSamples: slo.minRequests ?? 100,
-    severity: w.severity,
+    severity: w.severity === "page" ? (slo.pageSeverity ?? "page") : "ticket",
     runbookUrl: slo.runbookUrl,
     summary: `${slo.app}: error budget of the ${(slo.objective * 100).toFixed(3).replace(/\.?0+$/, "")}% SLO burning at ≥${w.factor}× over ${w.long} and ${w.short}`,
     labels: { ...slo.labels, slo: slo.name, burn_window: `${w.long}/${w.short}` },
