@@ -16,6 +16,7 @@ import { spawnEdge } from "./lib/edge-process";
 import { runLoad } from "./lib/load";
 import { startNginx } from "./lib/nginx";
 import { startRemoteSlots } from "./lib/slots-process";
+import { cpuMs } from "./lib/cpu";
 import { r1, r2 } from "./lib/stats";
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 12);
@@ -46,12 +47,20 @@ async function main() {
 
     console.error(`fixed rate ${RATE} rps, ${DURATION_S}s, ${CONNECTIONS} connections: direct…`);
     const direct = await runLoad(`${slots.urls.blue}/orders`, at);
-    const viaNginx = nginx ? (console.error(`${nginx.version}…`), await runLoad(`${nginx.url}/orders`, at)) : undefined;
+    let nginxCpu = NaN;
+    let viaNginx: Awaited<ReturnType<typeof runLoad>> | undefined;
+    if (nginx) {
+      console.error(`${nginx.version}…`);
+      const c0 = cpuMs(nginx.pid);
+      viaNginx = await runLoad(`${nginx.url}/orders`, at);
+      nginxCpu = cpuMs(nginx.pid) - c0;
+    }
 
     console.error(`edge with ${SWITCHES} switches…`);
     let switches = 0;
     const switchMs: number[] = [];
     const switchErrors: string[] = [];
+    const edgeCpu0 = cpuMs(edge.proc.pid!);
     const run = runLoad(`${edge.url}/orders`, at);
     const gap = (DURATION_S * 1000 * 0.9) / (SWITCHES + 1);
     const switcher = (async () => {
@@ -68,6 +77,7 @@ async function main() {
       }
     })();
     const [viaEdge] = await Promise.all([run, switcher]);
+    const edgeCpu = cpuMs(edge.proc.pid!) - edgeCpu0;
     if (switchErrors.length) console.error(`switch errors: ${switchErrors.join("; ")}`);
     const [b, g] = [await slots.stats("blue"), await slots.stats("green")];
 
@@ -89,6 +99,9 @@ async function main() {
       directP99Ms: direct.p99Ms,
       ...(viaNginx ? { nginxP50Ms: viaNginx.p50Ms, nginxP99Ms: viaNginx.p99Ms, nginxNon2xx: viaNginx.non2xx, nginxErrors: viaNginx.errors } : {}),
       offeredRps: RATE,
+      // CPU per proxied request (µs): the proxy's own cost, insensitive to waiting for a core on a busy machine.
+      edgeCpuUsPerReq: r1((edgeCpu * 1000) / viaEdge.requests),
+      ...(viaNginx ? { nginxCpuUsPerReq: r1((nginxCpu * 1000) / viaNginx.requests) } : {}),
       switchCallMsMax: r1(Math.max(...switchMs)),
       servedBySlot: { blue: b.served, green: g.served },
       edgeMaxRps: edgeMax.rps,

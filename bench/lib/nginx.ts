@@ -7,6 +7,8 @@ import * as path from "node:path";
 /** A reference nginx reverse proxy in front of one upstream (Debian's nginx; `apt-get install -y nginx`). */
 export interface NginxProxy {
   url: string;
+  /** The master's pid (its workers are its children). */
+  pid: number;
   version: string;
   stop(): Promise<void>;
 }
@@ -78,6 +80,7 @@ http {
   }
   return {
     url,
+    pid: child.pid!,
     version,
     stop: () =>
       new Promise<void>((r) => {
