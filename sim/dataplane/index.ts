@@ -1,3 +1,4 @@
+import { freePortSync } from "./listen";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { HostRouter } from "./router";
@@ -77,6 +78,13 @@ export class DataPlane implements DataPlaneApi {
     // After a restart, before the control plane re-applies the service: the port it will get back.
     const port = this.state.port(serviceId);
     return port ? `http://${this.opts.host}:${port}` : undefined;
+  }
+
+  reserveUrl(serviceId: string): string {
+    const known = this.url(serviceId);
+    if (known) return known;
+    this.state.setPort(serviceId, freePortSync());
+    return this.url(serviceId)!;
   }
 
   routerUrl(): string | undefined {

@@ -45,3 +45,16 @@ export async function freePort(host: string): Promise<number> {
     });
   });
 }
+
+/**
+ * A free port, found synchronously: `listen(0)` without a host binds during the call, so the kernel's choice can be
+ * read and released at once. Used to fix a service's URL when the control plane creates it (a synchronous handler);
+ * the front binds it later, falling back to another port only if something else took it meanwhile.
+ */
+export function freePortSync(): number {
+  const s = createNetServer();
+  s.listen(0);
+  const port = (s.address() as AddressInfo).port;
+  s.close();
+  return port;
+}

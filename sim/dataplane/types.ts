@@ -95,6 +95,11 @@ export interface DataPlaneApi {
   remove(serviceId: string): Promise<void>;
   /** The loopback base URL of a web or private service, once assigned (stable across restarts). */
   url(serviceId: string): string | undefined;
+  /**
+   * Assigns (once) and returns the loopback URL a web or private service will answer on, before its first deploy:
+   * on Render a service's URL is fixed when it is created, so clients and config may depend on it right away.
+   */
+  reserveUrl?(serviceId: string): string;
   /** Computed series for Render's metrics endpoints. */
   metrics(serviceId: string, name: MetricName, query: MetricsQuery): MetricPoint[];
   getFaults(serviceId: string): ServiceFaults;

@@ -89,7 +89,7 @@ function previewsOf(rec: ServiceRec): Record<string, unknown> {
 
 /** Render's `serviceDetails.url`: the data plane's loopback URL when it serves the service, else Render's form. */
 function urlOf(app: SimApp, rec: ServiceRec): string {
-  const local = app.dataPlane.url(rec.id);
+  const local = app.dataPlane.url(rec.id) ?? (rec.type !== "background_worker" && rec.type !== "cron_job" ? app.dataPlane.reserveUrl?.(rec.id) : undefined);
   if (local) return local;
   if (rec.type === "private_service") return `${rec.slug}:10000`;
   return `https://${rec.slug}.onrender.com`;
