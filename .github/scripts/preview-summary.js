@@ -3,7 +3,8 @@
 /**
  * Turns `pulumi preview --json` output into the markdown of a PR comment or a job summary.
  *
- * Usage: preview-summary.js --stack <stack> --preview <preview.json> [--exit-code <n>] [--gate-exit-code <n>] [--run-url <url>]
+ * Usage: preview-summary.js --stack <stack> --preview <preview.json> [--exit-code <n>] [--gate-exit-code <n>]
+ *          [--gate-report <report.txt>] [--run-url <url>]
  *        preview-summary.js --count-changes --preview <preview.json>   (prints the number of proposed changes)
  *
  * Secret-free by construction: it reads only each step's operation, resource type and name and the names of the
@@ -45,9 +46,9 @@ function cell(text) {
 
 /**
  * Builds the markdown summary of one stack's preview.
- * @param {{ stack: string, preview: any, exitCode?: number, gateExitCode?: number, runUrl?: string, env?: NodeJS.ProcessEnv }} o
+ * @param {{ stack: string, preview: any, exitCode?: number, gateExitCode?: number, gateReport?: string, runUrl?: string, env?: NodeJS.ProcessEnv }} o
  */
-function summarize({ stack, preview, exitCode = 0, gateExitCode, runUrl, env = process.env }) {
+function summarize({ stack, preview, exitCode = 0, gateExitCode, gateReport, runUrl, env = process.env }) {
   const redact = redactor(env);
   const changes = changedSteps(preview);
   const diagnostics = (Array.isArray(preview?.diagnostics) ? preview.diagnostics : []).filter((d) => d.severity === "error" || d.severity === "warning");
@@ -97,6 +98,11 @@ function summarize({ stack, preview, exitCode = 0, gateExitCode, runUrl, env = p
     }
     lines.push("", "</details>", "");
   }
+  if (gateReport && gateReport.trim()) {
+    // The gate's own report (policies/scripts/gate.ts): step counts, what touches AlphaStack and why, violations.
+    const report = redact(gateReport).replace(/\u001b\[[0-9;]*m/g, "").replace(/`{3,}/g, "'''").trim().split("\n").slice(0, 80).join("\n");
+    lines.push(`<details${gateExitCode ? " open" : ""}><summary>AlphaStack gate report</summary>`, "", "```text", report, "```", "", "</details>", "");
+  }
   if (runUrl) lines.push(`[Full run](${runUrl}) · built from \`pulumi preview --json\`; no values are shown.`);
   return redact(lines.join("\n")) + "\n";
 }
@@ -139,5 +145,7 @@ if (require.main === module) {
     preview = { diagnostics: [{ severity: "error", message: "pulumi preview did not produce JSON output; see the run's log." }] };
   }
   const num = (v) => (v === undefined || v === "" ? undefined : Number(v));
-  process.stdout.write(summarize({ stack, preview, exitCode: num(opt("--exit-code")) ?? 0, gateExitCode: num(opt("--gate-exit-code")), runUrl: opt("--run-url") }));
+  const reportFile = opt("--gate-report");
+  const gateReport = reportFile && fs.existsSync(reportFile) ? fs.readFileSync(reportFile, "utf8") : undefined;
+  process.stdout.write(summarize({ stack, preview, exitCode: num(opt("--exit-code")) ?? 0, gateExitCode: num(opt("--gate-exit-code")), gateReport, runUrl: opt("--run-url") }));
 }

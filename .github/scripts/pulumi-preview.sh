@@ -15,7 +15,7 @@ mkdir -p "$out"
 
 mapfile -t policy < <(node -e 'for (const a of require("./tools/scripts/lib/policy-args").policyPackArgs(process.argv[1])) console.log(a)' "$stack")
 
-npm run --silent pulumi -- stack select "$stack" --create --non-interactive >&2 || {
+.github/scripts/select-stack.sh "$stack" >&2 || {
   code=$?
   echo "code=$code" >>"${GITHUB_OUTPUT:-/dev/null}"
   echo "::error::could not select stack '$stack' (exit $code): see the messages above." >&2

@@ -46,8 +46,15 @@ describe("workflow properties", () => {
     const prod = workflows["promote.yml"].jobs.production;
     expect(prod.environment).toBe("production");
     expect(prod.needs).toEqual(expect.arrayContaining(["plan-production", "backup-production"]));
-    expect(runs(prod)).toMatch(/pulumi-up\.sh "\$STACK" "\$OUT\/plan-\$STACK\.json"/);
-    expect(fs.readFileSync(path.join(ROOT, ".github/scripts/pulumi-up.sh"), "utf8")).toMatch(/up --stack "\$stack" --yes --non-interactive --plan "\$plan"/);
+    expect(runs(prod)).toMatch(/pulumi-up\.sh "\$STACK" "\$OUT\/gate-\$STACK"/);
+    const upScript = fs.readFileSync(path.join(ROOT, ".github/scripts/pulumi-up.sh"), "utf8");
+    expect(upScript).toMatch(/STACKGUARD_PROMOTION="\$record" PULUMI_EXPERIMENTAL=true npm run --silent pulumi -- up --stack "\$stack" --yes --non-interactive --plan "\$plan"/);
+    // The artifact the reviewed job downloads is the one the gate job uploaded.
+    const plan = workflows["promote.yml"].jobs["plan-production"];
+    const upload = (plan.steps as any[]).find((st) => st.uses?.startsWith("actions/upload-artifact"));
+    const download = (prod.steps as any[]).find((st) => st.uses?.startsWith("actions/download-artifact"));
+    expect(download.with.name).toBe(upload.with.name);
+    expect(runs(plan)).toContain('.github/scripts/gate.sh "$STACK" "$OUT/gate-$STACK"');
     expect(evalWith(workflows["rollback.yml"].jobs.rollback.environment, { inputs: { stack: "production" } })).toBe("production");
     // Read-only jobs on production never use the reviewed environment (they would wait for a reviewer).
     for (const [file, job] of [["pr.yml", "preview"], ["drift.yml", "drift"], ["backup.yml", "backup"]] as const) {
@@ -90,7 +97,8 @@ describe("workflow properties", () => {
   it("preview with the policy pack, the AlphaStack gate and an updatable comment per stack", () => {
     const preview = workflows["pr.yml"].jobs.preview;
     expect(runs(preview)).toContain('.github/scripts/pulumi-preview.sh "$STACK" "$OUT"');
-    expect(runs(preview)).toMatch(/npm run --silent gate -- --stack "\$STACK"/);
+    expect(runs(preview)).toContain('.github/scripts/gate.sh "$STACK" "$OUT/gate-$STACK"');
+    expect(fs.readFileSync(path.join(ROOT, ".github/scripts/gate.sh"), "utf8")).toContain('npm run --silent gate -- --stack "$stack" --out-dir "$dir"');
     expect(fs.readFileSync(path.join(ROOT, ".github/scripts/pulumi-preview.sh"), "utf8")).toContain("policyPackArgs");
     const comment = (preview.steps as any[]).find((s) => s.uses?.startsWith("actions/github-script"));
     expect(comment.with.script).toContain("upsert-comment.js");
