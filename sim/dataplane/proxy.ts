@@ -88,12 +88,14 @@ export class ProcessBackend implements Backend {
           finish();
           res.destroy();
         });
-        res.once("close", () => {
-          finish();
-          if (!upRes.complete) upRes.destroy();
-        });
       },
     );
+    // The client went away before the answer was complete: stop the upstream work too.
+    res.once("close", () => {
+      if (res.writableFinished) return;
+      finish();
+      up.destroy();
+    });
     up.once("timeout", () => up.destroy(Object.assign(new Error("upstream timeout"), { code: "ETIMEDOUT" })));
     up.once("error", (e: NodeJS.ErrnoException) => {
       finish();

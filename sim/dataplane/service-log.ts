@@ -1,7 +1,10 @@
-import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
+import { createWriteStream, mkdirSync, renameSync, statSync, type WriteStream } from "node:fs";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { LineRedactor, redact } from "./redact";
+
+/** Size at which a log is rotated to `<serviceId>.log.1` (one old file kept), so a chatty app cannot fill the disk. */
+const MAX_LOG_BYTES = 32 * 1024 * 1024;
 
 /**
  * A service's log, `<stateDir>/logs/<serviceId>.log` (0600): its instances' stdout and stderr, line by line with a
@@ -9,14 +12,28 @@ import { LineRedactor, redact } from "./redact";
  * redacted before anything reaches the file.
  */
 export class ServiceLog {
-  private readonly stream: WriteStream;
+  private stream: WriteStream;
+  private bytes: number;
   readonly path: string;
 
   constructor(logDir: string, serviceId: string) {
     mkdirSync(logDir, { recursive: true, mode: 0o700 });
     this.path = join(logDir, `${serviceId}.log`);
-    this.stream = createWriteStream(this.path, { flags: "a", mode: 0o600 });
-    this.stream.on("error", () => undefined);
+    let size = 0;
+    try {
+      size = statSync(this.path).size;
+    } catch {
+      // A new log.
+    }
+    this.bytes = size;
+    this.stream = this.open();
+  }
+
+  private open(): WriteStream {
+    const s = createWriteStream(this.path, { flags: "a", mode: 0o600 });
+    // A log that cannot be written must not take the simulator down; the service keeps running.
+    s.on("error", () => undefined);
+    return s;
   }
 
   /** Copies a child's output stream into the log, redacting `secrets`. */
@@ -33,7 +50,17 @@ export class ServiceLog {
   }
 
   private line(instance: string, channel: string, text: string): void {
-    if (this.stream.writable) this.stream.write(`${new Date().toISOString()} ${instance} ${channel}: ${text}\n`);
+    if (!this.stream.writable) return;
+    const line = `${new Date().toISOString()} ${instance} ${channel}: ${text}\n`;
+    this.bytes += Buffer.byteLength(line);
+    this.stream.write(line);
+    if (this.bytes > MAX_LOG_BYTES) {
+      // The old stream finishes writing into the renamed file; new lines go to a fresh one.
+      this.stream.end();
+      renameSync(this.path, `${this.path}.1`);
+      this.stream = this.open();
+      this.bytes = 0;
+    }
   }
 
   close(): Promise<void> {

@@ -82,6 +82,8 @@ export class ServiceRuntime implements FrontTarget {
   private readonly log: ServiceLog;
   private readonly cpu = new CpuRate();
   private closed = false;
+  /** Aborted by `close`: starts of restarted or added instances give up at once. */
+  private readonly closing = new AbortController();
   private lastSampleAt = Date.now();
 
   constructor(
@@ -189,11 +191,10 @@ export class ServiceRuntime implements FrontTarget {
     }
     gen.secretsDir = join(this.opts.stateDir, "secrets", spec.id, `${spec.deployId}-${randomBytes(3).toString("hex")}`);
     writeSecretFiles(gen.secretsDir, spec.secretFiles);
-    try {
-      gen.children.push(...(await Promise.all(Array.from({ length: spec.numInstances }, () => this.startInstance(gen, signal)))));
-    } catch (e) {
+    const failure = await this.startInstances(gen, spec.numInstances, signal);
+    if (failure) {
       await this.retire(gen, false);
-      throw e;
+      throw failure;
     }
     if (spec.type !== "background_worker") gen.backend = new ProcessBackend(gen.children, PROXY_TIMEOUT_MS);
     return gen;
@@ -201,6 +202,20 @@ export class ServiceRuntime implements FrontTarget {
 
   private syntheticBackend(gen: Generation): SyntheticBackend {
     return new SyntheticBackend(gen.spec, gen.synthetic, this.opts.baseLatencyMs, this.opts.jitterMs);
+  }
+
+  /**
+   * Starts `n` instances in parallel and adds those that answer to the generation (so a later stop finds them all);
+   * returns the first failure, if any.
+   */
+  private async startInstances(gen: Generation, n: number, signal: AbortSignal): Promise<Error | undefined> {
+    const results = await Promise.allSettled(Array.from({ length: n }, () => this.startInstance(gen, signal)));
+    let failure: Error | undefined;
+    for (const r of results) {
+      if (r.status === "fulfilled") gen.children.push(r.value);
+      else failure ??= r.reason as Error;
+    }
+    return failure;
   }
 
   /** Starts one child instance of the generation's app and waits until it answers (or fails). */
@@ -232,20 +247,19 @@ export class ServiceRuntime implements FrontTarget {
       this.log.event("sim", `scaled to ${n} instance(s)`);
       return undefined;
     }
-    const alive = gen.children.filter((c) => c.alive).length;
-    if (alive < n) {
-      try {
-        const added = await Promise.all(Array.from({ length: n - alive }, () => this.startInstance(gen)));
-        gen.children.push(...added);
-      } catch (e) {
-        return `scaling to ${n} instances failed: ${(e as Error).message}`;
-      }
-    } else if (alive > n) {
-      const extra = gen.children.filter((c) => c.alive).slice(n);
+    // Crashed instances awaiting their restart still count: they come back on their own.
+    const current = gen.children.length;
+    if (current < n) {
+      const failure = await this.startInstances(gen, n - current, this.closing.signal);
+      if (failure) return `scaling to ${n} instances failed: ${failure.message}`;
+    } else if (current > n) {
+      // Dead ones go first, then the newest.
+      const order = [...gen.children.filter((c) => !c.alive), ...gen.children.filter((c) => c.alive).reverse()];
+      const extra = order.slice(0, current - n);
       for (const c of extra) gen.children.splice(gen.children.indexOf(c), 1);
       this.inBackground(Promise.all(extra.map((c) => c.stop(this.opts.shutdownGraceMs))).then(() => undefined));
     }
-    if (alive !== n) this.log.event("sim", `scaled to ${n} instance(s)`);
+    if (current !== n) this.log.event("sim", `scaled to ${n} instance(s)`);
     return undefined;
   }
 
@@ -258,13 +272,14 @@ export class ServiceRuntime implements FrontTarget {
     const delay = Math.min(MAX_RESTART_DELAY_MS, 500 * 2 ** (attempt - 1));
     this.log.event(child.id, `${reason}; restarting in ${delay} ms`);
     const timer = setTimeout(() => {
-      if (gen.retired || this.closed) return;
-      this.startInstance(gen).then(
+      // Retired, stopped, or scaled in meanwhile: nothing to restart.
+      if (gen.retired || this.closed || !gen.children.includes(child)) return;
+      const restart = this.startInstance(gen, this.closing.signal).then(
         (fresh) => {
           if (gen.retired || this.closed) return void fresh.kill();
           const at = gen.children.indexOf(child);
           if (at >= 0) gen.children[at] = fresh;
-          else gen.children.push(fresh);
+          else void fresh.stop(this.opts.shutdownGraceMs);
         },
         (e) => {
           child.restarts = attempt;
@@ -272,6 +287,7 @@ export class ServiceRuntime implements FrontTarget {
           this.onCrash(gen, child, "restart failed");
         },
       );
+      this.inBackground(restart);
     }, delay);
     timer.unref();
   }
@@ -322,6 +338,7 @@ export class ServiceRuntime implements FrontTarget {
    */
   async close(graceMs: number): Promise<void> {
     this.closed = true;
+    this.closing.abort();
     this.starting?.abort.abort();
     await this.queue;
     const gen = this.live;
