@@ -3,23 +3,24 @@ import { FlagDefinitionSchema, FlagSetSchema } from "./definition";
 import { FlagOverrideSchema, FlagOverridesSchema } from "./override";
 
 /**
- * The edge's flag admin API (Bearer `EDGE_ADMIN_TOKEN`), served by `flagAdminHandler` and called by
+ * The edge's flag admin API (Bearer `EDGE_ADMIN_TOKEN`), served by the edge's `flags` extension (`edge-extension.ts`,
+ * or `flagAdminHandler` stand-alone) and called by
  * `FlagAdminClient` (the FeatureFlag provider, `npm run flag`, the guardian's kill-switch action).
  *
  * | method | path | body | answer |
  * |---|---|---|---|
- * | GET | `/admin/flags` | | {@link FlagListResponseSchema} |
- * | GET | `/admin/flags/{key}` | | {@link FlagEntryResponseSchema} or 404 |
- * | PUT | `/admin/flags/{key}` | a flag definition | {@link FlagEntryResponseSchema} (override untouched) |
- * | DELETE | `/admin/flags/{key}` | | 204 or 404 |
- * | PUT | `/admin/flags/{key}/override` | {@link OverrideRequestSchema} | {@link FlagEntryResponseSchema} |
- * | DELETE | `/admin/flags/{key}/override` | | {@link FlagEntryResponseSchema} |
+ * | GET | `/__edge/flags` | | {@link FlagListResponseSchema} |
+ * | GET | `/__edge/flags/{key}` | | {@link FlagEntryResponseSchema} or 404 |
+ * | PUT | `/__edge/flags/{key}` | a flag definition | {@link FlagEntryResponseSchema} (override untouched) |
+ * | DELETE | `/__edge/flags/{key}` | | 204 or 404 |
+ * | PUT | `/__edge/flags/{key}/override` | {@link OverrideRequestSchema} | {@link FlagEntryResponseSchema} |
+ * | DELETE | `/__edge/flags/{key}/override` | | {@link FlagEntryResponseSchema} |
  *
  * Errors: `{ error, issues?: [{ path, message }] }` with 400 (invalid input, field named), 401, 404.
  * Writing a definition never touches an override: only the override routes do. That separation is what lets
  * `pulumi up` reconcile a kill switch instead of undoing it.
  */
-export const FLAG_ADMIN_PREFIX = "/admin/flags";
+export const FLAG_ADMIN_PREFIX = "/__edge/flags";
 
 /** Body of `PUT /admin/flags/{key}/override`. */
 export const OverrideRequestSchema = z

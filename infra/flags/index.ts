@@ -11,3 +11,4 @@ export * from "./admin-api";
 export * from "./admin-handler";
 export * from "./admin-client";
 export * from "./client";
+export * from "./edge-extension";

@@ -59,13 +59,13 @@ describe("flag admin API (handler + client over real HTTP)", () => {
   });
 
   it("rejects a malformed override request naming the field", async () => {
-    const res = await fetch(`${srv.url}/admin/flags/new-checkout/override`, {
+    const res = await fetch(`${srv.url}/__edge/flags/new-checkout/override`, {
       method: "PUT",
       headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
       body: JSON.stringify({ state: "kill" }),
     });
     expect(res.status).toBe(400);
-    expect((await res.json()).issues[0].path).toBe("state");
+    expect(((await res.json()) as { issues: Array<{ path: string }> }).issues[0]!.path).toBe("state");
   });
 
   it("reports an unreachable edge as status 0 after bounded retries, within the timeout", async () => {
