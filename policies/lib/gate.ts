@@ -30,6 +30,8 @@ export interface GateReport {
   /** Changing steps that touch AlphaStack, with why. */
   touching: Array<{ op: string; urn: string; reasons: string[] }>;
   violations: PolicyViolation[];
+  /** `.get` references pinned in the baseline whose read step is missing or reads another id. */
+  missingReads: string[];
   /** Error diagnostics of the preview (other than the final "preview failed"). */
   errors: string[];
   /** Steps by operation. */
@@ -66,9 +68,20 @@ export function touchesAlphaStack(step: StepMetadata, set: ProtectedSet, pinnedU
   return [...reasons];
 }
 
-/** Reads the event stream (one JSON object per line) into a {@link GateReport}. */
-export function analyseEvents(text: string, set: ProtectedSet, pinnedUrns: ReadonlySet<string>, readOnlyUrls: readonly string[]): GateReport {
-  const report: GateReport = { steps: [], touching: [], violations: [], errors: [], summary: {} };
+/** A baseline pin as the gate needs it. */
+export interface GatePin {
+  urn: string;
+  id: string;
+  mode: "read" | "managed";
+}
+
+/**
+ * Reads the event stream (one JSON object per line) into a {@link GateReport}. `.get` references never reach the
+ * policy pack, so the gate is where a read pin is checked: its read step must still be there, reading the same id.
+ */
+export function analyseEvents(text: string, set: ProtectedSet, pins: readonly GatePin[], readOnlyUrls: readonly string[]): GateReport {
+  const pinnedUrns = new Set(pins.map((p) => p.urn));
+  const report: GateReport = { steps: [], touching: [], violations: [], missingReads: [], errors: [], summary: {} };
   for (const line of text.split("\n")) {
     if (!line.trim().startsWith("{")) continue;
     let e: Record<string, any>;
@@ -95,10 +108,17 @@ export function analyseEvents(text: string, set: ProtectedSet, pinnedUrns: Reado
       report.engineResult = e.summaryEvent.result;
     }
   }
+  for (const pin of pins.filter((p) => p.mode === "read")) {
+    const step = report.steps.find((s) => s.urn === pin.urn);
+    const id = step?.new?.id ?? step?.old?.id;
+    if (!step) report.missingReads.push(`${pin.urn} no longer reads ${pin.id}: restore the .get, or regenerate the baseline (npm run baseline) and have the diff reviewed`);
+    else if (!step.op.startsWith("read")) report.missingReads.push(`${pin.urn} must stay a .get of ${pin.id}, but its step is ${step.op}`);
+    else if (id && id !== pin.id) report.missingReads.push(`${pin.urn} must read ${pin.id}, but reads ${id}`);
+  }
   return report;
 }
 
 /** True when the gate passes: the engine succeeded, no mandatory violation, no changing step touches AlphaStack. */
 export function gatePasses(r: GateReport, exitCode: number): boolean {
-  return exitCode === 0 && !r.errors.length && !r.touching.length && !r.violations.some((v) => v.enforcementLevel === "mandatory");
+  return exitCode === 0 && !r.errors.length && !r.touching.length && !r.missingReads.length && !r.violations.some((v) => v.enforcementLevel === "mandatory");
 }

@@ -51,7 +51,7 @@ async function main(): Promise<number> {
     timeoutMin * 60_000,
   );
   const set = new ProtectedSet([...alphaStackIdsFromStackFile(stack), ...pins.map((p) => p.id)]);
-  const report = analyseEvents(r.stdout, set, new Set(pins.map((p) => p.urn)), []);
+  const report = analyseEvents(r.stdout, set, pins, []);
   const pass = gatePasses(report, r.code) && fs.existsSync(planFile);
 
   const lines: string[] = [];
@@ -62,6 +62,7 @@ async function main(): Promise<number> {
     const mark = v.enforcementLevel === "mandatory" ? "✗" : "!";
     lines.push(`  ${mark} [${v.enforcementLevel}] ${v.policyName} ${v.resourceUrn ?? ""}\n      ${v.message.split("\n").slice(-1)[0]}`);
   }
+  for (const m of report.missingReads) lines.push(`  ✗ ${m}`);
   for (const e of report.errors) lines.push(`  ✗ error: ${e.split("\n")[0]}`);
   if (r.code !== 0 && !report.violations.length && !report.errors.length) lines.push("  ✗ the preview failed; run npm run pulumi -- preview --stack " + stack + " to see why");
 
