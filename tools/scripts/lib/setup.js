@@ -40,7 +40,8 @@ function ensureNpmDeps(dir, label) {
   const lock = path.join(dir, "package-lock.json");
   if (!fs.existsSync(lock)) throw new SetupError(`${label}: package-lock.json is missing in ${dir}; restore it from git.`);
   const marker = path.join(dir, "node_modules", ".stackguard-installed");
-  const want = hashFiles([lock, path.join(dir, "package.json")]);
+  // Only the lock decides what is installed: hashing package.json too would reinstall on every script edit.
+  const want = hashFiles([lock]);
   if (fs.existsSync(marker) && fs.readFileSync(marker, "utf8") === want) return false;
   log(`installing ${label} dependencies (npm ci)…`);
   const started = Date.now();
