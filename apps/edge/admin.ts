@@ -10,6 +10,7 @@ const SwitchBody = z.object({
   slot: z.string({ error: "slot is required (\"blue\" or \"green\")" }),
   force: z.boolean({ error: "force must be true or false" }).optional(),
   reason: z.string().max(500).optional(),
+  actor: z.string().regex(/^[\w.@:-]{1,64}$/, "actor must be a short name such as pulumi, guardian or rollback-cli").optional(),
 });
 
 const AnalysisBody = z.object({
@@ -17,6 +18,7 @@ const AnalysisBody = z.object({
   slot: z.string({ error: "slot is required (\"blue\" or \"green\")" }),
   phase: z.enum(["Successful", "Failed", "Inconclusive"], { error: "phase must be Successful, Failed or Inconclusive" }),
   reason: z.string({ error: "reason is required: say what was measured" }).min(1).max(500),
+  actor: z.string().regex(/^[\w.@:-]{1,64}$/, "actor must be a short name such as pulumi, guardian or rollback-cli").optional(),
 });
 
 function parseBody<T extends z.ZodTypeAny>(schema: T, body: unknown): z.output<T> {
@@ -63,13 +65,13 @@ export async function handleAdmin(edge: Edge, req: http.IncomingMessage, res: ht
       case "POST /__edge/switch": {
         const b = parseBody(SwitchBody, await readJson(req));
         const t = target(edge, b.app, b.slot);
-        const r = await edge.switchTo({ ...t, force: b.force ?? false, reason: b.reason ?? "admin switch", by: "admin", kind: "switch" });
+        const r = await edge.switchTo({ ...t, force: b.force ?? false, reason: b.reason ?? "admin switch", by: b.actor ?? "admin", kind: "switch" });
         return sendJson(res, 200, r);
       }
       case "POST /__edge/analysis": {
         const b = parseBody(AnalysisBody, await readJson(req));
         const t = target(edge, b.app, b.slot);
-        const r = await edge.recordVerdict({ ...t, phase: b.phase, reason: b.reason, by: "admin" });
+        const r = await edge.recordVerdict({ ...t, phase: b.phase, reason: b.reason, by: b.actor ?? "admin" });
         return sendJson(res, 200, r);
       }
       case "POST /__edge/internal/state": {

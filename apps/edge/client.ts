@@ -102,12 +102,12 @@ export class EdgeAdminClient {
    * failed its last analysis (unless `force`), 404 for an unknown app or slot, 401 for a wrong token.
    * Check `synced` in the answer: false means some instance did not confirm yet (it converges within the poll).
    */
-  switch(args: { app: string; slot: Slot; force?: boolean; reason?: string }): Promise<SwitchResult> {
+  switch(args: { app: string; slot: Slot; force?: boolean; reason?: string; actor?: string }): Promise<SwitchResult> {
     return this.call("POST", "/__edge/switch", args);
   }
 
   /** Records an analysis verdict on a slot; a Failed verdict blocks switching to it until a newer verdict. */
-  reportAnalysis(args: { app: string; slot: Slot; phase: Verdict["phase"]; reason: string }): Promise<{ version: number; verdict: Verdict; synced: boolean }> {
+  reportAnalysis(args: { app: string; slot: Slot; phase: Verdict["phase"]; reason: string; actor?: string }): Promise<{ version: number; verdict: Verdict; synced: boolean }> {
     return this.call("POST", "/__edge/analysis", args);
   }
 

@@ -94,7 +94,8 @@ export class Proxy {
         out["x-edge-slot"] = slot;
         res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, out);
         upRes.pipe(res);
-        upRes.on("error", () => res.destroy());
+        // The upstream broke off mid-answer: the client gets a cut response, so count it as an error, not a 2xx.
+        upRes.on("error", () => { relayed = undefined; res.destroy(); });
       });
       upReq.on("error", (e: NodeJS.ErrnoException) => {
         // A keep-alive socket the upstream closed while idle fails before any byte of the answer: replaying a
@@ -104,6 +105,7 @@ export class Proxy {
           return;
         }
         if (res.headersSent || res.destroyed) {
+          relayed = undefined;
           res.destroy();
           return;
         }

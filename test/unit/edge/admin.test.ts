@@ -39,7 +39,8 @@ describe("admin API: authentication", () => {
 
 describe("admin API: switch", () => {
   it("switches an app to a healthy slot; new requests go there; idempotent", async () => {
-    const r = await admin(edge.url, "POST", "/__edge/switch", { app: "api", slot: "green", reason: "promote 1.4.2" });
+    const r = await admin(edge.url, "POST", "/__edge/switch", { app: "api", slot: "green", reason: "promote 1.4.2", actor: "pulumi" });
+    expect(edge.state.events.at(-1)).toMatchObject({ kind: "switch", reason: "promote 1.4.2", by: expect.stringMatching(/^pulumi@/) });
     expect(r).toMatchObject({ status: 200, body: { app: "api", from: "blue", to: "green", changed: true, version: 1, synced: true, drained: true } });
     expect((await servedBy(edge.url)).slot).toBe("api-green");
     const again = await admin(edge.url, "POST", "/__edge/switch", { app: "api", slot: "green" });
@@ -53,6 +54,7 @@ describe("admin API: switch", () => {
     expect(await admin(edge.url, "POST", "/__edge/switch", "{oops")).toMatchObject({ status: 400 });
     expect(await admin(edge.url, "POST", "/__edge/switch", { app: "api", slot: "green", force: "yes" })).toMatchObject({ status: 400, body: { error: expect.stringContaining("force") } });
     expect(await admin(edge.url, "GET", "/__edge/nothing-here")).toMatchObject({ status: 404 });
+    expect(await admin(edge.url, "POST", "/__edge/switch", { app: "api", slot: "green", actor: "a b" })).toMatchObject({ status: 400, body: { error: expect.stringMatching(/^actor: /) } });
     expect(edge.state.version).toBe(0);
   });
 
