@@ -79,7 +79,7 @@ async function main(): Promise<number> {
   if (pass) {
     lines.push(`  plan:   ${path.relative(ROOT, planFile)}`);
     lines.push(`  record: ${path.relative(ROOT, recordFile)}`);
-    lines.push(`  promote: STACKGUARD_PROMOTION=${recordFile} npm run pulumi -- up --stack ${stack} --plan ${path.relative(ROOT, planFile)} --yes ${packArgs.map((a) => (a.includes("/") ? path.relative(ROOT, a) : a)).join(" ")}`);
+    lines.push(`  promote: STACKGUARD_PROMOTION=${recordFile} PULUMI_EXPERIMENTAL=true npm run pulumi -- up --stack ${stack} --plan ${path.relative(ROOT, planFile)} --yes ${packArgs.map((a) => (a.includes("/") ? path.relative(ROOT, a) : a)).join(" ")}`);
   } else if (fs.existsSync(planFile)) {
     fs.rmSync(planFile); // a plan the gate refused must not be promotable
   }
