@@ -40,6 +40,8 @@ export class ChildInstance {
   private exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   private readonly exited: Promise<void>;
   private stopping = false;
+  /** The last non-empty line the app wrote to stderr (already redacted): quoted when it fails to start. */
+  private lastStderr = "";
 
   constructor(private readonly spec: ChildSpec, onUnexpectedExit: (c: ChildInstance, reason: string) => void) {
     this.id = spec.instanceId;
@@ -52,7 +54,9 @@ export class ChildInstance {
     });
     track(this.proc);
     spec.log.attach(this.proc.stdout!, this.id, "stdout", spec.secrets);
-    spec.log.attach(this.proc.stderr!, this.id, "stderr", spec.secrets);
+    spec.log.attach(this.proc.stderr!, this.id, "stderr", spec.secrets, (line) => {
+      if (line.trim()) this.lastStderr = line.length > 300 ? `${line.slice(0, 300)}…` : line;
+    });
     this.exited = new Promise((resolve) => {
       const done = (code: number | null, signal: NodeJS.Signals | null) => {
         if (this.exitInfo) return;
@@ -63,7 +67,16 @@ export class ChildInstance {
         if (!this.stopping) onUnexpectedExit(this, `exited with ${how}`);
         resolve();
       };
-      this.proc.once("exit", done);
+      // Settle once the output is read too (its last lines explain a failed start), but not later than 250 ms after
+      // the exit: a grandchild holding the pipes open must not delay it.
+      let closed = false;
+      this.proc.once("close", (code, signal) => {
+        closed = true;
+        done(code, signal);
+      });
+      this.proc.once("exit", (code, signal) => {
+        if (!closed) setTimeout(() => done(code, signal), 250).unref();
+      });
       this.proc.once("error", (e) => {
         spec.log.event(this.id, `could not start: ${e.message}`, spec.secrets);
         done(null, null);
@@ -87,7 +100,7 @@ export class ChildInstance {
     const deadline = Date.now() + timeoutMs;
     let last = "no answer yet";
     while (true) {
-      if (this.exitInfo) throw new Error(`instance ${this.id} ${describeExit(this.exitInfo)} before it answered`);
+      if (this.exitInfo) throw new Error(`instance ${this.id} ${describeExit(this.exitInfo)} before it answered${this.stderrHint()}`);
       if (signal?.aborted) throw new Error("superseded by a newer apply");
       const remaining = deadline - Date.now();
       if (remaining <= 0) throw new Error(`instance ${this.id} did not answer ${healthPath || `on port ${this.port}`} within ${timeoutMs} ms (last: ${last})`);
@@ -104,7 +117,7 @@ export class ChildInstance {
   /** Whether it stays alive for `ms` (background workers have no health check: surviving start-up is "started"). */
   async survives(ms: number, signal?: AbortSignal): Promise<void> {
     const settled = await Promise.race([this.exited.then(() => "exited"), new Promise((r) => setTimeout(() => r("alive"), ms))]);
-    if (settled === "exited") throw new Error(`instance ${this.id} ${describeExit(this.exitInfo!)} during start-up`);
+    if (settled === "exited") throw new Error(`instance ${this.id} ${describeExit(this.exitInfo!)} during start-up${this.stderrHint()}`);
     if (signal?.aborted) throw new Error("superseded by a newer apply");
     this.spec.log.event(this.id, "started");
   }
@@ -136,6 +149,10 @@ export class ChildInstance {
     this.stopping = true;
     this.proc.kill("SIGKILL");
     await this.exited;
+  }
+
+  private stderrHint(): string {
+    return this.lastStderr ? ` (last stderr: ${this.lastStderr})` : "";
   }
 
   private probeHttp(path: string, timeoutMs: number): Promise<true | string> {

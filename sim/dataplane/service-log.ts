@@ -36,10 +36,13 @@ export class ServiceLog {
     return s;
   }
 
-  /** Copies a child's output stream into the log, redacting `secrets`. */
-  attach(source: Readable, instance: string, channel: "stdout" | "stderr", secrets: readonly string[]): void {
+  /** Copies a child's output stream into the log, redacting `secrets`; `onLine` sees each line once redacted. */
+  attach(source: Readable, instance: string, channel: "stdout" | "stderr", secrets: readonly string[], onLine?: (line: string) => void): void {
     source.setEncoding("utf8");
-    const lines = new LineRedactor(secrets, (line) => this.line(instance, channel, line));
+    const lines = new LineRedactor(secrets, (line) => {
+      this.line(instance, channel, line);
+      onLine?.(line);
+    });
     source.on("data", (chunk: string) => lines.write(chunk));
     source.on("end", () => lines.end());
   }

@@ -103,7 +103,8 @@ describe("data plane: project apps as child processes", () => {
     const s = echo();
     const { url } = await dp.apply(s);
     const crash = await dp.apply({ ...s, deployId: "dep-crashes000000000000", env: { ...s.env, FIXTURE_EXIT_CODE: "7" } });
-    expect(crash).toEqual({ url, started: false, reason: expect.stringMatching(/exited with code 7 before it answered/) });
+    expect(crash).toEqual({ url, started: false, reason: expect.stringMatching(/exited with code 7 before it answered \(last stderr: echo: exiting with 7 as asked, token \[REDACTED\]\)$/) });
+    expect(crash.reason).not.toContain(TOKEN);
     expect(json(await http(`${url}/version`)).deployId).toBe(s.deployId);
 
     const quickDir = tempState();
