@@ -1,3 +1,4 @@
+import { parseLimit } from "../render/cursor";
 import { ApiError } from "../render/errors";
 import { microStamp } from "../render/time";
 
@@ -50,9 +51,8 @@ export function timeFilter(query: URLSearchParams): (rec: { createdAt: string; u
   };
 }
 
-/** `limit` for lists without cursor wrappers. */
-export { parseLimit } from "../render/cursor";
-import { parseLimit as parseLimitImpl } from "../render/cursor";
+
+/** `limit` for lists without cursor wrappers (env groups). */
 export function parseLimitOnly(query: URLSearchParams): number {
-  return parseLimitImpl(query.get("limit") ?? undefined);
+  return parseLimit(query.get("limit") ?? undefined);
 }

@@ -8,7 +8,7 @@ import { paginate } from "../render/cursor";
 import { ApiError, notFound } from "../render/errors";
 import { newId, randomSuffix } from "../render/ids";
 import { sortKeys } from "../render/json";
-import { dateToNs, microStamp, nanoStamp, nowNs } from "../render/time";
+import { microStamp, nanoStamp, nowNs } from "../render/time";
 import { boolParam, enumListParam, listParam, timeFilter } from "./params";
 
 /** A Postgres instance as stored; its status is derived from `readyAt` so provisioning survives restarts. */
@@ -298,4 +298,3 @@ export function postgresRoutes(): Route[] {
   ];
 }
 
-export { dateToNs };

@@ -1,7 +1,6 @@
 import type { SimApp } from "../app";
-import { ApiError, notFound } from "../render/errors";
+import { notFound } from "../render/errors";
 import { sortKeys } from "../render/json";
-import { microStamp } from "../render/time";
 
 /** A project environment as stored. */
 export interface EnvironmentRec {
@@ -79,12 +78,3 @@ export function renderEnvironment(app: SimApp, rec: EnvironmentRec): Record<stri
     serviceIds: pick(/^(srv|crn)-/),
   });
 }
-
-/** Refuses a write to a resource in a protected environment when the caller asked for protection checks. */
-export function assertEnvironmentExists(app: SimApp, environmentId: string | undefined): void {
-  if (environmentId !== undefined && !app.store.get("environment", environmentId)) {
-    throw new ApiError(404, `not found: ${environmentId}`);
-  }
-}
-
-export const environmentCreatedAt = (rec: EnvironmentRec): string => microStamp(rec.createdAt);

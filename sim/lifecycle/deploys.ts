@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { SimApp } from "../app";
 import { recordEvent } from "../domain/events";
 import { deployPolicyOf } from "../domain/owners";
-import { getService, isImageBacked, runtimeSpec, type ServiceRec } from "../domain/services";
+import { isImageBacked, runtimeSpec, type ServiceRec } from "../domain/services";
 import { newId } from "../render/ids";
 import { microStamp, nowNs } from "../render/time";
 import { phasesFor, type Phase } from "./timing";
@@ -334,4 +334,3 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   });
 }
 
-export { getService };

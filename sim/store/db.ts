@@ -26,7 +26,6 @@ export type Kind =
   | "header"
   | "route"
   | "event"
-  | "setting"
   | "keyValue"
   | "webhook"
   | "ownerLogStream"
