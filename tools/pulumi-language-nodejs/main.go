@@ -62,7 +62,8 @@ func main() {
 
 	host := newHost(engineAddress, *tracing)
 	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
-		Cancel: cancel,
+		Cancel:  cancel,
+		Options: debugOptions(),
 		Init: func(srv *grpc.Server) error {
 			pulumirpc.RegisterLanguageRuntimeServer(srv, host)
 			return nil

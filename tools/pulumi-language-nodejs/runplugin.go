@@ -42,6 +42,14 @@ func (h *host) RunPlugin(req *pulumirpc.RunPluginRequest, server pulumirpc.Langu
 	}
 	isPolicyPack := req.GetKind() == string(apitype.AnalyzerPlugin)
 
+	if isPolicyPack {
+		// Without its own @pulumi/policy, node would resolve run-policy-pack from a parent directory's node_modules
+		// and fail later with a TypeScript error; say what is wrong instead.
+		fix := "run `npm ci` (or `npm install`) in " + dir
+		if _, err := resolveModule(ctx, node, dir, "@pulumi/policy/package.json", fix); err != nil {
+			return fmt.Errorf("the policy pack's dependencies are not installed (@pulumi/policy is missing): %s", fix)
+		}
+	}
 	module := runPluginModule
 	if isPolicyPack {
 		module = runPolicyPackModule
