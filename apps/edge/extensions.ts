@@ -1,4 +1,5 @@
 import type * as http from "node:http";
+import { flagsExtension } from "../../infra/flags/edge-extension";
 import type { UpdateResult } from "./replicator";
 import type { EdgeState } from "./state";
 
@@ -33,7 +34,10 @@ export interface EdgeExtension {
 /** Admin path segments the edge itself uses; an extension may not take them. */
 export const RESERVED_ADMIN_NAMES = new Set(["state", "switch", "analysis", "metrics", "events", "internal", "healthz"]);
 
-/** Extensions enabled in this build (extended by the flags work; none yet). */
-export function loadExtensions(_env: NodeJS.ProcessEnv): EdgeExtension[] {
-  return [];
+/**
+ * Extensions enabled in this build: feature flags (OFREP under `/ofrep/v1/`, admin under `/__edge/flags/`;
+ * `EDGE_FLAGS_ALLOW_ORIGIN` sets the CORS origin browsers may evaluate flags from).
+ */
+export function loadExtensions(env: NodeJS.ProcessEnv): EdgeExtension[] {
+  return [flagsExtension({ allowOrigin: env.EDGE_FLAGS_ALLOW_ORIGIN || undefined })];
 }
