@@ -45,6 +45,20 @@ export function changedFields<T>(spec: DiffSpec<T>, olds: Partial<T>, news: Part
   return out;
 }
 
+/**
+ * Live values mapped onto the input fields, but keeping the old spelling wherever the two are equivalent after
+ * normalization (`nginx` vs `docker.io/library/nginx:latest`), so `refresh` shows only real changes.
+ */
+export function preferOld<T extends object>(spec: DiffSpec<T>, olds: Partial<T> | undefined, live: T): T {
+  if (!olds) return live;
+  const norm = spec.normalize ?? ((_f, v) => v);
+  const out = { ...live };
+  for (const f of [...spec.replace, ...spec.update]) {
+    if (f in olds && same(norm(f, olds[f], olds), norm(f, live[f], live))) (out as Record<string, unknown>)[f] = olds[f];
+  }
+  return out;
+}
+
 /** The diff result Pulumi expects: explicit `changes`, and `replaces` for the fields Render cannot change in place. */
 export function diffBySpec<T>(spec: DiffSpec<T>, olds: Partial<T>, news: Partial<T>): pulumi.dynamic.DiffResult {
   const changed = changedFields(spec, olds, news);

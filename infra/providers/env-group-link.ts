@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { lazyProvider } from "./dynamic";
+import { withOutputKeys } from "./output-keys";
 
 /** Inputs of an {@link EnvGroupLink}; changing either end replaces the link. */
 export interface EnvGroupLinkArgs {
@@ -13,6 +14,6 @@ export class EnvGroupLink extends pulumi.dynamic.Resource {
   declare readonly serviceId: pulumi.Output<string>;
 
   constructor(name: string, args: EnvGroupLinkArgs, opts?: pulumi.CustomResourceOptions) {
-    super(lazyProvider("env-group-link"), name, { ...args }, opts, "render", "EnvGroupLink");
+    super(lazyProvider("env-group-link"), name, withOutputKeys(["envGroupId", "serviceId"], args), opts, "render", "EnvGroupLink");
   }
 }

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { lazyProvider } from "./dynamic";
+import { withOutputKeys } from "./output-keys";
 import { asSecret, secretMarker } from "./secret-inputs";
 
 /** Inputs of an {@link EnvGroup}. */
@@ -26,13 +27,13 @@ export class EnvGroup extends pulumi.dynamic.Resource {
     super(
       lazyProvider("env-group"),
       name,
-      {
+      withOutputKeys(["name", "ownerId", "environmentId"], {
         ...args,
         envVars: asSecret(args.envVars),
         secretFiles: asSecret(args.secretFiles),
         secretInputs: secretMarker({ envVars: args.envVars, secretFiles: args.secretFiles }),
         envGroupId: undefined,
-      },
+      }),
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["envVars", "secretFiles"] }),
       "render",
       "EnvGroup",

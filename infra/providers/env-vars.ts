@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { lazyProvider } from "./dynamic";
+import { withOutputKeys } from "./output-keys";
 import { asSecret, secretMarker } from "./secret-inputs";
 
 /** Inputs of {@link EnvVars}. */
@@ -22,7 +23,7 @@ export class EnvVars extends pulumi.dynamic.Resource {
     super(
       lazyProvider("env-vars"),
       name,
-      { ...args, values: asSecret(args.values), secretInputs: secretMarker({ values: args.values }) },
+      withOutputKeys(["serviceId"], { ...args, values: asSecret(args.values), secretInputs: secretMarker({ values: args.values }) }),
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["values"] }),
       "render",
       "EnvVars",

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { lazyProvider } from "./dynamic";
+import { withOutputKeys } from "./output-keys";
 
 /** Inputs of a {@link Postgres}. */
 export interface PostgresArgs {
@@ -36,6 +37,11 @@ export interface PostgresConnectionInfo {
 /** A Render Postgres instance (`render:Postgres`). `connectionInfo` is a secret output. */
 export class Postgres extends pulumi.dynamic.Resource {
   declare readonly postgresId: pulumi.Output<string>;
+  declare readonly name: pulumi.Output<string>;
+  declare readonly plan: pulumi.Output<string>;
+  declare readonly version: pulumi.Output<string>;
+  declare readonly region: pulumi.Output<string>;
+  declare readonly highAvailability: pulumi.Output<boolean>;
   declare readonly status: pulumi.Output<string>;
   declare readonly actualDatabaseName: pulumi.Output<string>;
   declare readonly actualDatabaseUser: pulumi.Output<string>;
@@ -48,10 +54,11 @@ export class Postgres extends pulumi.dynamic.Resource {
     super(
       lazyProvider("postgres"),
       name,
-      {
-        ...args, postgresId: undefined, status: undefined, actualDatabaseName: undefined, actualDatabaseUser: undefined,
-        readReplicaIds: undefined, dashboardUrl: undefined, connectionInfo: undefined,
-      },
+      withOutputKeys(
+        ["name", "plan", "version", "region", "highAvailability", "postgresId", "status", "actualDatabaseName", "actualDatabaseUser",
+          "readReplicaIds", "dashboardUrl", "connectionInfo"],
+        args,
+      ),
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["connectionInfo"] }),
       "render",
       "Postgres",

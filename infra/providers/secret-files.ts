@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { lazyProvider } from "./dynamic";
+import { withOutputKeys } from "./output-keys";
 import { asSecret, secretMarker } from "./secret-inputs";
 
 /** Inputs of {@link SecretFiles}. */
@@ -21,7 +22,7 @@ export class SecretFiles extends pulumi.dynamic.Resource {
     super(
       lazyProvider("secret-files"),
       name,
-      { ...args, files: asSecret(args.files), secretInputs: secretMarker({ files: args.files }) },
+      withOutputKeys(["serviceId"], { ...args, files: asSecret(args.files), secretInputs: secretMarker({ files: args.files }) }),
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["files"] }),
       "render",
       "SecretFiles",

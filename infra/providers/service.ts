@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { lazyProvider } from "./dynamic";
+import { withOutputKeys } from "./output-keys";
 
 /** Inputs of a {@link Service}. See `impl/service.ts` for validation and which fields force a replacement. */
 export interface ServiceArgs {
@@ -44,6 +45,12 @@ export interface ServiceArgs {
   suspended?: pulumi.Input<boolean>;
 }
 
+/** Every output key (see `output-keys.ts`: needed for resources read with `get`). */
+const SERVICE_OUTPUTS = [
+  "serviceId", "slug", "url", "dashboardUrl", "deployId", "name", "ownerId", "type", "region", "plan", "numInstances", "autoscaling", "runtime",
+  "image", "repo", "branch", "healthCheckPath", "environmentId", "suspended", "autoDeploy",
+];
+
 /** A Render web service, private service, background worker or static site (`render:Service`). */
 export class Service extends pulumi.dynamic.Resource {
   /** Render's id, `srv-…` (same as `id`). */
@@ -57,8 +64,15 @@ export class Service extends pulumi.dynamic.Resource {
   declare readonly name: pulumi.Output<string>;
   declare readonly numInstances: pulumi.Output<number | undefined>;
   declare readonly suspended: pulumi.Output<boolean>;
+  declare readonly ownerId: pulumi.Output<string>;
+  declare readonly type: pulumi.Output<string>;
+  declare readonly region: pulumi.Output<string | undefined>;
+  declare readonly plan: pulumi.Output<string | undefined>;
+  declare readonly image: pulumi.Output<string | undefined>;
+  declare readonly healthCheckPath: pulumi.Output<string | undefined>;
+  declare readonly environmentId: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: ServiceArgs, opts?: pulumi.CustomResourceOptions) {
-    super(lazyProvider("service"), name, { ...args, serviceId: undefined, slug: undefined, url: undefined, dashboardUrl: undefined, deployId: undefined }, opts, "render", "Service");
+    super(lazyProvider("service"), name, withOutputKeys(SERVICE_OUTPUTS, args), opts, "render", "Service");
   }
 }

@@ -7,7 +7,7 @@ import { Autoscaling, runtimeSchema, Service } from "../../render/schemas/servic
 import { createOrAdopt } from "../adopt";
 import { checkWith } from "../check";
 import { assertAdoptable, configureProvider, isProductionOwner, providerClient } from "../context";
-import { changedFields, diffBySpec, DiffSpec } from "../diff";
+import { changedFields, diffBySpec, DiffSpec, preferOld } from "../diff";
 import { canonicalImage } from "../image-ref";
 
 /** Service kinds this provider manages. */
@@ -313,7 +313,7 @@ export const provider: pulumi.dynamic.ResourceProvider = {
     const render = providerClient();
     try {
       const svc = await render.services.get(id);
-      const live = inputsFromService(svc);
+      const live = preferOld(serviceDiffSpec, props, inputsFromService(svc));
       return { id, props: outputs(live, svc, props?.deployId), inputs: stripUndefined(live) };
     } catch (e) {
       if (isNotFound(e)) return { id: "", props: {} };

@@ -26,12 +26,12 @@ async function writesDuring(fn: () => Promise<unknown>): Promise<string[]> {
 
 describe("the provider-level guard against the simulator's AlphaStack production", () => {
   let sim: Awaited<ReturnType<typeof providerSim>>;
-  let ours: { id: string; outs: Record<string, unknown> };
+  let ours: { id: string; outs: Record<string, any> };
   let engineOuts: Record<string, unknown>;
   beforeAll(async () => {
     sim = await providerSim();
     const chk = await service.check!({}, { name: "ours", ownerId: STAGING_OWNER, type: "web_service", image: "docker.io/acme/api:1" });
-    ours = await service.create(chk.inputs);
+    ours = (await service.create(chk.inputs)) as { id: string; outs: Record<string, any> };
     engineOuts = (await service.read!(ENGINE, { serviceId: ENGINE } as never)).props;
   });
   afterAll(async () => { await sim.done(); });

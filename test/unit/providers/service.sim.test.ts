@@ -116,6 +116,20 @@ describe("Service provider against the simulator", () => {
     await provider.delete!(id, outs);
   });
 
+  it("refresh keeps the program's spelling of an image Render spelled out, and still shows a real image change", async () => {
+    const inputs = await checked({ ...web, name: "api-short-image", image: "nginx" });
+    const { id, outs } = await provider.create(inputs);
+    expect((await sim.api.get(`/services/${id}`)).body.imagePath).toBe("docker.io/library/nginx:latest");
+    const read = await provider.read!(id, outs);
+    expect(read.props.image).toBe("nginx");
+    expect(read.inputs!.image).toBe("nginx");
+    await sim.api.patch(`/services/${id}`, { image: { ownerId: STAGING_OWNER, imagePath: "docker.io/library/nginx:1.27" } });
+    const drift = await provider.read!(id, read.props);
+    expect(drift.props.image).toBe("docker.io/library/nginx:1.27");
+    expect((await provider.diff!(id, drift.props, inputs)).changes).toBe(true);
+    await provider.delete!(id, drift.props);
+  });
+
   it("static site and background worker from a repo", async () => {
     const site = await checked({ name: "site", ownerId: STAGING_OWNER, type: "static_site", repo: "https://github.com/acme/site", buildCommand: "npm run build", publishPath: "dist" });
     const s = await provider.create(site);

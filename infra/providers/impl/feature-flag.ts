@@ -1,0 +1,136 @@
+import type * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { FlagAdminClient } from "../../flags/admin-client";
+import type { FlagEntryResponse } from "../../flags/admin-api";
+import { FLAG_KEY_PATTERN, type FlagDefinition } from "../../flags/definition";
+import { overrideMatchesDeclared, type FlagOverride } from "../../flags/override";
+import { expandRefs } from "../../flags/refs";
+import { validateFlagSet } from "../../flags/validate";
+import { checkWith, UNKNOWN } from "../check";
+import { same } from "../diff";
+
+/** Checked inputs of a FeatureFlag (the definition itself is checked against our model and the flagd schema). */
+export const featureFlagInputsSchema = z
+  .object({
+    key: z.string().regex(FLAG_KEY_PATTERN, "key must be letters, digits, '.', '_' or '-' (max 128)"),
+    definition: z.record(z.string(), z.unknown()),
+    evaluators: z.record(z.string(), z.unknown()).optional(),
+    edgeUrl: z.string().url("edgeUrl must be the edge's http(s) base URL").optional(),
+  })
+  .strict();
+export type FeatureFlagInputs = z.infer<typeof featureFlagInputsSchema>;
+
+/** Outputs: inputs plus the live override and revision. */
+export interface FeatureFlagOutputs extends FeatureFlagInputs {
+  override: FlagOverride | null;
+  revision: string;
+}
+
+function hasUnknown(v: unknown): boolean {
+  if (v === UNKNOWN) return true;
+  if (Array.isArray(v)) return v.some(hasUnknown);
+  if (v && typeof v === "object") return Object.values(v).some(hasUnknown);
+  return false;
+}
+
+/** The definition as stored on the edge: `$ref`s inlined, validated as a one-flag flagd set. */
+export function storedDefinition(i: Pick<FeatureFlagInputs, "key" | "definition" | "evaluators">): FlagDefinition {
+  const set = expandRefs({ flags: { [i.key]: i.definition as FlagDefinition }, ...(i.evaluators ? { $evaluators: i.evaluators } : {}) });
+  return set.flags[i.key]!;
+}
+
+function client(i: Pick<FeatureFlagInputs, "edgeUrl">): FlagAdminClient {
+  return FlagAdminClient.fromEnv(i.edgeUrl ?? process.env.EDGE_URL ?? "");
+}
+
+function outputs(i: FeatureFlagInputs, e: FlagEntryResponse): FeatureFlagOutputs {
+  const { override: _checked, ...inputs } = i as FeatureFlagInputs & { override?: unknown };
+  return { ...inputs, override: e.override ?? null, revision: e.revision };
+}
+
+/**
+ * Writes the definition, then reconciles a live override: cleared when the declaration now says the same thing
+ * (config caught up with reality), kept otherwise. A definition write never touches an override by itself.
+ */
+async function writeAndReconcile(i: FeatureFlagInputs): Promise<FeatureFlagOutputs> {
+  const c = client(i);
+  const declared = storedDefinition(i);
+  let entry = await c.put(i.key, declared);
+  if (entry.override && overrideMatchesDeclared(declared, entry.override)) entry = await c.clearOverride(i.key);
+  return outputs(i, entry);
+}
+
+/** The live override on the edge; when the edge cannot be asked, the last recorded one (never a guess of "none"). */
+async function liveOverride(i: FeatureFlagInputs, recorded: FlagOverride | null | undefined): Promise<FlagOverride | null> {
+  try {
+    const live = await FlagAdminClient.fromEnv(i.edgeUrl ?? process.env.EDGE_URL ?? "").get(i.key);
+    return live?.override ?? null;
+  } catch {
+    return recorded ?? null;
+  }
+}
+
+/**
+ * The dynamic provider for `stackguard:FeatureFlag`.
+ *
+ * Kill-switch reconciliation: `check` reads the live override from the edge and returns it as the `override` input,
+ * so the engine records it and `preview` prints it as a property change (`+ override: {state: "off", by, reason}`)
+ * the first time it appears, and `- override` when it goes away. `diff` therefore reports it without a refresh, and
+ * `update` never undoes it: the definition write leaves overrides alone, and an override is cleared only when the
+ * declared definition already behaves the same way (declared DISABLED / off variant for `off`, ENABLED for `on`).
+ */
+export const provider: pulumi.dynamic.ResourceProvider = {
+  async check(olds, news) {
+    const base = checkWith("FeatureFlag", featureFlagInputsSchema, news);
+    if (base.failures?.length || hasUnknown(news)) return base;
+    const i = base.inputs as FeatureFlagInputs;
+    const r = validateFlagSet({ flags: { [i.key]: i.definition }, ...(i.evaluators ? { $evaluators: i.evaluators } : {}) });
+    if (!r.ok) {
+      const prefix = `flags.${i.key}`;
+      return {
+        inputs: news,
+        failures: r.issues.map((x) => {
+          const field = x.path.startsWith(prefix) ? `definition${x.path.slice(prefix.length)}` : x.path.replace(/^\$evaluators/, "evaluators");
+          return { property: field.split(".")[0]!, reason: `FeatureFlag "${i.key}": ${field}: ${x.message}` };
+        }),
+      };
+    }
+    const recorded = (olds as Partial<FeatureFlagOutputs>).key === i.key ? (olds as Partial<FeatureFlagOutputs>).override : null;
+    return { inputs: { ...base.inputs, override: await liveOverride(i, recorded) }, failures: [] };
+  },
+
+  async create(inputs: FeatureFlagInputs) {
+    const outs = await writeAndReconcile(inputs);
+    return { id: inputs.key, outs };
+  },
+
+  async read(id, props: FeatureFlagOutputs) {
+    const live = await client(props).get(id);
+    if (!live) return { id, props: { ...props, definition: {}, override: null } };
+    // The live definition replaces the recorded one, so `refresh` shows edits made behind Pulumi's back.
+    return { id, props: { ...props, definition: live.definition, override: live.override ?? null, revision: live.revision } };
+  },
+
+  async diff(_id, olds: FeatureFlagOutputs, news: FeatureFlagInputs & { override?: FlagOverride | null }) {
+    const replaces = (["key", "edgeUrl"] as const).filter((f) => !same(olds[f], news[f]));
+    let changes = replaces.length > 0 || !same(olds.definition, news.definition) || !same(olds.evaluators, news.evaluators) || !same(olds.override, news.override);
+    if (!changes) {
+      // Drift of the definition itself (edited through the admin API): the edge is the truth.
+      try {
+        const live = await client(news).get(news.key);
+        changes = !live || !same(live.definition, storedDefinition(news));
+      } catch {
+        /* edge unreachable: inputs decide */
+      }
+    }
+    return { changes, replaces, deleteBeforeReplace: true };
+  },
+
+  async update(_id, _olds: FeatureFlagOutputs, news: FeatureFlagInputs) {
+    return { outs: await writeAndReconcile(news) };
+  },
+
+  async delete(id, props: FeatureFlagOutputs) {
+    await client(props).remove(id);
+  },
+};
