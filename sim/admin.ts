@@ -1,6 +1,7 @@
 import type http from "node:http";
 import { z } from "zod";
 import type { SimApp } from "./app";
+import { bearerToken, keyMatches } from "./http/auth";
 import { ApiError } from "./render/errors";
 
 /** Body of `PUT /__sim/services/{id}/faults` (every field optional; omitted fields keep their value). */
@@ -48,8 +49,7 @@ export function adminHandler(app: SimApp, apiKey: string, startedAt: number) {
       if (url.pathname === "/__sim/health" && method === "GET") {
         return reply(res, 200, { status: "ok", pid: process.pid, uptimeSeconds: Math.round((Date.now() - startedAt) / 1000), timeScale: app.options.timeScale, rateLimit: app.options.rateLimit, routerUrl: app.dataPlane.routerUrl?.() });
       }
-      const token = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? "")?.[1];
-      if (token !== apiKey) throw new ApiError(401, "Unauthorized");
+      if (!keyMatches(bearerToken(req), apiKey)) throw new ApiError(401, "Unauthorized");
       let m = /^\/__sim\/services\/([^/]+)\/faults$/.exec(url.pathname);
       if (m) {
         const id = decodeURIComponent(m[1]);

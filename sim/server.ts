@@ -1,6 +1,7 @@
-import { randomBytes, timingSafeEqual } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import http from "node:http";
 import type { SimApp } from "./app";
+import { bearerToken, keyMatches } from "./http/auth";
 import { Router, type Ctx, type Reply, type Route } from "./http/router";
 import { check, dropNulls, nullPaths, requestBodyValidator } from "./openapi/validator";
 import { bucketsFor, RateLimiter, type BucketState } from "./ratelimit";
@@ -30,12 +31,6 @@ interface ServerDeps {
   apiKey: string;
   routes: Route[];
   admin: AdminHandler;
-}
-
-function keyMatches(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 function readBody(req: http.IncomingMessage): Promise<Buffer> {
@@ -116,8 +111,7 @@ export function createSimServer(deps: ServerDeps): http.Server {
       }
       if (!url.pathname.startsWith("/v1/") && url.pathname !== "/v1") throw new ApiError(404, `not found: ${url.pathname}`);
       const path = url.pathname.slice(3) || "/";
-      const auth = req.headers.authorization ?? "";
-      const token = /^Bearer\s+(.+)$/i.exec(auth)?.[1]?.trim() ?? "";
+      const token = bearerToken(req);
       const matched = router.match(method, path);
       const template = matched && matched !== "method" ? matched.route.template : path;
       if (!token || !keyMatches(token, deps.apiKey)) {

@@ -19,6 +19,21 @@ describe("bad input", () => {
     }
   });
 
+  it("guards the admin API with the same key (health excepted) and validates fault bodies", async () => {
+    expect((await h.api.call("GET", "/__sim/health", undefined, { admin: true, key: null })).status).toBe(200);
+    const noKey = await h.api.call("GET", "/__sim/services/srv-alphastackengine0000/faults", undefined, { admin: true, key: null });
+    expect(noKey.status).toBe(401);
+    const wrong = await h.api.call("PUT", "/__sim/services/srv-alphastackengine0000/faults", { healthy: false }, { admin: true, key: "nope" });
+    expect(wrong.status).toBe(401);
+    const unknownField = await h.api.call("PUT", "/__sim/services/srv-alphastackengine0000/faults", { healthyy: false }, { admin: true });
+    expect(unknownField.status).toBe(400);
+    const unknownService = await h.api.call("GET", "/__sim/services/srv-d0000000000000000000/faults", undefined, { admin: true });
+    expect(unknownService.status).toBe(404);
+    const policy = await h.api.call("PUT", "/__sim/owners/tea-stackguardstaging000/settings", { overlappingDeployPolicy: "later" }, { admin: true });
+    expect(policy.status).toBe(400);
+    expect(policy.body.message).toMatch(/overlappingDeployPolicy/);
+  });
+
   it("answers 404 with Render's message for unknown ids on every kind", async () => {
     for (const path of ["/services/srv-d0000000000000000000", "/postgres/dpg-d0000000000000000000-a", "/env-groups/evg-d0000000000000000000", "/projects/prj-d0000000000000000000", "/environments/evm-d0000000000000000000", "/owners/tea-d0000000000000000000"]) {
       const r = await h.api.get(path);
