@@ -92,7 +92,16 @@ export class Proxy {
         const drop = connectionTokens(upRes.headers.connection);
         for (const [k, v] of Object.entries(upRes.headers)) if (!HOP_BY_HOP.has(k) && !drop.has(k) && v !== undefined) out[k] = v;
         out["x-edge-slot"] = slot;
-        res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, out);
+        try {
+          res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, out);
+        } catch {
+          // A header Node refuses to send (e.g. an invalid character from a broken upstream): answer 502 rather
+          // than let the exception take the whole edge down.
+          upRes.destroy();
+          relayed = undefined;
+          if (!res.headersSent) res.writeHead(502, { "content-type": "text/plain", "x-edge": "bad-upstream-headers" }).end("upstream sent invalid headers\n");
+          return;
+        }
         upRes.pipe(res);
         // The upstream broke off mid-answer: the client gets a cut response, so count it as an error, not a 2xx.
         upRes.on("error", () => { relayed = undefined; res.destroy(); });
