@@ -4,7 +4,8 @@
  * Regenerates the stack's entry in policies/baseline.json from its state (`pulumi stack export --show-secrets`
  * through the project's pinned CLI, or a file given with --state) and prints the difference as a reviewable list.
  * Pins are hashes: no secret value is printed or written. `--check` writes nothing and exits 1 when the baseline
- * is out of date (for CI).
+ * is out of date (for CI). Against the embedded Render (no RENDER_API_URL) only the pins are written: the
+ * simulator's ids are local to each machine.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -25,6 +26,11 @@ async function main(): Promise<number> {
   const set = new ProtectedSet(alphaStackIdsFromStackFile(stack));
   const source = args.state ? `state file ${path.basename(args.state as string)}` : `pulumi stack export --stack ${stack}`;
   const fresh = buildStackBaseline(resources, set, source);
+  if (!args.state && !process.env.RENDER_API_URL) {
+    // The embedded Render (the simulator) makes up ids per machine: they would be noise in a committed file.
+    fresh.inventory = [];
+    process.stdout.write("inventory skipped: the embedded Render's ids are local to this machine (set RENDER_API_URL for a real workspace).\n");
+  }
 
   const current = fs.existsSync(out) ? readBaselineFile(out) : BaselineSchema.parse({ version: 1, stacks: {} });
   const diff = diffStackBaseline(current.stacks[stack], fresh);

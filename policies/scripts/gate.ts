@@ -60,7 +60,8 @@ async function main(): Promise<number> {
   for (const t of report.touching) lines.push(`  ✗ ${t.op} ${t.urn}: touches AlphaStack: ${t.reasons.join("; ")}`);
   for (const v of report.violations) {
     const mark = v.enforcementLevel === "mandatory" ? "✗" : "!";
-    lines.push(`  ${mark} [${v.enforcementLevel}] ${v.policyName} ${v.resourceUrn ?? ""}\n      ${v.message.split("\n").slice(-1)[0]}`);
+    const said = v.message.split("\n").map((l) => l.trim()).filter(Boolean);
+    lines.push(`  ${mark} [${v.enforcementLevel}] ${v.policyName} ${v.resourceUrn ?? ""}\n      ${said[said.length - 1] ?? ""}`);
   }
   for (const m of report.missingReads) lines.push(`  ✗ ${m}`);
   for (const e of report.errors) lines.push(`  ✗ error: ${e.split("\n")[0]}`);
