@@ -145,15 +145,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EdgeConfig {
   const instanceId = env.EDGE_INSTANCE_ID || env.RENDER_INSTANCE_ID || `${os.hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
 
   let store: StoreConfig;
-  const renderVars = ["EDGE_RENDER_API_KEY", "RENDER_SERVICE_ID"].filter((v) => env[v]);
-  if (renderVars.length === 1) {
-    const missing = renderVars[0] === "EDGE_RENDER_API_KEY" ? "RENDER_SERVICE_ID" : "EDGE_RENDER_API_KEY";
-    throw new EdgeConfigError(missing, `is required when ${renderVars[0]} is set: the edge persists its state in its own Render env var and needs both`);
-  }
-  if (renderVars.length === 2) {
+  // Render sets RENDER_SERVICE_ID on every service, so the edge-scoped key alone decides whether the state is
+  // persisted in the edge's own env var; the service id is then required too.
+  if (env.EDGE_RENDER_API_KEY) {
+    if (!env.RENDER_SERVICE_ID) throw new EdgeConfigError("RENDER_SERVICE_ID", "is required when EDGE_RENDER_API_KEY is set: the edge persists its state in its own Render env var and needs both");
     const apiUrl = check("RENDER_API_URL", upstreamUrl, env.RENDER_API_URL ?? "https://api.render.com/v1");
     const serviceId = check("RENDER_SERVICE_ID", z.string().regex(/^srv-[0-9a-z]{20}$/, "must be the edge's own Render service id (srv-…)"), env.RENDER_SERVICE_ID);
-    store = { kind: "render", apiUrl: apiUrl.replace(/\/$/, ""), apiKey: env.EDGE_RENDER_API_KEY!, serviceId, envVar: "EDGE_ACTIVE" };
+    store = { kind: "render", apiUrl: apiUrl.replace(/\/$/, ""), apiKey: env.EDGE_RENDER_API_KEY, serviceId, envVar: "EDGE_ACTIVE" };
   } else if (env.EDGE_STATE_FILE) {
     store = { kind: "file", path: env.EDGE_STATE_FILE };
   } else {
