@@ -9,3 +9,4 @@ export * from "./defaults";
 export * from "./exporters/prometheus";
 export * from "./exporters/grafana";
 export * from "./exporters/datadog";
+export * from "./edge-extension";
