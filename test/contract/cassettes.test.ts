@@ -15,7 +15,7 @@ describe("Render cassettes replayed against the simulator", () => {
   });
 
   afterAll(() => {
-    const lines = results.map((r) => `  ${r.cassette}: ${r.matched}/${r.total} interactions match`);
+    const lines = results.map((r) => `  ${r.cassette}: ${r.matched}/${r.total} interactions match (replay lag ≤ ${r.maxLagRecordedSeconds} recorded s)`);
     const total = results.reduce((a, r) => a + r.total, 0);
     const matched = results.reduce((a, r) => a + r.matched, 0);
     // eslint-disable-next-line no-console

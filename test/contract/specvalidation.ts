@@ -1,7 +1,7 @@
 import { allRoutes } from "../../sim/api";
 import { Router } from "../../sim/http/router";
 import type { ErrorObject } from "ajv";
-import { describeErrors, responseValidator, spec } from "../../sim/openapi/validator";
+import { describeErrors, requestBodyValidator, responseValidator, spec } from "../../sim/openapi/validator";
 
 const router = new Router();
 router.add(allRoutes());
@@ -72,4 +72,20 @@ export function validateAgainstSpec(method: string, path: string, status: number
   if (v(body)) return [];
   const real = (v.errors ?? []).filter((e) => !["anyOf", "oneOf", "allOf", "if"].includes(e.keyword) && !SPEC_DEVIATIONS.some((d) => d.test(e, dataAt(body, e.instancePath))));
   return real.length ? [`${method} ${template} ${status}: ${describeErrors(real)}`] : [];
+}
+
+let warmed = false;
+
+/**
+ * Compiles every request and response validator of the simulator's routes up front, so a replay is not delayed
+ * (and its timeline not skewed) by Ajv compiling a large schema in the middle of a cassette.
+ */
+export function warmUpValidators(): void {
+  if (warmed) return;
+  warmed = true;
+  for (const r of allRoutes()) {
+    requestBodyValidator(r.method, r.template);
+    const op = spec().paths[r.template]?.[r.method.toLowerCase()];
+    for (const status of Object.keys(op?.responses ?? {})) if (/^\d+$/.test(status)) responseValidator(r.method, r.template, Number(status));
+  }
 }
