@@ -26,6 +26,24 @@ export interface ServiceListKind {
   replace: (c: RenderClient, serviceId: string, entries: Array<[string, string]>) => Promise<void>;
 }
 
+/**
+ * Serializes read-modify-write cycles per service and list within this provider process: two resources sharing a
+ * service's list (each naming the other's keys as unmanaged) run in parallel under `pulumi up`, and an unguarded
+ * GET-then-PUT of one would overwrite the other's PUT.
+ */
+const locks = new Map<string, Promise<unknown>>();
+async function withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  const prev = locks.get(key) ?? Promise.resolve();
+  const run = prev.then(fn, fn);
+  const tail = run.catch(() => undefined);
+  locks.set(key, tail);
+  try {
+    return await run;
+  } finally {
+    if (locks.get(key) === tail) locks.delete(key);
+  }
+}
+
 /** Inputs shared by both kinds. */
 export interface ServiceListInputs {
   serviceId: string;
@@ -57,9 +75,11 @@ export function serviceListProvider(k: ServiceListKind): pulumi.dynamic.Resource
   /** Writes the desired map, keeping the current values of unmanaged keys (one GET only when there are any). */
   async function write(serviceId: string, want: Record<string, string>, unmanaged: string[]): Promise<void> {
     const render = providerClient();
-    let kept: Array<[string, string]> = [];
-    if (unmanaged.length > 0) kept = (await k.list(render, serviceId)).filter(([n]) => unmanaged.includes(n));
-    await k.replace(render, serviceId, [...Object.entries(want), ...kept]);
+    await withLock(`${serviceId}/${k.suffix}`, async () => {
+      let kept: Array<[string, string]> = [];
+      if (unmanaged.length > 0) kept = (await k.list(render, serviceId)).filter(([n]) => unmanaged.includes(n));
+      await k.replace(render, serviceId, [...Object.entries(want), ...kept]);
+    });
   }
 
   return {

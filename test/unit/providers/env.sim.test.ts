@@ -121,3 +121,22 @@ describe("EnvGroup, EnvGroupLink, EnvVars, SecretFiles against the simulator", (
     await envVars.delete!(c.id, c.outs);
   });
 });
+
+describe("two EnvVars resources sharing one service (each unmanaged by the other)", () => {
+  it("parallel writes do not overwrite each other", async () => {
+    const sim = await providerSim();
+    try {
+      const s = await service.create((await service.check!({}, { name: "shared", ownerId: STAGING_OWNER, type: "web_service", image: "docker.io/acme/api:1" })).inputs);
+      const a = (await envVars.check!({}, { serviceId: s.id, values: { A1: "1", A2: "2" }, unmanagedKeys: ["B1"], secretInputs: { values: true } })).inputs;
+      const b = (await envVars.check!({}, { serviceId: s.id, values: { B1: "x" }, unmanagedKeys: ["A1", "A2"], secretInputs: { values: true } })).inputs;
+      // env vars are one list per service: the two resources would share an id, so they are told apart by the test only
+      await Promise.all([envVars.create(a), envVars.create(b)]);
+      const keys = (await sim.api.get(`/services/${s.id}/env-vars`)).body.map((x: { envVar: { key: string } }) => x.envVar.key).sort();
+      expect(keys).toEqual(["A1", "A2", "B1"]);
+      expect((await envVars.read!(`${s.id}/env-vars`, a)).props.values).toEqual({ A1: "1", A2: "2" });
+      expect((await envVars.read!(`${s.id}/env-vars`, b)).props.values).toEqual({ B1: "x" });
+    } finally {
+      await sim.done();
+    }
+  });
+});
