@@ -116,7 +116,9 @@ export class ChildInstance {
 
   /** Whether it stays alive for `ms` (background workers have no health check: surviving start-up is "started"). */
   async survives(ms: number, signal?: AbortSignal): Promise<void> {
-    const settled = await Promise.race([this.exited.then(() => "exited"), new Promise((r) => setTimeout(() => r("alive"), ms))]);
+    let timer: NodeJS.Timeout | undefined;
+    const settled = await Promise.race([this.exited.then(() => "exited"), new Promise((r) => (timer = setTimeout(() => r("alive"), ms)))]);
+    clearTimeout(timer);
     if (settled === "exited") throw new Error(`instance ${this.id} ${describeExit(this.exitInfo!)} during start-up${this.stderrHint()}`);
     if (signal?.aborted) throw new Error("superseded by a newer apply");
     this.spec.log.event(this.id, "started");
