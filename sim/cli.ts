@@ -16,7 +16,8 @@ const USAGE = "usage: npm run sim -- --port <n> --state <dir> [--time-scale <x>]
 
 /** Parses the command line; throws a message naming the bad flag and the fix. */
 export function parseArgs(argv: string[]): CliArgs {
-  const out: Partial<CliArgs> = { port: 0, state: ".stackguard/sim/state" };
+  // Same default state as the background simulator `npm start` / `npm run pulumi` use.
+  const out: Partial<CliArgs> = { port: 0, state: ".stackguard/sim" };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = argv[i + 1];
