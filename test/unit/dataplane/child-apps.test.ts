@@ -142,6 +142,24 @@ describe("data plane: project apps as child processes", () => {
     await eventually(() => three.filter(alive).length === 1, 10_000, "scaled in to one process");
   });
 
+  it("rolls on an env change, stops instances while suspended and starts them again on resume", async () => {
+    const s = echo({ type: "private_service", healthCheckPath: "" });
+    const { url } = await dp.apply(s);
+    expect(json(await http(`${url}/env`)).env).toMatchObject({ GREETING: "hello", RENDER_SERVICE_TYPE: "pserv", RENDER_EXTERNAL_URL: "" });
+    const [first] = dp.pids(s.id);
+    await dp.apply({ ...s, env: { ...s.env, GREETING: "bonjour" } });
+    expect(json(await http(`${url}/env`)).env.GREETING).toBe("bonjour");
+    expect(dp.pids(s.id)).not.toContain(first);
+
+    const [running] = dp.pids(s.id);
+    await dp.apply({ ...s, env: { ...s.env, GREETING: "bonjour" }, suspended: true });
+    expect(alive(running)).toBe(false);
+    expect(dp.pids(s.id)).toEqual([]);
+    expect((await http(`${url}/env`)).status).toBe(503);
+    expect((await dp.apply({ ...s, env: { ...s.env, GREETING: "bonjour" } })).started).toBe(true);
+    expect(json(await http(`${url}/env`)).env.GREETING).toBe("bonjour");
+  });
+
   it("applies faults at the front of a real app", async () => {
     const s = echo();
     const { url } = await dp.apply(s);
