@@ -78,3 +78,23 @@ describe("flag admin API (handler + client over real HTTP)", () => {
     srv = await listen((_q, r) => r.end()); // for afterEach
   });
 });
+
+describe("npm run flag (CLI)", () => {
+  it("turns a flag off on the stack's edge, resolving URL and token per stack, and reports failures plainly", async () => {
+    const { main } = await import("../../../infra/flags/cli");
+    const store = new FlagStore({ flags: sampleSet() });
+    const admin = flagAdminHandler(store, { token: TOKEN });
+    const srv = await listen((req, res) => void (admin(req, res) || res.writeHead(404).end()));
+    const lines: string[] = [];
+    const env = { EDGE_URL_PRODUCTION: srv.url, EDGE_ADMIN_TOKEN_PRODUCTION: TOKEN, USER: "ana" };
+    expect(await main(["off", "new-checkout", "--stack", "production", "--reason", "5xx spike"], env, (s) => lines.push(s))).toBe(0);
+    expect(store.override("new-checkout")).toMatchObject({ state: "off", by: "cli:ana", reason: "5xx spike" });
+    expect(await main(["clear", "new-checkout", "--stack", "production"], env, (s) => lines.push(s))).toBe(0);
+    expect(store.override("new-checkout")).toBeUndefined();
+    expect(await main(["off", "ghost", "--stack", "production"], env, (s) => lines.push(s))).toBe(1);
+    expect(lines.at(-1)).toMatch(/404/);
+    expect(lines.join("\n")).not.toContain(TOKEN);
+    expect(await main(["explode"], env, (s) => lines.push(s))).toBe(2);
+    await srv.close();
+  });
+});
