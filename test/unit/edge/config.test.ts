@@ -44,6 +44,8 @@ describe("edge config (bad input names the variable and the fix)", () => {
   });
   it("needs both Render variables for the Render store, and names the missing one", () => {
     expect(err({ ...base, EDGE_RENDER_API_KEY: "rnd_canary" }).message).toMatch(/^RENDER_SERVICE_ID: is required when EDGE_RENDER_API_KEY is set/);
+    // Render sets RENDER_SERVICE_ID on every service: alone it selects nothing.
+    expect(loadConfig({ ...base, RENDER_SERVICE_ID: "srv-d0edge0000000000000a" }).store.kind).toBe("memory");
     expect(err({ ...base, EDGE_RENDER_API_KEY: "rnd_canary", RENDER_SERVICE_ID: "edge" }).message).toMatch(/^RENDER_SERVICE_ID: must be the edge's own Render service id/);
     const c = loadConfig({ ...base, EDGE_RENDER_API_KEY: "rnd_canary", RENDER_SERVICE_ID: "srv-d0edge0000000000000a", RENDER_API_URL: "http://127.0.0.1:9/v1/" });
     expect(c.store).toMatchObject({ kind: "render", apiUrl: "http://127.0.0.1:9/v1", envVar: "EDGE_ACTIVE" });
