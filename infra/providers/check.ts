@@ -53,16 +53,34 @@ function involvesUnknown(v: unknown): boolean {
   return false;
 }
 
-/** Validates `news` with `schema`; returns the parsed inputs or the failures. Unknown values are not failures. */
+/** Copy of `v` without unknown values (object keys dropped, array items left undefined). */
+function withoutUnknowns(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map((x) => (x === UNKNOWN ? undefined : withoutUnknowns(x)));
+  if (v && typeof v === "object") {
+    return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== UNKNOWN).map(([k, x]) => [k, withoutUnknowns(x)]));
+  }
+  return v;
+}
+
+/**
+ * Validates `news` with `schema`; returns the parsed inputs (defaults applied) or the failures.
+ *
+ * Unknown values (preview) are not failures: the inputs are validated without them, so defaults still apply and a
+ * preview of an update does not show a spurious change on a defaulted field; failures about an unknown field are
+ * dropped; the unknown fields are put back so the engine keeps treating them as unknown.
+ */
 export function checkWith<T>(kind: string, schema: z.ZodType<T>, news: Record<string, unknown>): pulumi.dynamic.CheckResult<T> {
   const { __provider, ...rest } = news;
-  const name = typeof rest.name === "string" ? ` "${rest.name}"` : "";
+  const name = typeof rest.name === "string" && rest.name !== UNKNOWN ? ` "${rest.name}"` : "";
   const label = `${kind}${name}`;
-  const parsed = schema.safeParse(rest);
+  const hasUnknown = involvesUnknown(rest);
+  const parsed = schema.safeParse(hasUnknown ? withoutUnknowns(rest) : rest);
+  const provider = __provider !== undefined ? { __provider } : {};
   if (parsed.success) {
-    return { inputs: { ...(parsed.data as object), ...(__provider !== undefined ? { __provider } : {}) } as T, failures: [] };
+    const restored = hasUnknown ? Object.fromEntries(Object.entries(rest).filter(([, v]) => involvesUnknown(v))) : {};
+    return { inputs: { ...(parsed.data as object), ...restored, ...provider } as T, failures: [] };
   }
-  const real = parsed.error.issues.filter((i) => !involvesUnknown(valueAt(rest, i.path)) && !(i.path.length === 0 && involvesUnknown(rest)));
+  const real = parsed.error.issues.filter((i) => !(hasUnknown && (i.path.length === 0 || involvesUnknown(valueAt(rest, i.path)))));
   return {
     inputs: news as unknown as T,
     failures: real.map((i) => ({ property: String(i.path[0] ?? ""), reason: describe(i, label) })),

@@ -80,3 +80,26 @@ describe("check: bad input names the resource, the field and the fix", () => {
     expect(f[0].reason).toMatch(/name must be a DNS host name/);
   });
 });
+
+describe("check during preview, with inputs not known yet", () => {
+  const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+  it("does not fail on an unknown id, and keeps it unknown", async () => {
+    const r = await envVars.check!({}, { serviceId: UNKNOWN, values: { A: "1" }, secretInputs: { values: true } });
+    expect(r.failures).toEqual([]);
+    expect(r.inputs.serviceId).toBe(UNKNOWN);
+    // an unknown optional field: defaults still apply, so an update's preview shows no spurious change
+    const s = await service.check!({}, { ...web, environmentId: UNKNOWN });
+    expect(s.failures).toEqual([]);
+    expect(s.inputs).toMatchObject({ environmentId: UNKNOWN, plan: "starter", region: "oregon" });
+    // an unknown field a cross-field rule needs: no failure, inputs passed through as given
+    const i = await service.check!({}, { ...web, image: UNKNOWN });
+    expect(i.failures).toEqual([]);
+    expect(i.inputs.image).toBe(UNKNOWN);
+  });
+  it("still reports failures about known fields", async () => {
+    const r = await service.check!({}, { ...web, image: UNKNOWN, plan: "gigantic" });
+    expect(r.failures!.map((f) => f.property)).toEqual(["plan"]);
+    const v = await envVars.check!({}, { serviceId: UNKNOWN, values: { A: UNKNOWN, "1BAD": "x" }, secretInputs: { values: true } });
+    expect(v.failures!.map((f) => f.reason).join()).toMatch(/env var keys are letters/);
+  });
+});
