@@ -144,10 +144,34 @@ describe("default rules on recorded series", () => {
     expect(r.severity).toBe("page");
   });
 
-  it("10 minutes of noisy but healthy API traffic raise no alert on any API rule", () => {
-    const noisy = series({ minutes: 10, n: 20, noise: 0.004, seed: 7, shape: () => 0.002 });
-    for (const r of rules.filter((x) => x.signal === "api.error_rate")) {
-      expect(timeline(replay(r, noisy, 10))).toEqual([]);
+  it("10 minutes of noisy but healthy traffic raise no alert (not even pending) on any API or engine rule", () => {
+    const healthy = (signal: string) => {
+      if (signal === "api.error_rate") return series({ minutes: 10, n: 20, noise: 0.004, seed: 11, shape: () => 0.002 });
+      if (signal.startsWith("api.latency")) return series({ minutes: 10, n: 20, noise: 60, seed: 12, shape: () => 120 });
+      // One failed health probe (of ~30 per 5 minutes) and one failed engine probe: noise, not an outage.
+      if (signal === "api.availability") return series({ minutes: 10, stepMs: 10_000, shape: (m) => (m >= 4 && m < 4.1 ? 0 : 1) });
+      if (signal === "alphastack.engine_status") return series({ minutes: 10, stepMs: 5000, shape: (m) => (m >= 6 && m < 6.05 ? 0 : 1) });
+      return undefined;
+    };
+    let checked = 0;
+    for (const r of rules) {
+      const s = healthy(r.signal);
+      if (!s) continue;
+      checked++;
+      expect([r.name, timeline(replay(r, s, 10))]).toEqual([r.name, []]);
     }
+    expect(checked).toBeGreaterThanOrEqual(10);
+  });
+
+  it("detection: an injected fault fires within the rule's window + for (simulated time)", () => {
+    const firstFiring = (name: string, s: ReturnType<typeof series>, minutes: number) => {
+      const step = replay(byName(name), s, minutes).find((x) => x.events.some((e) => e.type === "firing"));
+      return step ? (step.t - (T0 + 10 * MIN)) / 1000 : undefined;
+    };
+    const errors = series({ minutes: 30, n: 20, noise: 0.003, shape: (m) => (m >= 10 ? 0.1 : 0.002) });
+    expect(firstFiring("api-error-rate", errors, 30)).toBeLessThanOrEqual(150); // for 2m + one 30 s interval
+    expect(firstFiring("api-slo-burn-1h-5m", series({ minutes: 60, n: 20, noise: 0.003, shape: (m) => (m >= 10 ? 0.1 : 0.002) }), 60)).toBeLessThanOrEqual(120);
+    expect(firstFiring("api-availability", series({ minutes: 30, stepMs: 10_000, shape: (m) => (m >= 10 ? 0 : 1) }), 30)).toBeLessThanOrEqual(120);
+    expect(firstFiring("alphastack-engine-status", series({ minutes: 30, stepMs: 5000, shape: (m) => (m >= 10 ? 0 : 1) }), 30)).toBeLessThanOrEqual(60);
   });
 });
