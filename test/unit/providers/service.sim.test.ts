@@ -130,6 +130,22 @@ describe("Service provider against the simulator", () => {
     await provider.delete!(id, drift.props);
   });
 
+  it("creates inside a Render environment and moves between environments in place", async () => {
+    const prj = await sim.api.post("/projects", { name: "platform", ownerId: STAGING_OWNER, environments: [{ name: "staging" }, { name: "staging-b" }] });
+    const [envA, envB] = prj.body.environmentIds as string[];
+    const inputs = await checked({ ...web, name: "api-env", environmentId: envA });
+    const { id, outs } = await provider.create(inputs);
+    const read = await provider.read!(id, outs);
+    expect(read.props.environmentId).toBe(envA);
+    expect((await provider.diff!(id, read.props, inputs)).changes).toBe(false);
+    const moved = await checked({ ...web, name: "api-env", environmentId: envB });
+    expect(await provider.diff!(id, read.props, moved)).toMatchObject({ changes: true, replaces: [] });
+    await provider.update!(id, read.props, moved);
+    expect((await sim.api.get(`/services/${id}`)).body.environmentId).toBe(envB);
+    expect((await sim.api.get(`/environments/${envA}`)).body.serviceIds ?? []).not.toContain(id);
+    await provider.delete!(id, moved);
+  });
+
   it("static site and background worker from a repo", async () => {
     const site = await checked({ name: "site", ownerId: STAGING_OWNER, type: "static_site", repo: "https://github.com/acme/site", buildCommand: "npm run build", publishPath: "dist" });
     const s = await provider.create(site);
