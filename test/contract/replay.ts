@@ -5,7 +5,7 @@ import { startSimulator } from "../../sim";
 import { SEED } from "../../sim/seed";
 import type { Cassette, Interaction } from "./cassettes";
 import { IdMap } from "./idmap";
-import { shapeDiff } from "./shape";
+import { shapeDiff, valueDiff } from "./shape";
 import { validateAgainstSpec, warmUpValidators } from "./specvalidation";
 
 /** Replay clock: the recording's timeline and the simulator's durations are both compressed by this factor. */
@@ -41,7 +41,12 @@ export interface ReplayResult {
   verdicts: Verdict[];
   /** Worst delay, in recorded seconds, between an interaction's due time and when it was sent. */
   maxLagRecordedSeconds: number;
+  /** Interactions whose time-dependent values (`TIMED_KEYS`) were not compared because the replay lagged. */
+  untimed: number;
 }
+
+/** Lag (recorded seconds) beyond which life-cycle states are not compared: the recorded margins are ≥ 4 s. */
+export const MAX_TIMED_LAG_SECONDS = 2;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -79,6 +84,7 @@ export async function replayCassette(cassette: Cassette): Promise<ReplayResult> 
   const sim = await startSimulator({ stateDir, timeScale: TIME_SCALE, rateLimit: "render", apiKey: "contract-test-key" });
   const verdicts: Verdict[] = [];
   let maxLag = 0;
+  let untimed = 0;
   try {
     const text = JSON.stringify(cassette.interactions.map((i) => [i.body, i.responseBody]));
     const aliases = ["some-owner-id", ...new Set(text.match(/tea-[a-z0-9]{20}/g) ?? [])];
@@ -99,7 +105,10 @@ export async function replayCassette(cassette: Cassette): Promise<ReplayResult> 
     for (const i of cassette.interactions) {
       const due = start + Math.max(0, i.at - t0) * TIME_SCALE;
       if (due > Date.now()) await sleep(due - Date.now());
-      maxLag = Math.max(maxLag, (Date.now() - due) / TIME_SCALE / 1000);
+      const lag = (Date.now() - due) / TIME_SCALE / 1000;
+      maxLag = Math.max(maxLag, lag);
+      const timed = lag <= MAX_TIMED_LAG_SECONDS;
+      if (!timed) untimed++;
       const path = ids.rewrite(i.path);
       const q = new URLSearchParams();
       for (const [k, v] of i.query) q.append(k, ids.rewrite(v));
@@ -116,7 +125,7 @@ export async function replayCassette(cassette: Cassette): Promise<ReplayResult> 
       const actual = parse(actualText);
       const problems: string[] = [];
       if (res.status !== i.code) problems.push(`status ${res.status}, Render answered ${i.code} (${actualText.slice(0, 200)})`);
-      else problems.push(...shapeDiff(recorded, actual));
+      else problems.push(...shapeDiff(recorded, actual), ...valueDiff(recorded, actual, { timed }));
       problems.push(...headerProblems(i, res));
       ids.learn(recorded, actual);
       verdicts.push({
@@ -138,5 +147,6 @@ export async function replayCassette(cassette: Cassette): Promise<ReplayResult> 
     matched: verdicts.filter((v) => v.problems.length === 0).length,
     verdicts,
     maxLagRecordedSeconds: Math.round(maxLag * 10) / 10,
+    untimed,
   };
 }

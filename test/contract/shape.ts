@@ -57,3 +57,36 @@ export function shapeDiff(recorded: unknown, actual: unknown, path = "$"): strin
   }
   return [];
 }
+
+/**
+ * Fields whose recorded values the simulator must reproduce exactly (states, derived flags, echoed settings), not
+ * only their type. Everything else (ids, times, cursors, generated secrets, random suffixes) may differ.
+ */
+export const SEMANTIC_KEYS = new Set([
+  "status", "trigger", "domainType", "verificationStatus", "notifyOnFail", "pullRequestPreviewsEnabled", "autoDeploy",
+  "autoDeployTrigger", "suspended", "plan", "region", "runtime", "env", "role", "version", "numInstances",
+  "healthCheckPath", "generation", "redirectForName", "publicSuffix", "setting", "preview", "protectedStatus",
+  "networkIsolationEnabled", "key", "content", "buildCommand", "publishPath", "dockerCommand", "dockerContext",
+  "dockerfilePath", "preDeployCommand", "startCommand", "imagePath", "ref", "rootDir", "branch", "repo", "mountPath",
+  "sizeGB", "diskSizeGB", "highAvailabilityEnabled", "diskAutoscalingEnabled", "databaseUser", "notificationsToSend",
+  "previewNotificationsEnabled", "emailEnabled", "slackEnabled", "endpoint", "buildPlan", "finishedAt",
+]);
+
+/** Keys whose values depend on elapsed time (life-cycle states). */
+export const TIMED_KEYS = new Set(["status", "finishedAt"]);
+
+/**
+ * Value differences on {@link SEMANTIC_KEYS} (`finishedAt` only as null vs set). With `timed: false`, the
+ * time-dependent keys are left out (the replay could not keep to the recorded timeline for this interaction).
+ */
+export function valueDiff(recorded: unknown, actual: unknown, opts: { timed: boolean } = { timed: true }, path = "$", key = ""): string[] {
+  if (recorded && actual && typeof recorded === "object" && typeof actual === "object") {
+    if (Array.isArray(recorded) !== Array.isArray(actual)) return [];
+    return Object.keys(recorded).flatMap((k) =>
+      valueDiff((recorded as Record<string, unknown>)[k], (actual as Record<string, unknown>)[k], opts, `${path}${Array.isArray(recorded) ? `[${k}]` : `.${k}`}`, Array.isArray(recorded) ? key : k),
+    );
+  }
+  if (!SEMANTIC_KEYS.has(key) || (!opts.timed && TIMED_KEYS.has(key))) return [];
+  const same = key === "finishedAt" ? (recorded === null) === (actual === null) : JSON.stringify(recorded) === JSON.stringify(actual);
+  return same ? [] : [`${path}: Render had ${JSON.stringify(recorded)}, simulator ${JSON.stringify(actual)}`];
+}
