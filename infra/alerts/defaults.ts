@@ -1,3 +1,4 @@
+import type { StackConfig } from "../config/schema";
 import { parseAlertRules, type AlertRule, type AlertRuleInput } from "./rule";
 import { sloBurnRateRules } from "./slo";
 
@@ -282,4 +283,29 @@ export function defaultRules(stack: "staging" | "production", t: DefaultRuleTarg
     );
   }
   return parseAlertRules(rules);
+}
+
+/**
+ * The default rules' targets for a validated stack config: blue/green apps (both slots watched for resources),
+ * static sites as frontends, workers, the edge, and the edge's domains. `serviceName` maps a logical service name to
+ * the Render service name when the program prefixes them.
+ */
+export function targetsFromStackConfig(cfg: StackConfig, opts: { runbookBaseUrl: string; serviceName?: (n: string) => string }): DefaultRuleTargets {
+  const svc = opts.serviceName ?? ((n: string) => n);
+  const services: DefaultRuleTargets["services"] = [];
+  const apps: string[] = [];
+  const frontends: string[] = [];
+  for (const [name, app] of Object.entries(cfg.apps)) {
+    if (app.kind === "static") {
+      frontends.push(name);
+      continue;
+    }
+    const min = app.autoscaling?.min ?? app.instances;
+    if (app.kind === "blueGreen") {
+      apps.push(name);
+      services.push({ name: svc(`${name}-blue`), minInstances: min }, { name: svc(`${name}-green`), minInstances: min });
+    } else services.push({ name: svc(name), minInstances: min });
+  }
+  services.push({ name: svc("edge"), minInstances: cfg.edge.instances });
+  return { apps, frontends, services, domains: cfg.edge.domains, runbookBaseUrl: opts.runbookBaseUrl };
 }

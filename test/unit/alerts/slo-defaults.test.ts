@@ -46,3 +46,19 @@ describe("default rule sets", () => {
     expect(prod.find((r) => r.name === "api-error-rate")!.action).toEqual({ type: "rollback", app: "api" });
   });
 });
+
+describe("targetsFromStackConfig", () => {
+  it("derives the production targets from Pulumi.production.yaml", async () => {
+    const { readFileSync } = await import("node:fs");
+    const { StackConfigSchema } = await import("../../../infra/config/schema");
+    const { targetsFromStackConfig, PRODUCTION_TARGETS } = await import("../../../infra/alerts");
+    const raw = YAML.parse(readFileSync("Pulumi.production.yaml", "utf8")).config as Record<string, unknown>;
+    const cfg = StackConfigSchema.parse(Object.fromEntries(Object.entries(raw).map(([k, v]) => [k.replace(/^stackguard:/, ""), v])));
+    const t = targetsFromStackConfig(cfg, { runbookBaseUrl: PRODUCTION_TARGETS.runbookBaseUrl });
+    expect(t.apps).toEqual(["api"]);
+    expect(t.frontends).toEqual(["frontend"]);
+    expect(t.domains).toEqual(PRODUCTION_TARGETS.domains);
+    expect(t.services).toEqual(expect.arrayContaining([{ name: "api-blue", minInstances: 2 }, { name: "worker", minInstances: 2 }, { name: "edge", minInstances: 2 }]));
+    expect(defaultRules("production", t).length).toBeGreaterThan(30);
+  });
+});
