@@ -1,3 +1,5 @@
+import * as os from "node:os";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { StackConfig } from "../infra/config/schema";
@@ -84,12 +86,20 @@ export function buildPlatform(config: StackConfig): Platform {
     const app = config.apps[name] as { hosts: string[]; pathPrefixes: string[] };
     return app.hosts.length ? { hosts: app.hosts, app: name } : { pathPrefix: app.pathPrefixes[0] ?? `/${name}`, app: name };
   });
+  // The edge persists the active slots in its own env var through Render's API, with a key of its own
+  // (`pulumi config set --secret stackguard:edgeRenderApiKey …`); on the embedded Render, the simulator's key.
+  const edgeKey = new pulumi.Config("stackguard").getSecret("edgeRenderApiKey")
+    ?? (process.env.STACKGUARD_EMBEDDED === "1" && process.env.RENDER_API_KEY ? pulumi.secret(process.env.RENDER_API_KEY) : undefined);
   new EnvVars("edge-env", {
     serviceId: edge.id,
     values: {
       EDGE_APPS: pulumi.secret(edgeApps),
       EDGE_ROUTES: pulumi.secret(JSON.stringify(routes)),
       EDGE_ADMIN_TOKEN: adminToken.result,
+      ...(edgeKey ? { EDGE_RENDER_API_KEY: edgeKey, RENDER_API_URL: pulumi.secret(process.env.RENDER_API_URL ?? "https://api.render.com/v1") } : {}),
+      // On Render, instances find each other through the private network's discovery name; on the embedded
+      // Render they all run on one host, so they announce themselves in a shared directory instead.
+      ...(process.env.STACKGUARD_EMBEDDED === "1" ? { EDGE_PEERS_DIR: pulumi.secret(path.join(os.tmpdir(), `stackguard-edge-peers-${pulumi.getProject()}-${pulumi.getStack()}`)) } : {}),
     },
     // The edge persists the active slots itself; the switch owns them, not this resource.
     unmanagedKeys: ["EDGE_ACTIVE"],

@@ -97,6 +97,23 @@ export class PulumiProject {
     fs.writeFileSync(file, YAML.stringify(doc));
   }
 
+  /**
+   * Adds TypeScript to the program copy (a test scenario such as a forbidden change), loaded after the platform.
+   * Pass `undefined` to remove it again.
+   */
+  setScenario(source: string | undefined): void {
+    const file = path.join(this.dir, "stacks", "scenario.ts");
+    const index = path.join(this.dir, "stacks", "index.ts");
+    const text = fs.readFileSync(index, "utf8").replace(/\nimport "\.\/scenario";\n$/, "\n");
+    if (source === undefined) {
+      fs.rmSync(file, { force: true });
+      fs.writeFileSync(index, text);
+    } else {
+      fs.writeFileSync(file, source);
+      fs.writeFileSync(index, `${text}\nimport "./scenario";\n`);
+    }
+  }
+
   /** `pulumi stack output --json`. */
   async outputs(stack: string): Promise<Record<string, any>> {
     const r = await this.run(["stack", "output", "--json", "--show-secrets", "--stack", stack]);
