@@ -10,3 +10,4 @@ export * from "./exporters/prometheus";
 export * from "./exporters/grafana";
 export * from "./exporters/datadog";
 export * from "./edge-extension";
+export * from "./actions";
