@@ -29,7 +29,7 @@ async function measure(label: string, fn: () => Promise<unknown>): Promise<strin
 async function resource(kind: string, p: P, news: Record<string, unknown>, change: Record<string, unknown>) {
   const inputs = (await p.check!({}, news)).inputs;
   let created: { id: string; outs: any } = { id: "", outs: {} };
-  const c = await measure("create", async () => { created = await p.create(inputs); });
+  const c = await measure("create", async () => { created = (await p.create(inputs)) as { id: string; outs: any }; });
   const r = await measure("read", () => p.read!(created.id, created.outs));
   const changed = (await p.check!(inputs, { ...news, ...change })).inputs;
   const u = await measure("update", () => p.update!(created.id, created.outs, changed));
