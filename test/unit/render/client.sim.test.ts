@@ -43,6 +43,27 @@ describe("RenderClient against the simulator", () => {
     expect((await render.workspace.getNotificationOverride(serviceId)).serviceId).toBe(serviceId);
   });
 
+  it("deploys, rollback, suspend/resume, metrics, Postgres recovery and exports validate against the simulator", async () => {
+    const d1 = await render.services.deploy(serviceId, { imageUrl: "docker.io/library/nginx:1.27" });
+    const deploys = await render.services.listDeploys(serviceId);
+    expect(deploys.length).toBeGreaterThanOrEqual(1);
+    const first = deploys[deploys.length - 1];
+    expect((await render.services.getDeploy(serviceId, first.id)).id).toBe(first.id);
+    const rb = await render.services.rollback(serviceId, first.id);
+    expect(rb.trigger).toBe("rollback");
+    expect(d1 === undefined || typeof d1.id === "string").toBe(true);
+    await render.services.suspend(serviceId);
+    expect((await render.services.get(serviceId)).suspended).toBe("suspended");
+    await render.services.resume(serviceId);
+    expect((await render.services.get(serviceId)).suspended).toBe("not_suspended");
+    const series = await render.workspace.metrics("cpu", { resource: serviceId });
+    expect(Array.isArray(series)).toBe(true);
+    const rec = await render.postgres.recoveryStatus("dpg-alphastackdb00000000-a");
+    expect(["AVAILABLE", "BACKUP_NOT_READY", "NOT_AVAILABLE"]).toContain(rec.recoveryStatus);
+    expect(Array.isArray(await render.postgres.listExports("dpg-alphastackdb00000000-a"))).toBe(true);
+    expect((await render.services.instances("srv-alphastackengine0000")).length).toBe(3);
+  });
+
   it("walks cursor pages", async () => {
     for (let i = 0; i < 5; i++) await render.serviceEnv.setEnvVar(serviceId, `K${i}`, `v${i}`);
     requestLog.reset();
