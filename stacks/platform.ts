@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
@@ -99,7 +100,7 @@ export function buildPlatform(config: StackConfig): Platform {
       ...(edgeKey ? { EDGE_RENDER_API_KEY: edgeKey, RENDER_API_URL: pulumi.secret(process.env.RENDER_API_URL ?? "https://api.render.com/v1") } : {}),
       // On Render, instances find each other through the private network's discovery name; on the embedded
       // Render they all run on one host, so they announce themselves in a shared directory instead.
-      ...(process.env.STACKGUARD_EMBEDDED === "1" ? { EDGE_PEERS_DIR: pulumi.secret(path.join(os.tmpdir(), `stackguard-edge-peers-${pulumi.getProject()}-${pulumi.getStack()}`)) } : {}),
+      ...(process.env.STACKGUARD_EMBEDDED === "1" ? { EDGE_PEERS_DIR: pulumi.secret(path.join(os.tmpdir(), `stackguard-edge-peers-${createHash("sha256").update(process.env.RENDER_API_URL ?? "").digest("hex").slice(0, 12)}-${pulumi.getStack()}`)) } : {}),
     },
     // The edge persists the active slots itself; the switch owns them, not this resource.
     unmanagedKeys: ["EDGE_ACTIVE"],
