@@ -49,7 +49,8 @@ export class FlagStore {
 
   constructor(initial?: { flags?: unknown; overrides?: Record<string, FlagOverride> }) {
     if (initial?.flags) this.set = parseFlagSet(initial.flags);
-    for (const [k, o] of Object.entries(initial?.overrides ?? {})) this.live.set(k, o);
+    // Overrides of flags that no longer exist are dropped, as replaceFlagSet does.
+    for (const [k, o] of Object.entries(initial?.overrides ?? {})) if (k in this.set.flags) this.live.set(k, o);
     this.rebuild();
   }
 

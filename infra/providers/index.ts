@@ -8,3 +8,5 @@ export { CustomDomain, type CustomDomainArgs } from "./custom-domain";
 export { Postgres, type PostgresArgs, type PostgresConnectionInfo } from "./postgres";
 export { PostgresExport, type PostgresExportArgs } from "./postgres-export";
 export { ALPHASTACK_PROTECTED_IDS, ProtectedResourceError } from "./guard";
+export { FeatureFlag, type FeatureFlagArgs } from "./feature-flag";
+export { AlertRule, type AlertRuleArgs } from "./alert-rule";
