@@ -30,34 +30,14 @@ function registerTsNode() {
   require(require.resolve("ts-node", { paths: [ROOT] })).register({ transpileOnly: true, project: path.join(ROOT, "tsconfig.json") });
 }
 
-/** Resource plugins the program's npm packages ask for, by name (the version comes from the installed package). */
-const RESOURCE_PLUGINS = { random: "@pulumi/random", command: "@pulumi/command" };
-
-/**
- * Puts the toolchain's provider binaries into `$PULUMI_HOME/plugins/resource-<name>-v<version>/`, where the engine
- * looks for an exact version match. Ambient lookup on PATH would work too, but the engine warns on every run
- * ("using … from $PATH"), and ambient plugins carry no version, so a mismatch with the npm package would go unseen.
- */
-function installPlugins(binDir, pulumiHome) {
-  for (const [name, pkg] of Object.entries(RESOURCE_PLUGINS)) {
-    const { version } = require(require.resolve(`${pkg}/package.json`, { paths: [ROOT] }));
-    const dir = path.join(pulumiHome, "plugins", `resource-${name}-v${version}`);
-    const target = path.join(dir, `pulumi-resource-${name}`);
-    const source = path.join(binDir, `pulumi-resource-${name}`);
-    if (fs.existsSync(target) && fs.realpathSync(target) === fs.realpathSync(source)) continue;
-    fs.mkdirSync(dir, { recursive: true });
-    fs.rmSync(target, { force: true });
-    fs.symlinkSync(source, target);
-  }
-}
-
 /**
  * The variables every pulumi call needs whatever the mode: the pinned CLI first on PATH, the project's own
  * PULUMI_HOME with the provider plugins installed, and no network (no update checks, no plugin downloads).
  * Shared by the wrapper and the integration tests.
  */
 function toolEnv(binDir, pulumiHome) {
-  installPlugins(binDir, pulumiHome);
+  // Providers go into the plugin cache at their exact versions: ambient lookup on PATH warns on every run.
+  require("../toolchain").installProviderPlugins(binDir, pulumiHome);
   return {
     PATH: `${binDir}${path.delimiter}${process.env.PATH ?? ""}`,
     PULUMI_HOME: pulumiHome,
