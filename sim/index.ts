@@ -5,10 +5,9 @@ import { join, resolve } from "node:path";
 import { adminHandler } from "./admin";
 import { allRoutes } from "./api";
 import type { OverlappingDeployPolicy, SimApp, SimOptions } from "./app";
-import type { DataPlaneApi } from "./dataplane/types";
+import { DataPlane } from "./dataplane";
 import { runtimeSpec, type ServiceRec } from "./domain/services";
 import { DeployLifecycle } from "./lifecycle/deploys";
-import { NoopDataPlane } from "./noop-dataplane";
 import type { RateLimitMode } from "./ratelimit";
 import { seed } from "./seed";
 import { createSimServer } from "./server";
@@ -57,18 +56,6 @@ export function resolveApiKey(stateDir: string, explicit?: string): string {
   return readFileSync(file, "utf8").trim();
 }
 
-function loadDataPlane(stateDir: string): DataPlaneApi {
-  let mod: { DataPlane?: new (o: { stateDir: string; repoRoot: string; host?: string }) => DataPlaneApi } | undefined;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    mod = require("./dataplane");
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code !== "MODULE_NOT_FOUND" || !String((e as Error).message).includes("dataplane")) throw e;
-  }
-  return mod?.DataPlane ? new mod.DataPlane({ stateDir: join(stateDir, "dataplane"), repoRoot: REPO_ROOT, host: "127.0.0.1" }) : new NoopDataPlane();
-}
-
 function parseScale(raw: string | undefined): number | undefined {
   if (raw === undefined || raw === "") return undefined;
   const n = Number(raw);
@@ -88,8 +75,9 @@ export async function startSimulator(opts: StartOptions): Promise<RunningSimulat
   const options: SimOptions = { timeScale, rateLimit, overlappingDeployPolicy: opts.overlappingDeployPolicy ?? "override" };
   const store = new Store(stateDir);
   const apiKey = resolveApiKey(stateDir, opts.apiKey);
-  const dataPlane = loadDataPlane(stateDir);
-  const app = { store, dataPlane, options, scaled: (s: number) => Math.round(s * 1000 * timeScale) } as SimApp;
+  const dataPlane = new DataPlane({ stateDir: join(stateDir, "dataplane"), repoRoot: REPO_ROOT, host: "127.0.0.1" });
+  // The life cycle needs the app and the app holds the life cycle: built in two steps.
+  const app: SimApp = { store, dataPlane, options, scaled: (s: number) => Math.round(s * 1000 * timeScale), lifecycle: undefined as unknown as DeployLifecycle };
   app.lifecycle = new DeployLifecycle(app);
   seed(app);
   app.lifecycle.resumeAll();

@@ -21,6 +21,12 @@ export type DeployStatus =
   | "pre_deploy_in_progress"
   | "pre_deploy_failed";
 
+/**
+ * Longest wait for the data plane to run a new version; beyond its own start timeout (60 s: the new version must
+ * answer its health path), so the data plane's verdict normally decides, and a hung data plane cannot stall a deploy.
+ */
+const APPLY_TIMEOUT_MS = 75_000;
+
 const ACTIVE: ReadonlySet<DeployStatus> = new Set(["created", "build_in_progress", "pre_deploy_in_progress", "update_in_progress"]);
 const FAILED_AT: Record<Phase["status"], DeployStatus> = {
   build_in_progress: "build_failed",
@@ -234,7 +240,7 @@ export class DeployLifecycle {
     const spec = runtimeSpec(this.app, service, deploy.id);
     let result: { started: boolean; reason?: string };
     try {
-      result = spec ? await withTimeout(this.app.dataPlane.apply(spec), this.app.scaled(600) + 5000) : { started: false };
+      result = spec ? await withTimeout(this.app.dataPlane.apply(spec), APPLY_TIMEOUT_MS) : { started: false };
     } catch (e) {
       result = { started: false, reason: e instanceof Error ? e.message : String(e) };
     }
