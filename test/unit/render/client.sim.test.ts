@@ -5,7 +5,7 @@ import { RenderApiError } from "../../../infra/render/errors";
 import { RenderHttp } from "../../../infra/render/http";
 import { RateLimiter } from "../../../infra/render/rate-limiter";
 import { requestLog } from "../../../infra/render/request-log";
-import { withSim } from "../sim/helpers";
+import { eventually, withSim } from "../sim/helpers";
 
 const STAGING = "tea-stackguardstaging000";
 const fast = { backoff: { baseMs: 5, maxMs: 50 } };
@@ -44,14 +44,13 @@ describe("RenderClient against the simulator", () => {
   });
 
   it("deploys, rollback, suspend/resume, metrics, Postgres recovery and exports validate against the simulator", async () => {
-    const d1 = await render.services.deploy(serviceId, { imageUrl: "docker.io/library/nginx:1.27" });
-    const deploys = await render.services.listDeploys(serviceId);
-    expect(deploys.length).toBeGreaterThanOrEqual(1);
-    const first = deploys[deploys.length - 1];
-    expect((await render.services.getDeploy(serviceId, first.id)).id).toBe(first.id);
-    const rb = await render.services.rollback(serviceId, first.id);
+    // Roll back to a deploy that went live: wait for one, then deploy again and roll back to it.
+    const live = await eventually(async () => (await render.services.listDeploys(serviceId)).find((d) => d.status === "live"), 30_000, 50);
+    expect((await render.services.getDeploy(serviceId, live.id)).id).toBe(live.id);
+    const d2 = await render.services.deploy(serviceId, { imageUrl: "docker.io/library/nginx:1.27" });
+    expect(d2 === undefined || typeof d2.id === "string").toBe(true);
+    const rb = await render.services.rollback(serviceId, live.id);
     expect(rb.trigger).toBe("rollback");
-    expect(d1 === undefined || typeof d1.id === "string").toBe(true);
     await render.services.suspend(serviceId);
     expect((await render.services.get(serviceId)).suspended).toBe("suspended");
     await render.services.resume(serviceId);
