@@ -1,5 +1,5 @@
 import { secretKeyReason, secretValueShape } from "../lib/secret-shapes";
-import { stringsIn } from "../lib/values";
+import { isUnknown, stringsIn } from "../lib/values";
 import { describeResource, ResourceFacts, RuleResult, violations } from "./types";
 
 /**
@@ -19,6 +19,13 @@ export interface SecretsSettings {
   allowPlaintext: readonly string[];
 }
 
+/** True when a value tree holds a value not known until the update. */
+export function containsUnknown(v: unknown, depth = 0): boolean {
+  if (isUnknown(v)) return true;
+  if (depth > 32 || !v || typeof v !== "object") return false;
+  return Object.values(v as Record<string, unknown>).some((x) => containsUnknown(x, depth + 1));
+}
+
 /** True when `path` or one of its ancestors is in `secret`. */
 export function underSecret(path: string, secret: ReadonlySet<string>): boolean {
   if (secret.has(path)) return true;
@@ -34,7 +41,9 @@ export function secretsAreSecret(r: ResourceFacts, s: SecretsSettings): RuleResu
   const marker = r.props.secretInputs;
   if (marker && typeof marker === "object" && !Array.isArray(marker)) {
     for (const [field, wasSecret] of Object.entries(marker as Record<string, unknown>)) {
-      if (wasSecret === false) out.push(`${who} must receive ${field} as a Pulumi secret, but it was given in plain text. Wrap it with pulumi.secret(...) or read it with config.requireSecret(...).`);
+      // A field still unknown at preview (an output of a resource being created) has no secretness yet: the
+      // program computes the marker again during the update, when the value exists.
+      if (wasSecret === false && !containsUnknown(r.props[field])) out.push(`${who} must receive ${field} as a Pulumi secret, but it was given in plain text. Wrap it with pulumi.secret(...) or read it with config.requireSecret(...).`);
     }
   }
   for (const at of stringsIn(r.props, new Set(["__provider", "secretInputs"]))) {

@@ -42,6 +42,11 @@ describe("secrets-are-secret", () => {
     expect(messages(secretsAreSecret(r, { secretPaths: new Set(["values"]), allowPlaintext: [] }))[0]).toMatch(/must receive values as a Pulumi secret, but it was given in plain text/);
   });
 
+  test("the marker of a field still unknown at preview is judged at update time, not now", () => {
+    const r = res(TYPES.envGroup, "shared-env", { name: "g", envVars: { DATABASE_URL: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" }, secretInputs: { envVars: false } });
+    expect(secretsAreSecret(r, { secretPaths: new Set(["envVars"]), allowPlaintext: [] }).status).toBe("compliant");
+  });
+
   test("without the remediation pass the rule says it cannot tell, loudly", () => {
     expect(messages(secretsAreSecret(env({ DATABASE_URL: PG }), { secretPaths: undefined, allowPlaintext: [] }))[0]).toMatch(/cannot tell whether values\.DATABASE_URL .* enforcementLevel "remediate"/);
   });
