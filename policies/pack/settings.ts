@@ -24,8 +24,22 @@ function alphaStackConfig(): AlphaStackConfig {
 
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
 
-/** The protected set for a stack: built-in + stack config + baseline ids + extras. */
+const sets = new Map<string, ProtectedSet>();
+
+/**
+ * The protected set for a stack: built-in + stack config + baseline ids + extras. Built once per distinct input
+ * (its matcher is a compiled regular expression), not once per resource.
+ */
 export function protectedSetFor(baseline: Baseline, stack: string, extras: readonly string[]): ProtectedSet {
+  const key = JSON.stringify([stack, extras, stackBaseline(baseline, stack).resources.map((e) => e.id), process.env.PULUMI_CONFIG ?? ""]);
+  const hit = sets.get(key);
+  if (hit) return hit;
+  const built = buildProtectedSet(baseline, stack, extras);
+  sets.set(key, built);
+  return built;
+}
+
+function buildProtectedSet(baseline: Baseline, stack: string, extras: readonly string[]): ProtectedSet {
   const a = alphaStackConfig();
   // The owner is shared with this project's production, so it is not protected by itself (DESIGN.md).
   const fromConfig = [a.environmentId, ...list(a.services), ...list(a.envGroups), ...list(a.databases), ...list(a.domains)].filter(

@@ -30,6 +30,15 @@ export interface IsolationSettings {
   readOnlyUrls: readonly string[];
 }
 
+const setCache = new Map<string, ProtectedSet>();
+/** Production's identifiers (AlphaStack's always included) as a matcher, compiled once per list. */
+function productionSet(ids: readonly string[]): ProtectedSet {
+  const key = ids.join(",");
+  let set = setCache.get(key);
+  if (!set) setCache.set(key, (set = new ProtectedSet(ids)));
+  return set;
+}
+
 export function environmentIsolation(r: ResourceFacts, s: IsolationSettings): RuleResult {
   if (isProviderConfig(r)) return notApplicable("the dynamic provider's inputs are the stack config");
   const other: Environment = s.environment === "production" ? "staging" : "production";
@@ -37,7 +46,7 @@ export function environmentIsolation(r: ResourceFacts, s: IsolationSettings): Ru
   if (!otherIds.length) return notApplicable(`no ${other} identifiers are known`);
   // ProtectedSet always holds AlphaStack's ids; those are production's, so staging is checked against them too,
   // while production checks only against staging's list.
-  const set = other === "production" ? new ProtectedSet(otherIds) : new ProtectedSet([]);
+  const set = other === "production" ? productionSet(otherIds) : undefined;
   const staging = other === "staging" ? new Set(otherIds.map((i) => i.toLowerCase())) : undefined;
   const out: string[] = [];
   for (const at of stringsIn(r.props, new Set(["__provider"]))) {
@@ -47,7 +56,7 @@ export function environmentIsolation(r: ResourceFacts, s: IsolationSettings): Ru
       hits = [...staging].filter((id) => new RegExp(`(?<![a-z0-9_-])${id.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![a-z0-9])`).test(v));
     } else {
       if (s.readOnlyUrls.some((u) => at.value.startsWith(u)) && !/[\s;&|`$]/.test(at.value)) continue;
-      hits = set.mentions(at.value).map((e) => e.token);
+      hits = set!.mentions(at.value).map((e) => e.token);
     }
     if (hits.length) {
       out.push(`${describeResource(r)} in ${s.environment} must not refer to ${other}: ${at.path} contains ${hits.join(", ")}. Use the ${s.environment} counterpart (each environment has its own workspace, services, env groups and database).`);
