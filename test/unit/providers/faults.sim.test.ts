@@ -4,6 +4,7 @@ import { provider as link } from "../../../infra/providers/impl/env-group-link";
 import { provider as envVars } from "../../../infra/providers/impl/env-vars";
 import { provider as postgres } from "../../../infra/providers/impl/postgres";
 import { provider as service } from "../../../infra/providers/impl/service";
+import { eventually } from "../sim/helpers";
 import { providerSim, STAGING_OWNER } from "./sim-harness";
 
 type P = typeof service;
@@ -44,10 +45,15 @@ describe("with 20% of API requests answered 5xx or 429, a stack converges with n
     const l = await upLike(async () => link.create(await checked(link, { envGroupId: group.id, serviceId: worker.id })));
     const d = await upLike(async () => domain.create(await checked(domain, { serviceId: api.id, name: `${tag}.alphaplatform.example` })));
     const db = await upLike(async () => postgres.create(await checked(postgres, { name: `${tag}-db`, ownerId: STAGING_OWNER, plan: "basic_256mb", version: "16" })));
-    // an update under faults too
+    // an update under faults too (after the create's deploy settled: the simulator's goLive writes the deploy's image
+    // back onto the service, which would undo an image PATCH made while that first deploy is still rolling out)
+    const injectedBefore = (await sim.faultStats()).injected;
+    await sim.faults({});
+    await eventually(async () => ((await sim.api.get(`/services/${api.id}/deploys`)).body as any[]).some((d) => d.deploy.status === "live"), 30_000, 50);
+    await sim.faults({ rate: 0.2, seed: seed + 500, statuses: [500, 502, 503, 429], afterShare: 0.5 });
     const scaled = await checked(service, { name: `${tag}-api`, ownerId: STAGING_OWNER, type: "web_service", image: "docker.io/acme/api:2", healthCheckPath: "/healthz", numInstances: 3 });
     await upLike(() => service.update!(api.id, api.outs, scaled));
-    const stats = await sim.faultStats();
+    const stats = { injected: injectedBefore + (await sim.faultStats()).injected };
     await sim.faults({});
 
     // Same final state as without faults: one of each, with the desired settings.
