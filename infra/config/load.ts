@@ -3,8 +3,8 @@ import { StackConfig, StackConfigSchema } from "./schema";
 
 /** Raised before any resource is registered when a stack's config is invalid. Lists every problem at once. */
 export class StackConfigError extends Error {
-  constructor(readonly stack: string, readonly problems: string[]) {
-    super(`Invalid config for stack '${stack}' (Pulumi.${stack}.yaml):\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  constructor(readonly stackName: string, readonly problems: string[]) {
+    super(`Invalid config for stack '${stackName}' (Pulumi.${stackName}.yaml):\n${problems.map((p) => `  - ${p}`).join("\n")}`);
     this.name = "StackConfigError";
   }
 }

@@ -72,14 +72,20 @@ export function serviceListProvider(k: ServiceListKind): pulumi.dynamic.Resource
   const id = (serviceId: string): string => `${serviceId}/${k.suffix}`;
   const mapOf = (i: ServiceListInputs): Record<string, string> => i[k.field] ?? {};
 
-  /** Writes the desired map, keeping the current values of unmanaged keys (one GET only when there are any). */
-  async function write(serviceId: string, want: Record<string, string>, unmanaged: string[]): Promise<void> {
+  /**
+   * Writes the desired map, keeping the current values of unmanaged keys (one GET only when there are any), then,
+   * when `deploy` is set, triggers a deploy: Render's API stores env changes without applying them (unlike the
+   * dashboard's "save and deploy"), so a service created before its env, like the edge, would otherwise keep its
+   * failed first deploy, and a changed value would wait for an unrelated deploy.
+   */
+  async function write(serviceId: string, want: Record<string, string>, unmanaged: string[], deploy: boolean): Promise<void> {
     const render = providerClient();
     await withLock(`${serviceId}/${k.suffix}`, async () => {
       let kept: Array<[string, string]> = [];
       if (unmanaged.length > 0) kept = (await k.list(render, serviceId)).filter(([n]) => unmanaged.includes(n));
       await k.replace(render, serviceId, [...Object.entries(want), ...kept]);
     });
+    if (deploy) await render.services.deploy(serviceId);
   }
 
   return {
@@ -95,7 +101,7 @@ export function serviceListProvider(k: ServiceListKind): pulumi.dynamic.Resource
     },
 
     async create(news: ServiceListInputs) {
-      await write(news.serviceId, mapOf(news), news.unmanagedKeys);
+      await write(news.serviceId, mapOf(news), news.unmanagedKeys, true);
       return { id: id(news.serviceId), outs: { ...news } };
     },
 
@@ -118,13 +124,14 @@ export function serviceListProvider(k: ServiceListKind): pulumi.dynamic.Resource
     },
 
     async update(_id, _olds: ServiceListInputs, news: ServiceListInputs) {
-      await write(news.serviceId, mapOf(news), news.unmanagedKeys);
+      await write(news.serviceId, mapOf(news), news.unmanagedKeys, true);
       return { outs: { ...news } };
     },
 
     async delete(_id, props: ServiceListInputs) {
       try {
-        await write(props.serviceId, {}, props.unmanagedKeys ?? []);
+        // No deploy: the service is usually being deleted too; the next deploy applies the removal otherwise.
+        await write(props.serviceId, {}, props.unmanagedKeys ?? [], false);
       } catch (e) {
         if (!isNotFound(e)) throw e;
       }

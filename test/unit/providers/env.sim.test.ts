@@ -71,12 +71,13 @@ describe("EnvGroup, EnvGroupLink, EnvVars, SecretFiles against the simulator", (
     await envGroup.delete!(g.id, g.outs);
   });
 
-  it("EnvVars: one PUT per write, unmanaged keys kept, drift seen, delete clears", async () => {
+  it("EnvVars: one PUT and one deploy per write, unmanaged keys kept, drift seen, delete clears", async () => {
     const inputs = await checked(envVars, { serviceId, values: { DATABASE_URL: "postgres://u:canary-pw-7781@h/db", MODE: "blue" }, unmanagedKeys: ["ACTIVE_SLOT"], secretInputs: { values: true } });
     // someone else (the edge) owns ACTIVE_SLOT
     await sim.api.put(`/services/${serviceId}/env-vars/ACTIVE_SLOT`, { value: "green" });
     const c = await sim.count(() => envVars.create(inputs));
-    expect(c.byRoute).toEqual({ "GET /services/:id/env-vars": 1, "PUT /services/:id/env-vars": 1 });
+    // Render's API stores env changes without applying them: the write deploys them.
+    expect(c.byRoute).toEqual({ "GET /services/:id/env-vars": 1, "PUT /services/:id/env-vars": 1, "POST /services/:id/deploys": 1 });
     const live = (await sim.api.get(`/services/${serviceId}/env-vars`)).body.map((x: { envVar: { key: string } }) => x.envVar.key).sort();
     expect(live).toEqual(["ACTIVE_SLOT", "DATABASE_URL", "MODE"]);
 
