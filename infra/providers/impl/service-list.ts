@@ -1,7 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { RenderClient } from "../../render/client";
-import { isNotFound } from "../../render/errors";
+import { isNotFound, isRenderApiError } from "../../render/errors";
 import { checkWith, requireSecret, secretMarkerSchema } from "../check";
 import { configureProvider, providerClient } from "../context";
 import { diffBySpec, DiffSpec } from "../diff";
@@ -85,7 +85,14 @@ export function serviceListProvider(k: ServiceListKind): pulumi.dynamic.Resource
       if (unmanaged.length > 0) kept = (await k.list(render, serviceId)).filter(([n]) => unmanaged.includes(n));
       await k.replace(render, serviceId, [...Object.entries(want), ...kept]);
     });
-    if (deploy) await render.services.deploy(serviceId);
+    if (deploy) {
+      try {
+        await render.services.deploy(serviceId);
+      } catch (e) {
+        // A suspended service cannot deploy (409); its new env applies when it is resumed.
+        if (!(isRenderApiError(e) && e.status === 409)) throw e;
+      }
+    }
   }
 
   return {

@@ -141,3 +141,18 @@ describe("two EnvVars resources sharing one service (each unmanaged by the other
     }
   });
 });
+
+describe("EnvVars on a suspended service", () => {
+  it("stores the values without failing on the deploy Render refuses (409)", async () => {
+    const sim = await providerSim();
+    try {
+      const s = await service.create((await service.check!({}, { name: "paused", ownerId: STAGING_OWNER, type: "web_service", image: "docker.io/acme/api:1", suspended: true })).inputs);
+      expect((await sim.api.get(`/services/${s.id}`)).body.suspended).toBe("suspended");
+      const inputs = (await envVars.check!({}, { serviceId: s.id, values: { A: "1" }, secretInputs: { values: true } })).inputs;
+      await envVars.create(inputs);
+      expect((await sim.api.get(`/services/${s.id}/env-vars`)).body.map((x: { envVar: { key: string } }) => x.envVar.key)).toEqual(["A"]);
+    } finally {
+      await sim.done();
+    }
+  });
+});
