@@ -31,6 +31,45 @@ const scaling = {
   autoscaling: AutoscalingSchema.optional(),
 };
 
+/**
+ * How a blue/green promotion judges a version (see infra/components/README.md). Every field has a default, so an
+ * app without an `analysis` block gets the defaults below.
+ */
+export const PromotionAnalysisSchema = z
+  .object({
+    /** Longest wait for a deploy to the idle slot to go `live`; longer fails the promotion, traffic unchanged. */
+    deployTimeoutMs: z.number().int().min(1_000).max(3_600_000).default(900_000),
+    /** Probes of the idle slot's own URL before any traffic moves: all must answer 2xx under the latency bound. */
+    preSwitch: z
+      .object({
+        probes: z.number().int().min(1).max(100).default(5),
+        intervalMs: z.number().int().min(10).max(60_000).default(2_000),
+        timeoutMs: z.number().int().min(100).max(30_000).default(2_000),
+        maxLatencyMs: z.number().positive().default(1_000),
+      })
+      .strict()
+      .refine((p) => p.timeoutMs <= Math.max(p.intervalMs, 1_000) * 10, { message: "timeoutMs must be at most 10 × max(intervalMs, 1000)", path: ["timeoutMs"] })
+      .default({ probes: 5, intervalMs: 2_000, timeoutMs: 2_000, maxLatencyMs: 1_000 }),
+    /** The bake after the switch: the new slot's traffic through the edge (error rate, p99) plus probes. */
+    postSwitch: z
+      .object({
+        bakeMs: z.number().int().min(100).max(3_600_000).default(60_000),
+        intervalMs: z.number().int().min(50).max(600_000).default(10_000),
+        /** A window with fewer requests than this proves nothing (Inconclusive). */
+        minSamples: z.number().int().min(1).default(50),
+        maxErrorRate: z.number().min(0).max(1).default(0.01),
+        maxP99LatencyMs: z.number().positive().default(1_000),
+        /** Failed windows tolerated before the switch back. */
+        failureLimit: z.number().int().min(0).default(0),
+      })
+      .strict()
+      .refine((p) => p.intervalMs <= p.bakeMs, { message: "intervalMs must not be above bakeMs", path: ["intervalMs"] })
+      .default({ bakeMs: 60_000, intervalMs: 10_000, minSamples: 50, maxErrorRate: 0.01, maxP99LatencyMs: 1_000, failureLimit: 0 }),
+    /** What an Inconclusive analysis (too little traffic) does: `abort` (default: traffic back where it was) or `promote`. */
+    onInconclusive: z.enum(["abort", "promote"]).default("abort"),
+  })
+  .strict();
+
 /** An app deployed blue/green behind the edge: two Render web services `<name>-blue` / `<name>-green`. */
 export const BlueGreenAppSchema = z
   .object({
@@ -44,6 +83,8 @@ export const BlueGreenAppSchema = z
     hosts: z.array(hostName).default([]),
     /** Path prefixes the edge routes to this app on any of the edge's hosts. */
     pathPrefixes: z.array(z.string().regex(/^\//, "must start with '/'")).default([]),
+    /** Promotion analysis settings (defaults apply when absent). */
+    analysis: PromotionAnalysisSchema.default(() => PromotionAnalysisSchema.parse({})),
     ...scaling,
   })
   .strict();
@@ -138,3 +179,5 @@ export const StackConfigSchema = z
 export type StackConfig = z.infer<typeof StackConfigSchema>;
 export type AppConfig = z.infer<typeof AppSchema>;
 export type BlueGreenAppConfig = z.infer<typeof BlueGreenAppSchema>;
+/** Validated promotion analysis settings of a blue/green app. */
+export type PromotionAnalysis = z.infer<typeof PromotionAnalysisSchema>;

@@ -89,4 +89,49 @@ describe("stack config schema", () => {
     const raw = rawConfig("production");
     expect(() => parseStackConfig("staging", { ...raw, render: { ownerId: "tea-stackguardstaging000", region: "oregon" } })).toThrow(/must be 'staging'/);
   });
+
+  describe("blue/green promotion analysis", () => {
+    it("applies the defaults when an app has no analysis block", () => {
+      const cfg = parseStackConfig("staging", rawConfig("staging"));
+      const api = cfg.apps.api;
+      if (api.kind !== "blueGreen") throw new Error("api is a blue/green app");
+      expect(api.analysis).toEqual({
+        deployTimeoutMs: 900_000,
+        preSwitch: { probes: 5, intervalMs: 2_000, timeoutMs: 2_000, maxLatencyMs: 1_000 },
+        postSwitch: { bakeMs: 60_000, intervalMs: 10_000, minSamples: 50, maxErrorRate: 0.01, maxP99LatencyMs: 1_000, failureLimit: 0 },
+        onInconclusive: "abort",
+      });
+    });
+
+    it("keeps the defaults of fields a partial block leaves out", () => {
+      const raw = rawConfig("staging");
+      raw.apps.api.analysis = { postSwitch: { bakeMs: 5_000, intervalMs: 1_000 }, onInconclusive: "promote" };
+      const api = parseStackConfig("staging", raw).apps.api;
+      if (api.kind !== "blueGreen") throw new Error("api is a blue/green app");
+      expect(api.analysis.postSwitch).toMatchObject({ bakeMs: 5_000, intervalMs: 1_000, minSamples: 50, maxErrorRate: 0.01 });
+      expect(api.analysis.preSwitch.probes).toBe(5);
+      expect(api.analysis.onInconclusive).toBe("promote");
+    });
+
+    it("names the key and the allowed values for a wrong onInconclusive", () => {
+      const raw = rawConfig("staging");
+      raw.apps.api.analysis = { onInconclusive: "ignore" };
+      const problems = problemsOf("staging", raw);
+      expect(problems.join("\n")).toMatch(/stackguard:apps\.api\.analysis\.onInconclusive: .*Use one of: abort, promote/);
+    });
+
+    it("rejects a bake interval longer than the bake, naming the field", () => {
+      const raw = rawConfig("staging");
+      raw.apps.api.analysis = { postSwitch: { bakeMs: 3_000 } };
+      expect(problemsOf("staging", raw).join("\n")).toMatch(/stackguard:apps\.api\.analysis\.postSwitch\.intervalMs: intervalMs must not be above bakeMs/);
+    });
+
+    it("rejects an error-rate threshold outside [0, 1] and a typo in the block", () => {
+      const raw = rawConfig("staging");
+      raw.apps.api.analysis = { postSwitch: { maxErrorRate: 5 }, preswitch: {} };
+      const text = problemsOf("staging", raw).join("\n");
+      expect(text).toMatch(/stackguard:apps\.api\.analysis\.postSwitch\.maxErrorRate/);
+      expect(text).toMatch(/Remove preswitch/);
+    });
+  });
 });
