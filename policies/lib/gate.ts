@@ -1,3 +1,4 @@
+import { onlyNotifies } from "../rules/alphastack";
 import { ProtectedSet } from "./protected";
 import { stringsIn } from "./values";
 
@@ -48,11 +49,8 @@ export function isNonChange(op: string): boolean {
 /** Why a step touches AlphaStack (empty when it does not). */
 export function touchesAlphaStack(step: StepMetadata, set: ProtectedSet, pinnedUrns: ReadonlySet<string>, readOnlyUrls: readonly string[]): string[] {
   if (step.type === "pulumi:providers:pulumi-nodejs") return []; // its inputs are the stack config, which names AlphaStack
-  if (/stackguard:AlertRule$/.test(step.type)) {
-    // An alert rule that only notifies watches AlphaStack without acting on it (same as alphastack-frozen).
-    const action = step.new?.inputs?.action ?? step.old?.inputs?.action;
-    if (action === undefined || action === "none" || action === "notify") return [];
-  }
+  // An alert rule that only notifies watches AlphaStack without acting on it (same as alphastack-frozen).
+  if (/stackguard:AlertRule$/.test(step.type) && onlyNotifies(step.new?.inputs ?? undefined) && onlyNotifies(step.old?.inputs ?? undefined)) return [];
   const reasons = new Set<string>();
   if (pinnedUrns.has(step.urn)) reasons.add("it is an AlphaStack reference pinned in the baseline");
   for (const side of [step.old, step.new]) {

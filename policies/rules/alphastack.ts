@@ -52,11 +52,27 @@ export function isProviderConfig(r: { type: string }): boolean {
   return r.type === "pulumi:providers:pulumi-nodejs";
 }
 
+/**
+ * The action of an alert rule's inputs: `rule.action.type` (infra/providers/alert-rule.ts), or a plain `action`
+ * string/object at the top level; undefined when it has none.
+ */
+export function alertActionOf(props: Record<string, unknown> | undefined): string | undefined {
+  const rule = props?.rule as Record<string, unknown> | undefined;
+  const a = (rule && typeof rule === "object" ? rule.action : undefined) ?? props?.action;
+  if (typeof a === "string") return a;
+  if (a && typeof a === "object") return str((a as Record<string, unknown>).type);
+  return undefined;
+}
+
+/** True when an alert rule only notifies (no action, or action "none"). */
+export function onlyNotifies(props: Record<string, unknown> | undefined): boolean {
+  const action = alertActionOf(props);
+  return action === undefined || action === "none" || action === "notify";
+}
+
 /** Alert rules may watch AlphaStack, but only to notify: an action (rollback, kill switch) would act on it. */
 function observerAllowed(r: ResourceFacts): boolean {
-  if (r.type !== TYPES.alertRule) return false;
-  const action = str(r.props.action);
-  return action === undefined || action === "none" || action === "notify";
+  return r.type === TYPES.alertRule && onlyNotifies(r.props);
 }
 
 /**
@@ -90,7 +106,7 @@ export function alphaStackFrozen(r: ResourceFacts, s: FreezeSettings): RuleResul
     } else if (observerAllowed(r)) {
       continue; // an alert rule that only notifies watches AlphaStack, it does not act on it
     } else if (r.type === TYPES.alertRule) {
-      out.push(`${who} must not act on AlphaStack production: it watches ${listOf(found)} (${at.path}) with action "${str(r.props.action)}". Set action to "none" (notify only) for rules on AlphaStack.`);
+      out.push(`${who} must not act on AlphaStack production: it watches ${listOf(found)} (${at.path}) with action "${alertActionOf(r.props)}". Set the rule's action to { type: "none" } (notify only) for rules on AlphaStack.`);
     } else if (at.key !== undefined && TARGET_KEYS.has(at.key)) {
       out.push(`${who} must not act on AlphaStack production: ${at.path} targets ${listOf(found)}. ${FIX}.`);
     } else if (s.readOnlyUrls.some((u) => at.value.startsWith(u)) && !/[\s;&|`$]/.test(at.value)) {

@@ -99,10 +99,11 @@ describe("alphastack-frozen", () => {
   });
 
   test("an alert rule may watch AlphaStack to notify, not to act", () => {
-    const watch = { target: { serviceId: "srv-alphastackengine0000" }, action: "none" };
-    expect(alphaStackFrozen(res(TYPES.alertRule, "a", { ...watch, signal: "https://engine.alphastack.example/healthz" }), settings()).status).not.toBe("non-compliant");
-    const m = messages(alphaStackFrozen(res(TYPES.alertRule, "a", { ...watch, action: "rollback" }), settings()));
-    expect(m[0]).toMatch(/must not act on AlphaStack production: it watches srv-alphastackengine0000 .*\(target\.serviceId\) with action "rollback"/);
+    const rule = (action: unknown) => ({ rule: { name: "engine-down", signal: { probe: "https://engine.alphastack.example/healthz" }, target: { serviceId: "srv-alphastackengine0000" }, action } });
+    expect(alphaStackFrozen(res(TYPES.alertRule, "a", rule({ type: "none" })), settings()).status).toBe("compliant");
+    const m = messages(alphaStackFrozen(res(TYPES.alertRule, "a", rule({ type: "rollback", app: "api" })), settings()));
+    expect(m).toHaveLength(2); // the probe URL and the target: each is named
+    expect(m.join("\n")).toMatch(/must not act on AlphaStack production: it watches srv-alphastackengine0000 .*\(rule\.target\.serviceId\) with action "rollback"\. Set the rule's action to \{ type: "none" \}/);
   });
 
   test("ids added by config are protected too", () => {

@@ -65,7 +65,7 @@ describe("preview gate", () => {
   });
 
   test("alert rules that only notify may be changed; touchesAlphaStack honours read-only URLs", () => {
-    expect(touchesAlphaStack({ op: "update", urn: "u", type: "pulumi-nodejs:dynamic/stackguard:AlertRule", new: { inputs: { target: "srv-alphastackengine0000", action: "none" } } }, set, [], [])).toEqual([]);
+    expect(touchesAlphaStack({ op: "update", urn: "u", type: "pulumi-nodejs:dynamic/stackguard:AlertRule", new: { inputs: { rule: { target: "srv-alphastackengine0000", action: { type: "none" } } } } }, set, [], [])).toEqual([]);
     expect(touchesAlphaStack({ op: "update", urn: "u", type: "x:y:Z", new: { inputs: { probe: "https://engine.alphastack.example/healthz" } } }, set, new Set(), ["https://engine.alphastack.example/healthz"])).toEqual([]);
     expect(isNonChange("read-replacement")).toBe(true);
     expect(isNonChange("create-replacement")).toBe(false);
