@@ -13,7 +13,7 @@
 set -euo pipefail
 stack="${1:?usage: pulumi-up.sh <stack> <gate-dir>}"
 dir="${2:?usage: pulumi-up.sh <stack> <gate-dir>}"
-record="$(find "$dir" -maxdepth 1 -name "*.gate.json" 2>/dev/null | sort | tail -n 1)"
+record="$({ find "$dir" -maxdepth 1 -name "*.gate.json" 2>/dev/null || true; } | sort | tail -n 1)"
 if [ -z "$record" ]; then
   echo "::error::no gate record in $dir: the up runs only from a plan the AlphaStack gate passed (npm run gate -- --stack $stack --out-dir $dir)." >&2
   exit 1

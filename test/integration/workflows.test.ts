@@ -4,6 +4,7 @@
  * GitHub's secrets and variables are replaced with the simulator's URL and key and a throwaway file backend.
  */
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -105,39 +106,92 @@ describe("promote.yml", () => {
     expect(r.steps[r.steps.length - 1].stdout).toMatch(/pulumi v3\.248\.0 toolchain (reused|built)/);
   });
 
-  it("production: a plan made before another update of the stack is refused before anything runs", () => {
-    const backend = path.join(checkout, ".backend-stale");
-    fs.mkdirSync(backend, { recursive: true });
-    const env = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", STACKGUARD_CACHE: process.env.STACKGUARD_CACHE ?? "", RENDER_API_URL: sim.apiUrl, RENDER_API_KEY: sim.apiKey, PULUMI_BACKEND_URL: `file://${backend}`, PULUMI_CONFIG_PASSPHRASE: PASSPHRASE };
-    const sh = (script: string) => spawnSync("bash", ["-eo", "pipefail", "-c", script], { cwd: checkout, env, encoding: "utf8", timeout: 300_000 });
-    const head = sh('npm run --silent pulumi -- stack select staging --create --non-interactive >&2 && .github/scripts/stack-head.sh staging');
-    expect(head.stderr).not.toMatch(/error/i);
-    expect(head.stdout.trim()).toBe("0");
-    // A plan saved when the stack was at update 3, applied now that it is at update 0 (any difference is stale).
-    fs.mkdirSync(path.join(checkout, ".stackguard/ci"), { recursive: true });
-    fs.writeFileSync(path.join(checkout, ".stackguard/ci/plan-stale.json"), "{}");
-    fs.writeFileSync(path.join(checkout, ".stackguard/ci/plan-stale.base"), "3\n");
-    const up = sh(".github/scripts/pulumi-up.sh staging .stackguard/ci/plan-stale.json");
-    expect(up.status).toBe(1);
-    expect(up.stderr).toContain("the plan was made on update 3 of stack 'staging', which is now at update 0: it is stale.");
-    expect(sh(".github/scripts/stack-head.sh staging").stdout.trim()).toBe("0"); // nothing ran
+  describe("pulumi-up.sh refuses, before anything runs", () => {
+    const backend = () => path.join(checkout, ".backend-up");
+    const sh = (script: string) => {
+      fs.mkdirSync(backend(), { recursive: true });
+      const env = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", STACKGUARD_CACHE: process.env.STACKGUARD_CACHE ?? "", RENDER_API_URL: sim.apiUrl, RENDER_API_KEY: sim.apiKey, PULUMI_BACKEND_URL: `file://${backend()}`, PULUMI_CONFIG_PASSPHRASE: PASSPHRASE };
+      // spawnSync blocks this process and so the in-process simulator: only for steps that never call Render.
+      return spawnSync("bash", ["-eo", "pipefail", "-c", script], { cwd: checkout, env, encoding: "utf8", timeout: 300_000 });
+    };
+    /** A gate dir as `npm run gate -- --out-dir` leaves it, plus stack-head. */
+    const gateDir = (name: string, result: "pass" | "fail", head: string) => {
+      const dir = path.join(checkout, ".stackguard/ci", name);
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(path.join(dir, "2026-01-01T00-00-00-000Z.plan.json"), "{}");
+      const record = { stack: "staging", planFile: "2026-01-01T00-00-00-000Z.plan.json", planSha256: "0".repeat(64), createdAt: new Date().toISOString(), result, summary: {} };
+      fs.writeFileSync(path.join(dir, "2026-01-01T00-00-00-000Z.gate.json"), JSON.stringify(record));
+      fs.writeFileSync(path.join(dir, "stack-head"), `${head}\n`);
+      return path.relative(checkout, dir);
+    };
+
+    it("a plan made before another update of the stack (stale)", () => {
+      const head = sh(".github/scripts/select-stack.sh staging >&2 && .github/scripts/stack-head.sh staging");
+      expect(head.stdout.trim()).toBe("0");
+      const up = sh(`.github/scripts/pulumi-up.sh staging ${gateDir("gate-stale", "pass", "3")}`);
+      expect(up.status).toBe(1);
+      expect(up.stderr).toContain("the plan was made on update 3 of stack 'staging', which is now at update 0: it is stale.");
+      expect(sh(".github/scripts/stack-head.sh staging").stdout.trim()).toBe("0"); // nothing ran
+    });
+
+    it("a plan the gate refused", () => {
+      const up = sh(`.github/scripts/pulumi-up.sh staging ${gateDir("gate-failed", "fail", "0")}`);
+      expect(up.status).toBe(1);
+      expect(up.stderr).toContain("is fail for stack staging: not promotable to staging");
+    });
+
+    it("no gate record at all", () => {
+      const up = sh(".github/scripts/pulumi-up.sh staging .stackguard/ci/no-such-gate");
+      expect(up.status).toBe(1);
+      expect(up.stderr).toContain("no gate record in .stackguard/ci/no-such-gate: the up runs only from a plan the AlphaStack gate passed");
+    });
   });
 
-  it.todo("staging: preview with the policy pack, gate, up --plan and post-deploy checks on the simulator (waits for the AlphaStack gate `npm run gate`, policies/scripts/)");
-  it.todo("plan-production + production: up from the saved plan (waits for the AlphaStack gate `npm run gate`)");
+  it("staging: the gate runs on the simulator, records its verdict and, when it passes, a plan and a record the up can use", async () => {
+    const env = environment(path.join(checkout, ".backend-promote"));
+    const r = await runJob({ workflow: "promote.yml", job: "staging", cwd: checkout, ...env, until: "gate", stepTimeoutMs: 900_000 });
+    const gate = r.steps.find((s) => s.id === "gate")!;
+    expect(gate.status).toBe("passed"); // the step records the verdict; the next step acts on it
+    const dir = path.join(checkout, ".stackguard/ci/gate-staging");
+    const report = fs.readFileSync(path.join(dir, "report.txt"), "utf8");
+    expect(r.summary).toContain(report.trim().split("\n")[0]);
+    expect(fs.readFileSync(path.join(dir, "stack-head"), "utf8").trim()).toBe("0");
+    const records = fs.readdirSync(dir).filter((f) => f.endsWith(".gate.json"));
+    expect(records).toHaveLength(1);
+    const record = JSON.parse(fs.readFileSync(path.join(dir, records[0]), "utf8"));
+    expect(record.stack).toBe("staging");
+    if (gate.outputs.code === "0") {
+      expect(report).toMatch(/^gate staging: PASS/);
+      expect(record.result).toBe("pass");
+      const plan = fs.readFileSync(path.join(dir, record.planFile));
+      expect(createHash("sha256").update(plan).digest("hex")).toBe(record.planSha256);
+    } else {
+      expect(report).toMatch(/^gate staging: FAIL/);
+      expect(record.result).toBe("fail");
+      expect(fs.existsSync(path.join(dir, record.planFile))).toBe(false); // a refused plan is not promotable
+    }
+  });
+
+  it.todo(
+    "staging: up from the gated plan and post-deploy checks on the simulator (waits for the providers: with today's program the gate passes, " +
+      "then `up --plan` stops at CustomDomain edge-domain-*: `violates plan: properties changed: =+verify[{true}]`, an input that differs between preview and up)",
+  );
 });
 
 describe("backup.yml and npm run db:backup", () => {
   it("exports the stack's database through Render's API on the simulator", async () => {
-    const db = await render.postgres.create({ name: "platform-db-staging", ownerId: "tea-stackguardstaging000", plan: "basic_1gb", version: "16", region: "oregon" });
+    // The staging stack's database: created by an earlier up in this file's simulator, or here.
+    const existing = (await render.postgres.list({ name: ["platform-db-staging"], ownerId: ["tea-stackguardstaging000"] }))[0];
+    const db = existing ?? (await render.postgres.create({ name: "platform-db-staging", ownerId: "tea-stackguardstaging000", plan: "basic_1gb", version: "16", region: "oregon" }));
+    const exportsBefore = (await render.postgres.listExports(db.id)).length;
     const env = environment(path.join(checkout, ".backend-backup"));
     const r = await runJob({ workflow: "backup.yml", job: "backup", cwd: checkout, matrix: { stack: "staging" }, secrets: env.secrets, vars: env.vars });
     const problems = r.steps.filter((s) => s.status === "failed").map((s) => `${s.name}: ${s.stdout}${s.stderr}`);
     expect(problems).toEqual([]);
     expect(r.environment).toBe("staging");
     expect(r.concurrency).toBe("backup-staging");
-    const exportsNow = await render.postgres.listExports(db.id);
-    expect(exportsNow).toHaveLength(1);
+    const exportsNow = (await render.postgres.listExports(db.id)).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    expect(exportsNow).toHaveLength(exportsBefore + 1);
     const record = JSON.parse(fs.readFileSync(path.join(checkout, ".stackguard/ci/backup-staging.json"), "utf8"));
     expect(record).toMatchObject({ stack: "staging", databaseId: db.id, databaseName: "platform-db-staging", exportId: exportsNow[0].id });
     expect(r.summary).toContain(`| staging | platform-db-staging | ${exportsNow[0].id} |`);

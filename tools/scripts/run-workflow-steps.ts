@@ -17,7 +17,6 @@
  *        --input stack=staging --input app=api [--matrix stack=staging] [--secret NAME=value] [--var NAME=value]`
  */
 import { spawn, spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -253,27 +252,22 @@ export function evaluateIf(cond: unknown, ctx: ExprContext): boolean {
 // ---------------------------------------------------------------------------------------------------------------
 // Checkout
 
-/** Same digest as tools/scripts/lib/setup.js `hashFiles`, so its "already installed" marker matches. */
-function installMarker(dir: string): string {
-  const h = createHash("sha256");
-  for (const f of [path.join(dir, "package-lock.json"), path.join(dir, "package.json")]) h.update(fs.existsSync(f) ? fs.readFileSync(f) : "missing");
-  return h.digest("hex");
-}
-
 /**
  * Gives `to/node_modules` the packages of `from/node_modules` as one symlink per entry (never a symlink of the whole
- * directory: an `npm ci` in the copy then removes the links, not the shared packages), and the install marker.
+ * directory: an `npm ci` in the copy then removes the links, not the shared packages), and a copy of the install
+ * marker tools/scripts/lib/setup.js wrote there: the copy's lock file is the same, so its setup sees it installed.
  */
 function linkNodeModules(from: string, to: string): void {
   const src = path.join(from, "node_modules");
-  if (!fs.existsSync(src)) throw new Error(`${src} is missing: run \`npm test\` once so the dependencies are installed, then re-run.`);
+  const marker = path.join(src, ".stackguard-installed");
+  if (!fs.existsSync(marker)) throw new Error(`${src} is not marked installed: run \`npm test\` once so the dependencies are installed, then re-run.`);
   const dst = path.join(to, "node_modules");
   fs.mkdirSync(dst, { recursive: true });
   for (const entry of fs.readdirSync(src)) {
     if (entry === ".stackguard-installed") continue;
     fs.symlinkSync(path.join(src, entry), path.join(dst, entry));
   }
-  fs.writeFileSync(path.join(dst, ".stackguard-installed"), installMarker(to));
+  fs.copyFileSync(marker, path.join(dst, ".stackguard-installed"));
 }
 
 /**
