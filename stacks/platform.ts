@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { StackConfig } from "../infra/config/schema";
 import { BlueGreenApp } from "../infra/components/blue-green-app";
+import { edgeRoutes } from "../infra/config/routing";
 import { CustomDomain, EnvGroup, EnvGroupLink, EnvVars, Postgres, Service } from "../infra/providers";
 import { alphaStackOutputs, referenceAlphaStack } from "./alphastack";
 
@@ -30,8 +31,8 @@ function upstreamOf(service: Service): pulumi.Output<string> {
 
 /** Builds one environment: database, shared env, apps (blue/green behind the edge), and AlphaStack read-only. */
 export function buildPlatform(config: StackConfig): Platform {
+  // `config` carries the defaults of infra/config/defaults.ts already (instances, autoDeploy, shutdown delays…).
   const env = config.environment;
-  const production = env === "production";
   const owner = { ownerId: config.render.ownerId, region: config.render.region };
 
   const db = new Postgres("database", {
@@ -56,18 +57,19 @@ export function buildPlatform(config: StackConfig): Platform {
   const others: Record<string, Service> = {};
   for (const [name, app] of Object.entries(config.apps)) {
     if (app.kind === "blueGreen") {
-      blueGreen[name] = new BlueGreenApp(name, { app, ...owner, production, envGroupIds: [shared.id] });
+      blueGreen[name] = new BlueGreenApp(name, { app, ...owner, envGroupIds: [shared.id] });
     } else if (app.kind === "worker") {
       const worker = new Service(name, {
         name, ...owner, type: "background_worker", plan: app.plan, numInstances: app.instances, autoscaling: app.autoscaling,
-        image: `${app.image}:${app.version}`, autoDeploy: !production,
+        image: `${app.image}:${app.version}`, autoDeploy: app.autoDeploy, preDeployCommand: app.preDeployCommand,
       });
       new EnvGroupLink(`${name}-env`, { envGroupId: shared.id, serviceId: worker.id });
       others[name] = worker;
     } else {
       others[name] = new Service(name, {
         name, ownerId: owner.ownerId, type: "static_site", repo: app.repo, branch: app.branch,
-        buildCommand: app.buildCommand, publishPath: app.publishPath, autoDeploy: !production,
+        buildCommand: app.buildCommand, publishPath: app.publishPath, autoDeploy: app.autoDeploy,
+        rootDir: app.rootDir, buildFilter: app.buildFilter, repoCheckout: app.checkout,
       });
     }
   }
@@ -76,17 +78,21 @@ export function buildPlatform(config: StackConfig): Platform {
   const adminToken = new random.RandomPassword("edge-admin-token", { length: 48, special: false });
   const edge = new Service("edge", {
     name: `edge-${env}`, ...owner, type: "web_service", plan: config.edge.plan, numInstances: config.edge.instances,
-    image: EDGE_IMAGE, healthCheckPath: "/__edge/healthz", autoDeploy: false, maxShutdownDelaySeconds: 60,
+    autoscaling: config.edge.autoscaling, image: EDGE_IMAGE, healthCheckPath: config.edge.healthCheckPath,
+    autoDeploy: config.edge.autoDeploy, maxShutdownDelaySeconds: config.edge.maxShutdownDelaySeconds,
   });
-  const edgeApps = pulumi.all(
-    Object.entries(blueGreen).map(([name, bg]) =>
+  // Routes come from the validated routing table (infra/config/routing.ts). A static site routed by the edge is an
+  // "app" whose two slots are the same site: it has no blue/green, only the edge's certificate and domain.
+  const routes = edgeRoutes(config.apps);
+  const routed = new Set(routes.map((r) => r.app));
+  const edgeApps = pulumi.all([
+    ...Object.entries(blueGreen).map(([name, bg]) =>
       pulumi.all([upstreamOf(bg.slots.blue), upstreamOf(bg.slots.green)]).apply(([blue, green]) => [name, { blue, green, healthPath: (config.apps[name] as { healthCheckPath: string }).healthCheckPath }] as const),
     ),
-  ).apply((entries) => JSON.stringify(Object.fromEntries(entries)));
-  const routes = Object.entries(blueGreen).map(([name]) => {
-    const app = config.apps[name] as { hosts: string[]; pathPrefixes: string[] };
-    return app.hosts.length ? { hosts: app.hosts, app: name } : { pathPrefix: app.pathPrefixes[0] ?? `/${name}`, app: name };
-  });
+    ...Object.entries(others).filter(([name]) => routed.has(name) && config.apps[name].kind === "static").map(([name, site]) =>
+      site.url.apply((u) => [name, { blue: u ?? "", green: u ?? "", healthPath: "/" }] as const),
+    ),
+  ]).apply((entries) => JSON.stringify(Object.fromEntries(entries)));
   // The edge persists the active slots in its own env var through Render's API, with a key of its own
   // (`pulumi config set --secret stackguard:edgeRenderApiKey …`); on the embedded Render, the simulator's key.
   const edgeKey = new pulumi.Config("stackguard").getSecret("edgeRenderApiKey")
@@ -97,6 +103,9 @@ export function buildPlatform(config: StackConfig): Platform {
       EDGE_APPS: pulumi.secret(edgeApps),
       EDGE_ROUTES: pulumi.secret(JSON.stringify(routes)),
       EDGE_ADMIN_TOKEN: adminToken.result,
+      // The shutdown delays above are derived from these two; setting them here keeps the edge and Render in step.
+      EDGE_DRAIN_TIMEOUT_MS: pulumi.secret(String(config.edge.drainTimeoutMs)),
+      EDGE_SHUTDOWN_GRACE_MS: pulumi.secret(String(config.edge.shutdownGraceMs)),
       ...(edgeKey ? { EDGE_RENDER_API_KEY: edgeKey, RENDER_API_URL: pulumi.secret(process.env.RENDER_API_URL ?? "https://api.render.com/v1") } : {}),
       // On Render, instances find each other through the private network's discovery name; on the embedded
       // Render they all run on one host, so they announce themselves in a shared directory instead.

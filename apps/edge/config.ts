@@ -86,6 +86,12 @@ export interface EdgeConfig {
   shutdownGraceMs: number;
 }
 
+/**
+ * The edge's timing defaults, exported so the infrastructure derives Render settings from them
+ * (`maxShutdownDelaySeconds` in infra/config/defaults.ts) instead of repeating the numbers.
+ */
+export const EDGE_TIMING_DEFAULTS = { upstreamTimeoutMs: 30_000, drainTimeoutMs: 5_000, shutdownGraceMs: 25_000 } as const;
+
 /** A configuration error naming the variable and the fix. Thrown before the edge listens or changes anything. */
 export class EdgeConfigError extends Error {
   constructor(readonly variable: string, detail: string) {
@@ -194,8 +200,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EdgeConfig {
       failureLimit,
       autoRollback: autoRollback === "on",
     },
-    upstreamTimeoutMs: int(env, "EDGE_UPSTREAM_TIMEOUT_MS", 30_000, 100, 600_000),
-    drainTimeoutMs: int(env, "EDGE_DRAIN_TIMEOUT_MS", 5_000, 0, 600_000),
-    shutdownGraceMs: int(env, "EDGE_SHUTDOWN_GRACE_MS", 25_000, 0, 600_000),
+    upstreamTimeoutMs: int(env, "EDGE_UPSTREAM_TIMEOUT_MS", EDGE_TIMING_DEFAULTS.upstreamTimeoutMs, 100, 600_000),
+    drainTimeoutMs: int(env, "EDGE_DRAIN_TIMEOUT_MS", EDGE_TIMING_DEFAULTS.drainTimeoutMs, 0, 600_000),
+    shutdownGraceMs: int(env, "EDGE_SHUTDOWN_GRACE_MS", EDGE_TIMING_DEFAULTS.shutdownGraceMs, 0, 600_000),
   };
 }

@@ -8,10 +8,10 @@ export type Slot = (typeof SLOTS)[number];
 
 /** Inputs of {@link BlueGreenApp}. */
 export interface BlueGreenAppArgs {
+  /** The app's config with the defaults of infra/config/defaults.ts applied (instances, autoDeploy, shutdown delay). */
   app: BlueGreenAppConfig;
   ownerId: pulumi.Input<string>;
   region: pulumi.Input<string>;
-  production: boolean;
   /** Env groups every slot links (shared config such as DATABASE_URL). */
   envGroupIds: pulumi.Input<string>[];
 }
@@ -40,9 +40,10 @@ export class BlueGreenApp extends pulumi.ComponentResource {
           autoscaling: app.autoscaling,
           image: `${app.image}:${app.version}`,
           healthCheckPath: app.healthCheckPath,
-          autoDeploy: !args.production,
-          // Long enough for the edge to drain in-flight requests before Render stops an old instance.
-          maxShutdownDelaySeconds: 60,
+          // Effective values from infra/config/defaults.ts (off in production; the edge's drain time plus slack).
+          autoDeploy: app.autoDeploy,
+          maxShutdownDelaySeconds: app.maxShutdownDelaySeconds,
+          preDeployCommand: app.preDeployCommand,
         },
         { parent: this },
       );

@@ -1,5 +1,8 @@
 import { z } from "zod";
+import { applyStackDefaults, minInstances, minShutdownDelaySeconds, needsRedundancy } from "./defaults";
+import { EDGE_TIMING_DEFAULTS } from "../../apps/edge/config";
 import { POSTGRES_PLANS, POSTGRES_VERSIONS, RENDER_REGIONS, SERVICE_PLANS } from "./render-enums";
+import { routingProblems } from "./routing";
 
 /** Render ids: `<prefix>-<20 chars>` (Render uses 0-9a-v; the seeded AlphaStack ids are readable names, so any lower-case alphanumeric is accepted), Postgres with a `-a`/`-b` suffix. */
 const renderId = (prefix: string) =>
@@ -26,10 +29,34 @@ export const AutoscalingSchema = z
 
 const scaling = {
   plan: z.enum(SERVICE_PLANS),
-  /** Fixed instance count, ignored when `autoscaling` is set. */
-  instances: z.number().int().min(1).max(100).default(1),
+  /** Fixed instance count, ignored when `autoscaling` is set. Default (infra/config/defaults.ts): 2 for production web services, else 1. */
+  instances: z.number().int().min(1).max(100).optional(),
   autoscaling: AutoscalingSchema.optional(),
+  /** Lets a production web service run one instance (`instances: 1` or `autoscaling.min: 1`); needs `singleInstanceReason`. */
+  allowSingleInstance: z.boolean().optional(),
+  /** Why one instance is acceptable here (recorded in the config for reviewers). */
+  singleInstanceReason: z.string().trim().min(10, "say why one instance is acceptable, in a sentence").optional(),
 };
+
+/** Deploy settings shared by image-backed apps (defaults in infra/config/defaults.ts). */
+const deploy = {
+  /** Deploy on every push of the image/branch. Default: off in production (promotion is `pulumi up`), on elsewhere. */
+  autoDeploy: z.boolean().optional(),
+  /** Render's pre-deploy command, run in the new version before it goes live: the place for expand migrations (e.g. `npm run migrate:expand`). Default: none. */
+  preDeployCommand: z.string().trim().min(1).max(1000).optional(),
+};
+
+/** A repository path glob as Render's build filters take it: relative, no `..`. */
+const repoGlob = z
+  .string()
+  .min(1)
+  .regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$))[^\0]+$/, "must be a glob relative to the repository root such as apps/web/** (no leading '/', no '..')");
+
+/** Render's build filter: a push builds only when a changed file matches `paths` and not `ignoredPaths`. */
+export const BuildFilterSchema = z
+  .object({ paths: z.array(repoGlob).default([]), ignoredPaths: z.array(repoGlob).default([]) })
+  .strict()
+  .refine((b) => b.paths.length + b.ignoredPaths.length > 0, { message: "list at least one glob in paths or ignoredPaths, or remove buildFilter", path: ["paths"] });
 
 /**
  * How a blue/green promotion judges a version (see infra/components/README.md). Every field has a default, so an
@@ -85,13 +112,16 @@ export const BlueGreenAppSchema = z
     pathPrefixes: z.array(z.string().regex(/^\//, "must start with '/'")).default([]),
     /** Promotion analysis settings (defaults apply when absent). */
     analysis: PromotionAnalysisSchema.default(() => PromotionAnalysisSchema.parse({})),
+    /** Seconds Render waits after SIGTERM before killing an old instance. Default: the edge's drain timeout plus slack; never below it. */
+    maxShutdownDelaySeconds: z.number().int().min(1).max(300).optional(),
     ...scaling,
+    ...deploy,
   })
   .strict();
 
 /** A Render background worker (no traffic; deployed in place). */
 export const WorkerAppSchema = z
-  .object({ kind: z.literal("worker"), image: z.string().min(1), version, ...scaling })
+  .object({ kind: z.literal("worker"), image: z.string().min(1), version, ...scaling, ...deploy })
   .strict();
 
 /** A Render static site (the frontend), served through the edge's hosts. */
@@ -103,6 +133,13 @@ export const StaticAppSchema = z
     buildCommand: z.string().min(1),
     publishPath: z.string().min(1),
     hosts: z.array(hostName).default([]),
+    /** The site's directory in the repository (Render's `rootDir`); the default build filter is `<rootDir>/**`. */
+    rootDir: z.string().regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$)).+$/, "must be a directory relative to the repository root (no leading '/', no '..')").optional(),
+    /** Which pushes rebuild the site. Default: `{paths: ["<rootDir>/**"]}` when rootDir is set. */
+    buildFilter: BuildFilterSchema.optional(),
+    /** A local checkout of `repo` (relative to the project root, or absolute): `check` verifies that every build filter glob matches a file there. */
+    checkout: z.string().min(1).optional(),
+    autoDeploy: z.boolean().optional(),
   })
   .strict();
 
@@ -125,8 +162,8 @@ export const AlphaStackSchema = z
   })
   .strict();
 
-/** The whole `stackguard:*` namespace of a stack's config. */
-export const StackConfigSchema = z
+/** The whole `stackguard:*` namespace of a stack's config, field by field (cross-field checks and defaults below). */
+export const StackConfigBaseSchema = z
   .object({
     environment: z.enum(["staging", "production"]),
     render: z
@@ -149,35 +186,83 @@ export const StackConfigSchema = z
     edge: z
       .object({
         plan: z.enum(SERVICE_PLANS),
-        instances: z.number().int().min(1).max(100).default(1),
+        /** Default: 2 in production, else 1 (infra/config/defaults.ts). */
+        instances: z.number().int().min(1).max(100).optional(),
+        autoscaling: AutoscalingSchema.optional(),
+        allowSingleInstance: scaling.allowSingleInstance,
+        singleInstanceReason: scaling.singleInstanceReason,
         /** Custom domains held by the edge; they never move between slots. */
         domains: z.array(hostName).default([]),
+        /** Hosts routed by the edge that are not public custom domains (reached on the private network only). */
+        internalHosts: z.array(hostName).default([]),
+        /** How long a switch waits for the old slot's requests (EDGE_DRAIN_TIMEOUT_MS); the slots' shutdown delay follows it. */
+        drainTimeoutMs: z.number().int().min(0).max(290_000).optional(),
+        /** How long the edge finishes requests after SIGTERM (EDGE_SHUTDOWN_GRACE_MS); its own shutdown delay follows it. */
+        shutdownGraceMs: z.number().int().min(0).max(290_000).optional(),
+        /** Default: shutdownGraceMs plus slack; never below it. */
+        maxShutdownDelaySeconds: z.number().int().min(1).max(300).optional(),
       })
       .strict(),
   })
-  .strict()
+  .strict();
+
+/** The whole `stackguard:*` namespace of a stack's config: validated, then the defaults of infra/config/defaults.ts applied. */
+export const StackConfigSchema = StackConfigBaseSchema
   .superRefine((cfg, ctx) => {
     const apps = cfg.apps;
     if (cfg.render.ownerId === cfg.alphaStack.ownerId && cfg.environment === "staging") {
       ctx.addIssue({ code: "custom", path: ["render", "ownerId"], message: "staging must not deploy into AlphaStack's production workspace: use the staging workspace's owner id" });
     }
-    const seen = new Map<string, string>();
     for (const [name, app] of Object.entries(apps)) {
       if (app.kind === "worker") continue;
       for (const host of app.hosts) {
-        const other = seen.get(host);
-        if (other) ctx.addIssue({ code: "custom", path: ["apps", name, "hosts"], message: `host ${host} is already routed to app '${other}': each host routes to one app` });
-        seen.set(host, name);
         if (cfg.alphaStack.domains.includes(host)) {
           ctx.addIssue({ code: "custom", path: ["apps", name, "hosts"], message: `host ${host} belongs to AlphaStack: remove it (AlphaStack's domains are never routed by this project)` });
         }
       }
     }
-  });
+    for (const p of routingProblems(apps, cfg.edge)) ctx.addIssue({ code: "custom", path: p.path, message: p.message });
+    checkDeploySettings(cfg, ctx);
+  })
+  .transform(applyStackDefaults);
 
-/** A validated stack config. */
+/** Checks of the deploy settings whose defaults live in infra/config/defaults.ts: redundancy and drain time. */
+function checkDeploySettings(cfg: StackConfigInput, ctx: z.RefinementCtx): void {
+  const production = cfg.environment === "production";
+  const timing = {
+    drainTimeoutMs: cfg.edge.drainTimeoutMs ?? EDGE_TIMING_DEFAULTS.drainTimeoutMs,
+    shutdownGraceMs: cfg.edge.shutdownGraceMs ?? EDGE_TIMING_DEFAULTS.shutdownGraceMs,
+  };
+  const services: Array<[(string | number)[], "blueGreen" | "worker" | "edge", z.infer<typeof BlueGreenAppSchema> | z.infer<typeof WorkerAppSchema> | StackConfigInput["edge"]]> = [
+    ...Object.entries(cfg.apps).flatMap(([name, app]) => (app.kind === "static" ? [] : [[["apps", name], app.kind, app] as [string[], "blueGreen" | "worker", typeof app]])),
+    [["edge"], "edge", cfg.edge],
+  ];
+  for (const [at, kind, s] of services) {
+    const min = minInstances(s);
+    if (s.allowSingleInstance && !s.singleInstanceReason) {
+      ctx.addIssue({ code: "custom", path: [...at, "singleInstanceReason"], message: "allowSingleInstance needs singleInstanceReason: say why one instance is acceptable here" });
+    }
+    if (needsRedundancy(production, kind) && min !== undefined && min < 2 && !s.allowSingleInstance) {
+      const field = s.autoscaling ? "autoscaling.min" : "instances";
+      ctx.addIssue({ code: "custom", path: [...at, ...field.split(".")], message: `a production web service must run at least 2 instances (${field} is ${min}): one restart or bad host is an outage. Use 2 or more (or leave it out for the default 2), or set allowSingleInstance: true with singleInstanceReason` });
+    }
+    if (kind !== "worker" && "maxShutdownDelaySeconds" in s && s.maxShutdownDelaySeconds !== undefined) {
+      const need = minShutdownDelaySeconds(kind === "edge" ? "edge" : "slot", timing);
+      if (s.maxShutdownDelaySeconds < need) {
+        const why = kind === "edge" ? `the edge finishes requests for ${timing.shutdownGraceMs} ms after SIGTERM (edge.shutdownGraceMs)` : `the edge drains a slot for ${timing.drainTimeoutMs} ms after a switch (edge.drainTimeoutMs)`;
+        ctx.addIssue({ code: "custom", path: [...at, "maxShutdownDelaySeconds"], message: `maxShutdownDelaySeconds ${s.maxShutdownDelaySeconds} is too short: ${why}; use at least ${need} or leave it out for the default` });
+      }
+    }
+  }
+}
+
+/** A stack config as validated, before the defaults of infra/config/defaults.ts are applied. */
+export type StackConfigInput = z.output<typeof StackConfigBaseSchema>;
+/** A validated stack config, defaults applied: what the program, the cost report and the alert defaults read. */
 export type StackConfig = z.infer<typeof StackConfigSchema>;
-export type AppConfig = z.infer<typeof AppSchema>;
-export type BlueGreenAppConfig = z.infer<typeof BlueGreenAppSchema>;
+/** One app, defaults applied. */
+export type AppConfig = StackConfig["apps"][string];
+/** A blue/green app, defaults applied. */
+export type BlueGreenAppConfig = Extract<AppConfig, { kind: "blueGreen" }>;
 /** Validated promotion analysis settings of a blue/green app. */
 export type PromotionAnalysis = z.infer<typeof PromotionAnalysisSchema>;

@@ -14,7 +14,7 @@ export interface ServiceArgs {
   region?: pulumi.Input<string>;
   /** Instance type; default `starter`. Not for static sites. */
   plan?: pulumi.Input<string>;
-  /** Instance count (≥ 1); ignored while autoscaling is enabled. Default: autoscaling.min or 1. */
+  /** Instance count (≥ 1); ignored while autoscaling is enabled. Default: autoscaling.min, else 2 for a web service in the production workspace, else 1. */
   numInstances?: pulumi.Input<number>;
   /** Autoscaling between min and max on CPU and/or memory targets (percent). */
   autoscaling?: pulumi.Input<{ enabled?: boolean; min: number; max: number; cpuPercent?: number; memoryPercent?: number }>;
@@ -35,6 +35,8 @@ export interface ServiceArgs {
   /** Static sites only. */
   publishPath?: pulumi.Input<string>;
   buildFilter?: pulumi.Input<{ paths?: string[]; ignoredPaths?: string[] }>;
+  /** A local checkout of `repo` (path, relative to the project or absolute): `check` rejects a build filter glob that matches no file there. Never sent to Render. */
+  repoCheckout?: pulumi.Input<string>;
   /** 1–300 s; Render's default (30) when unset. */
   maxShutdownDelaySeconds?: pulumi.Input<number>;
   /** Deploy on every push. Default: off in the production workspace, on elsewhere. */

@@ -5,6 +5,7 @@ import { RenderClient } from "../../render/client";
 import { isNotFound } from "../../render/errors";
 import { Autoscaling, runtimeSchema, Service } from "../../render/schemas/service";
 import { createOrAdopt } from "../adopt";
+import { buildFilterProblems, listRepoFiles } from "../build-filter";
 import { checkWith } from "../check";
 import { assertAdoptable, configureProvider, isProductionOwner, providerClient } from "../context";
 import { changedFields, diffBySpec, DiffSpec, preferOld } from "../diff";
@@ -42,6 +43,8 @@ export const serviceInputsSchema = z.object({
   healthCheckPath: z.string().regex(/^\//, "healthCheckPath must start with '/'").optional(),
   publishPath: z.string().optional(),
   buildFilter: z.object({ paths: z.array(z.string()).default([]), ignoredPaths: z.array(z.string()).default([]) }).strict().optional(),
+  /** A local checkout of `repo` (never sent to Render): `check` verifies the build filter's globs against its files. */
+  repoCheckout: z.string().min(1).optional(),
   maxShutdownDelaySeconds: z.number().int().min(1).max(300).optional(),
   autoDeploy: z.boolean().optional(),
   environmentId: z.string().regex(/^evm-[a-z0-9]+$/, "environmentId must be an environment id like evm-…").optional(),
@@ -61,6 +64,16 @@ export const serviceInputsSchema = z.object({
     if (v.runtime && NATIVE_RUNTIMES.includes(v.runtime) && !v.startCommand) bad("startCommand", `runtime ${v.runtime} needs a startCommand`);
   }
   if (v.healthCheckPath !== undefined && v.type !== "web_service") bad("healthCheckPath", "only web services have a health check path; remove it");
+  if (v.repoCheckout !== undefined && !v.repo) bad("repoCheckout", "repoCheckout is a local checkout of repo: set repo or remove it");
+  if (v.buildFilter && v.repoCheckout && v.repo) {
+    let files: string[] | undefined;
+    try {
+      files = listRepoFiles(v.repoCheckout);
+    } catch (e) {
+      bad("repoCheckout", `cannot list the files of ${v.repoCheckout} (${(e as Error).message}): point it at a checkout of ${v.repo} or remove it`);
+    }
+    if (files) for (const p of buildFilterProblems(v.buildFilter, files, v.repoCheckout)) ctx.addIssue({ code: "custom", path: p.path, message: p.message });
+  }
 }).transform((v) => {
   const isStatic = v.type === "static_site";
   return {
@@ -68,7 +81,8 @@ export const serviceInputsSchema = z.object({
     runtime: isStatic ? undefined : v.image ? ("image" as const) : v.runtime,
     region: isStatic ? undefined : v.region ?? ("oregon" as const),
     plan: isStatic ? undefined : v.plan ?? ("starter" as const),
-    numInstances: isStatic ? undefined : v.numInstances ?? v.autoscaling?.min ?? 1,
+    // A production web service left without a count gets two: one restart must not be an outage (infra/config/defaults.ts).
+    numInstances: isStatic ? undefined : v.numInstances ?? v.autoscaling?.min ?? (v.type === "web_service" && isProductionOwner(v.ownerId) ? 2 : 1),
     branch: v.repo ? v.branch ?? "main" : undefined,
     // Production never deploys on a git push: promotion does (DESIGN.md).
     autoDeploy: v.autoDeploy ?? !isProductionOwner(v.ownerId),
