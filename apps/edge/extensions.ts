@@ -1,6 +1,8 @@
 import type * as http from "node:http";
+import { alertsExtension } from "../../infra/alerts/edge-extension";
 import { flagsExtension } from "../../infra/flags/edge-extension";
 import type { UpdateResult } from "./replicator";
+import { vitalsExtension } from "./vitals";
 import type { EdgeState } from "./state";
 
 /** What an extension may use of the edge: the shared state (replicated, persisted) and a logger. */
@@ -36,8 +38,14 @@ export const RESERVED_ADMIN_NAMES = new Set(["state", "switch", "analysis", "met
 
 /**
  * Extensions enabled in this build: feature flags (OFREP under `/ofrep/v1/`, admin under `/__edge/flags/`;
- * `EDGE_FLAGS_ALLOW_ORIGIN` sets the CORS origin browsers may evaluate flags from).
+ * `EDGE_FLAGS_ALLOW_ORIGIN` sets the CORS origin browsers may evaluate flags from), alert rules (admin only, under
+ * `/__edge/alerts/`, read by the guardian) and web-vitals beacons (public `POST /__vitals`, summary for the guardian
+ * under `/__edge/vitals`; `EDGE_VITALS_ALLOW_ORIGIN` sets the CORS origin, default the flags' origin).
  */
 export function loadExtensions(env: NodeJS.ProcessEnv): EdgeExtension[] {
-  return [flagsExtension({ allowOrigin: env.EDGE_FLAGS_ALLOW_ORIGIN || undefined })];
+  return [
+    flagsExtension({ allowOrigin: env.EDGE_FLAGS_ALLOW_ORIGIN || undefined }),
+    alertsExtension(),
+    vitalsExtension({ allowOrigin: env.EDGE_VITALS_ALLOW_ORIGIN || env.EDGE_FLAGS_ALLOW_ORIGIN || undefined }),
+  ];
 }
