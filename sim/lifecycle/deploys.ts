@@ -52,6 +52,8 @@ export interface DeployRec {
   /** Phase at whose end the deploy fails (from the `failNextDeploy` fault). */
   failAt?: Phase["status"];
   firstBuild?: boolean;
+  /** Whether going live sets the service's image to this deploy's (an explicit image or a rollback). */
+  setsImage?: boolean;
   clearCache?: boolean;
 }
 
@@ -131,6 +133,9 @@ export class DeployLifecycle {
       image: isImageBacked(service) || req.from?.image ? { ref: imageRef!, sha: `sha256:${sha256(imageRef ?? "")}` } : undefined,
       status: mustWait ? "queued" : "created",
       trigger: req.trigger,
+      // Only a deploy of an explicit image (imageUrl or a rollback) changes the service's image; a deploy of the
+      // service's own image must not undo a PATCH made while it was running.
+      setsImage: Boolean(req.from?.image || req.imageRef),
       createdAt: now,
       updatedAt: now,
       finishedAt: null,
@@ -273,7 +278,7 @@ export class DeployLifecycle {
     deploy.finishedAt = now;
     deploy.phaseEndsAt = undefined;
     store.put("deploy", deploy.id, deploy);
-    if (deploy.image && service.imagePath !== deploy.image.ref) {
+    if (deploy.setsImage && deploy.image && service.imagePath !== deploy.image.ref) {
       service.imagePath = deploy.image.ref;
       store.put("service", service.id, service);
     }

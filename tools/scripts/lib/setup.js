@@ -6,6 +6,7 @@
  */
 const { createHash } = require("node:crypto");
 const fs = require("node:fs");
+const os = require("node:os");
 const path = require("node:path");
 const { spawnSync } = require("node:child_process");
 
@@ -33,6 +34,44 @@ function hashFiles(files) {
 }
 
 /**
+ * Whether `node_modules` already holds exactly what the lock asks for, judged by npm's own record of the installed
+ * tree (`node_modules/.package-lock.json`, written by every npm install). Lets a tree installed by `npm install
+ * <pkg>` be recognised instead of wiping it with `npm ci`.
+ */
+function installedMatchesLock(dir) {
+  try {
+    const want = JSON.parse(fs.readFileSync(path.join(dir, "package-lock.json"), "utf8")).packages ?? {};
+    const have = JSON.parse(fs.readFileSync(path.join(dir, "node_modules", ".package-lock.json"), "utf8")).packages ?? {};
+    const versions = (pkgs) => Object.entries(pkgs).filter(([k, v]) => k !== "" && !v.optional).map(([k, v]) => `${k}@${v.version}`).sort().join("\n");
+    return versions(want) === versions(have);
+  } catch {
+    return false;
+  }
+}
+
+/** Runs `fn` holding an exclusive lock directory (several test processes may set up at once). */
+function withLock(lockDir, fn) {
+  const deadline = Date.now() + 15 * 60_000;
+  for (;;) {
+    try {
+      fs.mkdirSync(lockDir);
+      break;
+    } catch (e) {
+      if (e.code !== "EEXIST") throw e;
+      const age = Date.now() - fs.statSync(lockDir, { throwIfNoEntry: false })?.mtimeMs;
+      if (age > 15 * 60_000) fs.rmSync(lockDir, { recursive: true, force: true }); // left by a killed install
+      if (Date.now() > deadline) throw new SetupError(`another install still holds ${lockDir} after 15 minutes; remove it if no npm is running.`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+    }
+  }
+  try {
+    return fn();
+  } finally {
+    fs.rmSync(lockDir, { recursive: true, force: true });
+  }
+}
+
+/**
  * Installs `dir`'s npm dependencies with `npm ci` unless the installed tree matches its package-lock.json.
  * A marker holding the lock's hash is written only after a successful install, so a half-done install is redone.
  */
@@ -42,15 +81,23 @@ function ensureNpmDeps(dir, label) {
   const marker = path.join(dir, "node_modules", ".stackguard-installed");
   // Only the lock decides what is installed: hashing package.json too would reinstall on every script edit.
   const want = hashFiles([lock]);
-  if (fs.existsSync(marker) && fs.readFileSync(marker, "utf8") === want) return false;
-  log(`installing ${label} dependencies (npm ci)…`);
-  const started = Date.now();
-  const r = spawnSync("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: dir, stdio: ["ignore", "inherit", "inherit"] });
-  if (r.error) throw new SetupError(`npm could not be started (${r.error.code}): install npm (it ships with Node.js 20) and re-run.`);
-  if (r.status !== 0) throw new SetupError(`npm ci failed in ${path.relative(ROOT, dir) || "."} (exit ${r.status}): see the npm output above; check access to the npm registry and re-run.`);
-  fs.writeFileSync(marker, want);
-  log(`${label} dependencies installed in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-  return true;
+  const current = () => fs.existsSync(marker) && fs.readFileSync(marker, "utf8") === want;
+  if (current()) return false;
+  if (installedMatchesLock(dir)) {
+    fs.writeFileSync(marker, want);
+    return false;
+  }
+  return withLock(path.join(os.tmpdir(), `stackguard-npm-${createHash("sha256").update(dir).digest("hex").slice(0, 12)}.lock`), () => {
+    if (current()) return false; // installed by whoever held the lock
+    log(`installing ${label} dependencies (npm ci)…`);
+    const started = Date.now();
+    const r = spawnSync("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: dir, stdio: ["ignore", "inherit", "inherit"] });
+    if (r.error) throw new SetupError(`npm could not be started (${r.error.code}): install npm (it ships with Node.js 20) and re-run.`);
+    if (r.status !== 0) throw new SetupError(`npm ci failed in ${path.relative(ROOT, dir) || "."} (exit ${r.status}): see the npm output above; check access to the npm registry and re-run.`);
+    fs.writeFileSync(marker, want);
+    log(`${label} dependencies installed in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    return true;
+  });
 }
 
 /** Everything but the Go toolchain: Node version, program deps, policy pack deps. */
