@@ -14,6 +14,8 @@ export const environment = config.environment;
 export const ownerId = config.render.ownerId;
 export const region = config.render.region;
 export const edgeUrl = platform.edgeUrl;
+/** Secret: the edge admin token (`npm run rollback` reads it with `pulumi stack output --show-secrets`). */
+export const edgeAdminToken = platform.edgeAdminToken;
 export const apps = platform.apps;
 export const database = platform.database;
 export const alphaStack = platform.alphaStack;

@@ -15,8 +15,11 @@ export const EDGE_IMAGE = "stackguard/edge:0.1.0";
 /** What `stacks/index.ts` exports. */
 export interface Platform {
   edgeUrl: pulumi.Output<string | undefined>;
+  /** The edge admin token (secret): what `npm run rollback` and `npm run flag` authenticate with. */
+  edgeAdminToken: pulumi.Output<string>;
   apps: pulumi.Output<Record<string, unknown>>;
-  database: pulumi.Output<{ id: string; status: string }>;
+  /** The database the apps use: the declared one, or after `npm run db:restore` the recovered one (with its source). */
+  database: pulumi.Output<{ id: string; status: string; restoredFrom?: string; restoreTime?: string }>;
   alphaStack: pulumi.Output<unknown>;
 }
 
@@ -44,12 +47,22 @@ export function buildPlatform(config: StackConfig): Platform {
     highAvailability: config.database.highAvailability,
   });
 
+  // After `npm run db:restore`, the apps use the recovered database (adopted by name; its URN carries its id, so a
+  // later restore adds a new resource instead of renaming this one). Dropping it from the config leaves it on Render.
+  const restore = config.database.restore;
+  const activeDb = restore
+    ? new Postgres(`database-${restore.id}`, {
+      name: restore.name, ownerId: owner.ownerId, region: owner.region, plan: config.database.plan, version: config.database.version,
+      highAvailability: config.database.highAvailability,
+    }, { retainOnDelete: true })
+    : db;
+
   const shared = new EnvGroup("shared-env", {
     name: `platform-shared-${env}`,
     ownerId: owner.ownerId,
     envVars: {
       STACKGUARD_ENVIRONMENT: pulumi.secret(env),
-      DATABASE_URL: db.connectionInfo.apply((c) => c.internalConnectionString),
+      DATABASE_URL: activeDb.connectionInfo.apply((c) => c.internalConnectionString),
     },
   });
 
@@ -97,7 +110,7 @@ export function buildPlatform(config: StackConfig): Platform {
   // (`pulumi config set --secret stackguard:edgeRenderApiKey …`); on the embedded Render, the simulator's key.
   const edgeKey = new pulumi.Config("stackguard").getSecret("edgeRenderApiKey")
     ?? (process.env.STACKGUARD_EMBEDDED === "1" && process.env.RENDER_API_KEY ? pulumi.secret(process.env.RENDER_API_KEY) : undefined);
-  new EnvVars("edge-env", {
+  const edgeEnv = new EnvVars("edge-env", {
     serviceId: edge.id,
     values: {
       EDGE_APPS: pulumi.secret(edgeApps),
@@ -114,16 +127,22 @@ export function buildPlatform(config: StackConfig): Platform {
     // The edge persists the active slots itself; the switch owns them, not this resource.
     unmanagedKeys: ["EDGE_ACTIVE"],
   });
+  // Promotions go through the edge, so each app's switch waits for the edge to route it.
+  for (const bg of Object.values(blueGreen)) bg.connectEdge({ url: edge.url.apply((u) => u ?? ""), adminToken: adminToken.result, dependsOn: [edge, edgeEnv] });
   for (const domain of config.edge.domains) new CustomDomain(`edge-domain-${domain}`, { serviceId: edge.id, name: domain });
 
   const alpha = referenceAlphaStack(config);
   return {
     edgeUrl: edge.url,
+    edgeAdminToken: pulumi.secret(adminToken.result),
     apps: pulumi.output({
-      ...Object.fromEntries(Object.entries(blueGreen).map(([n, bg]) => [n, { blue: bg.slots.blue.id, green: bg.slots.green.id }])),
+      ...Object.fromEntries(Object.entries(blueGreen).map(([n, bg]) => [n, {
+        blue: bg.slots.blue.id, green: bg.slots.green.id,
+        activeSlot: bg.trafficSwitch!.activeSlot, versions: bg.trafficSwitch!.versions, lastPromotion: bg.trafficSwitch!.lastPromotion,
+      }])),
       ...Object.fromEntries(Object.entries(others).map(([n, s]) => [n, { id: s.id, url: s.url }])),
     }),
-    database: pulumi.all([db.id, db.status]).apply(([id, status]) => ({ id, status })),
+    database: pulumi.all([activeDb.id, activeDb.status]).apply(([id, status]) => ({ id, status, ...(restore ? { restoredFrom: restore.sourceId, restoreTime: restore.restoreTime } : {}) })),
     alphaStack: alphaStackOutputs(alpha),
   };
 }

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { BlueGreenAppConfig } from "../config/schema";
-import { EnvGroupLink, Service } from "../providers";
+import { EnvGroupLink, Service, TrafficSwitch } from "../providers";
 
 /** The two slots of a blue/green app. */
 export const SLOTS = ["blue", "green"] as const;
@@ -23,9 +23,15 @@ export interface BlueGreenAppArgs {
 export class BlueGreenApp extends pulumi.ComponentResource {
   /** Slot services by slot. */
   readonly slots: Record<Slot, Service>;
+  /** The promotion resource, once {@link BlueGreenApp.connectEdge} was called. */
+  trafficSwitch?: TrafficSwitch;
+  private readonly name: string;
+  private readonly args: BlueGreenAppArgs;
 
   constructor(name: string, args: BlueGreenAppArgs, opts?: pulumi.ComponentResourceOptions) {
     super("stackguard:components:BlueGreenApp", name, {}, opts);
+    this.name = name;
+    this.args = args;
     const { app } = args;
     const slot = (s: Slot) => {
       const service = new Service(
@@ -45,12 +51,40 @@ export class BlueGreenApp extends pulumi.ComponentResource {
           maxShutdownDelaySeconds: app.maxShutdownDelaySeconds,
           preDeployCommand: app.preDeployCommand,
         },
-        { parent: this },
+        // The image is the version at creation only: afterwards the TrafficSwitch deploys versions to the slots
+        // (one slot at a time, health-gated), and the Service owns everything else. Without this, a version bump
+        // would redeploy both slots at once, the live one included.
+        { parent: this, ignoreChanges: ["image"] },
       );
       args.envGroupIds.forEach((groupId, i) => new EnvGroupLink(`${name}-${s}-env-${i}`, { envGroupId: groupId, serviceId: service.id }, { parent: this }));
       return service;
     };
     this.slots = { blue: slot("blue"), green: slot("green") };
     this.registerOutputs({});
+  }
+
+  /**
+   * Puts the app behind the edge: creates the TrafficSwitch that promotes `app.version` (health-gated) whenever it
+   * changes. Called once the edge exists, since the edge's config needs the slots' URLs first. `dependsOn` must hold
+   * what makes the edge route this app (its env), so the switch never talks to an edge that does not know the app.
+   */
+  connectEdge(edge: { url: pulumi.Input<string>; adminToken: pulumi.Input<string>; dependsOn: pulumi.Resource[] }): TrafficSwitch {
+    const { app } = this.args;
+    const slotRef = (s: Slot) => ({ serviceId: this.slots[s].id, url: this.slots[s].url.apply((u) => u ?? "") });
+    this.trafficSwitch = new TrafficSwitch(
+      `${this.name}-switch`,
+      {
+        app: this.name,
+        image: app.image,
+        version: app.version,
+        healthCheckPath: app.healthCheckPath,
+        slots: { blue: slotRef("blue"), green: slotRef("green") },
+        edgeUrl: edge.url,
+        adminToken: edge.adminToken,
+        analysis: app.analysis,
+      },
+      { parent: this, dependsOn: [...edge.dependsOn, this.slots.blue, this.slots.green] },
+    );
+    return this.trafficSwitch;
   }
 }

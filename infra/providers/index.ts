@@ -10,3 +10,4 @@ export { PostgresExport, type PostgresExportArgs } from "./postgres-export";
 export { ALPHASTACK_PROTECTED_IDS, ProtectedResourceError } from "./guard";
 export { FeatureFlag, type FeatureFlagArgs } from "./feature-flag";
 export { AlertRule, type AlertRuleArgs } from "./alert-rule";
+export { TrafficSwitch, type TrafficSwitchArgs } from "./traffic-switch";

@@ -1,0 +1,161 @@
+/**
+ * `npm run bench:kill-promotion -- [--trials 20] [--seed 1]`
+ *
+ * Kills `pulumi up` (SIGKILL to its whole process group: CLI, language host, dynamic provider) at a random point of
+ * a promotion, then checks the invariant: traffic is on a slot whose latest verdict is a passing analysis. Then runs
+ * `pulumi up` again and checks that it converges: exit 0, the declared version live on the active slot, with a
+ * finished bake (or baseline) verdict. Real engine, real program, in-process simulator, steady traffic through the
+ * edge. The last line printed is one JSON object with the figures.
+ */
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as http from "node:http";
+import * as os from "node:os";
+import * as path from "node:path";
+import { startSimulator } from "../sim";
+import { EdgeAdminClient } from "../apps/edge/client";
+import { PulumiProject } from "../test/helpers/pulumi-project";
+
+const STACK = "staging";
+const HOST = "api.staging.alphaplatform.example";
+const ANALYSIS = {
+  deployTimeoutMs: 60_000,
+  preSwitch: { probes: 3, intervalMs: 200, timeoutMs: 1_000, maxLatencyMs: 1_000 },
+  postSwitch: { bakeMs: 2_000, intervalMs: 1_000, minSamples: 5, maxErrorRate: 0.05, maxP99LatencyMs: 1_000 },
+};
+
+function arg(name: string, dflt: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
+}
+
+/** mulberry32: a seeded PRNG, so a failing trial can be replayed with the same kill points. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function traffic(edgeUrl: string): { stop: () => Promise<Record<string, number>> } {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+  const counts: Record<string, number> = {};
+  let running = true;
+  const one = () =>
+    new Promise<void>((resolve) => {
+      const req = http.get(new URL("/orders", edgeUrl), { agent, headers: { host: HOST }, timeout: 5_000 }, (res) => {
+        res.resume();
+        res.on("end", () => { counts[res.statusCode ?? 0] = (counts[res.statusCode ?? 0] ?? 0) + 1; resolve(); });
+      });
+      req.on("error", () => { counts.error = (counts.error ?? 0) + 1; resolve(); });
+      req.on("timeout", () => req.destroy());
+    });
+  const loops = [0, 1].map(async () => {
+    while (running) {
+      await one();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  });
+  return { stop: async () => { running = false; await Promise.all(loops); agent.destroy(); return counts; } };
+}
+
+const pct = (xs: number[], q: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor(q * s.length))]! : 0;
+};
+
+async function main(): Promise<void> {
+  const trials = arg("trials", 20);
+  const random = rng(arg("seed", 1));
+  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "stackguard-kill-sim-"));
+  const sim = await startSimulator({ stateDir, timeScale: 0.01, rateLimit: "relaxed" });
+  const project = await PulumiProject.create({ render: { apiUrl: sim.apiUrl, apiKey: sim.apiKey } });
+  const env = (project as unknown as { env: NodeJS.ProcessEnv }).env;
+  let load: ReturnType<typeof traffic> | undefined;
+  try {
+    await project.selectStack(STACK);
+    const setVersion = (v: string) => project.editConfig(STACK, (cfg) => { cfg.apps.api.version = v; cfg.apps.api.analysis = ANALYSIS; });
+    setVersion("1.0.0");
+    const first = await project.run(["up", "--yes", "--skip-preview", "--stack", STACK]);
+    if (first.code !== 0) throw new Error(`initial up failed: ${first.stdout}${first.stderr}`);
+    const out = await project.outputs(STACK);
+    const edge = new EdgeAdminClient({ url: out.edgeUrl, token: out.edgeAdminToken, timeoutMs: 10_000 });
+    const slots: Record<string, string> = { blue: out.apps.api.blue, green: out.apps.api.green };
+    const liveRef = async (slot: string) => {
+      const r = await fetch(`${sim.apiUrl}/services/${slots[slot]}/deploys?limit=10`, { headers: { authorization: `Bearer ${sim.apiKey}` } });
+      const rows = (await r.json()) as Array<{ deploy: { status: string; image?: { ref?: string } } }>;
+      return rows.map((x) => x.deploy).find((d) => d.status === "live")?.image?.ref;
+    };
+    load = traffic(out.edgeUrl);
+
+    // Calibrate: one uninterrupted promotion gives the window the kill points are drawn from.
+    setVersion("1.1.0");
+    const c0 = Date.now();
+    const cal = await project.run(["up", "--yes", "--skip-preview", "--stack", STACK]);
+    const fullMs = Date.now() - c0;
+    if (cal.code !== 0) throw new Error(`calibration up failed: ${cal.stdout}${cal.stderr}`);
+    console.log(`calibration: an uninterrupted promotion takes ${fullMs} ms (pulumi up end to end)`);
+
+    const results: Array<{ trial: number; killAtMs: number; activeAfterKill: string; verdictAfterKill: string; invariant: boolean; converged: boolean; convergeMs: number; note?: string }> = [];
+    for (let i = 1; i <= trials; i++) {
+      const version = `2.0.${i}`;
+      setVersion(version);
+      const killAt = Math.floor(random() * fullMs);
+      const child = spawn("pulumi", ["up", "--yes", "--skip-preview", "--stack", STACK, "--non-interactive"], { cwd: project.dir, env, detached: true, stdio: "ignore" });
+      const exited = new Promise<void>((r) => child.on("exit", () => r()));
+      const timer = new Promise<"timer">((r) => setTimeout(() => r("timer"), killAt));
+      const first = await Promise.race([timer, exited.then(() => "exited" as const)]);
+      if (first === "timer") {
+        try { process.kill(-child.pid!, "SIGKILL"); } catch { /* already gone */ }
+        await exited;
+      }
+      // The edge finishes a switch call it already received; give it a moment, then judge where traffic is.
+      await new Promise((r) => setTimeout(r, 500));
+      const s = await edge.getState();
+      const active = s.apps.api!.active;
+      const v = s.apps.api!.slots[active].verdict;
+      const invariant = v?.phase === "Successful";
+      const c = Date.now();
+      const conv = await project.run(["up", "--yes", "--skip-preview", "--stack", STACK]);
+      const convergeMs = Date.now() - c;
+      const after = await edge.getState();
+      const a2 = after.apps.api!.active;
+      const v2 = after.apps.api!.slots[a2].verdict;
+      const ref = await liveRef(a2);
+      const converged = conv.code === 0 && ref === `docker.io/alphaplatform/api:${version}` && v2?.phase === "Successful" && /^(post-switch|baseline):/.test(v2.reason);
+      const row = {
+        trial: i, killAtMs: first === "timer" ? killAt : -1, activeAfterKill: active, verdictAfterKill: `${v?.phase}: ${v?.reason.slice(0, 60)}`, invariant, converged, convergeMs,
+        ...(converged ? {} : { note: `${conv.code} ${ref} ${v2?.phase} ${(conv.stdout + conv.stderr).split("\n").filter((l) => /error|failed/i.test(l)).slice(0, 3).join(" | ")}` }),
+      };
+      results.push(row);
+      console.log(JSON.stringify(row));
+    }
+    const counts = await load.stop();
+    load = undefined;
+    const killed = results.filter((r) => r.killAtMs >= 0);
+    console.log(JSON.stringify({
+      trials: results.length,
+      killed: killed.length,
+      invariantHeld: results.filter((r) => r.invariant).length,
+      converged: results.filter((r) => r.converged).length,
+      fullPromotionMs: fullMs,
+      convergeMsP50: pct(results.map((r) => r.convergeMs), 0.5),
+      convergeMsP99: pct(results.map((r) => r.convergeMs), 0.99),
+      traffic: counts,
+    }));
+  } finally {
+    await load?.stop();
+    project.dispose();
+    await sim.stop();
+    fs.rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,99 @@
+import type * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { PromotionAnalysisSchema } from "../../config/schema";
+import { edgeClient, promote, readLive, type LiveState, type PromotionRecord, type PromotionTarget } from "../../components/promotion";
+import { checkWith } from "../check";
+import { configureProvider, providerClient } from "../context";
+import { same } from "../diff";
+
+const slotRef = z.object({
+  serviceId: z.string().regex(/^srv-[a-z0-9]+$/, "serviceId must be a Render service id like srv-…"),
+  url: z.string().url("url must be the slot's own http(s) URL (Render's service URL)"),
+}).strict();
+
+/** Checked inputs of a TrafficSwitch. */
+export const trafficSwitchInputsSchema = z.object({
+  app: z.string().regex(/^[a-z][a-z0-9-]{1,40}$/, "app must be the app's name in stack config"),
+  image: z.string().min(1, "image is the image repository, e.g. docker.io/org/api"),
+  version: z.string().regex(/^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$/, "version must be an image tag such as 1.4.2"),
+  healthCheckPath: z.string().regex(/^\//, "healthCheckPath must start with '/'"),
+  slots: z.object({ blue: slotRef, green: slotRef }).strict(),
+  edgeUrl: z.string().url("edgeUrl must be the edge's http(s) base URL"),
+  adminToken: z.string().min(16, "adminToken must be the edge admin token (at least 16 characters)"),
+  analysis: PromotionAnalysisSchema,
+}).strict();
+
+/** Checked inputs. */
+export type TrafficSwitchInputs = z.infer<typeof trafficSwitchInputsSchema>;
+
+/** Outputs: the inputs, where traffic is, what each slot runs, and the last promotion. */
+export interface TrafficSwitchOutputs extends TrafficSwitchInputs, LiveState {
+  lastPromotion: PromotionRecord;
+}
+
+/** Fields whose change is a promotion (or a re-targeting of one). The token is compared too: a rotation updates it. */
+const COMPARED = ["app", "image", "version", "healthCheckPath", "slots", "edgeUrl", "adminToken", "analysis"] as const;
+
+/** Poll faster under the embedded Render, whose deploys take milliseconds. */
+function pollMs(): number {
+  return process.env.STACKGUARD_EMBEDDED === "1" ? 100 : 1_000;
+}
+
+async function converge(i: TrafficSwitchInputs): Promise<TrafficSwitchOutputs> {
+  const target: PromotionTarget = i;
+  const { live, record } = await promote(target, { render: providerClient(), pollMs: pollMs() });
+  return { ...i, ...live, lastPromotion: record };
+}
+
+/**
+ * The dynamic provider for `stackguard:TrafficSwitch`: a promotion on create and update (see
+ * infra/components/promotion.ts), the edge's active slot read back on refresh, and drift when traffic is not on the
+ * slot running the declared version (e.g. after the edge rolled back by itself).
+ */
+export const provider: pulumi.dynamic.ResourceProvider = {
+  configure: configureProvider,
+
+  async check(_olds, news) {
+    return checkWith("TrafficSwitch", trafficSwitchInputsSchema, news);
+  },
+
+  async diff(_id, olds: TrafficSwitchOutputs, news: TrafficSwitchInputs) {
+    // Only declared fields are compared (never `__provider`), plus one live fact: whether traffic is on the slot
+    // that runs the declared version. After refresh, `activeSlot` is the edge's; without refresh, the edge is asked.
+    const changed: string[] = COMPARED.filter((f) => !same(olds[f], news[f]));
+    let active = olds.activeSlot;
+    if (olds.edgeUrl && olds.adminToken) {
+      try {
+        const s = await edgeClient(olds).getState();
+        active = s.apps?.[olds.app]?.active ?? active;
+      } catch {
+        /* edge unreachable: the recorded state decides */
+      }
+    }
+    if (active && olds.versions?.[active] !== news.version) changed.push("activeSlot");
+    const replaces: string[] = changed.filter((f) => f === "app");
+    return { changes: changed.length > 0, replaces, detailedDiff: Object.fromEntries(changed.map((f) => [f, { kind: replaces.includes(f) ? "update-replace" : "update", inputDiff: f !== "activeSlot" }])), deleteBeforeReplace: false } as pulumi.dynamic.DiffResult;
+  },
+
+  async create(inputs: TrafficSwitchInputs) {
+    return { id: `${inputs.app}-switch`, outs: await converge(inputs) };
+  },
+
+  async read(id, props: TrafficSwitchOutputs) {
+    try {
+      const live = await readLive(props, { render: providerClient(), edgeReadyTimeoutMs: 10_000 });
+      return { id, props: { ...props, activeSlot: live.activeSlot, versions: live.versions } };
+    } catch {
+      // Edge or Render unreachable: keep what was recorded rather than guess (refresh must not invent drift).
+      return { id, props };
+    }
+  },
+
+  async update(_id, _olds: TrafficSwitchOutputs, news: TrafficSwitchInputs) {
+    return { outs: await converge(news) };
+  },
+
+  async delete() {
+    // Traffic stays where it is: removing the switch from the program must not move or drop requests.
+  },
+};

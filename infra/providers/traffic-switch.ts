@@ -1,0 +1,49 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { PromotionAnalysis } from "../config/schema";
+import type { PromotionRecord } from "../components/promotion";
+import { lazyProvider } from "./dynamic";
+
+/** Inputs of a {@link TrafficSwitch}. */
+export interface TrafficSwitchArgs {
+  /** The app's name (as the edge routes it); changing it replaces the switch. */
+  app: pulumi.Input<string>;
+  /** Image repository; the version deployed to a slot is `<image>:<version>`. */
+  image: pulumi.Input<string>;
+  /** The version that must serve all traffic: changing it is a promotion. */
+  version: pulumi.Input<string>;
+  /** The slots' health path, probed on each slot's own URL. */
+  healthCheckPath: pulumi.Input<string>;
+  /** Each slot's Render service id and own URL. */
+  slots: pulumi.Input<{ blue: { serviceId: pulumi.Input<string>; url: pulumi.Input<string> }; green: { serviceId: pulumi.Input<string>; url: pulumi.Input<string> } }>;
+  /** The edge's base URL. */
+  edgeUrl: pulumi.Input<string>;
+  /** The edge admin token; always stored as a secret. */
+  adminToken: pulumi.Input<string>;
+  /** Analysis settings (stack config `apps.<app>.analysis`, defaults applied). */
+  analysis: pulumi.Input<PromotionAnalysis>;
+}
+
+/**
+ * Health-gated promotion of a blue/green app (`stackguard:TrafficSwitch`). On create and update it deploys the
+ * version to the idle slot, probes it, switches the edge, bakes, and switches back on failure (see
+ * infra/components/README.md). `refresh` reads the active slot from the edge, so an automatic rollback shows as drift.
+ */
+export class TrafficSwitch extends pulumi.dynamic.Resource {
+  /** The slot the edge sends the app's traffic to. */
+  declare readonly activeSlot: pulumi.Output<"blue" | "green">;
+  /** The version live on each slot. */
+  declare readonly versions: pulumi.Output<{ blue?: string; green?: string }>;
+  /** What the last promotion did, with per-step timings (no secrets). */
+  declare readonly lastPromotion: pulumi.Output<PromotionRecord>;
+
+  constructor(name: string, args: TrafficSwitchArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      lazyProvider("traffic-switch"),
+      name,
+      { ...args, adminToken: pulumi.secret(args.adminToken), activeSlot: undefined, versions: undefined, lastPromotion: undefined },
+      { ...opts, additionalSecretOutputs: ["adminToken"] },
+      "stackguard",
+      "TrafficSwitch",
+    );
+  }
+}
