@@ -258,5 +258,46 @@ describe("pr.yml", () => {
     expect(r.ran).toBe(false);
   });
 
-  it.todo("preview: staging and production pass with the policy pack and the gate, and a forbidden AlphaStack change is refused (waits for the AlphaStack gate `npm run gate`)");
+  const prEvent = { event_name: "pull_request", repository: "alphaplatform/stackguard", event: { pull_request: { number: 7, head: { repo: { full_name: "alphaplatform/stackguard" } } } } };
+
+  it("preview: an allowed change (a version bump) passes the preview, the policy pack and the gate, with a comment per stack", async () => {
+    const co = createCheckout();
+    try {
+      const file = path.join(co, "Pulumi.staging.yaml");
+      fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace(/version: 1\.4\.2/, "version: 1.4.3"));
+      const r = await runJob({ workflow: "pr.yml", job: "preview", cwd: co, matrix: { stack: "staging" }, github: prEvent, ...environment(path.join(co, ".backend")) });
+      const summary = fs.readFileSync(path.join(co, ".stackguard/ci/summary-staging.md"), "utf8");
+      expect({ ok: r.ok, failed: r.steps.filter((s) => s.status === "failed").map((s) => `${s.name}: ${s.stdout.slice(-500)}`), summary: r.ok ? "" : summary }).toEqual({ ok: true, failed: [], summary: "" });
+      expect(summary.split("\n")[0]).toBe("<!-- stackguard:preview:staging -->");
+      expect(summary).toContain("preview passed** · AlphaStack gate passed");
+      expect(summary).toContain("gate staging: PASS");
+      expect(summary).not.toContain(sim.apiKey);
+    } finally {
+      fs.rmSync(co, { recursive: true, force: true });
+    }
+  });
+
+  it("preview: a forbidden change to AlphaStack is refused by the policy pack and the gate, and the comment says why", async () => {
+    const co = createCheckout();
+    try {
+      // A PR that makes the program write env vars on AlphaStack's engine (values kept secret: only the target is wrong).
+      fs.appendFileSync(
+        path.join(co, "stacks", "index.ts"),
+        '\nimport { EnvVars as ForbiddenEnvVars } from "../infra/providers/env-vars";\nnew ForbiddenEnvVars("forbidden-alphastack-env", { serviceId: "srv-alphastackengine0000", values: pulumi.secret({ FORBIDDEN: "1" }) });\n',
+      );
+      const r = await runJob({ workflow: "pr.yml", job: "preview", cwd: co, matrix: { stack: "staging" }, github: prEvent, ...environment(path.join(co, ".backend")) });
+      expect(r.ok).toBe(false);
+      expect(r.steps[r.steps.length - 1]).toMatchObject({ name: "Fail on a failed preview or gate", status: "failed" });
+      const summary = fs.readFileSync(path.join(co, ".stackguard/ci/summary-staging.md"), "utf8");
+      expect(summary).toContain("| ❌ mandatory | `alphastack-frozen` | forbidden-alphastack-env |");
+      expect(summary).toMatch(/gate staging: FAIL/);
+      expect(summary).toMatch(/✗ \[mandatory\] alphastack-frozen [^\n]*forbidden-alphastack-env/);
+      expect(summary).not.toContain("secrets-are-secret");
+      expect(summary).not.toContain(sim.apiKey);
+      // Nothing was written to AlphaStack's engine.
+      expect((await render.serviceEnv.listEnvVars("srv-alphastackengine0000")).some((v) => v.key === "FORBIDDEN")).toBe(false);
+    } finally {
+      fs.rmSync(co, { recursive: true, force: true });
+    }
+  });
 });
