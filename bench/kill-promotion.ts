@@ -98,21 +98,35 @@ async function main(): Promise<void> {
     const cal = await project.run(["up", "--yes", "--skip-preview", "--stack", STACK]);
     const fullMs = Date.now() - c0;
     if (cal.code !== 0) throw new Error(`calibration up failed: ${cal.stdout}${cal.stderr}`);
-    console.log(`calibration: an uninterrupted promotion takes ${fullMs} ms (pulumi up end to end)`);
+    const promotionMs = (await project.outputs(STACK)).apps.api.lastPromotion.timings.totalMs as number;
+    console.log(`calibration: an uninterrupted promotion takes ${fullMs} ms (pulumi up end to end), ${promotionMs} ms in the switch`);
 
-    const results: Array<{ trial: number; killAtMs: number; activeAfterKill: string; verdictAfterKill: string; invariant: boolean; converged: boolean; convergeMs: number; note?: string }> = [];
+    const results: Array<{ trial: number; anchored: boolean; killAtMs: number; activeAfterKill: string; verdictAfterKill: string; invariant: boolean; converged: boolean; convergeMs: number; note?: string }> = [];
     for (let i = 1; i <= trials; i++) {
       const version = `2.0.${i}`;
       setVersion(version);
-      const killAt = Math.floor(random() * fullMs);
+      // Odd trials: a kill point anywhere in the whole `up`. Even trials: anchored on the promotion's first visible
+      // step (the idle slot marked pending on the edge), anywhere in the promotion's own duration after it.
+      const anchored = i % 2 === 0;
+      const delay = Math.floor(random() * (anchored ? promotionMs + 500 : fullMs));
       const child = spawn("pulumi", ["up", "--yes", "--skip-preview", "--stack", STACK, "--non-interactive"], { cwd: project.dir, env, detached: true, stdio: "ignore" });
-      const exited = new Promise<void>((r) => child.on("exit", () => r()));
-      const timer = new Promise<"timer">((r) => setTimeout(() => r("timer"), killAt));
+      let exitedEarly = false;
+      const exited = new Promise<void>((r) => child.on("exit", () => { exitedEarly = true; r(); }));
+      if (anchored) {
+        const deadline = Date.now() + 60_000;
+        while (!exitedEarly && Date.now() < deadline) {
+          const ev = await edge.events().catch(() => []);
+          if (ev.some((e) => e.kind === "analysis" && e.reason.startsWith("pending:") && e.reason.includes(`:${version};`))) break;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      }
+      const timer = new Promise<"timer">((r) => setTimeout(() => r("timer"), delay));
       const first = await Promise.race([timer, exited.then(() => "exited" as const)]);
       if (first === "timer") {
         try { process.kill(-child.pid!, "SIGKILL"); } catch { /* already gone */ }
         await exited;
       }
+      const killAt = delay;
       // The edge finishes a switch call it already received; give it a moment, then judge where traffic is.
       await new Promise((r) => setTimeout(r, 500));
       const s = await edge.getState();
@@ -120,6 +134,9 @@ async function main(): Promise<void> {
       const v = s.apps.api!.slots[active].verdict;
       const invariant = v?.phase === "Successful";
       const c = Date.now();
+      // A killed `up` leaves the stack locked: the operator's first step is `pulumi cancel` (it changes nothing else).
+      const cancel = first === "timer" ? await project.run(["cancel", "--yes", "--stack", STACK]) : undefined;
+      if (cancel && cancel.code !== 0) console.log(`pulumi cancel: ${cancel.stdout}${cancel.stderr}`.slice(0, 300));
       const conv = await project.run(["up", "--yes", "--skip-preview", "--stack", STACK]);
       const convergeMs = Date.now() - c;
       const after = await edge.getState();
@@ -128,7 +145,7 @@ async function main(): Promise<void> {
       const ref = await liveRef(a2);
       const converged = conv.code === 0 && ref === `docker.io/alphaplatform/api:${version}` && v2?.phase === "Successful" && /^(post-switch|baseline):/.test(v2.reason);
       const row = {
-        trial: i, killAtMs: first === "timer" ? killAt : -1, activeAfterKill: active, verdictAfterKill: `${v?.phase}: ${v?.reason.slice(0, 60)}`, invariant, converged, convergeMs,
+        trial: i, anchored, killAtMs: first === "timer" ? killAt : -1, activeAfterKill: active, verdictAfterKill: `${v?.phase}: ${v?.reason.slice(0, 60)}`, invariant, converged, convergeMs,
         ...(converged ? {} : { note: `${conv.code} ${ref} ${v2?.phase} ${(conv.stdout + conv.stderr).split("\n").filter((l) => /error|failed/i.test(l)).slice(0, 3).join(" | ")}` }),
       };
       results.push(row);
@@ -143,6 +160,7 @@ async function main(): Promise<void> {
       invariantHeld: results.filter((r) => r.invariant).length,
       converged: results.filter((r) => r.converged).length,
       fullPromotionMs: fullMs,
+      promotionMs,
       convergeMsP50: pct(results.map((r) => r.convergeMs), 0.5),
       convergeMsP99: pct(results.map((r) => r.convergeMs), 0.99),
       traffic: counts,

@@ -1,7 +1,8 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { PromotionAnalysisSchema } from "../../config/schema";
-import { edgeClient, promote, readLive, type LiveState, type PromotionRecord, type PromotionTarget } from "../../components/promotion";
+import { promote, readLive, type LiveState, type PromotionRecord, type PromotionTarget } from "../../components/promotion";
+import { EdgeAdminClient } from "../../../apps/edge/client";
 import { checkWith } from "../check";
 import { configureProvider, providerClient } from "../context";
 import { same } from "../diff";
@@ -46,6 +47,27 @@ async function converge(i: TrafficSwitchInputs): Promise<TrafficSwitchOutputs> {
 }
 
 /**
+ * What differs between the recorded switch and the declaration: the declared fields (never `__provider`), plus one
+ * live fact, `activeSlot`, when traffic is not on the slot that runs the declared version. After a refresh
+ * `activeSlot` is the edge's; without one, the edge is asked (one short attempt; unreachable → the record decides).
+ */
+export async function changedSwitchFields(olds: TrafficSwitchOutputs, news: TrafficSwitchInputs): Promise<string[]> {
+  const changed: string[] = COMPARED.filter((f) => !same(olds[f], news[f]));
+  let active = olds.activeSlot;
+  if (olds.edgeUrl && olds.adminToken) {
+    try {
+      // One short attempt: a preview must not hang on an edge it cannot reach.
+      const s = await new EdgeAdminClient({ url: olds.edgeUrl, token: olds.adminToken, timeoutMs: 5_000, attempts: 1 }).getState();
+      active = s.apps?.[olds.app]?.active ?? active;
+    } catch {
+      /* edge unreachable: the recorded state decides */
+    }
+  }
+  if (active && olds.versions?.[active] !== news.version) changed.push("activeSlot");
+  return changed;
+}
+
+/**
  * The dynamic provider for `stackguard:TrafficSwitch`: a promotion on create and update (see
  * infra/components/promotion.ts), the edge's active slot read back on refresh, and drift when traffic is not on the
  * slot running the declared version (e.g. after the edge rolled back by itself).
@@ -58,21 +80,9 @@ export const provider: pulumi.dynamic.ResourceProvider = {
   },
 
   async diff(_id, olds: TrafficSwitchOutputs, news: TrafficSwitchInputs) {
-    // Only declared fields are compared (never `__provider`), plus one live fact: whether traffic is on the slot
-    // that runs the declared version. After refresh, `activeSlot` is the edge's; without refresh, the edge is asked.
-    const changed: string[] = COMPARED.filter((f) => !same(olds[f], news[f]));
-    let active = olds.activeSlot;
-    if (olds.edgeUrl && olds.adminToken) {
-      try {
-        const s = await edgeClient(olds).getState();
-        active = s.apps?.[olds.app]?.active ?? active;
-      } catch {
-        /* edge unreachable: the recorded state decides */
-      }
-    }
-    if (active && olds.versions?.[active] !== news.version) changed.push("activeSlot");
-    const replaces: string[] = changed.filter((f) => f === "app");
-    return { changes: changed.length > 0, replaces, detailedDiff: Object.fromEntries(changed.map((f) => [f, { kind: replaces.includes(f) ? "update-replace" : "update", inputDiff: f !== "activeSlot" }])), deleteBeforeReplace: false } as pulumi.dynamic.DiffResult;
+    const changed = await changedSwitchFields(olds, news);
+    // The engine derives the displayed property diff itself (the Node dynamic provider passes no detailed diff).
+    return { changes: changed.length > 0, replaces: changed.filter((f) => f === "app"), deleteBeforeReplace: false };
   },
 
   async create(inputs: TrafficSwitchInputs) {
