@@ -202,9 +202,12 @@ describe("the edge on several instances under the simulator", () => {
 
   it("a switch issued to one instance is seen by all before the call returns, under load, with no failed request", async () => {
     const list = await instances(3);
-    const load = autocannon({ url: `${front}/load`, connections: 8, duration: 120, timeout: 10 });
     let stopped = false;
-    const loadDone = new Promise<autocannon.Result>((resolve) => load.on("done", resolve));
+    let load!: autocannon.Instance;
+    // Bounded: at most 120 s, stopped as soon as the switches are done.
+    const loadDone = new Promise<autocannon.Result>((resolve, reject) => {
+      load = autocannon({ url: `${front}/load`, connections: 8, duration: 120, timeout: 10 }, (err, res) => (err ? reject(err) : resolve(res)));
+    });
     try {
       await new Promise((r) => setTimeout(r, 1_000));
       const plan: Array<[number, Slot]> = [[0, "green"], [1, "blue"], [2, "green"], [1, "blue"], [0, "green"]];
