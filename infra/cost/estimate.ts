@@ -85,7 +85,7 @@ export function estimateStackCost(stack: string, cfg: StackConfig, table: PriceT
       lines.push({ component: name, resource: `${name} (static site)`, role: "static", plan: "-", quantity: 1, unitPrice: unit, monthly: money(unit), autoscalingExtra: 0 });
     }
   }
-  lines.push(serviceLine(table, "edge", "edge (web service)", "edge", cfg.edge.plan, { base: cfg.edge.instances, max: cfg.edge.instances }));
+  lines.push(serviceLine(table, "edge", "edge (web service)", "edge", cfg.edge.plan, instanceRange(cfg.edge)));
 
   const db = cfg.database;
   const pg = table.postgres;

@@ -65,6 +65,16 @@ describe("estimateStackCost", () => {
     expect(r.totals.maximum).toBe(r.totals.baseline);
   });
 
+  it("counts the edge's autoscaling range in the maximum", () => {
+    const cfg = config("production");
+    cfg.edge.autoscaling = { min: 2, max: 5, cpuPercent: 60 };
+    const r = estimateStackCost("production", cfg, table);
+    const edge = r.lines.find((l) => l.role === "edge")!;
+    expect(edge.quantity).toBe(2);
+    expect(edge.autoscalingExtra).toBeCloseTo(svc(cfg.edge.plan) * 3, 2);
+    expect(r.totals.autoscalingMaxExtra).toBeCloseTo(r.lines.reduce((a, l) => a + l.autoscalingExtra, 0), 2);
+  });
+
   it("has no standby line without high availability", () => {
     const cfg = config("production");
     cfg.database.highAvailability = false;
