@@ -95,6 +95,11 @@ export function estimateStackCost(stack: string, cfg: StackConfig, table: PriceT
   lines.push({ component: db.name, resource: `${db.name} (Postgres primary)`, role: "database", plan: db.plan, quantity: 1, unitPrice: instance, monthly: money(instance), autoscalingExtra: 0 });
   const storageUnit = pg.storagePerGBMonth.value;
   lines.push({ component: db.name, resource: `${db.name} storage (GB)`, role: "database-storage", plan: "-", quantity: storageGB, unitPrice: storageUnit, monthly: money(storageGB * storageUnit), autoscalingExtra: 0 });
+  // After `npm run db:restore`, the recovered database serves the apps while the declared one is kept: both are billed.
+  const restored = (db as { restore?: { name: string } }).restore;
+  if (restored) {
+    lines.push({ component: restored.name, resource: `${restored.name} (recovered Postgres + storage)`, role: "database", plan: db.plan, quantity: 1, unitPrice: money(instance + storageGB * storageUnit), monthly: money(instance + storageGB * storageUnit), autoscalingExtra: 0 });
+  }
   const assumptions = [
     `Prices: infra/cost/render-prices.json, gathered ${table.retrieved}; ${table.billingNote}`,
     `Postgres storage: ${storageGB} GB provisioned${opts.dbStorageGB === undefined ? ` (${pg.assumedStorageGB.note.replace(/\.$/, "")})` : " (from --db-storage-gb)"}.`,

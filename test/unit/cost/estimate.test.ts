@@ -75,6 +75,15 @@ describe("estimateStackCost", () => {
     expect(r.totals.autoscalingMaxExtra).toBeCloseTo(r.lines.reduce((a, l) => a + l.autoscalingExtra, 0), 2);
   });
 
+  it("bills a recovered database next to the declared one while a restore is in place", () => {
+    const cfg = config("staging");
+    (cfg.database as Record<string, unknown>).restore = { id: "dpg-restored00000000000-a", name: "platform-db-staging-restored", sourceId: "dpg-source000000000000-a", restoreTime: "2026-11-26T10:00:00Z" };
+    const r = estimateStackCost("staging", cfg, table);
+    const line = r.lines.find((l) => l.component === "platform-db-staging-restored")!;
+    expect(line.monthly).toBeCloseTo(pg(cfg.database.plan) + table.postgres.assumedStorageGB.value * table.postgres.storagePerGBMonth.value, 2);
+    expect(r.totals.baseline).toBeCloseTo(estimateStackCost("staging", config("staging"), table).totals.baseline + line.monthly, 2);
+  });
+
   it("has no standby line without high availability", () => {
     const cfg = config("production");
     cfg.database.highAvailability = false;
