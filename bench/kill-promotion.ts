@@ -76,6 +76,13 @@ async function main(): Promise<void> {
   const project = await PulumiProject.create({ render: { apiUrl: sim.apiUrl, apiKey: sim.apiKey } });
   const env = (project as unknown as { env: NodeJS.ProcessEnv }).env;
   let load: ReturnType<typeof traffic> | undefined;
+  // Interrupted (Ctrl-C, timeout): still remove the project copy and stop the simulator with its processes.
+  for (const sig of ["SIGINT", "SIGTERM"] as const) {
+    process.once(sig, () => {
+      project.dispose();
+      void sim.stop().finally(() => { fs.rmSync(stateDir, { recursive: true, force: true }); process.exit(130); });
+    });
+  }
   try {
     await project.selectStack(STACK);
     const setVersion = (v: string) => project.editConfig(STACK, (cfg) => { cfg.apps.api.version = v; cfg.apps.api.analysis = ANALYSIS; });
@@ -108,7 +115,7 @@ async function main(): Promise<void> {
       // Odd trials: a kill point anywhere in the whole `up`. Even trials: anchored on the promotion's first visible
       // step (the idle slot marked pending on the edge), anywhere in the promotion's own duration after it.
       const anchored = i % 2 === 0;
-      const delay = Math.floor(random() * (anchored ? promotionMs + 500 : fullMs));
+      const delay = Math.floor(random() * (anchored ? promotionMs : 0.9 * fullMs));
       const child = spawn("pulumi", ["up", "--yes", "--skip-preview", "--stack", STACK, "--non-interactive"], { cwd: project.dir, env, detached: true, stdio: "ignore" });
       let exitedEarly = false;
       const exited = new Promise<void>((r) => child.on("exit", () => { exitedEarly = true; r(); }));
@@ -116,7 +123,7 @@ async function main(): Promise<void> {
         const deadline = Date.now() + 60_000;
         while (!exitedEarly && Date.now() < deadline) {
           const ev = await edge.events().catch(() => []);
-          if (ev.some((e) => e.kind === "analysis" && e.reason.startsWith("pending:") && e.reason.includes(`:${version};`))) break;
+          if (ev.some((e) => e.kind === "analysis" && e.reason.includes("pending:") && e.reason.includes(`:${version};`))) break;
           await new Promise((r) => setTimeout(r, 50));
         }
       }

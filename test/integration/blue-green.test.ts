@@ -258,4 +258,57 @@ describe("blue/green promotion, rollback and drift on the real engine", () => {
     expect(drift.stdout).toMatch(/stackguard:TrafficSwitch/);
     await clearFaults();
   });
+
+  it("an up killed during the deploy or during the bake leaves traffic on a slot that passed, and the next up converges", async () => {
+    const env = (project as unknown as { env: NodeJS.ProcessEnv }).env;
+    /** Starts `pulumi up` in its own process group, kills the whole group (CLI, language host, provider) when `when` holds. */
+    const killedUp = async (when: () => Promise<boolean>) => {
+      const child = spawn("pulumi", ["up", "--yes", "--skip-preview", "--stack", STACK, "--non-interactive"], { cwd: project.dir, env, detached: true, stdio: "ignore" });
+      const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+      await waitFor("the kill point", when, 120_000);
+      process.kill(-child.pid!, "SIGKILL");
+      await exited;
+    };
+    const passed = async () => {
+      const s = await state();
+      const v = s.apps.api.slots[s.apps.api.active].verdict;
+      return { active: s.apps.api.active, ok: v?.phase === "Successful", v };
+    };
+    const load = traffic(edgeUrl);
+    try {
+      // Killed while the new version deploys to the idle slot (right after the slot was marked pending).
+      setVersion("1.9.0");
+      await killedUp(async () => (await edge.events()).some((e) => e.kind === "analysis" && e.reason.includes("pending:") && e.reason.includes(":1.9.0;")));
+      const afterDeployKill = await passed();
+      expect(afterDeployKill.ok).toBe(true);
+      expect((await project.run(["cancel", "--yes", "--stack", STACK])).code).toBe(0);
+      let r = await up();
+      expect(r.stderr + r.stdout).not.toMatch(/error:/);
+      expect(r.code).toBe(0);
+      let s = await state();
+      expect(s.apps.api.active).toBe("blue");
+      expect(await liveImage("blue")).toBe("docker.io/alphaplatform/api:1.9.0");
+      expect(s.apps.api.slots.blue.verdict?.reason).toMatch(/^post-switch:/);
+
+      // Killed during the bake, right after the switch: traffic is on a slot that passed its pre-switch analysis, and
+      // the next up bakes it again.
+      setVersion("2.0.0");
+      await killedUp(async () => (await state()).apps.api.active === "green");
+      const afterBakeKill = await passed();
+      expect(afterBakeKill.active).toBe("green");
+      expect(afterBakeKill.ok).toBe(true);
+      expect(afterBakeKill.v?.reason).toMatch(/^pre-switch:/);
+      expect((await project.run(["cancel", "--yes", "--stack", STACK])).code).toBe(0);
+      r = await up();
+      expect(r.code).toBe(0);
+      s = await state();
+      expect(s.apps.api.active).toBe("green");
+      expect(s.apps.api.slots.green.verdict?.reason).toMatch(/^post-switch:/);
+      const out = await project.outputs(STACK);
+      expect(out.apps.api).toMatchObject({ activeSlot: "green", versions: { green: "2.0.0", blue: "1.9.0" } });
+    } finally {
+      const counts = await load.stop();
+      console.log(`kill trials in the test: traffic ${JSON.stringify(counts)}`);
+    }
+  });
 });
