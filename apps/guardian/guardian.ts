@@ -75,6 +75,7 @@ export class Guardian {
   /** Ticks completed, and the last tick's duration (ms). */
   ticks = 0;
   lastTickMs = 0;
+  private startedAt: number | undefined;
 
   constructor(private readonly config: GuardianConfig, opts: GuardianOptions = {}) {
     const secrets = secretsOf(config);
@@ -154,11 +155,16 @@ export class Guardian {
       }),
     );
     const at = this.now();
+    this.startedAt ??= at;
     for (const rule of this.rules) {
       const prev = this.states.get(rule.name);
+      const input = this.store.input(seriesKey(rule.signal, rule.target));
+      // Start-up grace: a series never collected yet is "not looked at yet", not "no data", until the rule's
+      // noDataAfter has passed since the guardian started (else a restart would page on every noData: alerting rule).
+      if (!prev && !input.samples.length && input.error === undefined && at - this.startedAt < parseDuration(rule.noDataAfter)) continue;
       // Due when an interval has passed since the last evaluation (half a tick of slack: ticks are not exact).
       if (prev?.lastEvalAt !== undefined && at - prev.lastEvalAt < parseDuration(rule.interval) - this.config.intervalMs / 2) continue;
-      const ev = evaluate(rule, this.store.input(seriesKey(rule.signal, rule.target)), prev, at);
+      const ev = evaluate(rule, input, prev, at);
       this.states.set(rule.name, ev.state);
       for (const e of ev.events) {
         this.events.push(e);
