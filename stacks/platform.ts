@@ -6,11 +6,14 @@ import * as random from "@pulumi/random";
 import { StackConfig } from "../infra/config/schema";
 import { BlueGreenApp } from "../infra/components/blue-green-app";
 import { edgeRoutes } from "../infra/config/routing";
-import { CustomDomain, EnvGroup, EnvGroupLink, EnvVars, Postgres, Service } from "../infra/providers";
+import { AlertRule, CustomDomain, EnvGroup, EnvGroupLink, EnvVars, FeatureFlag, Postgres, Service } from "../infra/providers";
+import { defaultRules, PRODUCTION_TARGETS, targetsFromStackConfig } from "../infra/alerts/defaults";
 import { alphaStackOutputs, referenceAlphaStack } from "./alphastack";
 
 /** The edge router's image: the simulator runs `stackguard/<app>` images as the project's own `apps/<app>`. */
 export const EDGE_IMAGE = "stackguard/edge:0.1.0";
+/** The guardian (apps/guardian): a background worker watching the stack against the alert rules. */
+export const GUARDIAN_IMAGE = "stackguard/guardian:0.1.0";
 
 /** What `stacks/index.ts` exports. */
 export interface Platform {
@@ -130,6 +133,55 @@ export function buildPlatform(config: StackConfig): Platform {
   // Promotions go through the edge, so each app's switch waits for the edge to route it.
   for (const bg of Object.values(blueGreen)) bg.connectEdge({ url: edge.url.apply((u) => u ?? ""), adminToken: adminToken.result, dependsOn: [edge, edgeEnv] });
   for (const domain of config.edge.domains) new CustomDomain(`edge-domain-${domain}`, { serviceId: edge.id, name: domain });
+
+  // The guardian: one instance (two would notify twice), reading rules and metrics from the edge with its token,
+  // Render's API read-only (its own key, `stackguard:guardianRenderApiKey`; on the embedded Render the simulator's).
+  const cfg = new pulumi.Config("stackguard");
+  const guardianKey = cfg.getSecret("guardianRenderApiKey")
+    ?? (process.env.STACKGUARD_EMBEDDED === "1" && process.env.RENDER_API_KEY ? pulumi.secret(process.env.RENDER_API_KEY) : undefined);
+  const webhook = cfg.getSecret("alertWebhookUrl");
+  const guardian = new Service("guardian", {
+    name: `guardian-${env}`, ...owner, type: "background_worker", plan: "starter", numInstances: 1, image: GUARDIAN_IMAGE, autoDeploy: false,
+  });
+  const serviceName = (n: string) => (n === "edge" ? `edge-${env}` : n);
+  const serviceIds = pulumi.all([
+    ...Object.entries(blueGreen).flatMap(([n, bg]) => [pulumi.all([`${n}-blue`, bg.slots.blue.id]), pulumi.all([`${n}-green`, bg.slots.green.id])]),
+    ...Object.entries(others).map(([n, svc]) => pulumi.all([n, svc.id])),
+    pulumi.all([serviceName("edge"), edge.id]),
+  ]).apply((pairs) => JSON.stringify(Object.fromEntries(pairs)));
+  new EnvVars("guardian-env", {
+    serviceId: guardian.id,
+    values: {
+      EDGE_URL: pulumi.secret(edge.url.apply((u) => u ?? "")),
+      EDGE_ADMIN_TOKEN: adminToken.result,
+      EDGE_SERVICE_ID: pulumi.secret(edge.id),
+      GUARDIAN_SERVICES: pulumi.secret(serviceIds),
+      STACKGUARD_ENVIRONMENT: pulumi.secret(env),
+      ...(guardianKey ? { RENDER_API_KEY: guardianKey, RENDER_API_URL: pulumi.secret(process.env.RENDER_API_URL ?? "https://api.render.com/v1") } : {}),
+      ...(webhook ? { ALERT_WEBHOOK_URL: webhook } : {}),
+    },
+  }, { dependsOn: [edgeEnv] });
+  // Alert rules and flags are stored on the edge by providers that take the admin token from EDGE_ADMIN_TOKEN
+  // (never from state), so they are declared once the operator has it:
+  // `EDGE_ADMIN_TOKEN=$(npm run -s pulumi -- stack output --show-secrets edgeAdminToken) npm run pulumi -- up`.
+  if (process.env.EDGE_ADMIN_TOKEN) {
+    const edgeUrl = edge.url.apply((u) => u ?? "");
+    const targets = targetsFromStackConfig(config, { runbookBaseUrl: PRODUCTION_TARGETS.runbookBaseUrl, serviceName });
+    for (const rule of defaultRules(env, targets)) new AlertRule(`alert-${rule.name}`, { rule, edgeUrl }, { dependsOn: [edge, edgeEnv] });
+    const meta = { owner: "team-platform", createdAt: "2026-11-27" };
+    new FeatureFlag("flag-trading-enabled", {
+      key: "trading-enabled", edgeUrl,
+      definition: { state: "ENABLED", variants: { on: true, off: false }, defaultVariant: "on", metadata: { ...meta, kind: "kill-switch", description: "orders may be placed; off stops new orders at once" } },
+    }, { dependsOn: [edge, edgeEnv] });
+    new FeatureFlag("flag-new-order-form", {
+      key: "new-order-form", edgeUrl,
+      definition: {
+        state: "ENABLED", variants: { on: true, off: false }, defaultVariant: "off",
+        targeting: { fractional: [["on", env === "production" ? 10 : 100], ["off", env === "production" ? 90 : 0]] },
+        metadata: { ...meta, kind: "release", description: "the new order form, rolled out by share of users" },
+      },
+    }, { dependsOn: [edge, edgeEnv] });
+  }
 
   const alpha = referenceAlphaStack(config);
   return {
