@@ -181,6 +181,19 @@ export const StackConfigBaseSchema = z
         plan: z.enum(POSTGRES_PLANS),
         version: z.enum(POSTGRES_VERSIONS),
         highAvailability: z.boolean().default(false),
+        /**
+         * Written by `npm run db:restore` (docs/recovery.md): a point-in-time recovery of the database that the apps
+         * use instead of the one declared above (which is kept). Absent: the apps use the declared database.
+         */
+        restore: z
+          .object({
+            id: renderId("dpg"),
+            name: z.string().regex(/^[a-z][a-z0-9-]{1,62}$/, "must be the recovered database's Render name"),
+            sourceId: renderId("dpg"),
+            restoreTime: z.iso.datetime({ offset: true }),
+          })
+          .strict()
+          .optional(),
       })
       .strict(),
     edge: z
@@ -220,6 +233,10 @@ export const StackConfigSchema = StackConfigBaseSchema
           ctx.addIssue({ code: "custom", path: ["apps", name, "hosts"], message: `host ${host} belongs to AlphaStack: remove it (AlphaStack's domains are never routed by this project)` });
         }
       }
+    }
+    const restore = cfg.database.restore;
+    if (restore && cfg.alphaStack.databases.some((d) => d.replace(/-[a-z]$/, "") === restore.id.replace(/-[a-z]$/, ""))) {
+      ctx.addIssue({ code: "custom", path: ["database", "restore", "id"], message: `${restore.id} is AlphaStack's database: the apps must never be pointed at it; remove database.restore or name a recovered database of this stack` });
     }
     for (const p of routingProblems(apps, cfg.edge)) ctx.addIssue({ code: "custom", path: p.path, message: p.message });
     checkDeploySettings(cfg, ctx);
