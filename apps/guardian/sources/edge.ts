@@ -47,7 +47,10 @@ export class EdgeSource implements SignalSource {
     }
     const before = this.previous.get(snap.instance);
     const firstSight = !before && this.previous.size === 0;
+    this.previous.delete(snap.instance);
     this.previous.set(snap.instance, snap);
+    // Restarted edge instances never answer again: keep the most recent few.
+    while (this.previous.size > 16) this.previous.delete(this.previous.keys().next().value!);
     // The guardian's first look has no baseline: the counters hold the edge's whole life, not a window.
     if (firstSight) return;
     for (const app of targetsOf(rules)) {

@@ -24,7 +24,8 @@ export class VitalsSource implements SignalSource {
     try {
       const url = new URL(VITALS_ADMIN_PATH, this.o.edgeUrl);
       url.searchParams.set("windowMs", String(this.o.windowMs));
-      url.searchParams.set("since", String(this.since));
+      // The first look counts the beacons of one window, not the edge's whole retention.
+      url.searchParams.set("since", String(this.since || Date.now() - this.o.windowMs));
       const res = await fetch(url, { headers: { authorization: `Bearer ${this.o.token}` }, signal: AbortSignal.timeout(this.o.timeoutMs) });
       if (res.status !== 200) {
         await res.arrayBuffer().catch(() => undefined);
