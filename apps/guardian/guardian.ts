@@ -122,11 +122,16 @@ export class Guardian {
     void loop();
   }
 
-  /** Stops ticking; waits for the tick in progress. Queued notifications are abandoned. */
-  async stop(): Promise<void> {
+  /** Stops ticking; waits for the tick in progress, then up to `flushMs` for queued notifications (the rest are abandoned). */
+  async stop(flushMs = 0): Promise<void> {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
     await this.ticking;
+    if (flushMs > 0) {
+      let t: NodeJS.Timeout | undefined;
+      await Promise.race([this.idle(), new Promise((r) => (t = setTimeout(r, flushMs)))]);
+      clearTimeout(t);
+    }
     this.notifier.stop();
   }
 

@@ -23,11 +23,9 @@ function main(): void {
     if (stopping) return;
     stopping = true;
     process.stdout.write(`guardian: ${signal}: stopping\n`);
-    // Give queued notifications a moment (Render waits before SIGKILL), then leave.
-    const deadline = setTimeout(() => process.exit(0), 5_000);
-    deadline.unref();
+    // Give queued notifications and actions in flight a few seconds (Render waits before SIGKILL), then leave.
     void guardian
-      .stop()
+      .stop(5_000)
       .then(() => process.exit(0))
       .catch(() => process.exit(1));
   };
