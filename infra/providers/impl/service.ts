@@ -55,6 +55,8 @@ export const serviceInputsSchema = z.object({
   if (v.image && v.runtime && v.runtime !== "image") bad("runtime", `an image-backed service has runtime "image"; remove runtime or set it to "image"`);
   if (v.repo && !v.runtime && v.type !== "static_site") bad("runtime", "a repo-backed service needs runtime (docker, node, python, go, ruby, rust or elixir)");
   if (v.autoscaling && v.autoscaling.min > v.autoscaling.max) bad("autoscaling", `autoscaling.min (${v.autoscaling.min}) is greater than autoscaling.max (${v.autoscaling.max}); make min ≤ max`);
+  // Render's scaling docs: autoscaling is available only for team accounts.
+  if (v.autoscaling && v.ownerId.startsWith("usr-")) bad("autoscaling", "autoscaling is available only in team workspaces (tea-…), not in a personal account (usr-…); use numInstances or move the service to a team workspace");
   if (v.type === "static_site") {
     for (const f of ["plan", "region", "numInstances", "autoscaling", "healthCheckPath", "startCommand", "preDeployCommand", "maxShutdownDelaySeconds", "image"] as const) {
       if (v[f] !== undefined) bad(f, `a static site has no ${f}; remove it`);

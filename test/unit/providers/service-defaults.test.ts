@@ -93,6 +93,13 @@ describe("Service check: autoscaling and plan/region", () => {
     expect(r.failures![0].reason).toMatch(/autoscaling\.min \(4\) is greater than autoscaling\.max \(2\)/);
   });
 
+  it("rejects autoscaling in a personal account (Render offers it to team workspaces only)", async () => {
+    const r = await check({ ...web, ownerId: "usr-abcdefghij0123456789", autoscaling: { min: 2, max: 4, cpuPercent: 70 } });
+    expect(r.failures![0]).toMatchObject({ property: "autoscaling" });
+    expect(r.failures![0].reason).toMatch(/only in team workspaces \(tea-…\)/);
+    expect((await check({ ...web, autoscaling: { min: 2, max: 4, cpuPercent: 70 } })).failures).toEqual([]);
+  });
+
   it("accepts every service plan in every region (Render publishes no plan/region restriction for services)", async () => {
     for (const region of ["frankfurt", "oregon", "ohio", "singapore", "virginia"]) {
       expect((await check({ ...web, region, plan: "pro_ultra" })).failures).toEqual([]);
