@@ -24,6 +24,14 @@ export interface EdgeTiming {
   shutdownGraceMs: number;
 }
 
+/** The edge's timing from its config block, the edge's own defaults filling what is left out. */
+export function edgeTiming(edge: { drainTimeoutMs?: number; shutdownGraceMs?: number }): EdgeTiming {
+  return {
+    drainTimeoutMs: edge.drainTimeoutMs ?? EDGE_TIMING_DEFAULTS.drainTimeoutMs,
+    shutdownGraceMs: edge.shutdownGraceMs ?? EDGE_TIMING_DEFAULTS.shutdownGraceMs,
+  };
+}
+
 /**
  * The shortest `maxShutdownDelaySeconds` that lets the edge drain:
  * - a **slot**: after a switch the edge lets requests already bound to the old slot finish for up to
@@ -95,10 +103,7 @@ function resolveApp(app: InputApp, production: boolean, region: StackConfigInput
  */
 export function applyStackDefaults(cfg: StackConfigInput) {
   const production = cfg.environment === "production";
-  const timing: EdgeTiming = {
-    drainTimeoutMs: cfg.edge.drainTimeoutMs ?? EDGE_TIMING_DEFAULTS.drainTimeoutMs,
-    shutdownGraceMs: cfg.edge.shutdownGraceMs ?? EDGE_TIMING_DEFAULTS.shutdownGraceMs,
-  };
+  const timing = edgeTiming(cfg.edge);
   const apps = Object.fromEntries(Object.entries(cfg.apps).map(([name, app]) => [name, resolveApp(app, production, cfg.render.region, timing)]));
   return {
     ...cfg,

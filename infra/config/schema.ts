@@ -1,6 +1,5 @@
 import { z } from "zod";
-import { applyStackDefaults, minInstances, minShutdownDelaySeconds, needsRedundancy } from "./defaults";
-import { EDGE_TIMING_DEFAULTS } from "../../apps/edge/config";
+import { applyStackDefaults, edgeTiming, minInstances, minShutdownDelaySeconds, needsRedundancy, PRODUCTION_MIN_INSTANCES } from "./defaults";
 import { POSTGRES_PLANS, POSTGRES_VERSIONS, RENDER_REGIONS, SERVICE_PLANS } from "./render-enums";
 import { routingProblems } from "./routing";
 
@@ -246,10 +245,7 @@ export const StackConfigSchema = StackConfigBaseSchema
 /** Checks of the deploy settings whose defaults live in infra/config/defaults.ts: redundancy and drain time. */
 function checkDeploySettings(cfg: StackConfigInput, ctx: z.RefinementCtx): void {
   const production = cfg.environment === "production";
-  const timing = {
-    drainTimeoutMs: cfg.edge.drainTimeoutMs ?? EDGE_TIMING_DEFAULTS.drainTimeoutMs,
-    shutdownGraceMs: cfg.edge.shutdownGraceMs ?? EDGE_TIMING_DEFAULTS.shutdownGraceMs,
-  };
+  const timing = edgeTiming(cfg.edge);
   const services: Array<[(string | number)[], "blueGreen" | "worker" | "edge", z.infer<typeof BlueGreenAppSchema> | z.infer<typeof WorkerAppSchema> | StackConfigInput["edge"]]> = [
     ...Object.entries(cfg.apps).flatMap(([name, app]) => (app.kind === "static" ? [] : [[["apps", name], app.kind, app] as [string[], "blueGreen" | "worker", typeof app]])),
     [["edge"], "edge", cfg.edge],
@@ -259,9 +255,9 @@ function checkDeploySettings(cfg: StackConfigInput, ctx: z.RefinementCtx): void 
     if (s.allowSingleInstance && !s.singleInstanceReason) {
       ctx.addIssue({ code: "custom", path: [...at, "singleInstanceReason"], message: "allowSingleInstance needs singleInstanceReason: say why one instance is acceptable here" });
     }
-    if (needsRedundancy(production, kind) && min !== undefined && min < 2 && !s.allowSingleInstance) {
+    if (needsRedundancy(production, kind) && min !== undefined && min < PRODUCTION_MIN_INSTANCES && !s.allowSingleInstance) {
       const field = s.autoscaling ? "autoscaling.min" : "instances";
-      ctx.addIssue({ code: "custom", path: [...at, ...field.split(".")], message: `a production web service must run at least 2 instances (${field} is ${min}): one restart or bad host is an outage. Use 2 or more (or leave it out for the default 2), or set allowSingleInstance: true with singleInstanceReason` });
+      ctx.addIssue({ code: "custom", path: [...at, ...field.split(".")], message: `a production web service must run at least ${PRODUCTION_MIN_INSTANCES} instances (${field} is ${min}): one restart or bad host is an outage. Use ${PRODUCTION_MIN_INSTANCES} or more (or leave it out for the default), or set allowSingleInstance: true with singleInstanceReason` });
     }
     if (kind !== "worker" && "maxShutdownDelaySeconds" in s && s.maxShutdownDelaySeconds !== undefined) {
       const need = minShutdownDelaySeconds(kind === "edge" ? "edge" : "slot", timing);
