@@ -41,13 +41,14 @@ function rng(seed: number): () => number {
   };
 }
 
-function traffic(edgeUrl: string): { stop: () => Promise<Record<string, number>> } {
+/** Steady traffic through the edge to the app's host (keep-alive, ~100 rps) until stopped; counts answers by status. */
+export function traffic(edgeUrl: string, host = HOST): { stop: () => Promise<Record<string, number>> } {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
   const counts: Record<string, number> = {};
   let running = true;
   const one = () =>
     new Promise<void>((resolve) => {
-      const req = http.get(new URL("/orders", edgeUrl), { agent, headers: { host: HOST }, timeout: 5_000 }, (res) => {
+      const req = http.get(new URL("/orders", edgeUrl), { agent, headers: { host }, timeout: 5_000 }, (res) => {
         res.resume();
         res.on("end", () => { counts[res.statusCode ?? 0] = (counts[res.statusCode ?? 0] ?? 0) + 1; resolve(); });
       });
@@ -74,7 +75,7 @@ async function main(): Promise<void> {
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "stackguard-kill-sim-"));
   const sim = await startSimulator({ stateDir, timeScale: 0.01, rateLimit: "relaxed" });
   const project = await PulumiProject.create({ render: { apiUrl: sim.apiUrl, apiKey: sim.apiKey } });
-  const env = (project as unknown as { env: NodeJS.ProcessEnv }).env;
+  const env = project.env;
   let load: ReturnType<typeof traffic> | undefined;
   // Interrupted (Ctrl-C, timeout): still remove the project copy and stop the simulator with its processes.
   for (const sig of ["SIGINT", "SIGTERM"] as const) {
@@ -180,7 +181,9 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}

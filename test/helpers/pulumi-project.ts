@@ -30,7 +30,8 @@ const COPIED = ["Pulumi.yaml", "package.json", "tsconfig.json", "stacks", "infra
  * with the developer's `.stackguard/` or with other tests.
  */
 export class PulumiProject {
-  private constructor(readonly dir: string, private readonly env: NodeJS.ProcessEnv) {}
+  /** `env`: what every pulumi call of this project runs with (tests that spawn pulumi themselves, e.g. to kill it, reuse it). */
+  private constructor(readonly dir: string, readonly env: NodeJS.ProcessEnv) {}
 
   static async create(opts: ProjectOptions): Promise<PulumiProject> {
     const binDir = process.env.STACKGUARD_PULUMI_BIN_DIR ?? (await require(path.join(ROOT, "tools", "scripts", "toolchain")).ensureToolchain({ log: () => {} })).binDir;

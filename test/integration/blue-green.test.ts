@@ -5,47 +5,23 @@
  */
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
-import * as http from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
 import { startSimulator } from "../../sim";
 import { EdgeAdminClient, type EdgeStateView } from "../../apps/edge/client";
 import { PulumiProject, ROOT } from "../helpers/pulumi-project";
 import { renderApi } from "../helpers/render-api";
+import { traffic } from "../../bench/kill-promotion";
 
 jest.setTimeout(900_000);
 
 const STACK = "staging";
-const HOST = "api.staging.alphaplatform.example";
 /** Small, fast analysis: 3 probes 200 ms apart; a 3 s bake in 1 s windows needing 5 requests each. */
 const ANALYSIS = {
   deployTimeoutMs: 60_000,
   preSwitch: { probes: 3, intervalMs: 200, timeoutMs: 1_000, maxLatencyMs: 1_000 },
   postSwitch: { bakeMs: 3_000, intervalMs: 1_000, minSamples: 5, maxErrorRate: 0.05, maxP99LatencyMs: 1_000 },
 };
-
-/** Steady traffic through the edge (keep-alive, ~100 rps) until stopped; counts answers by status. */
-function traffic(edgeUrl: string): { stop: () => Promise<Record<string, number>> } {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
-  const counts: Record<string, number> = {};
-  let running = true;
-  const one = () =>
-    new Promise<void>((resolve) => {
-      const req = http.get(new URL("/orders", edgeUrl), { agent, headers: { host: HOST }, timeout: 5_000 }, (res) => {
-        res.resume();
-        res.on("end", () => { counts[res.statusCode ?? 0] = (counts[res.statusCode ?? 0] ?? 0) + 1; resolve(); });
-      });
-      req.on("error", () => { counts.error = (counts.error ?? 0) + 1; resolve(); });
-      req.on("timeout", () => req.destroy());
-    });
-  const loops = [0, 1].map(async () => {
-    while (running) {
-      await one();
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  });
-  return { stop: async () => { running = false; await Promise.all(loops); agent.destroy(); return counts; } };
-}
 
 describe("blue/green promotion, rollback and drift on the real engine", () => {
   let sim: Awaited<ReturnType<typeof startSimulator>>;
@@ -81,7 +57,7 @@ describe("blue/green promotion, rollback and drift on the real engine", () => {
     new Promise<{ code: number; out: string }>((resolve) => {
       const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "tools", "scripts", "rollback.ts"), ...args, "--cwd", project.dir], {
         cwd: ROOT,
-        env: { ...process.env, ...(project as unknown as { env: NodeJS.ProcessEnv }).env },
+        env: { ...process.env, ...project.env },
       });
       let out = "";
       child.stdout.on("data", (d) => (out += d));
@@ -260,7 +236,7 @@ describe("blue/green promotion, rollback and drift on the real engine", () => {
   });
 
   it("an up killed during the deploy or during the bake leaves traffic on a slot that passed, and the next up converges", async () => {
-    const env = (project as unknown as { env: NodeJS.ProcessEnv }).env;
+    const env = project.env;
     /** Starts `pulumi up` in its own process group, kills the whole group (CLI, language host, provider) when `when` holds. */
     const killedUp = async (when: () => Promise<boolean>) => {
       const child = spawn("pulumi", ["up", "--yes", "--skip-preview", "--stack", STACK, "--non-interactive"], { cwd: project.dir, env, detached: true, stdio: "ignore" });
