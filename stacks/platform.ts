@@ -50,14 +50,14 @@ export function buildPlatform(config: StackConfig): Platform {
     highAvailability: config.database.highAvailability,
   });
 
-  // After `npm run db:restore`, the apps use the recovered database (adopted by name; its URN carries its id, so a
-  // later restore adds a new resource instead of renaming this one). Dropping it from the config leaves it on Render.
+  // After `npm run db:restore`, the apps use the recovered database. It is read, not managed: its outputs (the
+  // connection string) are known at preview, so the reviewed plan holds the very DATABASE_URL the up writes, and
+  // nothing this program does can delete it. The declared `database` stays as it was.
   const restore = config.database.restore;
   const activeDb = restore
     ? new Postgres(`database-${restore.id}`, {
       name: restore.name, ownerId: owner.ownerId, region: owner.region, plan: config.database.plan, version: config.database.version,
-      highAvailability: config.database.highAvailability,
-    }, { retainOnDelete: true })
+    }, { id: restore.id })
     : db;
 
   const shared = new EnvGroup("shared-env", {

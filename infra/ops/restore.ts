@@ -5,11 +5,13 @@ import { readStackConfigFile } from "../cost/read-stack-file";
 import type { RenderClient } from "../render/client";
 import type { Postgres } from "../render/schemas/postgres";
 import { recoveryWindow, restoredName, waitUntilAvailable } from "./pitr";
-import type { PulumiRunner } from "./pulumi-runner";
+import type { GateRunner, PulumiRunner } from "./pulumi-runner";
 import { writeRestoreRef, type DatabaseRestoreRef } from "./restore-config";
 import { RestoreInputError } from "./restore-errors";
 import { parseRestoreTime } from "./restore-time";
 import { findStackDatabase, isAlphaStackDatabase } from "./stack-database";
+import { stackSecretValues } from "./stack-secrets";
+import { redact } from "../render/redact";
 import { verifyRestoredDatabase, type Verification } from "./verify-database";
 
 /** Options for {@link restoreStackDatabase}. */
@@ -24,6 +26,8 @@ export interface RestoreOptions {
   /** A Render client with the provider write guard installed (infra/providers/context.ts `providerClient`). */
   client: RenderClient;
   pulumi: PulumiRunner;
+  /** The preview gate; production previews through it, and its `up` runs from the gate's plan. */
+  gate: GateRunner;
   /** `--policy-pack …` arguments for every preview and up. */
   policyArgs: string[];
   /** Longest wait for the recovered database to be `available` (default 30 min). */
@@ -57,14 +61,14 @@ export interface RestoreRecord {
  * 2. `POST /postgres/{id}/recovery` into `<name>-pitr-<yyyymmddhhmm>`, through the guarded client;
  * 3. wait until `available`, then verify what the API shows (status, connection info);
  * 4. write `stackguard:database.restore` into `Pulumi.<stack>.yaml` (the program then takes DATABASE_URL from it);
- * 5. `pulumi preview` with the policy pack, printed; in production with `--save-plan`;
- * 6. only with `yes`: `pulumi up` (production: `--plan` of that preview).
+ * 5. `pulumi preview` with the policy pack, printed; in production the AlphaStack gate's preview (`--save-plan`);
+ * 6. only with `yes`: `pulumi up` (production: from the gate's plan, with its record in STACKGUARD_PROMOTION).
  * The source database is never changed or deleted.
  * @throws RestoreInputError (bad input, nothing changed), Error (Render or pulumi failed; the message says what is left)
  */
 export async function restoreStackDatabase(o: RestoreOptions): Promise<RestoreRecord> {
   const log = o.log ?? (() => {});
-  const print = o.print ?? log;
+  let print = o.print ?? log;
   const now = o.now ?? (() => new Date());
   let cfg;
   try {
@@ -101,26 +105,60 @@ export async function restoreStackDatabase(o: RestoreOptions): Promise<RestoreRe
     throw new Error(`the recovered database ${ready.id} failed verification (${verification.checks.filter((c) => !c.ok).map((c) => c.name).join(", ")}); the stack's config was not changed and the apps still use ${source.id}`);
   }
 
+  // pulumi's diagnostics can show resource inputs in plain text: everything it prints passes through redaction.
+  const secrets = [...(await stackSecretValues(o.pulumi, o.stack)), process.env.RENDER_API_KEY];
+  const rawPrint = print;
+  print = (text: string) => rawPrint(redact(text, secrets));
   const ref: DatabaseRestoreRef = { id: ready.id, name: ready.name, sourceId: source.id, restoreTime: at.toISOString() };
   writeRestoreRef(o.root, o.stack, ref);
   log(`Pulumi.${o.stack}.yaml: stackguard:database.restore now names ${ready.id}; commit this change for review`);
 
-  const production = cfg.environment === "production";
-  const planFile = production ? path.join(fs.mkdtempSync(path.join(os.tmpdir(), "stackguard-restore-")), "plan.json") : undefined;
-  const preview = await o.pulumi(["preview", "--diff", "--stack", o.stack, ...o.policyArgs, ...(planFile ? ["--save-plan", planFile] : [])]);
+  if (cfg.environment === "production") return applyThroughGate(o, { source, ref, verification, recoveryMs, log, print, secrets });
+  const preview = await o.pulumi(["preview", "--diff", "--stack", o.stack, ...o.policyArgs]);
   print(preview.stdout);
   if (preview.code !== 0) {
-    throw new Error(`pulumi preview failed (exit ${preview.code}): ${lastLines(preview.stderr || preview.stdout)}. The recovered database ${ready.id} exists and the config names it; fix the problem and re-run the preview, or remove stackguard:database.restore to go back`);
+    throw new Error(`pulumi preview failed (exit ${preview.code}): ${lastLines(redact(preview.stderr, secrets))} (see its output above). The recovered database ${ref.id} exists and the config names it; fix the problem and re-run the preview, or remove stackguard:database.restore to go back`);
   }
+  const done = { stack: o.stack, source: { id: source.id, name: source.name }, restored: ref, verification, recoveryMs };
   if (!o.yes) {
     log(`stopped after the preview (no --yes): review it, commit Pulumi.${o.stack}.yaml, then promote (or re-run with --yes)`);
-    return { stack: o.stack, source: { id: source.id, name: source.name }, restored: ref, verification, recoveryMs, planFile, applied: false };
+    return { ...done, applied: false };
   }
-  const up = await o.pulumi(["up", "--yes", "--stack", o.stack, ...o.policyArgs, ...(planFile ? ["--plan", planFile] : ["--skip-preview"])]);
+  const up = await o.pulumi(["up", "--yes", "--skip-preview", "--stack", o.stack, ...o.policyArgs]);
   print(up.stdout);
-  if (up.code !== 0) throw new Error(`pulumi up failed (exit ${up.code}): ${lastLines(up.stderr || up.stdout)}. The apps may still use ${source.id}; re-run the preview and up`);
-  log(`the apps' DATABASE_URL now comes from ${ready.id}`);
-  return { stack: o.stack, source: { id: source.id, name: source.name }, restored: ref, verification, recoveryMs, planFile, applied: true };
+  if (up.code !== 0) throw new Error(`pulumi up failed (exit ${up.code}): ${lastLines(redact(up.stderr, secrets))} (see its output above). The apps may still use ${source.id}; re-run the preview and up`);
+  log(`the apps' DATABASE_URL now comes from ${ref.id}`);
+  return { ...done, applied: true };
+}
+
+/**
+ * Production: the preview is the AlphaStack gate's (policy pack, `--save-plan`, no step touching AlphaStack), and the
+ * `up` runs from the plan it passed, with its record in STACKGUARD_PROMOTION (the pack's production-requires-promotion
+ * policy checks it), exactly as the promote workflow does (.github/scripts/pulumi-up.sh).
+ */
+async function applyThroughGate(
+  o: RestoreOptions,
+  s: { source: Postgres; ref: DatabaseRestoreRef; verification: Verification; recoveryMs: number; log: (l: string) => void; print: (t: string) => void; secrets: Array<string | undefined> },
+): Promise<RestoreRecord> {
+  const outDir = fs.mkdtempSync(path.join(os.tmpdir(), `stackguard-restore-${o.stack}-`));
+  const gate = await o.gate(o.stack, outDir);
+  s.print(gate.stdout);
+  const recordFile = fs.readdirSync(outDir).filter((f) => f.endsWith(".gate.json")).sort().pop();
+  const record = recordFile ? (JSON.parse(fs.readFileSync(path.join(outDir, recordFile), "utf8")) as { result?: string; planFile?: string; stack?: string }) : undefined;
+  if (gate.code !== 0 || record?.result !== "pass" || record.stack !== o.stack || !record.planFile) {
+    throw new Error(`the gate did not pass the preview (exit ${gate.code}${record ? `, record ${record.result}` : ", no record"}): see its report above. The recovered database ${s.ref.id} exists and the config names it; fix the problem and re-run, or remove stackguard:database.restore to go back`);
+  }
+  const planFile = path.join(outDir, record.planFile);
+  const done = { stack: o.stack, source: { id: s.source.id, name: s.source.name }, restored: s.ref, verification: s.verification, recoveryMs: s.recoveryMs, planFile };
+  if (!o.yes) {
+    s.log(`stopped after the gate's preview (no --yes): review it, commit Pulumi.${o.stack}.yaml, then promote; the reviewed plan is ${planFile}`);
+    return { ...done, applied: false };
+  }
+  const up = await o.pulumi(["up", "--yes", "--stack", o.stack, "--plan", planFile, ...o.policyArgs], { STACKGUARD_PROMOTION: path.join(outDir, recordFile!), PULUMI_EXPERIMENTAL: "true" });
+  s.print(up.stdout);
+  if (up.code !== 0) throw new Error(`pulumi up from the gate's plan failed (exit ${up.code}): ${lastLines(redact(up.stderr, s.secrets))} (see its output above). The apps may still use ${s.source.id}; re-run the restore's preview and up`);
+  s.log(`the apps' DATABASE_URL now comes from ${s.ref.id} (applied from the gate's plan ${planFile})`);
+  return { ...done, applied: true };
 }
 
 function lastLines(text: string, n = 8): string {

@@ -7,6 +7,7 @@
  * itself: the simulator records which database and which instant a recovered database holds, and the test reads that
  * record from the simulator's own store.
  */
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -148,5 +149,87 @@ describe("db:restore on the real engine and the simulator", () => {
     // A second preview proposes nothing: the program and Render agree.
     const again = await project.run(["preview", "--expect-no-changes", "--stack", "staging", ...PACK]);
     expect(again.code).toBe(0);
+  });
+});
+
+describe("db:restore in production: the gate previews, the up runs from the gate's plan", () => {
+  const PROD_PACK = ["--policy-pack", "policies", "--policy-pack-config", "policies/config/production.json"];
+  const PROD_OWNER = "tea-alphastackprod000000";
+  let sim: Awaited<ReturnType<typeof startSimulator>>;
+  let project: PulumiProject;
+  let api: ReturnType<typeof renderApi>;
+  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "stackguard-sim-"));
+  const lines: string[] = [];
+  const pulumiCalls: Array<{ args: string[]; env: Record<string, string> }> = [];
+
+  /** The real gate (policies/scripts/gate.ts) on the project copy, with the copy's backend, toolchain and simulator. */
+  const gate = (stack: string, outDir: string) => new Promise<{ code: number; stdout: string }>((resolve, reject) => {
+    // The copy's pulumi environment (backend, PULUMI_HOME, the toolchain on PATH, the simulator): what project.run uses.
+    const env = (project as unknown as { env: NodeJS.ProcessEnv }).env;
+    const child = spawn(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", "policies/scripts/gate.ts", "--stack", stack, "--out-dir", outDir], { cwd: project.dir, env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? 1, stdout: code === 0 ? stdout : `${stdout}\n${stderr}` }));
+  });
+
+  beforeAll(async () => {
+    sim = await startSimulator({ stateDir, timeScale: 0.01, rateLimit: "relaxed" });
+    api = renderApi(sim.apiUrl, sim.apiKey);
+    project = await PulumiProject.create({ render: { apiUrl: sim.apiUrl, apiKey: sim.apiKey } });
+    // The gate resolves the project from its own location: give the copy its own policies/ and tools/scripts/.
+    const root = path.resolve(__dirname, "..", "..");
+    fs.rmSync(path.join(project.dir, "policies"));
+    fs.cpSync(path.join(root, "policies"), path.join(project.dir, "policies"), { recursive: true, filter: (src) => !src.startsWith(path.join(root, "policies", "node_modules")) });
+    fs.symlinkSync(path.join(root, "policies", "node_modules"), path.join(project.dir, "policies", "node_modules"));
+    fs.cpSync(path.join(root, "tools", "scripts"), path.join(project.dir, "tools", "scripts"), { recursive: true });
+    fs.copyFileSync(path.join(root, "package-lock.json"), path.join(project.dir, "package-lock.json"));
+    await project.selectStack("production");
+    // Setup only: the first deployment without the pack (the promote path is what the restore below is tested on).
+    const up = await project.run(["up", "--yes", "--skip-preview", "--stack", "production"]);
+    if (up.code !== 0) throw new Error(`initial up failed: ${up.stderr}${up.stdout.slice(-2000)}`);
+  });
+
+  afterAll(async () => {
+    project?.dispose();
+    await sim?.stop();
+    fs.rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it("applies the restore from the gate's plan with its record, and leaves AlphaStack's database alone", async () => {
+    const alphaBefore = (await api("GET", `/postgres/${ALPHA_DB}`)).body;
+    await new Promise((r) => setTimeout(r, 1_500));
+    const marker = new Date(Date.now() - 500).toISOString();
+    let record: RestoreRecord | undefined;
+    const printed: string[] = [];
+    const code = await main(["--stack", "production", "--to", marker, "--yes"], {
+      root: project.dir, policyArgs: PROD_PACK, pollMs: 100, onRecord: (r) => (record = r), log: (l) => lines.push(l), out: (t) => printed.push(t), gate,
+      client: providerClient({ RENDER_API_URL: sim.apiUrl, RENDER_API_KEY: sim.apiKey, STACKGUARD_PROTECTED_IDS: ALPHA_DB }),
+      // The gate runs through the project's pulumi wrapper, which, with RENDER_API_URL set, does not mark the run as
+      // embedded; the up must see the same program inputs as the gate's preview or Pulumi refuses the plan.
+      pulumi: (args, env = {}) => {
+        pulumiCalls.push({ args, env });
+        return project.run(args, { ...env, STACKGUARD_EMBEDDED: "0" });
+      },
+    });
+    expect({ code, log: code === 0 ? "" : `${lines.join("\n")}\n${printed.join("\n").slice(-3000)}` }).toEqual({ code: 0, log: "" });
+    expect(printed.join("\n")).toMatch(/gate production: PASS/);
+    // The only change through pulumi: the up, from the plan the gate passed, with its record.
+    const changing = pulumiCalls.filter((c) => c.args[0] !== "stack");
+    expect(changing).toHaveLength(1);
+    const [{ args, env }] = changing;
+    expect(args.slice(0, 2)).toEqual(["up", "--yes"]);
+    expect(args[args.indexOf("--plan") + 1]).toBe(record!.planFile);
+    expect(env.STACKGUARD_PROMOTION).toMatch(/\.gate\.json$/);
+    const group = (await api<any[]>("GET", `/env-groups?ownerId=${PROD_OWNER}`)).body.find((g) => g.name === "platform-shared-production");
+    const vars = Object.fromEntries((await api("GET", `/env-groups/${group.id}`)).body.envVars.map((v: { key: string; value: string }) => [v.key, v.value]));
+    expect(vars.DATABASE_URL).toBe((await api("GET", `/postgres/${record!.restored.id}/connection-info`)).body.internalConnectionString);
+    expect((await api("GET", `/postgres/${ALPHA_DB}`)).body).toEqual(alphaBefore);
+    // The edge admin token (a secret output) never reaches the terminal through this command.
+    const token = (await project.outputs("production")).edgeAdminToken;
+    expect(token.length).toBeGreaterThan(16);
+    expect([...lines, ...printed].join("\n")).not.toContain(token);
   });
 });

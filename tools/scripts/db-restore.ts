@@ -17,7 +17,8 @@ import * as path from "node:path";
 import { readStackConfigFile } from "../../infra/cost/read-stack-file";
 import { RestoreInputError } from "../../infra/ops/restore-errors";
 import { restoreStackDatabase, type RestoreRecord } from "../../infra/ops/restore";
-import type { PulumiRunner } from "../../infra/ops/pulumi-runner";
+import { spawn } from "node:child_process";
+import type { GateRunner, PulumiRunner } from "../../infra/ops/pulumi-runner";
 import { idsFromAlphaStackConfig } from "../../infra/providers/guard";
 import { providerClient } from "../../infra/providers/context";
 import type { RenderClient } from "../../infra/render";
@@ -59,13 +60,24 @@ function parseArgs(argv: string[]): Args {
 
 /** The default runner: the pinned pulumi CLI with the project's environment (tools/scripts/pulumi.js). */
 function defaultPulumi(root: string): PulumiRunner {
-  return async (args) => {
+  return async (args, extraEnv = {}) => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { preparePulumi, runPulumi } = require("./pulumi.js");
     const { env } = await preparePulumi({ quiet: true });
-    const r = await runPulumi([...args, "--non-interactive"], { env: { ...env, PULUMI_SKIP_UPDATE_CHECK: "true" }, capture: true, cwd: root });
+    const r = await runPulumi([...args, "--non-interactive"], { env: { ...env, PULUMI_SKIP_UPDATE_CHECK: "true", ...extraEnv }, capture: true, cwd: root });
     return { code: r.code, stdout: r.stdout, stderr: "" };
   };
+}
+
+/** The default gate: `npm run gate -- --stack <stack> --out-dir <dir>` in the project (its report on stdout). */
+function defaultGate(root: string): GateRunner {
+  return (stack, outDir) => new Promise((resolve, reject) => {
+    const child = spawn("npm", ["run", "--silent", "gate", "--", "--stack", stack, "--out-dir", outDir], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+    let stdout = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? 1, stdout }));
+  });
 }
 
 /** A Render client with the providers' write guard, protecting the stack config's AlphaStack ids as well as the built-in ones. */
@@ -86,6 +98,7 @@ export interface RestoreDeps {
   root?: string;
   client?: RenderClient;
   pulumi?: PulumiRunner;
+  gate?: GateRunner;
   policyArgs?: string[];
   pollMs?: number;
   out?: (text: string) => void;
@@ -112,7 +125,7 @@ export async function main(argv: string[], deps: RestoreDeps = {}): Promise<numb
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const policyArgs = deps.policyArgs ?? (require("./lib/policy-args") as { policyPackArgs(s: string): string[] }).policyPackArgs(args.stack);
     const record = await restoreStackDatabase({
-      stack: args.stack, to: args.to, yes: args.yes, root, client, pulumi: deps.pulumi ?? defaultPulumi(root), policyArgs,
+      stack: args.stack, to: args.to, yes: args.yes, root, client, pulumi: deps.pulumi ?? defaultPulumi(root), gate: deps.gate ?? defaultGate(root), policyArgs,
       timeoutMs: args.timeoutMs, pollMs: deps.pollMs, log, print: out,
     });
     deps.onRecord?.(record);
