@@ -1,6 +1,7 @@
 import type { AlertRule } from "../../../infra/alerts/rule";
 import type { SignalName } from "../../../infra/alerts/signals";
 import { loadPriceTable, type PriceTable } from "../../../infra/cost/prices";
+import { collectDomainSignals } from "../../../infra/health/domains";
 import type { RenderClient } from "../../../infra/render/client";
 import { seriesKey, type SeriesStore } from "../series";
 import { targetsOf, type Redactor, type SignalSource } from "./source";
@@ -15,7 +16,8 @@ const GIB = 1024 ** 3;
  * Resource usage and scaling from Render's metrics API (read-only): CPU (average across instances, % of the plan's
  * CPU), memory (the busiest instance, % of the plan's memory) and instance count, per service named by the rules'
  * targets. Service ids come from `GUARDIAN_SERVICES` or a lookup by name; plan sizes from the cost report's price
- * table (`infra/cost/render-prices.json`). Also `domain.verification`: the custom domains of the edge service.
+ * table (`infra/cost/render-prices.json`). Also `domain.verification`: the custom domains of the edge service
+ * (`infra/health/domains` `collectDomainSignals`).
  * Collected at most every `intervalMs` (Render's metrics have a 30 s resolution and the API a rate limit).
  */
 export class RenderSource implements SignalSource {
@@ -84,18 +86,16 @@ export class RenderSource implements SignalSource {
   }
 
   private async domains(render: RenderClient, rules: readonly AlertRule[], store: SeriesStore): Promise<void> {
-    const now = Date.now();
-    try {
-      if (!this.o.edgeServiceId) throw new Error("EDGE_SERVICE_ID is not set: the guardian cannot tell which service holds the domains");
-      const list = await render.customDomains.list(this.o.edgeServiceId);
-      for (const name of targetsOf(rules)) {
-        const d = list.find((x) => x.name === name);
-        if (!d) store.fail(seriesKey("domain.verification", name), `domain '${name}' is not a custom domain of the edge service`);
-        else store.add(seriesKey("domain.verification", name), { t: now, v: d.verificationStatus === "verified" ? 1 : 0, n: 1 });
-      }
-    } catch (e) {
-      const msg = this.o.redact(`custom domains: ${(e as Error).message}`);
-      for (const r of rules) store.fail(seriesKey(r.signal, r.target), msg);
+    const fail = (msg: string) => {
+      for (const r of rules) store.fail(seriesKey(r.signal, r.target), this.o.redact(`custom domains: ${msg}`));
+    };
+    if (!this.o.edgeServiceId) return fail("EDGE_SERVICE_ID is not set: the guardian cannot tell which service holds the domains");
+    const { samples, errors } = await collectDomainSignals(render, [this.o.edgeServiceId]);
+    if (errors.length) return fail(errors[0]!.error);
+    for (const name of targetsOf(rules)) {
+      const d = samples.find((x) => x.target === name);
+      if (!d) store.fail(seriesKey("domain.verification", name), `domain '${name}' is not a custom domain of the edge service`);
+      else store.add(seriesKey("domain.verification", name), d.sample);
     }
   }
 }
