@@ -1,8 +1,9 @@
 /**
  * `npm run bench:kill-promotion -- [--trials 20] [--seed 1]`
  *
- * Kills `pulumi up` (SIGKILL to its whole process group: CLI, language host, dynamic provider) at a random point of
- * a promotion, then checks the invariant: traffic is on a slot whose latest verdict is a passing analysis. Then runs
+ * Kills `pulumi up` with SIGKILL at a random point of a promotion — half the trials the whole process tree (CLI,
+ * language host, providers: a CI job cancel), half only the CLI's process group (the orphaned dynamic provider must
+ * stop by itself) — then checks the invariant: traffic is on a slot whose latest verdict is a passing analysis. Then runs
  * `pulumi up` again and checks that it converges: exit 0, the declared version live on the active slot, with a
  * finished bake (or baseline) verdict. Real engine, real program, in-process simulator, steady traffic through the
  * edge. The last line printed is one JSON object with the figures.
@@ -64,6 +65,40 @@ export function traffic(edgeUrl: string, host = HOST): { stop: () => Promise<Rec
   return { stop: async () => { running = false; await Promise.all(loops); agent.destroy(); return counts; } };
 }
 
+/** Every descendant of `pid` (from /proc), children first found: plugins run in process groups of their own. */
+export function descendants(pid: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const e of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${e}/stat`, "utf8");
+      parentOf.set(Number(e), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+    } catch { /* exited meanwhile */ }
+  }
+  const out: number[] = [];
+  const walk = (p: number) => { for (const [c, pp] of parentOf) if (pp === p) { out.push(c); walk(c); } };
+  walk(pid);
+  return out;
+}
+
+const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+
+/**
+ * Kills a running `pulumi up`. `tree`: the CLI and every descendant at once (a CI job cancel, a container stop).
+ * `cli`: only the CLI's process group (`kill -9` of the CLI); the orphaned providers must stop by themselves. Returns
+ * the descendants still alive 2 s later (then killed), i.e. what did not stop by itself.
+ */
+export async function killUp(pid: number, mode: "tree" | "cli"): Promise<string[]> {
+  const tree = descendants(pid);
+  if (mode === "tree") for (const p of [pid, ...tree]) { try { process.kill(p, "SIGKILL"); } catch { /* gone */ } }
+  else { try { process.kill(-pid, "SIGKILL"); } catch { /* gone */ } }
+  await new Promise((r) => setTimeout(r, 2_000));
+  const left = tree.filter(alive);
+  const names = left.map((p) => { try { return fs.readFileSync(`/proc/${p}/cmdline`, "utf8").split("\0").slice(0, 2).join(" "); } catch { return String(p); } });
+  for (const p of left) { try { process.kill(p, "SIGKILL"); } catch { /* gone */ } }
+  return names;
+}
+
 const pct = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? s[Math.min(s.length - 1, Math.floor(q * s.length))]! : 0;
@@ -109,7 +144,7 @@ async function main(): Promise<void> {
     const promotionMs = (await project.outputs(STACK)).apps.api.lastPromotion.timings.totalMs as number;
     console.log(`calibration: an uninterrupted promotion takes ${fullMs} ms (pulumi up end to end), ${promotionMs} ms in the switch`);
 
-    const results: Array<{ trial: number; anchored: boolean; killAtMs: number; activeAfterKill: string; verdictAfterKill: string; invariant: boolean; converged: boolean; convergeMs: number; note?: string }> = [];
+    const results: Array<{ trial: number; anchored: boolean; mode: string; providerStopped: boolean; killAtMs: number; activeAfterKill: string; verdictAfterKill: string; invariant: boolean; converged: boolean; convergeMs: number; note?: string }> = [];
     for (let i = 1; i <= trials; i++) {
       const version = `2.0.${i}`;
       setVersion(version);
@@ -130,13 +165,14 @@ async function main(): Promise<void> {
       }
       const timer = new Promise<"timer">((r) => setTimeout(() => r("timer"), delay));
       const first = await Promise.race([timer, exited.then(() => "exited" as const)]);
+      const mode: "tree" | "cli" = i % 4 < 2 ? "cli" : "tree";
+      let leftRunning: string[] = [];
       if (first === "timer") {
-        try { process.kill(-child.pid!, "SIGKILL"); } catch { /* already gone */ }
+        leftRunning = await killUp(child.pid!, mode);
         await exited;
       }
       const killAt = delay;
-      // The edge finishes a switch call it already received; give it a moment, then judge where traffic is.
-      await new Promise((r) => setTimeout(r, 500));
+      // (killUp waited 2 s: the edge has finished any switch call it had received.)
       const s = await edge.getState();
       const active = s.apps.api!.active;
       const v = s.apps.api!.slots[active].verdict;
@@ -153,7 +189,9 @@ async function main(): Promise<void> {
       const ref = await liveRef(a2);
       const converged = conv.code === 0 && ref === `docker.io/alphaplatform/api:${version}` && v2?.phase === "Successful" && /^(post-switch|baseline):/.test(v2.reason);
       const row = {
-        trial: i, anchored, killAtMs: first === "timer" ? killAt : -1, activeAfterKill: active, verdictAfterKill: `${v?.phase}: ${v?.reason.slice(0, 60)}`, invariant, converged, convergeMs,
+        trial: i, anchored, mode, killAtMs: first === "timer" ? killAt : -1,
+        // With mode "cli", the dynamic provider must have exited by itself (no promotion goes on unwatched).
+        providerStopped: !leftRunning.some((c) => c.includes("dynamic-provider")), activeAfterKill: active, verdictAfterKill: `${v?.phase}: ${v?.reason.slice(0, 60)}`, invariant, converged, convergeMs,
         ...(converged ? {} : { note: `${conv.code} ${ref} ${v2?.phase} ${(conv.stdout + conv.stderr).split("\n").filter((l) => /error|failed/i.test(l)).slice(0, 3).join(" | ")}` }),
       };
       results.push(row);
@@ -166,6 +204,8 @@ async function main(): Promise<void> {
       trials: results.length,
       killed: killed.length,
       invariantHeld: results.filter((r) => r.invariant).length,
+      providerStoppedByItself: results.filter((r) => r.mode === "cli" && r.killAtMs >= 0 && r.providerStopped).length,
+      cliOnlyKills: results.filter((r) => r.mode === "cli" && r.killAtMs >= 0).length,
       converged: results.filter((r) => r.converged).length,
       fullPromotionMs: fullMs,
       promotionMs,

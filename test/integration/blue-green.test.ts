@@ -11,7 +11,7 @@ import { startSimulator } from "../../sim";
 import { EdgeAdminClient, type EdgeStateView } from "../../apps/edge/client";
 import { PulumiProject, ROOT } from "../helpers/pulumi-project";
 import { renderApi } from "../helpers/render-api";
-import { traffic } from "../../bench/kill-promotion";
+import { killUp, traffic } from "../../bench/kill-promotion";
 
 jest.setTimeout(900_000);
 
@@ -237,13 +237,17 @@ describe("blue/green promotion, rollback and drift on the real engine", () => {
 
   it("an up killed during the deploy or during the bake leaves traffic on a slot that passed, and the next up converges", async () => {
     const env = project.env;
-    /** Starts `pulumi up` in its own process group, kills the whole group (CLI, language host, provider) when `when` holds. */
-    const killedUp = async (when: () => Promise<boolean>) => {
+    /**
+     * Starts `pulumi up` and SIGKILLs it when `when` holds: `cli` kills only the CLI's process group (providers run in
+     * groups of their own and are orphaned: the switch's provider must stop by itself), `tree` kills every process.
+     */
+    const killedUp = async (mode: "cli" | "tree", when: () => Promise<boolean>) => {
       const child = spawn("pulumi", ["up", "--yes", "--skip-preview", "--stack", STACK, "--non-interactive"], { cwd: project.dir, env, detached: true, stdio: "ignore" });
       const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
       await waitFor("the kill point", when, 120_000);
-      process.kill(-child.pid!, "SIGKILL");
+      const leftRunning = await killUp(child.pid!, mode);
       await exited;
+      return leftRunning;
     };
     const passed = async () => {
       const s = await state();
@@ -254,7 +258,8 @@ describe("blue/green promotion, rollback and drift on the real engine", () => {
     try {
       // Killed while the new version deploys to the idle slot (right after the slot was marked pending).
       setVersion("1.9.0");
-      await killedUp(async () => (await edge.events()).some((e) => e.kind === "analysis" && e.reason.includes("pending:") && e.reason.includes(":1.9.0;")));
+      const left = await killedUp("cli", async () => (await edge.events()).some((e) => e.kind === "analysis" && e.reason.includes("pending:") && e.reason.includes(":1.9.0;")));
+      expect(left.filter((c) => c.includes("dynamic-provider"))).toEqual([]);
       const afterDeployKill = await passed();
       expect(afterDeployKill.ok).toBe(true);
       expect((await project.run(["cancel", "--yes", "--stack", STACK])).code).toBe(0);
@@ -269,7 +274,7 @@ describe("blue/green promotion, rollback and drift on the real engine", () => {
       // Killed during the bake, right after the switch: traffic is on a slot that passed its pre-switch analysis, and
       // the next up bakes it again.
       setVersion("2.0.0");
-      await killedUp(async () => (await state()).apps.api.active === "green");
+      await killedUp("tree", async () => (await state()).apps.api.active === "green");
       const afterBakeKill = await passed();
       expect(afterBakeKill.active).toBe("green");
       expect(afterBakeKill.ok).toBe(true);

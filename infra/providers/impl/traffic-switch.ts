@@ -35,6 +35,19 @@ export interface TrafficSwitchOutputs extends TrafficSwitchInputs, LiveState {
 /** Fields whose change is a promotion (or a re-targeting of one). The token is compared too: a rotation updates it. */
 const COMPARED = ["app", "image", "version", "healthCheckPath", "slots", "edgeUrl", "adminToken", "analysis"] as const;
 
+/**
+ * A promotion nobody watches must not go on. Pulumi starts providers in their own process group, so when the CLI is
+ * killed (SIGKILL, a crashed runner) this process is orphaned and would finish the promotion alone — racing the next
+ * `up`. Every step is safe to stop anywhere (see infra/components/README.md), so the provider process exits as soon
+ * as the engine that started it is gone.
+ */
+if (process.argv[1]?.includes("dynamic-provider")) {
+  const engine = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== engine) process.exit(70);
+  }, 200).unref();
+}
+
 /** Poll faster under the embedded Render, whose deploys take milliseconds. */
 function pollMs(): number {
   return process.env.STACKGUARD_EMBEDDED === "1" ? 100 : 1_000;
