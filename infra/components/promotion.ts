@@ -1,13 +1,13 @@
 import { EdgeAdminClient, EdgeAdminError, type EdgeStateView } from "../../apps/edge/client";
+import type { Slot } from "../../apps/edge/config";
+import { other } from "../../apps/edge/state";
 import type { PromotionAnalysis } from "../config/schema";
 import { canonicalImage } from "../providers/image-ref";
 import type { RenderClient } from "../render/client";
 import type { Deploy } from "../render/schemas/deploy";
 import { runPostSwitch, runPreSwitch, type PhaseOutcome } from "./promotion-analysis";
 
-/** A blue/green slot. */
-export type Slot = "blue" | "green";
-const other = (s: Slot): Slot => (s === "blue" ? "green" : "blue");
+export type { Slot };
 
 /** What a promotion needs: the app, the version wanted, the slots, the edge, the analysis settings. */
 export interface PromotionTarget {
@@ -71,6 +71,7 @@ export interface PromotionDeps {
   edgeReadyTimeoutMs?: number;
 }
 
+/** The edge admin client a promotion uses (15 s per call, 3 attempts on transport errors and 502/503/504). */
 export function edgeClient(t: Pick<PromotionTarget, "edgeUrl" | "adminToken">): EdgeAdminClient {
   return new EdgeAdminClient({ url: t.edgeUrl, token: t.adminToken, timeoutMs: 15_000, attempts: 3 });
 }

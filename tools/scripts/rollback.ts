@@ -9,8 +9,7 @@
  */
 import * as path from "node:path";
 import { EdgeAdminClient, EdgeAdminError } from "../../apps/edge/client";
-
-type Slot = "blue" | "green";
+import type { Slot } from "../../apps/edge/config";
 
 /** What the command needs from `pulumi stack output --json --show-secrets`. */
 interface StackOutputs {
