@@ -2,8 +2,11 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import YAML from "yaml";
 
-/** Where Render's recorded traffic lives (override with `RENDER_CASSETTES`). */
-export const CASSETTE_DIR = process.env.RENDER_CASSETTES ?? join(__dirname, "..", "..", "..", "shared", "render-api", "cassettes");
+/**
+ * Where Render's recorded traffic lives (override with `RENDER_CASSETTES`): vendored from
+ * shared/render-api/cassettes so a clean checkout needs nothing outside the repo.
+ */
+export const CASSETTE_DIR = process.env.RENDER_CASSETTES ?? join(__dirname, "render-cassettes");
 
 /** One recorded request/response pair of a go-vcr v2 cassette. */
 export interface Interaction {

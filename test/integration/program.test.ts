@@ -50,7 +50,7 @@ describe("the program on the real engine and the simulator", () => {
     expect(r.stderr + r.stdout).not.toMatch(/error:/);
     expect(r.code).toBe(0);
     const names = (await ownServices()).map((s) => s.name).sort();
-    expect(names).toEqual(["api-blue", "api-green", "edge-staging", "frontend", "worker"]);
+    expect(names).toEqual(["api-blue", "api-green", "edge-staging", "frontend", "guardian-staging", "worker"]);
     const out = await project.outputs("staging");
     expect(out.apps.api.blue).toMatch(/^srv-/);
     expect(out.alphaStack.map((s: { id: string }) => s.id)).toContain(ENGINE);
