@@ -27,6 +27,8 @@ export interface StartOptions {
   apiKey?: string;
   /** Default overlapping-deploy policy for workspaces without their own (Render's default is `override`). */
   overlappingDeployPolicy?: OverlappingDeployPolicy;
+  /** Where `stackguard/<app>` images find `apps/<app>/index.ts` (default: this repository; tests use `test/fixtures`). */
+  appsRoot?: string;
 }
 
 /** A running simulator. */
@@ -75,7 +77,7 @@ export async function startSimulator(opts: StartOptions): Promise<RunningSimulat
   const options: SimOptions = { timeScale, rateLimit, overlappingDeployPolicy: opts.overlappingDeployPolicy ?? "override" };
   const store = new Store(stateDir);
   const apiKey = resolveApiKey(stateDir, opts.apiKey);
-  const dataPlane = new DataPlane({ stateDir: join(stateDir, "dataplane"), repoRoot: REPO_ROOT, host: "127.0.0.1" });
+  const dataPlane = new DataPlane({ stateDir: join(stateDir, "dataplane"), repoRoot: opts.appsRoot ? resolve(opts.appsRoot) : REPO_ROOT, host: "127.0.0.1" });
   // The life cycle needs the app and the app holds the life cycle: built in two steps.
   const app: SimApp = { store, dataPlane, options, scaled: (s: number) => Math.round(s * 1000 * timeScale), lifecycle: undefined as unknown as DeployLifecycle };
   app.lifecycle = new DeployLifecycle(app);

@@ -3,7 +3,7 @@ import type { SimApp } from "./app";
 import { addToEnvironment, DEFAULT_IP_ALLOW_LIST, type EnvironmentRec } from "./domain/environments";
 import type { EnvGroupRec } from "./domain/envgroups";
 import type { OwnerRec } from "./domain/owners";
-import type { ServiceRec } from "./domain/services";
+import { captureDeployConfig, type ServiceRec } from "./domain/services";
 import type { DeployRec } from "./lifecycle/deploys";
 import { dateToNs } from "./render/time";
 
@@ -132,6 +132,10 @@ export function seed(app: SimApp): void {
     }
     if (app.store.get("membership", SEED.engine) === undefined) {
       addToEnvironment(app, SEED.environment, [SEED.engine, SEED.worker, SEED.postgres, SEED.envGroup]);
+    }
+    // The live deploys run with the env group's values (a deploy's env is captured when it starts).
+    for (const [deployId, serviceId] of [[SEED.engineDeploy, SEED.engine], [SEED.workerDeploy, SEED.worker]] as const) {
+      if (app.store.get("deployEnv", deployId) === undefined && app.store.get<{ status: string }>("deploy", deployId)?.status === "live") captureDeployConfig(app, serviceId, deployId);
     }
   });
 }

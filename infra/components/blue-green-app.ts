@@ -27,6 +27,8 @@ export class BlueGreenApp extends pulumi.ComponentResource {
   trafficSwitch?: TrafficSwitch;
   private readonly name: string;
   private readonly args: BlueGreenAppArgs;
+  /** The slots' env group links: each deploys its slot once linked (and the group deploys them when it changes). */
+  private readonly links: EnvGroupLink[] = [];
 
   constructor(name: string, args: BlueGreenAppArgs, opts?: pulumi.ComponentResourceOptions) {
     super("stackguard:components:BlueGreenApp", name, {}, opts);
@@ -56,7 +58,7 @@ export class BlueGreenApp extends pulumi.ComponentResource {
         // would redeploy both slots at once, the live one included.
         { parent: this, ignoreChanges: ["image"] },
       );
-      args.envGroupIds.forEach((groupId, i) => new EnvGroupLink(`${name}-${s}-env-${i}`, { envGroupId: groupId, serviceId: service.id }, { parent: this }));
+      args.envGroupIds.forEach((groupId, i) => this.links.push(new EnvGroupLink(`${name}-${s}-env-${i}`, { envGroupId: groupId, serviceId: service.id }, { parent: this })));
       return service;
     };
     this.slots = { blue: slot("blue"), green: slot("green") };
@@ -67,6 +69,8 @@ export class BlueGreenApp extends pulumi.ComponentResource {
    * Puts the app behind the edge: creates the TrafficSwitch that promotes `app.version` (health-gated) whenever it
    * changes. Called once the edge exists, since the edge's config needs the slots' URLs first. `dependsOn` must hold
    * what makes the edge route this app (its env), so the switch never talks to an edge that does not know the app.
+   * The switch also waits for the slots' env group links (and so for the groups' changes): the deploys that apply
+   * env changes are triggered before a promotion starts, whose own deploy then supersedes them, never the reverse.
    */
   connectEdge(edge: { url: pulumi.Input<string>; adminToken: pulumi.Input<string>; dependsOn: pulumi.Resource[] }): TrafficSwitch {
     const { app } = this.args;
@@ -83,7 +87,7 @@ export class BlueGreenApp extends pulumi.ComponentResource {
         adminToken: edge.adminToken,
         analysis: app.analysis,
       },
-      { parent: this, dependsOn: [...edge.dependsOn, this.slots.blue, this.slots.green] },
+      { parent: this, dependsOn: [...edge.dependsOn, this.slots.blue, this.slots.green, ...this.links] },
     );
     return this.trafficSwitch;
   }

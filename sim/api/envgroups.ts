@@ -2,7 +2,7 @@ import type { SimApp } from "../app";
 import { addToEnvironment, environmentOf } from "../domain/environments";
 import type { EnvGroupRec } from "../domain/envgroups";
 import { requireOwner } from "../domain/owners";
-import { getService, scheduleApply, TYPE_SHORT, type KeyValueRow, type ServiceRec } from "../domain/services";
+import { getService, TYPE_SHORT, type KeyValueRow, type ServiceRec } from "../domain/services";
 import type { Ctx, Route } from "../http/router";
 import { ApiError, notFound } from "../render/errors";
 import { newId } from "../render/ids";
@@ -46,10 +46,6 @@ function render(app: SimApp, g: EnvGroupRec, nano = false): Record<string, unkno
   });
 }
 
-function applyLinked(ctx: Ctx, g: EnvGroupRec): void {
-  for (const s of g.serviceIds) scheduleApply(ctx.app, ctx.effects, s);
-}
-
 function create(ctx: Ctx) {
   const { app } = ctx;
   const b = ctx.body as { name: string; ownerId: string; envVars: any[]; secretFiles?: any[]; serviceIds?: string[]; environmentId?: string };
@@ -62,7 +58,6 @@ function create(ctx: Ctx) {
   insertRows(app, "grpEnv", g.id, envRowsFrom(b.envVars, "envVars"));
   insertRows(app, "grpFile", g.id, fileRowsFrom(b.secretFiles, "secretFiles"));
   if (b.environmentId) addToEnvironment(app, b.environmentId, [g.id]);
-  applyLinked(ctx, g);
   return { status: 201, body: render(app, g, true) };
 }
 
@@ -109,7 +104,6 @@ function putRow(ctx: Ctx, kind: RowKind, param: string) {
   const existing = findRow(app, kind, g.id, key);
   if (existing) app.store.delete(kind, existing.id);
   insertRows(app, kind, g.id, [{ key, value }]);
-  applyLinked(ctx, g);
   return { status: 200, body: render(app, g) };
 }
 
@@ -125,7 +119,6 @@ function deleteRow(ctx: Ctx, kind: RowKind, param: string) {
   const row = findRow(ctx.app, kind, g.id, ctx.params[param]);
   if (!row) throw notFound(ctx.params[param]);
   ctx.app.store.delete(kind, row.id);
-  applyLinked(ctx, g);
   return { status: 204 };
 }
 
@@ -155,7 +148,6 @@ export function envGroupRoutes(): Route[] {
         ctx.app.store.deleteChildren("grpFile", g.id);
         ctx.app.store.delete("membership", g.id);
         ctx.app.store.delete("envGroup", g.id);
-        applyLinked(ctx, g);
         return { status: 204 };
       },
     },
@@ -168,7 +160,6 @@ export function envGroupRoutes(): Route[] {
         if (!g.serviceIds.includes(s.id)) {
           g.serviceIds.push(s.id);
           ctx.app.store.put("envGroup", g.id, g);
-          scheduleApply(ctx.app, ctx.effects, s.id);
         }
         return { status: 200, body: render(ctx.app, g) };
       },
@@ -181,7 +172,6 @@ export function envGroupRoutes(): Route[] {
         if (!g.serviceIds.includes(ctx.params.serviceId)) throw notFound(ctx.params.serviceId);
         g.serviceIds = g.serviceIds.filter((s) => s !== ctx.params.serviceId);
         ctx.app.store.put("envGroup", g.id, g);
-        scheduleApply(ctx.app, ctx.effects, ctx.params.serviceId);
         return { status: 204 };
       },
     },

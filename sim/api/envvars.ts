@@ -1,5 +1,5 @@
 import type { SimApp } from "../app";
-import { getService, scheduleApply, type KeyValueRow } from "../domain/services";
+import { getService, type KeyValueRow } from "../domain/services";
 import type { Ctx, Route } from "../http/router";
 import { makeCursor, paginate } from "../render/cursor";
 import { ApiError } from "../render/errors";
@@ -7,7 +7,8 @@ import { envRowsFrom, fileRowsFrom, generatedValue, insertRows } from "./service
 
 /**
  * A service's env vars and secret files (cassette-notes §3): lists are newest first with hidden row ids behind the
- * cursors; `PUT` of the list replaces every row (new cursors) and answers in request order.
+ * cursors; `PUT` of the list replaces every row (new cursors) and answers in request order. Writes are stored only:
+ * as on Render, they reach the running instances with the service's next deploy (`captureDeployConfig`).
  */
 type Kind = "svcEnv" | "svcFile";
 
@@ -39,7 +40,6 @@ function replace(ctx: Ctx, kind: Kind) {
   const rows = kind === "svcEnv" ? envRowsFrom(input, "body") : fileRowsFrom(input, "body");
   app.store.deleteChildren(kind, svc.id);
   const inserted = insertRows(app, kind, svc.id, rows);
-  scheduleApply(app, ctx.effects, svc.id);
   return { status: 200, body: inserted.map((r) => ({ [SHAPE[kind].wrap]: item(kind, r.data), cursor: makeCursor(scopeOf(svc.id), r.id) })) };
 }
 
@@ -71,7 +71,6 @@ function putOne(ctx: Ctx, kind: Kind, param: string) {
   const existing = findRow(app, kind, svc.id, key);
   if (existing) app.store.delete(kind, existing.id);
   insertRows(app, kind, svc.id, [{ key, value }]);
-  scheduleApply(app, ctx.effects, svc.id);
   // The spec answers 201 for a secret file upsert and 200 for an env var.
   return { status: kind === "svcFile" ? 201 : 200, body: item(kind, { key, value }) };
 }
@@ -82,7 +81,6 @@ function deleteOne(ctx: Ctx, kind: Kind, param: string) {
   const row = findRow(app, kind, svc.id, ctx.params[param]);
   if (!row) throw new ApiError(404, `not found: ${ctx.params[param]}`);
   app.store.delete(kind, row.id);
-  scheduleApply(app, ctx.effects, svc.id);
   return { status: 204 };
 }
 

@@ -3,8 +3,9 @@
  * plane (`sim/dataplane`): the processes and loopback servers that answer like the deployed apps would.
  *
  * The control plane owns Render's objects and their life cycles; it tells the data plane what should run by calling
- * `apply` whenever a service's live deploy, env vars, instance count, suspension or custom domains change, and
- * `remove` when a service is deleted. The data plane owns ports, processes, traffic counters and faults.
+ * `apply` whenever a service's live deploy, instance count, suspension or custom domains change (env vars and secret
+ * files are the live deploy's, captured when it started: env writes reach instances with the next deploy, as on
+ * Render), and `remove` when a service is deleted. The data plane owns ports, processes, traffic counters and faults.
  */
 
 /** Render service types, as in the API's `type` field. */

@@ -216,12 +216,34 @@ export function effectiveConfig(app: SimApp, serviceId: string): { env: Record<s
   return { env, files };
 }
 
+/** The env and secret files one deploy runs with (kind `deployEnv`, id = the deploy's id, encrypted at rest). */
+export interface DeployConfig {
+  env: Record<string, string>;
+  files: Record<string, string>;
+}
+
+/**
+ * Captures the service's effective env and secret files for a deploy that is starting. As on Render, a deploy runs
+ * with the env of the moment it started: writing env vars or secret files through the API (service or linked env
+ * group, and linking or unlinking a group) stores the change and applies it on the next deploy, never to the running
+ * instances (Render's users trigger that deploy; the Terraform provider's recordings show it: PUT env-vars, then
+ * POST deploys).
+ */
+export function captureDeployConfig(app: SimApp, serviceId: string, deployId: string): void {
+  app.store.put<DeployConfig>("deployEnv", deployId, effectiveConfig(app, serviceId), serviceId);
+}
+
+/** The env a deploy runs with; the current effective config for deploys that predate capturing it. */
+export function deployConfig(app: SimApp, serviceId: string, deployId: string): DeployConfig {
+  return app.store.get<DeployConfig>("deployEnv", deployId) ?? effectiveConfig(app, serviceId);
+}
+
 /** What the data plane should run for the service's live deploy; undefined before its first deploy went live. */
 export function runtimeSpec(app: SimApp, rec: ServiceRec, liveDeployId?: string): ServiceRuntimeSpec | undefined {
   const deployId = liveDeployId ?? app.store.list<{ status: string }>("deploy", rec.id).reverse().find((d) => d.data.status === "live")?.id;
   if (!deployId) return undefined;
   const deploy = app.store.get<{ image?: { ref: string }; commit?: { id: string } | null }>("deploy", deployId);
-  const { env, files } = effectiveConfig(app, rec.id);
+  const { env, files } = deployConfig(app, rec.id, deployId);
   const domains = app.store
     .list<{ name: string }>("customDomain", rec.id)
     .map((d) => d.data.name);
@@ -246,7 +268,8 @@ export function runtimeSpec(app: SimApp, rec: ServiceRec, liveDeployId?: string)
 
 /**
  * Queues a data-plane `apply` of the service's current spec after the request commits, when it has a live deploy
- * (config changes reach running instances, as the brief's contract asks). Failures are the data plane's to report.
+ * (instance count, suspension, custom domains; env changes wait for a deploy, see {@link captureDeployConfig}).
+ * Failures are the data plane's to report.
  */
 export function scheduleApply(app: SimApp, effects: Array<() => unknown>, serviceId: string): void {
   effects.push(() => {

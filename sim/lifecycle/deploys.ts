@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { SimApp } from "../app";
 import { recordEvent } from "../domain/events";
 import { deployPolicyOf } from "../domain/owners";
-import { isImageBacked, runtimeSpec, type ServiceRec } from "../domain/services";
+import { captureDeployConfig, isImageBacked, runtimeSpec, type ServiceRec } from "../domain/services";
 import { newId } from "../render/ids";
 import { microStamp, nowNs } from "../render/time";
 import { phasesFor, type Phase } from "./timing";
@@ -177,6 +177,8 @@ export class DeployLifecycle {
     deploy.startedAt = now;
     deploy.updatedAt = now;
     const service = this.app.store.get<ServiceRec>("service", deploy.serviceId)!;
+    // The deploy runs with the env of this moment; later env writes wait for the next deploy (as on Render).
+    captureDeployConfig(this.app, deploy.serviceId, deploy.id);
     recordEvent(this.app, deploy.serviceId, "deploy_started", {
       deployId: deploy.id,
       trigger: {
@@ -270,6 +272,7 @@ export class DeployLifecycle {
         d.data.status = "deactivated";
         d.data.updatedAt = now;
         store.put("deploy", d.id, d.data);
+        store.delete("deployEnv", d.id);
       }
     }
     deploy.status = "live";
@@ -296,6 +299,8 @@ export class DeployLifecycle {
     deploy.finishedAt = now;
     deploy.phaseEndsAt = undefined;
     this.app.store.put("deploy", deploy.id, deploy);
+    // An ended deploy never runs: its captured env is no longer needed.
+    this.app.store.delete("deployEnv", deploy.id);
     const t = this.timers.get(deploy.id);
     if (t) clearTimeout(t);
     this.timers.delete(deploy.id);

@@ -8,6 +8,7 @@ export type Kind =
   | "owner"
   | "service"
   | "deploy"
+  | "deployEnv"
   | "svcEnv"
   | "svcFile"
   | "customDomain"
@@ -31,7 +32,7 @@ export type Kind =
   | "ownerLogStream"
   | "metricsStream";
 
-const SECRET_KINDS: ReadonlySet<Kind> = new Set<Kind>(["svcEnv", "svcFile", "grpEnv", "grpFile", "postgres", "keyValue", "webhook", "ownerLogStream", "metricsStream"]);
+const SECRET_KINDS: ReadonlySet<Kind> = new Set<Kind>(["deployEnv", "svcEnv", "svcFile", "grpEnv", "grpFile", "postgres", "keyValue", "webhook", "ownerLogStream", "metricsStream"]);
 
 /** Schema migrations, applied in order; `PRAGMA user_version` records how many ran. */
 const MIGRATIONS: string[] = [

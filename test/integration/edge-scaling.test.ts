@@ -156,9 +156,8 @@ describe("the edge on several instances under the simulator", () => {
         EDGE_ACTIVE: JSON.stringify({ api: "blue" }),
         EDGE_ADMIN_TOKEN: TOKEN,
         EDGE_PEERS_DIR: peersDir,
-        // The durable copy in a file shared by the processes on this host. The simulator redeploys a service on
-        // every env var write (Render does not), so the Render env-var store would restart all instances on each
-        // switch here; the barrier under test is the peer fan-out, which is the same with either store.
+        // The durable copy in a file shared by the processes on this host; the barrier under test is the peer
+        // fan-out, which is the same with either store.
         EDGE_STATE_FILE: path.join(work, "edge-state.json"),
         // A one-minute poll: within this test, agreement can only come from the fan-out barrier.
         EDGE_SYNC_INTERVAL_MS: "60000",

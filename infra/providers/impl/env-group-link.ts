@@ -4,6 +4,7 @@ import { isNotFound } from "../../render/errors";
 import { checkWith } from "../check";
 import { configureProvider, providerClient } from "../context";
 import { diffBySpec, DiffSpec } from "../diff";
+import { deployToApplyEnv } from "./redeploy";
 
 /** Checked inputs of an EnvGroupLink: which group is linked to which service. */
 export const envGroupLinkInputsSchema = z.object({
@@ -29,9 +30,12 @@ export const provider: pulumi.dynamic.ResourceProvider = {
     return diffBySpec(envGroupLinkDiffSpec, olds, news);
   },
 
-  // Linking is naturally idempotent (a second link is the same link), so create needs no separate lookup.
+  // Linking is naturally idempotent (a second link is the same link), so create needs no separate lookup. The
+  // group's values reach the service with its next deploy (Render applies env changes on deploy), so it deploys.
   async create(news: EnvGroupLinkInputs) {
-    await providerClient().envGroups.linkService(news.envGroupId, news.serviceId);
+    const render = providerClient();
+    await render.envGroups.linkService(news.envGroupId, news.serviceId);
+    await deployToApplyEnv(render, news.serviceId);
     return { id: linkId(news), outs: { ...news } };
   },
 

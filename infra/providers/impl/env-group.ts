@@ -7,6 +7,7 @@ import { checkWith, requireSecret, secretMarkerSchema } from "../check";
 import { assertAdoptable, configureProvider, providerClient } from "../context";
 import { diffBySpec, DiffSpec } from "../diff";
 import { ENV_KEY, FILE_NAME } from "./names";
+import { deployToApplyEnv } from "./redeploy";
 
 /** Checked inputs of an EnvGroup. */
 export const envGroupInputsSchema = z.object({
@@ -47,14 +48,40 @@ function outputs(i: EnvGroupInputs, id: string): EnvGroupOutputs {
   return JSON.parse(JSON.stringify({ ...i, envGroupId: id })) as EnvGroupOutputs;
 }
 
-/** Applies per-key PUT/DELETE so the group holds exactly the desired values (Render has no replace-all for groups). */
+/**
+ * Applies per-key PUT/DELETE so the group holds exactly the desired values (Render has no replace-all for groups),
+ * then deploys the linked services when a value changed: Render stores group changes without applying them, and a
+ * linked service runs with the env its live deploy started with until its next deploy.
+ */
 async function converge(id: string, live: EnvGroupInputs, want: EnvGroupInputs): Promise<void> {
   const render = providerClient();
-  if (live.name !== want.name) await render.envGroups.rename(id, want.name);
-  for (const [k, v] of Object.entries(want.envVars)) if (live.envVars[k] !== v) await render.envGroups.setEnvVar(id, k, v);
-  for (const k of Object.keys(live.envVars)) if (!(k in want.envVars)) await ignore404(render.envGroups.deleteEnvVar(id, k));
-  for (const [n, c] of Object.entries(want.secretFiles)) if (live.secretFiles[n] !== c) await render.envGroups.setSecretFile(id, n, c);
-  for (const n of Object.keys(live.secretFiles)) if (!(n in want.secretFiles)) await ignore404(render.envGroups.deleteSecretFile(id, n));
+  let seen: EnvGroup | undefined;
+  let valuesChanged = false;
+  if (live.name !== want.name) seen = await render.envGroups.rename(id, want.name);
+  for (const [k, v] of Object.entries(want.envVars)) {
+    if (live.envVars[k] === v) continue;
+    seen = await render.envGroups.setEnvVar(id, k, v);
+    valuesChanged = true;
+  }
+  for (const k of Object.keys(live.envVars)) {
+    if (k in want.envVars) continue;
+    await ignore404(render.envGroups.deleteEnvVar(id, k));
+    valuesChanged = true;
+  }
+  for (const [n, c] of Object.entries(want.secretFiles)) {
+    if (live.secretFiles[n] === c) continue;
+    seen = await render.envGroups.setSecretFile(id, n, c);
+    valuesChanged = true;
+  }
+  for (const n of Object.keys(live.secretFiles)) {
+    if (n in want.secretFiles) continue;
+    await ignore404(render.envGroups.deleteSecretFile(id, n));
+    valuesChanged = true;
+  }
+  if (!valuesChanged) return;
+  // Every write answers with the whole group (links included); only deletions need a read.
+  const links = (seen ?? (await render.envGroups.get(id))).serviceLinks;
+  for (const l of links) await deployToApplyEnv(render, l.id);
 }
 
 async function ignore404(p: Promise<void>): Promise<void> {

@@ -1,10 +1,11 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { RenderClient } from "../../render/client";
-import { isNotFound, isRenderApiError } from "../../render/errors";
+import { isNotFound } from "../../render/errors";
 import { checkWith, requireSecret, secretMarkerSchema } from "../check";
 import { configureProvider, providerClient } from "../context";
 import { diffBySpec, DiffSpec } from "../diff";
+import { deployToApplyEnv } from "./redeploy";
 
 /**
  * One provider shape for a service's env vars and its secret files: both are a name→secret map that Render
@@ -85,14 +86,7 @@ export function serviceListProvider(k: ServiceListKind): pulumi.dynamic.Resource
       if (unmanaged.length > 0) kept = (await k.list(render, serviceId)).filter(([n]) => unmanaged.includes(n));
       await k.replace(render, serviceId, [...Object.entries(want), ...kept]);
     });
-    if (deploy) {
-      try {
-        await render.services.deploy(serviceId);
-      } catch (e) {
-        // A suspended service cannot deploy (409); its new env applies when it is resumed.
-        if (!(isRenderApiError(e) && e.status === 409)) throw e;
-      }
-    }
+    if (deploy) await deployToApplyEnv(render, serviceId);
   }
 
   return {

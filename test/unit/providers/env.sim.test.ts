@@ -4,6 +4,9 @@ import { provider as envVars } from "../../../infra/providers/impl/env-vars";
 import { provider as secretFiles } from "../../../infra/providers/impl/secret-files";
 import { provider as service } from "../../../infra/providers/impl/service";
 import { requestLog } from "../../../infra/render/request-log";
+import { createHash } from "node:crypto";
+import { resolve } from "node:path";
+import { eventually } from "../sim/helpers";
 import { providerSim, STAGING_OWNER } from "./sim-harness";
 
 async function checked(p: typeof service, news: Record<string, unknown>) {
@@ -61,8 +64,11 @@ describe("EnvGroup, EnvGroupLink, EnvVars, SecretFiles against the simulator", (
   it("EnvGroupLink: link, read, unlink out of band → read reports it gone, delete is idempotent", async () => {
     const g = await envGroup.create(await checked(envGroup, { name: "linked-env", ownerId: STAGING_OWNER, envVars: { A: "1" }, secretInputs: { envVars: true } }));
     const inputs = await checked(link, { envGroupId: g.id, serviceId });
-    const l = await link.create(inputs);
+    const c = await sim.count(() => link.create(inputs));
+    const l = c.result;
     expect(l.id).toBe(`${g.id}/${serviceId}`);
+    // Render applies the group's values on the service's next deploy: the link deploys it.
+    expect(c.byRoute).toMatchObject({ "POST /env-groups/:id/services/:id": 1, "POST /services/:id/deploys": 1 });
     expect((await link.read!(l.id, l.outs)).id).toBe(l.id);
     expect((await link.diff!(l.id, l.outs, { ...inputs, serviceId: "srv-otherserviceaaaaaa" })).replaces).toEqual(["serviceId"]);
     await sim.api.del(`/env-groups/${g.id}/services/${serviceId}`);
@@ -151,6 +157,40 @@ describe("EnvVars on a suspended service", () => {
       const inputs = (await envVars.check!({}, { serviceId: s.id, values: { A: "1" }, secretInputs: { values: true } })).inputs;
       await envVars.create(inputs);
       expect((await sim.api.get(`/services/${s.id}/env-vars`)).body.map((x: { envVar: { key: string } }) => x.envVar.key)).toEqual(["A"]);
+    } finally {
+      await sim.done();
+    }
+  });
+});
+
+describe("env changes reach the running service through the deploys the providers trigger", () => {
+  // Render (and the simulator) store env writes without applying them; `stackguard/echo` reports its env on GET /env.
+  it("EnvVars, EnvGroupLink and an EnvGroup value change each deploy; a rename alone does not", async () => {
+    const sim = await providerSim({ appsRoot: resolve(__dirname, "..", "..", "fixtures") });
+    try {
+      const s = await service.create(await checked(service, { name: "echo-env", ownerId: STAGING_OWNER, type: "web_service", image: "stackguard/echo:1", healthCheckPath: "/healthz", autoDeploy: false }));
+      const url = s.outs.url as string;
+      const env = async () => (await (await fetch(`${url}/env`, { signal: AbortSignal.timeout(5_000) })).json()) as { env: Record<string, string>; apiTokenSha256: string | null };
+      const sha = (v: string) => createHash("sha256").update(v).digest("hex");
+      const deploys = async () => ((await sim.api.get(`/services/${s.id}/deploys?limit=100`)).body as unknown[]).length;
+      await eventually(async () => env().catch(() => undefined), 30_000, 50);
+
+      await envVars.create(await checked(envVars, { serviceId: s.id, values: { API_TOKEN: "token-1" }, secretInputs: { values: true } }));
+      await eventually(async () => (await env().catch(() => undefined))?.apiTokenSha256 === sha("token-1"), 30_000, 50);
+
+      const g = await envGroup.create(await checked(envGroup, { name: "echo-shared", ownerId: STAGING_OWNER, envVars: { GREETING: "hello" }, secretInputs: { envVars: true } }));
+      await link.create(await checked(link, { envGroupId: g.id, serviceId: s.id }));
+      await eventually(async () => (await env().catch(() => undefined))?.env.GREETING === "hello", 30_000, 50);
+
+      const before = await deploys();
+      const changed = await checked(envGroup, { name: "echo-shared", ownerId: STAGING_OWNER, envVars: { GREETING: "bonjour" }, secretInputs: { envVars: true } });
+      const u = await sim.count(() => envGroup.update!(g.id, g.outs, changed));
+      expect(u.byRoute).toEqual({ "PUT /env-groups/:id/env-vars/:name": 1, "POST /services/:id/deploys": 1 });
+      await eventually(async () => (await env().catch(() => undefined))?.env.GREETING === "bonjour", 30_000, 50);
+      expect(await deploys()).toBe(before + 1);
+
+      const renamed = await sim.count(() => envGroup.update!(g.id, { ...g.outs, ...changed }, { ...changed, name: "echo-shared-2" }));
+      expect(renamed.byRoute).toEqual({ "PATCH /env-groups/:id": 1 });
     } finally {
       await sim.done();
     }

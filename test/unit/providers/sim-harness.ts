@@ -6,8 +6,8 @@ import { requestLog } from "../../../infra/render/request-log";
  * Starts the real simulator in process and points the providers at it through RENDER_API_URL / RENDER_API_KEY,
  * as a Pulumi provider process would be. `faults()` drives the simulator's `/__sim/api-faults`.
  */
-export async function providerSim() {
-  const s = await withSim({ timeScale: 0.01, rateLimit: "relaxed" });
+export async function providerSim(opts: { appsRoot?: string } = {}) {
+  const s = await withSim({ timeScale: 0.01, rateLimit: "relaxed", ...opts });
   const saved = { url: process.env.RENDER_API_URL, key: process.env.RENDER_API_KEY, ids: process.env.STACKGUARD_PROTECTED_IDS };
   process.env.RENDER_API_URL = s.sim.apiUrl;
   process.env.RENDER_API_KEY = s.sim.apiKey;
