@@ -5,6 +5,7 @@ import {
   parseMetric,
   runAnalysis,
   type AnalysisPhase,
+  type Measurement,
   type Metric,
   type RunResult,
 } from "../health";
@@ -14,6 +15,8 @@ export interface PhaseOutcome {
   phase: Exclude<AnalysisPhase, "Running">;
   reason: string;
   durationMs: number;
+  /** The post-switch bake only: every measurement of the new slot's traffic through the edge (for the report's plot). */
+  traffic?: Measurement[];
 }
 
 /** The pre-switch probe metric: every probe of the idle slot's health path answers 2xx under the latency bound. */
@@ -131,5 +134,5 @@ export async function runPostSwitch(
   decided.sort((x, y) => SEVERITY[y.phase] - SEVERITY[x.phase]);
   const worst = decided[0]!;
   const others = decided.slice(1).map((o) => `${o.phase}: ${o.reason}`);
-  return { ...worst, reason: `${worst.reason} (${thresholds(a, "post")})${others.length ? `; also ${others.join("; ")}` : ""}` };
+  return { ...worst, reason: `${worst.reason} (${thresholds(a, "post")})${others.length ? `; also ${others.join("; ")}` : ""}`, traffic: results[0].series };
 }

@@ -5,9 +5,11 @@ import type { PromotionAnalysis } from "../config/schema";
 import { canonicalImage } from "../providers/image-ref";
 import type { RenderClient } from "../render/client";
 import type { Deploy } from "../render/schemas/deploy";
-import { runPostSwitch, runPreSwitch, type PhaseOutcome } from "./promotion-analysis";
+import { bakeWindows as windowsOfBake, runPostSwitch, runPreSwitch, type PhaseOutcome } from "./promotion-analysis";
+import { boundWindows, bakeWindows, MAX_BEFORE_WINDOWS, recordTraffic, type PromotionTraffic, type TrafficWindow } from "./traffic-series";
 
 export type { Slot };
+export type { PromotionTraffic, TrafficWindow };
 
 /** What a promotion needs: the app, the version wanted, the slots, the edge, the analysis settings. */
 export interface PromotionTarget {
@@ -35,6 +37,11 @@ export interface PromotionRecord {
   timings: { deployMs: number; preSwitchMs: number; switchMs: number; bakeMs: number; totalMs: number };
   preSwitch?: string;
   postSwitch?: string;
+  /**
+   * The traffic through the edge around the switch (the old slot's windows before it, the bake's after it), at most
+   * 120 windows; for the deploy report's plot. Absent when no bake ran, and in records written before it existed.
+   */
+  traffic?: PromotionTraffic;
 }
 
 /** The converged live state: where traffic is, and what runs on each slot. */
@@ -44,11 +51,35 @@ export interface LiveState {
   versions: Partial<Record<Slot, string>>;
 }
 
-/** A promotion that stopped. The message says what failed and where traffic is. */
+/**
+ * What a promotion that stopped had done (no secrets): the step that stopped it, the switch and switch back if they
+ * happened, and the traffic through the edge up to then. The TrafficSwitch keeps it in its promotion journal so the
+ * deploy report can show a failed promotion too (its outputs keep only the last promotion that succeeded).
+ */
+export interface PromotionAttempt {
+  version: string;
+  from: Slot;
+  to: Slot;
+  /** The step that stopped the promotion. */
+  phase: "deploy" | "pre-switch" | "post-switch";
+  /** Whether traffic had moved to `to` and was moved back (`rolled-back`), or never moved / stayed (`failed`). */
+  result: "failed" | "rolled-back";
+  at: string;
+  switchedAt?: string;
+  switchedBackAt?: string;
+  timings: PromotionRecord["timings"];
+  traffic?: PromotionTraffic;
+  /** Where traffic is and what each slot runs after it stopped (the switch's outputs still show the state before). */
+  live?: LiveState;
+}
+
+/** A promotion that stopped. The message says what failed and where traffic is; `attempt` what it had done. */
 export class PromotionError extends Error {
-  constructor(message: string) {
+  attempt?: PromotionAttempt;
+  constructor(message: string, attempt?: PromotionAttempt) {
     super(message);
     this.name = "PromotionError";
+    if (attempt) this.attempt = attempt;
   }
 }
 
@@ -221,30 +252,59 @@ export async function promote(t: PromotionTarget, deps: PromotionDeps): Promise<
   }
 
   const onFail = where(live, t.app);
-  // Out of rotation while it changes: a Failed verdict makes the edge refuse it (also for its own auto-rollback).
-  if (live.refs[idle] !== want || live.edge.apps[t.app]!.slots[idle].verdict?.phase !== "Successful") {
-    await verdict(edge, t, idle, "Failed", `${REASON.pending} deploying ${want}; not analysed yet`);
-  }
-  if (live.refs[idle] !== want) {
-    const t0 = Date.now();
-    const newest = (await deps.render.services.listDeploys(t.slots[idle].serviceId, 1))[0];
-    await deployTo(t, deps, idle, want, newest, onFail);
-    timings.deployMs = Date.now() - t0;
-  }
+  // The old slot's traffic while the new version deploys and is probed: the "before" of the report's plot.
+  const recorder = recordTraffic({
+    edgeUrl: t.edgeUrl, token: t.adminToken, app: t.app, slot: active, windowMs: t.analysis.postSwitch.intervalMs,
+    keep: Math.min(MAX_BEFORE_WINDOWS, Math.max(3, windowsOfBake(t.analysis))),
+  });
+  let oldSlotTraffic: TrafficWindow[] = [];
+  let pre: PhaseOutcome;
+  let stage: "deploy" | "pre-switch" = "deploy";
+  try {
+    // Out of rotation while it changes: a Failed verdict makes the edge refuse it (also for its own auto-rollback).
+    if (live.refs[idle] !== want || live.edge.apps[t.app]!.slots[idle].verdict?.phase !== "Successful") {
+      await verdict(edge, t, idle, "Failed", `${REASON.pending} deploying ${want}; not analysed yet`);
+    }
+    if (live.refs[idle] !== want) {
+      const t0 = Date.now();
+      const newest = (await deps.render.services.listDeploys(t.slots[idle].serviceId, 1))[0];
+      await deployTo(t, deps, idle, want, newest, onFail);
+      timings.deployMs = Date.now() - t0;
+    }
 
-  const pre = await runPreSwitch(t.analysis, healthUrl(t, idle));
-  timings.preSwitchMs = pre.durationMs;
-  if (pre.phase !== "Successful") {
-    await verdict(edge, t, idle, pre.phase === "Failed" ? "Failed" : "Inconclusive", `${REASON.pre} ${pre.phase}: ${pre.reason}`);
-    throw new PromotionError(`pre-switch analysis of ${t.app} ${t.version} on ${t.app}-${idle} ${pre.phase}: ${pre.reason}; the version received no traffic, ${onFail}`);
+    stage = "pre-switch";
+    pre = await runPreSwitch(t.analysis, healthUrl(t, idle));
+    timings.preSwitchMs = pre.durationMs;
+    if (pre.phase !== "Successful") {
+      await verdict(edge, t, idle, pre.phase === "Failed" ? "Failed" : "Inconclusive", `${REASON.pre} ${pre.phase}: ${pre.reason}`);
+      throw new PromotionError(`pre-switch analysis of ${t.app} ${t.version} on ${t.app}-${idle} ${pre.phase}: ${pre.reason}; the version received no traffic, ${onFail}`);
+    }
+    await verdict(edge, t, idle, "Successful", `${REASON.pre} ${pre.reason}`);
+  } catch (e) {
+    oldSlotTraffic = await recorder.stop();
+    if (e instanceof PromotionError && !e.attempt) {
+      e.attempt = {
+        version: t.version, from: active, to: idle, phase: stage, result: "failed", at: new Date().toISOString(),
+        timings: { ...timings, totalMs: Date.now() - started }, traffic: trafficOf(t, oldSlotTraffic, []),
+        // A deploy that failed leaves the slot's previous deploy live; one that finished runs the version.
+        live: { activeSlot: active, versions: stage === "pre-switch" ? { ...live.versions, [idle]: t.version } : { ...live.versions } },
+      };
+    }
+    throw e;
   }
-  await verdict(edge, t, idle, "Successful", `${REASON.pre} ${pre.reason}`);
+  oldSlotTraffic = await recorder.stop();
 
   const s0 = Date.now();
   await switchTo(edge, t, idle, `promote ${t.app} ${t.version}`, onFail);
   timings.switchMs = Date.now() - s0;
   deps.log?.(`switched ${t.app} to ${idle}`);
-  return bake(t, deps, edge, live, idle, started, timings, done, pre.reason);
+  return bake(t, deps, edge, live, idle, started, timings, done, pre.reason, oldSlotTraffic, new Date().toISOString());
+}
+
+/** The record's traffic: the old slot's windows before the switch and the new slot's during the bake, bounded. */
+function trafficOf(t: PromotionTarget, oldSlot: TrafficWindow[], bake: TrafficWindow[]): PromotionTraffic {
+  const p = t.analysis.postSwitch;
+  return { windowMs: p.intervalMs, limits: { maxErrorRate: p.maxErrorRate, maxP99LatencyMs: p.maxP99LatencyMs }, windows: boundWindows(oldSlot, bake) };
 }
 
 type Done = (result: PromotionRecord["result"], from: Slot, to: Slot, extra?: Partial<PromotionRecord>) => { live: LiveState; record: PromotionRecord };
@@ -260,6 +320,8 @@ async function bake(
   timings: PromotionRecord["timings"],
   done: Done,
   preReason?: string,
+  oldSlotTraffic: TrafficWindow[] = [],
+  switchedAt?: string,
 ): Promise<{ live: LiveState; record: PromotionRecord }> {
   const back = other(slot);
   const post: PhaseOutcome = await runPostSwitch(t.analysis, { url: t.edgeUrl, token: t.adminToken, app: t.app, slot }, healthUrl(t, slot));
@@ -267,17 +329,24 @@ async function bake(
   if (post.phase === "Successful" || (post.phase === "Inconclusive" && t.analysis.onInconclusive === "promote")) {
     const accepted = post.phase === "Inconclusive" ? " (Inconclusive accepted: analysis.onInconclusive is promote)" : "";
     await verdict(edge, t, slot, "Successful", `${REASON.post} ${post.reason}${accepted}`);
-    return done(post.phase === "Successful" ? "promoted" : "promoted-inconclusive", back, slot, { preSwitch: preReason, postSwitch: post.reason + accepted });
+    const traffic = trafficOf(t, oldSlotTraffic, bakeWindows(post.traffic ?? [], slot));
+    return done(post.phase === "Successful" ? "promoted" : "promoted-inconclusive", back, slot, { preSwitch: preReason, postSwitch: post.reason + accepted, traffic });
   }
   // Back first, verdict second: if this is interrupted in between, traffic is already on the slot that passed.
   const backTo = `${t.app}-${back} (${before.versions[back] ?? "previous version"})`;
   let restored = `traffic is back on ${backTo}`;
+  let switchedBackAt: string | undefined;
   try {
     await edge.switch({ app: t.app, slot: back, reason: `post-switch ${post.phase}: ${t.app} ${t.version}`.slice(0, 480), actor: ACTOR });
+    switchedBackAt = new Date().toISOString();
   } catch (e) {
     restored = `switching back to ${back} FAILED (${(e as Error).message}): traffic is still on ${t.app}-${slot} (${t.version}); run npm run rollback -- --stack <stack> --app ${t.app} --force`;
   }
   await verdict(edge, t, slot, post.phase === "Failed" ? "Failed" : "Inconclusive", `${REASON.post} ${post.phase}: ${post.reason}`).catch(() => undefined);
   const hint = post.phase === "Failed" ? "" : "; send traffic during the bake, lower analysis.postSwitch.minSamples, or set analysis.onInconclusive: promote";
-  throw new PromotionError(`post-switch analysis of ${t.app} ${t.version} on ${t.app}-${slot} ${post.phase}: ${post.reason}; ${restored}${hint}`);
+  throw new PromotionError(`post-switch analysis of ${t.app} ${t.version} on ${t.app}-${slot} ${post.phase}: ${post.reason}; ${restored}${hint}`, {
+    version: t.version, from: back, to: slot, phase: "post-switch", result: switchedBackAt ? "rolled-back" : "failed", at: new Date().toISOString(),
+    switchedAt, switchedBackAt, timings: { ...timings, totalMs: Date.now() - started }, traffic: trafficOf(t, oldSlotTraffic, bakeWindows(post.traffic ?? [], slot)),
+    live: { activeSlot: switchedBackAt ? back : slot, versions: { ...before.versions, [slot]: t.version } },
+  });
 }

@@ -19,7 +19,8 @@ export const ChangeSchema = z
 /** One analysis verdict of a promotion (infra/components/promotion-analysis.ts `PhaseOutcome`, named by phase). */
 export const AnalysisEntrySchema = z
   .object({
-    phase: z.enum(["pre-switch", "post-switch", "baseline"]),
+    /** `deploy`: the new version never became live, so no analysis could run. */
+    phase: z.enum(["deploy", "pre-switch", "post-switch", "baseline"]),
     verdict: z.enum(["Successful", "Failed", "Inconclusive", "Error"]),
     reason: z.string(),
     durationMs: z.number().nonnegative().optional(),
@@ -75,7 +76,13 @@ export const DeployReportDataSchema = z
     commit: z.string().optional(),
     /** A link to the workflow run (shown as text with its URL; the report loads nothing). */
     runUrl: z.string().url().optional(),
+    /** Sentences shown under the header (e.g. why the report has no update to show). */
+    notes: z.array(z.string()).default([]),
     changes: z.array(ChangeSchema).default([]),
+    /** Where the per-resource `changes` come from (e.g. "the gated plan"), shown with them. */
+    changesSource: z.string().optional(),
+    /** What the update applied, counted by operation (`pulumi stack history`), e.g. `{ update: 1, same: 18 }`. */
+    changeSummary: z.record(z.string(), z.number().int().nonnegative()).optional(),
     promotions: z.array(PromotionEntrySchema).default([]),
     /** The active slot and the version on each slot per app, after the `up`. */
     finalSlots: z.record(z.string(), z.object({ activeSlot: slot, versions: z.object({ blue: z.string().optional(), green: z.string().optional() }).strict() }).strict()).default({}),

@@ -63,9 +63,16 @@ export function renderDeployReport(data: DeployReportData, opts: ReportOptions =
   const t = (s: string | undefined) => (s === undefined ? "" : redact(String(s), opts.secrets ?? []).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`));
   const changed = r.changes.filter((c) => c.op !== "same");
   const counts = Object.entries(changed.reduce<Record<string, number>>((acc, c) => ({ ...acc, [c.op]: (acc[c.op] ?? 0) + 1 }), {})).map(([op, n]) => `${op}: ${n}`).join(", ");
+  const applied = Object.entries(r.changeSummary ?? {}).filter(([op, n]) => op !== "same" && n > 0);
+  const summary = r.changeSummary
+    ? `<p>Applied by the update (pulumi stack history): ${applied.length ? t(applied.map(([op, n]) => `${op} ${n}`).join(", ")) : "no change"}${r.changeSummary.same ? t(`; ${r.changeSummary.same} unchanged`) : ""}.</p>`
+    : "";
+  const source = r.changesSource ? `<p class="muted">Per resource, from ${t(r.changesSource)}:</p>` : "";
   const changes = changed.length
-    ? `<table><tr><th>resource</th><th>type</th><th>operation</th><th>fields</th></tr>${changed.map((c) => `<tr><td>${t(c.resource)}</td><td><code>${t(c.type)}</code></td><td>${t(c.op)}</td><td>${c.fields.map(t).join(", ")}</td></tr>`).join("")}</table>`
-    : `<p class="muted">No resource changed.</p>`;
+    ? `${summary}${source}<table><tr><th>resource</th><th>type</th><th>operation</th><th>fields</th></tr>${changed.map((c) => `<tr><td>${t(c.resource)}</td><td><code>${t(c.type)}</code></td><td>${t(c.op)}</td><td>${c.fields.map(t).join(", ")}</td></tr>`).join("")}</table>`
+    : applied.length
+      ? `${summary}<p class="muted">The per-resource list needs the update's plan or preview: pass --changes &lt;gate dir | plan | preview JSON&gt;.</p>`
+      : `${summary}<p class="muted">No resource changed.</p>`;
   const slots = Object.keys(r.finalSlots).length
     ? `<table><tr><th>app</th><th>active slot</th><th>blue</th><th>green</th></tr>${Object.entries(r.finalSlots).map(([app, s]) => `<tr><td>${t(app)}</td><td><strong>${t(s.activeSlot)}</strong></td><td>${t(s.versions.blue ?? "—")}${s.activeSlot === "blue" ? " (live)" : " (warm)"}</td><td>${t(s.versions.green ?? "—")}${s.activeSlot === "green" ? " (live)" : " (warm)"}</td></tr>`).join("")}</table>`
     : `<p class="muted">No blue/green app in this stack.</p>`;
@@ -78,7 +85,8 @@ export function renderDeployReport(data: DeployReportData, opts: ReportOptions =
 <table class="meta"><tr><td>started</td><td>${t(r.startedAt)}</td><td>finished</td><td>${t(r.finishedAt)} (${took} s)</td></tr>
 <tr><td>by</td><td>${t(r.actor ?? "—")}</td><td>commit</td><td><code>${t(r.commit ?? "—")}</code></td></tr>
 ${r.runUrl ? `<tr><td>run</td><td colspan="3">${t(r.runUrl)}</td></tr>` : ""}</table>
-<h2>What changed${counts ? ` (${t(counts)})` : ""}</h2>
+${r.notes.map((n) => `<p><strong>Note:</strong> ${t(n)}</p>`).join("\n")}
+<h2>What changed${counts ? ` (${t(counts)})` : applied.length ? ` (${t(applied.map(([op, n]) => `${op}: ${n}`).join(", "))})` : ""}</h2>
 ${changes}
 <h2>Promotions and analysis</h2>
 ${r.promotions.length ? r.promotions.map((p) => promotionSection(p, t)).join("\n") : `<p class="muted">No promotion in this update.</p>`}

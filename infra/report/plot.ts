@@ -53,7 +53,9 @@ function panel(o: { y0: number; title: string; unit: (v: number) => string; seri
   }
   for (const m of o.marks) {
     parts.push(`<line x1="${x(m.at).toFixed(1)}" x2="${x(m.at).toFixed(1)}" y1="${o.y0 + PAD.top}" y2="${o.y0 + PAD.top + plotH}" stroke="${m.color}" stroke-width="2"/>`);
-    parts.push(`<text x="${(x(m.at) + 4).toFixed(1)}" y="${o.y0 + PAD.top + 10}" class="tick" fill="${m.color}">${esc(m.label)}</text>`);
+    // A marker near the right edge (a switch back ends the series) gets its label on its left.
+    const left = x(m.at) > W - PAD.right - 130;
+    parts.push(`<text x="${(x(m.at) + (left ? -4 : 4)).toFixed(1)}" y="${o.y0 + PAD.top + 10}"${left ? ' text-anchor="end"' : ""} class="tick" fill="${m.color}">${esc(m.label)}</text>`);
   }
   for (const s of o.series) {
     if (!s.values.length) continue;

@@ -1,7 +1,8 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { PromotionAnalysisSchema } from "../../config/schema";
-import { promote, readLive, type LiveState, type PromotionRecord, type PromotionTarget } from "../../components/promotion";
+import { promote, PromotionError, readLive, type LiveState, type PromotionRecord, type PromotionTarget } from "../../components/promotion";
+import { journalDir, writeAttempt } from "../../components/promotion-journal";
 import { EdgeAdminClient } from "../../../apps/edge/client";
 import { checkWith } from "../check";
 import { configureProvider, providerClient } from "../context";
@@ -55,8 +56,14 @@ function pollMs(): number {
 
 async function converge(i: TrafficSwitchInputs): Promise<TrafficSwitchOutputs> {
   const target: PromotionTarget = i;
-  const { live, record } = await promote(target, { render: providerClient(), pollMs: pollMs() });
-  return { ...i, ...live, lastPromotion: record };
+  try {
+    const { live, record } = await promote(target, { render: providerClient(), pollMs: pollMs() });
+    return { ...i, ...live, lastPromotion: record };
+  } catch (e) {
+    // The outputs keep the last promotion that succeeded; the journal keeps this one for the deploy report.
+    if (e instanceof PromotionError && e.attempt) writeAttempt(journalDir(), { edgeUrl: i.edgeUrl, app: i.app, message: e.message, attempt: e.attempt });
+    throw e;
+  }
 }
 
 /**

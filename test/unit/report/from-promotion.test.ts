@@ -17,6 +17,17 @@ describe("report entries from the TrafficSwitch's promotion results", () => {
     expect(html).toContain("api: 1.4.2 → 1.5.0 (blue → green)");
   });
 
+  it("plots the windows the record measured through the edge, against its limits; older records have none", () => {
+    const traffic = { windowMs: 10_000, limits: { maxErrorRate: 0.01, maxP99LatencyMs: 1000 }, windows: [
+      { at: "2026-11-27T00:43:55.000Z", slot: "blue" as const, samples: 120, errorRate: 0.001, p50Ms: 20, p99Ms: 140 },
+      { at: "2026-11-27T00:44:10.000Z", slot: "green" as const, samples: 0 },
+    ] };
+    const e = promotionEntryFromRecord("api", { ...record, traffic });
+    expect(e.series).toEqual([{ at: "2026-11-27T00:43:55.000Z", slot: "blue", requests: 120, errorRate: 0.001, p50Ms: 20, p99Ms: 140 }, { at: "2026-11-27T00:44:10.000Z", slot: "green", requests: 0 }]);
+    expect(e.thresholds).toEqual(traffic.limits);
+    expect(promotionEntryFromRecord("api", record)).toMatchObject({ series: [], thresholds: undefined });
+  });
+
   it("marks an accepted Inconclusive bake, and a baseline of an already-active app (no switch)", () => {
     expect(promotionEntryFromRecord("api", { ...record, result: "promoted-inconclusive" }).analysis![1].verdict).toBe("Inconclusive");
     const base = promotionEntryFromRecord("api", { ...record, result: "already-active", from: "green", to: "green", postSwitch: undefined });
@@ -29,5 +40,7 @@ describe("report entries from the TrafficSwitch's promotion results", () => {
     expect(pre).toMatchObject({ result: "failed", analysis: [{ phase: "pre-switch", verdict: "Failed" }] });
     const post = promotionEntryFromError("api", { version: "1.5.0", from: "blue", to: "green", error: new PromotionError("post-switch analysis Failed: error rate 9% > 1%; traffic is back on api-blue"), switchedAt: "2026-11-27T00:44:00Z", switchedBackAt: "2026-11-27T00:44:30Z" });
     expect(post).toMatchObject({ result: "rolled-back", analysis: [{ phase: "post-switch", verdict: "Failed" }] });
+    const deploy = promotionEntryFromError("api", { version: "1.5.0", from: "blue", to: "green", error: new PromotionError("deploy dep-1 of docker.io/a/api:1.5.0 to api-green ended update_failed; traffic stays on api-blue (1.4.2)") });
+    expect(deploy).toMatchObject({ result: "failed", analysis: [{ phase: "deploy", verdict: "Error" }] });
   });
 });

@@ -70,17 +70,26 @@ export function windowValue(before: EdgeMetricsSnapshot | undefined, after: Edge
 export class EdgeMetricsProvider implements MetricProvider {
   readonly kind = "edge-metrics";
   private last?: EdgeMetricsSnapshot;
+  private lastAt = 0;
   constructor(private readonly opts: EdgeMetricsOptions) {}
 
+  /**
+   * Every window lasts at least `windowMs`: the first measurement waits a whole window after its baseline snapshot,
+   * and a later one called early (the runner counts its interval from the start of the previous measurement, which
+   * already included that wait) waits out the rest, so no window is a sliver with a handful of requests.
+   */
   async measure(signal: AbortSignal): Promise<MeasurementValue> {
     const get = () => fetchEdgeMetrics(this.opts.edgeUrl, this.opts.token, signal, this.opts.timeoutMs);
     if (!this.last) {
       this.last = await get();
-      await abortableSleep(this.opts.windowMs, signal);
+      this.lastAt = Date.now();
     }
+    const wait = this.opts.windowMs - (Date.now() - this.lastAt);
+    if (wait > 0) await abortableSleep(wait, signal);
     const now = await get();
     const value = windowValue(this.last, now, this.opts);
     this.last = now;
+    this.lastAt = Date.now();
     return value;
   }
 }
