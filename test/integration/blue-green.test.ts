@@ -12,6 +12,8 @@ import { EdgeAdminClient, type EdgeStateView } from "../../apps/edge/client";
 import { PulumiProject, ROOT } from "../helpers/pulumi-project";
 import { renderApi } from "../helpers/render-api";
 import { killUp, traffic } from "../../bench/kill-promotion";
+import { PLOT_COLORS } from "../../infra/report/plot";
+import { readAttempts } from "../../infra/components/promotion-journal";
 
 jest.setTimeout(900_000);
 
@@ -65,6 +67,21 @@ describe("blue/green promotion, rollback and drift on the real engine", () => {
       child.on("close", (code) => resolve({ code: code ?? 1, out }));
     });
 
+  /** `npm run report:deploy` as CI runs it (ts-node), against the project copy's stack; `out` is stdout, `err` stderr. */
+  const deployReport = (args: string[], env: Record<string, string> = {}) =>
+    new Promise<{ code: number; out: string; err: string }>((resolve) => {
+      const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "tools", "scripts", "deploy-report.ts"), ...args, "--cwd", project.dir], {
+        cwd: ROOT,
+        env: { ...process.env, ...project.env, ...env },
+      });
+      let out = "", err = "";
+      child.stdout.on("data", (d) => (out += d));
+      child.stderr.on("data", (d) => (err += d));
+      child.on("close", (code) => resolve({ code: code ?? 1, out: out.trim(), err }));
+    });
+  /** Points on a report's error-rate line (one per measured window with requests). */
+  const errorRatePoints = (html: string) => (html.match(new RegExp(`<circle [^>]*fill="${PLOT_COLORS.errorRate}"`, "g")) ?? []).length;
+
   beforeAll(async () => {
     sim = await startSimulator({ stateDir, timeScale: 0.01, rateLimit: "relaxed" });
     api = renderApi(sim.apiUrl, sim.apiKey);
@@ -114,9 +131,48 @@ describe("blue/green promotion, rollback and drift on the real engine", () => {
     expect(await liveImage("blue")).toBe("docker.io/alphaplatform/api:1.4.2");
     expect((await state()).apps.api.slots.blue.health).toBe("Successful");
     expect(Object.keys(counts).filter((k) => k !== "200")).toEqual([]);
-    // Converged: a refreshed preview proposes nothing (the slots' image is the switch's, not the Service's).
+    // Converged: a refreshed preview proposes nothing (the slots' image is the switch's, not the Service's; the
+    // recorded traffic windows are outputs only).
     const again = await project.run(["preview", "--refresh", "--expect-no-changes", "--stack", STACK]);
     expect(again.code).toBe(0);
+
+    // The deploy report of this up: built from the real outputs and history. The traffic windows the switch measured
+    // through the edge (before the switch on blue, the bake on green) are in its record, bounded.
+    const windows: Array<{ slot: string; samples: number; errorRate?: number }> = out.apps.api.lastPromotion.traffic.windows;
+    expect(windows.length).toBeLessThanOrEqual(120);
+    expect(windows.filter((w) => w.slot === "green").length).toBe(3);
+    expect(windows.some((w) => w.slot === "blue" && w.samples > 0)).toBe(true);
+    expect(out.apps.api.lastPromotion.traffic.limits).toEqual({ maxErrorRate: 0.05, maxP99LatencyMs: 1_000 });
+    // A preview document with secrets planted where the report shows text: the edge admin token (a secret output),
+    // the Render key of the environment, and a canary given as PULUMI_ACCESS_TOKEN.
+    const canary = "canary-deploy-report-" + "9d41f0c2e7";
+    const changes = path.join(project.dir, "preview.json");
+    fs.writeFileSync(changes, JSON.stringify({ steps: [
+      { op: "update", urn: "urn:pulumi:staging::stackguard::stackguard:components:BlueGreenApp$pulumi-nodejs:dynamic/stackguard:TrafficSwitch::api-switch", newState: { type: "pulumi-nodejs:dynamic/stackguard:TrafficSwitch" }, diffReasons: ["version"] },
+      { op: "update", urn: `urn:pulumi:staging::stackguard::pulumi-nodejs:dynamic/render:EnvVars::planted-${out.edgeAdminToken}-${sim.apiKey}-${canary}`, newState: { type: "pulumi-nodejs:dynamic/render:EnvVars" }, diffReasons: [canary] },
+    ] }));
+    const file = path.join(project.dir, "reports", "promotion.html");
+    const t1 = Date.now();
+    const rep = await deployReport(["--stack", STACK, "--out", file, "--changes", changes], { PULUMI_ACCESS_TOKEN: canary });
+    console.log(`npm run report:deploy: ${Date.now() - t1} ms`);
+    expect(rep.err).not.toMatch(/failed|error/i);
+    expect(rep.code).toBe(0);
+    expect(rep.out).toBe(file);
+    const html = fs.readFileSync(file, "utf8");
+    expect(html).toContain('Deploy report: stack <code>staging</code> <span class="badge ok">succeeded');
+    expect(html).toMatch(/<h3>api: 1\.4\.2 → 1\.5\.0 \(blue → green\) <span class="badge ok">promoted<\/span><\/h3>/);
+    expect(html).toMatch(/<td>pre-switch<\/td><td><span class="badge ok">Successful<\/span><\/td><td>pre-switch probe: 3 of 3/);
+    expect(html).toMatch(/<td>post-switch<\/td><td><span class="badge ok">Successful<\/span><\/td><td>post-switch traffic: /);
+    expect(html).toMatch(/<td>api<\/td><td><strong>green<\/strong><\/td><td>1\.4\.2 \(warm\)<\/td><td>1\.5\.0 \(live\)<\/td>/);
+    expect(html).toMatch(/<td>api-switch<\/td><td><code>stackguard:TrafficSwitch<\/code><\/td><td>update<\/td><td>version<\/td>/);
+    expect(html).toContain("Applied by the update (pulumi stack history): update 1");
+    // The plot: one point per measured window with requests, the limits, the switch.
+    expect(errorRatePoints(html)).toBe(windows.filter((w) => w.errorRate !== undefined).length);
+    expect(errorRatePoints(html)).toBeGreaterThanOrEqual(4);
+    expect(html).toContain("switch → green");
+    expect(html).toContain("limit 5.0%");
+    for (const secret of [out.edgeAdminToken, sim.apiKey, canary]) expect(html).not.toContain(secret);
+    expect(html).toContain("planted-[REDACTED]");
   });
 
   it("a version whose health check fails on the idle slot never receives traffic", async () => {
@@ -155,6 +211,7 @@ describe("blue/green promotion, rollback and drift on the real engine", () => {
       restoredAt = Date.now();
     })();
     const load = traffic(edgeUrl);
+    const since = new Date().toISOString();
     const r = await up();
     await watcher;
     await load.stop();
@@ -165,6 +222,24 @@ describe("blue/green promotion, rollback and drift on the real engine", () => {
     expect(s.apps.api.active).toBe("green");
     expect(s.apps.api.slots.blue.verdict).toMatchObject({ phase: "Failed", reason: expect.stringMatching(/^post-switch:/) });
     await clearFaults();
+
+    // The failed update's report (as promote.yml makes it with `if: always()`): the switch journaled the rolled-back
+    // promotion with the traffic it measured; the outputs still describe 1.5.0's promotion, which is not this update's.
+    const [attempt] = readAttempts(path.join(project.dir, ".stackguard", "promotions"), edgeUrl).filter((a) => a.attempt.version === "1.7.0");
+    expect(attempt.attempt).toMatchObject({ phase: "post-switch", result: "rolled-back", from: "green", to: "blue" });
+    const file = path.join(project.dir, "reports", "rolled-back.html");
+    const rep = await deployReport(["--stack", STACK, "--out", file, "--since", since]);
+    expect(rep.code).toBe(0);
+    const html = fs.readFileSync(file, "utf8");
+    expect(html).toContain('<span class="badge bad">rolled-back</span></h1>');
+    expect(html).toMatch(/<h3>api: 1\.5\.0 → 1\.7\.0 \(green → blue\) <span class="badge bad">rolled-back/);
+    expect(html).toMatch(/<td>post-switch<\/td><td><span class="badge bad">Failed<\/span><\/td><td>post-switch analysis of api 1\.7\.0 on api-blue Failed: /);
+    expect(html).toContain("switch back → green");
+    expect(html).not.toContain("1.4.2 → 1.5.0");
+    expect(errorRatePoints(html)).toBe(attempt.attempt.traffic!.windows.filter((w) => w.errorRate !== undefined).length);
+    expect(attempt.attempt.traffic!.windows.some((w) => w.slot === "blue" && (w.errorRate ?? 0) > 0.05)).toBe(true);
+    expect(html).toMatch(/<td>api<\/td><td><strong>green<\/strong><\/td><td>1\.7\.0 \(warm\)<\/td><td>1\.5\.0 \(live\)/);
+    expect(html).not.toContain((await project.outputs(STACK)).edgeAdminToken);
   });
 
   it("low traffic gives Inconclusive: traffic back where it was, the slot not marked failed; onInconclusive: promote accepts it", async () => {
