@@ -24,8 +24,9 @@ export interface RequestSpec<T> {
   schema?: z.ZodType<T>;
   /**
    * Whether a 5xx or a lost response may be retried. Defaults to true for GET/PUT/DELETE and false otherwise.
-   * Set true only for calls that set absolute values (a PATCH of fields, `scale` to N, suspend/resume); never for
-   * a POST that creates something: creates are made safe by adoption in the providers instead.
+   * Set true only for calls that set absolute values (a PATCH of fields, `scale` to N, suspend/resume) or whose
+   * repeat supersedes the first (a deploy trigger); never for a POST that creates something: creates are made safe by
+   * adoption in the providers instead.
    */
   idempotent?: boolean;
 }
@@ -42,8 +43,14 @@ export interface RenderHttpOptions {
   config: RenderConfig;
   /** Per-attempt timeout, ms (default `RENDER_API_TIMEOUT_MS` or 30 000). */
   timeoutMs?: number;
-  /** Attempts per call including the first (default 5). */
+  /**
+   * Attempts per call including the first, for answered failures (429, and 5xx on calls safe to repeat); default 8.
+   * With full-jitter backoff (250 ms doubling, 8 s cap) the waits add up to at most ~24 s (half that on average), and
+   * a burst of 5xx/429 does not fail an `up`: with one request in five failing, a call fails 0.2^8 ≈ 3·10⁻⁶ of the time.
+   */
   maxAttempts?: number;
+  /** Attempts when no answer arrives (timeout, connection refused), each up to `timeoutMs`; default min(5, maxAttempts). */
+  maxAttemptsWithoutAnswer?: number;
   backoff?: BackoffOptions;
   /** Longest single wait for a 429 reset or a known-empty bucket before giving up, ms (default 60 000). */
   maxRateLimitWaitMs?: number;
@@ -100,6 +107,7 @@ export class RenderHttp {
   private readonly limiter: RateLimiter;
   private readonly timeoutMs: number;
   private readonly maxAttempts: number;
+  private readonly maxAttemptsWithoutAnswer: number;
   private readonly backoff: BackoffOptions;
   private readonly maxRateLimitWaitMs: number;
   private readonly random: () => number;
@@ -107,7 +115,8 @@ export class RenderHttp {
 
   constructor(private readonly opts: RenderHttpOptions) {
     this.timeoutMs = opts.timeoutMs ?? (Number(process.env.RENDER_API_TIMEOUT_MS) || 30_000);
-    this.maxAttempts = Math.max(1, opts.maxAttempts ?? 5);
+    this.maxAttempts = Math.max(1, opts.maxAttempts ?? 8);
+    this.maxAttemptsWithoutAnswer = Math.max(1, Math.min(this.maxAttempts, opts.maxAttemptsWithoutAnswer ?? 5));
     this.backoff = opts.backoff ?? DEFAULT_BACKOFF;
     this.maxRateLimitWaitMs = opts.maxRateLimitWaitMs ?? 60_000;
     this.limiter = opts.limiter ?? sharedLimiter(opts.config.apiUrl, this.maxRateLimitWaitMs);
@@ -172,7 +181,7 @@ export class RenderHttp {
 
       if (res && status >= 200 && status < 300) return this.parse(spec, res, fail, attempt);
 
-      const canRetry = attempt < this.maxAttempts;
+      const canRetry = attempt < (status === 0 ? this.maxAttemptsWithoutAnswer : this.maxAttempts);
       if (status === 429) {
         // A 429 was refused before any processing, so it is safe to repeat whatever the method.
         const delay = rateLimitDelayMs(res?.headers as Record<string, unknown>, attempt - 1, this.backoff, this.random);

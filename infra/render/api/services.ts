@@ -81,10 +81,18 @@ export class ServicesApi {
 
   /**
    * Triggers a deploy. Render answers 201 with the deploy, or 202 with no body when it queued it; the result is
-   * then undefined. Not retried on 5xx: a second POST would queue a second deploy.
+   * then undefined.
+   *
+   * Retried after a 5xx or a lost answer, unlike a create: a deploy is not an object anyone adopts but "make the
+   * service's current config (or this image) live", and a repeat cannot add up. Under Render's overlapping-deploy
+   * policies a new deploy cancels the one in progress (`override`, the default) or queues behind it, replacing any
+   * older queued one (`wait`), so a lost answer followed by a retry leaves the same final state as one deploy: the
+   * latest config, live. Looking
+   * the first one up instead is not reliable: a deploy has no name, and the deploy started just before (e.g. the
+   * service's first, before its env was written) looks the same but runs the old env.
    */
   async deploy(id: string, body: { clearCache?: "clear" | "do_not_clear"; commitId?: string; imageUrl?: string } = {}): Promise<Deploy | undefined> {
-    return this.http.request({ method: "POST", path: apiPath`/services/${id}/deploys`, body, schema: deploySchema.optional() });
+    return this.http.request({ method: "POST", path: apiPath`/services/${id}/deploys`, body, schema: deploySchema.optional(), idempotent: true });
   }
 
   getDeploy(id: string, deployId: string): Promise<Deploy> {
