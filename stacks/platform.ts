@@ -26,13 +26,24 @@ export interface Platform {
   alphaStack: pulumi.Output<unknown>;
 }
 
+/** True for `http://127.0.0.1:…`/`localhost`: only the simulator gives a service such a URL, never Render. */
+function isLoopbackUrl(u: string | undefined): boolean {
+  try {
+    return !!u && ["127.0.0.1", "localhost", "[::1]"].includes(new URL(u).hostname);
+  } catch {
+    return false;
+  }
+}
+
 /**
- * How the edge reaches a slot. On Render: the private network (`http://<slug>:10000`). On the embedded Render each
- * service answers on its own loopback URL, which the simulator reports as the service's `url`.
+ * How the edge reaches a slot. On Render: the private network (`http://<slug>:10000`). On the simulator each
+ * service answers on its own loopback URL, which it reports as the service's `url`: used whenever the URL is a
+ * loopback one, so that the simulator also works when it is addressed as a real Render (RENDER_API_URL set, as the
+ * workflows run against it in test/integration/workflows.test.ts), where no `<slug>` host name resolves.
  */
 function upstreamOf(service: Service): pulumi.Output<string> {
-  if (process.env.STACKGUARD_EMBEDDED === "1") return service.url.apply((u) => u ?? "");
-  return service.slug.apply((slug) => `http://${slug}:10000`);
+  return pulumi.all([service.url, service.slug]).apply(([url, slug]) =>
+    process.env.STACKGUARD_EMBEDDED === "1" || isLoopbackUrl(url) ? url ?? "" : `http://${slug}:10000`);
 }
 
 /** Builds one environment: database, shared env, apps (blue/green behind the edge), and AlphaStack read-only. */

@@ -8,7 +8,9 @@ stack="${1:?usage: post-deploy-check.sh <stack> <out-dir>}"
 out="${2:?usage: post-deploy-check.sh <stack> <out-dir>}"
 mkdir -p "$out"
 mapfile -t policy < <(node -e 'for (const a of require("./tools/scripts/lib/policy-args").policyPackArgs(process.argv[1])) console.log(a)' "$stack")
-npm run --silent pulumi -- preview --stack "$stack" --non-interactive --refresh --expect-no-changes "${policy[@]}"
+# Redacted (tools/scripts/pulumi-redacted.ts): a drift's diagnostics can print resource inputs, secrets included.
+# --diff: a drift shows which properties differ (secret values print as [secret]).
+npx --no-install ts-node --transpile-only tools/scripts/pulumi-redacted.ts preview --stack "$stack" --non-interactive --refresh --expect-no-changes --diff "${policy[@]}"
 npm run --silent pulumi -- stack output --stack "$stack" --json >"$out/outputs-$stack.json"
 # shellcheck disable=SC2016 # JavaScript, not shell: the template literals are meant for node
 node -e '

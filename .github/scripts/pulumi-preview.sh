@@ -21,7 +21,8 @@ mapfile -t policy < <(node -e 'for (const a of require("./tools/scripts/lib/poli
   echo "::error::could not select stack '$stack' (exit $code): see the messages above." >&2
   exit 0
 }
-PULUMI_ENABLE_STREAMING_JSON_PREVIEW=true npm run --silent pulumi -- preview --stack "$stack" --non-interactive --json "${policy[@]}" "$@" >"$out/events-$stack.jsonl"
+# Redacted (tools/scripts/pulumi-redacted.ts): engine diagnostics can carry resource inputs, secrets included.
+PULUMI_ENABLE_STREAMING_JSON_PREVIEW=true npx --no-install ts-node --transpile-only tools/scripts/pulumi-redacted.ts preview --stack "$stack" --non-interactive --json "${policy[@]}" "$@" >"$out/events-$stack.jsonl"
 code=$?
 if ! node .github/scripts/preview-digest.js "$out/events-$stack.jsonl" >"$out/preview-$stack.json"; then
   [ "$code" -ne 0 ] || code=1

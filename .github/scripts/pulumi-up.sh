@@ -10,6 +10,7 @@
 #   plan the gate passed (same stack, same sha256, fresh enough).
 # - Pulumi checks the plan step by step during the up; so a stack updated since the gate ran (stack-head differs)
 #   is refused here, before anything runs.
+# - Everything pulumi prints is redacted (tools/scripts/pulumi-redacted.ts).
 set -euo pipefail
 stack="${1:?usage: pulumi-up.sh <stack> <gate-dir>}"
 dir="${2:?usage: pulumi-up.sh <stack> <gate-dir>}"
@@ -38,4 +39,7 @@ if [ -f "$dir/stack-head" ]; then
 fi
 mapfile -t policy < <(node -e 'for (const a of require("./tools/scripts/lib/policy-args").policyPackArgs(process.argv[1])) console.log(a)' "$stack")
 npm run --silent pulumi -- stack select "$stack" --non-interactive
-STACKGUARD_PROMOTION="$record" PULUMI_EXPERIMENTAL=true npm run --silent pulumi -- up --stack "$stack" --yes --non-interactive --plan "$plan" "${policy[@]}"
+# The engine's diagnostics (a plan violation above all) print resource inputs, secrets included: the output goes
+# through tools/scripts/pulumi-redacted.ts (values of plan violations cut out, the stack's and the job's secret
+# values replaced by [REDACTED]).
+STACKGUARD_PROMOTION="$record" PULUMI_EXPERIMENTAL=true npx --no-install ts-node --transpile-only tools/scripts/pulumi-redacted.ts up --stack "$stack" --yes --non-interactive --plan "$plan" "${policy[@]}"

@@ -11,7 +11,7 @@ import { RestoreInputError } from "./restore-errors";
 import { parseRestoreTime } from "./restore-time";
 import { findStackDatabase, isAlphaStackDatabase } from "./stack-database";
 import { stackSecretValues } from "./stack-secrets";
-import { redact } from "../render/redact";
+import { redactPulumiOutput as redact } from "./pulumi-output";
 import { verifyRestoredDatabase, type Verification } from "./verify-database";
 
 /** Options for {@link restoreStackDatabase}. */
@@ -105,7 +105,8 @@ export async function restoreStackDatabase(o: RestoreOptions): Promise<RestoreRe
     throw new Error(`the recovered database ${ready.id} failed verification (${verification.checks.filter((c) => !c.ok).map((c) => c.name).join(", ")}); the stack's config was not changed and the apps still use ${source.id}`);
   }
 
-  // pulumi's diagnostics can show resource inputs in plain text: everything it prints passes through redaction.
+  // pulumi's diagnostics can show resource inputs in plain text: everything it prints passes through redaction
+  // (plan-violation values cut out, these values replaced, credential shapes masked: infra/ops/pulumi-output.ts).
   const secrets = [...(await stackSecretValues(o.pulumi, o.stack)), process.env.RENDER_API_KEY];
   const rawPrint = print;
   print = (text: string) => rawPrint(redact(text, secrets));

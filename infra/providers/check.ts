@@ -62,12 +62,65 @@ function withoutUnknowns(v: unknown): unknown {
   return v;
 }
 
+/** The schema a wrapper (optional, default, nullable, readonly…) applies to a present value. */
+function innerOf(schema: z.ZodType): z.ZodType | undefined {
+  const def = (schema as unknown as { _zod: { def: { innerType?: z.ZodType } } })._zod.def;
+  return def.innerType;
+}
+
+/**
+ * Best-effort parse of a value that holds unknowns, field by field: every known field is parsed by its own schema
+ * (defaults, trims, lower-casing applied), a missing field gets its default, an unknown value stays unknown, and a
+ * `.transform` at the end of the schema runs on the result. Object-level rules (`superRefine`) do not run: they are
+ * checked again once every value is known. Anything that does not parse is kept as given.
+ */
+function parsePartially(schema: z.ZodType, value: unknown): unknown {
+  if (value === UNKNOWN) return value;
+  if (!involvesUnknown(value)) {
+    const r = schema.safeParse(value);
+    return r.success ? r.data : value;
+  }
+  if (schema instanceof z.ZodPipe) {
+    const input = parsePartially(schema._zod.def.in as z.ZodType, value);
+    const out = schema._zod.def.out as z.ZodType;
+    if (!(out instanceof z.ZodTransform)) return input;
+    const r = out.safeParse(input);
+    return r.success ? r.data : input;
+  }
+  const inner = innerOf(schema);
+  if (inner) return parsePartially(inner, value);
+  if (schema instanceof z.ZodObject && value && typeof value === "object" && !Array.isArray(value)) {
+    const given = value as Record<string, unknown>;
+    const out: Record<string, unknown> = { ...given };
+    for (const [k, field] of Object.entries(schema.shape as Record<string, z.ZodType>)) {
+      if (k in given && given[k] !== undefined) out[k] = parsePartially(field, given[k]);
+      else {
+        const d = field.safeParse(undefined); // the field's default, if it has one
+        if (d.success && d.data !== undefined) out[k] = d.data;
+      }
+    }
+    return out;
+  }
+  if (schema instanceof z.ZodRecord && value && typeof value === "object" && !Array.isArray(value)) {
+    const valueType = schema._zod.def.valueType as z.ZodType;
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, parsePartially(valueType, v)]));
+  }
+  if (schema instanceof z.ZodArray && Array.isArray(value)) return value.map((v) => parsePartially(schema._zod.def.element as z.ZodType, v));
+  return value;
+}
+
 /**
  * Validates `news` with `schema`; returns the parsed inputs (defaults applied) or the failures.
  *
  * Unknown values (preview) are not failures: the inputs are validated without them, so defaults still apply and a
  * preview of an update does not show a spurious change on a defaulted field; failures about an unknown field are
  * dropped; the unknown fields are put back so the engine keeps treating them as unknown.
+ *
+ * When a required field is unknown (a resource whose `serviceId` comes from a service still to be created), the whole
+ * schema cannot pass, so the inputs are parsed field by field instead ({@link parsePartially}): defaults and
+ * normalisations still apply. This matters for `pulumi up --plan`: the plan records the inputs `check` returned at
+ * preview, and the up compares them with what `check` returns then; a default present only at up (CustomDomain's
+ * `verify`, EnvVars' `unmanagedKeys`) is a plan violation ("properties changed: =+verify[{true}]").
  */
 export function checkWith<T>(kind: string, schema: z.ZodType<T>, news: Record<string, unknown>): pulumi.dynamic.CheckResult<T> {
   const { __provider, ...rest } = news;
@@ -81,6 +134,12 @@ export function checkWith<T>(kind: string, schema: z.ZodType<T>, news: Record<st
     return { inputs: { ...(parsed.data as object), ...restored, ...provider } as T, failures: [] };
   }
   const real = parsed.error.issues.filter((i) => !(hasUnknown && (i.path.length === 0 || involvesUnknown(valueAt(rest, i.path)))));
+  if (hasUnknown && real.length === 0) {
+    const partial = parsePartially(schema as z.ZodType, rest) as Record<string, unknown>;
+    // An unknown field a transform replaced with a known value stays unknown: it is only known once its input is.
+    const restored = Object.fromEntries(Object.entries(rest).filter(([k, v]) => involvesUnknown(v) && !involvesUnknown(partial[k])));
+    return { inputs: { ...partial, ...restored, ...provider } as T, failures: [] };
+  }
   return {
     inputs: news as unknown as T,
     failures: real.map((i) => ({ property: String(i.path[0] ?? ""), reason: describe(i, label) })),

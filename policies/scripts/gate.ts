@@ -9,6 +9,8 @@
  *    listing each.
  * 4. On success keeps the plan and writes a gate record next to it; production's `up` runs from that plan with
  *    STACKGUARD_PROMOTION=<record> (checked by the production-requires-promotion policy).
+ * What it prints (its report and pulumi's stderr) is redacted: the secret values of the environment, of the stack's
+ * config and of its state never appear (infra/ops/pulumi-output.ts).
  */
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
@@ -19,7 +21,8 @@ import { ProtectedSet } from "../lib/protected";
 import { validatePackConfigFile } from "../pack/validate-config";
 import { GateRecord } from "../rules/promotion";
 import { parseArgs, STACK_NAME } from "./args";
-import { alphaStackIdsFromStackFile, policyPackArgs, ROOT, runPulumi } from "./pulumi";
+import { redactPulumiOutput } from "../../infra/ops/pulumi-output";
+import { alphaStackIdsFromStackFile, policyPackArgs, ROOT, runPulumi, secretsToRedact } from "./pulumi";
 
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2), { stack: "string", "out-dir": "string", "timeout-minutes": "string" });
@@ -43,12 +46,15 @@ async function main(): Promise<number> {
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
   const planFile = path.join(outDir, `${stamp}.plan.json`);
 
+  // The engine's diagnostics can print resource inputs, secrets included: everything printed below is redacted.
+  const secrets = await secretsToRedact(stack);
   process.stderr.write(`[stackguard] gate: previewing ${stack} with the policy pack…\n`);
   const started = Date.now();
   const r = await runPulumi(
     ["preview", "--stack", stack, "--non-interactive", "--json", "--save-plan", planFile, ...packArgs],
     { PULUMI_ENABLE_STREAMING_JSON_PREVIEW: "true" },
     timeoutMin * 60_000,
+    { secrets },
   );
   const set = new ProtectedSet([...alphaStackIdsFromStackFile(stack), ...pins.map((p) => p.id)]);
   const report = analyseEvents(r.stdout, set, pins, []);
@@ -84,7 +90,7 @@ async function main(): Promise<number> {
   } else if (fs.existsSync(planFile)) {
     fs.rmSync(planFile); // a plan the gate refused must not be promotable
   }
-  process.stdout.write(`${lines.join("\n")}\n`);
+  process.stdout.write(redactPulumiOutput(`${lines.join("\n")}\n`, secrets));
   return pass ? 0 : 1;
 }
 

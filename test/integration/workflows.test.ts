@@ -3,11 +3,14 @@
  * against the real simulator and the real pulumi CLI, so that a workflow is shown to work, not only to lint.
  * GitHub's secrets and variables are replaced with the simulator's URL and key and a throwaway file backend.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
+import * as http from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
+import { EdgeAdminClient } from "../../apps/edge/client";
+import { traffic } from "../../bench/kill-promotion";
 import { RenderClient } from "../../infra/render";
 import { RunningSimulator, startSimulator } from "../../sim/index";
 import { backupStackDatabase } from "../../tools/scripts/db-backup";
@@ -93,7 +96,7 @@ describe("rollback.yml", () => {
     expect(last.stdout + last.stderr).not.toContain(sim.apiKey);
   });
 
-  it.todo("rollback: switches the app back to its warm slot on a deployed stack (waits for `up --plan` to pass on the simulator: see the promote todo)");
+  // "rollback: switches the app back to its warm slot on a deployed stack": below, after promote.yml deployed it.
 });
 
 describe("promote.yml", () => {
@@ -183,10 +186,143 @@ describe("promote.yml", () => {
     }
   });
 
-  it.todo(
-    "staging: up from the gated plan and post-deploy checks on the simulator (waits for the providers: with today's program the gate passes, " +
-      "then `up --plan` stops at CustomDomain edge-domain-*: `violates plan: properties changed: =+verify[{true}]`, an input that differs between preview and up)",
-  );
+});
+
+describe("promote.yml end to end, then rollback.yml on the deployed stack (real engine, pack and simulator)", () => {
+  const STEP = {
+    gate: "AlphaStack gate (preview with the pack, saved plan, gate record)",
+    up: "pulumi up from the gated plan",
+    check: "Post-deploy checks",
+    cost: "Cost of the stack",
+  };
+  // A checkout of its own: these tests change its Pulumi.staging.yaml (a version bump, a secret).
+  let co: string;
+  let env: ReturnType<typeof environment>;
+  let outputs: Record<string, any>;
+
+  beforeAll(() => {
+    co = createCheckout();
+    env = environment(path.join(co, ".backend"));
+  });
+  afterAll(() => {
+    if (co) fs.rmSync(co, { recursive: true, force: true });
+  });
+
+  /** `npm run pulumi -- <args>` in the checkout as a workflow step runs it (never blocking: the simulator is in-process). */
+  const pulumi = (args: string[], extraEnv: Record<string, string> = {}) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) => {
+      const procEnv = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...(process.env.STACKGUARD_CACHE ? { STACKGUARD_CACHE: process.env.STACKGUARD_CACHE } : {}), ...env.secrets, ...env.vars, ...extraEnv };
+      const child = spawn("npm", ["run", "--silent", "pulumi", "--", ...args], { cwd: co, env: procEnv });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d) => (stdout += d));
+      child.stderr.on("data", (d) => (stderr += d));
+      child.on("error", reject);
+      child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    });
+  const stackOutputs = async () => {
+    const r = await pulumi(["stack", "output", "--json", "--show-secrets", "--stack", "staging"]);
+    if (r.code !== 0) throw new Error(`stack output failed: ${r.stderr}`);
+    return JSON.parse(r.stdout) as Record<string, any>;
+  };
+  const promote = () => runJob({ workflow: "promote.yml", job: "staging", cwd: co, ...env, stepTimeoutMs: 900_000 });
+  /** The promote path's own steps (other steps of the job, e.g. a report, are not this test's subject). */
+  const promotePath = (r: JobResult) => Object.fromEntries(Object.values(STEP).map((n) => [n, r.steps.find((st) => st.name === n)?.status]));
+  const printed = (r: JobResult) => r.steps.map((st) => st.stdout + st.stderr).join("\n") + r.summary;
+  const explain = (r: JobResult) => r.steps.filter((st) => st.status === "failed").map((st) => `${st.name}: ${(st.stdout + st.stderr).slice(-3000)}`).join("\n");
+
+  it("staging: gate → up --plan from the gated plan → post-deploy checks, for the first deployment and for a blue/green promotion", async () => {
+    const passed = Object.fromEntries(Object.values(STEP).map((n) => [n, "passed"]));
+    let t0 = Date.now();
+    const first = await promote();
+    console.log(`promote.yml staging, first deployment: ${Date.now() - t0} ms`);
+    expect({ steps: promotePath(first), failed: explain(first) }).toEqual({ steps: passed, failed: "" });
+    const upStep = first.steps.find((st) => st.name === STEP.up)!;
+    expect(upStep.stdout + upStep.stderr).not.toMatch(/violates plan/);
+    outputs = await stackOutputs();
+    expect(outputs.apps.api).toMatchObject({ activeSlot: "blue", versions: { blue: "1.4.2", green: "1.4.2" } });
+
+    // A version bump, promoted from the gated plan while the edge serves traffic (the post-switch bake needs it).
+    const file = path.join(co, "Pulumi.staging.yaml");
+    fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace(/version: 1\.4\.2/, "version: 1.4.3"));
+    const load = traffic(outputs.edgeUrl, "api.staging.alphaplatform.example");
+    t0 = Date.now();
+    const second = await promote();
+    const counts = await load.stop();
+    console.log(`promote.yml staging, promotion 1.4.2 → 1.4.3: ${Date.now() - t0} ms; traffic: ${JSON.stringify(counts)}`);
+    expect({ steps: promotePath(second), failed: explain(second) }).toEqual({ steps: passed, failed: "" });
+    const gateReport = second.steps.find((st) => st.name === STEP.gate)!.stdout;
+    expect(gateReport).toMatch(/gate staging: PASS/);
+    outputs = await stackOutputs();
+    expect(outputs.apps.api).toMatchObject({ activeSlot: "green", versions: { blue: "1.4.2", green: "1.4.3" }, lastPromotion: { from: "blue", to: "green", version: "1.4.3" } });
+    for (const r of [first, second]) {
+      expect(printed(r)).not.toContain(outputs.edgeAdminToken);
+      expect(printed(r)).not.toContain(sim.apiKey);
+    }
+  }, 1_800_000);
+
+  it("rollback: switches the app back to its warm slot on a deployed stack", async () => {
+    expect(outputs?.apps?.api?.activeSlot).toBe("green"); // the promotion above
+    const r = await runJob({ workflow: "rollback.yml", job: "rollback", cwd: co, inputs: { stack: "staging", app: "api" }, ...env });
+    expect({ ok: r.ok, failed: explain(r) }).toEqual({ ok: true, failed: "" });
+    const last = r.steps[r.steps.length - 1];
+    expect(last.name).toBe("Roll back");
+    expect(last.stdout).toMatch(/rollback: switched api from api-green \(1\.4\.3\) to api-blue \(1\.4\.2\) in \d+ ms/);
+    const edge = new EdgeAdminClient({ url: outputs.edgeUrl, token: outputs.edgeAdminToken });
+    expect((await edge.getState()).apps.api.active).toBe("blue");
+    // Requests to the app now reach blue: its version is the previous one.
+    const version = await new Promise<string>((resolve, reject) => {
+      http.get(new URL("/version", outputs.edgeUrl), { headers: { host: "api.staging.alphaplatform.example" } }, (res) => {
+        let body = "";
+        res.on("data", (d) => (body += d)).on("end", () => resolve(body));
+      }).on("error", reject);
+    });
+    expect(version).toContain("1.4.2");
+    expect(printed(r)).not.toContain(outputs.edgeAdminToken);
+    // Re-running it changes nothing.
+    const again = await runJob({ workflow: "rollback.yml", job: "rollback", cwd: co, inputs: { stack: "staging", app: "api" }, ...env });
+    expect(again.steps[again.steps.length - 1].stdout).toMatch(/rollback: api is already on api-blue \(1\.4\.2\); nothing changed/);
+  });
+
+  it("canary: a plan violation that prints a secret config value shows none through pulumi-up.sh", async () => {
+    // Built by concatenation so they never read as committed values; no credential shape, so only redaction by
+    // value or by structure can hide them.
+    const canary = (n: string) => `https://hooks.example.invalid/${["sgcanary", n, Date.now().toString(36)].join("-")}`;
+    const [planned, applied] = [canary("planned"), canary("applied")];
+    // The gate plans the guardian's env with one webhook (a secret config value) …
+    expect((await pulumi(["config", "set", "--secret", "--stack", "staging", "stackguard:alertWebhookUrl", planned])).code).toBe(0);
+    const gate = await runJob({ workflow: "promote.yml", job: "staging", cwd: co, ...env, until: "gate", stepTimeoutMs: 900_000 });
+    expect(gate.steps.find((st) => st.id === "gate")!.outputs.code).toBe("0");
+    // … and the config changes before the up: the up's inputs differ from the reviewed plan.
+    expect((await pulumi(["config", "set", "--secret", "--stack", "staging", "stackguard:alertWebhookUrl", applied])).code).toBe(0);
+    const dir = ".stackguard/ci/gate-staging";
+    const record = fs.readdirSync(path.join(co, dir)).filter((f) => f.endsWith(".gate.json")).sort().pop()!;
+    const plan = JSON.parse(fs.readFileSync(path.join(co, dir, record), "utf8")).planFile as string;
+
+    // Unredacted, the engine's diagnostic prints the planned value in plain text: the canary is a real one. (The
+    // dynamic provider's inputs are the whole stack config, so it is the provider that violates the plan first.)
+    const raw = await pulumi(["up", "--stack", "staging", "--yes", "--non-interactive", "--plan", path.join(dir, plan), "--policy-pack", "policies", "--policy-pack-config", "policies/config/staging.json"], { PULUMI_EXPERIMENTAL: "true" });
+    expect(raw.code).not.toBe(0);
+    expect(raw.stdout + raw.stderr).toMatch(/violates plan: properties changed: \+\+stackguard:alertWebhookUrl\[/);
+    expect(raw.stdout + raw.stderr).toContain(planned);
+
+    // Through the workflow's script: the same refusal, named, without any of them.
+    const up = await new Promise<{ code: number; out: string }>((resolve, reject) => {
+      const procEnv = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...(process.env.STACKGUARD_CACHE ? { STACKGUARD_CACHE: process.env.STACKGUARD_CACHE } : {}), ...env.secrets, ...env.vars };
+      const child = spawn("bash", [".github/scripts/pulumi-up.sh", "staging", dir], { cwd: co, env: procEnv });
+      let out = "";
+      child.stdout.on("data", (d) => (out += d));
+      child.stderr.on("data", (d) => (out += d));
+      child.on("error", reject);
+      child.on("close", (code) => resolve({ code: code ?? 1, out }));
+    });
+    expect(up.code).not.toBe(0);
+    expect(up.out).toMatch(/violates plan: properties changed: \+\+stackguard:alertWebhookUrl\[…\]/);
+    for (const secret of [planned, applied, outputs.edgeAdminToken, sim.apiKey]) {
+      expect(up.out).not.toContain(secret);
+      expect(printed(gate)).not.toContain(secret);
+    }
+  });
 });
 
 describe("backup.yml and npm run db:backup", () => {

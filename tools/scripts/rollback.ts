@@ -10,6 +10,8 @@
 import * as path from "node:path";
 import { EdgeAdminClient, EdgeAdminError } from "../../apps/edge/client";
 import type { Slot } from "../../apps/edge/config";
+import { redactPulumiOutput, secretEnvValues } from "../../infra/ops/pulumi-output";
+import { captureRunner } from "./pulumi-redacted";
 
 /** What the command needs from `pulumi stack output --json --show-secrets`. */
 interface StackOutputs {
@@ -24,19 +26,28 @@ export type OutputsReader = (stack: string, cwd: string) => Promise<StackOutputs
 /** The default reader: the pinned pulumi CLI with the project's environment (tools/scripts/pulumi.js). */
 export const readOutputs: OutputsReader = async (stack, cwd) => {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { preparePulumi, runPulumi } = require("./pulumi.js");
+  const { preparePulumi } = require("./pulumi.js");
   const { env } = await preparePulumi({ quiet: true });
-  const r = await runPulumi(["stack", "output", "--json", "--show-secrets", "--stack", stack, "--non-interactive"], { env: { ...env, PULUMI_SKIP_UPDATE_CHECK: "true" }, capture: true, cwd });
-  if (r.code !== 0) throw new Error(`cannot read the outputs of stack '${stack}' (pulumi stack output exited ${r.code}); check the stack name with: npm run pulumi -- stack ls`);
+  // Captured, stderr included: it is printed only in the error below, redacted like everything this command prints.
+  const r = await captureRunner({ ...env, PULUMI_SKIP_UPDATE_CHECK: "true" }, cwd)(["stack", "output", "--json", "--show-secrets", "--stack", stack]);
+  if (r.code !== 0) {
+    const said = r.stderr.trim().split("\n").slice(-3).join(" | ");
+    throw new Error(`cannot read the outputs of stack '${stack}' (pulumi stack output exited ${r.code}${said ? `: ${said}` : ""}); check the stack name with: npm run pulumi -- stack ls`);
+  }
   return JSON.parse(r.stdout) as StackOutputs;
 };
 
 const USAGE = 'usage: npm run rollback -- --stack <stack> --app <app> [--force] [--reason "why"]';
 
-/** Runs the command; returns the exit code. `out` gets every line (never the token). */
+/**
+ * Runs the command; returns the exit code. `out` gets every line, redacted (infra/ops/pulumi-output.ts): never the
+ * token, a secret value of the environment or a plan violation's values, whatever an error message quoted.
+ */
 export async function main(argv: string[], deps: { read?: OutputsReader; out?: (s: string) => void; env?: NodeJS.ProcessEnv } = {}): Promise<number> {
-  const out = deps.out ?? ((s: string) => console.log(s));
   const env = deps.env ?? process.env;
+  const secrets: Array<string | undefined> = secretEnvValues(env);
+  const print = deps.out ?? ((s: string) => console.log(s));
+  const out = (s: string) => print(redactPulumiOutput(s, secrets));
   const args = [...argv];
   const flag = (name: string): boolean => {
     const i = args.indexOf(`--${name}`);
@@ -61,6 +72,7 @@ export async function main(argv: string[], deps: { read?: OutputsReader; out?: (
   }
   try {
     const outputs = await (deps.read ?? readOutputs)(stack, cwd);
+    secrets.push(outputs.edgeAdminToken);
     if (!outputs.edgeUrl || !outputs.edgeAdminToken) {
       out(`rollback: stack '${stack}' has no edgeUrl/edgeAdminToken outputs; run pulumi up on it first`);
       return 1;

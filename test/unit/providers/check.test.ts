@@ -91,10 +91,25 @@ describe("check during preview, with inputs not known yet", () => {
     const s = await service.check!({}, { ...web, environmentId: UNKNOWN });
     expect(s.failures).toEqual([]);
     expect(s.inputs).toMatchObject({ environmentId: UNKNOWN, plan: "starter", region: "oregon" });
-    // an unknown field a cross-field rule needs: no failure, inputs passed through as given
+    // an unknown field a cross-field rule needs: no failure, the unknown kept
     const i = await service.check!({}, { ...web, image: UNKNOWN });
     expect(i.failures).toEqual([]);
     expect(i.inputs.image).toBe(UNKNOWN);
+  });
+  it("a required field unknown: the known fields still get their defaults and normalisation (what the update's check returns)", async () => {
+    // `pulumi up --plan` compares the checked inputs of the preview with those of the update: a default missing at
+    // preview and present at the update is a plan violation ("properties changed: =+verify[{true}]").
+    const d = await domain.check!({}, { serviceId: UNKNOWN, name: "API.Example.com", __provider: "closure" });
+    expect(d.failures).toEqual([]);
+    expect(d.inputs).toEqual({ serviceId: UNKNOWN, name: "api.example.com", verify: true, __provider: "closure" });
+    const v = await envVars.check!({}, { serviceId: UNKNOWN, values: { A: "1", B: UNKNOWN }, secretInputs: { values: true } });
+    expect(v.inputs).toEqual({ serviceId: UNKNOWN, values: { A: "1", B: UNKNOWN }, unmanagedKeys: [], secretInputs: { values: true } });
+    const g = await envGroup.check!({}, { name: " g ", ownerId: "tea-stackguardstaging000", envVars: UNKNOWN, secretInputs: { envVars: UNKNOWN } });
+    expect(g.failures).toEqual([]);
+    expect(g.inputs).toEqual({ name: "g", ownerId: "tea-stackguardstaging000", envVars: UNKNOWN, secretFiles: {}, secretInputs: { envVars: UNKNOWN } });
+    // A cross-field rule needing an unknown field: the schema's final transform still fills the defaults.
+    const s = await service.check!({}, { ...web, image: UNKNOWN });
+    expect(s.inputs).toMatchObject({ image: UNKNOWN, plan: "starter", region: "oregon", numInstances: 1, suspended: false, autoDeploy: true });
   });
   it("still reports failures about known fields", async () => {
     const r = await service.check!({}, { ...web, image: UNKNOWN, plan: "gigantic" });

@@ -48,7 +48,13 @@ describe("workflow properties", () => {
     expect(prod.needs).toEqual(expect.arrayContaining(["plan-production", "backup-production"]));
     expect(runs(prod)).toMatch(/pulumi-up\.sh "\$STACK" "\$OUT\/gate-\$STACK"/);
     const upScript = fs.readFileSync(path.join(ROOT, ".github/scripts/pulumi-up.sh"), "utf8");
-    expect(upScript).toMatch(/STACKGUARD_PROMOTION="\$record" PULUMI_EXPERIMENTAL=true npm run --silent pulumi -- up --stack "\$stack" --yes --non-interactive --plan "\$plan"/);
+    // Through the redacting runner: plan-violation diagnostics print resource inputs, secrets included.
+    expect(upScript).toMatch(/STACKGUARD_PROMOTION="\$record" PULUMI_EXPERIMENTAL=true npx --no-install ts-node --transpile-only tools\/scripts\/pulumi-redacted\.ts up --stack "\$stack" --yes --non-interactive --plan "\$plan"/);
+    // No script of the workflows prints pulumi's own output unredacted (look-ups into files or pipes are fine).
+    for (const script of ["pulumi-up.sh", "post-deploy-check.sh", "pulumi-preview.sh"]) {
+      const text = fs.readFileSync(path.join(ROOT, ".github/scripts", script), "utf8");
+      expect(text).not.toMatch(/npm run --silent pulumi -- (up|preview|refresh|destroy)\b/);
+    }
     // The artifact the reviewed job downloads is the one the gate job uploaded.
     const plan = workflows["promote.yml"].jobs["plan-production"];
     const upload = (plan.steps as any[]).find((st) => st.uses?.startsWith("actions/upload-artifact"));
