@@ -6,23 +6,21 @@
  * The edge URL comes from `--edge-url`, `EDGE_URL_<STACK>` or `EDGE_URL`; the token from `EDGE_ADMIN_TOKEN_<STACK>` or
  * `EDGE_ADMIN_TOKEN` (never from an argument, so it stays out of shell history).
  */
+import { parseArgs } from "node:util";
 import { AdminApiError, FlagAdminClient } from "./admin-client";
 
 const USAGE = 'usage: npm run flag -- <off|on|clear|get|list> [key] [--stack staging|production] [--reason "why"] [--edge-url URL]';
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env, out: (s: string) => void = console.log): Promise<number> {
-  const args = [...argv];
-  const opt = (name: string): string | undefined => {
-    const i = args.indexOf(`--${name}`);
-    if (i < 0) return undefined;
-    const v = args[i + 1];
-    args.splice(i, 2);
-    return v;
-  };
-  const stack = opt("stack");
-  const reason = opt("reason");
-  const edgeUrlArg = opt("edge-url");
-  const [command, key] = args;
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, strict: true, allowPositionals: true, options: { stack: { type: "string" }, reason: { type: "string" }, "edge-url": { type: "string" } } });
+  } catch (e) {
+    out(`${(e as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const { stack, reason, "edge-url": edgeUrlArg } = parsed.values;
+  const [command, key] = parsed.positionals;
   const suffix = stack ? `_${stack.toUpperCase().replace(/[^A-Z0-9]/g, "_")}` : "";
   const baseUrl = edgeUrlArg ?? env[`EDGE_URL${suffix}`] ?? env.EDGE_URL ?? "";
   const token = env[`EDGE_ADMIN_TOKEN${suffix}`] ?? env.EDGE_ADMIN_TOKEN ?? "";

@@ -8,6 +8,7 @@
  * (`edgeUrl`, secret `edgeAdminToken`) through `pulumi stack output --show-secrets`; the token is never printed.
  */
 import * as path from "node:path";
+import { parseArgs } from "node:util";
 import { EdgeAdminClient, EdgeAdminError } from "../../apps/edge/client";
 import type { Slot } from "../../apps/edge/config";
 import { redactPulumiOutput, secretEnvValues } from "../../infra/ops/pulumi-output";
@@ -48,26 +49,17 @@ export async function main(argv: string[], deps: { read?: OutputsReader; out?: (
   const secrets: Array<string | undefined> = secretEnvValues(env);
   const print = deps.out ?? ((s: string) => console.log(s));
   const out = (s: string) => print(redactPulumiOutput(s, secrets));
-  const args = [...argv];
-  const flag = (name: string): boolean => {
-    const i = args.indexOf(`--${name}`);
-    if (i >= 0) args.splice(i, 1);
-    return i >= 0;
-  };
-  const opt = (name: string): string | undefined => {
-    const i = args.indexOf(`--${name}`);
-    if (i < 0) return undefined;
-    const v = args[i + 1];
-    args.splice(i, 2);
-    return v;
-  };
-  const force = flag("force");
-  const stack = opt("stack");
-  const app = opt("app");
-  const reason = opt("reason");
-  const cwd = path.resolve(opt("cwd") ?? path.join(__dirname, "..", ".."));
-  if (!stack || !app || args.length) {
-    out(`${args.length ? `unknown argument(s): ${args.join(" ")}\n` : ""}${USAGE}`);
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, strict: true, options: { stack: { type: "string" }, app: { type: "string" }, reason: { type: "string" }, cwd: { type: "string" }, force: { type: "boolean" } } });
+  } catch (e) {
+    out(`${(e as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const { stack, app, reason, force = false } = parsed.values;
+  const cwd = path.resolve(parsed.values.cwd ?? path.join(__dirname, "..", ".."));
+  if (!stack || !app) {
+    out(`${!stack ? "--stack" : "--app"} is required\n${USAGE}`);
     return 2;
   }
   try {
