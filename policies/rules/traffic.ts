@@ -17,6 +17,16 @@ function hasAnalysis(v: unknown): boolean {
   return !!v && typeof v === "object" && Object.keys(v as Props).length > 0;
 }
 
+/**
+ * A slot's identity: its service id, whether the slot is given as the TrafficSwitch provider takes it
+ * (`{serviceId, url}`) or as a bare id; undefined when not known yet.
+ */
+function slotIdentity(v: unknown): string | undefined {
+  if (typeof v === "string") return isUnknown(v) ? undefined : v;
+  if (v && typeof v === "object" && !Array.isArray(v)) return str((v as Props).serviceId);
+  return undefined;
+}
+
 /** `traffic-switch-analysed`: slots blue and green, a health check path, pre- and post-switch analysis. */
 export function trafficSwitchAnalysed(r: ResourceFacts): RuleResult {
   if (r.type !== TYPES.trafficSwitch) return notApplicable("not a traffic switch");
@@ -26,7 +36,9 @@ export function trafficSwitchAnalysed(r: ResourceFacts): RuleResult {
   const blue = at(p, "slots.blue");
   const green = at(p, "slots.green");
   if (!blue || !green) out.push(`${who} must name both slots (slots.blue and slots.green service ids): a switch needs somewhere to go back to.`);
-  else if (!isUnknown(blue) && blue === green) out.push(`${who} must have two different slots: slots.blue and slots.green are both ${String(blue)}.`);
+  else if (slotIdentity(blue) !== undefined && slotIdentity(blue) === slotIdentity(green)) {
+    out.push(`${who} must have two different slots: slots.blue and slots.green are both ${slotIdentity(blue)}.`);
+  }
   const hc = p.healthCheckPath;
   if (!isUnknown(hc) && !(typeof hc === "string" && hc.startsWith("/"))) {
     out.push(`${who} must set healthCheckPath to a path such as /healthz: a slot that cannot be health-checked must not take traffic.`);

@@ -24,6 +24,16 @@ describe("traffic-switch-analysed", () => {
     p.slots.green = p.slots.blue;
     expect(messages(trafficSwitchAnalysed(sw(p)))[0]).toMatch(/must have two different slots/);
   });
+  test("the same service as both slots in the provider's { serviceId, url } shape is refused", () => {
+    const slot = { serviceId: "srv-apiblue0000000000000", url: "http://127.0.0.1:10001" };
+    expect(messages(trafficSwitchAnalysed(sw({ ...valid(), slots: { blue: slot, green: { ...slot } } })))[0]).toMatch(
+      /must have two different slots: slots\.blue and slots\.green are both srv-apiblue0000000000000/,
+    );
+  });
+  test("two services in the provider's { serviceId, url } shape are compliant", () => {
+    const slots = { blue: { serviceId: "srv-apiblue0000000000000", url: "http://127.0.0.1:10001" }, green: { serviceId: "srv-apigreen000000000000", url: "http://127.0.0.1:10002" } };
+    expect(trafficSwitchAnalysed(sw({ ...valid(), slots }))).toEqual({ status: "compliant" });
+  });
   test("a missing health check path is refused", () => {
     const { healthCheckPath: _h, ...p } = valid();
     expect(messages(trafficSwitchAnalysed(sw(p)))[0]).toMatch(/must set healthCheckPath to a path such as \/healthz/);
