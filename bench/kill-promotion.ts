@@ -14,6 +14,7 @@ import * as http from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
 import { startSimulator } from "../sim";
+import { mulberry32 } from "../sim/prng";
 import { EdgeAdminClient } from "../apps/edge/client";
 import { PulumiProject } from "../test/helpers/pulumi-project";
 
@@ -28,18 +29,6 @@ const ANALYSIS = {
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : dflt;
-}
-
-/** mulberry32: a seeded PRNG, so a failing trial can be replayed with the same kill points. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Steady traffic through the edge to the app's host (keep-alive, ~100 rps) until stopped; counts answers by status. */
@@ -106,7 +95,7 @@ const pct = (xs: number[], q: number) => {
 
 async function main(): Promise<void> {
   const trials = arg("trials", 20);
-  const random = rng(arg("seed", 1));
+  const random = mulberry32(arg("seed", 1));
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "stackguard-kill-sim-"));
   const sim = await startSimulator({ stateDir, timeScale: 0.01, rateLimit: "relaxed" });
   const project = await PulumiProject.create({ render: { apiUrl: sim.apiUrl, apiKey: sim.apiKey } });

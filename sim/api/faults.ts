@@ -1,6 +1,7 @@
 import type http from "node:http";
 import { z } from "zod";
 import { ApiError } from "../render/errors";
+import { mulberry32 } from "../prng";
 
 /**
  * API-level fault injection for the simulator (`/__sim/api-faults`), so clients' retry and adoption logic can be
@@ -51,18 +52,6 @@ export interface ApiFault {
   when: "before" | "after";
 }
 
-/** mulberry32: a tiny seeded PRNG so a fault run can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Per-server fault state. */
 export class ApiFaults {
   private config: ApiFaultConfig = ApiFaultConfigSchema.parse({});
@@ -75,7 +64,7 @@ export class ApiFaults {
   configure(c: ApiFaultConfig): void {
     this.config = c;
     this.remaining = c.rules.map((r) => r.times);
-    this.random = c.seed === undefined ? Math.random : prng(c.seed);
+    this.random = c.seed === undefined ? Math.random : mulberry32(c.seed);
     this.injected = 0;
     this.byStatus = {};
   }
