@@ -48,11 +48,13 @@ export function secretEnvValues(env: NodeJS.ProcessEnv = process.env): string[] 
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG_VALUE = "1b47061264138c4ac30d75fd1eb44270";
 
-function stringLeaves(v: unknown, out: string[], depth = 0): void {
-  if (depth > 64) return;
+/** Every string inside `v` (nested arrays and objects), appended to `out`; returns `out`. */
+export function stringLeaves(v: unknown, out: string[] = [], depth = 0): string[] {
+  if (depth > 64) return out;
   if (typeof v === "string") out.push(v);
   else if (Array.isArray(v)) for (const x of v) stringLeaves(x, out, depth + 1);
   else if (v && typeof v === "object") for (const x of Object.values(v)) stringLeaves(x, out, depth + 1);
+  return out;
 }
 
 /** Every string inside a secret of a `pulumi stack export --show-secrets` document. */

@@ -24,6 +24,7 @@ import * as path from "node:path";
 import type { Slot } from "../../apps/edge/config";
 import type { PromotionRecord } from "../../infra/components/promotion";
 import { journalDir, readAttempts } from "../../infra/components/promotion-journal";
+import { secretEnvValues, stringLeaves } from "../../infra/ops/pulumi-output";
 import { writeDeployReport, type DeployReportData } from "../../infra/report/deploy-report";
 import { promotionEntryFromAttempt, promotionEntryFromRecord, type PromotionEntryInput } from "../../infra/report/from-promotion";
 
@@ -45,7 +46,7 @@ export async function defaultRunner(): Promise<PulumiRunner> {
   const { env } = await preparePulumi({ quiet: true });
   return {
     run: (args, cwd) => runPulumi([...args, "--non-interactive"], { env: { ...env, PULUMI_SKIP_UPDATE_CHECK: "true" }, capture: true, cwd }),
-    secrets: [env.RENDER_API_KEY, env.PULUMI_ACCESS_TOKEN, env.PULUMI_CONFIG_PASSPHRASE].filter((s): s is string => !!s),
+    secrets: secretEnvValues(env),
   };
 }
 
@@ -66,17 +67,9 @@ interface AppOutput {
 
 type Change = NonNullable<DeployReportData["changes"]>[number];
 
-/** Every string inside `value` (the values of a secret output). */
-function strings(value: unknown, out: string[] = []): string[] {
-  if (typeof value === "string") out.push(value);
-  else if (Array.isArray(value)) value.forEach((v) => strings(v, out));
-  else if (value && typeof value === "object") Object.values(value).forEach((v) => strings(v, out));
-  return out;
-}
-
 /** The values of the outputs `pulumi stack output --json` (without --show-secrets) prints as `[secret]`. */
 export function secretValues(plain: unknown, shown: unknown): string[] {
-  if (plain === "[secret]") return strings(shown);
+  if (plain === "[secret]") return stringLeaves(shown);
   if (plain && typeof plain === "object" && shown && typeof shown === "object") {
     return Object.keys(plain as object).flatMap((k) => secretValues((plain as Record<string, unknown>)[k], (shown as Record<string, unknown>)[k]));
   }
@@ -221,7 +214,7 @@ export async function buildReport(runner: PulumiRunner, o: BuildOptions): Promis
   if (!shown || typeof shown !== "object" || Object.keys(shown).length === 0) {
     throw new UsageError(`--stack '${o.stack}' has no outputs: it was never deployed (or its last up created nothing); run pulumi up on it first`);
   }
-  const secrets = [...secretValues(plain, shown), ...strings(shown.edgeAdminToken), env.RENDER_API_KEY, env.PULUMI_ACCESS_TOKEN, env.PULUMI_CONFIG_PASSPHRASE, ...runner.secrets]
+  const secrets = [...secretValues(plain, shown), ...stringLeaves(shown.edgeAdminToken), ...secretEnvValues(env), ...runner.secrets]
     .filter((s): s is string => typeof s === "string" && s.length >= 4);
 
   // The update the report is about: the newest `update`, when it started at or after --since (history has seconds).

@@ -1,16 +1,8 @@
 import { evaluate, parseDuration, type AlertEvent, type AlertRule, type AlertState, type Sample, type SeriesInput } from "../../../infra/alerts";
 
-/** Deterministic PRNG (mulberry32), so "noisy" series are the same on every run. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG (mulberry32, the simulator's), so "noisy" series are the same on every run. */
+import { mulberry32 } from "../../../sim/prng";
+export const rng = mulberry32;
 
 export const T0 = Date.parse("2026-11-26T00:00:00Z");
 export const MIN = 60_000;
