@@ -7,6 +7,7 @@ import { EdgeAdminClient } from "../../../apps/edge/client";
 import { checkWith } from "../check";
 import { configureProvider, providerClient } from "../context";
 import { same } from "../diff";
+import { watchEngine } from "../engine-watch";
 
 const slotRef = z.object({
   serviceId: z.string().regex(/^srv-[a-z0-9]+$/, "serviceId must be a Render service id like srv-…"),
@@ -40,13 +41,11 @@ const COMPARED = ["app", "image", "version", "healthCheckPath", "slots", "edgeUr
  * A promotion nobody watches must not go on. Pulumi starts providers in their own process group, so when the CLI is
  * killed (SIGKILL, a crashed runner) this process is orphaned and would finish the promotion alone — racing the next
  * `up`. Every step is safe to stop anywhere (see infra/components/README.md), so the provider process exits as soon
- * as the engine that started it is gone.
+ * as the engine that started it is gone — detected through the engine's gRPC address (../engine-watch.ts), which
+ * works whether node runs exec'd (our shim) or as the child of the official `/bin/sh` script.
  */
 if (process.argv[1]?.includes("dynamic-provider")) {
-  const engine = process.ppid;
-  setInterval(() => {
-    if (process.ppid !== engine) process.exit(70);
-  }, 200).unref();
+  watchEngine({ intervalMs: 500, onGone: () => process.exit(70) });
 }
 
 /** Poll faster under the embedded Render, whose deploys take milliseconds. */
