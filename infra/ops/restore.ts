@@ -155,7 +155,7 @@ async function applyThroughGate(
     s.log(`stopped after the gate's preview (no --yes): review it, commit Pulumi.${o.stack}.yaml, then promote; the reviewed plan is ${planFile}`);
     return { ...done, applied: false };
   }
-  const up = await o.pulumi(["up", "--yes", "--stack", o.stack, "--plan", planFile, ...o.policyArgs], { STACKGUARD_PROMOTION: path.join(outDir, recordFile!), PULUMI_EXPERIMENTAL: "true" });
+  const up = await o.pulumi(["up", "--yes", "--stack", o.stack, "--plan", planFile, ...o.policyArgs], { STACKGUARD_PROMOTION: path.join(outDir, recordFile!), STACKGUARD_PROMOTION_PLAN: planFile, PULUMI_EXPERIMENTAL: "true" });
   s.print(up.stdout);
   if (up.code !== 0) throw new Error(`pulumi up from the gate's plan failed (exit ${up.code}): ${lastLines(redact(up.stderr, s.secrets))} (see its output above). The apps may still use ${s.source.id}; re-run the restore's preview and up`);
   s.log(`the apps' DATABASE_URL now comes from ${s.ref.id} (applied from the gate's plan ${planFile})`);

@@ -18,6 +18,7 @@ import * as path from "node:path";
 import { baselineFrom, BaselineConfigSchema, stackBaseline } from "../config";
 import { analyseEvents, gatePasses } from "../lib/gate";
 import { ProtectedSet } from "../lib/protected";
+import { gitCommit } from "../pack/promotion";
 import { validatePackConfigFile } from "../pack/validate-config";
 import { GateRecord } from "../rules/promotion";
 import { parseArgs, STACK_NAME } from "./args";
@@ -79,6 +80,8 @@ async function main(): Promise<number> {
     planSha256: fs.existsSync(planFile) ? createHash("sha256").update(fs.readFileSync(planFile)).digest("hex") : "0".repeat(64),
     createdAt: new Date().toISOString(),
     result: pass ? "pass" : "fail",
+    // The commit the gate previewed: the up must run on the same one (production-requires-promotion, the wrapper).
+    commit: gitCommit(ROOT) ?? null,
     summary: report.summary,
   };
   const recordFile = path.join(outDir, `${stamp}.gate.json`);
@@ -86,7 +89,7 @@ async function main(): Promise<number> {
   if (pass) {
     lines.push(`  plan:   ${path.relative(ROOT, planFile)}`);
     lines.push(`  record: ${path.relative(ROOT, recordFile)}`);
-    lines.push(`  promote: STACKGUARD_PROMOTION=${recordFile} PULUMI_EXPERIMENTAL=true npm run pulumi -- up --stack ${stack} --plan ${path.relative(ROOT, planFile)} --yes ${packArgs.map((a) => (a.includes("/") ? path.relative(ROOT, a) : a)).join(" ")}`);
+    lines.push(`  promote: STACKGUARD_PROMOTION=${path.relative(ROOT, recordFile)} PULUMI_EXPERIMENTAL=true npm run pulumi -- up --stack ${stack} --plan ${path.relative(ROOT, planFile)} --yes ${packArgs.map((a) => (a.includes("/") ? path.relative(ROOT, a) : a)).join(" ")}`);
   } else if (fs.existsSync(planFile)) {
     fs.rmSync(planFile); // a plan the gate refused must not be promotable
   }

@@ -10,6 +10,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { gitCommit } from "../pack/promotion";
 
 const PACK = path.join(__dirname, "..");
 const ROOT = path.join(PACK, "..");
@@ -117,16 +118,17 @@ describe("the pack under the real engine", () => {
     expect(saved.code).toBe(0);
     const record = path.join(dir, "p.gate.json");
     const sha = createHash("sha256").update(fs.readFileSync(plan)).digest("hex");
-    fs.writeFileSync(record, JSON.stringify({ stack: "production", planFile: "p.plan.json", planSha256: sha, createdAt: new Date().toISOString(), result: "pass", summary: {} }));
+    // Bound to the commit the pack runs on and, through STACKGUARD_PROMOTION_PLAN, to the plan the up runs under.
+    fs.writeFileSync(record, JSON.stringify({ stack: "production", planFile: "p.plan.json", planSha256: sha, createdAt: new Date().toISOString(), result: "pass", summary: {}, commit: gitCommit() ?? null }));
 
     const reviewed = fs.readFileSync(plan);
     fs.appendFileSync(plan, " "); // a plan edited after the gate is refused
-    const tampered = await pulumi(["up", "--stack", "production", "--yes", "--plan", plan, ...withPack()], { STACKGUARD_PROMOTION: record, PULUMI_EXPERIMENTAL: "true" });
+    const tampered = await pulumi(["up", "--stack", "production", "--yes", "--plan", plan, ...withPack()], { STACKGUARD_PROMOTION: record, STACKGUARD_PROMOTION_PLAN: plan, PULUMI_EXPERIMENTAL: "true" });
     expect(tampered.code).not.toBe(0);
     expect(tampered.out).toMatch(/must be the one the gate reviewed/);
 
     fs.writeFileSync(plan, reviewed);
-    const promoted = await pulumi(["up", "--stack", "production", "--yes", "--plan", plan, ...withPack()], { STACKGUARD_PROMOTION: record, PULUMI_EXPERIMENTAL: "true" });
+    const promoted = await pulumi(["up", "--stack", "production", "--yes", "--plan", plan, ...withPack()], { STACKGUARD_PROMOTION: record, STACKGUARD_PROMOTION_PLAN: plan, PULUMI_EXPERIMENTAL: "true" });
     expect(promoted.out).not.toMatch(/production-requires-promotion/);
     expect(promoted.code).toBe(0);
   }, 600_000);

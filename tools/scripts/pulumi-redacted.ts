@@ -15,6 +15,7 @@ import type { PulumiRun, PulumiRunner } from "../../infra/ops/pulumi-runner";
 
 interface Wrapper {
   preparePulumi(opts?: { quiet?: boolean }): Promise<{ env: NodeJS.ProcessEnv; binDir: string }>;
+  guardProductionMutation(args: string[], opts: { env: NodeJS.ProcessEnv }): Record<string, string>;
 }
 
 /** Runs pulumi with captured output (for the secret look-ups), never printing it. */
@@ -69,10 +70,12 @@ export function runRedacted(args: string[], env: NodeJS.ProcessEnv, cwd: string,
 
 async function main(argv: string[]): Promise<number> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { preparePulumi } = require("./pulumi.js") as Wrapper;
+  const { preparePulumi, guardProductionMutation } = require("./pulumi.js") as Wrapper;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const cwd = (require("./lib/setup") as { ROOT: string }).ROOT; // where `npm run pulumi` runs it
-  const { env } = await preparePulumi({ quiet: true });
+  const prepared = await preparePulumi({ quiet: true });
+  // The same refusal as `npm run pulumi`: a production change only from a gate-reviewed plan with the pack loaded.
+  const env = { ...prepared.env, ...guardProductionMutation(argv, { env: prepared.env }) };
   return runRedacted(argv, env, cwd, await secretsFor(argv, env, cwd));
 }
 

@@ -3,10 +3,13 @@
 /**
  * `npm run pulumi -- <args>`: the pinned Pulumi CLI (v3.248.0, built offline by tools/scripts/toolchain.js) with the
  * project's environment (see lib/pulumi-env.js). In embedded mode the simulator is started first when not running.
+ * A change of a production stack that does not apply a gate-reviewed plan with the pack loaded is refused before
+ * pulumi starts (lib/production-guard.js).
  */
 const { spawn } = require("node:child_process");
 const { ROOT, ensureNodeSetup, runMain, log } = require("./lib/setup");
 const { isEmbedded, ensureEmbeddedRender, pulumiEnv } = require("./lib/pulumi-env");
+const { guardProductionMutation, namesStack } = require("./lib/production-guard");
 
 /**
  * Prepares everything a pulumi call needs and returns the env to run it with.
@@ -34,12 +37,16 @@ function runPulumi(args, { env, capture = false, cwd = ROOT }) {
   });
 }
 
-module.exports = { preparePulumi, runPulumi };
+module.exports = { preparePulumi, runPulumi, guardProductionMutation };
 
 if (require.main === module) {
   runMain(async () => {
-    const { env } = await preparePulumi({ quiet: process.argv.includes("version") });
-    const { code } = await runPulumi(process.argv.slice(2), { env });
+    const args = process.argv.slice(2);
+    // With --stack on the command line the refusal comes before anything starts (no toolchain, no simulator).
+    const early = namesStack(args) ? guardProductionMutation(args) : undefined;
+    const { env } = await preparePulumi({ quiet: args.includes("version") });
+    const extra = early ?? guardProductionMutation(args, { env });
+    const { code } = await runPulumi(args, { env: { ...env, ...extra } });
     return code;
   });
 }
