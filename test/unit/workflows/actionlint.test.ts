@@ -4,7 +4,7 @@ import * as path from "node:path";
 
 // Plain CommonJS tool script (it runs before node_modules exists), required as is.
 // eslint-disable-next-line @typescript-eslint/no-var-requires
-const { runActionlint, defaultWorkflowFiles, ensureActionlint } = require("../../../tools/scripts/lint-workflows.js");
+const { runActionlint, defaultWorkflowFiles, ensureActionlint, ensureZizmor, runZizmor, zizmorVersion } = require("../../../tools/scripts/lint-workflows.js");
 
 const ROOT = path.resolve(__dirname, "..", "..", "..");
 
@@ -62,5 +62,59 @@ describe("actionlint (npm run lint:workflows)", () => {
     } else {
       expect(r.code).toBe(0);
     }
+  });
+});
+
+describe("zizmor --offline (npm run lint:workflows)", () => {
+  // The first run on a fresh machine installs the pinned zizmor from PyPI into ~/.cache/stackguard/zizmor/<version>.
+  beforeAll(() => ensureZizmor({ log: () => {} }), 600_000);
+
+  it("is the version pinned in tools/zizmor/requirements.txt, installed once and reused", () => {
+    expect(zizmorVersion()).toMatch(/^\d+\.\d+\.\d+$/);
+    const again = ensureZizmor({ log: () => {} });
+    expect(again.installed).toBe(false);
+    expect(again.bin).toContain(path.join("zizmor", zizmorVersion(), "venv", "bin", "zizmor"));
+  });
+
+  it("finds nothing in .github/ (workflows and composite actions), suppressions explained inline", () => {
+    const r = runZizmor([path.join(ROOT, ".github")], { quiet: true });
+    expect({ code: r.code, findings: r.findings, out: r.code === 0 ? "" : r.stdout }).toEqual({ code: 0, findings: 0, out: "" });
+    // Every inline suppression sits under a comment line that says why.
+    for (const f of fs.readdirSync(path.join(ROOT, ".github", "workflows"))) {
+      const lines = fs.readFileSync(path.join(ROOT, ".github", "workflows", f), "utf8").split("\n");
+      lines.forEach((line, i) => {
+        if (line.includes("zizmor: ignore[")) expect({ at: `${f}:${i + 1}`, why: /^\s*#\s*\S/.test(lines[i - 1] ?? "") }).toEqual({ at: `${f}:${i + 1}`, why: true });
+      });
+    }
+  });
+
+  it("reports tag-pinned actions, persisted checkout credentials and inherited secrets, so the lint can fail", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sg-zizmor-"));
+    fs.mkdirSync(path.join(dir, ".github", "workflows"), { recursive: true });
+    const file = path.join(dir, ".github", "workflows", "bad.yml");
+    fs.writeFileSync(
+      file,
+      [
+        "on: push",
+        "permissions: {}",
+        "jobs:",
+        "  build:",
+        "    runs-on: ubuntu-latest",
+        "    permissions: {}",
+        "    steps:",
+        "      - uses: actions/checkout@v4",
+        "  call:",
+        "    permissions: {}",
+        "    uses: octo/repo/.github/workflows/x.yml@main",
+        "    secrets: inherit",
+        "",
+      ].join("\n"),
+    );
+    const r = runZizmor([file], { cwd: dir, quiet: true });
+    expect(r.code).toBe(1);
+    expect(r.findings).toBeGreaterThanOrEqual(3);
+    expect(r.stdout).toMatch(/unpinned-uses/);
+    expect(r.stdout).toMatch(/artipacked/);
+    expect(r.stdout).toMatch(/secrets-inherit/);
   });
 });

@@ -111,6 +111,24 @@ describe("workflow properties", () => {
     expect(workflows["drift.yml"].jobs.drift.steps.map((s: any) => s.run ?? "").join("\n")).toContain("--refresh --expect-no-changes");
   });
 
+  it("pin every action to a full commit SHA with its version in a comment; checkouts keep no credentials; no inherited secrets", () => {
+    const files = [...Object.keys(workflows).map((f) => path.join(DIR, f)), path.join(ROOT, ".github/actions/setup/action.yml")];
+    for (const file of files) {
+      const src = fs.readFileSync(file, "utf8");
+      for (const m of src.matchAll(/^\s*-?\s*uses:\s*(\S+)(.*)$/gm)) {
+        if (m[1].startsWith("./")) continue; // this repository's own action or reusable workflow
+        expect({ file: path.basename(file), uses: m[1], pinned: /^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/.test(m[1]) && /^\s*#\s*v\d+\.\d+\.\d+\b/.test(m[2]) }).toEqual({ file: path.basename(file), uses: m[1], pinned: true });
+      }
+      expect(src).not.toMatch(/secrets:\s*inherit/);
+    }
+    for (const { file, id, job } of jobs()) {
+      for (const s of job.steps ?? []) {
+        if (!String(s.uses ?? "").startsWith("actions/checkout@")) continue;
+        expect({ at: `${file}/${id}`, persist: s.with?.["persist-credentials"] }).toEqual({ at: `${file}/${id}`, persist: false });
+      }
+    }
+  });
+
   it("use only actions the local harness can stand in for", () => {
     for (const { file, id, job } of jobs()) {
       for (const s of job.steps ?? []) {
