@@ -28,7 +28,7 @@ describe("promote.yml: the deploy report", () => {
       expect(upload).toBe(report + 1);
       expect(steps[report].run).toBe('.github/scripts/deploy-report.sh "$STACK" "$SINCE" "$OUT"');
       expect(steps[report].env.SINCE).toBe("${{ steps.up.outputs.since }}");
-      expect(steps[upload].uses).toBe("actions/upload-artifact@v4");
+      expect(steps[upload].uses).toMatch(/^actions\/upload-artifact@[0-9a-f]{40}$/); // pinned by commit SHA
       expect(steps[upload].with).toMatchObject({ name: "deploy-report-${{ env.STACK }}-${{ github.run_id }}", path: "${{ steps.report.outputs.file }}" });
       // Runs after a failed up (or failed post-deploy checks), not when the job failed before the up started.
       const since = { up: { outputs: { since: "2026-11-27T10:00:00Z" }, outcome: "failure" } };
