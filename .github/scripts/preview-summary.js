@@ -10,14 +10,14 @@
  * Secret-free by construction: it reads only each step's operation, resource type and name and the names of the
  * properties that differ (never old or new values), the change counts, the policy violations and the error and
  * warning diagnostics' messages (never the program's raw output); and it removes
- * from its output every value of the environment's secrets (RENDER_API_KEY, PULUMI_ACCESS_TOKEN,
- * PULUMI_CONFIG_PASSPHRASE, GITHUB_TOKEN…) in case a provider quoted one in an error. It never reads raw logs.
+ * from its output every value of the environment's secrets (RENDER_API_KEY, PULUMI_ACCESS_TOKEN, any `…_TOKEN`,
+ * `…_SECRET`, `…_PASSWORD`…) and every credential shape (infra/redact) in case a provider quoted one in an error.
+ * It never reads raw logs.
  * The first line is the hidden marker `<!-- stackguard:preview:<stack> -->` that makes the comment updatable.
  */
 const fs = require("node:fs");
-
-/** Environment variables whose values must never reach a comment. */
-const SECRET_ENV = ["RENDER_API_KEY", "PULUMI_ACCESS_TOKEN", "PULUMI_CONFIG_PASSPHRASE", "GITHUB_TOKEN", "GH_TOKEN", "EDGE_ADMIN_TOKEN"];
+// The project's one redaction module (plain JS, so this script needs no ts-node).
+const { redact: redactText, secretEnvValues } = require("../../infra/redact");
 const MAX_ROWS = 60;
 const MAX_MESSAGE = 400;
 
@@ -34,9 +34,13 @@ function parseUrn(urn) {
   return { type, name };
 }
 
+/**
+ * Every secret environment value (infra/redact's list and name pattern, not a list of its own) and every
+ * credential shape, shown as `[secret]` like the engine's own secret marker.
+ */
 function redactor(env = process.env) {
-  const values = SECRET_ENV.map((k) => env[k]).filter((v) => typeof v === "string" && v.length >= 6);
-  return (text) => values.reduce((t, v) => t.split(v).join("[secret]"), String(text));
+  const values = secretEnvValues(env);
+  return (text) => redactText(String(text), values, { mask: "[secret]" });
 }
 
 /** Escapes text for a markdown table cell. */

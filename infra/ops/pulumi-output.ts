@@ -1,4 +1,4 @@
-import { redact } from "../render/redact";
+import { LineState } from "../redact";
 import type { PulumiRunner } from "./pulumi-runner";
 
 /**
@@ -14,35 +14,23 @@ import type { PulumiRunner } from "./pulumi-runner";
  *    hides secrets nobody could list in advance (a value that only the saved plan holds, such as a rotated secret);
  * 2. literal values: the job's secret environment variables, the stack's secret config values and every secret value
  *    in the stack's state (env var values, tokens, connection strings, secret outputs), collected before the run;
- * 3. credential shapes (`user:password@` URLs, bearer tokens, Render keys, PGPASSWORD), from infra/render/redact.ts.
+ * 3. credential shapes (URL user-info and `password=` parameters, libpq / JDBC passwords, Authorization and API-key
+ *    headers, GitHub / Pulumi / Render / Slack tokens, Slack webhook URLs, private keys), from infra/redact.
  *
  * Limit: a secret first created during the run itself (a new RandomPassword, a new database's password) is not in
  * the state yet when the values are collected; layers 1 and 3 still apply to it.
  */
 
-/** Environment variables whose values are secrets wherever they appear (besides the name pattern below). */
-export const SECRET_ENV_NAMES = [
-  "RENDER_API_KEY", "PULUMI_ACCESS_TOKEN", "PULUMI_CONFIG_PASSPHRASE", "GITHUB_TOKEN", "GH_TOKEN", "EDGE_ADMIN_TOKEN",
-  "EDGE_RENDER_API_KEY", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "ARM_CLIENT_SECRET", "GOOGLE_CREDENTIALS",
-];
-const SECRET_ENV_PATTERN = /(^|_)(TOKEN|SECRET|PASSWORD|PASSPHRASE|API_KEY|ACCESS_KEY|PRIVATE_KEY|CREDENTIALS)$/;
+/** The secret environment variables' names and values: one list for every redactor (infra/redact). */
+export { SECRET_ENV_NAMES, secretEnvValues } from "../redact";
 
-/** Shortest value taken from the environment or config (shorter ones would mangle ordinary words). */
+/** Shortest value taken from config (shorter ones would mangle ordinary words). */
 const MIN_EXPLICIT = 6;
 /**
  * Shortest value taken from the state, where "secret" also covers values secret only because they travel with others
  * (`STACKGUARD_ENVIRONMENT: production`, `EDGE_DRAIN_TIMEOUT_MS: 5000`): those are not redacted.
  */
 const MIN_FROM_STATE = 8;
-
-/** The values of the secret environment variables in `env` (by name: the list above or a secret-looking name). */
-export function secretEnvValues(env: NodeJS.ProcessEnv = process.env): string[] {
-  const out: string[] = [];
-  for (const [k, v] of Object.entries(env)) {
-    if (typeof v === "string" && v.length >= MIN_EXPLICIT && (SECRET_ENV_NAMES.includes(k) || SECRET_ENV_PATTERN.test(k))) out.push(v);
-  }
-  return out;
-}
 
 /** The engine's marker of a secret in `stack export` JSON. */
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
@@ -137,6 +125,8 @@ export class PulumiOutputRedactor {
   private pending = "";
   /** Bracket depth of a violation value still open at the end of the previous line (0: none). */
   private depth = 0;
+  /** Literal values and credential shapes, with the state of a private key printed over several lines. */
+  private readonly redaction = new LineState();
 
   constructor(private readonly secrets: ReadonlyArray<string | undefined>) {}
 
@@ -169,7 +159,8 @@ export class PulumiOutputRedactor {
       const at = text.indexOf(VIOLATION);
       if (at >= 0) text = text.slice(0, at + VIOLATION.length) + this.entries(text.slice(at + VIOLATION.length), false);
     }
-    return redact(text, this.secrets) + nl;
+    const out = this.redaction.line(text, this.secrets);
+    return out === undefined ? "" : out + nl;
   }
 
   /** Index of the bracket that brings `this.depth` back to 0, scanning from `from`; -1 when the line ends first. */

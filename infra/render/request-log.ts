@@ -1,4 +1,5 @@
 import { appendFileSync } from "fs";
+import { redact } from "../redact";
 
 /** One attempt of one API call, as logged. No headers, no bodies, no query values: nothing that can hold a secret. */
 export interface RequestLogEntry {
@@ -12,7 +13,7 @@ export interface RequestLogEntry {
   ms: number;
   /** 1 for the first try, 2 for the first retry… */
   attempt: number;
-  /** Set when the attempt failed without a response or the client gave up; already redacted. */
+  /** Set when the attempt failed without a response or the client gave up; redacted (infra/redact). */
   error?: string;
 }
 
@@ -40,7 +41,10 @@ class RequestLog {
   private readonly sinks = new Set<Sink>();
   private static readonly KEEP = 2000;
 
-  record(e: RequestLogEntry, route: string): void {
+  record(entry: RequestLogEntry, route: string): void {
+    // Callers redact their error text already; redacting again here means no entry (kept, written to the file or
+    // passed to a listener) can ever carry a credential, whoever records it.
+    const e: RequestLogEntry = entry.error === undefined ? entry : { ...entry, error: redact(entry.error) };
     this.entries.push(e);
     if (this.entries.length > RequestLog.KEEP) this.entries.splice(0, this.entries.length - RequestLog.KEEP);
     this.counts.attempts += 1;

@@ -1,5 +1,7 @@
-/** What replaces a secret value in logs. */
-export const REDACTED = "[REDACTED]";
+import { LineState, REDACTED, redact as redactText } from "../../infra/redact";
+
+/** What replaces a secret value in logs (the project's one mask, infra/redact). */
+export { REDACTED };
 
 /** Env keys whose values are treated as secrets (Render shows no env values in logs; we redact what looks secret). */
 const SECRET_KEY = /SECRET|TOKEN|PASSW|PASSPHRASE|PRIVATE|CREDENTIAL|API_?KEY|ACCESS_?KEY|AUTH|SIGNING|COOKIE|SESSION|SALT|DSN|DATABASE_URL|_URL_WITH_CREDENTIALS|CONNECTION_STRING|(^|_)KEY($|_)|(^|_)PWD($|_)|(^|_)PASS($|_)/i;
@@ -36,11 +38,12 @@ export function secretValues(env: Record<string, string>, secretFiles: Record<st
   return [...out].sort((a, b) => b.length - a.length);
 }
 
-/** Replaces every occurrence of each secret. */
+/**
+ * Replaces every occurrence of each secret, and credential shapes an app prints without them being in its env
+ * (`redis://:pw@…`, `Authorization: Basic …`, tokens): the project's one redaction (infra/redact).
+ */
 export function redact(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of secrets) if (out.includes(s)) out = out.split(s).join(REDACTED);
-  return out;
+  return redactText(text, secrets);
 }
 
 /**
@@ -50,6 +53,8 @@ export function redact(text: string, secrets: readonly string[]): string {
 export class LineRedactor {
   private buf = "";
   private static readonly MAX_LINE = 64 * 1024;
+  /** Credential shapes and a private key printed over several lines (its body lines are dropped). */
+  private readonly state = new LineState();
 
   constructor(private readonly secrets: readonly string[], private readonly emit: (line: string) => void) {}
 
@@ -57,7 +62,8 @@ export class LineRedactor {
     this.buf += chunk;
     let nl: number;
     while ((nl = this.buf.indexOf("\n")) >= 0) {
-      this.emit(redact(this.buf.slice(0, nl), this.secrets));
+      const line = this.state.line(this.buf.slice(0, nl), this.secrets);
+      if (line !== undefined) this.emit(line);
       this.buf = this.buf.slice(nl + 1);
     }
     if (this.buf.length > LineRedactor.MAX_LINE) {
@@ -70,7 +76,8 @@ export class LineRedactor {
 
   /** Releases what is left (the process ended). */
   end(): void {
-    if (this.buf) this.emit(redact(this.buf, this.secrets));
+    const line = this.buf ? this.state.line(this.buf, this.secrets) : undefined;
+    if (line !== undefined) this.emit(line);
     this.buf = "";
   }
 
