@@ -1,12 +1,20 @@
 #!/usr/bin/env bash
 # Fails the job, before anything is changed, when a secret or setting the deploy needs is missing, naming it and
-# where to set it. Usage: require-deploy-env.sh <github-environment>
+# where to set it. Usage: require-deploy-env.sh <github-environment> [--no-render-key]
+#
+# --no-render-key: for jobs that must hold no Render key (pull-request previews, plans, rollbacks through the edge):
+# RENDER_API_KEY must NOT be set, and the backend's credentials are checked as usual.
 #
 # Needs: RENDER_API_URL and RENDER_API_KEY (Render); PULUMI_BACKEND_URL and, for Pulumi Cloud
 # (https://api.pulumi.com), PULUMI_ACCESS_TOKEN, or for a self-managed backend (s3://, gs://, azblob://),
 # PULUMI_CONFIG_PASSPHRASE. Values are never printed.
 set -euo pipefail
-environment="${1:?usage: require-deploy-env.sh <github-environment>}"
+environment="${1:?usage: require-deploy-env.sh <github-environment> [--no-render-key]}"
+render_key=required
+if [ "${2:-}" = "--no-render-key" ]; then render_key=forbidden; elif [ -n "${2:-}" ]; then
+  echo "usage: require-deploy-env.sh <github-environment> [--no-render-key]" >&2
+  exit 2
+fi
 missing=0
 
 fail() {
@@ -18,7 +26,11 @@ fail() {
 where="a secret of the GitHub environment '${environment}' (Settings → Environments → ${environment} → Environment secrets; see docs/pipeline.md)"
 
 [ -n "${RENDER_API_URL:-}" ] || fail "RENDER_API_URL is empty: set the repository variable RENDER_API_URL (https://api.render.com/v1) or leave it unset for the default."
-[ -n "${RENDER_API_KEY:-}" ] || fail "RENDER_API_KEY is not set: add it as ${where}."
+if [ "$render_key" = "required" ]; then
+  [ -n "${RENDER_API_KEY:-}" ] || fail "RENDER_API_KEY is not set: add it as ${where}."
+elif [ -n "${RENDER_API_KEY:-}" ]; then
+  fail "RENDER_API_KEY is set, but this job must hold no Render key (its code may be unreviewed, or it needs none): remove it from this job's env and keep it out of the GitHub environment '${environment}' (docs/pipeline.md)."
+fi
 
 backend="${PULUMI_BACKEND_URL:-}"
 case "$backend" in
@@ -40,4 +52,8 @@ if [ "$missing" -ne 0 ]; then
   echo "Stopped before any change: the secrets above are missing." >&2
   exit 1
 fi
-echo "deploy environment '${environment}': Render API, Pulumi backend and its credentials are set."
+if [ "$render_key" = "required" ]; then
+  echo "deploy environment '${environment}': Render API, Pulumi backend and its credentials are set."
+else
+  echo "environment '${environment}': Pulumi backend and its credentials are set; no Render key, as required."
+fi

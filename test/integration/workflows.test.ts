@@ -76,13 +76,18 @@ describe("rollback.yml", () => {
 
   it("rollback: a missing secret fails the job before any change, naming it", async () => {
     const env = environment(path.join(checkout, ".backend-rollback"));
-    const r = await runJob({ workflow: "rollback.yml", job: "rollback", cwd: checkout, inputs: { stack: "production", app: "api" }, secrets: { ...env.secrets, RENDER_API_KEY: "" }, vars: env.vars });
+    const r = await runJob({ workflow: "rollback.yml", job: "rollback", cwd: checkout, inputs: { stack: "production", app: "api" }, secrets: { ...env.secrets, PULUMI_CONFIG_PASSPHRASE: "" }, vars: env.vars });
     expect(r.environment).toBe("production");
     expect(r.concurrency).toBe("deploy-production");
     const failed = failedStep(r)!;
     expect(failed.name).toBe("Check secrets (before anything runs)");
-    expect(failed.stdout).toContain("RENDER_API_KEY is not set: add it as a secret of the GitHub environment 'production'");
+    expect(failed.stdout).toContain("PULUMI_CONFIG_PASSPHRASE is not set (self-managed backend file://): add it as a secret of the GitHub environment 'production'");
     expect(nothingRanAfter(r, failed.name)).toBe(true);
+  });
+
+  it("rollback: dispatched from another ref than main, the job does not run", async () => {
+    const r = await runJob({ workflow: "rollback.yml", job: "rollback", cwd: checkout, inputs: { stack: "production", app: "api" }, github: { ref: "refs/heads/feature" } });
+    expect(r.ran).toBe(false);
   });
 
   it("rollback: the job reaches `npm run rollback` with its inputs (a stack never deployed stops there, named)", async () => {
@@ -384,7 +389,7 @@ describe("pr.yml", () => {
       until: "pulumi preview --json (policy pack enforced)",
     });
     expect(r.ran).toBe(true);
-    expect(r.environment).toBe("staging");
+    expect(r.environment).toBe("staging-preview");
     expect(r.steps.filter((s) => s.status === "failed")).toEqual([]);
     const preview = r.steps.find((s) => s.id === "preview")!;
     if (!fs.existsSync(path.join(checkout, ".stackguard/ci/preview-staging.json"))) throw new Error(`no preview JSON: ${preview.stdout}${preview.stderr}`);
@@ -392,6 +397,27 @@ describe("pr.yml", () => {
     const json = JSON.parse(fs.readFileSync(path.join(checkout, ".stackguard/ci/preview-staging.json"), "utf8"));
     // The program ran against the simulator: its steps are in the JSON the summary and the gate read.
     expect(json.steps.map((st: { urn: string }) => st.urn)).toContain("urn:pulumi:staging::stackguard::pulumi:pulumi:Stack::stackguard-staging");
+  });
+
+  it("preview: no step of a PR job holds a Render key, even when its environment has one, and the preview needs none", async () => {
+    const co = createCheckout();
+    try {
+      const env = environment(path.join(co, ".backend"));
+      // As if someone had put the stack's Render key into the PR's environment (or the repository's secrets).
+      const r = await runJob({ workflow: "pr.yml", job: "preview", cwd: co, matrix: { stack: "staging" }, github: prEvent, ...env, until: "gate" });
+      expect(r.environment).toBe("staging-preview");
+      const held = r.steps.filter((st) => st.env && ("RENDER_API_KEY" in st.env || Object.values(st.env).includes(sim.apiKey))).map((st) => st.name);
+      expect(held).toEqual([]);
+      expect(r.steps.map((st) => st.env?.STACKGUARD_RENDER_ACCESS)).toEqual(r.steps.map(() => "none"));
+      // The preview and the gate's own preview ran on the simulator without a key: check and diff are local.
+      expect({ failed: r.steps.filter((st) => st.status === "failed").map((st) => `${st.name}: ${(st.stdout + st.stderr).slice(-1500)}`) }).toEqual({ failed: [] });
+      expect(r.steps.find((st) => st.id === "preview")!.outputs.code).toBe("0");
+      expect(r.steps.find((st) => st.id === "gate")!.outputs.code).toBe("0");
+      const json = JSON.parse(fs.readFileSync(path.join(co, ".stackguard/ci/preview-staging.json"), "utf8"));
+      expect(json.steps.length).toBeGreaterThan(10);
+    } finally {
+      fs.rmSync(co, { recursive: true, force: true });
+    }
   });
 
   it("preview: a PR from a fork does not run (it would get no secrets)", async () => {

@@ -305,7 +305,7 @@ export interface JobRunOptions {
   matrix?: Record<string, Value>;
   secrets?: Record<string, string>;
   vars?: Record<string, string>;
-  /** The `github` context (event, repository…); `workspace`, `run_id` and friends get defaults. */
+  /** The `github` context (event, repository, ref…); `workspace`, `run_id`, `ref` (`refs/heads/main`) and friends get defaults. */
   github?: Record<string, Value>;
   /** Run only the steps up to and including this step name (or id). */
   until?: string;
@@ -326,6 +326,12 @@ export interface StepResult {
   stdout: string;
   stderr: string;
   outputs: Record<string, string>;
+  /**
+   * The environment the step got: for `run:` steps the process's (the allow-listed base, `env:` of workflow, job and
+   * step, `$GITHUB_ENV` additions); for `uses:` steps the `env:` an action would get. A test can assert what a step
+   * could see, e.g. that no Render key reached it.
+   */
+  env?: Record<string, string>;
 }
 
 /** What happened to a job. */
@@ -432,6 +438,7 @@ export async function runJob(o: JobRunOptions): Promise<JobResult> {
     run_id: "1",
     run_attempt: "1",
     event_name: "workflow_dispatch",
+    ref: "refs/heads/main",
     event: {},
     ...(o.github ?? {}),
   };
@@ -472,7 +479,9 @@ export async function runJob(o: JobRunOptions): Promise<JobResult> {
       const action = actionName(step.uses);
       const reason = SKIPPABLE_ACTIONS[action];
       if (!reason) throw new Error(`step '${name}' uses ${step.uses}, which the local harness cannot run and does not know how to skip: add it to SKIPPABLE_ACTIONS with what stands in for it`);
-      result.steps.push({ name, id: step.id, status: "skipped-uses", reason: `${action}: ${reason}`, stdout: "", stderr: "", outputs: {} });
+      // Not run, but what the action would get in its environment is recorded all the same.
+      const actionEnv = { ...env, ...evalEnv(step.env, ctx(env, failed), env) };
+      result.steps.push({ name, id: step.id, status: "skipped-uses", reason: `${action}: ${reason}`, stdout: "", stderr: "", outputs: {}, env: actionEnv });
     } else if (!evaluateIf(step.if, ctx(env, failed))) {
       result.steps.push({ name, id: step.id, status: "skipped-if", stdout: "", stderr: "", outputs: {} });
     } else {
@@ -485,7 +494,7 @@ export async function runJob(o: JobRunOptions): Promise<JobResult> {
       const r = await runBash(script, cwd, procEnv, o.stepTimeoutMs ?? 600_000);
       const outputs = readKeyValueFile(files.GITHUB_OUTPUT);
       const status = r.code === 0 ? "passed" : "failed";
-      result.steps.push({ name, id: step.id, status, code: r.code, stdout: r.stdout, stderr: r.stderr, outputs });
+      result.steps.push({ name, id: step.id, status, code: r.code, stdout: r.stdout, stderr: r.stderr, outputs, env: { ...procEnv } as Record<string, string> });
       if (step.id) steps[step.id] = { outputs, outcome: status === "passed" ? "success" : "failure" };
       fromSteps = { ...fromSteps, ...readKeyValueFile(files.GITHUB_ENV) };
       extraPath = fs.readFileSync(files.GITHUB_PATH, "utf8").split("\n").filter(Boolean).reverse();

@@ -164,4 +164,16 @@ describe("require-deploy-env.sh (a missing secret fails before any change)", () 
     const r = run({ RENDER_API_URL: "https://api.render.com/v1", PULUMI_BACKEND_URL: "https://api.pulumi.com" });
     expect(r.stdout.match(/::error/g)).toHaveLength(2);
   });
+
+  it("--no-render-key: passes with the backend's credentials alone, and fails when a Render key is present", () => {
+    const keyless = (env: Record<string, string>) => spawnSync("bash", [script, "production-preview", "--no-render-key"], { encoding: "utf8", env: { PATH: process.env.PATH ?? "", ...env } });
+    const { RENDER_API_KEY: _key, ...backendOnly } = full;
+    const ok = keyless(backendOnly);
+    expect({ status: ok.status, out: ok.stdout }).toEqual({ status: 0, out: expect.stringContaining("no Render key, as required") });
+    const leaked = keyless(full);
+    expect(leaked.status).toBe(1);
+    expect(leaked.stdout).toContain("RENDER_API_KEY is set, but this job must hold no Render key");
+    expect(leaked.stdout + leaked.stderr).not.toContain(CANARY);
+    expect(keyless({ ...backendOnly, PULUMI_ACCESS_TOKEN: "" }).stdout).toContain("PULUMI_ACCESS_TOKEN is not set");
+  });
 });

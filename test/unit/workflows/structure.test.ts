@@ -62,10 +62,42 @@ describe("workflow properties", () => {
     expect(download.with.name).toBe(upload.with.name);
     expect(runs(plan)).toContain('.github/scripts/gate.sh "$STACK" "$OUT/gate-$STACK"');
     expect(evalWith(workflows["rollback.yml"].jobs.rollback.environment, { inputs: { stack: "production" } })).toBe("production");
-    // Read-only jobs on production never use the reviewed environment (they would wait for a reviewer).
-    for (const [file, job] of [["pr.yml", "preview"], ["drift.yml", "drift"], ["backup.yml", "backup"]] as const) {
-      expect(evalWith(workflows[file].jobs[job].environment, { matrix: { stack: "production" } })).toBe("production-preview");
+    // Read-only jobs on production never use the reviewed environment (they would wait for a reviewer): PR previews
+    // use `<stack>-preview` (state read access, no Render key), the nightly jobs `production-ops` (main only).
+    for (const stack of ["staging", "production"]) expect(evalWith(workflows["pr.yml"].jobs.preview.environment, { matrix: { stack } })).toBe(`${stack}-preview`);
+    for (const [file, job] of [["drift.yml", "drift"], ["backup.yml", "backup"]] as const) {
+      expect(evalWith(workflows[file].jobs[job].environment, { matrix: { stack: "production" } })).toBe("production-ops");
       expect(evalWith(workflows[file].jobs[job].environment, { matrix: { stack: "staging" } })).toBe("staging");
+    }
+    expect(workflows["promote.yml"].jobs["plan-production"].environment).toBe("production-ops");
+  });
+
+  it("give secrets per step, never per job or workflow, and never to an action", () => {
+    for (const [file, wf] of Object.entries(workflows)) expect({ file, env: JSON.stringify(wf.env ?? {}) }).toEqual({ file, env: expect.not.stringContaining("secrets.") });
+    for (const { file, id, job } of jobs()) {
+      expect({ job: `${file}/${id}`, env: JSON.stringify(job.env ?? {}) }).toEqual({ job: `${file}/${id}`, env: expect.not.stringContaining("secrets.") });
+      for (const st of job.steps ?? []) {
+        if (!st.uses) continue;
+        expect({ job: `${file}/${id}`, action: st.uses, given: JSON.stringify([st.env ?? {}, st.with ?? {}]) }).toEqual({ job: `${file}/${id}`, action: st.uses, given: expect.not.stringContaining("secrets.") });
+      }
+    }
+  });
+
+  it("give no Render key to unreviewed code: PR jobs never name it; every job that does runs from main only", () => {
+    expect(text("pr.yml")).not.toMatch(/secrets\.RENDER_API_KEY/);
+    expect(workflows["pr.yml"].jobs.preview.env.STACKGUARD_RENDER_ACCESS).toBe("none");
+    const main = { ref: "refs/heads/main", event_name: "push" };
+    const branch = { ref: "refs/heads/feature", event_name: "workflow_dispatch" };
+    const prRef = { ref: "refs/pull/7/merge", event_name: "pull_request" };
+    const keyed = jobs().filter(({ job }) => JSON.stringify(job).includes("secrets.RENDER_API_KEY"));
+    expect(keyed.map(({ file, id }) => `${file}/${id}`).sort()).toEqual(["backup.yml/backup", "drift.yml/drift", "promote.yml/production", "promote.yml/staging"]);
+    // Every job that can reach production's state or Render outside a PR preview is guarded the same way.
+    const guarded = [...keyed, ...jobs().filter(({ file, id }) => ["rollback.yml/rollback", "promote.yml/plan-production"].includes(`${file}/${id}`))];
+    for (const { file, id, job } of guarded) {
+      const at = `${file}/${id}`;
+      const guard = job.if;
+      expect({ at, main: evalWith(`\${{ ${guard} }}`, { github: main }) }).toEqual({ at, main: "true" });
+      expect({ at, branch: evalWith(`\${{ ${guard} }}`, { github: branch }), pr: evalWith(`\${{ ${guard} }}`, { github: prRef }) }).toEqual({ at, branch: "false", pr: "false" });
     }
   });
 
@@ -84,7 +116,7 @@ describe("workflow properties", () => {
       expect(text(file)).not.toMatch(/(rnd_|pul-)[A-Za-z0-9]{8,}/); // no literal key
     }
     for (const { file, id, job } of jobs()) {
-      if (!JSON.stringify(job.env ?? {}).includes("secrets.RENDER_API_KEY")) continue;
+      if (!JSON.stringify(job.steps ?? []).includes("secrets.")) continue;
       const firstRun = (job.steps as any[]).find((s) => s.run);
       expect({ job: `${file}/${id}`, first: firstRun?.name }).toEqual({ job: `${file}/${id}`, first: expect.stringMatching(/^Check (inputs and )?secrets/) });
     }

@@ -4,7 +4,8 @@
  * - embedded (default: no RENDER_API_URL): Render is the simulator in `sim/`, started in the background when it is
  *   not running; the backend defaults to a file backend under `.stackguard/`; a fixed, documented passphrase protects
  *   only the simulator's throwaway secrets.
- * - real (RENDER_API_URL set): RENDER_API_KEY is required, and no default passphrase is ever supplied.
+ * - real (RENDER_API_URL set): RENDER_API_KEY is required, and no default passphrase is ever supplied; except with
+ *   STACKGUARD_RENDER_ACCESS=none (pull-request previews, plans, reports): no key, and any key present is removed.
  */
 const fs = require("node:fs");
 const path = require("node:path");
@@ -71,7 +72,13 @@ function pulumiEnv({ binDir, render }) {
     env.RENDER_API_KEY = render.apiKey;
     env.STACKGUARD_EMBEDDED = "1";
   } else {
-    if (!env.RENDER_API_KEY) throw new SetupError("RENDER_API_URL is set but RENDER_API_KEY is not: export your Render API key (Account settings → API keys) or unset RENDER_API_URL to use the embedded Render.");
+    if (env.STACKGUARD_RENDER_ACCESS === "none") {
+      // A job that must hold no Render key (a PR's preview: the providers' check and diff are local). A key that
+      // leaked into the environment is dropped, so the program and the providers never see one.
+      delete env.RENDER_API_KEY;
+    } else if (!env.RENDER_API_KEY) {
+      throw new SetupError("RENDER_API_URL is set but RENDER_API_KEY is not: export your Render API key (Account settings → API keys), unset RENDER_API_URL to use the embedded Render, or set STACKGUARD_RENDER_ACCESS=none for a preview without --refresh (it needs no key).");
+    }
     delete env.STACKGUARD_EMBEDDED;
   }
   return env;
