@@ -49,6 +49,8 @@ export function adminHandler(app: SimApp, apiKey: string, startedAt: number) {
       if (url.pathname === "/__sim/health" && method === "GET") {
         return reply(res, 200, { status: "ok", pid: process.pid, uptimeSeconds: Math.round((Date.now() - startedAt) / 1000), timeScale: app.options.timeScale, rateLimit: app.options.rateLimit, routerUrl: app.dataPlane.routerUrl?.() });
       }
+      // Export downloads carry their own signature (Render's export links are signed URLs, no API key).
+      if (app.databases.serveExport(req, res, url)) return;
       if (!keyMatches(bearerToken(req), apiKey)) throw new ApiError(401, "Unauthorized");
       let m = /^\/__sim\/services\/([^/]+)\/faults$/.exec(url.pathname);
       if (m) {

@@ -1,3 +1,4 @@
+import type { Databases } from "./databases";
 import type { DataPlaneApi } from "./dataplane/types";
 import type { DeployLifecycle } from "./lifecycle/deploys";
 import type { RateLimitMode } from "./ratelimit";
@@ -21,6 +22,8 @@ export interface SimApp {
   dataPlane: DataPlaneApi;
   lifecycle: DeployLifecycle;
   options: SimOptions;
+  /** Real PostgreSQL and Redis servers behind the Postgres and Key Value records (absent kinds stay records only). */
+  databases: Databases;
   /** Scaled duration in ms for a realistic duration of `seconds`. */
   scaled(seconds: number): number;
 }

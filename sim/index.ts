@@ -5,11 +5,13 @@ import { join, resolve } from "node:path";
 import { adminHandler } from "./admin";
 import { allRoutes } from "./api";
 import type { OverlappingDeployPolicy, SimApp, SimOptions } from "./app";
+import { Databases } from "./databases";
 import { DataPlane } from "./dataplane";
 import { runtimeSpec, type ServiceRec } from "./domain/services";
 import { DeployLifecycle } from "./lifecycle/deploys";
 import type { RateLimitMode } from "./ratelimit";
 import { seed } from "./seed";
+import { startDatabases } from "./databases/resume";
 import { createSimServer } from "./server";
 import { Store } from "./store/db";
 
@@ -27,6 +29,11 @@ export interface StartOptions {
   apiKey?: string;
   /** Default overlapping-deploy policy for workspaces without their own (Render's default is `override`). */
   overlappingDeployPolicy?: OverlappingDeployPolicy;
+  /**
+   * Real PostgreSQL / Redis servers behind Postgres and Key Value instances (default true: whatever is installed;
+   * a kind whose server is not installed stays records only, with one warning). `false`: records only.
+   */
+  realDatabases?: boolean;
   /** Where `stackguard/<app>` images find `apps/<app>/index.ts` (default: this repository; tests use `test/fixtures`). */
   appsRoot?: string;
 }
@@ -79,9 +86,12 @@ export async function startSimulator(opts: StartOptions): Promise<RunningSimulat
   const apiKey = resolveApiKey(stateDir, opts.apiKey);
   const dataPlane = new DataPlane({ stateDir: join(stateDir, "dataplane"), repoRoot: opts.appsRoot ? resolve(opts.appsRoot) : REPO_ROOT, host: "127.0.0.1" });
   // The life cycle needs the app and the app holds the life cycle: built in two steps.
-  const app: SimApp = { store, dataPlane, options, scaled: (s: number) => Math.round(s * 1000 * timeScale), lifecycle: undefined as unknown as DeployLifecycle };
+  const databases = new Databases({ stateDir, real: opts.realDatabases ?? process.env.SIM_REAL_DATABASES !== "0", signingKey: `${apiKey}:exports` });
+  const app: SimApp = { store, dataPlane, options, databases, scaled: (s: number) => Math.round(s * 1000 * timeScale), lifecycle: undefined as unknown as DeployLifecycle };
   app.lifecycle = new DeployLifecycle(app);
   seed(app);
+  // Every database that exists (AlphaStack's seeded one included) answers before the API does.
+  await startDatabases(app);
   app.lifecycle.resumeAll();
   for (const s of store.list<ServiceRec>("service")) {
     const spec = runtimeSpec(app, s.data);
@@ -94,6 +104,7 @@ export async function startSimulator(opts: StartOptions): Promise<RunningSimulat
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
+  databases.baseUrl = url;
   let stopped: Promise<void> | undefined;
   return {
     url,
@@ -107,6 +118,7 @@ export async function startSimulator(opts: StartOptions): Promise<RunningSimulat
           server.closeAllConnections();
         });
         await dataPlane.stop().catch(() => undefined);
+        await databases.stop().catch(() => undefined);
         store.close();
       })();
       return stopped;

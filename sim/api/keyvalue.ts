@@ -9,10 +9,11 @@ import { notFound } from "../render/errors";
 import { newId } from "../render/ids";
 import { sortKeys } from "../render/json";
 import { microStamp, nanoStamp, nowNs } from "../render/time";
+import { persistenceOf } from "../databases/resume";
 import { enumListParam, listParam, timeFilter } from "./params";
 
 /** A Key Value (or legacy Redis) instance; both APIs share ids (`red-`) and shape (cassette-notes §3). */
-interface KeyValueRec {
+export interface KeyValueRec {
   id: string;
   name: string;
   ownerId: string;
@@ -35,6 +36,21 @@ function get(app: SimApp, id: string): KeyValueRec {
   return rec;
 }
 
+/** What the real-server manager needs of a record. */
+function instanceOf(rec: KeyValueRec) {
+  return { id: rec.id, password: rec.password, maxmemoryPolicy: rec.maxmemoryPolicy, persistence: persistenceOf(rec.plan) };
+}
+
+function statusOf(app: SimApp, rec: KeyValueRec): string {
+  if (rec.suspended) return "suspended";
+  if (Date.now() < rec.readyAt) return "creating";
+  // With a real server behind the record, `available` also means it answers on the connection string.
+  const real = app.databases.redis?.info(rec.id);
+  if (real?.state === "failed") return "unavailable";
+  if (real && real.state !== "ready") return "creating";
+  return "available";
+}
+
 function render(app: SimApp, rec: KeyValueRec, opts: { created?: boolean; list?: boolean } = {}): Record<string, unknown> {
   const stamp = opts.created ? nanoStamp : microStamp;
   return sortKeys({
@@ -48,7 +64,7 @@ function render(app: SimApp, rec: KeyValueRec, opts: { created?: boolean; list?:
     owner: ownerObject(getOwner(app, rec.ownerId)),
     plan: rec.plan,
     region: rec.region,
-    status: opts.created ? "unknown" : rec.suspended ? "suspended" : Date.now() < rec.readyAt ? "creating" : "available",
+    status: opts.created ? "unknown" : statusOf(app, rec),
     updatedAt: stamp(rec.updatedAt),
     version: "8.1.4",
   });
@@ -85,6 +101,8 @@ function routesFor(flavour: Flavour): Route[] {
         };
         app.store.insert("keyValue", rec.id, rec, rec.ownerId);
         if (b.environmentId) addToEnvironment(app, b.environmentId, [rec.id]);
+        const kv = app.databases.redis;
+        if (kv) ctx.effects.push(() => void kv.start(instanceOf(rec)));
         return { status: 201, body: render(app, rec, { created: true }) };
       },
     },
@@ -120,10 +138,13 @@ function routesFor(flavour: Flavour): Route[] {
           rec.plan = b.plan;
           rec.readyAt = Date.now() + ctx.app.scaled(TIMING.keyValueProvisionSeconds);
         }
+        const before = JSON.stringify(instanceOf(rec));
         if (b.maxmemoryPolicy !== undefined) rec.maxmemoryPolicy = b.maxmemoryPolicy;
         if (b.ipAllowList !== undefined) rec.ipAllowList = b.ipAllowList;
         rec.updatedAt = nowNs().toString();
         ctx.app.store.put("keyValue", rec.id, rec);
+        const kv = ctx.app.databases.redis;
+        if (kv && !rec.suspended && JSON.stringify(instanceOf(rec)) !== before) ctx.effects.push(() => void kv.reconfigure(instanceOf(rec)));
         return { status: 200, body: render(ctx.app, rec) };
       },
     },
@@ -134,6 +155,8 @@ function routesFor(flavour: Flavour): Route[] {
         const rec = get(ctx.app, ctx.params[param]);
         removeFromEnvironment(ctx.app, [rec.id]);
         ctx.app.store.delete("keyValue", rec.id);
+        const kv = ctx.app.databases.redis;
+        if (kv) ctx.effects.push(() => void kv.remove(rec.id));
         return { status: 204 };
       },
     },
@@ -142,6 +165,19 @@ function routesFor(flavour: Flavour): Route[] {
       template: `${one}/connection-info`,
       handler: (ctx) => {
         const rec = get(ctx.app, ctx.params[param]);
+        const real = ctx.app.databases.redis?.info(rec.id);
+        if (real?.port) {
+          // Render's host names do not resolve here, and TLS is not simulated: plain redis:// on loopback. Internal
+          // connections need no password (Render's private network); external ones log in as the instance id.
+          return {
+            status: 200,
+            body: sortKeys({
+              [flavour === "key-value" ? "cliCommand" : "redisCLICommand"]: `redis-cli --user ${rec.id} --pass ${rec.password} -h 127.0.0.1 -p ${real.port}`,
+              externalConnectionString: `redis://${rec.id}:${rec.password}@127.0.0.1:${real.port}`,
+              internalConnectionString: `redis://127.0.0.1:${real.port}`,
+            }),
+          };
+        }
         const host = `${rec.region}-keyvalue.render.com`;
         const cli = `redis-cli --user ${rec.id} --pass ${rec.password} -h ${host} -p 6379 --tls`;
         return {
@@ -162,7 +198,10 @@ function routesFor(flavour: Flavour): Route[] {
         template: `${one}/${op}`,
         handler: (ctx) => {
           const rec = get(ctx.app, ctx.params[param]);
-          ctx.app.store.put("keyValue", rec.id, { ...rec, suspended, updatedAt: nowNs().toString() });
+          const next = { ...rec, suspended, updatedAt: nowNs().toString() };
+          ctx.app.store.put("keyValue", rec.id, next);
+          const kv = ctx.app.databases.redis;
+          if (kv) ctx.effects.push(() => void (suspended ? kv.stop(rec.id) : kv.start(instanceOf(next))));
           return { status: 202 };
         },
       });

@@ -41,6 +41,8 @@ interface ExportRec {
   id: string;
   createdAt: string;
   url: string;
+  /** A real dump kept by the simulator: the URL is a signed download link made when listed. */
+  file?: boolean;
 }
 
 function getPg(app: SimApp, id: string): PostgresRec {
@@ -49,10 +51,19 @@ function getPg(app: SimApp, id: string): PostgresRec {
   return rec;
 }
 
-function statusOf(rec: PostgresRec): string {
+function statusOf(app: SimApp, rec: PostgresRec): string {
   if (rec.suspended) return "suspended";
   if (Date.now() < rec.readyAt) return rec.recoveredFrom ? "recovery_in_progress" : "creating";
+  // With a real server behind the record, `available` also means it answers on the connection info.
+  const real = app.databases.postgres?.info(rec.id);
+  if (real?.state === "failed") return rec.recoveredFrom ? "recovery_failed" : "unavailable";
+  if (real && real.state !== "ready") return rec.recoveredFrom ? "recovery_in_progress" : "creating";
   return "available";
+}
+
+/** What the real-server manager needs of a record. */
+function instanceOf(rec: PostgresRec) {
+  return { id: rec.id, databaseName: rec.databaseName, databaseUser: rec.databaseUser, password: rec.password };
 }
 
 function render(app: SimApp, rec: PostgresRec, opts: { created?: boolean } = {}): Record<string, unknown> {
@@ -63,7 +74,9 @@ function render(app: SimApp, rec: PostgresRec, opts: { created?: boolean } = {})
     databaseName: rec.databaseName,
     databaseUser: rec.databaseUser,
     diskAutoscalingEnabled: rec.diskAutoscalingEnabled,
-    diskSizeGB: rec.diskSizeGB,
+    // Render always shows the disk size; a database created without one has the smallest disk, 1 GB (a real
+    // answer for such a database reads `"diskSizeGB":1`).
+    diskSizeGB: rec.diskSizeGB ?? 1,
     environmentId: environmentOf(app, rec.id),
     highAvailabilityEnabled: rec.highAvailabilityEnabled,
     id: rec.id,
@@ -77,7 +90,7 @@ function render(app: SimApp, rec: PostgresRec, opts: { created?: boolean } = {})
     region: rec.region,
     role: "primary",
     // Render answers a create before its provisioner reported anything (recorded `unknown`).
-    status: opts.created ? "unknown" : statusOf(rec),
+    status: opts.created ? "unknown" : statusOf(app, rec),
     suspended: rec.suspended ? "suspended" : "not_suspended",
     suspenders: rec.suspended ? ["user"] : [],
     updatedAt: stamp(rec.updatedAt),
@@ -127,6 +140,9 @@ function create(ctx: Ctx) {
   rec.readReplicas = replicasFor(id, b.readReplicas, []);
   app.store.insert("postgres", id, rec, rec.ownerId);
   if (b.environmentId) addToEnvironment(app, b.environmentId, [id]);
+  // The real server is created after the answer (the record commits first); the API shows `creating` until it runs.
+  const pg = app.databases.postgres;
+  if (pg) ctx.effects.push(() => void pg.provision(instanceOf(rec)));
   return { status: 201, body: render(app, rec, { created: true }) };
 }
 
@@ -189,12 +205,29 @@ function remove(ctx: Ctx) {
   for (const id of [rec.id, ...rec.readReplicas.map((r) => r.id)]) app.store.delete("logStream", id);
   app.store.deleteChildren("pgExport", rec.id);
   app.store.delete("postgres", rec.id);
+  const pg = app.databases.postgres;
+  if (pg) ctx.effects.push(() => void pg.remove(rec.id));
   return { status: 204 };
 }
 
 function connectionInfo(ctx: Ctx) {
   const rec = getPg(ctx.app, ctx.params.postgresId);
   const host = `${rec.id}.${rec.region}-postgres.render.com`;
+  const real = ctx.app.databases.postgres?.info(rec.id);
+  if (real?.port) {
+    // Render's host names do not resolve here: the strings keep them (and so the instance id) and add libpq's
+    // `host`/`port` parameters, which node-postgres and psql both let override the host part.
+    const at = `host=127.0.0.1&port=${real.port}`;
+    return {
+      status: 200,
+      body: {
+        externalConnectionString: `postgresql://${rec.databaseUser}:${rec.password}@${host}/${rec.databaseName}?${at}`,
+        internalConnectionString: `postgresql://${rec.databaseUser}:${rec.password}@${rec.id}/${rec.databaseName}?${at}`,
+        password: rec.password,
+        psqlCommand: `PGPASSWORD=${rec.password} psql -h 127.0.0.1 -p ${real.port} -U ${rec.databaseUser} ${rec.databaseName}`,
+      },
+    };
+  }
   return {
     status: 200,
     body: {
@@ -212,7 +245,7 @@ function recover(ctx: Ctx) {
   const b = ctx.body as { restoreTime: string; restoreName?: string; plan?: string; environmentId?: string };
   const t = Date.parse(b.restoreTime);
   const created = Date.parse(microStamp(src.createdAt));
-  if (statusOf(src) !== "available") throw new ApiError(400, `database ${src.id} is ${statusOf(src)}; point-in-time recovery needs an available database`);
+  if (statusOf(app, src) !== "available") throw new ApiError(400, `database ${src.id} is ${statusOf(app, src)}; point-in-time recovery needs an available database`);
   if (t < created || t > Date.now()) {
     throw new ApiError(400, `invalid value for "restoreTime": must be between ${microStamp(src.createdAt)} and now`);
   }
@@ -235,6 +268,9 @@ function recover(ctx: Ctx) {
   app.store.insert("postgres", id, rec, rec.ownerId);
   const env = b.environmentId ?? environmentOf(app, src.id);
   if (env) addToEnvironment(app, env, [id]);
+  // A real recovery: the source's base backup and archived WAL replayed to `restoreTime` in a new cluster.
+  const pg = app.databases.postgres;
+  if (pg) ctx.effects.push(() => void pg.recover(instanceOf(src), instanceOf(rec), new Date(t)));
   return { status: 200, body: render(app, rec) };
 }
 
@@ -243,6 +279,8 @@ function setSuspended(ctx: Ctx, suspended: boolean) {
   rec.suspended = suspended;
   rec.updatedAt = nowNs().toString();
   ctx.app.store.put("postgres", rec.id, rec);
+  const pg = ctx.app.databases.postgres;
+  if (pg) ctx.effects.push(() => void (suspended ? pg.stop(rec.id) : pg.start(rec.id)));
   return { status: 202 };
 }
 
@@ -260,7 +298,7 @@ export function postgresRoutes(): Route[] {
       template: `${one}/recovery`,
       handler: (ctx) => {
         const rec = getPg(ctx.app, ctx.params.postgresId);
-        const ready = statusOf(rec) === "available";
+        const ready = statusOf(ctx.app, rec) === "available";
         return { status: 200, body: ready ? { recoveryStatus: rec.plan === "free" ? "NOT_AVAILABLE" : "AVAILABLE", startsAt: microStamp(rec.createdAt) } : { recoveryStatus: "BACKUP_NOT_READY" } };
       },
     },
@@ -269,10 +307,25 @@ export function postgresRoutes(): Route[] {
       method: "POST",
       template: `${one}/export`,
       handler: (ctx) => {
-        const rec = getPg(ctx.app, ctx.params.postgresId);
+        const { app } = ctx;
+        const rec = getPg(app, ctx.params.postgresId);
         const id = newId("export");
         const now = nowNs().toString();
-        ctx.app.store.insert<ExportRec>("pgExport", id, { id, createdAt: now, url: `https://exports.render.com/${rec.id}/${id}.dir.tar.gz` }, rec.id);
+        const pg = app.databases.postgres;
+        if (!pg) {
+          app.store.insert<ExportRec>("pgExport", id, { id, createdAt: now, url: `https://exports.render.com/${rec.id}/${id}.dir.tar.gz` }, rec.id);
+          return { status: 202 };
+        }
+        if (statusOf(app, rec) !== "available") throw new ApiError(400, `database ${rec.id} is ${statusOf(app, rec)}; an export needs an available database`);
+        // A real pg_dump; Render lists the export once its file is ready to download.
+        ctx.effects.push(() =>
+          void pg.export(instanceOf(rec), id).then(
+            () => {
+              if (app.store.get("postgres", rec.id)) app.store.tx(() => app.store.insert<ExportRec>("pgExport", id, { id, createdAt: now, url: "", file: true }, rec.id));
+            },
+            (e: Error) => process.stderr.write(`[sim] export ${id} of ${rec.id} failed: ${e.message}\n`),
+          ),
+        );
         return { status: 202 };
       },
     },
@@ -282,7 +335,8 @@ export function postgresRoutes(): Route[] {
       handler: (ctx) => {
         const rec = getPg(ctx.app, ctx.params.postgresId);
         const rows = ctx.app.store.list<ExportRec>("pgExport", rec.id).reverse();
-        return { status: 200, body: rows.map((r) => ({ createdAt: microStamp(r.data.createdAt), id: r.data.id, url: r.data.url })) };
+        const url = (r: ExportRec) => (r.file ? ctx.app.databases.exportUrl(rec.id, r.id) : r.url);
+        return { status: 200, body: rows.map((r) => ({ createdAt: microStamp(r.data.createdAt), id: r.data.id, url: url(r.data) })) };
       },
     },
     { method: "POST", template: `${one}/suspend`, handler: (ctx) => setSuspended(ctx, true) },
@@ -291,7 +345,9 @@ export function postgresRoutes(): Route[] {
       method: "POST",
       template: `${one}/restart`,
       handler: (ctx) => {
-        getPg(ctx.app, ctx.params.postgresId);
+        const rec = getPg(ctx.app, ctx.params.postgresId);
+        const pg = ctx.app.databases.postgres;
+        if (pg && !rec.suspended) ctx.effects.push(() => void pg.restart(rec.id));
         return { status: 202 };
       },
     },
