@@ -1,5 +1,7 @@
 import type { Route } from "../http/router";
+import { cronJobRoutes } from "./cronjobs";
 import { customDomainRoutes } from "./customdomains";
+import { dedicatedIpRoutes } from "./dedicatedips";
 import { deployRoutes } from "./deploys";
 import { diskRoutes } from "./disks";
 import { envGroupRoutes } from "./envgroups";
@@ -35,5 +37,7 @@ export function allRoutes(): Route[] {
     ...staticSiteRoutes(),
     ...keyValueRoutes(),
     ...integrationRoutes(),
+    ...cronJobRoutes(),
+    ...dedicatedIpRoutes(),
   ];
 }

@@ -79,6 +79,17 @@ function uniqueSlug(app: SimApp, type: ServiceType, name: string): string {
 
 function validateDetails(ctx: Ctx, type: ServiceType, details: unknown, suffix: "POST" | "PATCH"): void {
   if (details === undefined) return;
+  if (type === "cron_job" && suffix === "POST" && details && typeof details === "object") {
+    // The spec's cronJobDetailsPOST points at the *response* schema `envSpecificDetails` (whose registryCredential
+    // has an enum), unlike every other POST; Render accepts what its Terraform provider sends for cron jobs
+    // (`registryCredential` with empty strings), so the create body is checked against envSpecificDetailsPOST.
+    const { envSpecificDetails, ...rest } = details as Record<string, unknown>;
+    check(componentValidator("cronJobDetailsPOST"), rest, "serviceDetails", ctx.nulls, "/serviceDetails");
+    if (envSpecificDetails !== undefined) {
+      check(componentValidator("envSpecificDetailsPOST"), envSpecificDetails, "serviceDetails.envSpecificDetails", ctx.nulls, "/serviceDetails/envSpecificDetails");
+    }
+    return;
+  }
   // Details are checked against the schema of the service's own type (Render's oneOf is ambiguous).
   check(componentValidator(`${DETAILS_SCHEMA[type]}${suffix}`), details, "serviceDetails", ctx.nulls, "/serviceDetails");
 }

@@ -72,6 +72,8 @@ export const ID_PREFIX = {
   export: "exp",
   keyValue: "red",
   webhook: "whk",
+  dedicatedIp: "egs",
+  cronRun: "crr",
   event: "evt",
   row: "row",
 } as const;

@@ -30,7 +30,9 @@ export type Kind =
   | "keyValue"
   | "webhook"
   | "ownerLogStream"
-  | "metricsStream";
+  | "metricsStream"
+  | "dedicatedIp"
+  | "cronRun";
 
 const SECRET_KINDS: ReadonlySet<Kind> = new Set<Kind>(["deployEnv", "svcEnv", "svcFile", "grpEnv", "grpFile", "postgres", "keyValue", "webhook", "ownerLogStream", "metricsStream"]);
 

@@ -243,6 +243,26 @@ describe("every simulator operation answers per openapi.json", () => {
     expect((await api.get(`/metrics-stream/${STAGING}`)).status).toBe(404);
   });
 
+  it("serves cron job runs, dedicated IPs and the log-stream override list", async () => {
+    const { api } = h;
+    const cron = await api.post("/services", {
+      type: "cron_job", name: "ops-cron", ownerId: STAGING, image: { imagePath: "docker.io/library/alpine:3", ownerId: STAGING },
+      serviceDetails: { runtime: "image", schedule: "0 3 * * *", plan: "starter", envSpecificDetails: { dockerCommand: "echo ok" } },
+    });
+    expect(cron.status).toBe(201);
+    const run = await api.post(`/cron-jobs/${cron.body.service.id}/runs`);
+    expect(run.body.status).toBe("pending");
+    expect((await api.del(`/cron-jobs/${cron.body.service.id}/runs`)).status).toBe(204);
+    const ip = await api.post("/dedicated-ips", { name: "ops-ip", ownerId: STAGING, region: "oregon", environmentIds: [] });
+    expect(ip.status).toBe(201);
+    expect((await api.get(`/dedicated-ips?ownerId=${STAGING}`)).body[0].dedicatedIp.id).toBe(ip.body.id);
+    expect((await api.get(`/dedicated-ips/${ip.body.id}`)).status).toBe(200);
+    expect((await api.patch(`/dedicated-ips/${ip.body.id}`, { description: "egress" })).body.description).toBe("egress");
+    expect((await api.del(`/dedicated-ips/${ip.body.id}`)).status).toBe(204);
+    await api.put(`/logs/streams/resource/${cron.body.service.id}`, { setting: "drop" });
+    expect((await api.get(`/logs/streams/resource?ownerId=${STAGING}`)).body).toEqual([{ endpoint: "", resourceId: cron.body.service.id, setting: "drop" }]);
+  });
+
   it("called every route, and every answer validated against the spec", () => {
     const routes = allRoutes().map((r) => `${r.method} ${r.template}`);
     expect(routes.filter((r) => !covered.has(r))).toEqual([]);
