@@ -100,11 +100,47 @@ function ensureNpmDeps(dir, label) {
   });
 }
 
-/** Everything but the Go toolchain: Node version, program deps, policy pack deps. */
+/** What the embedded Render's real databases need: Debian package → a file it installs. */
+const DATABASE_PACKAGES = [
+  ["postgresql", () => fs.existsSync("/usr/lib/postgresql") && fs.readdirSync("/usr/lib/postgresql").some((v) => fs.existsSync(path.join("/usr/lib/postgresql", v, "bin", "initdb")))],
+  ["redis-server", () => (process.env.PATH ?? "").split(":").concat("/usr/bin").some((d) => fs.existsSync(path.join(d, "redis-server")))],
+];
+
+/**
+ * PostgreSQL and Redis for the embedded Render's Postgres and Key Value instances (sim/databases/): installed with
+ * apt-get when missing (idempotent: nothing runs when both are there). When they cannot be installed, one sentence
+ * says so and the simulator keeps those instances as API records only.
+ */
+function ensureDatabaseServers() {
+  const missing = DATABASE_PACKAGES.filter(([, present]) => !present()).map(([pkg]) => pkg);
+  if (!missing.length) return false;
+  const canApt = process.platform === "linux" && process.getuid?.() === 0 && spawnSync("apt-get", ["--version"], { stdio: "ignore" }).status === 0;
+  if (!canApt) {
+    log(`warning: ${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} not installed and cannot be installed here (needs root and apt-get): run 'apt-get install ${missing.join(" ")}' yourself; until then the embedded Render's ${missing.map((m) => (m === "postgresql" ? "Postgres" : "Key Value")).join(" and ")} instances are API records only.`);
+    return false;
+  }
+  log(`installing ${missing.join(", ")} for the embedded Render's databases (apt-get)…`);
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  const install = () => spawnSync("apt-get", ["install", "-y", "-q", "--no-install-recommends", ...missing], { stdio: ["ignore", "ignore", "inherit"], env, timeout: 15 * 60_000 });
+  let r = install();
+  // A fresh machine has no package lists yet.
+  if (r.status !== 0) {
+    spawnSync("apt-get", ["update", "-q"], { stdio: ["ignore", "ignore", "inherit"], env, timeout: 10 * 60_000 });
+    r = install();
+  }
+  if (r.status !== 0) {
+    log(`warning: 'apt-get install ${missing.join(" ")}' failed (exit ${r.status}): check access to Debian's package mirror; until then the embedded Render's databases are API records only.`);
+    return false;
+  }
+  return true;
+}
+
+/** Everything but the Go toolchain: Node version, program deps, policy pack deps, the database servers. */
 function ensureNodeSetup() {
   checkNode();
   ensureNpmDeps(ROOT, "program");
   if (fs.existsSync(path.join(ROOT, "policies", "package.json"))) ensureNpmDeps(path.join(ROOT, "policies"), "policy pack");
+  ensureDatabaseServers();
 }
 
 /** Runs `main`, turning a SetupError into one clear line and exit code 2. */
@@ -122,4 +158,4 @@ function runMain(main) {
     });
 }
 
-module.exports = { ROOT, STATE_DIR, SetupError, log, checkNode, ensureNpmDeps, ensureNodeSetup, runMain };
+module.exports = { ROOT, STATE_DIR, SetupError, log, checkNode, ensureNpmDeps, ensureNodeSetup, ensureDatabaseServers, runMain };
