@@ -78,7 +78,7 @@ describe("rollback.yml", () => {
     const env = environment(path.join(checkout, ".backend-rollback"));
     const r = await runJob({ workflow: "rollback.yml", job: "rollback", cwd: checkout, inputs: { stack: "production", app: "api" }, secrets: { ...env.secrets, PULUMI_CONFIG_PASSPHRASE: "" }, vars: env.vars });
     expect(r.environment).toBe("production");
-    expect(r.concurrency).toBe("deploy-production");
+    expect(r.concurrency).toBe("rollback-production");
     const failed = failedStep(r)!;
     expect(failed.name).toBe("Check secrets (before anything runs)");
     expect(failed.stdout).toContain("PULUMI_CONFIG_PASSPHRASE is not set (self-managed backend file://): add it as a secret of the GitHub environment 'production'");
@@ -94,8 +94,9 @@ describe("rollback.yml", () => {
     const env = environment(path.join(checkout, ".backend-rollback-run"));
     const r = await runJob({ workflow: "rollback.yml", job: "rollback", cwd: checkout, inputs: { stack: "staging", app: "api" }, ...env });
     expect(r.environment).toBe("staging");
+    expect(r.concurrency).toBe("rollback-staging");
     expect(r.steps.filter((s) => s.status === "passed").map((s) => s.name)).toEqual(["Check secrets (before anything runs)", "Install and toolchain (idempotent; pulumi v3.248.0 built offline, reused from the cache)"]);
-    const last = r.steps[r.steps.length - 1];
+    const last = r.steps.find((s) => s.name === "Roll back")!;
     expect(last).toMatchObject({ name: "Roll back", status: "failed" });
     expect(last.stdout + last.stderr).toContain("cannot read the outputs of stack 'staging'");
     expect(last.stdout + last.stderr).not.toContain(sim.apiKey);
@@ -268,10 +269,11 @@ describe("promote.yml end to end, then rollback.yml on the deployed stack (real 
 
   it("rollback: switches the app back to its warm slot on a deployed stack", async () => {
     expect(outputs?.apps?.api?.activeSlot).toBe("green"); // the promotion above
+    const head = async () => JSON.parse((await pulumi(["stack", "history", "--stack", "staging", "--json", "--page-size", "1"])).stdout.trim() || "[]")[0]?.version ?? 0;
+    const headBefore = await head();
     const r = await runJob({ workflow: "rollback.yml", job: "rollback", cwd: co, inputs: { stack: "staging", app: "api" }, ...env });
     expect({ ok: r.ok, failed: explain(r) }).toEqual({ ok: true, failed: "" });
-    const last = r.steps[r.steps.length - 1];
-    expect(last.name).toBe("Roll back");
+    const last = r.steps.find((st) => st.name === "Roll back")!;
     expect(last.stdout).toMatch(/rollback: switched api from api-green \(1\.4\.3\) to api-blue \(1\.4\.2\) in \d+ ms/);
     const edge = new EdgeAdminClient({ url: outputs.edgeUrl, token: outputs.edgeAdminToken });
     expect((await edge.getState()).apps.api.active).toBe("blue");
@@ -284,9 +286,12 @@ describe("promote.yml end to end, then rollback.yml on the deployed stack (real 
     });
     expect(version).toContain("1.4.2");
     expect(printed(r)).not.toContain(outputs.edgeAdminToken);
+    // The rollback is recorded in the stack's history: a promotion planned before it is now refused as stale.
+    expect(await head()).toBeGreaterThan(headBefore);
+    expect((await stackOutputs()).apps.api.activeSlot).toBe("blue");
     // Re-running it changes nothing.
     const again = await runJob({ workflow: "rollback.yml", job: "rollback", cwd: co, inputs: { stack: "staging", app: "api" }, ...env });
-    expect(again.steps[again.steps.length - 1].stdout).toMatch(/rollback: api is already on api-blue \(1\.4\.2\); nothing changed/);
+    expect(again.steps.find((st) => st.name === "Roll back")!.stdout).toMatch(/rollback: api is already on api-blue \(1\.4\.2\); nothing changed/);
   });
 
   it("canary: a plan violation that prints a secret config value shows none through pulumi-up.sh", async () => {

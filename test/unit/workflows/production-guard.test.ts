@@ -84,6 +84,14 @@ describe("guardProductionMutation", () => {
     expect(() => guardProductionMutation(args(staging), { env: { STACKGUARD_PROMOTION: staging.recordFile } })).toThrow(/is for stack 'staging', not 'production'/);
   });
 
+  it("lets rollback.yml record a rollback (a refresh of the traffic switches only), and nothing wider", () => {
+    const sw = "urn:pulumi:production::stackguard::stackguard:index:Platform$pulumi-nodejs:dynamic/stackguard:TrafficSwitch::api-switch";
+    expect(guardProductionMutation(["refresh", "--stack", "production", "--yes", `--target=${sw}`])).toEqual({});
+    const db = "urn:pulumi:production::stackguard::pulumi-nodejs:dynamic/stackguard:Postgres::platform-db";
+    expect(() => guardProductionMutation(["refresh", "--stack", "production", "--yes", `--target=${sw}`, "--target", db])).toThrow(/refusing `pulumi refresh` on production/);
+    expect(() => guardProductionMutation(["refresh", "--stack", "production", "--yes"])).toThrow(/refusing `pulumi refresh` on production/);
+  });
+
   it("never refuses previews, reads, staging or --preview-only", () => {
     for (const args of [["preview", "--stack", "production"], ["stack", "output", "--stack", "production"], ["up", "--stack", "staging", "--yes"], ["refresh", "--preview-only", "--stack", "production"], ["stack", "history", "-s", "production"]]) {
       expect(guardProductionMutation(args)).toEqual({});

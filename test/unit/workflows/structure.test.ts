@@ -31,15 +31,25 @@ describe("workflow properties", () => {
     }
   });
 
-  it("never run two deployments of one stack at once (promotions and rollbacks share a group, never cancelled)", () => {
+  it("never run two promotions of one stack at once, and never queue a rollback behind one (its own group)", () => {
     const deployers = jobs().filter(({ job }) => /pulumi-up\.sh|npm run --silent rollback/.test(runs(job)));
     expect(deployers.map(({ file, id }) => `${file}/${id}`).sort()).toEqual(["promote.yml/production", "promote.yml/staging", "rollback.yml/rollback"]);
     for (const { job } of deployers) expect(job.concurrency["cancel-in-progress"]).toBe(false);
-    for (const stack of knownStacks(ROOT)) {
-      expect(evalWith(workflows["rollback.yml"].jobs.rollback.concurrency.group, { inputs: { stack } })).toBe(`deploy-${stack}`);
-    }
     expect(workflows["promote.yml"].jobs.production.concurrency.group).toBe("deploy-production");
     expect(workflows["promote.yml"].jobs.staging.concurrency.group).toBe("deploy-staging");
+    // GitHub keeps one pending job per group and cancels the older pending one: a rollback sharing the promotions'
+    // group could be cancelled by a promotion, or wait behind one. Its group is its own, per stack.
+    const promotionGroups = new Set(jobs().map(({ job }) => job.concurrency?.group).filter((g) => typeof g === "string" && g.startsWith("deploy-")));
+    for (const stack of knownStacks(ROOT)) {
+      const group = evalWith(workflows["rollback.yml"].jobs.rollback.concurrency.group, { inputs: { stack } });
+      expect(group).toBe(`rollback-${stack}`);
+      expect(promotionGroups.has(group)).toBe(false);
+    }
+    expect(workflows["rollback.yml"].concurrency).toBeUndefined(); // no workflow-level group either
+    // After the switch, the rollback is recorded in the stack, so a promotion planned before it is refused as stale.
+    const steps = (workflows["rollback.yml"].jobs.rollback.steps as any[]).map((st) => st.run ?? st.uses);
+    expect(steps.indexOf('.github/scripts/record-rollback.sh "$STACK"')).toBeGreaterThan(steps.findIndex((r: string) => /npm run --silent rollback/.test(r ?? "")));
+    expect(fs.readFileSync(path.join(ROOT, ".github/scripts/pulumi-up.sh"), "utf8")).toMatch(/the plan was made on update \$planned_on of stack '\$stack', which is now at update \$now: it is stale/);
   });
 
   it("change production only in the reviewed `production` environment, and only from the saved plan", () => {
@@ -90,9 +100,9 @@ describe("workflow properties", () => {
     const branch = { ref: "refs/heads/feature", event_name: "workflow_dispatch" };
     const prRef = { ref: "refs/pull/7/merge", event_name: "pull_request" };
     const keyed = jobs().filter(({ job }) => JSON.stringify(job).includes("secrets.RENDER_API_KEY"));
-    expect(keyed.map(({ file, id }) => `${file}/${id}`).sort()).toEqual(["backup.yml/backup", "drift.yml/drift", "promote.yml/production", "promote.yml/staging"]);
+    expect(keyed.map(({ file, id }) => `${file}/${id}`).sort()).toEqual(["backup.yml/backup", "drift.yml/drift", "promote.yml/production", "promote.yml/staging", "rollback.yml/rollback"]);
     // Every job that can reach production's state or Render outside a PR preview is guarded the same way.
-    const guarded = [...keyed, ...jobs().filter(({ file, id }) => ["rollback.yml/rollback", "promote.yml/plan-production"].includes(`${file}/${id}`))];
+    const guarded = [...keyed, ...jobs().filter(({ file, id }) => ["promote.yml/plan-production"].includes(`${file}/${id}`))];
     for (const { file, id, job } of guarded) {
       const at = `${file}/${id}`;
       const guard = job.if;

@@ -10,7 +10,8 @@
  *   The pack's production-requires-promotion policy checks the same record again from inside the engine; the
  *   wrapper passes it the plan it runs under as STACKGUARD_PROMOTION_PLAN.
  * - `destroy`, `import`, `refresh`, `state …`, `stack import|rm|rename` and `cancel` are refused (they cannot apply a
- *   reviewed plan); their `--preview-only` forms are allowed.
+ *   reviewed plan); their `--preview-only` forms are allowed, and so is a `refresh` whose every `--target` is a
+ *   traffic switch (rollback.yml records a rollback that way: it reads the edge's active slots into the state).
  * Previews and reads are never refused. This guards the project's own entry points; the credentials that can change
  * production live only in the reviewed GitHub environment (docs/pipeline.md), which is what stops the raw CLI.
  */
@@ -82,6 +83,15 @@ function gitCommit(dir) {
   return inside.status === 0 ? undefined : null;
 }
 
+/** The type of the TrafficSwitch resources (infra/providers/traffic-switch.ts, a dynamic resource). */
+const TRAFFIC_SWITCH = "pulumi-nodejs:dynamic/stackguard:TrafficSwitch";
+
+/** True for `refresh --target <urn>…` whose every target is a traffic switch. */
+function refreshesOnlyTrafficSwitches(args) {
+  const targets = flagValues(args, "--target", "-t");
+  return targets.length > 0 && targets.every((urn) => urn.split("::")[2]?.split("$").pop() === TRAFFIC_SWITCH);
+}
+
 const MUTATIONS = new Set(["up", "update", "destroy", "down", "dn", "import", "refresh", "state", "cancel"]);
 const STACK_MUTATIONS = new Set(["import", "rm", "remove", "rename"]);
 
@@ -98,6 +108,7 @@ function guardProductionMutation(args, { env = process.env, cwd = ROOT, root = R
   const [cmd, sub] = commandOf(args);
   const mutates = MUTATIONS.has(cmd) || (cmd === "stack" && STACK_MUTATIONS.has(sub));
   if (!mutates || args.includes("--preview-only")) return {};
+  if (cmd === "refresh" && refreshesOnlyTrafficSwitches(args)) return {};
   if (args.includes("--help") || args.includes("-h")) return {};
   const stack = stackOf(args, selectedStack ?? (() => selectedStackWith(env, cwd)));
   if (!stack || !isProductionStack(stack, root)) return {};
