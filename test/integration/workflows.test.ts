@@ -95,7 +95,7 @@ describe("rollback.yml", () => {
     const r = await runJob({ workflow: "rollback.yml", job: "rollback", cwd: checkout, inputs: { stack: "staging", app: "api" }, ...env });
     expect(r.environment).toBe("staging");
     expect(r.concurrency).toBe("rollback-staging");
-    expect(r.steps.filter((s) => s.status === "passed").map((s) => s.name)).toEqual(["Check secrets (before anything runs)", "Install and toolchain (idempotent; pulumi v3.248.0 built offline, reused from the cache)"]);
+    expect(r.steps.filter((s) => s.status === "passed").map((s) => s.name)).toEqual(["Check secrets (before anything runs)", "Install and toolchain (idempotent; pulumi v3.248.0, the official install or the offline build)"]);
     const last = r.steps.find((s) => s.name === "Roll back")!;
     expect(last).toMatchObject({ name: "Roll back", status: "failed" });
     expect(last.stdout + last.stderr).toContain("cannot read the outputs of stack 'staging'");
@@ -120,10 +120,12 @@ describe("promote.yml", () => {
 
   it("staging: the secrets check and the install/toolchain steps pass, and the toolchain is the pinned pulumi", async () => {
     const env = environment(path.join(checkout, ".backend-toolchain"));
-    const r = await runJob({ workflow: "promote.yml", job: "staging", cwd: checkout, ...env, until: "Install and toolchain (idempotent; pulumi v3.248.0 built offline, reused from the cache)" });
+    const r = await runJob({ workflow: "promote.yml", job: "staging", cwd: checkout, ...env, until: "Install and toolchain (idempotent; pulumi v3.248.0, the official install or the offline build)" });
     expect(r.steps.filter((s) => s.status === "failed")).toEqual([]);
-    expect(r.steps.filter((s) => s.status === "passed").map((s) => s.name)).toEqual(["Check secrets (before anything runs)", "Install and toolchain (idempotent; pulumi v3.248.0 built offline, reused from the cache)"]);
+    expect(r.steps.filter((s) => s.status === "passed").map((s) => s.name)).toEqual(["Check secrets (before anything runs)", "Install and toolchain (idempotent; pulumi v3.248.0, the official install or the offline build)"]);
     expect(r.steps[r.steps.length - 1].stdout).toMatch(/pulumi v3\.248\.0 toolchain (reused|built)/);
+    // The harness runs with STACKGUARD_TOOLCHAIN=offline: the official install (internet) is skipped, the build stands in.
+    expect(r.steps.find((s) => s.name.startsWith("Official Pulumi CLI"))!.status).toBe("skipped-if");
   });
 
   describe("pulumi-up.sh refuses, before anything runs", () => {
@@ -266,6 +268,17 @@ describe("promote.yml end to end, then rollback.yml on the deployed stack (real 
       expect(printed(r)).not.toContain(sim.apiKey);
     }
   }, 1_800_000);
+
+  it("the promoted stack has its default flags and alert rules (no EDGE_ADMIN_TOKEN), and drift.yml finds no drift", async () => {
+    // Issue 12 §1: the promote workflow manages them with no extra step; the drift check refreshes them with no env var.
+    const urns = await pulumi(["stack", "--show-urns", "--stack", "staging"]);
+    expect(urns.stdout.match(/::pulumi-nodejs:dynamic\/stackguard:FeatureFlag::/g)?.length).toBe(2);
+    expect(urns.stdout.match(/::pulumi-nodejs:dynamic\/stackguard:AlertRule::/g)?.length).toBe(31);
+    const drift = await runJob({ workflow: "drift.yml", job: "drift", cwd: co, matrix: { stack: "staging" }, ...env, stepTimeoutMs: 900_000 });
+    expect({ code: drift.steps.find((st) => st.id === "preview")?.outputs.code, failed: explain(drift) }).toEqual({ code: "0", failed: "" });
+    expect(drift.steps.find((st) => st.id === "summary")!.stdout).toMatch(/drifted=false, errored=false/);
+    expect(printed(drift)).not.toContain(outputs.edgeAdminToken);
+  }, 900_000);
 
   it("rollback: switches the app back to its warm slot on a deployed stack", async () => {
     expect(outputs?.apps?.api?.activeSlot).toBe("green"); // the promotion above

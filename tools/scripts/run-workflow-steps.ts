@@ -12,6 +12,8 @@
  *   `$GITHUB_PATH` and `$GITHUB_STEP_SUMMARY` files honoured between steps (outputs become `steps.<id>.outputs`).
  * - The environment is built from an allow-list (PATH, HOME, Go and cache settings), never the caller's whole
  *   environment, so a developer's RENDER_API_URL cannot leak into a run.
+ * - The toolchain switch `vars.STACKGUARD_TOOLCHAIN` is `offline` unless a run sets it: the offline build
+ *   (`npm run toolchain`) stands in for the official install, which needs internet.
  *
  * CLI: `npx ts-node --transpile-only tools/scripts/run-workflow-steps.ts --workflow rollback --job validate
  *        --input stack=staging --input app=api [--matrix stack=staging] [--secret NAME=value] [--var NAME=value]`
@@ -449,7 +451,9 @@ export async function runJob(o: JobRunOptions): Promise<JobResult> {
       inputs: o.inputs ?? {},
       matrix: o.matrix ?? {},
       secrets: o.secrets ?? {},
-      vars: o.vars ?? {},
+      // The harness runs offline: the toolchain switch says so unless a test sets it (the official install needs
+      // internet; `npm run toolchain`'s offline build stands in for it).
+      vars: { STACKGUARD_TOOLCHAIN: "offline", ...(o.vars ?? {}) },
       env,
       steps: steps as unknown as Value,
       runner: { os: "Linux", temp },
