@@ -58,6 +58,12 @@ export const StackBaselineSchema = z
     inventory: z.array(z.string().min(1)).default([]),
     /** Where the entry came from (`pulumi stack export` of <stack> at <time>), for reviewers. */
     source: z.string().optional(),
+    /**
+     * `sha256:` over the entry's canonical content, the stack name and a fixed domain-separation string, written by
+     * `npm run baseline` (lib/baseline-digest.ts): a hand-edited entry (a pin deleted, a hash changed) no longer
+     * matches, and `alphastack-baseline-signed` refuses it.
+     */
+    digest: sha256.optional(),
   })
   .strict();
 

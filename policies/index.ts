@@ -1,6 +1,7 @@
 import { PolicyPack } from "@pulumi/policy";
 import { readBaselineFile } from "./config";
 import { allPolicies } from "./pack/all";
+import { keepMandatoryPoliciesMandatory } from "./pack/mandatory";
 
 /**
  * The stackguard policy pack. Load it with
@@ -10,6 +11,9 @@ import { allPolicies } from "./pack/all";
 
 // A broken committed baseline stops the pack from starting at all: the preview fails with the file and key named.
 readBaselineFile("baseline.json");
+
+// The AlphaStack, isolation and promotion policies stay mandatory whatever --policy-pack-config says (issue 14 e).
+keepMandatoryPoliciesMandatory();
 
 new PolicyPack("stackguard", {
   enforcementLevel: "mandatory",

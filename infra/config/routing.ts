@@ -4,6 +4,8 @@
  * to build the edge's `EDGE_ROUTES` (apps/edge/config.ts `RouteSchema`), so what is checked is what is deployed.
  */
 
+import { AlphaStackHosts } from "./alphastack-urls";
+
 /** The parts of an app that routing reads (blue/green apps and static sites; workers take no traffic). */
 export interface RoutableApp {
   kind: string;
@@ -57,8 +59,10 @@ export interface RoutingProblem {
 export function routingProblems(
   apps: Readonly<Record<string, RoutableApp>>,
   edge: { domains: readonly string[]; internalHosts?: readonly string[] },
+  alphaStack?: AlphaStackRouting,
 ): RoutingProblem[] {
   const problems: RoutingProblem[] = [];
+  if (alphaStack) problems.push(...alphaStackRoutingProblems(apps, edge, alphaStack));
   const known = new Set([...edge.domains, ...(edge.internalHosts ?? [])]);
   const hostOwner = new Map<string, string>();
   for (const [name, a] of Object.entries(apps)) {
@@ -93,6 +97,72 @@ export function routingProblems(
         problems.push({ path: ["apps", r.app, r.hosts ? "hosts" : "pathPrefixes"], message: `${h === "*" ? "any host" : `host ${h}`} with path prefix ${r.pathPrefix} is already routed${other === r.app ? " by this app" : ` to app '${other}'`}: remove one` });
       }
       seen.set(key, r.app);
+    }
+  }
+  return problems;
+}
+
+/** What the routing schema knows of AlphaStack (`stackguard:alphaStack`): its ids and domains. */
+export interface AlphaStackRouting {
+  services?: readonly string[];
+  envGroups?: readonly string[];
+  databases?: readonly string[];
+  environmentId?: string;
+  domains?: readonly string[];
+}
+
+/** AlphaStack's Render service names: its services are reachable as `<name>` (private network) and `<name>[-xxxx].onrender.com`. */
+export const ALPHASTACK_SERVICE_NAMES: readonly string[] = ["alphastack-engine", "alphastack-worker", "alphastack-db", "alphastack-env"];
+
+/** AlphaStack's addresses from its stack config, in every spelling (see {@link AlphaStackHosts}). */
+export function alphaStackHostsOf(a: AlphaStackRouting, extraAddresses: readonly string[] = []): AlphaStackHosts {
+  return new AlphaStackHosts({
+    domains: ["engine.alphastack.example", ...(a.domains ?? [])],
+    ids: [...(a.services ?? []), ...(a.envGroups ?? []), ...(a.databases ?? []), ...(a.environmentId ? [a.environmentId] : [])],
+    names: ALPHASTACK_SERVICE_NAMES,
+    addresses: extraAddresses,
+  });
+}
+
+/**
+ * The edge never routes AlphaStack's hosts and never sends our traffic to AlphaStack: a routed host, an edge domain
+ * or an internal host that is AlphaStack's (its domains and their subdomains, its Render ids, its service names as
+ * private-network or onrender.com hosts; compared after normalizing case and trailing dots) is refused.
+ */
+export function alphaStackRoutingProblems(
+  apps: Readonly<Record<string, RoutableApp>>,
+  edge: { domains: readonly string[]; internalHosts?: readonly string[] },
+  alphaStack: AlphaStackRouting,
+): RoutingProblem[] {
+  const hosts = alphaStackHostsOf(alphaStack);
+  const problems: RoutingProblem[] = [];
+  const check = (host: string, at: (string | number)[]): void => {
+    const why = hosts.match(host);
+    if (why) problems.push({ path: at, message: `host ${host} is AlphaStack's (${why}): the edge never routes AlphaStack's hosts or sends traffic to it; remove it` });
+  };
+  edge.domains.forEach((h, i) => check(h, ["edge", "domains", i]));
+  (edge.internalHosts ?? []).forEach((h, i) => check(h, ["edge", "internalHosts", i]));
+  for (const [name, a] of Object.entries(apps)) (a.hosts ?? []).forEach((h, i) => check(h, ["apps", name, "hosts", i]));
+  return problems;
+}
+
+/**
+ * Problems of an edge upstream table (`EDGE_APPS`: app → `{blue, green}` base URLs): a slot URL that is AlphaStack's
+ * (by host name, id, onrender.com slug, or one of `addresses`, e.g. the URLs its services report) would send a path
+ * of our hosts to AlphaStack.
+ */
+export function upstreamProblems(
+  edgeApps: Readonly<Record<string, { blue?: string; green?: string }>>,
+  alphaStack: AlphaStackRouting,
+  addresses: readonly string[] = [],
+): RoutingProblem[] {
+  const hosts = alphaStackHostsOf(alphaStack, addresses);
+  const problems: RoutingProblem[] = [];
+  for (const [app, slots] of Object.entries(edgeApps)) {
+    for (const slot of ["blue", "green"] as const) {
+      const url = slots[slot];
+      const why = url ? hosts.matchUrl(url) : undefined;
+      if (why) problems.push({ path: [app, slot], message: `app ${app}'s ${slot} slot ${url} is AlphaStack (${why}): the edge must never send our traffic to AlphaStack; point the slot at this project's own service` });
     }
   }
   return problems;

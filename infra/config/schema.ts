@@ -237,7 +237,7 @@ export const StackConfigSchema = StackConfigBaseSchema
     if (restore && cfg.alphaStack.databases.some((d) => d.replace(/-[a-z]$/, "") === restore.id.replace(/-[a-z]$/, ""))) {
       ctx.addIssue({ code: "custom", path: ["database", "restore", "id"], message: `${restore.id} is AlphaStack's database: the apps must never be pointed at it; remove database.restore or name a recovered database of this stack` });
     }
-    for (const p of routingProblems(apps, cfg.edge)) ctx.addIssue({ code: "custom", path: p.path, message: p.message });
+    for (const p of routingProblems(apps, cfg.edge, cfg.alphaStack)) ctx.addIssue({ code: "custom", path: p.path, message: p.message });
     checkDeploySettings(cfg, ctx);
   })
   .transform(applyStackDefaults);

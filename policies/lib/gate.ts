@@ -1,5 +1,6 @@
+import { AlphaStackHosts, isReadOnlyUrl, urlsIn } from "../../infra/config/alphastack-urls";
 import { onlyNotifies } from "../rules/alphastack";
-import { ProtectedSet } from "./protected";
+import { ALPHASTACK_NAMES, ProtectedSet } from "./protected";
 import { stringsIn } from "./values";
 
 /**
@@ -47,7 +48,18 @@ export function isNonChange(op: string): boolean {
 }
 
 /** Why a step touches AlphaStack (empty when it does not). */
-export function touchesAlphaStack(step: StepMetadata, set: ProtectedSet, pinnedUrns: ReadonlySet<string>, readOnlyUrls: readonly string[]): string[] {
+/** AlphaStack's addresses as the gate knows them: the protected set's domains, ids and names, plus `addresses`. */
+export function gateHosts(set: ProtectedSet, addresses: readonly string[] = []): AlphaStackHosts {
+  const entries = set.list();
+  return new AlphaStackHosts({
+    domains: entries.filter((e) => e.kind === "host").map((e) => e.token),
+    ids: entries.filter((e) => e.kind === "id").map((e) => e.token),
+    names: [...Object.keys(ALPHASTACK_NAMES), ...entries.filter((e) => e.kind === "name").map((e) => e.token)],
+    addresses,
+  });
+}
+
+export function touchesAlphaStack(step: StepMetadata, set: ProtectedSet, pinnedUrns: ReadonlySet<string>, readOnlyUrls: readonly string[], hosts: AlphaStackHosts = gateHosts(set)): string[] {
   if (step.type === "pulumi:providers:pulumi-nodejs") return []; // its inputs are the stack config, which names AlphaStack
   // An alert rule that only notifies watches AlphaStack without acting on it (same as alphastack-frozen).
   if (/stackguard:AlertRule$/.test(step.type) && onlyNotifies(step.new?.inputs ?? undefined) && onlyNotifies(step.old?.inputs ?? undefined)) return [];
@@ -58,7 +70,12 @@ export function touchesAlphaStack(step: StepMetadata, set: ProtectedSet, pinnedU
     if (side.id && set.exact(side.id)) reasons.add(`its id is ${set.exact(side.id)!.token} (${set.exact(side.id)!.label})`);
     for (const part of [side.inputs, side.outputs]) {
       for (const at of stringsIn(part ?? {}, new Set(["__provider"]))) {
-        if (readOnlyUrls.some((u) => at.value.startsWith(u)) && !/[\s;&|`$]/.test(at.value)) continue;
+        if (isReadOnlyUrl(at.value, readOnlyUrls)) continue; // normalized: no `/healthz/../admin`
+        // URLs (in JSON text too) whose host is AlphaStack's in any spelling: onrender.com slugs, ids, its addresses.
+        for (const url of urlsIn(at.value)) {
+          const why = hosts.matchUrl(url);
+          if (why) reasons.add(`${at.path} sends requests to ${url} (${why})`);
+        }
         for (const e of set.mentions(at.value, step.type.startsWith("command:"))) reasons.add(`${at.path} mentions ${e.token} (${e.label})`);
       }
     }
@@ -80,6 +97,7 @@ export interface GatePin {
 export function analyseEvents(text: string, set: ProtectedSet, pins: readonly GatePin[], readOnlyUrls: readonly string[]): GateReport {
   const pinnedUrns = new Set(pins.map((p) => p.urn));
   const report: GateReport = { steps: [], touching: [], violations: [], missingReads: [], errors: [], summary: {} };
+  const changing: StepMetadata[] = [];
   for (const line of text.split("\n")) {
     if (!line.trim().startsWith("{")) continue;
     let e: Record<string, any>;
@@ -92,10 +110,7 @@ export function analyseEvents(text: string, set: ProtectedSet, pins: readonly Ga
       const m = e.resourcePreEvent.metadata as StepMetadata;
       report.steps.push(m);
       report.summary[m.op] = (report.summary[m.op] ?? 0) + 1;
-      if (!isNonChange(m.op)) {
-        const reasons = touchesAlphaStack(m, set, pinnedUrns, readOnlyUrls);
-        if (reasons.length) report.touching.push({ op: m.op, urn: m.urn, reasons });
-      }
+      if (!isNonChange(m.op)) changing.push(m);
     } else if (e.policyEvent) {
       const p = e.policyEvent;
       report.violations.push({ policyName: p.policyName, enforcementLevel: p.enforcementLevel, resourceUrn: p.resourceUrn, message: String(p.message ?? "") });
@@ -105,6 +120,16 @@ export function analyseEvents(text: string, set: ProtectedSet, pins: readonly Ga
     } else if (e.summaryEvent) {
       report.engineResult = e.summaryEvent.result;
     }
+  }
+  // AlphaStack's own URLs as read at this preview (a `.get` of its services reports its url): an upstream at that
+  // address (an IP, a loopback port on the simulator) is AlphaStack whatever host name it is written with.
+  const addresses = report.steps
+    .filter((s) => isNonChange(s.op) && ((s.new?.id && set.exact(s.new.id)) || pinnedUrns.has(s.urn)))
+    .flatMap((s) => stringsIn(s.new?.outputs ?? {}).filter((x) => x.key === "url" || x.key === "serviceUrl").map((x) => x.value));
+  const hosts = gateHosts(set, addresses);
+  for (const m of changing) {
+    const reasons = touchesAlphaStack(m, set, pinnedUrns, readOnlyUrls, hosts);
+    if (reasons.length) report.touching.push({ op: m.op, urn: m.urn, reasons });
   }
   for (const pin of pins.filter((p) => p.mode === "read")) {
     const step = report.steps.find((s) => s.urn === pin.urn);

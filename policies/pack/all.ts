@@ -1,5 +1,5 @@
 import type { Policies } from "@pulumi/policy";
-import { alphaStackFrozenPolicy, alphaStackReferencesPinnedPolicy, alphaStackReferencesPresentPolicy } from "./alphastack";
+import { alphaStackBaselineSignedPolicy, alphaStackFrozenPolicy, alphaStackReferencesPinnedPolicy, alphaStackReferencesPresentPolicy } from "./alphastack";
 import { productionDatabaseWritesPolicy } from "./database";
 import { environmentIsolationPolicy } from "./isolation";
 import { migrationsPolicy } from "./migrations";
@@ -21,6 +21,7 @@ export function allPolicies(): Policies {
     alphaStackFrozenPolicy(),
     alphaStackReferencesPinnedPolicy(),
     alphaStackReferencesPresentPolicy(),
+    alphaStackBaselineSignedPolicy(),
     // Guardrails (mandatory)
     productionRequiresPromotionPolicy(),
     environmentIsolationPolicy(),

@@ -1,8 +1,11 @@
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { BaselineConfigSchema, baselineFrom, FreezeConfigSchema, stackBaseline } from "../config";
 import { alphaStackFrozen, alphaStackReferencePinned, alphaStackReferencesPresent } from "../rules/alphastack";
+import { alphaStackBaselineSigned } from "../rules/baseline";
+import { violations } from "../rules/types";
+import { loweredByConfig } from "./mandatory";
 import { checkArgs, PolicyArgs, resourcePolicy, stackPolicy } from "./policy";
-import { entriesByUrn, protectedSetFor, readOnlyUrlsFor } from "./settings";
+import { alphaStackHostsFor, entriesByUrn, protectedSetFor, readOnlyUrlsFor } from "./settings";
 
 /** The AlphaStack freeze, as three mandatory policies (see rules/alphastack.ts). */
 
@@ -15,10 +18,16 @@ export function alphaStackFrozenPolicy(args?: PolicyArgs): ResourceValidationPol
     level: checkArgs("alphastack-frozen", args, "mandatory"),
     config: FreezeWithBaseline,
     rule: (r, cfg, ctx) => {
+      // Reported once, on the stack resource: a config that tried to lower a mandatory policy (it runs anyway).
+      if (r.type === "pulumi:pulumi:Stack" && loweredByConfig.size) {
+        return violations([...loweredByConfig].map(([name, level]) => `The policy config must not set ${name} to "${level}": it is mandatory whatever the config says, and the pack enforced it anyway. Remove that entry (and any "all" level) from the --policy-pack-config file.`));
+      }
       const baseline = baselineFrom(cfg);
       const pinned = new Set(stackBaseline(baseline, ctx.stack).resources.filter((e) => e.mode === "managed").map((e) => e.urn));
+      const protectedSet = protectedSetFor(baseline, ctx.stack, cfg.extraProtected);
       return alphaStackFrozen(r, {
-        protectedSet: protectedSetFor(baseline, ctx.stack, cfg.extraProtected),
+        protectedSet,
+        hosts: alphaStackHostsFor(protectedSet, cfg.extraProtected),
         readOnlyUrls: readOnlyUrlsFor(cfg.readOnlyUrls),
         pinnedUrns: pinned,
       });
@@ -43,5 +52,15 @@ export function alphaStackReferencesPresentPolicy(args?: PolicyArgs): StackValid
     level: checkArgs("alphastack-references-present", args, "mandatory"),
     config: BaselineConfigSchema,
     rule: (resources, cfg, ctx) => alphaStackReferencesPresent(resources, stackBaseline(baselineFrom(cfg), ctx.stack).resources),
+  });
+}
+
+export function alphaStackBaselineSignedPolicy(args?: PolicyArgs): StackValidationPolicy {
+  return stackPolicy({
+    name: "alphastack-baseline-signed",
+    description: "Production has its AlphaStack baseline, and every baseline entry is the one npm run baseline wrote (digest).",
+    level: checkArgs("alphastack-baseline-signed", args, "mandatory"),
+    config: BaselineConfigSchema,
+    rule: (_resources, cfg, ctx) => alphaStackBaselineSigned(baselineFrom(cfg), { baselineFile: cfg.baselineFile, inline: cfg.baseline !== undefined }, ctx),
   });
 }

@@ -1,6 +1,7 @@
 import { Baseline, BaselineEntry, stackBaseline } from "../config";
 import { configObject, stackConfigFromEnv } from "../lib/context";
-import { ProtectedSet } from "../lib/protected";
+import { AlphaStackHosts } from "../../infra/config/alphastack-urls";
+import { ALPHASTACK_NAMES, ProtectedSet } from "../lib/protected";
 
 /**
  * Settings several policies derive from the same sources: the stack's own `stackguard:alphaStack` config (as the
@@ -59,4 +60,25 @@ export function readOnlyUrlsFor(extra: readonly string[]): string[] {
 /** Baseline entries of a stack by URN. */
 export function entriesByUrn(baseline: Baseline, stack: string): Map<string, BaselineEntry> {
   return new Map(stackBaseline(baseline, stack).resources.map((e) => [e.urn, e]));
+}
+
+const hostCache = new Map<string, AlphaStackHosts>();
+
+/**
+ * AlphaStack's network addresses for the URL checks: its domains, its Render ids, its service names (private-network
+ * hosts and `onrender.com` slugs), and any IP or `host:port` listed in `extraProtected`.
+ */
+export function alphaStackHostsFor(set: ProtectedSet, extras: readonly string[]): AlphaStackHosts {
+  const key = JSON.stringify([set.list().map((e) => e.token), extras]);
+  const hit = hostCache.get(key);
+  if (hit) return hit;
+  const entries = set.list();
+  const hosts = new AlphaStackHosts({
+    domains: entries.filter((e) => e.kind === "host").map((e) => e.token),
+    ids: entries.filter((e) => e.kind === "id").map((e) => e.token),
+    names: [...Object.keys(ALPHASTACK_NAMES), ...entries.filter((e) => e.kind === "name").map((e) => e.token)],
+    addresses: extras.filter((x) => /^\d{1,3}(\.\d{1,3}){3}(:\d+)?$|^\[?[0-9a-f:]+\]?$|:\d+$|^[a-z]+:\/\//i.test(x.trim())),
+  });
+  hostCache.set(key, hosts);
+  return hosts;
 }

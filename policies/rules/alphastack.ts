@@ -1,3 +1,6 @@
+import { AlphaStackHosts, isReadOnlyUrl, normalizeUrl, urlsIn } from "../../infra/config/alphastack-urls";
+import { isAlphaStack } from "../../infra/alerts/protected";
+import { signalSpec } from "../../infra/alerts/signals";
 import { inputsHash, UnknownInputError } from "../lib/canonical";
 import { ProtectedEntry, ProtectedSet } from "../lib/protected";
 import { str, stringsIn } from "../lib/values";
@@ -32,8 +35,10 @@ const ADOPT_BY_NAME: ReadonlySet<string> = new Set([TYPES.service, TYPES.envGrou
 /** Settings for {@link alphaStackFrozen}. */
 export interface FreezeSettings {
   protectedSet: ProtectedSet;
-  /** URL prefixes that only read from AlphaStack (its status endpoint). */
+  /** URLs that only read from AlphaStack (its status endpoint); matched after normalization (see isReadOnlyUrl). */
   readOnlyUrls: readonly string[];
+  /** AlphaStack's network addresses in every spelling (domains, ids, onrender.com slugs, IPs). */
+  hosts?: AlphaStackHosts;
   /** URNs pinned as managed AlphaStack references: checked by {@link alphaStackReferencePinned} instead. */
   pinnedUrns: ReadonlySet<string>;
 }
@@ -76,6 +81,54 @@ function observerAllowed(r: ResourceFacts): boolean {
 }
 
 /**
+ * Why an alert rule with an action acts on AlphaStack, by the same test the AlertRule model applies
+ * (infra/alerts/rule.ts): an AlphaStack signal (`alphastack.*`), a target that is AlphaStack (by id, name, or any
+ * `alphastack…` name), or an action whose app or flag is AlphaStack's. Undefined when it does not (or only notifies).
+ */
+export function alertRuleActsOnAlphaStack(props: Record<string, unknown>, extra: readonly string[] = []): string | undefined {
+  if (onlyNotifies(props)) return undefined;
+  const rule = (props.rule && typeof props.rule === "object" ? props.rule : props) as Record<string, unknown>;
+  const signal = str(rule.signal);
+  let spec: { target?: string } | undefined;
+  try {
+    spec = signal ? (signalSpec(signal as never) as { target?: string } | undefined) : undefined;
+  } catch {
+    spec = undefined;
+  }
+  if (spec?.target === "alphastack" || (signal && /^alphastack[._-]/i.test(signal))) return `its signal ${signal} is AlphaStack's`;
+  const target = typeof rule.target === "string" ? rule.target : undefined;
+  if (isAlphaStack(target, extra)) return `its target ${target} is AlphaStack`;
+  const action = rule.action && typeof rule.action === "object" ? (rule.action as Record<string, unknown>) : {};
+  for (const k of ["app", "flag", "service", "serviceId"]) {
+    const v = str(action[k]);
+    if (isAlphaStack(v, extra)) return `its action's ${k} ${v} is AlphaStack`;
+  }
+  return undefined;
+}
+
+/** Keys whose values are where the edge (or a switch) sends traffic: AlphaStack's status URL is no exemption there. */
+const TRAFFIC_KEYS: ReadonlySet<string> = new Set(["EDGE_APPS", "EDGE_ROUTES", "blue", "green", "upstream", "upstreams", "proxyPass", "backend", "origin"]);
+
+/** True when the input at `path` is where traffic goes (edge upstreams, a switch's slot URLs). */
+function isTrafficInput(r: ResourceFacts, path: string, key: string | undefined): boolean {
+  if (key === undefined || r.type === TYPES.alertRule) return false;
+  if (r.type === TYPES.trafficSwitch && /^slots\.[a-z]+\.url$/.test(path)) return true;
+  return TRAFFIC_KEYS.has(key) || /(^|_)(UPSTREAM|UPSTREAMS|BACKEND|ORIGIN|PROXY_TARGET)(_|$)/i.test(key);
+}
+
+/** Where an input string sends requests to AlphaStack: every URL in it (JSON text included), normalized. */
+function alphaStackUrlsIn(value: string, hosts: AlphaStackHosts): Array<{ url: string; why: string }> {
+  const out: Array<{ url: string; why: string }> = [];
+  const candidates = new Set(urlsIn(value));
+  if (normalizeUrl(value)) candidates.add(value.trim());
+  for (const url of candidates) {
+    const why = hosts.matchUrl(url);
+    if (why) out.push({ url, why });
+  }
+  return out;
+}
+
+/**
  * `alphastack-frozen`: no resource may act on AlphaStack production: target one of its ids (services, env groups,
  * links, env vars, secret files, domains, database, environment), claim its domain, reuse its resource names, run a
  * command that mentions it, or carry its ids, hosts or connection strings in any input. A read-only status URL is
@@ -98,7 +151,24 @@ export function alphaStackFrozen(r: ResourceFacts, s: FreezeSettings): RuleResul
     const e = name ? s.protectedSet.exact(name) : undefined;
     if (name && e) out.push(`${who} must not use AlphaStack's resource name "${name}" (${e.label}): the provider adopts an existing resource of the same name. Choose another name.`);
   }
-  for (const at of stringsIn(r.props, new Set(["__provider"]))) {
+  if (r.type === TYPES.alertRule) {
+    const why = alertRuleActsOnAlphaStack(r.props, s.protectedSet.list().map((e) => e.token));
+    if (why) out.push(`${who} must not act on AlphaStack production: ${why} and its action is "${alertActionOf(r.props)}". Set the rule's action to { type: "none" } (notify only) for rules on AlphaStack.`);
+  }
+  for (const at of stringsIn(r.props, new Set(["__provider", "__providerDigest"]))) {
+    if (s.hosts && !at.path.endsWith("(key)")) {
+      const traffic = isTrafficInput(r, at.path, at.key);
+      const readOnly = !traffic && !isCommand && isReadOnlyUrl(at.value, s.readOnlyUrls);
+      const hits = readOnly ? [] : alphaStackUrlsIn(at.value, s.hosts);
+      if (hits.length && traffic) {
+        out.push(`${who} must not send traffic to AlphaStack production: ${at.path} routes to ${hits.map((h) => `${h.url} (${h.why})`).join(", ")}. Routes and slots point at this project's own services only; AlphaStack's engine is never an upstream.`);
+        continue;
+      }
+      if (hits.length && !isCommand && !observerAllowed(r)) {
+        out.push(`${who} must not refer to AlphaStack production: ${at.path} contains ${hits.map((h) => `${h.url} (${h.why})`).join(", ")}. ${FIX}; only its status URL may be referenced.`);
+        continue;
+      }
+    }
     const found = s.protectedSet.mentions(at.value, isCommand);
     if (!found.length) continue;
     if (isCommand) {
@@ -109,8 +179,8 @@ export function alphaStackFrozen(r: ResourceFacts, s: FreezeSettings): RuleResul
       out.push(`${who} must not act on AlphaStack production: it watches ${listOf(found)} (${at.path}) with action "${alertActionOf(r.props)}". Set the rule's action to { type: "none" } (notify only) for rules on AlphaStack.`);
     } else if (at.key !== undefined && TARGET_KEYS.has(at.key)) {
       out.push(`${who} must not act on AlphaStack production: ${at.path} targets ${listOf(found)}. ${FIX}.`);
-    } else if (s.readOnlyUrls.some((u) => at.value.startsWith(u)) && !/[\s;&|`$]/.test(at.value)) {
-      continue; // a status probe of AlphaStack: reads only
+    } else if (isReadOnlyUrl(at.value, s.readOnlyUrls)) {
+      continue; // a status probe of AlphaStack (normalized first: `/healthz/../admin` is not one)
     } else {
       out.push(`${who} must not refer to AlphaStack production: ${at.path} contains ${listOf(found)}. ${FIX}; only its status URL may be referenced.`);
     }

@@ -1,3 +1,4 @@
+import { isReadOnlyUrl } from "../../infra/config/alphastack-urls";
 import { ProtectedSet } from "../lib/protected";
 import { isProviderConfig } from "./alphastack";
 import { stringsIn } from "../lib/values";
@@ -55,7 +56,7 @@ export function environmentIsolation(r: ResourceFacts, s: IsolationSettings): Ru
     if (staging) {
       hits = [...staging].filter((id) => new RegExp(`(?<![a-z0-9_-])${id.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![a-z0-9])`).test(v));
     } else {
-      if (s.readOnlyUrls.some((u) => at.value.startsWith(u)) && !/[\s;&|`$]/.test(at.value)) continue;
+      if (isReadOnlyUrl(at.value, s.readOnlyUrls)) continue; // normalized: no `/healthz/../admin`
       hits = set!.mentions(at.value).map((e) => e.token);
     }
     if (hits.length) {

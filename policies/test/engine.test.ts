@@ -97,6 +97,19 @@ describe("the pack under the real engine", () => {
     expect(r.out).toMatch(/render:EnvVars "engine-env" must not act on AlphaStack production: serviceId targets srv-alphastackengine0000/);
   }, 400_000);
 
+  test("mandatory whatever the config says: disabled, advisory or all-disabled AlphaStack policies still refuse (issue 14 e)", async () => {
+    await pulumi(["config", "set", "sgtest:scenario", "alphastack-env", "--stack", "staging"]);
+    for (const lowered of [{ "alphastack-frozen": "disabled" }, { all: "disabled" }, { "alphastack-frozen": { enforcementLevel: "advisory" } }]) {
+      const cfg = path.join(dir, "lowered-config.json");
+      fs.writeFileSync(cfg, JSON.stringify(lowered));
+      const r = await pulumi(["preview", "--stack", "staging", ...withPack(cfg)]);
+      expect(r.code).not.toBe(0);
+      expect(r.out).toMatch(/\[mandatory\]\s+alphastack-frozen/);
+      expect(r.out).toMatch(/render:EnvVars "engine-env" must not act on AlphaStack production/);
+      expect(r.out).toMatch(/The policy config must not set alphastack-frozen to "(disabled|advisory)"/);
+    }
+  }, 600_000);
+
   test("bad config: a break-glass entry reviewed by its requester fails the preview, naming the key", async () => {
     await pulumi(["config", "set", "sgtest:scenario", "ok", "--stack", "staging"]);
     const cfg = path.join(dir, "bad-config.json");

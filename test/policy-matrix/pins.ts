@@ -13,6 +13,7 @@ import * as path from "node:path";
 import YAML from "yaml";
 import { Baseline, BaselineSchema, readBaselineFile, StackBaseline } from "../../policies/config";
 import { ProtectedSet } from "../../policies/lib/protected";
+import { signStackBaseline } from "../../policies/lib/baseline-digest";
 import { buildStackBaseline, StateResource } from "../../policies/lib/state";
 import { PulumiProject, ROOT } from "../helpers/pulumi-project";
 import { PIN_DECLARATION, PIN_STACK, PIN_URN, PROTECTED_REF } from "./scenarios";
@@ -69,7 +70,8 @@ export async function preparePins(render: { apiUrl: string; apiKey: string }, ou
     const resources = (JSON.parse(plain.stdout).deployment?.resources ?? []) as StateResource[];
 
     const stackYaml = fs.readFileSync(yamlFile, "utf8");
-    const entry = buildStackBaseline(resources, new ProtectedSet(alphaStackIds(stackYaml)), `pulumi stack export --stack ${PIN_STACK} (policy matrix setup)`);
+    // Signed like npm run baseline signs it (alphastack-baseline-signed checks the digest of every entry).
+    const entry = signStackBaseline(PIN_STACK, buildStackBaseline(resources, new ProtectedSet(alphaStackIds(stackYaml)), `pulumi stack export --stack ${PIN_STACK} (policy matrix setup)`));
     const managed = entry.resources.find((e) => e.urn === PIN_URN);
     if (managed?.mode !== "managed" || !managed.inputsHash) throw new Error(`pin setup: the state of ${PIN_STACK} gave no managed pin for ${PIN_URN}: ${JSON.stringify(entry)}`);
     if (entry.resources.filter((e) => e.mode === "read").length < 2) throw new Error(`pin setup: expected the two .get reads of AlphaStack's services in ${PIN_STACK}'s state: ${JSON.stringify(entry)}`);
