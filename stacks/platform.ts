@@ -172,27 +172,25 @@ export function buildPlatform(config: StackConfig): Platform {
       ...(webhook ? { ALERT_WEBHOOK_URL: webhook } : {}),
     },
   }, { dependsOn: [edgeEnv] });
-  // Alert rules and flags are stored on the edge by providers that take the admin token from EDGE_ADMIN_TOKEN
-  // (never from state), so they are declared once the operator has it:
-  // `EDGE_ADMIN_TOKEN=$(npm run -s pulumi -- stack output --show-secrets edgeAdminToken) npm run pulumi -- up`.
-  if (process.env.EDGE_ADMIN_TOKEN) {
-    const edgeUrl = edge.url.apply((u) => u ?? "");
-    const targets = targetsFromStackConfig(config, { runbookBaseUrl: PRODUCTION_TARGETS.runbookBaseUrl, serviceName });
-    for (const rule of defaultRules(env, targets)) new AlertRule(`alert-${rule.name}`, { rule, edgeUrl }, { dependsOn: [edge, edgeEnv] });
-    const meta = { owner: "team-platform", createdAt: "2026-11-27" };
-    new FeatureFlag("flag-trading-enabled", {
-      key: "trading-enabled", edgeUrl,
-      definition: { state: "ENABLED", variants: { on: true, off: false }, defaultVariant: "on", metadata: { ...meta, kind: "kill-switch", description: "orders may be placed; off stops new orders at once" } },
-    }, { dependsOn: [edge, edgeEnv] });
-    new FeatureFlag("flag-new-order-form", {
-      key: "new-order-form", edgeUrl,
-      definition: {
-        state: "ENABLED", variants: { on: true, off: false }, defaultVariant: "off",
-        targeting: { fractional: [["on", env === "production" ? 10 : 100], ["off", env === "production" ? 90 : 0]] },
-        metadata: { ...meta, kind: "release", description: "the new order form, rolled out by share of users" },
-      },
-    }, { dependsOn: [edge, edgeEnv] });
-  }
+  // The default alert rules and flags, stored on the edge through its admin API. The token goes to their providers
+  // as a secret input (encrypted in state), so every `up`, `preview` and `refresh` manages them with no extra step.
+  const edgeUrl = edge.url.apply((u) => u ?? "");
+  const edgeAdmin = { edgeUrl, adminToken: adminToken.result };
+  const targets = targetsFromStackConfig(config, { runbookBaseUrl: PRODUCTION_TARGETS.runbookBaseUrl, serviceName });
+  for (const rule of defaultRules(env, targets)) new AlertRule(`alert-${rule.name}`, { rule, ...edgeAdmin }, { dependsOn: [edge, edgeEnv] });
+  const meta = { owner: "team-platform", createdAt: "2026-11-27" };
+  new FeatureFlag("flag-trading-enabled", {
+    key: "trading-enabled", ...edgeAdmin,
+    definition: { state: "ENABLED", variants: { on: true, off: false }, defaultVariant: "on", metadata: { ...meta, kind: "kill-switch", description: "orders may be placed; off stops new orders at once" } },
+  }, { dependsOn: [edge, edgeEnv] });
+  new FeatureFlag("flag-new-order-form", {
+    key: "new-order-form", ...edgeAdmin,
+    definition: {
+      state: "ENABLED", variants: { on: true, off: false }, defaultVariant: "off",
+      targeting: { fractional: [["on", env === "production" ? 10 : 100], ["off", env === "production" ? 90 : 0]] },
+      metadata: { ...meta, kind: "release", description: "the new order form, rolled out by share of users" },
+    },
+  }, { dependsOn: [edge, edgeEnv] });
 
   const alpha = referenceAlphaStack(config);
   return {

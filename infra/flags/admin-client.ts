@@ -27,12 +27,45 @@ export class AdminApiError extends Error {
 export interface AdminHttpOptions {
   /** The edge's base URL, e.g. `https://edge.example` (no trailing path). */
   baseUrl: string;
-  /** `EDGE_ADMIN_TOKEN`; read from the environment by callers, never stored in Pulumi state. */
+  /**
+   * The edge admin token (secret). The FeatureFlag and AlertRule providers get it as a secret resource input; the
+   * CLIs and the guardian from their environment. Never echoed in an error.
+   */
   token: string;
-  /** Per-attempt timeout (default 5 s). */
+  /**
+   * Per-attempt timeout (default 5 s). An admin write answers only once every edge instance confirmed it, so callers
+   * that write (the providers) give it more.
+   */
   timeoutMs?: number;
-  /** Extra attempts after a network error, 429 or 5xx (default 2); every admin call is idempotent, so retrying is safe. */
+  /** Extra attempts after a network error, timeout, 429 or 5xx (default 2); every admin call is idempotent, so retrying is safe. */
   retries?: number;
+  /**
+   * Keep retrying while the edge is not ready, up to this long in all (default: off). "Not ready" is no answer, a
+   * timeout, 429, 5xx, or 401: right after `pulumi up` changed the edge's env (first deploy, token rotation) the
+   * running edge may still hold the previous token until the new deploy is live. For writes in `pulumi up`, never
+   * for a preview or refresh, which must not hang.
+   */
+  readyTimeoutMs?: number;
+  /**
+   * At most this many calls in flight to one edge from this process (default: unlimited). `pulumi up` creates the
+   * stack's ~30 flags and rules in parallel; each write is replicated to every edge instance before it answers.
+   */
+  maxConcurrent?: number;
+}
+
+/** Calls in flight per edge base URL, and who waits for a slot. */
+const inFlight = new Map<string, { n: number; waiting: Array<() => void> }>();
+async function acquire(key: string, max: number | undefined): Promise<() => void> {
+  if (!max || max < 1) return () => {};
+  const slot = inFlight.get(key) ?? { n: 0, waiting: [] };
+  inFlight.set(key, slot);
+  if (slot.n >= max) await new Promise<void>((r) => slot.waiting.push(r));
+  else slot.n++;
+  return () => {
+    const next = slot.waiting.shift();
+    if (next) next(); // the slot passes to the next waiter
+    else if (--slot.n === 0) inFlight.delete(key);
+  };
 }
 
 /** Small authenticated JSON-over-HTTP caller with timeouts and bounded retries, shared by the admin clients. */
@@ -40,18 +73,32 @@ export class AdminHttp {
   private readonly base: string;
   constructor(private readonly opts: AdminHttpOptions) {
     if (!opts.baseUrl || !/^https?:\/\//.test(opts.baseUrl)) throw new AdminApiError(`edge URL must be an http(s) URL, got '${opts.baseUrl}' (set EDGE_URL or the resource's edgeUrl)`, 0);
-    if (!opts.token) throw new AdminApiError("no edge admin token: set EDGE_ADMIN_TOKEN in the environment", 0);
+    if (!opts.token) throw new AdminApiError("no edge admin token: set EDGE_ADMIN_TOKEN in the environment (resources: pass adminToken)", 0);
     this.base = opts.baseUrl.replace(/\/+$/, "");
   }
 
   /** Performs a call; `undefined` for 404 when `allow404`. */
   async call<T>(method: string, path: string, schema: z.ZodType<T> | undefined, body?: unknown, allow404 = false): Promise<T | undefined> {
+    const release = await acquire(this.base, this.opts.maxConcurrent);
+    try {
+      return await this.attempts(method, path, schema, body, allow404);
+    } finally {
+      release();
+    }
+  }
+
+  private async attempts<T>(method: string, path: string, schema: z.ZodType<T> | undefined, body: unknown, allow404: boolean): Promise<T | undefined> {
     const retries = this.opts.retries ?? 2;
+    const readyBy = this.opts.readyTimeoutMs ? Date.now() + this.opts.readyTimeoutMs : 0;
     let lastErr: AdminApiError | undefined;
-    for (let attempt = 0; attempt <= retries; attempt++) {
-      if (attempt > 0) await new Promise((r) => setTimeout(r, 200 * 2 ** (attempt - 1)));
+    for (let attempt = 0; ; attempt++) {
+      // Within the readiness window every "not ready" answer is retried (backoff capped at 5 s); after it, `retries`.
+      const more = attempt <= retries || (readyBy > 0 && Date.now() < readyBy);
+      if (attempt > 0 && !more) break;
+      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(5_000, 200 * 2 ** Math.min(attempt - 1, 5))));
       let res: Response;
-      const signal = AbortSignal.timeout(this.opts.timeoutMs ?? 5000);
+      const timeoutMs = this.opts.timeoutMs ?? 5000;
+      const signal = AbortSignal.timeout(timeoutMs);
       try {
         res = await fetch(`${this.base}${path}`, {
           method,
@@ -60,7 +107,7 @@ export class AdminHttp {
           signal,
         });
       } catch {
-        const why = signal.aborted ? "timed out" : "unreachable";
+        const why = signal.aborted ? `timed out after ${timeoutMs} ms` : "unreachable";
         lastErr = new AdminApiError(`edge admin API ${why}: ${method} ${path}`, 0);
         continue;
       }
@@ -68,6 +115,10 @@ export class AdminHttp {
       if (res.status === 404 && allow404) return undefined;
       if (res.status === 429 || res.status >= 500) {
         lastErr = new AdminApiError(`edge admin API answered ${res.status} to ${method} ${path}`, res.status);
+        continue;
+      }
+      if (res.status === 401 && readyBy > 0 && Date.now() < readyBy) {
+        lastErr = new AdminApiError(`edge admin API refused the token (401) to ${method} ${path}: the edge's EDGE_ADMIN_TOKEN differs (is its new deploy live?)`, 401);
         continue;
       }
       if (!res.ok) {
@@ -80,7 +131,8 @@ export class AdminHttp {
       if (!parsed.success) throw new AdminApiError(`edge admin API sent an unexpected answer to ${method} ${path}: ${parsed.error.issues[0]?.message}`, res.status);
       return parsed.data;
     }
-    throw lastErr ?? new AdminApiError(`edge admin API failed: ${method} ${path}`, 0);
+    const waited = readyBy > 0 ? ` (retried for ${Math.round(this.opts.readyTimeoutMs! / 1000)} s)` : "";
+    throw lastErr ? new AdminApiError(`${lastErr.message}${waited}`, lastErr.status) : new AdminApiError(`edge admin API failed: ${method} ${path}`, 0);
   }
 }
 

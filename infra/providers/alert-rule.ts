@@ -6,8 +6,10 @@ import type { AlertRule as AlertRuleModel, AlertRuleInput } from "../alerts/rule
 export interface AlertRuleArgs {
   /** The rule (infra/alerts/README.md); validated by `check`, with the field at fault named. */
   rule: pulumi.Input<AlertRuleInput>;
-  /** The edge's base URL (default: `EDGE_URL` of the environment). The admin token always comes from `EDGE_ADMIN_TOKEN`. */
+  /** The edge's base URL (default: `EDGE_URL` of the environment). */
   edgeUrl?: pulumi.Input<string>;
+  /** The edge admin token (the stack's `edge-admin-token`); always recorded as a secret, never read from the environment. */
+  adminToken: pulumi.Input<string>;
 }
 
 /**
@@ -19,6 +21,13 @@ export class AlertRule extends pulumi.dynamic.Resource {
   declare readonly rule: pulumi.Output<AlertRuleModel>;
 
   constructor(name: string, args: AlertRuleArgs, opts?: pulumi.CustomResourceOptions) {
-    super(lazyProvider("alert-rule"), name, { ...args }, opts, "stackguard", "AlertRule");
+    super(
+      lazyProvider("alert-rule"),
+      name,
+      { ...args, adminToken: pulumi.secret(args.adminToken) },
+      { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "adminToken"] },
+      "stackguard",
+      "AlertRule",
+    );
   }
 }

@@ -12,8 +12,10 @@ export interface FeatureFlagArgs {
   definition: pulumi.Input<FlagDefinition | Record<string, unknown>>;
   /** Shared JSON Logic fragments referenced from `targeting` as `{"$ref": "<name>"}` (inlined when stored). */
   evaluators?: pulumi.Input<Record<string, unknown>>;
-  /** The edge's base URL (default: `EDGE_URL` of the environment). The admin token always comes from `EDGE_ADMIN_TOKEN`. */
+  /** The edge's base URL (default: `EDGE_URL` of the environment). */
   edgeUrl?: pulumi.Input<string>;
+  /** The edge admin token (the stack's `edge-admin-token`); always recorded as a secret, never read from the environment. */
+  adminToken: pulumi.Input<string>;
 }
 
 /**
@@ -32,7 +34,14 @@ export class FeatureFlag extends pulumi.dynamic.Resource {
   declare readonly revision: pulumi.Output<string>;
 
   constructor(name: string, args: FeatureFlagArgs, opts?: pulumi.CustomResourceOptions) {
-    super(lazyProvider("feature-flag"), name, { ...args, override: undefined, revision: undefined }, opts, "stackguard", "FeatureFlag");
+    super(
+      lazyProvider("feature-flag"),
+      name,
+      { ...args, adminToken: pulumi.secret(args.adminToken), override: undefined, revision: undefined },
+      { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "adminToken"] },
+      "stackguard",
+      "FeatureFlag",
+    );
     // Stale flags are reported by every preview and up, as warnings on this resource.
     pulumi.all([args.key, args.definition]).apply(([key, definition]) => {
       const d = definition as FlagDefinition;

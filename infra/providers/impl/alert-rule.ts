@@ -5,15 +5,17 @@ import { validateAlertRule, type AlertRule } from "../../alerts/rule";
 import { checkWith, UNKNOWN } from "../check";
 import { same } from "../diff";
 import { idsFromAlphaStackConfig, parseIdList } from "../guard";
+import { adminTokenInput, edgeAccess, edgeUrlInput, requireEdgeAccess } from "./edge-admin-access";
 
 /** Checked inputs of an AlertRule resource. */
 export const alertRuleInputsSchema = z
   .object({
     rule: z.record(z.string(), z.unknown()),
-    edgeUrl: z.string().url("edgeUrl must be the edge's http(s) base URL").optional(),
+    edgeUrl: edgeUrlInput,
+    adminToken: adminTokenInput,
   })
   .strict();
-export type AlertRuleResourceInputs = { rule: AlertRule; edgeUrl?: string };
+export type AlertRuleResourceInputs = { rule: AlertRule; edgeUrl?: string; adminToken: string };
 
 function hasUnknown(v: unknown): boolean {
   if (v === UNKNOWN) return true;
@@ -25,8 +27,15 @@ function hasUnknown(v: unknown): boolean {
 /** AlphaStack ids beyond the built-in ones: the provider config's `alphaStack` section and `STACKGUARD_PROTECTED_IDS`. */
 let extraProtected: string[] = parseIdList(process.env.STACKGUARD_PROTECTED_IDS);
 
-function client(i: { edgeUrl?: string }): AlertRuleAdminClient {
-  return AlertRuleAdminClient.fromEnv(i.edgeUrl ?? process.env.EDGE_URL ?? "");
+/** A client for writes (waits for the edge to be ready with the token; see edge-admin-access.ts). */
+function writer(i: { edgeUrl?: string; adminToken?: string }, name: string): AlertRuleAdminClient {
+  return new AlertRuleAdminClient(requireEdgeAccess(i, `AlertRule "${name}"`));
+}
+
+/** A client for reads, or `undefined` when no token is known (state recorded before adminToken was an input). */
+function reader(i: { edgeUrl?: string; adminToken?: string }): AlertRuleAdminClient | undefined {
+  const opts = edgeAccess(i, "read");
+  return opts && new AlertRuleAdminClient(opts);
 }
 
 /** The dynamic provider for `stackguard:AlertRule`. */
@@ -58,21 +67,31 @@ export const provider: pulumi.dynamic.ResourceProvider = {
   },
 
   async create(inputs: AlertRuleResourceInputs) {
-    await client(inputs).put(inputs.rule);
+    await writer(inputs, inputs.rule.name).put(inputs.rule);
     return { id: inputs.rule.name, outs: inputs };
   },
 
   async read(id, props: AlertRuleResourceInputs) {
-    const live = await client(props).get(id);
+    // No token (state from before adminToken was an input) or no answer: keep what was recorded; refresh must
+    // neither fail nor invent drift. The next `up` records the token.
+    const c = reader(props);
+    if (!c) return { id, props };
+    let live: AlertRule | undefined;
+    try {
+      live = await c.get(id);
+    } catch {
+      return { id, props };
+    }
     return { id, props: { ...props, rule: live ?? {} } };
   },
 
   async diff(_id, olds: AlertRuleResourceInputs, news: AlertRuleResourceInputs) {
     const replaces = [...(olds.rule?.name !== news.rule.name ? ["rule"] : []), ...(!same(olds.edgeUrl, news.edgeUrl) ? ["edgeUrl"] : [])];
-    let changes = replaces.length > 0 || !same(olds.rule, news.rule);
+    // A new token (rotation, or state recorded before adminToken was an input) is an update: it is re-recorded.
+    let changes = replaces.length > 0 || !same(olds.adminToken, news.adminToken) || !same(olds.rule, news.rule);
     if (!changes) {
       try {
-        changes = !same(await client(news).get(news.rule.name), news.rule); // drift on the edge
+        changes = !same(await reader(news)!.get(news.rule.name), news.rule); // drift on the edge
       } catch {
         /* edge unreachable: inputs decide */
       }
@@ -81,11 +100,11 @@ export const provider: pulumi.dynamic.ResourceProvider = {
   },
 
   async update(_id, _olds, news: AlertRuleResourceInputs) {
-    await client(news).put(news.rule);
+    await writer(news, news.rule.name).put(news.rule);
     return { outs: news };
   },
 
   async delete(id, props: AlertRuleResourceInputs) {
-    await client(props).remove(id);
+    await writer(props, id).remove(id);
   },
 };

@@ -8,6 +8,7 @@ import { expandRefs } from "../../flags/refs";
 import { validateFlagSet } from "../../flags/validate";
 import { checkWith, UNKNOWN } from "../check";
 import { same } from "../diff";
+import { adminTokenInput, edgeAccess, edgeUrlInput, requireEdgeAccess } from "./edge-admin-access";
 
 /** Checked inputs of a FeatureFlag (the definition itself is checked against our model and the flagd schema). */
 export const featureFlagInputsSchema = z
@@ -15,7 +16,8 @@ export const featureFlagInputsSchema = z
     key: z.string().regex(FLAG_KEY_PATTERN, "key must be letters, digits, '.', '_' or '-' (max 128)"),
     definition: z.record(z.string(), z.unknown()),
     evaluators: z.record(z.string(), z.unknown()).optional(),
-    edgeUrl: z.string().url("edgeUrl must be the edge's http(s) base URL").optional(),
+    edgeUrl: edgeUrlInput,
+    adminToken: adminTokenInput,
   })
   .strict();
 export type FeatureFlagInputs = z.infer<typeof featureFlagInputsSchema>;
@@ -39,8 +41,15 @@ export function storedDefinition(i: Pick<FeatureFlagInputs, "key" | "definition"
   return set.flags[i.key]!;
 }
 
-function client(i: Pick<FeatureFlagInputs, "edgeUrl">): FlagAdminClient {
-  return FlagAdminClient.fromEnv(i.edgeUrl ?? process.env.EDGE_URL ?? "");
+/** A client for writes (waits for the edge to be ready with the token; see edge-admin-access.ts). */
+function writer(i: Pick<FeatureFlagInputs, "edgeUrl" | "adminToken" | "key">): FlagAdminClient {
+  return new FlagAdminClient(requireEdgeAccess(i, `FeatureFlag "${i.key}"`));
+}
+
+/** A client for reads, or `undefined` when no token is known (state recorded before adminToken was an input). */
+function reader(i: Partial<Pick<FeatureFlagInputs, "edgeUrl" | "adminToken">>): FlagAdminClient | undefined {
+  const opts = edgeAccess(i, "read");
+  return opts && new FlagAdminClient(opts);
 }
 
 function outputs(i: FeatureFlagInputs, e: FlagEntryResponse): FeatureFlagOutputs {
@@ -53,7 +62,7 @@ function outputs(i: FeatureFlagInputs, e: FlagEntryResponse): FeatureFlagOutputs
  * (config caught up with reality), kept otherwise. A definition write never touches an override by itself.
  */
 async function writeAndReconcile(i: FeatureFlagInputs): Promise<FeatureFlagOutputs> {
-  const c = client(i);
+  const c = writer(i);
   const declared = storedDefinition(i);
   let entry = await c.put(i.key, declared);
   if (entry.override && overrideMatchesDeclared(declared, entry.override)) entry = await c.clearOverride(i.key);
@@ -63,7 +72,9 @@ async function writeAndReconcile(i: FeatureFlagInputs): Promise<FeatureFlagOutpu
 /** The live override on the edge; when the edge cannot be asked, the last recorded one (never a guess of "none"). */
 async function liveOverride(i: FeatureFlagInputs, recorded: FlagOverride | null | undefined): Promise<FlagOverride | null> {
   try {
-    const live = await FlagAdminClient.fromEnv(i.edgeUrl ?? process.env.EDGE_URL ?? "").get(i.key);
+    const c = reader(i);
+    if (!c) return recorded ?? null;
+    const live = await c.get(i.key);
     return live?.override ?? null;
   } catch {
     return recorded ?? null;
@@ -82,7 +93,10 @@ async function liveOverride(i: FeatureFlagInputs, recorded: FlagOverride | null 
 export const provider: pulumi.dynamic.ResourceProvider = {
   async check(olds, news) {
     const base = checkWith("FeatureFlag", featureFlagInputsSchema, news);
-    if (base.failures?.length || hasUnknown(news)) return base;
+    if (base.failures?.length) return base;
+    // Not known yet (preview of a new stack: the edge's URL and token are still to be created): the live override is
+    // unknown too, never "absent", or `up --plan` would find an `override` the reviewed plan did not have.
+    if (hasUnknown(news)) return { ...base, inputs: { ...base.inputs, override: UNKNOWN } };
     const i = base.inputs as FeatureFlagInputs;
     const r = validateFlagSet({ flags: { [i.key]: i.definition }, ...(i.evaluators ? { $evaluators: i.evaluators } : {}) });
     if (!r.ok) {
@@ -105,7 +119,16 @@ export const provider: pulumi.dynamic.ResourceProvider = {
   },
 
   async read(id, props: FeatureFlagOutputs) {
-    const live = await client(props).get(id);
+    // No token (state from before adminToken was an input) or no answer: keep what was recorded; refresh must
+    // neither fail nor invent drift. The next `up` records the token.
+    const c = reader(props);
+    if (!c) return { id, props };
+    let live: FlagEntryResponse | undefined;
+    try {
+      live = await c.get(id);
+    } catch {
+      return { id, props };
+    }
     if (!live) return { id, props: { ...props, definition: {}, override: null } };
     // The live definition replaces the recorded one, so `refresh` shows edits made behind Pulumi's back.
     return { id, props: { ...props, definition: live.definition, override: live.override ?? null, revision: live.revision } };
@@ -113,11 +136,12 @@ export const provider: pulumi.dynamic.ResourceProvider = {
 
   async diff(_id, olds: FeatureFlagOutputs, news: FeatureFlagInputs & { override?: FlagOverride | null }) {
     const replaces = (["key", "edgeUrl"] as const).filter((f) => !same(olds[f], news[f]));
-    let changes = replaces.length > 0 || !same(olds.definition, news.definition) || !same(olds.evaluators, news.evaluators) || !same(olds.override, news.override);
+    // A new token (rotation, or state recorded before adminToken was an input) is an update: it is re-recorded.
+    let changes = replaces.length > 0 || !same(olds.adminToken, news.adminToken) || !same(olds.definition, news.definition) || !same(olds.evaluators, news.evaluators) || !same(olds.override, news.override);
     if (!changes) {
       // Drift of the definition itself (edited through the admin API): the edge is the truth.
       try {
-        const live = await client(news).get(news.key);
+        const live = await reader(news)!.get(news.key);
         changes = !live || !same(live.definition, storedDefinition(news));
       } catch {
         /* edge unreachable: inputs decide */
@@ -131,6 +155,6 @@ export const provider: pulumi.dynamic.ResourceProvider = {
   },
 
   async delete(id, props: FeatureFlagOutputs) {
-    await client(props).remove(id);
+    await writer({ ...props, key: id }).remove(id);
   },
 };

@@ -28,7 +28,7 @@ describe("stackguard:AlertRule provider", () => {
       [{ action: { type: "rollback", app: "alphastack-engine" } }, /rule\.action\.app: 'alphastack-engine' is AlphaStack/],
     ];
     for (const [over, re] of cases) {
-      const r = await provider.check!({}, { rule: { ...rule, ...over } });
+      const r = await provider.check!({}, { rule: { ...rule, ...over }, adminToken: TOKEN });
       expect(r.failures![0]).toEqual({ property: "rule", reason: expect.stringMatching(re) });
     }
   });
@@ -51,11 +51,14 @@ describe("stackguard:AlertRule provider", () => {
       if (req.headers.authorization !== `Bearer ${TOKEN}`) return void res.writeHead(401).end();
       void ext.handle(req, res, { admin: true, path: (req.url ?? "/").split("?")[0]! });
     });
+    // URL and token come from the resource's inputs, nothing from the environment.
     const saved = { ...process.env };
-    process.env.EDGE_URL = srv.url;
-    process.env.EDGE_ADMIN_TOKEN = TOKEN;
+    delete process.env.EDGE_URL;
+    delete process.env.EDGE_ADMIN_TOKEN;
+    const access = { edgeUrl: srv.url, adminToken: TOKEN };
     try {
-      const checked = (await provider.check!({}, { rule })).inputs;
+      const checked = (await provider.check!({}, { rule, ...access })).inputs;
+      expect(checked.adminToken).toBe(TOKEN);
       expect(checked.rule).toMatchObject({ window: "5m", noData: "nodata" });
       const created = await provider.create(checked);
       expect(created.id).toBe("api-error-rate");
@@ -66,8 +69,17 @@ describe("stackguard:AlertRule provider", () => {
       expect((await provider.diff!("api-error-rate", created.outs, checked)).changes).toBe(false);
       await guardian.put({ ...checked.rule, for: "10m" }); // edited behind Pulumi's back
       expect((await provider.diff!("api-error-rate", created.outs, checked)).changes).toBe(true);
-      const renamed = (await provider.check!({}, { rule: { ...rule, name: "api-errors" } })).inputs;
+      const renamed = (await provider.check!({}, { rule: { ...rule, name: "api-errors" }, ...access })).inputs;
       expect((await provider.diff!("api-error-rate", created.outs, renamed)).replaces).toEqual(["rule"]);
+
+      // State recorded before the token was an input: refresh keeps it (no env needed, no failure), the next up
+      // is an in-place update that records the token.
+      const { adminToken: _t, ...old } = created.outs;
+      expect((await provider.read!("api-error-rate", old)).props).toEqual(old);
+      expect(await provider.diff!("api-error-rate", old, checked)).toMatchObject({ changes: true, replaces: [] });
+      const updated = await provider.update!("api-error-rate", old, checked);
+      expect(updated.outs.adminToken).toBe(TOKEN);
+      expect((await provider.read!("api-error-rate", updated.outs)).props.rule).toEqual(checked.rule);
 
       await provider.delete!("api-error-rate", created.outs);
       expect((await guardian.list()).rules).toEqual([]);
@@ -75,5 +87,10 @@ describe("stackguard:AlertRule provider", () => {
       process.env = saved;
       await srv.close();
     }
+  });
+
+  it("check names a missing adminToken", async () => {
+    const r = await provider.check!({}, { rule });
+    expect(r.failures).toEqual([{ property: "adminToken", reason: expect.stringMatching(/adminToken.*required/) }]);
   });
 });

@@ -19,8 +19,9 @@ describe("program: guardian, alert rules and flags", () => {
     }, "stackguard", "staging", false);
   });
 
-  it("declares the guardian worker with its secret env, and the default rules and two flags when the edge token is known", async () => {
-    process.env.EDGE_ADMIN_TOKEN = "mock-token-0123456789abcdef";
+  it("declares the guardian worker with its secret env, and always the default rules and two flags, the token a secret input", async () => {
+    const saved = process.env.EDGE_ADMIN_TOKEN;
+    delete process.env.EDGE_ADMIN_TOKEN; // nothing from the environment: every `up` declares them
     try {
       const doc = yaml.parse(fs.readFileSync("Pulumi.staging.yaml", "utf8")).config as Record<string, unknown>;
       const raw = Object.fromEntries(Object.entries(doc).map(([k, v]) => [k.replace(/^stackguard:/, ""), v]));
@@ -40,9 +41,13 @@ describe("program: guardian, alert rules and flags", () => {
       const rules = created.filter((c) => c.type.endsWith("stackguard:AlertRule"));
       expect(rules.length).toBe(31);
       expect(rules.map((r) => r.name)).toEqual(expect.arrayContaining(["alert-alphastack-engine-status", "alert-api-error-rate", "alert-edge-staging-cpu"]));
-      expect(created.filter((c) => c.type.endsWith("stackguard:FeatureFlag")).map((c) => c.inputs.key).sort()).toEqual(["new-order-form", "trading-enabled"]);
+      const flags = created.filter((c) => c.type.endsWith("stackguard:FeatureFlag"));
+      expect(flags.map((c) => c.inputs.key).sort()).toEqual(["new-order-form", "trading-enabled"]);
+      // The edge admin token reaches both providers as a Pulumi secret (the RandomPassword's result), never in plain.
+      const secretSig = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value: "mock-token-0123456789abcdef" };
+      for (const r of [...rules, ...flags]) expect(r.inputs.adminToken).toEqual(secretSig);
     } finally {
-      delete process.env.EDGE_ADMIN_TOKEN;
+      if (saved !== undefined) process.env.EDGE_ADMIN_TOKEN = saved;
     }
   });
 });
