@@ -14,6 +14,7 @@ import { seed } from "./seed";
 import { startDatabases } from "./databases/resume";
 import { createSimServer } from "./server";
 import { Store } from "./store/db";
+import { MetricsPusher } from "./streams/metrics-push";
 
 /** Options of {@link startSimulator}. */
 export interface StartOptions {
@@ -105,6 +106,9 @@ export async function startSimulator(opts: StartOptions): Promise<RunningSimulat
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
   databases.baseUrl = url;
+  // Workspaces with a metrics stream get their services' metrics pushed (OTLP/HTTP JSON), as Render does.
+  const metricsPusher = new MetricsPusher(app);
+  metricsPusher.start();
   let stopped: Promise<void> | undefined;
   return {
     url,
@@ -113,6 +117,7 @@ export async function startSimulator(opts: StartOptions): Promise<RunningSimulat
     stop() {
       stopped ??= (async () => {
         app.lifecycle.stop();
+        await metricsPusher.stop();
         await new Promise<void>((res) => {
           server.close(() => res());
           server.closeAllConnections();

@@ -48,6 +48,9 @@ const EnvSchema = z.object({
   GUARDIAN_SERVICES: z.string().optional(),
   STACKGUARD_ENVIRONMENT: z.string().max(40).default("unknown"),
   STACKGUARD_PROTECTED_IDS: z.string().optional(),
+  GUARDIAN_OTLP_TOKEN: z.string().min(16, "GUARDIAN_OTLP_TOKEN must be at least 16 characters: the token Render's metrics stream sends (Bearer)").optional(),
+  GUARDIAN_OTLP_PORT: z.coerce.number().int().min(0).max(65535, "GUARDIAN_OTLP_PORT must be a TCP port (0-65535)").optional(),
+  PORT: z.coerce.number().int().min(0).max(65535).optional(),
 });
 
 /** The guardian's validated configuration. */
@@ -75,11 +78,16 @@ export interface GuardianConfig {
   services: Record<string, string>;
   environment: string;
   extraProtected: string[];
+  /**
+   * The OTLP/HTTP receiver for Render's metrics stream (`POST /v1/metrics`): resource signals come from what Render
+   * pushes, and no Render key is needed for them. Token secret. Absent: resource signals come from Render's API.
+   */
+  otlp?: { token: string; port: number };
 }
 
 /** Every secret of a configuration, for redaction. */
 export function secretsOf(c: GuardianConfig): string[] {
-  const out = [c.edgeAdminToken, c.render?.apiKey, c.webhookUrl].filter((s): s is string => !!s);
+  const out = [c.edgeAdminToken, c.render?.apiKey, c.webhookUrl, c.otlp?.token].filter((s): s is string => !!s);
   if (c.webhookUrl) {
     // The path alone (e.g. /services/T000/B000/XXXX) is the webhook's credential.
     const p = new URL(c.webhookUrl).pathname;
@@ -130,5 +138,7 @@ export function loadGuardianConfig(env: NodeJS.ProcessEnv): GuardianConfig {
     services,
     environment: e.STACKGUARD_ENVIRONMENT,
     extraProtected: parseIdList(e.STACKGUARD_PROTECTED_IDS),
+    // Render gives a web service its port in PORT (default 10000).
+    otlp: e.GUARDIAN_OTLP_TOKEN ? { token: e.GUARDIAN_OTLP_TOKEN, port: e.GUARDIAN_OTLP_PORT ?? e.PORT ?? 10000 } : undefined,
   };
 }

@@ -13,6 +13,8 @@ import { SeriesStore, seriesKey } from "./series";
 import { AlphaStackSource } from "./sources/alphastack";
 import { CertSource } from "./sources/cert";
 import { EdgeSource } from "./sources/edge";
+import { OtlpReceiver } from "./otlp-receiver";
+import { PushedMetricsSource } from "./sources/pushed";
 import { RenderSource } from "./sources/render";
 import type { SignalSource } from "./sources/source";
 import { VitalsSource } from "./sources/vitals";
@@ -63,6 +65,8 @@ export class Guardian {
   private rulesAt = -Infinity;
   private readonly states = new Map<string, AlertState>();
   private readonly sources: SignalSource[];
+  /** Render's metrics stream pushes here (OTLP/HTTP), when configured. */
+  readonly receiver: OtlpReceiver | undefined;
   private readonly runner: ActionRunner;
   private readonly rulesClient: AlertRuleAdminClient;
   private readonly pending = new Set<Promise<unknown>>();
@@ -87,12 +91,15 @@ export class Guardian {
     this.runner = new ActionRunner({ edgeUrl: config.edgeUrl, token: config.edgeAdminToken, extraProtected: config.extraProtected });
     this.rulesClient = new AlertRuleAdminClient({ baseUrl: config.edgeUrl, token: config.edgeAdminToken, timeoutMs: config.probeTimeoutMs, retries: 1 });
     const render = config.render ? readOnlyRenderClient(config.render) : undefined;
+    this.receiver = config.otlp ? new OtlpReceiver({ token: config.otlp.token, port: config.otlp.port, log: this.log }) : undefined;
     const t = config.probeTimeoutMs;
     this.sources = opts.sources ?? [
       new EdgeSource({ edgeUrl: config.edgeUrl, token: config.edgeAdminToken, timeoutMs: t, redact: this.redact }),
       new AlphaStackSource({ healthUrl: config.alphaStackHealthUrl, serviceId: config.alphaStackServiceId, render, timeoutMs: t, redact: this.redact }),
       new VitalsSource({ edgeUrl: config.edgeUrl, token: config.edgeAdminToken, windowMs: config.vitalsWindowMs, timeoutMs: t, redact: this.redact }),
-      new RenderSource({ render, services: config.services, edgeServiceId: config.edgeServiceId, intervalMs: config.renderIntervalMs, redact: this.redact }),
+      // With Render's metrics stream pushing to the guardian, resource signals need no Render key.
+      ...(this.receiver ? [new PushedMetricsSource(this.receiver)] : []),
+      new RenderSource({ render, services: config.services, edgeServiceId: config.edgeServiceId, intervalMs: config.renderIntervalMs, redact: this.redact, ...(this.receiver ? { signals: ["domain.verification"] as const } : {}) }),
       new CertSource({ intervalMs: Math.max(config.renderIntervalMs, 5 * 60_000), timeoutMs: Math.max(t, 5_000), redact: this.redact }),
     ];
   }
@@ -111,7 +118,11 @@ export class Guardian {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.log(`started: edge ${this.config.edgeUrl}, every ${this.config.intervalMs} ms, webhook ${this.config.webhookUrl ? "set" : "not set (log only)"}, Render API ${this.config.render ? "read-only" : "not set"}`);
+    this.log(`started: edge ${this.config.edgeUrl}, every ${this.config.intervalMs} ms, webhook ${this.config.webhookUrl ? "set" : "not set (log only)"}, Render API ${this.config.render ? "read-only" : "not set"}, metrics stream receiver ${this.receiver ? "on" : "off"}`);
+    this.receiver
+      ?.start()
+      .then((port) => this.log(`receiving Render's metrics stream (OTLP/HTTP) on port ${port}: POST /v1/metrics`))
+      .catch((e) => this.log(`metrics stream receiver could not start: ${(e as Error).message}; resource signals will have no data`));
     const loop = async () => {
       if (!this.running) return;
       const t0 = Date.now();
@@ -133,6 +144,7 @@ export class Guardian {
       clearTimeout(t);
     }
     this.notifier.stop();
+    await this.receiver?.stop();
   }
 
   /** Waits for actions in flight and queued notifications (tests). */

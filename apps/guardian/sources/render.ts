@@ -22,12 +22,15 @@ const GIB = 1024 ** 3;
  */
 export class RenderSource implements SignalSource {
   readonly name = "render";
-  readonly signals: readonly SignalName[] = ["resource.cpu", "resource.memory", "resource.instance_count", "domain.verification"];
+  readonly signals: readonly SignalName[];
   private readonly resolved = new Map<string, { id: string; cpu?: number; memoryGB?: number }>();
   private lastAt = -Infinity;
   private prices: PriceTable | undefined;
 
-  constructor(private readonly o: { render?: RenderClient; services: Record<string, string>; edgeServiceId?: string; intervalMs: number; redact: Redactor }) {}
+  /** `signals`: a subset to collect (resource signals come from pushed metrics when the guardian receives them). */
+  constructor(private readonly o: { render?: RenderClient; services: Record<string, string>; edgeServiceId?: string; intervalMs: number; redact: Redactor; signals?: readonly SignalName[] }) {
+    this.signals = o.signals ?? ["resource.cpu", "resource.memory", "resource.instance_count", "domain.verification"];
+  }
 
   async collect(rules: readonly AlertRule[], store: SeriesStore, now: number): Promise<void> {
     if (!rules.length || now - this.lastAt < this.o.intervalMs) return;
