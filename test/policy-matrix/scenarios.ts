@@ -497,8 +497,7 @@ new PostgresExport("platform-db-export", { postgresId: database.apply((d) => d.i
   {
     name: "production-flags-and-alert-rules",
     expect: "passes", stack: "production", timed: true,
-    what: "production's default alert rules (AlphaStack's status notify-only) and flags, declared with EDGE_ADMIN_TOKEN",
-    env: { EDGE_ADMIN_TOKEN: "matrix-edge-admin-token-0000" },
+    what: "production's default alert rules (AlphaStack's status notify-only) and flags, part of every up (no EDGE_ADMIN_TOKEN)",
   },
   {
     name: "pinned-reference-unchanged",
