@@ -88,6 +88,7 @@ export function providerClient(env: NodeJS.ProcessEnv = process.env): RenderClie
 
   const envOf = new Map<string, Cached<string | null>>();
   const statusOf = new Map<string, Cached<"protected" | "unprotected" | undefined>>();
+  const linksOf = new Map<string, Cached<readonly string[] | undefined>>();
   const fresh = <T>(c: Cached<T> | undefined): c is Cached<T> => !!c && Date.now() - c.at < CACHE_TTL_MS;
 
   const learn = (data: unknown): void => {
@@ -126,6 +127,14 @@ export function providerClient(env: NodeJS.ProcessEnv = process.env): RenderClie
         kind === "dpg" ? await lookup((cl) => cl.postgres.get(id)) : undefined;
       const value = found?.environmentId ?? null;
       envOf.set(id, { value, at: Date.now() });
+      return value;
+    },
+    linksOf: async (id) => {
+      const c = linksOf.get(id);
+      if (fresh(c)) return c.value;
+      const group = await lookup((cl) => cl.envGroups.get(id));
+      const value = group ? (group.serviceLinks ?? []).map((l) => l.id) : undefined;
+      linksOf.set(id, { value, at: Date.now() });
       return value;
     },
     statusOf: async (id) => {

@@ -77,8 +77,17 @@ export function idsFromAlphaStackConfig(raw: unknown): string[] {
   return [o.environmentId, o.projectId, o.services, o.envGroups, o.databases, o.domains].flatMap(parseIdList);
 }
 
+/**
+ * The form ids and domains are compared in: Render ids are lower case (`SRV-…` is no other resource), domains are
+ * case-insensitive and may end in a dot.
+ */
+export function normalizeTarget(id: string): string {
+  return id.trim().toLowerCase().replace(/\.+$/, "");
+}
+
 /** A replica `dpg-x-b` belongs to the primary `dpg-x-a`: protecting one protects both. */
-function variants(id: string): string[] {
+function variants(raw: string): string[] {
+  const id = normalizeTarget(raw);
   const m = /^(dpg-[a-z0-9]+)-[a-z]$/.exec(id);
   return m ? [id, m[1], `${m[1]}-a`] : [id];
 }
@@ -118,6 +127,11 @@ export interface WriteGuardOptions {
   environmentOf: EnvLookup;
   /** Finds an environment's protected status (GET). */
   statusOf: StatusLookup;
+  /**
+   * The services an env group is linked to (GET `/env-groups/{id}`, its `serviceLinks`). A value written into one of
+   * our groups reaches every linked service at its next deploy, so a group linked to AlphaStack is AlphaStack's too.
+   */
+  linksOf?: (envGroupId: string) => Promise<readonly string[] | undefined>;
 }
 
 /** Decides whether a write may be sent. */
@@ -139,7 +153,7 @@ export class WriteGuard {
   /** Refuses (throws {@link ProtectedResourceError}) or returns. GETs always pass. */
   async check(req: OutgoingRequest): Promise<void> {
     if (req.method === "GET") return;
-    const targets = targetsOf(req);
+    const targets = targetsOf(req).map(normalizeTarget);
     for (const t of targets) {
       for (const v of variants(t)) {
         const why = this.ids.get(v);
@@ -156,6 +170,19 @@ export class WriteGuard {
         if (env) {
           if (this.ids.has(env)) throw new ProtectedResourceError(req.method, req.path, t, `lives in protected environment ${env}`);
           envs.add(env);
+        }
+      }
+    }
+    // Env groups: read their links first. Writing into a group AlphaStack is linked to changes AlphaStack's env.
+    if (this.opts.linksOf) {
+      for (const t of targets) {
+        if (!/^evg-/.test(t) || !RESOURCE_ID.test(t)) continue;
+        for (const raw of (await this.opts.linksOf(t)) ?? []) {
+          const linked = normalizeTarget(raw);
+          if (this.isProtectedId(linked)) throw new ProtectedResourceError(req.method, req.path, t, `is linked to ${linked}, which ${this.ids.get(variants(linked).find((v) => this.ids.has(v))!)}`);
+          const env = ENV_SCOPED.test(linked) ? await this.opts.environmentOf(linked) : undefined;
+          if (env && this.ids.has(env)) throw new ProtectedResourceError(req.method, req.path, t, `is linked to ${linked}, which lives in protected environment ${env}`);
+          if (env) envs.add(env);
         }
       }
     }

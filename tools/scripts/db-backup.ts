@@ -16,7 +16,9 @@
  */
 import * as path from "node:path";
 import { readStackConfigFile } from "../../infra/cost/read-stack-file";
-import { RenderClient } from "../../infra/render";
+import { providerClient } from "../../infra/providers/context";
+import { idsFromAlphaStackConfig, normalizeTarget, parseIdList } from "../../infra/providers/guard";
+import type { RenderClient } from "../../infra/render";
 import type { PostgresExport } from "../../infra/render";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -76,7 +78,9 @@ export async function backupStackDatabase(o: BackupOptions): Promise<BackupRecor
     throw new BackupInputError(`${matches.length} Postgres instances are named '${name}' in workspace ${ownerId} (${matches.map((p) => p.id).join(", ")}): rename the extra ones in Render so the stack's database is unambiguous.`);
   }
   const db = matches[0];
-  if (cfg.alphaStack.databases.includes(db.id)) {
+  // Render ids are lower case; compare normalized, and a replica (`-b`) is the same database.
+  const base = (id: string) => normalizeTarget(id).replace(/^(dpg-[a-z0-9]+)-[a-z]$/, "$1");
+  if (cfg.alphaStack.databases.some((d) => base(d) === base(db.id))) {
     throw new BackupInputError(`refusing to export ${db.id}: it is one of AlphaStack's databases, which this project never touches. Fix stackguard:database.name in Pulumi.${o.stack}.yaml.`);
   }
 
@@ -129,15 +133,21 @@ function parseArgs(argv: string[]): { stack: string; json: boolean; timeoutMs?: 
 }
 
 /** The Render client: the configured API, or the embedded Render when RENDER_API_URL is unset (as `npm run pulumi`). */
-async function clientFromEnv(log: (m: string) => void): Promise<RenderClient> {
+/**
+ * The Render client: the configured API, or the embedded Render when RENDER_API_URL is unset (as `npm run pulumi`).
+ * It is the providers' client, with the write guard installed: the export is a POST, and it must never reach
+ * AlphaStack (its ids from the stack config are protected on top of the built-in ones).
+ */
+export async function clientFromEnv(log: (m: string) => void, protectedIds: readonly string[]): Promise<RenderClient> {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const pulumiEnv = require("./lib/pulumi-env") as { isEmbedded(): boolean; ensureEmbeddedRender(log: (m: string) => void): Promise<{ apiUrl: string; apiKey: string }> };
+  const guarded = { STACKGUARD_PROTECTED_IDS: [...parseIdList(process.env.STACKGUARD_PROTECTED_IDS), ...protectedIds].join(",") };
   if (!pulumiEnv.isEmbedded()) {
     if (!process.env.RENDER_API_KEY) throw new BackupInputError("RENDER_API_URL is set but RENDER_API_KEY is not: export your Render API key, or unset RENDER_API_URL to use the embedded Render.");
-    return RenderClient.fromEnv();
+    return providerClient({ RENDER_API_URL: process.env.RENDER_API_URL, RENDER_API_KEY: process.env.RENDER_API_KEY, ...guarded });
   }
   const sim = await pulumiEnv.ensureEmbeddedRender(log);
-  return RenderClient.fromEnv({}, { RENDER_API_URL: sim.apiUrl, RENDER_API_KEY: sim.apiKey });
+  return providerClient({ RENDER_API_URL: sim.apiUrl, RENDER_API_KEY: sim.apiKey, ...guarded });
 }
 
 /** CLI entry; returns the exit code. */
@@ -146,12 +156,13 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const args = parseArgs(argv);
     // Bad input fails here, before the simulator is started or Render is called.
+    let alphaStack: unknown;
     try {
-      readStackConfigFile(args.stack, ROOT);
+      alphaStack = readStackConfigFile(args.stack, ROOT).alphaStack;
     } catch (e) {
       throw new BackupInputError((e as Error).message);
     }
-    const client = await clientFromEnv(log);
+    const client = await clientFromEnv(log, idsFromAlphaStackConfig(alphaStack));
     const record = await backupStackDatabase({ stack: args.stack, client, timeoutMs: args.timeoutMs, log });
     process.stdout.write(args.json ? `${JSON.stringify(record, null, 2)}\n` : `backup of stack '${record.stack}': export ${record.exportId} of ${record.databaseName} (${record.databaseId}), created ${record.exportCreatedAt}\n`);
     return 0;
