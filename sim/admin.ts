@@ -2,6 +2,7 @@ import type http from "node:http";
 import { z } from "zod";
 import type { SimApp } from "./app";
 import { bearerToken, keyMatches } from "./http/auth";
+import { decodePathSegment } from "./http/router";
 import { ApiError } from "./render/errors";
 
 /** Body of `PUT /__sim/services/{id}/faults` (every field optional; omitted fields keep their value). */
@@ -26,6 +27,13 @@ function reply(res: http.ServerResponse, status: number, body?: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(text) });
   res.end(text);
+}
+
+/** A path segment's id; Render's 400 when its percent-encoding is not UTF-8 (decodeURIComponent would throw). */
+function pathId(segment: string): string {
+  const id = decodePathSegment(segment);
+  if (id === undefined) throw new ApiError(400, `invalid path: ${JSON.stringify(segment)} is not percent-encoded UTF-8`);
+  return id;
 }
 
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
@@ -54,7 +62,7 @@ export function adminHandler(app: SimApp, apiKey: string, startedAt: number) {
       if (!keyMatches(bearerToken(req), apiKey)) throw new ApiError(401, "Unauthorized");
       let m = /^\/__sim\/services\/([^/]+)\/faults$/.exec(url.pathname);
       if (m) {
-        const id = decodeURIComponent(m[1]);
+        const id = pathId(m[1]);
         if (!app.store.get("service", id)) throw new ApiError(404, `not found: ${id}`);
         if (method === "GET") return reply(res, 200, app.dataPlane.getFaults(id));
         if (method === "PUT") {
@@ -65,7 +73,7 @@ export function adminHandler(app: SimApp, apiKey: string, startedAt: number) {
       }
       m = /^\/__sim\/owners\/([^/]+)\/settings$/.exec(url.pathname);
       if (m) {
-        const id = decodeURIComponent(m[1]);
+        const id = pathId(m[1]);
         const owner = app.store.get<Record<string, unknown>>("owner", id);
         if (!owner) throw new ApiError(404, `not found: ${id}`);
         if (method === "GET") return reply(res, 200, { overlappingDeployPolicy: owner.overlappingDeployPolicy ?? app.options.overlappingDeployPolicy });

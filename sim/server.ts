@@ -3,7 +3,7 @@ import http from "node:http";
 import type { SimApp } from "./app";
 import { bearerToken, keyMatches } from "./http/auth";
 import { Router, type Ctx, type Reply, type Route } from "./http/router";
-import { check, dropNulls, nullPaths, requestBodyValidator } from "./openapi/validator";
+import { check, checkBodyShape, dropNulls, nullPaths, requestBodyValidator, zeroFillNulls } from "./openapi/validator";
 import { bucketsFor, RateLimiter, type BucketState } from "./ratelimit";
 import { adminAuthorized, ApiFaults } from "./api/faults";
 import { ApiError } from "./render/errors";
@@ -87,20 +87,13 @@ export function createSimServer(deps: ServerDeps): http.Server {
   const faults = new ApiFaults();
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? "/", "http://sim.local");
     const method = (req.method ?? "GET").toUpperCase();
     let limits: BucketState[] | undefined;
     try {
+      const url = requestUrl(req.url);
       if (url.pathname.startsWith("/__sim/")) {
         const raw = await readBody(req);
-        let body: unknown;
-        if (raw.length) {
-          try {
-            body = JSON.parse(raw.toString("utf8"));
-          } catch {
-            throw new ApiError(400, "invalid JSON body");
-          }
-        }
+        const body = raw.length ? parseJsonBody(raw.toString("utf8")) : undefined;
         if (url.pathname === "/__sim/api-faults") {
           if (!adminAuthorized(req, deps.apiKey)) throw new ApiError(401, "Unauthorized");
           faults.handleAdmin(method, url.pathname, body, (status, b) => send(res, status, b, undefined));
@@ -124,20 +117,21 @@ export function createSimServer(deps: ServerDeps): http.Server {
       if (fault?.when === "before") throw ApiFaults.error(fault);
       if (!matched) throw new ApiError(404, `not found: ${url.pathname}`);
       if (matched === "method") throw new ApiError(405, `method ${method} is not allowed on ${url.pathname}`);
+      if (matched.badParam) {
+        throw new ApiError(400, `invalid path parameter "${matched.badParam}": ${JSON.stringify(matched.params[matched.badParam])} is not percent-encoded UTF-8`);
+      }
 
       const raw = await readBody(req);
       let rawBody: unknown;
-      if (raw.length && method !== "GET" && method !== "DELETE") {
-        try {
-          rawBody = JSON.parse(raw.toString("utf8"));
-        } catch (e) {
-          throw new ApiError(400, `invalid JSON body: ${(e as Error).message}`);
-        }
-      }
+      if (raw.length && method !== "GET" && method !== "DELETE") rawBody = parseJsonBody(raw.toString("utf8"));
       const body = rawBody === undefined || rawBody === null ? undefined : dropNulls(rawBody);
       const { route, params } = matched;
       const nulls = nullPaths(rawBody);
+      // Every operation, also those whose handler validates its own body: no body, `null`, or a JSON value of the
+      // wrong kind gets Render's 400 here, so no handler ever dereferences a body that is not there.
+      checkBodyShape(method, route.template, body);
       if (route.validate !== false && body !== undefined) check(requestBodyValidator(method, route.template), body, "", nulls);
+      if (route.validate !== false) zeroFillNulls(method, route.template, body, nulls);
       const ctx: Ctx = { app: deps.app, method, template: route.template, params, query: url.searchParams, body, rawBody, nulls, effects: [] };
       const reply: Reply = deps.app.store.tx(() => route.handler(ctx));
       if (fault?.when === "after") {
@@ -162,7 +156,62 @@ export function createSimServer(deps: ServerDeps): http.Server {
     }
   };
 
-  const server = http.createServer((req, res) => void handle(req, res));
+  const server = http.createServer((req, res) => {
+    // `handle` answers every failure itself; this is the last line of defence, so a bug there can never become an
+    // unhandled rejection (which would end the process).
+    handle(req, res).catch((e: unknown) => {
+      process.emitWarning(`simulator request failed: ${e instanceof Error ? e.stack : String(e)}`);
+      if (!res.headersSent) send(res, 500, { message: "internal error" }, undefined);
+      else res.destroy();
+    });
+  });
+  // Malformed HTTP (bad request line, oversized headers): answer 400 like Go's net/http and close, never throw.
+  server.on("clientError", (_err, socket) => {
+    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n400 Bad Request");
+    else socket.destroy();
+  });
   server.keepAliveTimeout = 5000;
   return server;
+}
+
+/**
+ * Deepest nesting of arrays and objects a request body may have. Go's decoder stops at 10,000; every walk of a body
+ * here (null handling, validation) recurses, so the simulator stops far earlier. Render's own bodies nest < 10 deep.
+ */
+export const MAX_BODY_DEPTH = 256;
+
+/** Nesting depth of a JSON text, counted without parsing it (brackets inside strings do not count). */
+function jsonDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92 /* \ */) i++;
+      else if (c === 34 /* " */) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 91 /* [ */ || c === 123 /* { */) max = Math.max(max, ++depth);
+    else if (c === 93 /* ] */ || c === 125 /* } */) depth--;
+  }
+  return max;
+}
+
+/** A request body's JSON, or Render's 400 for text that is not JSON or nests deeper than {@link MAX_BODY_DEPTH}. */
+function parseJsonBody(text: string): unknown {
+  if (jsonDepth(text) > MAX_BODY_DEPTH) throw new ApiError(400, `invalid JSON body: nested deeper than ${MAX_BODY_DEPTH} levels`);
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new ApiError(400, `invalid JSON body: ${(e as Error).message}`);
+  }
+}
+
+/** The request target as a URL; 400 for one that cannot be parsed (the raw target is never trusted). */
+function requestUrl(target: string | undefined): URL {
+  try {
+    return new URL(target ?? "/", "http://sim.local");
+  } catch {
+    throw new ApiError(400, "invalid request target");
+  }
 }

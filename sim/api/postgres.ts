@@ -246,7 +246,8 @@ function recover(ctx: Ctx) {
   const t = Date.parse(b.restoreTime);
   const created = Date.parse(microStamp(src.createdAt));
   if (statusOf(app, src) !== "available") throw new ApiError(400, `database ${src.id} is ${statusOf(app, src)}; point-in-time recovery needs an available database`);
-  if (t < created || t > Date.now()) {
+  // `!(…)` so an unparsable time (NaN, e.g. `restoreTime: null`, which Go decodes to "") is refused too.
+  if (!(t >= created && t <= Date.now())) {
     throw new ApiError(400, `invalid value for "restoreTime": must be between ${microStamp(src.createdAt)} and now`);
   }
   if (b.environmentId !== undefined && !app.store.get("environment", b.environmentId)) throw notFound(b.environmentId);

@@ -58,8 +58,12 @@ export class Router {
     this.routes.sort((a, b) => a.names.length - b.names.length);
   }
 
-  /** The matching route, `"method"` when only the method differs, or undefined. */
-  match(method: string, path: string): { route: Compiled; params: Record<string, string> } | "method" | undefined {
+  /**
+   * The matching route, `"method"` when only the method differs, or undefined. Never throws: a parameter whose
+   * percent-encoding is not valid UTF-8 (`/services/%E0`) is named in `badParam`, for the caller to answer 400 once
+   * the request is authenticated (Render authenticates before it looks at ids).
+   */
+  match(method: string, path: string): RouteMatch | "method" | undefined {
     let pathMatched = false;
     for (const r of this.routes) {
       const m = r.re.exec(path);
@@ -67,9 +71,31 @@ export class Router {
       pathMatched = true;
       if (r.method !== method) continue;
       const params: Record<string, string> = {};
-      r.names.forEach((n, i) => (params[n] = decodeURIComponent(m[i + 1])));
-      return { route: r, params };
+      let badParam: string | undefined;
+      r.names.forEach((n, i) => {
+        const decoded = decodePathSegment(m[i + 1]);
+        if (decoded === undefined) badParam ??= n;
+        params[n] = decoded ?? m[i + 1];
+      });
+      return { route: r, params, ...(badParam ? { badParam } : {}) };
     }
     return pathMatched ? "method" : undefined;
+  }
+}
+
+/** A matched route and its decoded path parameters. */
+export interface RouteMatch {
+  route: Route;
+  params: Record<string, string>;
+  /** The first parameter whose percent-encoding is not valid UTF-8 (its raw text is in `params`). */
+  badParam?: string;
+}
+
+/** `decodeURIComponent` without the throw: undefined for malformed escapes or bytes that are not UTF-8. */
+export function decodePathSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
   }
 }

@@ -82,6 +82,92 @@ export function requestBodyValidator(method: string, template: string): Validate
   return validatorAt(["paths", template, method.toLowerCase(), "requestBody", "content", "application/json", "schema"]);
 }
 
+/** The request-body schema of an operation (its `$ref`s followed), or undefined when it takes no JSON body. */
+export function requestBodySchema(method: string, template: string): Record<string, any> | undefined {
+  const at = resolvePath(["paths", template, method.toLowerCase(), "requestBody", "content", "application/json", "schema"]);
+  const node = deref(at?.reduce((n: any, p: string) => n?.[p], SPEC));
+  return node && typeof node === "object" ? (node as Record<string, any>) : undefined;
+}
+
+/**
+ * The request-body checks every operation gets before its handler runs, whatever its own validation: a body that
+ * is absent or JSON `null` counts as `{}` (Go decodes it into a zero struct, so Render reports the required fields
+ * as missing), and an object schema takes only a JSON object. Throws Render's 400 naming the field.
+ */
+export function checkBodyShape(method: string, template: string, body: unknown): void {
+  const schema = requestBodySchema(method, template);
+  if (!schema) return;
+  const isObject = body !== null && typeof body === "object" && !Array.isArray(body);
+  if (schema.type === "object" || (schema.type === undefined && schema.properties)) {
+    if (body !== undefined && !isObject) throw new ApiError(400, `invalid type for "body": must be a JSON object`);
+    const required: unknown = schema.required;
+    if (body === undefined && Array.isArray(required) && required.length) {
+      throw new ApiError(400, `missing request body: send a JSON object with ${required.map((f) => JSON.stringify(f)).join(", ")}`);
+    }
+  } else if (schema.type === "array" && body !== undefined && !Array.isArray(body)) {
+    throw new ApiError(400, `invalid type for "body": must be a JSON array`);
+  }
+}
+
+/** Follows `$ref`s from a schema node (to the schema they point at). */
+export function deref(node: any): any {
+  for (let hops = 0; node && typeof node.$ref === "string" && node.$ref.startsWith("#/") && hops < 10; hops++) {
+    node = node.$ref
+      .slice(2)
+      .split("/")
+      .map((p: string) => decodeURIComponent(p).replace(/~1/g, "/").replace(/~0/g, "~"))
+      .reduce((n: any, p: string) => n?.[p], SPEC);
+  }
+  return node;
+}
+
+/** Go's zero value for a schema: "" / 0 / false / [] / an object holding its required fields' zero values. */
+function zeroValue(schema: any, depth = 0): unknown {
+  const s = deref(schema);
+  switch (s?.type) {
+    case "string":
+      return "";
+    case "integer":
+    case "number":
+      return 0;
+    case "boolean":
+      return false;
+    case "array":
+      return [];
+    default: {
+      const out: Record<string, unknown> = {};
+      if (depth < 8 && s?.properties && Array.isArray(s.required)) for (const k of s.required) out[k] = zeroValue(s.properties[k], depth + 1);
+      return out;
+    }
+  }
+}
+
+/**
+ * Required fields the client sent as `null` get Go's zero value (as Render's Go decoder leaves them), so a handler
+ * sees `""` / `0` / `false` and answers 400 or 404 for it instead of tripping over `undefined`. Walks the
+ * operation's plain `properties` (not the branches of an `anyOf`); returns the body it was given, filled in place.
+ */
+export function zeroFillNulls(method: string, template: string, body: unknown, nulls: ReadonlySet<string>): unknown {
+  if (!nulls.size) return body;
+  const fill = (schema: any, value: unknown, at: string, depth: number): void => {
+    const s = deref(schema);
+    if (depth > 8 || !value || typeof value !== "object") return;
+    if (Array.isArray(value)) {
+      if (s?.items) value.forEach((v, i) => fill(s.items, v, `${at}/${i}`, depth + 1));
+      return;
+    }
+    if (!s?.properties) return;
+    const obj = value as Record<string, unknown>;
+    for (const [k, sub] of Object.entries(s.properties as Record<string, unknown>)) {
+      const p = `${at}/${k}`;
+      if (obj[k] === undefined && nulls.has(p) && Array.isArray(s.required) && s.required.includes(k)) obj[k] = zeroValue(sub, depth + 1);
+      else fill(sub, obj[k], p, depth + 1);
+    }
+  };
+  fill(requestBodySchema(method, template), body, "", 0);
+  return body;
+}
+
 /** The validator of an operation's JSON response for `status`, or null when the spec defines none. */
 export function responseValidator(method: string, template: string, status: number): ValidateFunction | null {
   return validatorAt(["paths", template, method.toLowerCase(), "responses", String(status), "content", "application/json", "schema"]);
