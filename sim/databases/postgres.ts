@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "pg";
 import { chownTree, freePort, KeyedQueue, ownedDir, reachableBy, run, runOk, type RunAs } from "./exec";
@@ -150,7 +150,6 @@ export class PostgresServers {
       "listen_addresses = '127.0.0.1'",
       `port = ${port}`,
       "unix_socket_directories = ''",
-      "max_connections = 60",
       "shared_buffers = 16MB",
       "wal_level = replica",
       "archive_mode = on",
@@ -164,7 +163,8 @@ export class PostgresServers {
     ];
     if (recovery) {
       lines.push(`restore_command = 'cp "${q(recovery.fromArchive)}/%f" "%p"'`);
-      if (recovery.target) lines.push(`recovery_target_time = '${recovery.target.toISOString()}'`);
+      // PostgreSQL's timestamptz input, not ISO 8601's `T`/`Z` form.
+      if (recovery.target) lines.push(`recovery_target_time = '${recovery.target.toISOString().replace("T", " ").replace("Z", "+00")}'`);
       else lines.push("recovery_target = 'immediate'");
       lines.push("recovery_target_action = 'promote'");
     }
@@ -236,24 +236,59 @@ export class PostgresServers {
     });
   }
 
+  /**
+   * An `initdb`'d, cleanly shut down cluster kept once per machine and server version in the cache
+   * (`${STACKGUARD_CACHE:-~/.cache}/stackguard/postgres-template/<version>`): a new instance copies it, which costs a
+   * fraction of `initdb`'s CPU. Built in a private temporary directory, then renamed into place (concurrent builders:
+   * the first rename wins).
+   */
+  private async template(): Promise<{ data: string; adminPassword: string }> {
+    const cacheRoot = process.env.STACKGUARD_CACHE || process.env.XDG_CACHE_HOME || join(homedir(), ".cache");
+    const dir = join(cacheRoot, "stackguard", "postgres-template", `${this.install.version || "pg"}-v1`);
+    const ready = () => existsSync(join(dir, "data", "PG_VERSION")) && existsSync(join(dir, "admin-password"));
+    if (!ready()) {
+      const work = join(tmpdir(), `stackguard-pg-template-${process.pid}-${randomBytes(4).toString("hex")}`);
+      ownedDir(work, this.runAs);
+      chmodSync(work, 0o711);
+      try {
+        const adminPw = randomBytes(24).toString("base64url");
+        const pwFile = join(work, ".pw");
+        writeFileSync(pwFile, adminPw, { mode: 0o600 });
+        if (this.runAs.uid !== undefined) chownSync(pwFile, this.runAs.uid, this.runAs.gid ?? this.runAs.uid);
+        await runOk(this.runAs, this.bin("initdb"), ["-D", join(work, "data"), "-U", ADMIN, `--pwfile=${pwFile}`, "--auth=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync", "--no-instructions"], { timeoutMs: STEP_TIMEOUT_MS });
+        rmSync(pwFile, { force: true });
+        const conf = join(work, "data", "postgresql.conf");
+        writeFileSync(conf, `${readFileSync(conf, "utf8")}\ninclude 'sim.conf'\n`);
+        writeFileSync(join(work, "admin-password"), adminPw, { mode: 0o600 });
+        mkdirSync(join(dir, ".."), { recursive: true });
+        try {
+          renameSync(work, dir);
+        } catch {
+          // Another simulator built it first (or the cache is on another file system): copy when still missing.
+          if (!ready()) await runOk({}, "cp", ["-a", work, dir], { timeoutMs: STEP_TIMEOUT_MS });
+        }
+      } finally {
+        rmSync(work, { recursive: true, force: true });
+      }
+    }
+    return { data: join(dir, "data"), adminPassword: readFileSync(join(dir, "admin-password"), "utf8").trim() };
+  }
+
   private async create(inst: PgInstance, seedSql?: string): Promise<void> {
     const id = inst.id;
     await this.destroyFiles(id);
     ownedDir(this.dir(id), this.runAs);
     ownedDir(join(this.dir(id), "wal"), this.runAs);
     ownedDir(join(this.dir(id), "base"), this.runAs);
-    const adminPw = randomBytes(24).toString("base64url");
-    writeFileSync(this.adminFile(id), adminPw, { mode: 0o600 });
-    const pwFile = join(this.dir(id), ".pw");
-    writeFileSync(pwFile, adminPw, { mode: 0o600 });
-    if (this.runAs.uid !== undefined) chownSync(pwFile, this.runAs.uid, this.runAs.gid ?? this.runAs.uid);
-    try {
-      await runOk(this.runAs, this.bin("initdb"), ["-D", this.data(id), "-U", ADMIN, `--pwfile=${pwFile}`, "--auth=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync", "--no-instructions"], { timeoutMs: STEP_TIMEOUT_MS });
-    } finally {
-      rmSync(pwFile, { force: true });
-    }
-    const conf = join(this.data(id), "postgresql.conf");
-    writeFileSync(conf, `${readFileSync(conf, "utf8")}\ninclude 'sim.conf'\n`);
+    const tpl = await this.template();
+    writeFileSync(this.adminFile(id), tpl.adminPassword, { mode: 0o600 });
+    await runOk({}, "cp", ["-a", tpl.data, this.data(id)], { timeoutMs: STEP_TIMEOUT_MS });
+    chownTree(this.data(id), this.runAs);
+    chmodSync(this.data(id), 0o700);
+    // The copy is a cleanly shut down cluster: a consistent (cold) base backup that the archived WAL continues.
+    const first = join(this.dir(id), "base", "0");
+    await runOk({}, "cp", ["-a", this.data(id), first], { timeoutMs: STEP_TIMEOUT_MS });
+    writeFileSync(join(this.root, `${id}.base-0.json`), JSON.stringify({ dir: first, completedAt: Date.now() } satisfies BaseBackup));
     await this.startServer(id);
     await this.admin(id, "postgres", async (c) => {
       await c.query(`CREATE ROLE ${ident(inst.databaseUser)} LOGIN PASSWORD ${literal(inst.password)}`);
@@ -269,7 +304,6 @@ export class PostgresServers {
         await c.end().catch(() => undefined);
       }
     }
-    await this.baseBackup(id);
   }
 
   /** `pg_basebackup` of a running cluster into `<id>/base/<time>` (plain format, WAL streamed in). */
@@ -322,7 +356,14 @@ export class PostgresServers {
         const info = this.servers.get(id)!;
         // Later starts are ordinary: no recovery settings.
         this.writeSimConf(id, info.port);
-        await this.admin(id, "postgres", (c) => c.query(`ALTER ROLE ${ident(target.databaseUser)} PASSWORD ${literal(target.password)}`));
+        await this.admin(id, "postgres", async (c) => {
+          // A time before the source's role and database were created recovers to an empty instance: make them.
+          const role = await c.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [target.databaseUser]);
+          if (role.rowCount) await c.query(`ALTER ROLE ${ident(target.databaseUser)} PASSWORD ${literal(target.password)}`);
+          else await c.query(`CREATE ROLE ${ident(target.databaseUser)} LOGIN PASSWORD ${literal(target.password)}`);
+          const db = await c.query("SELECT 1 FROM pg_database WHERE datname = $1", [target.databaseName]);
+          if (!db.rowCount) await c.query(`CREATE DATABASE ${ident(target.databaseName)} OWNER ${ident(target.databaseUser)}`);
+        });
         await this.baseBackup(id);
         this.markReady(id);
         this.log(`postgres ${id}: recovered ${source.id} at ${at.toISOString()} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
