@@ -6,7 +6,8 @@ import * as random from "@pulumi/random";
 import { StackConfig } from "../infra/config/schema";
 import { BlueGreenApp } from "../infra/components/blue-green-app";
 import { edgeRoutes } from "../infra/config/routing";
-import { AlertRule, CustomDomain, EnvGroup, EnvGroupLink, EnvVars, FeatureFlag, Postgres, Service } from "../infra/providers";
+import { AlertRule, CustomDomain, EnvGroup, EnvGroupLink, EnvVars, FeatureFlag, MetricStream, Postgres, Service } from "../infra/providers";
+import { PRODUCTION_OWNER_ID } from "../infra/providers/context";
 import { defaultRules, PRODUCTION_TARGETS, targetsFromStackConfig } from "../infra/alerts/defaults";
 import { alphaStackOutputs, referenceAlphaStack } from "./alphastack";
 
@@ -145,15 +146,26 @@ export function buildPlatform(config: StackConfig): Platform {
   for (const bg of Object.values(blueGreen)) bg.connectEdge({ url: edge.url.apply((u) => u ?? ""), adminToken: adminToken.result, dependsOn: [edge, edgeEnv] });
   for (const domain of config.edge.domains) new CustomDomain(`edge-domain-${domain}`, { serviceId: edge.id, name: domain });
 
-  // The guardian: one instance (two would notify twice), reading rules and metrics from the edge with its token,
-  // Render's API read-only (its own key, `stackguard:guardianRenderApiKey`; on the embedded Render the simulator's).
+  // The guardian: one instance (two would notify twice), reading rules and metrics from the edge with its token.
+  // In its own workspace it holds no Render API key (a key can change the whole workspace): Render pushes CPU and
+  // memory to it through the workspace's metrics stream (OTLP/HTTP, Bearer token), so it is a web service Render
+  // can reach, and AlphaStack's health URL is read here by the program. In AlphaStack's workspace a metrics stream
+  // is workspace-wide, so AlphaStack's to set: there it stays a worker with a read-only key
+  // (`stackguard:guardianRenderApiKey`; on the embedded Render the simulator's), see docs/pipeline.md.
   const cfg = new pulumi.Config("stackguard");
-  const guardianKey = cfg.getSecret("guardianRenderApiKey")
+  const pushed = config.render.ownerId !== PRODUCTION_OWNER_ID;
+  const guardianKey = pushed ? undefined : cfg.getSecret("guardianRenderApiKey")
     ?? (process.env.STACKGUARD_EMBEDDED === "1" && process.env.RENDER_API_KEY ? pulumi.secret(process.env.RENDER_API_KEY) : undefined);
   const webhook = cfg.getSecret("alertWebhookUrl");
   const guardian = new Service("guardian", {
-    name: `guardian-${env}`, ...owner, type: "background_worker", plan: "starter", numInstances: 1, image: GUARDIAN_IMAGE, autoDeploy: false,
+    name: `guardian-${env}`, ...owner, plan: "starter", numInstances: 1, image: GUARDIAN_IMAGE, autoDeploy: false,
+    ...(pushed ? { type: "web_service" as const, healthCheckPath: "/healthz" } : { type: "background_worker" as const }),
   });
+  const otlpToken = pushed ? new random.RandomPassword("guardian-otlp-token", { length: 48, special: false }) : undefined;
+  const alpha = referenceAlphaStack(config);
+  const engineIndex = config.alphaStack.services.indexOf("srv-alphastackengine0000");
+  const engine = engineIndex >= 0 ? alpha.services[engineIndex] : undefined;
+  const alphaHealthUrl = engine ? pulumi.all([engine.url, engine.healthCheckPath]).apply(([u, p]) => (u ? `${u.replace(/\/+$/, "")}${p || "/"}` : "")) : undefined;
   const serviceName = (n: string) => (n === "edge" ? `edge-${env}` : n);
   const serviceIds = pulumi.all([
     ...Object.entries(blueGreen).flatMap(([n, bg]) => [pulumi.all([`${n}-blue`, bg.slots.blue.id]), pulumi.all([`${n}-green`, bg.slots.green.id])]),
@@ -168,10 +180,16 @@ export function buildPlatform(config: StackConfig): Platform {
       EDGE_SERVICE_ID: pulumi.secret(edge.id),
       GUARDIAN_SERVICES: pulumi.secret(serviceIds),
       STACKGUARD_ENVIRONMENT: pulumi.secret(env),
+      ...(otlpToken ? { GUARDIAN_OTLP_TOKEN: otlpToken.result } : {}),
       ...(guardianKey ? { RENDER_API_KEY: guardianKey, RENDER_API_URL: pulumi.secret(process.env.RENDER_API_URL ?? "https://api.render.com/v1") } : {}),
+      ...(alphaHealthUrl ? { ALPHASTACK_HEALTH_URL: pulumi.secret(alphaHealthUrl) } : {}),
       ...(webhook ? { ALERT_WEBHOOK_URL: webhook } : {}),
     },
   }, { dependsOn: [edgeEnv] });
+  // The workspace's metrics stream to the guardian (not in AlphaStack's workspace: see above).
+  if (otlpToken) {
+    new MetricStream("metrics-stream", { ownerId: config.render.ownerId, provider: "CUSTOM", url: guardian.url.apply((u) => u ?? ""), token: otlpToken.result }, { dependsOn: [guardian] });
+  }
   // The default alert rules and flags, stored on the edge through its admin API. The token goes to their providers
   // as a secret input (encrypted in state), so every `up`, `preview` and `refresh` manages them with no extra step.
   const edgeUrl = edge.url.apply((u) => u ?? "");
@@ -192,7 +210,6 @@ export function buildPlatform(config: StackConfig): Platform {
     },
   }, { dependsOn: [edge, edgeEnv] });
 
-  const alpha = referenceAlphaStack(config);
   return {
     edgeUrl: edge.url,
     edgeAdminToken: pulumi.secret(adminToken.result),

@@ -30,13 +30,18 @@ describe("program: guardian, alert rules and flags", () => {
       await new Promise<void>((r) => p.edgeUrl.apply(() => r()));
       await new Promise((r) => setTimeout(r, 500));
       const guardian = created.find((c) => c.name === "guardian")!;
-      expect(guardian.inputs).toMatchObject({ type: "background_worker", image: GUARDIAN_IMAGE, numInstances: 1 });
+      // A web service, so Render's metrics stream can push to it (issue 17); one instance.
+      expect(guardian.inputs).toMatchObject({ type: "web_service", image: GUARDIAN_IMAGE, numInstances: 1, healthCheckPath: "/healthz" });
       const env = created.find((c) => c.name === "guardian-env")!;
       // The whole map is serialized as one Pulumi secret (its values are secrets).
       const secret = env.inputs.values as Record<string, unknown>;
       expect(secret["4dabf18193072939515e22adb298388d"]).toBe("1b47061264138c4ac30d75fd1eb44270");
       const values = secret.value as Record<string, unknown>;
-      expect(Object.keys(values)).toEqual(expect.arrayContaining(["EDGE_ADMIN_TOKEN", "EDGE_SERVICE_ID", "EDGE_URL", "GUARDIAN_SERVICES", "STACKGUARD_ENVIRONMENT"]));
+      expect(Object.keys(values)).toEqual(expect.arrayContaining(["EDGE_ADMIN_TOKEN", "EDGE_SERVICE_ID", "EDGE_URL", "GUARDIAN_SERVICES", "STACKGUARD_ENVIRONMENT", "GUARDIAN_OTLP_TOKEN"]));
+      // No Render key in the guardian: resource metrics are pushed to it by the workspace's metrics stream.
+      expect(Object.keys(values).filter((k) => k.startsWith("RENDER_"))).toEqual([]);
+      const stream = created.find((c) => c.type.endsWith("render:MetricStream"))!;
+      expect(stream.inputs).toMatchObject({ ownerId: "tea-stackguardstaging000", provider: "CUSTOM" });
       expect(JSON.parse(values.GUARDIAN_SERVICES as string)).toMatchObject({ "api-blue": "api-blue-id", "api-green": "api-green-id", "edge-staging": "edge-id" });
       const rules = created.filter((c) => c.type.endsWith("stackguard:AlertRule"));
       expect(rules.length).toBe(31);
