@@ -328,6 +328,8 @@ export interface StepResult {
   stdout: string;
   stderr: string;
   outputs: Record<string, string>;
+  /** Wall-clock time of a `run:` step, ms (for figures, never for assertions). */
+  durationMs?: number;
   /**
    * The environment the step got: for `run:` steps the process's (the allow-listed base, `env:` of workflow, job and
    * step, `$GITHUB_ENV` additions); for `uses:` steps the `env:` an action would get. A test can assert what a step
@@ -495,10 +497,12 @@ export async function runJob(o: JobRunOptions): Promise<JobResult> {
       fs.writeFileSync(files.GITHUB_OUTPUT, "");
       const procEnv = { ...base, ...stepEnv, ...files, PATH: [...extraPath, base.PATH].join(path.delimiter) };
       const cwd = step["working-directory"] ? path.resolve(o.cwd, interpolate(String(step["working-directory"]), ctx(stepEnv, failed))) : o.cwd;
+      const t0 = Date.now();
       const r = await runBash(script, cwd, procEnv, o.stepTimeoutMs ?? 600_000);
+      const durationMs = Date.now() - t0;
       const outputs = readKeyValueFile(files.GITHUB_OUTPUT);
       const status = r.code === 0 ? "passed" : "failed";
-      result.steps.push({ name, id: step.id, status, code: r.code, stdout: r.stdout, stderr: r.stderr, outputs, env: { ...procEnv } as Record<string, string> });
+      result.steps.push({ name, id: step.id, status, code: r.code, stdout: r.stdout, stderr: r.stderr, outputs, durationMs, env: { ...procEnv } as Record<string, string> });
       if (step.id) steps[step.id] = { outputs, outcome: status === "passed" ? "success" : "failure" };
       fromSteps = { ...fromSteps, ...readKeyValueFile(files.GITHUB_ENV) };
       extraPath = fs.readFileSync(files.GITHUB_PATH, "utf8").split("\n").filter(Boolean).reverse();
@@ -548,7 +552,8 @@ async function cli(argv: string[]): Promise<number> {
       until: opt("--until"),
     });
     for (const s of r.steps) {
-      process.stdout.write(`${s.status.padEnd(12)} ${s.name}${s.reason ? ` (${s.reason})` : ""}${s.code !== undefined ? ` [exit ${s.code}]` : ""}\n`);
+      const took = s.durationMs !== undefined ? ` ${(s.durationMs / 1000).toFixed(1)} s` : "";
+      process.stdout.write(`${s.status.padEnd(12)} ${s.name}${s.reason ? ` (${s.reason})` : ""}${s.code !== undefined ? ` [exit ${s.code}]` : ""}${took}\n`);
       if (s.status === "failed") process.stdout.write(`${s.stdout}${s.stderr}\n`);
     }
     process.stdout.write(r.ran ? `job ${r.ok ? "passed" : "failed"}\n` : "job skipped by its if:\n");
