@@ -80,8 +80,14 @@ export type BaselineEntry = z.infer<typeof BaselineEntrySchema>;
 export type StackBaseline = z.infer<typeof StackBaselineSchema>;
 export type Baseline = z.infer<typeof BaselineSchema>;
 
-/** The pack directory (where `baseline.json` lives); relative baseline paths resolve against it. */
-export const PACK_DIR = __dirname;
+/**
+ * The pack directory (where `baseline.json` and `PulumiPolicy.yaml` live); relative baseline paths resolve against
+ * it. Found from this file upwards, because the compiled pack runs from `policies/dist/policies/` (build.js).
+ */
+export const PACK_DIR = ((): string => {
+  for (let d = __dirname, i = 0; i < 4; i++, d = path.dirname(d)) if (fs.existsSync(path.join(d, "PulumiPolicy.yaml"))) return d;
+  return __dirname;
+})();
 
 const baselineCache = new Map<string, { mtimeMs: number; value: Baseline }>();
 
@@ -120,9 +126,13 @@ export const BaselineConfigSchema = z
   })
   .strict();
 
-/** The baseline a policy should use, from its parsed config. */
+/**
+ * The baseline a policy should use, from its parsed config: the inline one (test stacks), else always the committed
+ * `baseline.json`. A `baselineFile` override is ignored here (it would let a config swap the pins out) and reported
+ * by `alphastack-baseline-signed` (issue 14 e).
+ */
 export function baselineFrom(cfg: z.infer<typeof BaselineConfigSchema>): Baseline {
-  return cfg.baseline ?? readBaselineFile(cfg.baselineFile);
+  return cfg.baseline ?? readBaselineFile("baseline.json");
 }
 
 /** The entries and inventory for one stack (empty when the baseline does not know the stack). */
@@ -140,6 +150,8 @@ export const FreezeConfigSchema = z
      * built from `stackguard:alphaStack` (`https://<domain><statusPath>`).
      */
     readOnlyUrls: z.array(z.string().url()).default([]),
+    /** The project root (repository scripts run by commands are scanned), relative to the pack directory. */
+    projectRoot: z.string().min(1).default(".."),
   })
   .strict();
 
@@ -273,3 +285,39 @@ export function checkPackConfig(raw: unknown, policyNames: readonly string[], wh
     if (!ok) throw new PolicyConfigError(`${where}: "${key}" must be an enforcement level (advisory, mandatory, remediate, disabled) or an object with an optional enforcementLevel.`);
   }
 }
+
+/** `policies/allowlist.json`: production's resource types, command digests and provider code digests (issue 14 g). */
+export const AllowlistFileSchema = z
+  .object({
+    $comment: z.string().optional(),
+    version: z.literal(1),
+    resourceTypes: z.array(z.string().min(1)),
+    commands: z.array(z.object({ name: z.string().min(1), sha256, reason: z.string().optional() }).strict()).default([]),
+    providerDigests: z.record(z.string().regex(/^pulumi-nodejs:dynamic\//, "keys are dynamic resource types"), sha256).default({}),
+  })
+  .strict();
+export type AllowlistFile = z.infer<typeof AllowlistFileSchema>;
+
+/** Reads and validates `policies/allowlist.json` (always the committed file: no config can point elsewhere). */
+export function readAllowlistFile(): AllowlistFile {
+  const abs = path.join(PACK_DIR, "allowlist.json");
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(abs, "utf8"));
+  } catch (e) {
+    throw new PolicyConfigError(`allowlist file ${abs} cannot be read as JSON (${(e as Error).message}): restore policies/allowlist.json from git or run npm run allowlist.`);
+  }
+  return parseOrThrow(AllowlistFileSchema, raw, `allowlist file ${abs}`, "Fix the key or regenerate the file with npm run allowlist.");
+}
+
+/** `production-resource-allowlist`'s config: additions for test stacks (reviewed like every config change). */
+export const AllowlistConfigSchema = z
+  .object({
+    /** The project root (where command scripts are looked up), relative to the pack directory. */
+    projectRoot: z.string().min(1).default(".."),
+    /** More resource types allowed (e.g. a test stack's marker resource). */
+    extraTypes: z.array(z.string().min(1)).default([]),
+    /** More command entries (`{name, sha256}`). */
+    commands: z.array(z.object({ name: z.string().min(1), sha256, reason: z.string().optional() }).strict()).default([]),
+  })
+  .strict();

@@ -48,17 +48,34 @@ export function lazyProvider(kind: string): pulumi.dynamic.ResourceProvider {
     }
     return value;
   };
+  // `__providerDigest` (./provider-digest.ts) is the loader's: the digest of the implementation's code, added to the
+  // checked inputs so the state records it and production's allowlist can pin it (issue 14 g); never passed to the
+  // implementation, and ignored by diff, so an edit to provider code causes no update by itself.
+  const withoutDigest = (props: Record<string, unknown> | undefined): Record<string, unknown> => {
+    const { __providerDigest: _digest, ...rest } = props ?? {};
+    return rest;
+  };
+  const withDigest = <T extends { inputs?: Record<string, unknown> }>(r: T): T => {
+    if (!r.inputs) return r;
+    const path = require("path");
+    const fs = require("fs");
+    let root = process.cwd();
+    while (!fs.existsSync(path.join(root, "Pulumi.yaml")) && path.dirname(root) !== root) root = path.dirname(root);
+    load(); // registers ts-node for the project
+    const { providerDigest } = require("module").createRequire(path.join(root, "package.json"))(path.join(root, "infra", "providers", "provider-digest"));
+    return { ...r, inputs: { ...r.inputs, __providerDigest: providerDigest(root, kind) } };
+  };
   return {
     configure: async (req) => { const p = load(); if (p.configure) await p.configure(req); },
-    check: async (olds, news) => { const p = load(); return clean(p.check ? await p.check(olds, news) : { inputs: news }); },
-    diff: async (id, olds, news) => { const p = load(); return clean(p.diff ? await p.diff(id, olds, news) : {}); },
-    create: async (inputs) => clean(await load().create(inputs)),
-    read: async (id, props) => { const p = load(); return clean(p.read ? await p.read(id, props) : { id, props }); },
+    check: async (olds, news) => { const p = load(); return withDigest(clean(p.check ? await p.check(withoutDigest(olds), withoutDigest(news)) : { inputs: withoutDigest(news) })); },
+    diff: async (id, olds, news) => { const p = load(); return clean(p.diff ? await p.diff(id, withoutDigest(olds), withoutDigest(news)) : {}); },
+    create: async (inputs) => clean(await load().create(withoutDigest(inputs))),
+    read: async (id, props) => { const p = load(); return clean(p.read ? await p.read(id, withoutDigest(props)) : { id, props: withoutDigest(props) }); },
     update: async (id, olds, news) => {
       const p = load();
       if (!p.update) throw new Error(`stackguard: provider '${kind}' does not support in-place updates`);
-      return clean(await p.update(id, olds, news));
+      return clean(await p.update(id, withoutDigest(olds), withoutDigest(news)));
     },
-    delete: async (id, props) => { const p = load(); if (p.delete) await p.delete(id, props); },
+    delete: async (id, props) => { const p = load(); if (p.delete) await p.delete(id, withoutDigest(props)); },
   };
 }

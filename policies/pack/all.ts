@@ -1,5 +1,6 @@
 import type { Policies } from "@pulumi/policy";
 import { alphaStackBaselineSignedPolicy, alphaStackFrozenPolicy, alphaStackReferencesPinnedPolicy, alphaStackReferencesPresentPolicy } from "./alphastack";
+import { productionResourceAllowlistPolicy } from "./allowlist";
 import { productionDatabaseWritesPolicy } from "./database";
 import { environmentIsolationPolicy } from "./isolation";
 import { migrationsPolicy } from "./migrations";
@@ -24,6 +25,7 @@ export function allPolicies(): Policies {
     alphaStackBaselineSignedPolicy(),
     // Guardrails (mandatory)
     productionRequiresPromotionPolicy(),
+    productionResourceAllowlistPolicy(),
     environmentIsolationPolicy(),
     trafficSwitchAnalysedPolicy(),
     slotHealthCheckPolicy(),

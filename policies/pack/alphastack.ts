@@ -1,5 +1,6 @@
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { BaselineConfigSchema, baselineFrom, FreezeConfigSchema, stackBaseline } from "../config";
+import * as path from "node:path";
+import { BaselineConfigSchema, baselineFrom, FreezeConfigSchema, PACK_DIR, stackBaseline } from "../config";
 import { alphaStackFrozen, alphaStackReferencePinned, alphaStackReferencesPresent } from "../rules/alphastack";
 import { alphaStackBaselineSigned } from "../rules/baseline";
 import { violations } from "../rules/types";
@@ -28,6 +29,7 @@ export function alphaStackFrozenPolicy(args?: PolicyArgs): ResourceValidationPol
       return alphaStackFrozen(r, {
         protectedSet,
         hosts: alphaStackHostsFor(protectedSet, cfg.extraProtected),
+        projectRoot: path.resolve(PACK_DIR, cfg.projectRoot),
         readOnlyUrls: readOnlyUrlsFor(cfg.readOnlyUrls),
         pinnedUrns: pinned,
       });

@@ -2,6 +2,7 @@ import { AlphaStackHosts, isReadOnlyUrl, normalizeUrl, urlsIn } from "../../infr
 import { isAlphaStack } from "../../infra/alerts/protected";
 import { signalSpec } from "../../infra/alerts/signals";
 import { inputsHash, UnknownInputError } from "../lib/canonical";
+import { commandLines, scriptsOf } from "../lib/commands";
 import { ProtectedEntry, ProtectedSet } from "../lib/protected";
 import { str, stringsIn } from "../lib/values";
 import type { BaselineEntry } from "../config";
@@ -39,6 +40,8 @@ export interface FreezeSettings {
   readOnlyUrls: readonly string[];
   /** AlphaStack's network addresses in every spelling (domains, ids, onrender.com slugs, IPs). */
   hosts?: AlphaStackHosts;
+  /** The project root: repository scripts a command runs are read from here and scanned too. */
+  projectRoot?: string;
   /** URNs pinned as managed AlphaStack references: checked by {@link alphaStackReferencePinned} instead. */
   pinnedUrns: ReadonlySet<string>;
 }
@@ -150,6 +153,16 @@ export function alphaStackFrozen(r: ResourceFacts, s: FreezeSettings): RuleResul
     const name = str(r.props.name);
     const e = name ? s.protectedSet.exact(name) : undefined;
     if (name && e) out.push(`${who} must not use AlphaStack's resource name "${name}" (${e.label}): the provider adopts an existing resource of the same name. Choose another name.`);
+  }
+  if (isCommand && s.projectRoot) {
+    // A command that runs a repository script acts through the script's body, which no input shows.
+    for (const script of scriptsOf(commandLines(r.props), s.projectRoot, str(r.props.dir))) {
+      const found = s.protectedSet.mentions(script.content, true);
+      const urls = s.hosts ? alphaStackUrlsIn(script.content, s.hosts) : [];
+      if (found.length || urls.length) {
+        out.push(`${who} must not run a script that acts on AlphaStack production: ${script.path} mentions ${[...found.map((e) => `${e.token} (${e.label})`), ...urls.map((u) => `${u.url} (${u.why})`)].join(", ")}. Remove the command or the AlphaStack part of the script; ${FIX}.`);
+      }
+    }
   }
   if (r.type === TYPES.alertRule) {
     const why = alertRuleActsOnAlphaStack(r.props, s.protectedSet.list().map((e) => e.token));
