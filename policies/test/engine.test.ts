@@ -52,6 +52,8 @@ async function useStack(stack: string, config: Record<string, string>): Promise<
 beforeAll(async () => {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const binDir = process.env.STACKGUARD_PULUMI_BIN_DIR ?? (await require(path.join(ROOT, "tools", "scripts", "toolchain")).ensureToolchain({ log: () => {} })).binDir;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require(path.join(PACK, "build.js")).ensurePackBuilt({ log: () => {} }); // the engine loads the compiled pack
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "sg-pack-engine-"));
   fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: sgtest\nruntime: nodejs\nmain: program.js\n");
   fs.writeFileSync(path.join(dir, "package.json"), '{"name":"sgtest","private":true}\n');

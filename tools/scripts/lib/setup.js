@@ -139,7 +139,11 @@ function ensureDatabaseServers() {
 function ensureNodeSetup() {
   checkNode();
   ensureNpmDeps(ROOT, "program");
-  if (fs.existsSync(path.join(ROOT, "policies", "package.json"))) ensureNpmDeps(path.join(ROOT, "policies"), "policy pack");
+  if (fs.existsSync(path.join(ROOT, "policies", "package.json"))) {
+    ensureNpmDeps(path.join(ROOT, "policies"), "policy pack");
+    // The engine loads the compiled pack (policies/build.js): build it now, not during the first preview.
+    require(path.join(ROOT, "policies", "build.js")).ensurePackBuilt({ log });
+  }
   ensureDatabaseServers();
 }
 
