@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -89,6 +90,9 @@ func TestCreateThroughTheProviderUsesCustomTimeoutsAndMarksOutputsSecretWithSecr
 	created, err := s.Create(p.CreateRequest{Urn: commandURN, Properties: checked.Inputs})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`^c[0-9a-f]{8}$`).MatchString(created.ID) {
+		t.Errorf("id %q: the official provider's ids are the name and 8 hex digits (resource.NewUniqueHex)", created.ID)
 	}
 	stdout := created.Properties.Get("stdout")
 	if stdout.AsString() != "canary-token-42" || !stdout.Secret() {

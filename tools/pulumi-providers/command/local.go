@@ -107,7 +107,8 @@ func (c *Command) Create(
 	if _, err := rand.Read(suffix); err != nil {
 		return infer.CreateResponse[CommandState]{}, err
 	}
-	id := req.Name + "-" + hex.EncodeToString(suffix)
+	// As the official provider (resource.NewUniqueHex(name, 8, 0)): the name and 8 hex digits, no separator.
+	id := req.Name + hex.EncodeToString(suffix)
 	if req.Inputs.Create != nil {
 		var err error
 		state.Stdout, state.Stderr, err = req.Inputs.invocation("create", *req.Inputs.Create, nil).run(ctx)

@@ -5,6 +5,8 @@
 // github.com/pulumi/pulumi-random/provider/v4 module, so the official plugin cannot be built offline. This one is
 // written against pulumi-go-provider (which the proxy serves) with the same type tokens, property names and
 // secret outputs as the npm SDK registers, and reports plugin version 4.21.1 so the engine pairs it with the SDK.
+// Since both register as random 4.21.1 the engine cannot tell them apart, so this one reads and writes exactly the
+// official plugin's state (official.go): a stack moves between the two without a diff.
 package random
 
 import (
@@ -30,5 +32,5 @@ func Provider() (p.Provider, error) {
 		return prov, err
 	}
 	// "index/randomPassword" → module "index", as in the upstream schema.
-	return schemameta.WithModuleFormat(prov, "(.*)(?:/[^/]*)"), nil
+	return withOfficialState(schemameta.WithModuleFormat(prov, "(.*)(?:/[^/]*)")), nil
 }

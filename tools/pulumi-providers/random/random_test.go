@@ -3,6 +3,7 @@ package random
 import (
 	"context"
 	"encoding/json"
+	"sort"
 	"strings"
 	"testing"
 
@@ -67,30 +68,127 @@ func keys[V any](m map[string]V) []string {
 	return out
 }
 
-func TestPasswordCheckFillsUpstreamDefaultsAndCreateReturnsASecret(t *testing.T) {
+func sortedKeys(m property.Map) []string {
+	out := keys(m.AsMap())
+	sort.Strings(out)
+	return out
+}
+
+func inputs(kv map[string]property.Value) property.Map { return property.NewMap(kv) }
+
+// The official plugin's RandomPassword outputs (shared/pulumi-official-state): every attribute with its default,
+// "__meta" and the raw state delta; keepers/overrideSpecial absent when unset.
+var officialPasswordKeys = []string{"__meta", "__pulumi_raw_state_delta", "bcryptHash", "id", "length", "lower", "minLower",
+	"minNumeric", "minSpecial", "minUpper", "number", "numeric", "result", "special", "upper"}
+
+func TestPasswordKeepsInputsAsGivenAndWritesTheOfficialState(t *testing.T) {
 	s := server(t)
-	checked, err := s.Check(p.CheckRequest{Urn: passwordURN, Inputs: property.NewMap(map[string]property.Value{
-		"length": property.New(20.0), "special": property.New(false),
-	})})
+	in := inputs(map[string]property.Value{"length": property.New(20.0), "special": property.New(false)})
+	checked, err := s.Check(p.CheckRequest{Urn: passwordURN, Inputs: in})
 	if err != nil || len(checked.Failures) > 0 {
 		t.Fatalf("check: %v %v", err, checked.Failures)
 	}
-	if !checked.Inputs.Get("upper").AsBool() || checked.Inputs.Get("special").AsBool() {
-		t.Fatalf("defaults wrong: %v", checked.Inputs)
+	if got := sortedKeys(checked.Inputs); strings.Join(got, ",") != "length,special" {
+		t.Fatalf("check must not add defaults to the inputs (the official one does not): %v", got)
 	}
 	created, err := s.Create(p.CreateRequest{Urn: passwordURN, Properties: checked.Inputs})
 	if err != nil {
 		t.Fatal(err)
 	}
-	result := created.Properties.Get("result")
-	if !result.Secret() {
-		t.Errorf("result must be secret")
+	out := created.Properties
+	if created.ID != "none" || out.Get("id").AsString() != "none" {
+		t.Errorf("id = %q / %v, want none", created.ID, out.Get("id"))
 	}
-	if got := result.AsString(); len(got) != 20 || strings.ContainsAny(got, defaultSpecialChars) {
-		t.Errorf("result %q: want 20 chars without specials", got)
+	if got := sortedKeys(out); strings.Join(got, ",") != strings.Join(officialPasswordKeys, ",") {
+		t.Errorf("outputs %v\nwant    %v", got, officialPasswordKeys)
 	}
-	if hash := created.Properties.Get("bcryptHash"); !hash.Secret() || !strings.HasPrefix(hash.AsString(), "$2a$") {
+	if out.Get("__meta").AsString() != `{"schema_version":"3"}` {
+		t.Errorf("__meta = %v", out.Get("__meta"))
+	}
+	result := out.Get("result")
+	if got := result.AsString(); !result.Secret() || len(got) != 20 || strings.ContainsAny(got, defaultSpecialChars) {
+		t.Errorf("result must be a secret of 20 chars without specials (secret=%v)", result.Secret())
+	}
+	if hash := out.Get("bcryptHash"); !hash.Secret() || !strings.HasPrefix(hash.AsString(), "$2a$10$") {
 		t.Errorf("bcryptHash must be a secret bcrypt hash")
+	}
+	if !out.Get("upper").AsBool() || out.Get("special").AsBool() || out.Get("minSpecial").AsNumber() != 0 || !out.Get("number").AsBool() {
+		t.Errorf("defaults wrong in outputs: %v", out)
+	}
+	ps := out.Get("__pulumi_raw_state_delta").AsMap().Get("obj").AsMap().Get("ps").AsMap()
+	if got := sortedKeys(ps); strings.Join(got, ",") != "keepers,overrideSpecial" {
+		t.Fatalf("delta entries %v, want keepers,overrideSpecial", got)
+	}
+	for _, k := range []string{"keepers", "overrideSpecial"} {
+		e := ps.Get(k)
+		if !e.Secret() || e.AsMap().Get("replace").AsMap().Get("raw").AsString() != NullSentinel {
+			t.Errorf("%s delta must be the secret {replace:{raw:null}}: %v", k, e)
+		}
+	}
+}
+
+func TestPasswordDiffAndReadAcceptOfficialAndOlderStatesWithoutChange(t *testing.T) {
+	s := server(t)
+	in := inputs(map[string]property.Value{"length": property.New(20.0), "special": property.New(false)})
+	created, err := s.Create(p.CreateRequest{Urn: passwordURN, Properties: in})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A state written by an earlier build of ours: defaults in the state, no __meta, no delta.
+	older := property.NewMap(map[string]property.Value{
+		"length": property.New(20.0), "special": property.New(false), "upper": property.New(true),
+		"lower": property.New(true), "numeric": property.New(true), "minLower": property.New(0.0),
+		"minUpper": property.New(0.0), "minNumeric": property.New(0.0), "minSpecial": property.New(0.0),
+		"result": created.Properties.Get("result"), "bcryptHash": created.Properties.Get("bcryptHash"),
+	})
+	for name, state := range map[string]property.Map{"official": created.Properties, "older": older} {
+		d, err := s.Diff(p.DiffRequest{Urn: passwordURN, ID: "none", State: state, Inputs: in})
+		if err != nil || d.HasChanges {
+			t.Errorf("%s state: unchanged inputs must not diff: %+v %v", name, d, err)
+		}
+		read, err := s.Read(p.ReadRequest{Urn: passwordURN, ID: "none", Properties: state, Inputs: in})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := sortedKeys(read.Properties); strings.Join(got, ",") != strings.Join(officialPasswordKeys, ",") {
+			t.Errorf("%s state read as %v", name, got)
+		}
+		if read.Properties.Get("bcryptHash").AsString() != created.Properties.Get("bcryptHash").AsString() ||
+			read.Properties.Get("result").AsString() != created.Properties.Get("result").AsString() {
+			t.Errorf("%s state: read must keep result and bcryptHash", name)
+		}
+	}
+	changed, _ := s.Diff(p.DiffRequest{Urn: passwordURN, ID: "none", State: created.Properties,
+		Inputs: inputs(map[string]property.Value{"length": property.New(21.0), "special": property.New(false)})})
+	if !changed.HasChanges || changed.DetailedDiff["length"].Kind != p.UpdateReplace || len(changed.DetailedDiff) != 1 {
+		t.Fatalf("length change must replace: %+v", changed)
+	}
+	keepers, _ := s.Diff(p.DiffRequest{Urn: passwordURN, ID: "none", State: created.Properties,
+		Inputs: in.Set("keepers", property.New(map[string]property.Value{}))})
+	if keepers.HasChanges {
+		t.Fatalf("empty keepers equal none: %+v", keepers)
+	}
+}
+
+func TestIDWritesTheOfficialState(t *testing.T) {
+	s := server(t)
+	urn := presource.URN("urn:pulumi:dev::proj::random:index/randomId:RandomId::suffix")
+	in := inputs(map[string]property.Value{"byteLength": property.New(4.0), "prefix": property.New("sg-"),
+		"keepers": property.New(map[string]property.Value{"v": property.New("1")})})
+	created, err := s.Create(p.CreateRequest{Urn: urn, Properties: in})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := created.Properties
+	if got := strings.Join(sortedKeys(out), ","); got != "__pulumi_raw_state_delta,b64Std,b64Url,byteLength,dec,hex,id,keepers,prefix" {
+		t.Fatalf("outputs %s (schema version 0: no __meta)", got)
+	}
+	if out.Get("b64Url").AsString() != "sg-"+created.ID || out.Get("id").AsString() != created.ID {
+		t.Errorf("id %q vs b64Url %q", created.ID, out.Get("b64Url").AsString())
+	}
+	ps := out.Get("__pulumi_raw_state_delta").AsMap().Get("obj").AsMap().Get("ps").AsMap()
+	if got := strings.Join(sortedKeys(ps), ","); got != "keepers" || ps.Get("keepers").AsMap().Get("map").AsMap().Len() != 0 {
+		t.Fatalf("delta: want only keepers as {map:{}}, got %v", ps)
 	}
 }
 
@@ -145,21 +243,4 @@ func TestEncodeIDMatchesUpstreamFormats(t *testing.T) {
 	if id != "-_8" || s.B64Std != "+/8=" {
 		t.Fatalf("url-safe vs std alphabet: id=%q std=%q", id, s.B64Std)
 	}
-}
-
-func TestDiffReplacesOnChangeButTreatsMissingKeepersAsEmpty(t *testing.T) {
-	r := &Password{}
-	old := PasswordArgs{Length: 16, Keepers: map[string]string{}}
-	same, _ := r.Diff(context.Background(), diffReq(old, PasswordArgs{Length: 16}))
-	if same.HasChanges {
-		t.Fatalf("nil vs empty keepers must not change: %+v", same)
-	}
-	changed, _ := r.Diff(context.Background(), diffReq(old, PasswordArgs{Length: 17}))
-	if !changed.HasChanges || changed.DetailedDiff["length"].Kind != p.UpdateReplace {
-		t.Fatalf("length change must replace: %+v", changed)
-	}
-}
-
-func diffReq(old, new PasswordArgs) inferDiffRequest {
-	return inferDiffRequest{State: PasswordState{PasswordArgs: old}, Inputs: new}
 }

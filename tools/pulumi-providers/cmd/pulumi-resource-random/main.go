@@ -8,6 +8,8 @@ import (
 	"os"
 
 	p "github.com/pulumi/pulumi-go-provider"
+	pprovider "github.com/pulumi/pulumi/pkg/v3/resource/provider"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 
 	"stackguard.invalid/tools/pulumi-providers/random"
 )
@@ -26,7 +28,15 @@ func main() {
 		fmt.Fprintf(os.Stderr, "error: building the random provider: %v\n", err)
 		os.Exit(1)
 	}
-	if err := p.RunProvider(context.Background(), random.Name, version, prov); err != nil {
+	// As p.RunProvider, plus RestoreNulls: the official state has nulls inside the raw state delta.
+	serve := func(host *pprovider.HostClient) (pulumirpc.ResourceProviderServer, error) {
+		s, err := p.RawServer(random.Name, version, prov)(host)
+		if err != nil {
+			return nil, err
+		}
+		return random.RestoreNulls(s), nil
+	}
+	if err := pprovider.MainContext(context.Background(), random.Name, serve); err != nil {
 		fmt.Fprintf(os.Stderr, "error: %v\n", err)
 		os.Exit(1)
 	}
