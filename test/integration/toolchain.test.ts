@@ -188,4 +188,103 @@ describe("toolchain", () => {
     expect(fs.existsSync(path.join(root, `${key}.partial-999999`))).toBe(false);
     expect(fs.existsSync(path.join(root, `${key}.lock`))).toBe(false);
   });
+
+  describe("the official distribution", () => {
+    /**
+     * An install laid out like the official one: `pulumi` v3.248.0 with the bundled Node.js plugins beside it (the
+     * dynamic-provider plugin being the official /bin/sh script, which exits 0 and has no -version), and random 4.21.1
+     * and command 1.2.1 installed as real files in the user's own PULUMI_HOME, as `pulumi plugin install` leaves them
+     * (our binaries stand in for the official ones, which cannot be downloaded here; nothing asks them for -version).
+     */
+    function officialInstall(): { bin: string; home: string } {
+      const bin = tmp("sg-official-bin-");
+      fs.copyFileSync(path.join(tc.binDir, "pulumi"), path.join(bin, "pulumi"));
+      fs.copyFileSync(path.join(tc.binDir, "pulumi-language-nodejs"), path.join(bin, "pulumi-language-nodejs"));
+      fs.copyFileSync(path.join(ROOT, "test", "fixtures", "official-toolchain", "pulumi-resource-pulumi-nodejs"), path.join(bin, "pulumi-resource-pulumi-nodejs"));
+      for (const f of fs.readdirSync(bin)) fs.chmodSync(path.join(bin, f), 0o755);
+      fs.symlinkSync(process.execPath, path.join(bin, "node"));
+      const home = tmp("sg-user-home-");
+      for (const [name, version] of [["random", "4.21.1"], ["command", "1.2.1"]]) {
+        const dir = path.join(home, "plugins", `resource-${name}-v${version}`);
+        fs.mkdirSync(dir, { recursive: true });
+        fs.copyFileSync(path.join(tc.binDir, `pulumi-resource-${name}`), path.join(dir, `pulumi-resource-${name}`));
+        fs.chmodSync(path.join(dir, `pulumi-resource-${name}`), 0o755);
+      }
+      return { bin, home };
+    }
+    const toolchainCli = (env: NodeJS.ProcessEnv) =>
+      spawnSync(process.execPath, [path.join(ROOT, "tools", "scripts", "toolchain.js"), "--print-bin"], { env, encoding: "utf8", timeout: 120_000 });
+
+    it("is detected and used as is: no build, no -version asked of its plugins, its plugins untouched", () => {
+      const { bin, home } = officialInstall();
+      const before = fs.statSync(path.join(home, "plugins", "resource-command-v1.2.1", "pulumi-resource-command"));
+      // An empty cache and no Go on PATH: the offline build could not be used or made.
+      const r = toolchainCli({ ...process.env, PATH: bin, PULUMI_HOME: home, STACKGUARD_CACHE: tmp("sg-cache-"), STACKGUARD_TOOLCHAIN: "" });
+      expect(r.stderr).not.toMatch(/error/);
+      expect(r.status).toBe(0);
+      expect(r.stdout.trim()).toBe(bin);
+      expect(r.stderr).toContain(`using the official Pulumi v3.248.0 on PATH (${bin}, plugins from ${home})`);
+      const after = fs.lstatSync(path.join(home, "plugins", "resource-command-v1.2.1", "pulumi-resource-command"));
+      expect(after.isSymbolicLink()).toBe(false);
+      expect(after.mtimeMs).toBe(before.mtimeMs);
+    });
+
+    it("the wrapper's env keeps the official PATH and the user's PULUMI_HOME, and links nothing into it", () => {
+      const { bin, home } = officialInstall();
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { toolchainEnv } = require(path.join(ROOT, "tools", "scripts", "lib", "pulumi-env.js"));
+      const env = toolchainEnv({ kind: "official", binDir: bin }, home);
+      expect(env.PATH).toBeUndefined();
+      expect(env.PULUMI_HOME).toBeUndefined();
+      expect(env.PULUMI_IGNORE_AMBIENT_PLUGINS).toBeUndefined();
+      expect(fs.readdirSync(path.join(home, "plugins")).sort()).toEqual(["resource-command-v1.2.1", "resource-random-v4.21.1"]);
+    });
+
+    it("with our offline build, a user's own PULUMI_HOME is kept and never re-linked (helpers used to replace its plugins)", () => {
+      const { home } = officialInstall();
+      const plugin = path.join(home, "plugins", "resource-random-v4.21.1", "pulumi-resource-random");
+      const bytes = fs.readFileSync(plugin).length;
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { toolchainEnv, pulumiEnv } = require(path.join(ROOT, "tools", "scripts", "lib", "pulumi-env.js"));
+      const env = toolchainEnv({ kind: "offline", binDir: tc.binDir }, home);
+      expect(env.PULUMI_HOME).toBe(home);
+      expect(env.PATH.split(path.delimiter)[0]).toBe(tc.binDir); // our plugins come from PATH instead
+      const saved = process.env.PULUMI_HOME;
+      process.env.PULUMI_HOME = home;
+      try {
+        // What every helper (gate, rollback, deploy report, db:restore) runs through.
+        const full = pulumiEnv({ toolchain: { kind: "offline", binDir: tc.binDir }, render: { apiUrl: "http://127.0.0.1:1/v1", apiKey: "rnd_x" } });
+        expect(full.PULUMI_HOME).toBe(home);
+        expect(full.PULUMI_IGNORE_AMBIENT_PLUGINS).toBeUndefined();
+      } finally {
+        if (saved === undefined) delete process.env.PULUMI_HOME;
+        else process.env.PULUMI_HOME = saved;
+      }
+      expect(fs.lstatSync(plugin).isSymbolicLink()).toBe(false);
+      expect(fs.readFileSync(plugin).length).toBe(bytes);
+      // Even asked directly, the installer never replaces a plugin that is a real file.
+      toolchain.installProviderPlugins(tc.binDir, home);
+      expect(fs.lstatSync(plugin).isSymbolicLink()).toBe(false);
+    });
+
+    it("STACKGUARD_TOOLCHAIN=official fails with one sentence when the pulumi on PATH is not 3.248.0", () => {
+      const bin = tmp("sg-old-pulumi-");
+      fs.writeFileSync(path.join(bin, "pulumi"), "#!/bin/sh\necho v3.100.0\n", { mode: 0o755 });
+      fs.symlinkSync(process.execPath, path.join(bin, "node"));
+      const r = toolchainCli({ ...process.env, PATH: `${bin}${path.delimiter}/usr/bin${path.delimiter}/bin`, STACKGUARD_TOOLCHAIN: "official", STACKGUARD_CACHE: tmp("sg-cache-") });
+      expect(r.status).toBe(1);
+      expect(r.stdout).toBe("");
+      const lines = r.stderr.trim().split("\n");
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toBe(
+        `error: STACKGUARD_TOOLCHAIN=official but the \`pulumi\` on PATH (${bin}) is v3.100.0, not v3.248.0: install Pulumi v3.248.0 and \`pulumi plugin install resource random 4.21.1\` and \`pulumi plugin install resource command 1.2.1\`, or set STACKGUARD_TOOLCHAIN=offline`,
+      );
+    });
+
+    it("STACKGUARD_TOOLCHAIN with another value is refused, naming the allowed ones", () => {
+      const r = toolchainCli({ ...process.env, STACKGUARD_TOOLCHAIN: "latest" });
+      expect(r.status).toBe(1);
+      expect(r.stderr.trim()).toBe('error: STACKGUARD_TOOLCHAIN is "latest": set it to official (the Pulumi v3.248.0 on PATH), offline (stackguard\'s own build) or leave it unset to detect');
+    });
+  });
 });

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 "use strict";
 /**
- * `npm run pulumi -- <args>`: the pinned Pulumi CLI (v3.248.0, built offline by tools/scripts/toolchain.js) with the
- * project's environment (see lib/pulumi-env.js). In embedded mode the simulator is started first when not running.
+ * `npm run pulumi -- <args>`: the pinned Pulumi CLI (v3.248.0: the official install on PATH, or the offline build of
+ * tools/scripts/toolchain.js; STACKGUARD_TOOLCHAIN chooses) with the project's environment (see lib/pulumi-env.js).
+ * In embedded mode the simulator is started first when not running.
  * A change of a production stack that does not apply a gate-reviewed plan with the pack loaded is refused before
  * pulumi starts (lib/production-guard.js).
  */
@@ -18,9 +19,14 @@ const { guardProductionMutation, namesStack } = require("./lib/production-guard"
 async function preparePulumi({ quiet = false } = {}) {
   ensureNodeSetup();
   const { ensureToolchain } = require("./toolchain");
-  const { binDir } = await ensureToolchain({ log: quiet ? () => {} : log });
+  const toolchain = await ensureToolchain({ log: quiet ? () => {} : log });
+  // Once per run: which pulumi this is (the official install on PATH, or our offline build).
+  if (!quiet && !process.env.STACKGUARD_TOOLCHAIN_ANNOUNCED) {
+    log(`toolchain: ${toolchain.describe}`);
+    process.env.STACKGUARD_TOOLCHAIN_ANNOUNCED = "1";
+  }
   const render = isEmbedded() ? await ensureEmbeddedRender(quiet ? () => {} : log) : undefined;
-  return { env: pulumiEnv({ binDir, render }), binDir };
+  return { env: pulumiEnv({ toolchain, render }), binDir: toolchain.binDir, toolchain };
 }
 
 /**

@@ -14,7 +14,12 @@
  * sources, the shim), so a change to any of them builds a fresh entry. A build goes to `<key>.partial-<pid>`, is
  * verified, then renamed into place: a half-built entry is never used. A lock file serializes concurrent callers.
  *
- * Library: `await ensureToolchain({ log, pulumiHome })` → `{ binDir, version, reused, env }`.
+ * Which toolchain runs (STACKGUARD_TOOLCHAIN): `official` uses the Pulumi install on PATH as is (it must be v3.248.0
+ * with the random 4.21.1 and command 1.2.1 plugins installed); `offline` uses this build; unset (or `auto`) takes an
+ * official install when one is on PATH and this build otherwise. An official install is never modified: its plugins
+ * stay the user's, and ours are only ever linked into a PULUMI_HOME the caller owns (the project's own).
+ *
+ * Library: `await ensureToolchain({ log, pulumiHome })` → `{ kind, binDir, version, reused, env, describe }`.
  * CLI: `node tools/scripts/toolchain.js [--print-bin]` (progress on stderr, the bin dir on stdout).
  */
 const { spawn } = require("node:child_process");
@@ -162,13 +167,66 @@ function isExecutable(file) {
   }
 }
 
-/** Directory of a `pulumi` on PATH that prints exactly the pinned version and has all our plugins beside it. */
-async function pulumiOnPath() {
-  for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
-    if (!dir || !isExecutable(path.join(dir, "pulumi"))) continue;
-    return (await verifyBinDir(dir)) === null ? dir : null; // only the first pulumi on PATH is the one that runs
+/** The directory of the first `pulumi` on PATH (the one that runs), or null. */
+function firstPulumiDir(env = process.env) {
+  for (const dir of (env.PATH ?? "").split(path.delimiter)) {
+    if (dir && isExecutable(path.join(dir, "pulumi"))) return dir;
   }
   return null;
+}
+
+/** Directory of a `pulumi` first on PATH that is one of our builds: the pinned version with all our plugins beside it. */
+async function pulumiOnPath() {
+  const dir = firstPulumiDir();
+  return dir && (await verifyBinDir(dir)) === null ? dir : null;
+}
+
+/** The plugins an official install must have in its plugin cache (`pulumi plugin ls`), as `resource:<name>@<version>`. */
+const OFFICIAL_PLUGINS = PROVIDERS.map((p) => `resource:${p.name}@${p.version}`);
+
+/**
+ * Looks for an official Pulumi install first on PATH, without changing anything: `pulumi version` prints exactly
+ * v3.248.0, the bundled Node.js plugins (`pulumi-language-nodejs`, `pulumi-resource-pulumi-nodejs`) are beside it, and
+ * `pulumi plugin ls` (the user's PULUMI_HOME) lists random 4.21.1 and command 1.2.1. Official plugins are not asked
+ * for `-version` (the official command provider has none, and the official dynamic-provider script exits 0).
+ * @returns {Promise<{ ok: true, binDir: string } | { ok: false, why: string }>}
+ */
+async function detectOfficial(env = process.env) {
+  const dir = firstPulumiDir(env);
+  if (!dir) return { ok: false, why: "no `pulumi` is on PATH" };
+  const runEnv = { ...env, PULUMI_SKIP_UPDATE_CHECK: "true" };
+  const neutralDir = fs.mkdtempSync(path.join(os.tmpdir(), "sg-toolchain-detect-"));
+  try {
+    const version = await run(path.join(dir, "pulumi"), ["version"], { cwd: neutralDir, env: runEnv });
+    const v = version.out.trim().split("\n").pop();
+    if (version.code !== 0 || v !== PULUMI_VERSION) return { ok: false, why: `the \`pulumi\` on PATH (${dir}) is ${v || "not runnable"}, not ${PULUMI_VERSION}` };
+    for (const bundled of ["pulumi-language-nodejs", "pulumi-resource-pulumi-nodejs"]) {
+      if (!isExecutable(path.join(dir, bundled))) return { ok: false, why: `${bundled} is missing beside ${path.join(dir, "pulumi")} (it ships with the Pulumi CLI)` };
+    }
+    const ls = await run(path.join(dir, "pulumi"), ["plugin", "ls", "--json"], { cwd: neutralDir, env: runEnv });
+    let have = [];
+    try {
+      have = JSON.parse(ls.out.slice(ls.out.indexOf("["))).map((p) => `${p.kind}:${p.name}@${String(p.version).replace(/^v/, "")}`);
+    } catch {
+      return { ok: false, why: `\`pulumi plugin ls\` failed: ${ls.out.trim().split("\n")[0] ?? ""}` };
+    }
+    const missing = OFFICIAL_PLUGINS.filter((p) => !have.includes(p));
+    if (missing.length) {
+      const home = env.PULUMI_HOME || path.join(os.homedir(), ".pulumi");
+      return { ok: false, why: `the plugins ${missing.map((m) => m.replace(/^resource:/, "").replace("@", " ")).join(", ")} are not installed in ${home}` };
+    }
+    return { ok: true, binDir: dir };
+  } finally {
+    fs.rmSync(neutralDir, { recursive: true, force: true });
+  }
+}
+
+/** STACKGUARD_TOOLCHAIN: `official`, `offline` or `auto` (unset). */
+function toolchainMode(env = process.env) {
+  const v = (env.STACKGUARD_TOOLCHAIN ?? "").trim();
+  if (v === "" || v === "auto") return "auto";
+  if (v === "official" || v === "offline") return v;
+  throw new ToolchainError(`STACKGUARD_TOOLCHAIN is "${v}": set it to official (the Pulumi v3.248.0 on PATH), offline (stackguard's own build) or leave it unset to detect`);
 }
 
 function checkNode() {
@@ -389,9 +447,13 @@ function sweepPartials(root) {
 function installProviderPlugins(binDir, pulumiHome) {
   for (const p of PROVIDERS) {
     const dir = path.join(pulumiHome, "plugins", `resource-${p.name}-v${p.version}`);
-    fs.mkdirSync(dir, { recursive: true });
     const link = path.join(dir, `pulumi-resource-${p.name}`);
     const target = path.join(binDir, `pulumi-resource-${p.name}`);
+    // A plugin someone installed (a real file, e.g. the official one from `pulumi plugin install`) is never replaced,
+    // and a bin dir without our providers (an official install) has nothing to link.
+    const existing = fs.lstatSync(link, { throwIfNoEntry: false });
+    if ((existing && !existing.isSymbolicLink()) || !isExecutable(target)) continue;
+    fs.mkdirSync(dir, { recursive: true });
     let current;
     try {
       current = fs.readlinkSync(link);
@@ -407,31 +469,50 @@ function installProviderPlugins(binDir, pulumiHome) {
 }
 
 /**
- * Returns a working toolchain, building it when needed.
+ * Returns a working toolchain: the official install on PATH, or our build (built when needed); see the header for
+ * how STACKGUARD_TOOLCHAIN chooses.
  *
  * @param {{ log?: (line: string) => void, pulumiHome?: string }} [opts] `log` receives progress lines (default:
- *   stderr); with `pulumiHome` the provider plugins are also installed into that PULUMI_HOME's plugin cache.
- * @returns {Promise<{ binDir: string, version: string, reused: boolean, env: Record<string, string> }>} `env` holds
- *   the variables a pulumi run needs on top of PULUMI_HOME and the backend settings.
+ *   stderr); with `pulumiHome` (a PULUMI_HOME the caller owns) our provider plugins are linked into its plugin cache
+ *   when our build is used. An official install is never linked into.
+ * @returns {Promise<{ kind: "official" | "offline", binDir: string, version: string, reused: boolean,
+ *   env: Record<string, string>, describe: string }>} `env` holds the variables a pulumi run needs on top of
+ *   PULUMI_HOME and the backend settings; `describe` is one line saying which toolchain this is.
  */
 async function ensureToolchain({ log = (line) => process.stderr.write(`${line}\n`), pulumiHome } = {}) {
   checkNode();
+  const mode = toolchainMode();
+  const quiet = { PULUMI_SKIP_UPDATE_CHECK: "true", PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true" };
   const result = (binDir, reused) => {
     if (pulumiHome) installProviderPlugins(binDir, pulumiHome);
     return {
+      kind: "offline",
       binDir,
       version: PULUMI_VERSION,
       reused,
+      describe: `stackguard's offline build of Pulumi ${PULUMI_VERSION} (${binDir})`,
       env: {
         PATH: `${binDir}${path.delimiter}${process.env.PATH ?? ""}`,
-        PULUMI_SKIP_UPDATE_CHECK: "true",
-        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+        ...quiet,
         ...(pulumiHome ? { PULUMI_IGNORE_AMBIENT_PLUGINS: "true" } : {}),
       },
     };
   };
 
   const onPath = await pulumiOnPath();
+  if (mode !== "offline" && !onPath) {
+    const official = await detectOfficial();
+    if (official.ok) {
+      const home = process.env.PULUMI_HOME || path.join(os.homedir(), ".pulumi");
+      return { kind: "official", binDir: official.binDir, version: PULUMI_VERSION, reused: true, describe: `the official Pulumi ${PULUMI_VERSION} on PATH (${official.binDir}, plugins from ${home})`, env: { ...quiet } };
+    }
+    if (mode === "official") {
+      throw new ToolchainError(`STACKGUARD_TOOLCHAIN=official but ${official.why}: install Pulumi ${PULUMI_VERSION} and \`pulumi plugin install resource random 4.21.1\` and \`pulumi plugin install resource command 1.2.1\`, or set STACKGUARD_TOOLCHAIN=offline`);
+    }
+  }
+  if (mode === "official") {
+    throw new ToolchainError(`STACKGUARD_TOOLCHAIN=official but the \`pulumi\` first on PATH (${onPath}) is stackguard's offline build: put the official Pulumi ${PULUMI_VERSION} first on PATH, or set STACKGUARD_TOOLCHAIN=offline`);
+  }
   if (onPath) return result(onPath, true);
 
   const root = toolchainRoot();
@@ -450,14 +531,16 @@ async function ensureToolchain({ log = (line) => process.stderr.write(`${line}\n
   }
 }
 
-module.exports = { ensureToolchain, installProviderPlugins, toolchainRoot, cacheKey, ToolchainError, PULUMI_VERSION, PROVIDERS };
+module.exports = { ensureToolchain, detectOfficial, toolchainMode, installProviderPlugins, toolchainRoot, cacheKey, ToolchainError, PULUMI_VERSION, PROVIDERS };
 
 if (require.main === module) {
   const printBin = process.argv.includes("--print-bin");
   ensureToolchain({ log: (line) => process.stderr.write(`${line}\n`) }).then(
-    ({ binDir, reused }) => {
-      if (printBin) process.stdout.write(`${binDir}\n`);
-      else process.stdout.write(`pulumi ${PULUMI_VERSION} toolchain ${reused ? "reused" : "built"}: ${binDir}\n`);
+    ({ binDir, reused, kind, describe }) => {
+      if (printBin) {
+        process.stderr.write(`[toolchain] using ${describe}\n`);
+        process.stdout.write(`${binDir}\n`);
+      } else process.stdout.write(`pulumi ${PULUMI_VERSION} toolchain (${kind}) ${kind === "official" ? "found" : reused ? "reused" : "built"}: ${describe}\n`);
     },
     (err) => {
       process.stderr.write(`error: ${err instanceof ToolchainError ? err.message : `toolchain setup failed: ${err && err.message}`}\n`);

@@ -32,9 +32,9 @@ function registerTsNode() {
 }
 
 /**
- * The variables every pulumi call needs whatever the mode: the pinned CLI first on PATH, the project's own
- * PULUMI_HOME with the provider plugins installed, and no network (no update checks, no plugin downloads).
- * Shared by the wrapper and the integration tests.
+ * The variables a pulumi call needs with our offline build: the pinned CLI first on PATH, `pulumiHome` (a
+ * PULUMI_HOME the caller owns: the project's, or a test's own) with our provider plugins linked into it, and no
+ * network (no update checks, no plugin downloads). Shared by the wrapper and the integration tests.
  */
 function toolEnv(binDir, pulumiHome) {
   // Providers go into the plugin cache at their exact versions: ambient lookup on PATH warns on every run.
@@ -51,13 +51,39 @@ function toolEnv(binDir, pulumiHome) {
   };
 }
 
+/** The project's own PULUMI_HOME: the only one our plugins are ever linked into by the wrapper. */
+const PROJECT_PULUMI_HOME = path.join(STATE_DIR, "pulumi-home");
+
+/**
+ * The toolchain part of a pulumi invocation's env (see tools/scripts/toolchain.js for which toolchain is chosen):
+ * - official: PATH and PULUMI_HOME are the user's, untouched (the official plugins live in their plugin cache);
+ * - offline, PULUMI_HOME unset (or the project's): the project's own PULUMI_HOME with our plugins linked into it;
+ * - offline, PULUMI_HOME set to another directory (the user's real one, e.g. holding their `pulumi login`): it is
+ *   kept and never written to; the engine finds our plugins on PATH (it says "using … from $PATH").
+ */
+function toolchainEnv({ kind = "offline", binDir }, userHome = process.env.PULUMI_HOME) {
+  const common = {
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    PULUMI_DISABLE_REGISTRY_RESOLVE: "true",
+    PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
+    PULUMI_NODEJS_TRANSPILE_ONLY: process.env.PULUMI_NODEJS_TRANSPILE_ONLY || "true",
+  };
+  if (kind === "official") return common;
+  if (!userHome || path.resolve(userHome) === PROJECT_PULUMI_HOME) return toolEnv(binDir, PROJECT_PULUMI_HOME);
+  return { ...common, PATH: `${binDir}${path.delimiter}${process.env.PATH ?? ""}`, PULUMI_HOME: userHome, PULUMI_IGNORE_AMBIENT_PLUGINS: "" };
+}
+
 /**
  * Builds the env for a pulumi invocation.
- * @param {{ binDir: string, render?: { apiUrl: string, apiKey: string } }} opts
+ * @param {{ toolchain?: { kind: "official" | "offline", binDir: string }, binDir?: string,
+ *   render?: { apiUrl: string, apiKey: string } }} opts `toolchain` is what ensureToolchain returned (`binDir` alone
+ *   means our offline build)
  */
-function pulumiEnv({ binDir, render }) {
+function pulumiEnv({ toolchain, binDir, render }) {
   const embedded = isEmbedded(process.env);
-  const env = { ...process.env, ...toolEnv(binDir, process.env.PULUMI_HOME || path.join(STATE_DIR, "pulumi-home")) };
+  const env = { ...process.env, ...toolchainEnv(toolchain ?? { kind: "offline", binDir }) };
+  if (env.PULUMI_IGNORE_AMBIENT_PLUGINS === "") delete env.PULUMI_IGNORE_AMBIENT_PLUGINS;
   if (!env.PULUMI_BACKEND_URL) {
     const dir = path.join(STATE_DIR, "backend");
     fs.mkdirSync(dir, { recursive: true });
@@ -84,4 +110,4 @@ function pulumiEnv({ binDir, render }) {
   return env;
 }
 
-module.exports = { EMBEDDED_PASSPHRASE, isEmbedded, ensureEmbeddedRender, pulumiEnv, toolEnv, registerTsNode };
+module.exports = { EMBEDDED_PASSPHRASE, PROJECT_PULUMI_HOME, isEmbedded, ensureEmbeddedRender, pulumiEnv, toolEnv, toolchainEnv, registerTsNode };
