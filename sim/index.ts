@@ -14,6 +14,8 @@ import { seed } from "./seed";
 import { startDatabases } from "./databases/resume";
 import { createSimServer } from "./server";
 import { Store } from "./store/db";
+import { LogCollector, type CollectedMessage } from "./streams/log-collector";
+import { LogForwarder } from "./streams/log-forwarder";
 import { MetricsPusher } from "./streams/metrics-push";
 
 /** Options of {@link startSimulator}. */
@@ -45,6 +47,8 @@ export interface RunningSimulator {
   /** `${url}/v1`. */
   apiUrl: string;
   apiKey: string;
+  /** The local syslog-over-TLS log collector: point a log stream at `endpoint` to receive the services' logs. */
+  logCollector: { endpoint: string; cert: string; messages(): CollectedMessage[] };
   stop(): Promise<void>;
 }
 
@@ -109,15 +113,23 @@ export async function startSimulator(opts: StartOptions): Promise<RunningSimulat
   // Workspaces with a metrics stream get their services' metrics pushed (OTLP/HTTP JSON), as Render does.
   const metricsPusher = new MetricsPusher(app);
   metricsPusher.start();
+  // A local log collector, and the forwarding of the apps' (redacted) logs to each workspace's log stream.
+  const logCollector = new LogCollector(stateDir);
+  await logCollector.start();
+  const logForwarder = new LogForwarder(app, join(stateDir, "dataplane", "logs"), [logCollector.cert]);
+  logForwarder.start();
   let stopped: Promise<void> | undefined;
   return {
     url,
     apiUrl: `${url}/v1`,
     apiKey,
+    logCollector: { endpoint: logCollector.endpoint, cert: logCollector.cert, messages: () => logCollector.messages() },
     stop() {
       stopped ??= (async () => {
         app.lifecycle.stop();
         await metricsPusher.stop();
+        await logForwarder.stop();
+        await logCollector.stop();
         await new Promise<void>((res) => {
           server.close(() => res());
           server.closeAllConnections();

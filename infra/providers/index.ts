@@ -3,6 +3,7 @@ export { Service, type ServiceArgs } from "./service";
 export { EnvGroup, type EnvGroupArgs } from "./env-group";
 export { EnvGroupLink, type EnvGroupLinkArgs } from "./env-group-link";
 export { MetricStream, type MetricStreamArgs } from "./metric-stream";
+export { LogStream, type LogStreamArgs } from "./log-stream";
 export { EnvVars, type EnvVarsArgs } from "./env-vars";
 export { SecretFiles, type SecretFilesArgs } from "./secret-files";
 export { CustomDomain, type CustomDomainArgs } from "./custom-domain";
