@@ -19,7 +19,8 @@ const SHAPE = {
 
 function item(kind: Kind, row: KeyValueRow): Record<string, string> {
   // Keys alphabetical inside the item: {key,value} and {content,name}.
-  return kind === "svcEnv" ? { key: row.key, value: row.value } : { content: row.value, name: row.key };
+  // `?? ""`: a value sent as null is Go's zero value, "", and Render's answer always carries the field.
+  return kind === "svcEnv" ? { key: row.key, value: row.value ?? "" } : { content: row.value ?? "", name: row.key };
 }
 
 /** Env and file lists of one service share their cursor prefix, as recorded. */

@@ -10,7 +10,7 @@ import { newId } from "../render/ids";
 import { sortKeys } from "../render/json";
 import { microStamp, nanoStamp, nowNs } from "../render/time";
 import { persistenceOf } from "../databases/resume";
-import { enumListParam, listParam, timeFilter } from "./params";
+import { enumListParam, listParam, regionField, timeFilter } from "./params";
 
 /** A Key Value (or legacy Redis) instance; both APIs share ids (`red-`) and shape (cassette-notes §3). */
 export interface KeyValueRec {
@@ -90,7 +90,7 @@ function routesFor(flavour: Flavour): Route[] {
           name: b.name,
           ownerId: b.ownerId,
           plan: b.plan,
-          region: b.region ?? "oregon",
+          region: regionField(b.region),
           maxmemoryPolicy: b.maxmemoryPolicy ?? "allkeys_lru",
           ipAllowList: b.ipAllowList ?? [],
           password: randomBytes(24).toString("base64url").slice(0, 32),

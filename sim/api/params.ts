@@ -56,3 +56,18 @@ export function timeFilter(query: URLSearchParams): (rec: { createdAt: string; u
 export function parseLimitOnly(query: URLSearchParams): number {
   return parseLimit(query.get("limit") ?? undefined);
 }
+
+/** Render's regions (`components.schemas.region` of openapi.json). */
+export const REGIONS = ["frankfurt", "oregon", "ohio", "singapore", "virginia"] as const;
+
+/**
+ * The region of a create body: Render's default `oregon` when absent, Render's 400 for one it does not have (the
+ * spec types the request field as a plain string but answers only these).
+ */
+export function regionField(value: unknown): string {
+  if (value === undefined || value === "") return "oregon";
+  if (typeof value !== "string" || !(REGIONS as readonly string[]).includes(value)) {
+    throw new ApiError(400, `invalid value for "region": must be one of ${REGIONS.join(", ")}`);
+  }
+  return value;
+}

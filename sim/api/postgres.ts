@@ -9,7 +9,7 @@ import { ApiError, notFound } from "../render/errors";
 import { newId, randomSuffix } from "../render/ids";
 import { sortKeys } from "../render/json";
 import { microStamp, nanoStamp, nowNs } from "../render/time";
-import { boolParam, enumListParam, listParam, timeFilter } from "./params";
+import { boolParam, enumListParam, listParam, regionField, timeFilter } from "./params";
 
 /** A Postgres instance as stored; its status is derived from `readyAt` so provisioning survives restarts. */
 export interface PostgresRec {
@@ -121,7 +121,7 @@ function create(ctx: Ctx) {
     name: b.name,
     ownerId: b.ownerId,
     plan: b.plan,
-    region: b.region ?? "oregon",
+    region: regionField(b.region),
     version: String(b.version),
     databaseName,
     databaseUser: b.databaseUser || `${databaseName}_user`,

@@ -160,6 +160,21 @@ describe("hostile requests against the embedded Render", () => {
     expect(JSON.parse(size.text).message).toMatch(/sizeGB/);
   });
 
+  it("answers what Render's spec promises where schemathesis found the simulator did not (region, null values)", async () => {
+    for (const op of ["/key-value", "/redis", "/postgres"]) {
+      const body = { name: "x", ownerId: SEED.stagingOwner, plan: op === "/postgres" ? "basic_256mb" : "starter", version: "16", region: "\u00b2" };
+      const r = await raw(port, "POST", `/v1${op}`, JSON.stringify(body), h.sim.apiKey);
+      expect({ op, status: r.status, body: JSON.parse(r.text) }).toEqual({ op, status: 400, body: { message: 'invalid value for "region": must be one of frankfurt, oregon, ohio, singapore, virginia' } });
+    }
+    const files = await raw(port, "PUT", `/v1/services/${SEED.engine}/secret-files`, JSON.stringify([{ name: "a.txt", content: null }]), h.sim.apiKey);
+    expect(files.status).toBe(200);
+    expect(JSON.parse(files.text)[0].secretFile).toEqual({ content: "", name: "a.txt" });
+    const vars = await raw(port, "PUT", `/v1/services/${SEED.engine}/env-vars`, JSON.stringify([{ key: "A", value: null }]), h.sim.apiKey);
+    // An env var needs a value or `generateValue` (Render's oneOf): a null value is refused, naming the field.
+    expect(vars.status).toBe(400);
+    expect(JSON.parse(vars.text).message).toMatch(/[vV]alue/);
+  });
+
   it("never answers 5xx to any route with hostile bodies, paths or queries, and keeps serving", async () => {
     let cases = 0;
     const failures: string[] = [];
