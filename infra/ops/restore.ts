@@ -98,7 +98,7 @@ export async function restoreStackDatabase(o: RestoreOptions): Promise<RestoreRe
   const recoveryMs = Date.now() - started;
   log(`${ready.id} is available after ${(recoveryMs / 1000).toFixed(1)} s`);
 
-  const verification = await verifyRestoredDatabase(o.client, ready, source);
+  const verification = await verifyRestoredDatabase(o.client, ready, source, at);
   for (const c of verification.checks) log(`  ${c.ok ? "ok  " : "FAIL"} ${c.name}: ${c.detail}`);
   for (const l of verification.limits) log(`  note: ${l}`);
   if (!verification.ok) {

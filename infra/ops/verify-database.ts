@@ -1,5 +1,6 @@
 import type { RenderClient } from "../render/client";
 import type { Postgres } from "../render/schemas/postgres";
+import { compareWithSource, type TableVerification } from "./table-checksums";
 
 /** One check of a restored database, with what was seen (never a credential). */
 export interface VerificationCheck {
@@ -12,17 +13,22 @@ export interface VerificationCheck {
 export interface Verification {
   ok: boolean;
   checks: VerificationCheck[];
-  /** What could not be checked through Render's API, said plainly. */
+  /** What could not be checked, said plainly. */
   limits: string[];
+  /** With a restore time: every table of the restored database against what the source held then. */
+  tables?: TableVerification[];
+  /** Rows the source held at the restore time that the restored database lacks (0 for a good restore). */
+  rowsLost?: number;
 }
 
 /**
- * Checks what Render's API can show about a restored database: it is `available` and not suspended, it is a new
- * instance (not the source), it has the source's version and region, and its connection info is complete and
- * consistent (Postgres URLs naming its own user and database). Render's API runs no SQL, so the data itself is not
- * queried here: `limits` says so, and docs/recovery.md gives the `psql` check to run before the `up`.
+ * Checks a restored database: what Render's API shows (`available`, not suspended, a new instance with the source's
+ * version and region, complete and consistent connection info) and, given the restore time `at`, its data: over
+ * SQL, every table's rows and checksum against what the source held at `at` (its rows committed by then, from
+ * PostgreSQL's commit timestamps: `track_commit_timestamp`), rows lost must be 0 and no row may be newer than `at`.
+ * Read-only on both databases. Without `at` the data is not queried (`limits` says so).
  */
-export async function verifyRestoredDatabase(client: RenderClient, restored: Postgres, source: Postgres): Promise<Verification> {
+export async function verifyRestoredDatabase(client: RenderClient, restored: Postgres, source: Postgres, at?: Date): Promise<Verification> {
   const db = await client.postgres.get(restored.id);
   const checks: VerificationCheck[] = [];
   const add = (name: string, ok: boolean, detail: string) => checks.push({ name, ok, detail });
@@ -53,9 +59,29 @@ export async function verifyRestoredDatabase(client: RenderClient, restored: Pos
     }
     add("password", info.password.length > 0, info.password.length > 0 ? "present" : "missing");
   }
-  return {
-    ok: checks.every((c) => c.ok),
-    checks,
-    limits: ["Render's API runs no SQL: the data was not queried. Check it with psql before the up (docs/recovery.md, step 3)."],
-  };
+  if (!at) {
+    return { ok: checks.every((c) => c.ok), checks, limits: ["no restore time given: the data was not compared with the source."] };
+  }
+  const limits = ["rows the source updated or deleted after the restore time are shown as 'changed since' (the live source no longer holds their old versions), not as errors."];
+  let tables: TableVerification[] | undefined;
+  if (info && checks.every((c) => c.ok)) {
+    try {
+      const src = await client.postgres.connectionInfo(source.id);
+      tables = await compareWithSource(info.externalConnectionString, src.externalConnectionString, at);
+    } catch (e) {
+      // Never the connection string: pg's messages name the host at most.
+      add("data", false, `cannot compare with the source over SQL: ${(e as Error).message.replace(/postgres(ql)?:\/\/\S+/g, "[connection string]")}`);
+    }
+  }
+  let rowsLost: number | undefined;
+  if (tables) {
+    rowsLost = tables.reduce((n, t) => n + t.lost, 0);
+    const newer = tables.reduce((n, t) => n + t.newerThanTarget, 0);
+    const rows = tables.reduce((n, t) => n + t.rows, 0);
+    const exact = tables.filter((t) => t.checksum === t.sourceChecksum).length;
+    add("rows at the restore time", rowsLost === 0, `${rows} rows in ${tables.length} tables; ${rowsLost} lost of what the source held at ${at.toISOString()}`);
+    add("nothing newer than the restore time", newer === 0, `${newer} rows the source committed after ${at.toISOString()}`);
+    add("checksums", exact === tables.length || rowsLost === 0, `${exact}/${tables.length} tables identical to the source at the restore time${exact < tables.length ? ` (others differ by rows changed since: ${tables.filter((t) => t.checksum !== t.sourceChecksum).map((t) => `${t.table} ${t.changedSince}`).join(", ")})` : ""}`);
+  }
+  return { ok: checks.every((c) => c.ok), checks, limits, tables, rowsLost };
 }

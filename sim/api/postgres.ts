@@ -318,11 +318,13 @@ export function postgresRoutes(): Route[] {
           return { status: 202 };
         }
         if (statusOf(app, rec) !== "available") throw new ApiError(400, `database ${rec.id} is ${statusOf(app, rec)}; an export needs an available database`);
-        // A real pg_dump; Render lists the export once its file is ready to download.
+        // A real pg_dump: listed at once (the spec's `url` is optional), with its download link once the file is ready.
+        app.store.insert<ExportRec>("pgExport", id, { id, createdAt: now, url: "" }, rec.id);
         ctx.effects.push(() =>
           void pg.export(instanceOf(rec), id).then(
             () => {
-              if (app.store.get("postgres", rec.id)) app.store.tx(() => app.store.insert<ExportRec>("pgExport", id, { id, createdAt: now, url: "", file: true }, rec.id));
+              const done = app.store.get<ExportRec>("pgExport", id);
+              if (done && app.store.get("postgres", rec.id)) app.store.tx(() => app.store.put<ExportRec>("pgExport", id, { ...done, file: true }));
             },
             (e: Error) => process.stderr.write(`[sim] export ${id} of ${rec.id} failed: ${e.message}\n`),
           ),
@@ -336,7 +338,7 @@ export function postgresRoutes(): Route[] {
       handler: (ctx) => {
         const rec = getPg(ctx.app, ctx.params.postgresId);
         const rows = ctx.app.store.list<ExportRec>("pgExport", rec.id).reverse();
-        const url = (r: ExportRec) => (r.file ? ctx.app.databases.exportUrl(rec.id, r.id) : r.url);
+        const url = (r: ExportRec) => (r.file ? ctx.app.databases.exportUrl(rec.id, r.id) : r.url || undefined);
         return { status: 200, body: rows.map((r) => ({ createdAt: microStamp(r.data.createdAt), id: r.data.id, url: url(r.data) })) };
       },
     },

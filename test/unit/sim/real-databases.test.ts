@@ -172,8 +172,9 @@ describe("real databases behind the embedded Render", () => {
     // Export: 202, listed once the dump is ready, downloadable (no API key) as a gzip'd pg_dump directory.
     expect((await api.post(`/postgres/${id}/export`)).status).toBe(202);
     const [exp] = await eventually(async () => {
-      const l = (await api.get(`/postgres/${id}/export`)).body as Array<{ id: string; url: string }>;
-      return l.length ? l : undefined;
+      const l = (await api.get(`/postgres/${id}/export`)).body as Array<{ id: string; url?: string }>;
+      // Listed at once; its download link once the dump is ready.
+      return l.length === 1 && l[0].url ? (l as Array<{ id: string; url: string }>) : undefined;
     }, 60_000, 100);
     const res = await fetch(exp.url);
     expect(res.status).toBe(200);
