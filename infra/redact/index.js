@@ -38,7 +38,7 @@ const SECRET_ENV_PATTERN = /(^|_)(TOKEN|SECRET|PASSWORD|PASSPHRASE|API_KEY|ACCES
 const SECRET_BODY_KEY = /^(value|content|password|token|secret|apikey|authtoken|datadogapikey|internalconnectionstring|externalconnectionstring|psqlcommand|rediscliCommand|connectioninfo)$/i;
 
 /** Key names whose values are secrets when they appear as `key=value`, `key: value` or `"key": "value"`. */
-const SECRET_KEY_NAMES = "password|passwd|pass|pwd|sslpassword|secret|client_secret|clientSecret|token|access_token|accessToken|refresh_token|refreshToken|id_token|auth_token|authToken|api_key|apiKey|apikey|api-key|private_key|privateKey|sig|signature|x-amz-signature|X-Amz-Signature|X-Amz-Credential";
+const SECRET_KEY_NAMES = "password|passwd|pass|pwd|sslpassword|secret|client_secret|clientSecret|token|access_token|accessToken|refresh_token|refreshToken|id_token|auth_token|authToken|api_key|apiKey|apikey|api-key|private_key|privateKey|sig|signature";
 
 /**
  * Credential shapes, each with a canary test (test/unit/redact/redact.test.ts). `$1` keeps the part that says what
@@ -55,7 +55,8 @@ const PATTERNS = [
   // URL user-info: scheme://user:password@host, also with an empty user (redis://:password@host)
   { name: "url-userinfo", re: /([a-z][a-z0-9+.-]*:\/\/[^:\/\s@"'<>]*:)[^@\s\/"'<>]+(?=@)/gi, keep: true },
   // Query and JDBC parameters: ?password=…, &token=…, ;password=… (SQL Server JDBC), &sig=… (signed URLs)
-  { name: "url-param", re: new RegExp(`([?&;](?:${SECRET_KEY_NAMES})=)[^&;\\s#"'<>]+`, "gi"), keep: true },
+  // (also with a vendor prefix: X-Amz-Signature, X-Sim-Signature, X-Goog-Credential)
+  { name: "url-param", re: new RegExp(`([?&;](?:[A-Za-z0-9]+-)*(?:${SECRET_KEY_NAMES}|credential)=)[^&;\\s#"'<>]+`, "gi"), keep: true },
   // libpq keyword/value connection strings and psql commands: password=… / password='…' / PGPASSWORD=…
   { name: "libpq-password", re: /(\b(?:PG|ssl)?password\s*=\s*)(?:'(?:[^'\\]|\\.)*'|[^\s'";&]+)/gi, keep: true },
   // Authorization headers of any scheme (Basic, Bearer, token, Digest…), as header lines or JSON.

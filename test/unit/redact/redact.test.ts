@@ -27,6 +27,8 @@ const CANARIES: Array<{ pattern: string; input: string; secret: string; keeps: s
   { pattern: "url-param", input: `jdbc:postgresql://db:5432/app?user=app&password=${C}&ssl=true`, secret: C, keeps: `?user=app&password=${REDACTED}&ssl=true` },
   { pattern: "url-param", input: `jdbc:sqlserver://db:1433;databaseName=app;user=sa;password=${C};encrypt=true`, secret: C, keeps: `;user=sa;password=${REDACTED};encrypt=true` },
   { pattern: "url-param", input: `download https://exports.example/db.tar?expires=1&sig=${C}`, secret: C, keeps: `?expires=1&sig=${REDACTED}` },
+  { pattern: "url-param", input: `GET http://127.0.0.1:1/__sim/exports/dpg-x/exp-y.dir.tar.gz?X-Sim-Expires=1&X-Sim-Signature=${C}`, secret: C, keeps: `?X-Sim-Expires=1&X-Sim-Signature=${REDACTED}` },
+  { pattern: "url-param", input: `https://b.s3.amazonaws.com/k?X-Amz-Credential=${C}%2F2026&X-Amz-Signature=${C}`, secret: C, keeps: `?X-Amz-Credential=${REDACTED}&X-Amz-Signature=${REDACTED}` },
   { pattern: "jdbc-oracle", input: `jdbc:oracle:thin:scott/${C}@db.internal:1521:ORCL`, secret: C, keeps: `jdbc:oracle:thin:scott/${REDACTED}@db.internal:1521:ORCL` },
   { pattern: "libpq-password", input: `host=db port=5432 user=app password=${C} dbname=app sslmode=require`, secret: C, keeps: `user=app password=${REDACTED} dbname=app` },
   { pattern: "libpq-password", input: `host=db password='${C} with space' dbname=app`, secret: C, keeps: `password=${REDACTED} dbname=app` },
