@@ -48,11 +48,11 @@ export function lazyProvider(kind: string): pulumi.dynamic.ResourceProvider {
     }
     return value;
   };
-  // `__providerDigest` (./provider-digest.ts) is the loader's: the digest of the implementation's code, added to the
+  // `stackguardProviderDigest` (./provider-digest.ts) is the loader's: the digest of the implementation's code, added to the
   // checked inputs so the state records it and production's allowlist can pin it (issue 14 g); never passed to the
   // implementation, and ignored by diff, so an edit to provider code causes no update by itself.
   const withoutDigest = (props: Record<string, unknown> | undefined): Record<string, unknown> => {
-    const { __providerDigest: _digest, ...rest } = props ?? {};
+    const { stackguardProviderDigest: _digest, ...rest } = props ?? {};
     return rest;
   };
   const withDigest = <T extends { inputs?: Record<string, unknown> }>(r: T): T => {
@@ -63,7 +63,7 @@ export function lazyProvider(kind: string): pulumi.dynamic.ResourceProvider {
     while (!fs.existsSync(path.join(root, "Pulumi.yaml")) && path.dirname(root) !== root) root = path.dirname(root);
     load(); // registers ts-node for the project
     const { providerDigest } = require("module").createRequire(path.join(root, "package.json"))(path.join(root, "infra", "providers", "provider-digest"));
-    return { ...r, inputs: { ...r.inputs, __providerDigest: providerDigest(root, kind) } };
+    return { ...r, inputs: { ...r.inputs, stackguardProviderDigest: providerDigest(root, kind) } };
   };
   return {
     configure: async (req) => { const p = load(); if (p.configure) await p.configure(req); },

@@ -6,7 +6,7 @@ import * as path from "node:path";
  * The digest of a dynamic provider's code (issue 14 g). `lazyProvider` loads `infra/providers/impl/<kind>.ts` from
  * disk at run time, so the state holds no trace of the code that acted: a change to it shows no diff. The digest is
  * sha256 over the implementation and every project module it imports, transitively (static `import … from "./…"`,
- * `require("./…")`), plus `dynamic.ts` itself; it is recorded as the `__providerDigest` input of each resource, and
+ * `require("./…")`), plus `dynamic.ts` itself; it is recorded as the `stackguardProviderDigest` input of each resource, and
  * production's allowlist (policies/allowlist.json) pins the reviewed value per type.
  */
 

@@ -31,7 +31,7 @@ export class UnknownInputError extends Error {
 
 /** `sha256:<hex>` of the canonical inputs, `__provider` excluded. */
 export function inputsHash(inputs: Record<string, unknown>): string {
-  // __providerDigest (the provider code's digest, issue 14 g) is checked by production-resource-allowlist.
-  const { __provider: _ignored, __providerDigest: _digest, ...rest } = inputs;
+  // stackguardProviderDigest (the provider code's digest, issue 14 g) is checked by production-resource-allowlist.
+  const { __provider: _ignored, stackguardProviderDigest: _digest, ...rest } = inputs;
   return `sha256:${createHash("sha256").update(canonicalJson(rest)).digest("hex")}`;
 }

@@ -5,7 +5,7 @@ import { describeResource, notApplicable, ResourceFacts, RuleResult, StackContex
 /**
  * `production-resource-allowlist` (issue 14 g): in production only the resource types the program is known to use
  * may appear; every `command:*` resource needs an entry with the digest of what it runs (its command lines and the
- * repository scripts they name); a dynamic provider must be a known one, and its code digest (`__providerDigest`,
+ * repository scripts they name); a dynamic provider must be a known one, and its code digest (`stackguardProviderDigest`,
  * recorded in each resource's state by infra/providers/dynamic.ts) must be the reviewed one. Provider code is
  * loaded from disk at run time, so a change to it shows no diff: this is where it becomes visible in a preview.
  */
@@ -44,8 +44,8 @@ export function productionResourceAllowlist(r: ResourceFacts, a: Allowlist, ctx:
   }
   if (DYNAMIC.test(r.type)) {
     const recorded = a.providerDigests[r.type];
-    const digest = str(r.props.__providerDigest);
-    if (recorded && !digest) out.push(`${who} must record its provider code digest (__providerDigest): its type's provider is pinned at ${recorded.slice(0, 19)}…. Declare it with the project's resource classes (infra/providers).`);
+    const digest = str(r.props.stackguardProviderDigest);
+    if (recorded && !digest) out.push(`${who} must record its provider code digest (stackguardProviderDigest): its type's provider is pinned at ${recorded.slice(0, 19)}…. Declare it with the project's resource classes (infra/providers).`);
     else if (digest && !recorded) out.push(`${who} runs provider code whose digest (${digest}) is not recorded in policies/allowlist.json providerDigests. Review the provider's code and run npm run allowlist.`);
     else if (digest && recorded && digest !== recorded) out.push(`${who} runs changed provider code: its digest is ${digest}, the reviewed one is ${recorded}. Review the change to infra/providers (it shows no diff on the resource) and run npm run allowlist to record it.`);
   }

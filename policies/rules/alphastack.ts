@@ -168,7 +168,7 @@ export function alphaStackFrozen(r: ResourceFacts, s: FreezeSettings): RuleResul
     const why = alertRuleActsOnAlphaStack(r.props, s.protectedSet.list().map((e) => e.token));
     if (why) out.push(`${who} must not act on AlphaStack production: ${why} and its action is "${alertActionOf(r.props)}". Set the rule's action to { type: "none" } (notify only) for rules on AlphaStack.`);
   }
-  for (const at of stringsIn(r.props, new Set(["__provider", "__providerDigest"]))) {
+  for (const at of stringsIn(r.props, new Set(["__provider", "stackguardProviderDigest"]))) {
     if (s.hosts && !at.path.endsWith("(key)")) {
       const traffic = isTrafficInput(r, at.path, at.key);
       const readOnly = !traffic && !isCommand && isReadOnlyUrl(at.value, s.readOnlyUrls);

@@ -62,9 +62,9 @@ describe("production-resource-allowlist", () => {
     expect(messages(productionResourceAllowlist(unknown, list(), prod, root))[0]).toMatch(/known at preview/);
   });
   test("a changed provider digest is refused until the allowlist records it", () => {
-    const ok = res(SVC, "api", { name: "api", __providerDigest: "sha256:" + "a".repeat(64) });
+    const ok = res(SVC, "api", { name: "api", stackguardProviderDigest: "sha256:" + "a".repeat(64) });
     expect(productionResourceAllowlist(ok, list(), prod, root)).toEqual({ status: "compliant" });
-    expect(messages(productionResourceAllowlist({ ...ok, props: { ...ok.props, __providerDigest: "sha256:" + "b".repeat(64) } }, list(), prod, root))[0]).toMatch(/runs changed provider code/);
+    expect(messages(productionResourceAllowlist({ ...ok, props: { ...ok.props, stackguardProviderDigest: "sha256:" + "b".repeat(64) } }, list(), prod, root))[0]).toMatch(/runs changed provider code/);
     expect(messages(productionResourceAllowlist({ ...ok, props: { name: "api" } }, list(), prod, root))[0]).toMatch(/must record its provider code digest/);
   });
 });

@@ -122,7 +122,8 @@ describe("the pack under the real engine", () => {
   }, 400_000);
 
   test("promotion: production previews freely, updates only from a gate-passed plan", async () => {
-    await useStack("production", { "stackguard:environment": "production", "sgtest:scenario": "ok" });
+    const allowlist = JSON.parse(fs.readFileSync(path.join(PACK, "allowlist.json"), "utf8")) as { providerDigests: Record<string, string> };
+    await useStack("production", { "stackguard:environment": "production", "sgtest:scenario": "ok", "sgtest:digest": allowlist.providerDigests["pulumi-nodejs:dynamic/render:Service"] });
     const plan = path.join(dir, "p.plan.json");
     const direct = await pulumi(["up", "--stack", "production", "--yes", ...withPack()]);
     expect(direct.code).not.toBe(0);

@@ -4,7 +4,7 @@ import { lazyProvider } from "../../../infra/providers/dynamic";
 import { moduleClosure, providerDigest, providerKinds } from "../../../infra/providers/provider-digest";
 
 /**
- * Issue 14 g: each dynamic resource records the digest of its provider's code (`__providerDigest`, added by the
+ * Issue 14 g: each dynamic resource records the digest of its provider's code (`stackguardProviderDigest`, added by the
  * loader's check), never passed to the implementation and ignored by diff (no churn from an unrelated edit).
  */
 
@@ -32,8 +32,8 @@ describe("provider code digest", () => {
     const p = lazyProvider("env-group-link");
     const news = { envGroupId: "evg-ourgroup0000000000", serviceId: "srv-ourservice000000000" };
     const checked = await p.check!({}, news);
-    expect(checked.inputs?.__providerDigest).toBe(providerDigest(ROOT, "env-group-link"));
-    const same = await p.diff!("evg-ourgroup0000000000/srv-ourservice000000000", { ...news, __providerDigest: "sha256:" + "0".repeat(64) }, checked.inputs!);
+    expect(checked.inputs?.stackguardProviderDigest).toBe(providerDigest(ROOT, "env-group-link"));
+    const same = await p.diff!("evg-ourgroup0000000000/srv-ourservice000000000", { ...news, stackguardProviderDigest: "sha256:" + "0".repeat(64) }, checked.inputs!);
     expect(same.changes).toBeFalsy();
     expect(fs.existsSync(path.join(ROOT, "infra", "providers", "impl", "env-group-link.ts"))).toBe(true);
   });
