@@ -50,7 +50,14 @@ export interface Scenario {
   engineRefuses?: boolean;
   /** In the subset previewed with and without the pack for `msWithPack` / `msWithoutPack`. */
   timed?: boolean;
+  /** Edits the whole `--policy-pack-config` object last (e.g. `all: "disabled"`). */
+  packConfigEdit?: (cfg: Record<string, unknown>) => void;
+  /** Skip validate-config (which refuses lowering the mandatory policies): the pack must enforce them anyway. */
+  unvalidatedPackConfig?: boolean;
 }
+
+import * as path from "node:path";
+import { commandDigest } from "../../policies/lib/commands";
 
 export const ENGINE = "srv-alphastackengine0000";
 export const WORKER = "srv-alphastackworker0000";
@@ -64,7 +71,8 @@ export const STAGING_OWNER = "tea-stackguardstaging000";
 export const PIN_STACK = "prodpins";
 /** The managed AlphaStack reference of the pin stack. */
 export const PIN_NAME = "alphastack-db-ref";
-export const PIN_URN = `urn:pulumi:${PIN_STACK}::stackguard::pulumi-nodejs:dynamic/stackguard:ProtectedRef::${PIN_NAME}`;
+export const PIN_TYPE = "pulumi-nodejs:dynamic/stackguard:ProtectedRef";
+export const PIN_URN = `urn:pulumi:${PIN_STACK}::stackguard::${PIN_TYPE}::${PIN_NAME}`;
 
 /** What every scenario program starts with: the project's resource classes and the platform's outputs. */
 const HEAD = `import * as pulumi from "@pulumi/pulumi";
@@ -78,6 +86,8 @@ void [pulumi, command, AlertRule, CustomDomain, EnvGroup, EnvGroupLink, EnvVars,
 `;
 
 const program = (body: string): string => `${HEAD}\n${body.trim()}\n`;
+/** The repository root (command scripts are hashed from the project copy, which has the same files). */
+const ROOT = path.resolve(__dirname, "..", "..");
 
 /**
  * A managed reference to AlphaStack's database: a marker resource whose provider writes nothing anywhere. It is
@@ -115,6 +125,14 @@ const paySwitch = (over: string): string => `const paySwitch = {
 new TrafficSwitch("pay-switch", { ...paySwitch, ${over} } as never);`;
 
 const DROP_COLUMN = "ALTER TABLE orders DROP COLUMN legacy_price;\n";
+const PG_DUMP = 'pg_dump --schema-only "$DATABASE_URL" > /tmp/schema.sql';
+
+/** An `EDGE_APPS` value (the edge's upstreams) whose api blue slot is `blue`. */
+const edgeApps = (blue: string): string => JSON.stringify({ api: { blue, green: "http://api-green-prod:10000", healthPath: "/healthz" } });
+/** A script in the repository whose body acts on AlphaStack (the command line itself names nothing of it). */
+const SUSPEND_SCRIPT = `#!/bin/sh\n# "maintenance": pause the engine while we migrate\ncurl -fsS -X POST -H "Authorization: Bearer $RENDER_API_KEY" "$RENDER_API_URL/services/${ENGINE}/suspend"\n`;
+/** The policies that read the baseline: a config override of its file is set on all of them. */
+const BASELINE_READERS = ["alphastack-frozen", "alphastack-references-pinned", "alphastack-references-present", "alphastack-baseline-signed", "environment-isolation"];
 
 /** Replaces the `.get` of AlphaStack's services (stacks/alphastack.ts) by managed registrations of the same names. */
 function getToManaged(current: string): string {
@@ -174,21 +192,21 @@ new EnvGroupLink("engine-extra-link", { envGroupId: extra.id, serviceId: "${ENGI
   },
   {
     name: "suspend-alphastack-engine",
-    expect: "blocked", stack: "production", policy: "alphastack-frozen",
+    expect: "blocked", stack: "production", policy: "alphastack-frozen", alsoBy: ["production-resource-allowlist"],
     what: "a command suspending AlphaStack's engine through Render's API",
     program: program(`new command.local.Command("suspend-engine", { create: 'curl -fsS -X POST -H "Authorization: Bearer $RENDER_API_KEY" "$RENDER_API_URL/services/${ENGINE}/suspend"' });`),
     message: `command:local:Command "suspend-engine" must not run a command against AlphaStack production: create mentions ${ENGINE}`,
   },
   {
     name: "deploy-alphastack-worker",
-    expect: "blocked", stack: "production", policy: "alphastack-frozen",
+    expect: "blocked", stack: "production", policy: "alphastack-frozen", alsoBy: ["production-resource-allowlist"],
     what: "a command triggering a deploy of AlphaStack's worker",
     program: program(`new command.local.Command("redeploy-worker", { create: "render deploys create ${WORKER} --wait --confirm" });`),
     message: `command:local:Command "redeploy-worker" must not run a command against AlphaStack production: create mentions ${WORKER}`,
   },
   {
     name: "restart-alphastack-by-name",
-    expect: "blocked", stack: "production", policy: "alphastack-frozen",
+    expect: "blocked", stack: "production", policy: "alphastack-frozen", alsoBy: ["production-resource-allowlist"],
     what: "a command restarting AlphaStack's engine by its Render name",
     program: program(`new command.local.Command("restart-engine", { create: "render restart alphastack-engine --confirm" });`),
     message: `command:local:Command "restart-engine" must not run a command against AlphaStack production: create mentions alphastack-engine`,
@@ -202,7 +220,7 @@ new EnvGroupLink("engine-extra-link", { envGroupId: extra.id, serviceId: "${ENGI
   },
   {
     name: "psql-against-alphastack-db",
-    expect: "blocked", stack: "production", policy: "alphastack-frozen", alsoBy: ["production-database-writes"],
+    expect: "blocked", stack: "production", policy: "alphastack-frozen", alsoBy: ["production-database-writes", "production-resource-allowlist"],
     what: "psql against AlphaStack's database host (also a production database client)",
     program: program(`new command.local.Command("inspect-alphastack-db", { create: 'psql "postgresql://readonly@${DATABASE}.oregon-postgres.render.com/alphastack" -c "select count(*) from orders"' });`),
     message: `command:local:Command "inspect-alphastack-db" must not run a command against AlphaStack production: create mentions ${DATABASE}`,
@@ -221,14 +239,14 @@ new EnvGroupLink("engine-extra-link", { envGroupId: extra.id, serviceId: "${ENGI
   // ── Production database writes ────────────────────────────────────────────────────────────────────────────────
   {
     name: "psql-write-in-production",
-    expect: "blocked", stack: "production", policy: "production-database-writes",
+    expect: "blocked", stack: "production", policy: "production-database-writes", alsoBy: ["production-resource-allowlist"],
     what: "a psql script run against production's own database outside the migration step",
     program: program(`new command.local.Command("fix-orders", { create: 'psql "$DATABASE_URL" -f scripts/fix-orders.sql' });`),
     message: `command:local:Command "fix-orders" must not write to a production database: its create command it runs psql`,
   },
   {
     name: "write-sql-in-production-command",
-    expect: "blocked", stack: "production", policy: "production-database-writes",
+    expect: "blocked", stack: "production", policy: "production-database-writes", alsoBy: ["production-resource-allowlist"],
     what: "an UPDATE run by a production command",
     program: program(`new command.local.Command("settle-orders", { create: "node scripts/sql.js \\"UPDATE orders SET status = 'settled' WHERE status = 'pending'\\"" });`),
     message: `command:local:Command "settle-orders" must not write to a production database: its create command it runs SQL that writes (UPDATE orders SET)`,
@@ -415,6 +433,138 @@ new EnvGroupLink("engine-extra-link", { envGroupId: extra.id, serviceId: "${ENGI
     message: "An update of production must come through the promote path: STACKGUARD_PROMOTION is not set",
   },
 
+  // ── Issue 14: traffic to AlphaStack, path tricks, alert rules, the pack's own config, commands, allowlist ─────
+  {
+    name: "edge-upstream-alphastack-slug",
+    expect: "blocked", stack: "production", policy: "alphastack-frozen",
+    what: "the edge's upstreams send the api host's traffic to AlphaStack's engine by its onrender.com host",
+    program: program(`new EnvVars("edge-upstreams", { serviceId: appId("worker"), values: { EDGE_APPS: pulumi.secret(${JSON.stringify(edgeApps("https://alphastack-engine.onrender.com"))}) } });`),
+    message: `render:EnvVars "edge-upstreams" must not send traffic to AlphaStack production: values.EDGE_APPS routes to https://alphastack-engine.onrender.com`,
+  },
+  {
+    name: "switch-slot-alphastack-private-name",
+    expect: "blocked", stack: "production", policy: "alphastack-frozen",
+    what: "a traffic switch whose blue slot is AlphaStack's engine on the private network (by name, no id)",
+    program: program(paySwitch(`slots: { blue: { serviceId: "srv-paybluematrix0000000", url: "http://alphastack-engine:10000" }, green: ${SLOT_GREEN} }`)),
+    message: `stackguard:TrafficSwitch "pay-switch" must not send traffic to AlphaStack production: slots.blue.url routes to http://alphastack-engine:10000`,
+  },
+  {
+    name: "status-url-dot-segments",
+    expect: "blocked", stack: "production", policy: "alphastack-frozen",
+    what: "AlphaStack's status URL with ../ and percent-encoded dot segments reaching its admin API",
+    program: program(`new EnvVars("probe-url", { serviceId: appId("worker"), values: { PROBE_URL: pulumi.secret("https://${DOMAIN}/healthz/%2e%2e/admin/suspend") } });`),
+    message: `render:EnvVars "probe-url" must not refer to AlphaStack production: values.PROBE_URL contains https://${DOMAIN}/healthz/%2e%2e/admin/suspend`,
+  },
+  {
+    name: "alert-rule-kill-switch-alphastack-signal",
+    expect: "blocked", stack: "production", policy: "alphastack-frozen", checkRejects: true,
+    what: "an alert rule on AlphaStack's engine status that flips a kill switch (no id anywhere in it)",
+    program: program(`new AlertRule("engine-down-kill", { edgeUrl: edge, rule: {
+  name: "engine-down-kill", signal: "alphastack.engine_status", comparator: "<", critical: { threshold: 0.5 },
+  severity: "page", runbookUrl: "https://runbooks.alphaplatform.example/engine-down", action: { type: "killSwitch", flag: "orders" },
+} as never });`),
+    message: `stackguard:AlertRule "engine-down-kill" must not act on AlphaStack production: its signal alphastack.engine_status is AlphaStack's`,
+  },
+  {
+    name: "config-disables-freeze",
+    expect: "blocked", stack: "production", policy: "alphastack-frozen", unvalidatedPackConfig: true,
+    what: "the pack config sets alphastack-frozen to disabled, then an env var is written onto AlphaStack's engine",
+    packConfig: { "alphastack-frozen": { enforcementLevel: "disabled" } },
+    program: program(`new EnvVars("engine-risk-limit", { serviceId: "${ENGINE}", values: { RISK_LIMIT: pulumi.secret("999999") } });`),
+    message: `render:EnvVars "engine-risk-limit" must not act on AlphaStack production: serviceId targets ${ENGINE}`,
+  },
+  {
+    name: "config-all-disabled",
+    expect: "blocked", stack: "production", policy: "alphastack-frozen", unvalidatedPackConfig: true,
+    what: 'the pack config sets "all": "disabled", then a command suspends AlphaStack\'s engine',
+    packConfigEdit: (cfg) => (cfg.all = "disabled"),
+    program: program(`new EnvVars("engine-risk-limit", { serviceId: "${ENGINE}", values: { RISK_LIMIT: pulumi.secret("999999") } });`),
+    message: `The policy config must not set alphastack-frozen to "disabled"`,
+  },
+  {
+    name: "config-baseline-file-override",
+    expect: "blocked", stack: "production", policy: "alphastack-baseline-signed", unvalidatedPackConfig: true,
+    what: "the pack config points every baseline policy at another baseline file",
+    packConfig: Object.fromEntries(BASELINE_READERS.map((n) => [n, { baselineFile: "config/../baseline.json" }])),
+    message: `The policy config must not set baselineFile ("config/../baseline.json")`,
+  },
+  {
+    name: "baseline-pin-deleted-by-hand",
+    expect: "blocked", stack: "production", policy: "alphastack-baseline-signed",
+    what: "a pin deleted from production's baseline by hand (inline, so the committed file stays as it is)",
+    packConfig: Object.fromEntries(BASELINE_READERS.map((n) => [n, { baseline: handEditedBaseline() }])),
+    message: "The AlphaStack baseline must be the one npm run baseline wrote: the baseline entry for stack production does not match its digest",
+  },
+  {
+    name: "command-runs-script-acting-on-alphastack",
+    expect: "blocked", stack: "staging", policy: "alphastack-frozen",
+    what: "a command running a repository script whose body suspends AlphaStack's engine (the command line names nothing)",
+    files: { "scripts/maintenance.sh": SUSPEND_SCRIPT },
+    program: program(`new command.local.Command("maintenance", { create: "sh scripts/maintenance.sh" });`),
+    message: `command:local:Command "maintenance" must not run a script that acts on AlphaStack production: scripts/maintenance.sh mentions ${ENGINE}`,
+    alsoBy: ["environment-isolation"],
+  },
+  {
+    name: "production-command-not-allowlisted",
+    expect: "blocked", stack: "production", policy: "production-resource-allowlist",
+    what: "a production command (harmless on its face) with no allowlist entry for what it runs",
+    files: { "scripts/warm-cache.sh": "#!/bin/sh\ncurl -fsS https://api.alphaplatform.example/warm\n" },
+    program: program(`new command.local.Command("warm-cache", { create: "sh scripts/warm-cache.sh" });`),
+    message: `command:local:Command "warm-cache" must have an entry in production's command allowlist: no entry for "warm-cache" (it runs scripts/warm-cache.sh)`,
+  },
+  {
+    name: "production-allowlisted-script-changed",
+    expect: "blocked", stack: "production", policy: "production-resource-allowlist",
+    what: "an allowlisted production command whose script changed after review",
+    files: { "scripts/warm-cache.sh": "#!/bin/sh\ncurl -fsS https://api.alphaplatform.example/warm\ncurl -fsS -X DELETE https://api.alphaplatform.example/cache\n" },
+    packConfig: { "production-resource-allowlist": { commands: [{ name: "warm-cache", sha256: warmCacheDigest() }] } },
+    program: program(`new command.local.Command("warm-cache", { create: "sh scripts/warm-cache.sh" });`),
+    message: `command:local:Command "warm-cache" must run what its allowlist entry reviewed`,
+  },
+  {
+    name: "production-unknown-dynamic-provider",
+    expect: "blocked", stack: "production", policy: "production-resource-allowlist",
+    what: "a resource of an ad-hoc dynamic provider in production (its code acts on Render with no review)",
+    program: program(`
+const adhoc: pulumi.dynamic.ResourceProvider = { async create(inputs: Record<string, string>) { return { id: "adhoc-" + inputs.target, outs: inputs }; } };
+class Adhoc extends pulumi.dynamic.Resource { constructor(name: string, args: Record<string, pulumi.Input<string>>) { super(adhoc, name, args, undefined, "ops", "Adhoc"); } }
+new Adhoc("nightly-tweak", { target: "platform" });`),
+    message: `ops:Adhoc "nightly-tweak" must not use an unknown dynamic provider in production: pulumi-nodejs:dynamic/ops:Adhoc is not in policies/allowlist.json`,
+  },
+  {
+    name: "production-provider-code-changed",
+    expect: "blocked", stack: "production", policy: "production-resource-allowlist",
+    what: "the env-group-link provider's code changed on disk (no diff on any resource): its digest differs from the reviewed one",
+    files: { "infra/providers/impl/env-group-link.ts": (current) => `${current}\n// an unreviewed change to the provider's code\n` },
+    message: `render:EnvGroupLink "worker-env" runs changed provider code`,
+  },
+  {
+    name: "production-edge-upstream-lookalike",
+    expect: "passes", stack: "production",
+    what: "edge upstreams at our own hosts, one named like AlphaStack's engine on another domain (no false block)",
+    program: program(`new EnvVars("edge-upstreams", { serviceId: appId("worker"), values: { EDGE_APPS: pulumi.secret(${JSON.stringify(edgeApps("https://alphastack-engine-docs.alphaplatform.example"))}) } });`),
+  },
+  {
+    name: "production-status-url-normalized",
+    expect: "passes", stack: "production",
+    what: "AlphaStack's status URL written with upper case and a trailing dot (the same read-only URL)",
+    program: program(`new EnvVars("probe-url", { serviceId: appId("worker"), values: { PROBE_URL: pulumi.secret("https://ENGINE.alphastack.example./healthz") } });`),
+  },
+  {
+    name: "production-allowlisted-command",
+    expect: "passes", stack: "production",
+    what: "a production command running a repository script, allowlisted with the digest of both",
+    files: { "scripts/warm-cache.sh": "#!/bin/sh\ncurl -fsS https://api.alphaplatform.example/warm\n" },
+    packConfig: { "production-resource-allowlist": { commands: [{ name: "warm-cache", sha256: warmCacheDigest() }] } },
+    program: program(`new command.local.Command("warm-cache", { create: "sh scripts/warm-cache.sh" });`),
+  },
+  {
+    name: "staging-provider-code-changed",
+    expect: "passes", stack: "staging",
+    what: "the same provider code change in staging: no allowlist there, and no churn",
+    files: { "infra/providers/impl/env-group-link.ts": (current) => `${current}\n// an unreviewed change to the provider's code\n` },
+  },
+
   // ── Allowed changes elsewhere ─────────────────────────────────────────────────────────────────────────────────
   {
     name: "staging-env-var",
@@ -491,8 +641,10 @@ new EnvGroupLink("engine-extra-link", { envGroupId: extra.id, serviceId: "${ENGI
     expect: "passes", stack: "production",
     what: "a read-only pg_dump and a Render export of production's own database",
     program: program(`
-new command.local.Command("schema-dump", { create: 'pg_dump --schema-only "$DATABASE_URL" > /tmp/schema.sql' });
+new command.local.Command("schema-dump", { create: ${JSON.stringify(PG_DUMP)} });
 new PostgresExport("platform-db-export", { postgresId: database.apply((d) => d.id) });`),
+    // Production's command allowlist (issue 14 g): the reviewed digest of what this command runs.
+    packConfig: { "production-resource-allowlist": { commands: [{ name: "schema-dump", sha256: commandDigest({ create: PG_DUMP }, ROOT).digest }] } },
   },
   {
     name: "production-flags-and-alert-rules",
@@ -506,3 +658,26 @@ new PostgresExport("platform-db-export", { postgresId: database.apply((d) => d.i
     program: pinProgram(PIN_DECLARATION),
   },
 ];
+
+/** The digest of `sh scripts/warm-cache.sh` running the reviewed script (the allowed scenario's version). */
+function warmCacheDigest(): string {
+  const fs = require("node:fs") as typeof import("node:fs");
+  const os = require("node:os") as typeof import("node:os");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "matrix-warm-"));
+  try {
+    fs.mkdirSync(path.join(dir, "scripts"));
+    fs.writeFileSync(path.join(dir, "scripts", "warm-cache.sh"), "#!/bin/sh\ncurl -fsS https://api.alphaplatform.example/warm\n");
+    return commandDigest({ create: "sh scripts/warm-cache.sh" }, dir).digest;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The committed baseline with one of production's pins deleted and the digest left as it was. */
+function handEditedBaseline(): unknown {
+  const fs = require("node:fs") as typeof import("node:fs");
+  const b = JSON.parse(fs.readFileSync(path.join(ROOT, "policies", "baseline.json"), "utf8"));
+  delete b.$comment;
+  b.stacks.production.resources = b.stacks.production.resources.slice(1);
+  return b;
+}

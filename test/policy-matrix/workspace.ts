@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { validatePackConfigFile } from "../../policies/pack/validate-config";
 import { PulumiProject, PulumiResult, ROOT } from "../helpers/pulumi-project";
 import type { PinState } from "./pins";
-import { MatrixStack, PIN_STACK, Scenario } from "./scenarios";
+import { MatrixStack, PIN_STACK, PIN_TYPE, Scenario } from "./scenarios";
 
 /** What one run of a scenario gave. */
 export interface RunResult extends PulumiResult {
@@ -21,7 +21,7 @@ export interface RunResult extends PulumiResult {
 }
 
 /** Policies that take a `baseline` setting (policies/config.ts): the pin scenarios pass theirs inline to each. */
-const BASELINE_POLICIES = ["alphastack-frozen", "alphastack-references-pinned", "alphastack-references-present", "environment-isolation"];
+const BASELINE_POLICIES = ["alphastack-frozen", "alphastack-references-pinned", "alphastack-references-present", "alphastack-baseline-signed", "environment-isolation"];
 
 /** The environment whose committed policy config a stack uses. */
 const environmentOf = (stack: MatrixStack): "staging" | "production" => (stack === "staging" ? "staging" : "production");
@@ -78,13 +78,21 @@ export class Workspace {
     for (const [name, settings] of Object.entries(s.packConfig ?? {})) base[name] = { ...entry(name), ...settings };
     // The pack lints the SQL of the project it previews: this copy, not the repository it was copied from.
     base["migrations-backward-compatible"] = { ...entry("migrations-backward-compatible"), projectRoot: this.dir };
+    // …and the scripts commands run (alphastack-frozen scans them; the allowlist hashes them) are this copy's too.
+    base["alphastack-frozen"] = { ...entry("alphastack-frozen"), projectRoot: this.dir };
+    base["production-resource-allowlist"] = { ...entry("production-resource-allowlist"), projectRoot: this.dir };
     if (s.stack === PIN_STACK) {
       if (!pins) throw new Error(`${s.name}: the pin stack's state is not ready`);
       for (const name of BASELINE_POLICIES) base[name] = { ...entry(name), baseline: pins.baseline };
+      // The pin stack's marker resource is a test-only dynamic type.
+      base["production-resource-allowlist"] = { ...entry("production-resource-allowlist"), extraTypes: [PIN_TYPE] };
     }
+    s.packConfigEdit?.(base);
     const file = path.join(this.matrixDir, `${s.name}.pack.json`);
     fs.writeFileSync(file, `${JSON.stringify(base, null, 2)}\n`);
-    validatePackConfigFile(file); // the engine would silently ignore an unknown policy name
+    // The engine would silently ignore an unknown policy name. Scenarios that lower the pack's own config skip this
+    // (npm run gate refuses such a file): they show that the pack enforces its mandatory policies anyway.
+    if (!s.unvalidatedPackConfig) validatePackConfigFile(file);
     return file;
   }
 
