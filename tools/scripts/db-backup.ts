@@ -1,12 +1,14 @@
 /**
- * `npm run db:backup -- --stack <stack> [--json] [--timeout-seconds <n>]`: a logical export of the stack's Postgres
+ * `npm run db:backup -- --stack <stack> [--json] [--timeout-seconds <n>] [--download <dir>]`: a logical export of the stack's Postgres
  * through Render's API (`POST /postgres/{id}/export`), waiting until Render lists the new export as downloadable.
  * Run by .github/workflows/backup.yml on a schedule and before every production promotion.
  *
  * The database is found by the name and workspace in the stack's config (`stackguard:database.name`,
  * `stackguard:render.ownerId`). AlphaStack's databases are refused, whatever the config says: this project never
  * touches them. The export's download URL is a signed link and is never printed; Render keeps exports for its own
- * retention period and lists them in the dashboard and through `GET /postgres/{id}/export`.
+ * retention period and lists them in the dashboard and through `GET /postgres/{id}/export`. `--download <dir>` also
+ * downloads the file (`<export id>.dir.tar.gz`, a `pg_dump` directory-format archive) from that link, with
+ * `<export id>.json` (`{id, createdAt}`) beside it: the archive layout `infra/ops/retention.ts` applies retention to.
  *
  * With `RENDER_API_URL` set it talks to that API with `RENDER_API_KEY`; without it, to the embedded Render (started
  * in the background when not running), like `npm run pulumi`.
@@ -14,7 +16,10 @@
  * Exit codes: 0 exported; 1 Render failed or timed out; 2 bad input or setup (unknown stack, missing key, no such
  * database), before any call that changes anything.
  */
+import * as fs from "node:fs";
 import * as path from "node:path";
+import { pipeline } from "node:stream/promises";
+import { Readable } from "node:stream";
 import { readStackConfigFile } from "../../infra/cost/read-stack-file";
 import { providerClient } from "../../infra/providers/context";
 import { idsFromAlphaStackConfig, normalizeTarget, parseIdList } from "../../infra/providers/guard";
@@ -22,7 +27,7 @@ import type { RenderClient } from "../../infra/render";
 import type { PostgresExport } from "../../infra/render";
 
 const ROOT = path.resolve(__dirname, "..", "..");
-const USAGE = "usage: npm run db:backup -- --stack <stack> [--json] [--timeout-seconds <n>]";
+const USAGE = "usage: npm run db:backup -- --stack <stack> [--json] [--timeout-seconds <n>] [--download <dir>]";
 
 /** A problem the user fixes (exit 2), raised before anything is changed. */
 class BackupInputError extends Error {}
@@ -36,6 +41,31 @@ export interface BackupRecord {
   exportCreatedAt: string;
   startedAt: string;
   completedAt: string;
+  /** With `--download`: the file written and its size. */
+  file?: string;
+  bytes?: number;
+}
+
+/**
+ * Downloads an export from its signed link (no API key: the link is the credential, as with Render's) into `dir`,
+ * as `<id>.dir.tar.gz` plus `<id>.json`; written to a temporary name first, so a partial file is never kept.
+ * The link is never printed: errors name the export only.
+ */
+export async function downloadExport(url: string, exp: { id: string; createdAt: string }, dir: string, timeoutMs = 60 * 60_000): Promise<{ file: string; bytes: number }> {
+  if (!/^[A-Za-z0-9_-]+$/.test(exp.id)) throw new Error(`export id '${exp.id}' is not a plain file name`);
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${exp.id}.dir.tar.gz`);
+  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+  if (!res.ok || !res.body) throw new Error(`downloading export ${exp.id} failed: HTTP ${res.status}; list the exports again for a fresh link and re-run`);
+  const tmp = `${file}.partial-${process.pid}`;
+  try {
+    await pipeline(Readable.fromWeb(res.body as import("node:stream/web").ReadableStream), fs.createWriteStream(tmp, { mode: 0o600 }));
+    fs.renameSync(tmp, file);
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+  fs.writeFileSync(path.join(dir, `${exp.id}.json`), `${JSON.stringify({ id: exp.id, createdAt: exp.createdAt })}\n`);
+  return { file, bytes: fs.statSync(file).size };
 }
 
 /** Options for {@link backupStackDatabase}. */
@@ -45,6 +75,8 @@ export interface BackupOptions {
   client: RenderClient;
   /** Longest wait for the export to be listed with its URL (default 15 min). */
   timeoutMs?: number;
+  /** Also download the export into this directory (see {@link downloadExport}). */
+  downloadDir?: string;
   /** Between two listings (default 5 s). */
   pollMs?: number;
   log?: (msg: string) => void;
@@ -111,13 +143,20 @@ export async function backupStackDatabase(o: BackupOptions): Promise<BackupRecor
     completedAt: now().toISOString(),
   };
   log(`export ${record.exportId} of ${db.name} is ready (created ${record.exportCreatedAt}).`);
+  if (o.downloadDir) {
+    const got = await downloadExport(fresh.url, fresh, o.downloadDir);
+    record.file = got.file;
+    record.bytes = got.bytes;
+    log(`downloaded export ${record.exportId} to ${got.file} (${got.bytes} bytes).`);
+  }
   return record;
 }
 
-function parseArgs(argv: string[]): { stack: string; json: boolean; timeoutMs?: number } {
+function parseArgs(argv: string[]): { stack: string; json: boolean; timeoutMs?: number; downloadDir?: string } {
   let stack: string | undefined;
   let json = false;
   let timeoutMs: number | undefined;
+  let downloadDir: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--stack") stack = argv[++i];
@@ -126,10 +165,13 @@ function parseArgs(argv: string[]): { stack: string; json: boolean; timeoutMs?: 
       const n = Number(argv[++i]);
       if (!Number.isInteger(n) || n <= 0) throw new BackupInputError(`--timeout-seconds must be a whole number of seconds above 0. ${USAGE}`);
       timeoutMs = n * 1000;
+    } else if (a === "--download") {
+      downloadDir = argv[++i];
+      if (!downloadDir || downloadDir.startsWith("--")) throw new BackupInputError(`--download needs a directory. ${USAGE}`);
     } else throw new BackupInputError(`unknown option '${a}'. ${USAGE}`);
   }
   if (!stack || stack.startsWith("--")) throw new BackupInputError(`--stack is required. ${USAGE}`);
-  return { stack, json, timeoutMs };
+  return { stack, json, timeoutMs, downloadDir };
 }
 
 /** The Render client: the configured API, or the embedded Render when RENDER_API_URL is unset (as `npm run pulumi`). */
@@ -163,7 +205,7 @@ export async function main(argv: string[]): Promise<number> {
       throw new BackupInputError((e as Error).message);
     }
     const client = await clientFromEnv(log, idsFromAlphaStackConfig(alphaStack));
-    const record = await backupStackDatabase({ stack: args.stack, client, timeoutMs: args.timeoutMs, log });
+    const record = await backupStackDatabase({ stack: args.stack, client, timeoutMs: args.timeoutMs, downloadDir: args.downloadDir, log });
     process.stdout.write(args.json ? `${JSON.stringify(record, null, 2)}\n` : `backup of stack '${record.stack}': export ${record.exportId} of ${record.databaseName} (${record.databaseId}), created ${record.exportCreatedAt}\n`);
     return 0;
   } catch (e) {
