@@ -79,15 +79,6 @@ export class AdminHttp {
 
   /** Performs a call; `undefined` for 404 when `allow404`. */
   async call<T>(method: string, path: string, schema: z.ZodType<T> | undefined, body?: unknown, allow404 = false): Promise<T | undefined> {
-    const release = await acquire(this.base, this.opts.maxConcurrent);
-    try {
-      return await this.attempts(method, path, schema, body, allow404);
-    } finally {
-      release();
-    }
-  }
-
-  private async attempts<T>(method: string, path: string, schema: z.ZodType<T> | undefined, body: unknown, allow404: boolean): Promise<T | undefined> {
     const retries = this.opts.retries ?? 2;
     const readyBy = this.opts.readyTimeoutMs ? Date.now() + this.opts.readyTimeoutMs : 0;
     let lastErr: AdminApiError | undefined;
@@ -98,6 +89,9 @@ export class AdminHttp {
       if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(5_000, 200 * 2 ** Math.min(attempt - 1, 5))));
       let res: Response;
       const timeoutMs = this.opts.timeoutMs ?? 5000;
+      // A slot per attempt, not per call: a call waiting out the edge's restart does not hold others back.
+      const release = await acquire(this.base, this.opts.maxConcurrent);
+      let text: string;
       const signal = AbortSignal.timeout(timeoutMs);
       try {
         res = await fetch(`${this.base}${path}`, {
@@ -106,12 +100,14 @@ export class AdminHttp {
           body: body === undefined ? undefined : JSON.stringify(body),
           signal,
         });
+        text = await res.text();
       } catch {
         const why = signal.aborted ? `timed out after ${timeoutMs} ms` : "unreachable";
         lastErr = new AdminApiError(`edge admin API ${why}: ${method} ${path}`, 0);
         continue;
+      } finally {
+        release();
       }
-      const text = await res.text();
       if (res.status === 404 && allow404) return undefined;
       if (res.status === 429 || res.status >= 500) {
         lastErr = new AdminApiError(`edge admin API answered ${res.status} to ${method} ${path}`, res.status);
@@ -131,7 +127,7 @@ export class AdminHttp {
       if (!parsed.success) throw new AdminApiError(`edge admin API sent an unexpected answer to ${method} ${path}: ${parsed.error.issues[0]?.message}`, res.status);
       return parsed.data;
     }
-    const waited = readyBy > 0 ? ` (retried for ${Math.round(this.opts.readyTimeoutMs! / 1000)} s)` : "";
+    const waited = readyBy > 0 ? ` (retried for ${Math.round(this.opts.readyTimeoutMs! / 1000)} s: is the edge's deploy live?)` : "";
     throw lastErr ? new AdminApiError(`${lastErr.message}${waited}`, lastErr.status) : new AdminApiError(`edge admin API failed: ${method} ${path}`, 0);
   }
 }

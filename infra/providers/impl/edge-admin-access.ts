@@ -23,12 +23,13 @@ export interface EdgeAccess {
 
 /**
  * Writes (create, update, delete) run inside `pulumi up` right after the edge's env may have changed (first deploy,
- * token rotation): they wait up to 2 minutes for the edge to answer with the token. Each write answers only once
+ * token rotation): they wait up to 10 minutes for the edge to answer with the token (a Render deploy of the edge
+ * takes minutes). Each write answers only once
  * every edge instance confirmed it, hence the long per-attempt timeout; retrying is safe, every admin call is an
  * idempotent PUT or DELETE. At most 4 writes per edge at once: the stack's ~30 flags and rules are created in
  * parallel at Pulumi's default parallelism, and each is replicated to every edge instance.
  */
-const WRITE = { timeoutMs: 20_000, retries: 2, readyTimeoutMs: 120_000, maxConcurrent: 4 } as const;
+const WRITE = { timeoutMs: 20_000, retries: 2, readyTimeoutMs: 600_000, maxConcurrent: 4 } as const;
 /** Reads (check, diff, refresh) must not hold a preview up: a short budget, then the recorded state decides. */
 const READ = { timeoutMs: 5_000, retries: 1 } as const;
 
