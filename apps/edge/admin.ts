@@ -3,7 +3,7 @@ import { z } from "zod";
 import { bearerMatches } from "./auth";
 import { SLOTS, type Slot } from "./config";
 import type { Edge } from "./edge";
-import { HttpError, readJson, sendJson } from "./http-util";
+import { HttpError, readJson, sendJson, statusOf } from "./http-util";
 
 const SwitchBody = z.object({
   app: z.string({ error: "app is required (the app name, e.g. \"api\")" }),
@@ -42,6 +42,8 @@ function target(edge: Edge, app: string, slot: string): { app: string; slot: Slo
 export async function handleAdmin(edge: Edge, req: http.IncomingMessage, res: http.ServerResponse, path: string): Promise<void> {
   try {
     if (path === "/__edge/healthz") return sendJson(res, 200, { ok: true, instance: edge.config.instanceId });
+    // Peers authenticate pushes with their own key (a signature), not the admin token.
+    if (path === "/__edge/internal/state" && req.method === "POST") return await edge.handlePeerPush(req, res);
     if (!bearerMatches(req.headers.authorization, edge.config.adminToken)) {
       req.resume();
       res.setHeader("www-authenticate", 'Bearer realm="edge-admin"');
@@ -63,20 +65,16 @@ export async function handleAdmin(edge: Edge, req: http.IncomingMessage, res: ht
         return;
       }
       case "POST /__edge/switch": {
-        const b = parseBody(SwitchBody, await readJson(req));
+        const b = parseBody(SwitchBody, (await readJson(req)) ?? {});
         const t = target(edge, b.app, b.slot);
         const r = await edge.switchTo({ ...t, force: b.force ?? false, reason: b.reason ?? "admin switch", by: b.actor ?? "admin", kind: "switch" });
         return sendJson(res, 200, r);
       }
       case "POST /__edge/analysis": {
-        const b = parseBody(AnalysisBody, await readJson(req));
+        const b = parseBody(AnalysisBody, (await readJson(req)) ?? {});
         const t = target(edge, b.app, b.slot);
         const r = await edge.recordVerdict({ ...t, phase: b.phase, reason: b.reason, by: b.actor ?? "admin" });
         return sendJson(res, 200, r);
-      }
-      case "POST /__edge/internal/state": {
-        const doc = await readJson(req);
-        return sendJson(res, 200, await edge.receivePeerState(doc));
       }
       case "GET /__edge/internal/state":
         return sendJson(res, 200, edge.state);
@@ -88,6 +86,7 @@ export async function handleAdmin(edge: Edge, req: http.IncomingMessage, res: ht
   } catch (e) {
     if (res.headersSent) return void res.destroy();
     if (e instanceof HttpError) return sendJson(res, e.status, { error: e.message, ...e.extra });
+    if (statusOf(e) < 500) return sendJson(res, statusOf(e), { error: (e as Error).message });
     edge.log(`admin ${req.method} ${path} failed: ${(e as Error).message}`);
     return sendJson(res, 503, { error: `edge could not complete the call: ${(e as Error).message}` });
   }

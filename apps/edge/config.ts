@@ -73,6 +73,8 @@ export interface EdgeConfig {
   initialActive: unknown;
   /** Secret. Never logged. */
   adminToken: string;
+  /** `EDGE_PEER_KEY`: the secret peers sign state pushes with (secret, never logged); unset: derived from the admin token. */
+  peerKey?: string;
   instanceId: string;
   /** URL at which peers reach this instance (announced in a peers directory). */
   selfUrl: string;
@@ -146,6 +148,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EdgeConfig {
   const adminToken = env.EDGE_ADMIN_TOKEN ?? "";
   if (adminToken.length < 16) throw new EdgeConfigError("EDGE_ADMIN_TOKEN", "is required and must be at least 16 characters (generate it with @pulumi/random)");
 
+  const peerKey = env.EDGE_PEER_KEY || undefined;
+  if (peerKey !== undefined && peerKey.length < 32) throw new EdgeConfigError("EDGE_PEER_KEY", "must be at least 32 characters (generate it with @pulumi/random, like the admin token)");
+  if (peerKey !== undefined && peerKey === adminToken) throw new EdgeConfigError("EDGE_PEER_KEY", "must differ from EDGE_ADMIN_TOKEN: holding the admin token must not be enough to push state to the instances");
+
   const port = int(env, "PORT", 10000, 0, 65535);
   const host = env.EDGE_LISTEN_HOST ?? "0.0.0.0";
   const instanceId = env.EDGE_INSTANCE_ID || env.RENDER_INSTANCE_ID || `${os.hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
@@ -188,6 +194,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EdgeConfig {
     apps,
     initialActive,
     adminToken,
+    ...(peerKey ? { peerKey } : {}),
     instanceId,
     selfUrl: env.EDGE_SELF_URL ?? "",
     store,

@@ -4,12 +4,15 @@ import { handleAdmin } from "./admin";
 import { SLOTS, type EdgeConfig, type Slot } from "./config";
 import { RESERVED_ADMIN_NAMES, type EdgeContext, type EdgeExtension } from "./extensions";
 import { HealthMonitor } from "./health-monitor";
-import { HttpError } from "./http-util";
+import { HttpError, sendJson, statusOf } from "./http-util";
 import { InFlight } from "./inflight";
 import { EdgeMetrics, esc } from "./metrics";
-import { createPeerDiscovery, type FanoutResult, type PeerDiscovery } from "./peers";
+import { createPeerDiscovery, type FanoutResult, type PeerDiscovery, type PushSigner } from "./peers";
+import { hmacSigner, peerKeyFrom, PEER_SIGNATURE_HEADER, verifyPush } from "./peer-auth";
+import { verifyTransition } from "./transition";
+import { readBody } from "../../infra/flags/http-json";
 import { Proxy } from "./proxy";
-import { Replicator } from "./replicator";
+import { Replicator, TransitionRefused } from "./replicator";
 import { Router } from "./router";
 import { applySwitch, applyVerdict, isNewer, parseState, type EdgeState, type Verdict } from "./state";
 import { createStore, type StateStore } from "./stores";
@@ -52,6 +55,9 @@ export class Edge {
   private readonly stateListeners: ((next: EdgeState, prev: EdgeState) => void)[] = [];
   private readonly switchCounts = new Map<string, number>();
   private active: Record<string, Slot> = {};
+  private readonly peerKey: Buffer;
+  private readonly peerKeySource: "configured" | "derived";
+  private readonly signer: PushSigner;
   private listening = false;
   private stopping?: Promise<void>;
 
@@ -60,12 +66,20 @@ export class Edge {
     this.extensions = opts.extensions ?? [];
     for (const e of this.extensions) if (RESERVED_ADMIN_NAMES.has(e.name)) throw new Error(`edge extension name '${e.name}' is reserved; rename it`);
     this.metrics = new EdgeMetrics(config.instanceId);
+    const pk = peerKeyFrom(config.peerKey, config.adminToken);
+    this.peerKey = pk.key;
+    this.peerKeySource = pk.source;
+    this.signer = hmacSigner(pk.key);
     this.peers = createPeerDiscovery(config.peers, config.instanceId);
     this.replicator = new Replicator({
       store: opts.store ?? createStore(config.store),
       peers: this.peers,
       instanceId: config.instanceId,
-      adminToken: config.adminToken,
+      signer: this.signer,
+      verifyTransition: (prev, next) => verifyTransition(prev, next, (name, section) => {
+        const ext = this.extensions.find((e) => e.name === name);
+        return ext ? ext.verify?.(section) : "no extension of that name on this edge";
+      }),
       apps: Object.keys(config.apps),
       initial: config.initialActive,
       onApply: (next, prev) => this.applied(next, prev),
@@ -88,6 +102,14 @@ export class Edge {
       upstreamTimeoutMs: config.upstreamTimeoutMs,
     });
     this.server = http.createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000 }, (req, res) => this.route(req, res));
+    // CONNECT (and upgrades, which the edge does not proxy) bypass the request handler: with no listener Node
+    // drops the connection without a word. Answer them properly instead.
+    const refuse = (status: string) => (_req: http.IncomingMessage, socket: import("node:stream").Duplex) => {
+      socket.on("error", () => undefined);
+      socket.end(`HTTP/1.1 ${status}\r\ncontent-type: text/plain\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`);
+    };
+    this.server.on("connect", refuse("405 Method Not Allowed"));
+    this.server.on("upgrade", refuse("501 Not Implemented"));
   }
 
   /** The shared state as this instance holds it. */
@@ -101,23 +123,48 @@ export class Edge {
   }
   private baseUrl = "";
 
+  /**
+   * Every request enters here. No request, however malformed, may take the process down: whatever a handler
+   * throws, synchronously or from a promise, is answered here (4xx for the client's fault, 500 for ours) and logged
+   * without the query string or headers (they may carry secrets).
+   */
   private route(req: http.IncomingMessage, res: http.ServerResponse): void {
+    // A client that resets mid-request makes `req` emit 'error'; with no listener that would be an uncaught
+    // exception. The handlers that read bodies listen themselves; this one only keeps the process alive.
+    req.on("error", () => undefined);
+    res.on("error", () => undefined);
+    try {
+      const pending = this.dispatch(req, res);
+      if (pending) pending.catch((e: unknown) => this.requestFailed(req, res, e));
+    } catch (e) {
+      this.requestFailed(req, res, e);
+    }
+  }
+
+  private dispatch(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> | void {
     const url = req.url ?? "/";
     if (url.startsWith("/__edge/") || url === "/__edge") {
       const q = url.indexOf("?");
-      void handleAdmin(this, req, res, q === -1 ? url : url.slice(0, q));
-      return;
+      return handleAdmin(this, req, res, q === -1 ? url : url.slice(0, q));
     }
     for (const ext of this.extensions) {
       if (ext.publicPrefixes.some((p) => url.startsWith(p))) {
-        Promise.resolve(ext.handle(req, res, { admin: false, path: url.split("?")[0] })).catch((e) => {
-          this.log(`extension ${ext.name} failed: ${(e as Error).message}`);
-          if (!res.headersSent) res.writeHead(500).end();
-        });
-        return;
+        return Promise.resolve(ext.handle(req, res, { admin: false, path: url.split("?")[0] }));
       }
     }
     this.proxy.handle(req, res);
+  }
+
+  private requestFailed(req: http.IncomingMessage, res: http.ServerResponse, e: unknown): void {
+    const status = statusOf(e);
+    if (status >= 500) this.log(`${req.method} ${safePath(req.url)} failed: ${(e as Error)?.name ?? "Error"}: ${(e as Error)?.message ?? String(e)}`);
+    try {
+      req.resume();
+      if (res.headersSent || res.destroyed) return void res.destroy();
+      sendJson(res, status, { error: status >= 500 ? "internal error" : status === 400 && e instanceof URIError ? "malformed percent-encoding in the path" : (e as Error).message });
+    } catch {
+      res.destroy();
+    }
   }
 
   /** The extension owning an admin path `/__edge/<name>/…`. */
@@ -162,6 +209,9 @@ export class Edge {
     await this.peers.register(this.config.selfUrl || this.url);
     this.replicator.startSync(this.config.syncIntervalMs);
     this.monitor.start();
+    if (this.peerKeySource === "derived" && this.config.peers.kind !== "none") {
+      this.log("EDGE_PEER_KEY is not set: peer pushes are signed with a key derived from the admin token, so any admin-token holder could sign one; set EDGE_PEER_KEY");
+    }
     this.log(`listening on ${this.url}; state v${this.state.version} ${JSON.stringify(this.state.active)}; store ${this.config.store.kind}, peers ${this.config.peers.kind}`);
   }
 
@@ -174,6 +224,7 @@ export class Edge {
           const res = await fetch(`${u}/__edge/internal/state`, { headers: { authorization: `Bearer ${this.config.adminToken}` }, signal: AbortSignal.timeout(1_500) });
           if (res.status !== 200) return void (await res.arrayBuffer());
           const doc = parseState(await res.json(), `peer ${u}`);
+          // Adopted only as the next version of ours; anything else makes the replicator re-read the store.
           if (isNewer(doc, this.state)) await this.replicator.receive(doc);
         } catch {
           // A peer that is going away: the store poll covers it.
@@ -244,16 +295,55 @@ export class Edge {
     return { version: r.state.version, verdict: r.state.verdicts[v.app]![v.slot]!, synced: !r.peers || r.peers.failed.length === 0 };
   }
 
-  /** A peer's push: adopt when newer, let requests to a slot no longer active drain, then confirm. */
-  async receivePeerState(raw: unknown): Promise<{ instance: string; version: number; drained: boolean }> {
-    let prev: EdgeState;
-    let doc: EdgeState;
-    try {
-      prev = this.state;
-      doc = await this.replicator.receive(raw);
-    } catch (e) {
-      throw new HttpError(400, (e as Error).message);
+  /**
+   * `POST /__edge/internal/state`: a peer's push, authenticated by its signature over the exact body with the
+   * peer key (not the admin token: holding the admin token is not enough to push state). 401 without a valid
+   * signature, before the body is parsed. The answer is signed too (the pusher may adopt the document in a 409).
+   */
+  async handlePeerPush(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const body = await readBody(req, { maxBytes: 1024 * 1024, timeoutMs: 10_000 });
+    const refused = verifyPush(this.peerKey, req.headers[PEER_SIGNATURE_HEADER], body);
+    if (refused) {
+      res.setHeader("www-authenticate", 'Signature realm="edge-peers"');
+      return sendJson(res, 401, { error: `peer push refused: ${refused}` });
     }
+    let raw: unknown;
+    try {
+      raw = JSON.parse(body.toString("utf8"));
+    } catch {
+      return sendJson(res, 400, { error: "peer push: body is not valid JSON" });
+    }
+    let status = 200;
+    let answer: unknown;
+    try {
+      answer = await this.receivePeerState(raw);
+    } catch (e) {
+      if (!(e instanceof HttpError)) throw e;
+      status = e.status;
+      answer = { error: e.message, ...e.extra };
+    }
+    const text = JSON.stringify(answer);
+    res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store", "content-length": Buffer.byteLength(text), ...this.signer.headers(text) }).end(text);
+  }
+
+  /**
+   * A peer's push: adopted when it is the next version of the document held here and keeps every rule of the
+   * state (`transition.ts`; see `Replicator.receive`); then requests to a slot no longer active drain before the
+   * answer. 409 with the document held here when it does not include the push (the pusher reconciles), 422 when it
+   * breaks a rule, 400 when malformed.
+   */
+  async receivePeerState(raw: unknown): Promise<{ instance: string; version: number; drained: boolean }> {
+    const prev = this.state;
+    let r;
+    try {
+      r = await this.replicator.receive(raw);
+    } catch (e) {
+      if (e instanceof TransitionRefused) throw new HttpError(422, `refused: ${e.message}`);
+      if (e instanceof Error && /^peer state: /.test(e.message)) throw new HttpError(400, e.message);
+      throw e;
+    }
+    if (!r.included) throw new HttpError(409, `this instance holds v${r.state.version}, which does not include the pushed document; reconcile and push again`, { state: r.state });
+    const doc = r.state;
     const waits = Object.keys(this.config.apps)
       .filter((a) => prev.active[a] && prev.active[a] !== doc.active[a])
       .map((a) => this.inflight.drained(a, prev.active[a], this.config.drainTimeoutMs));
@@ -327,4 +417,10 @@ export class Edge {
     })();
     return this.stopping;
   }
+}
+
+/** The path of a request URL for a log line: no query (it may hold tokens), printable, bounded. */
+export function safePath(url: string | undefined): string {
+  const path = (url ?? "").split("?")[0]!;
+  return path.replace(/[^\x21-\x7e]/g, "?").slice(0, 200);
 }

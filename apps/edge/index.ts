@@ -5,6 +5,7 @@
 import { EdgeConfigError, loadConfig } from "./config";
 import { Edge } from "./edge";
 import { loadExtensions } from "./extensions";
+import { installProcessGuard } from "./process-guard";
 
 async function main(): Promise<void> {
   let config;
@@ -24,13 +25,22 @@ async function main(): Promise<void> {
     stopping = true;
     edge.log(`${signal}: draining`);
     edge.stop().then(
-      () => process.exit(0),
+      () => process.exit(signal === "fault budget" ? 1 : 0),
       (e) => {
         edge.log(`shutdown failed: ${(e as Error).message}`);
         process.exit(1);
       },
     );
   };
+  // Log, don't exit, on an error nothing caught (see process-guard.ts for the budget and why).
+  installProcessGuard({
+    log: edge.log,
+    onFatal: (reason) => {
+      edge.log(`${reason}: presuming this instance corrupt; draining and exiting so Render replaces it`);
+      shutdown("fault budget");
+      setTimeout(() => process.exit(1), config.shutdownGraceMs + 5_000).unref();
+    },
+  });
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGINT", () => shutdown("SIGINT"));
   await edge.start();

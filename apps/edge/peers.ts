@@ -121,12 +121,23 @@ export interface FanoutResult {
   failed: { url: string; error: string }[];
 }
 
+/** Signs a push (the body) and checks a signature; see `peer-auth.ts`. */
+export interface PushSigner {
+  /** Headers that authenticate `body` to a peer. */
+  headers(body: string): Record<string, string>;
+  /** Whether a peer's answer (its signature header over the body) is authentic. */
+  verify(header: string | null, body: string): boolean;
+}
+
 /**
- * Pushes `doc` to every peer's `POST /__edge/internal/state` and waits for each to confirm it applied the document
- * (or a newer one). Two attempts per peer, each under `timeoutMs`.
+ * Pushes `doc` to every peer's `POST /__edge/internal/state` and waits for each to confirm it holds the document
+ * (or one made on top of it). Two attempts per peer, each under `timeoutMs`. A peer holding a document that does
+ * not include this one answers 409 with its own document: those are returned in `conflicts` for the writer to
+ * reconcile (see `Replicator.update`).
  */
-export async function fanout(peers: string[], doc: unknown, token: string, timeoutMs: number): Promise<FanoutResult> {
+export async function fanout(peers: string[], doc: unknown, signer: PushSigner, timeoutMs: number): Promise<FanoutResult & { conflicts: unknown[] }> {
   const body = JSON.stringify(doc);
+  const conflicts: unknown[] = [];
   const results = await Promise.all(
     peers.map(async (url) => {
       let error = "";
@@ -134,14 +145,28 @@ export async function fanout(peers: string[], doc: unknown, token: string, timeo
         try {
           const res = await fetch(`${normal(url)}/__edge/internal/state`, {
             method: "POST",
-            headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+            headers: { ...signer.headers(body), "content-type": "application/json" },
             body,
             signal: AbortSignal.timeout(timeoutMs),
           });
-          await res.arrayBuffer().catch(() => undefined);
+          const text = await res.text().catch(() => "");
           if (res.status === 200) return { url, error: "" };
           error = `HTTP ${res.status}`;
-          if (res.status === 401 || res.status === 400) break;
+          if (res.status === 409) {
+            // The answer carries the peer's document, which the writer may adopt: only if the peer signed it.
+            if (!signer.verify(res.headers.get("x-edge-peer-signature"), text)) {
+              error = "HTTP 409 without a valid peer signature";
+              break;
+            }
+            try {
+              const answer = JSON.parse(text) as { state?: unknown };
+              if (answer.state !== undefined) conflicts.push(answer.state);
+            } catch {
+              // Not the edge's answer: counted as failed, converges through the store poll.
+            }
+            break;
+          }
+          if (res.status === 401 || res.status === 400 || res.status === 422) break;
         } catch (e) {
           error = (e as Error).name === "TimeoutError" ? `timeout after ${timeoutMs} ms` : String((e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message);
         }
@@ -150,5 +175,5 @@ export async function fanout(peers: string[], doc: unknown, token: string, timeo
     }),
   );
   const failed = results.filter((r) => r.error !== "");
-  return { total: peers.length, acked: peers.length - failed.length, failed };
+  return { total: peers.length, acked: peers.length - failed.length, failed, conflicts };
 }

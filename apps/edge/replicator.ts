@@ -1,6 +1,6 @@
 import type { Slot } from "./config";
-import { fanout, type FanoutResult, type PeerDiscovery } from "./peers";
-import { isNewer, parseState, sameState, withApps, type EdgeState } from "./state";
+import { fanout, type FanoutResult, type PeerDiscovery, type PushSigner } from "./peers";
+import { docId, includes, isNewer, parseState, sameState, seal, withApps, type EdgeState } from "./state";
 import type { StateStore } from "./stores";
 
 /** What `Replicator.update` did. */
@@ -11,29 +11,51 @@ export interface UpdateResult {
   peers?: FanoutResult;
 }
 
+/** What this instance answers a peer's push: it holds the pushed document (or a later one made on top of it), or not. */
+export type ReceiveResult = { included: true; state: EdgeState } | { included: false; state: EdgeState };
+
 /** Options of the replicator. */
 export interface ReplicatorOptions {
   store: StateStore;
   peers: PeerDiscovery;
   instanceId: string;
-  adminToken: string;
+  /** Authenticates this instance's pushes to its peers. */
+  signer: PushSigner;
   apps: string[];
   /** `EDGE_ACTIVE` from the environment: the starting point when the store holds nothing newer. */
   initial: unknown;
   /** Called whenever the local document changes (from a local update, a peer push or the sync poll). */
   onApply: (next: EdgeState, prev: EdgeState) => Promise<void> | void;
+  /**
+   * Checks a pushed document against the one it claims to follow; returns why it is refused, or undefined. Peers'
+   * documents are only ever adopted through this check (the durable store is trusted: only edges write it).
+   */
+  verifyTransition?: (prev: EdgeState, next: EdgeState) => string | undefined;
   fanoutTimeoutMs: number;
   log: (msg: string) => void;
 }
 
+/** Thrown by `update` when a write could not be reconciled with concurrent writes in time (answer 503: retry). */
+export class WriteConflictError extends Error {}
+
+/** How many times a write is rebased over concurrent writes before the caller is asked to retry. */
+const MAX_REBASES = 8;
+
 /**
  * Keeps this instance's copy of the shared state, and the copies of its peers, in step.
  *
- * A change is made under a local lock: re-read the store (so versions grow monotonically across instances), apply
- * the mutation, persist it (durable before anyone acts on it: a restart never loses an acknowledged switch), apply
- * it here, then push it to every peer and wait for their acknowledgements (the switch barrier). A periodic poll of
- * the store is the safety net for a peer that missed a push; on equal versions with different content the store
- * wins, so two racing writers still converge on what was persisted last.
+ * A change is made under a local lock held only for local work: re-read the store (so versions grow monotonically
+ * across instances), apply the mutation, persist it (durable before anyone acts on it: a restart never loses an
+ * acknowledged switch), apply it here. The lock is released **before** the push to the peers (the switch barrier):
+ * holding it across the push made two instances taking writes at once wait on each other until the push timed
+ * out (issue 12: 7 s per write, so a `pulumi up` creating many rules failed at its 15 s client timeout).
+ *
+ * Documents form a chain (`id`, `parent`, `lineage`). A peer adopts a push only when it is the next version of the
+ * document it holds; otherwise it re-reads the store, and answers 409 with what it holds when that still does not
+ * include the push. Two instances that wrote the same version at once (the store has no compare-and-set) see each
+ * other's 409 and reconcile the same way: the newest document, the store's on a tie, wins; the writer whose
+ * document lost re-applies its mutation on top of the winner and pushes again. So every acknowledged write ends up
+ * in the document everyone holds. A periodic poll of the store is the safety net for a peer that missed a push.
  */
 export class Replicator {
   private doc!: EdgeState;
@@ -69,29 +91,94 @@ export class Replicator {
     return run;
   }
 
-  /**
-   * Applies `mutate` to the latest state. `mutate` returns the next document, or `undefined` for "no change" (the
-   * call is then a no-op: idempotent switches). Throws, with nothing changed anywhere, when the store write fails.
-   */
-  update(mutate: (current: EdgeState) => EdgeState | undefined): Promise<UpdateResult> {
-    return this.locked(async () => {
-      await this.pullFromStore();
-      const next = mutate(this.doc);
-      if (!next) return { changed: false, state: this.doc };
-      await this.o.store.save(next);
-      await this.adopt(next);
-      const peers = await fanout(await this.o.peers.list(), next, this.o.adminToken, this.o.fanoutTimeoutMs);
-      if (peers.failed.length) this.o.log(`state v${next.version}: ${peers.failed.length} of ${peers.total} peer(s) did not confirm (${peers.failed.map((f) => `${f.url}: ${f.error}`).join("; ")}); they converge through the store poll`);
-      return { changed: true, state: next, peers };
-    });
+  /** Persists and applies `mutate(base)` as the child of `base`; undefined when the mutation changes nothing. */
+  private async commit(base: EdgeState, mutate: (current: EdgeState) => EdgeState | undefined): Promise<EdgeState | undefined> {
+    const out = mutate(base);
+    if (!out) return undefined;
+    const next = seal(out, base, this.o.instanceId);
+    await this.o.store.save(next);
+    await this.adopt(next);
+    return next;
   }
 
-  /** A document pushed by a peer: adopted when newer. Returns the document now held. */
-  receive(raw: unknown): Promise<EdgeState> {
+  /**
+   * Applies `mutate` to the latest state. `mutate` returns the next document, or `undefined` for "no change" (the
+   * call is then a no-op: idempotent switches). It may run more than once (when a concurrent write on another
+   * instance won, it is re-applied on top of that write), so it must be a pure function of its input. Throws, with
+   * nothing changed anywhere, when the store write fails.
+   */
+  async update(mutate: (current: EdgeState) => EdgeState | undefined): Promise<UpdateResult> {
+    const first = await this.locked(async () => {
+      await this.pullFromStore();
+      return this.commit(this.doc, mutate);
+    });
+    if (!first) return { changed: false, state: this.doc };
+    let mine = first;
+    for (let attempt = 0; ; attempt++) {
+      const pushed = await fanout(await this.o.peers.list(), mine, this.o.signer, this.o.fanoutTimeoutMs);
+      const peers: FanoutResult = { total: pushed.total, acked: pushed.acked, failed: pushed.failed };
+      if (pushed.conflicts.length === 0) {
+        if (peers.failed.length) this.o.log(`state v${mine.version}: ${peers.failed.length} of ${peers.total} peer(s) did not confirm (${peers.failed.map((f) => `${f.url}: ${f.error}`).join("; ")}); they converge through the store poll`);
+        return { changed: true, state: mine, peers };
+      }
+      if (attempt >= MAX_REBASES) {
+        throw new WriteConflictError(`state v${mine.version}: still conflicting with concurrent writes after ${MAX_REBASES} attempts; nothing was lost for certain, retry the call`);
+      }
+      // Someone wrote the same version at once. Settle on one document and put this write on top of it if needed.
+      const written = docId(mine);
+      mine = await this.locked(() => this.reconcile(written, mine, pushed.conflicts, mutate));
+      // A short random pause, so two instances reconciling at once do not keep crossing each other.
+      await new Promise((r) => setTimeout(r, 5 + Math.floor(Math.random() * 20 * (attempt + 1))));
+    }
+  }
+
+  /**
+   * After a conflicting push: the newest of what this instance holds, what the peers answered and what the store
+   * holds (the store's on equal versions, as the poll would decide) becomes the base. When the base already
+   * includes our write (`written`), it is what we push next (persisted if the store lacks it); otherwise the
+   * mutation is re-applied on top of it.
+   */
+  private async reconcile(written: string, mine: EdgeState, conflicts: unknown[], mutate: (current: EdgeState) => EdgeState | undefined): Promise<EdgeState> {
+    const stored = await this.o.store.load();
+    const fromStore = stored === undefined ? undefined : this.complete(parseState(stored, `${this.o.store.kind} store`));
+    let base = this.doc;
+    for (const raw of conflicts) {
+      try {
+        const d = this.complete(parseState(raw, "peer answer"));
+        if (isNewer(d, base)) base = d;
+      } catch {
+        // An answer that is not a state document: ignore it.
+      }
+    }
+    if (fromStore && fromStore.version >= base.version) base = fromStore;
+    if (docId(base) !== docId(this.doc)) await this.adopt(base);
+    if (includes(base, written)) {
+      if (!fromStore || !includes(fromStore, docId(base))) await this.o.store.save(base);
+      return base;
+    }
+    this.o.log(`state v${mine.version}: a concurrent write won (v${base.version} by ${base.by}); re-applying this change on top of it`);
+    return (await this.commit(base, mutate)) ?? base;
+  }
+
+  /**
+   * A document pushed by a peer. Adopted only when it is the next version of the one held here (and passes
+   * `verifyTransition`); anything else is never adopted as is: this instance re-reads the durable store and answers
+   * whether it now holds the pushed write. Throws `Error` (400) for a malformed document and `TransitionRefused`
+   * for one that breaks a rule.
+   */
+  receive(raw: unknown): Promise<ReceiveResult> {
     const doc = parseState(raw, "peer state");
     return this.locked(async () => {
-      if (isNewer(doc, this.doc)) await this.adopt(doc);
-      return this.doc;
+      const id = docId(doc);
+      if (includes(this.doc, id)) return { included: true, state: this.doc };
+      if (doc.version === this.doc.version + 1 && doc.parent === docId(this.doc)) {
+        const why = this.o.verifyTransition?.(this.doc, doc);
+        if (why) throw new TransitionRefused(why);
+        await this.adopt(this.complete(doc));
+        return { included: true, state: this.doc };
+      }
+      await this.pullFromStore();
+      return { included: includes(this.doc, id), state: this.doc } as ReceiveResult;
     });
   }
 
@@ -100,10 +187,14 @@ export class Replicator {
     return this.locked(() => this.pullFromStore());
   }
 
+  private complete(doc: EdgeState): EdgeState {
+    return withApps(doc, this.o.apps, this.doc.active as Record<string, Slot>);
+  }
+
   private async pullFromStore(): Promise<void> {
     const stored = await this.o.store.load();
     if (stored === undefined) return;
-    const doc = withApps(parseState(stored, `${this.o.store.kind} store`), this.o.apps, this.doc.active as Record<string, Slot>);
+    const doc = this.complete(parseState(stored, `${this.o.store.kind} store`));
     if (doc.version > this.doc.version || (doc.version === this.doc.version && !sameState(doc, this.doc))) await this.adopt(doc);
   }
 
@@ -131,3 +222,6 @@ export class Replicator {
     if (this.syncTimer) clearTimeout(this.syncTimer);
   }
 }
+
+/** A pushed document that is the next version but breaks a rule of the state (answered 422, never adopted). */
+export class TransitionRefused extends Error {}

@@ -1,8 +1,12 @@
+import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { ActiveMapSchema, SlotSchema, type Slot } from "./config";
 
 /** How many events the state document keeps (it lives in an env var, so it stays small). */
 export const MAX_EVENTS = 50;
+
+/** How many ancestor ids a document carries (enough to recognise any write of the last minutes as included). */
+export const MAX_LINEAGE = 64;
 
 /** A verdict on a slot: the last analysis reported to the edge (by a promotion) or made by the edge itself. */
 export const VerdictSchema = z.object({
@@ -39,6 +43,15 @@ export const EdgeStateSchema = z.object({
   events: z.array(EdgeEventSchema).default([]),
   /** Sections owned by edge extensions (e.g. flag overrides), replicated and persisted with the rest. */
   ext: z.record(z.string(), z.unknown()).default({}),
+  /**
+   * This document's identity, `parent` the id of the document it was made from, `lineage` the ids of its last
+   * {@link MAX_LINEAGE} ancestors: a peer accepts a push only when it extends the document it holds (`parent`), and
+   * a writer knows its write survived a concurrent one when a later document lists it in `lineage`. Absent in
+   * documents written before these fields existed (then `id` is derived, see {@link docId}).
+   */
+  id: z.string().max(80).optional(),
+  parent: z.string().max(80).optional(),
+  lineage: z.array(z.string().max(80)).max(MAX_LINEAGE).optional(),
 });
 
 export type Verdict = z.infer<typeof VerdictSchema>;
@@ -56,6 +69,31 @@ export function parseState(raw: unknown, source: string): EdgeState {
   if (map.success) return { version: 0, updatedAt: new Date(0).toISOString(), by: "config", active: map.data, verdicts: {}, events: [], ext: {} };
   const i = doc.error.issues[0];
   throw new Error(`${source}: expected {"<app>":"blue"|"green"} or the edge's state document; ${i.path.join(".") || "(root)"}: ${i.message}`);
+}
+
+/** The id of a document (derived for a document written without one: Pulumi's plain map, older edges). */
+export function docId(doc: EdgeState): string {
+  return doc.id ?? `v${doc.version}/${doc.updatedAt}/${doc.by}`.slice(0, 80);
+}
+
+/** True when `doc` is the write `id` or was made on top of it. */
+export function includes(doc: EdgeState, id: string): boolean {
+  return docId(doc) === id || (doc.lineage ?? []).includes(id);
+}
+
+/**
+ * Makes `next` (a mutation's output) the child of `parent`: the next version, a fresh id, the parent's id appended
+ * to the lineage. The one place a new document gets its identity.
+ */
+export function seal(next: EdgeState, parent: EdgeState, writer: string): EdgeState {
+  const pid = docId(parent);
+  return {
+    ...next,
+    version: parent.version + 1,
+    id: `${writer.replace(/[^\w.-]/g, "_").slice(0, 40)}-${parent.version + 1}-${randomBytes(6).toString("hex")}`,
+    parent: pid,
+    lineage: [...(parent.lineage ?? []), pid].slice(-MAX_LINEAGE),
+  };
 }
 
 /** Total order of documents: true when `a` supersedes `b`. */

@@ -16,6 +16,10 @@ import type { EdgeExtension } from "./extensions";
  * only with the admin token, which a browser must never hold. The body follows what the `web-vitals` library hands
  * to its callbacks (`{name: "LCP", value, rating, delta, id, …}`; extra fields are ignored), plus the app name.
  *
+ * The public path is the internet's: beacons are accepted only for the edge's configured apps, rate-limited per
+ * client (bounded limiter memory), and the signals they feed may only notify, never roll back or kill a flag
+ * (`infra/alerts` refuses such rules).
+ *
  * Beacons are kept in memory per edge instance (bounded by age and count): they are high-volume and disposable,
  * so they are not written to the replicated state. With several edge instances each one holds its share of the
  * beacons, and a p75 of one instance's share estimates the whole (the counts are a share too).
@@ -60,15 +64,74 @@ export type VitalsSummary = z.infer<typeof VitalsSummarySchema>;
 
 /** Options of {@link vitalsExtension}. */
 export interface VitalsOptions {
+  /**
+   * The apps beacons are accepted for (the edge's `EDGE_APPS` plus `EDGE_VITALS_APPS`); a beacon for any other name
+   * is refused (400), so a client can neither grow memory by inventing app names nor feed a signal no rule reads.
+   */
+  apps: readonly string[];
   /** CORS origin allowed to post beacons from a browser (none by default: same-origin only). */
   allowOrigin?: string;
+  /** Public beacons accepted per client and minute (default 120; a page load sends about 4), burst the same. */
+  ratePerMinute?: number;
+  /** Distinct clients the rate limiter remembers (default 10 000; the least recently seen is forgotten first). */
+  maxClients?: number;
   /** How long beacons are kept (default 30 min). */
   retentionMs?: number;
   /** At most this many beacons per app and metric (default 20 000; the oldest go first). */
   maxPerSeries?: number;
-  /** At most this many distinct apps (default 50), so a client cannot grow memory by inventing app names. */
-  maxApps?: number;
   now?: () => number;
+}
+
+/**
+ * Per-client token buckets in a bounded map: at most `maxClients` entries, the least recently seen evicted first,
+ * so the limiter's own memory is bounded however many addresses a flood comes from. A global bucket (100 clients'
+ * worth) caps the total, so rotating addresses does not lift the limit either.
+ */
+export class ClientRateLimiter {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  private global: { tokens: number; at: number };
+  constructor(private readonly perMinute: number, private readonly maxClients: number, private readonly now: () => number = Date.now) {
+    this.global = { tokens: perMinute * 100, at: now() };
+  }
+
+  /** Takes one token for `client`; false when the client (or everyone together) is over the limit. */
+  take(client: string): boolean {
+    const t = this.now();
+    let b = this.buckets.get(client);
+    if (b) this.buckets.delete(client); // re-inserted below: Map order is least recently seen first
+    else {
+      b = { tokens: this.perMinute, at: t };
+      if (this.buckets.size >= this.maxClients) this.buckets.delete(this.buckets.keys().next().value!);
+    }
+    this.buckets.set(client, b);
+    refill(b, this.perMinute, t);
+    refill(this.global, this.perMinute * 100, t);
+    if (b.tokens < 1 || this.global.tokens < 1) return false;
+    b.tokens--;
+    this.global.tokens--;
+    return true;
+  }
+
+  /** Clients remembered now (for tests and metrics). */
+  get size(): number {
+    return this.buckets.size;
+  }
+}
+
+function refill(b: { tokens: number; at: number }, perMinute: number, t: number): void {
+  b.tokens = Math.min(perMinute, b.tokens + ((t - b.at) * perMinute) / 60_000);
+  b.at = t;
+}
+
+/**
+ * Who sent a public request, for rate limiting: the last `X-Forwarded-For` entry (on Render the edge is only
+ * reachable through Render's proxy, which adds the address it accepted the connection from; entries before it are
+ * the client's own claims), else the socket's address.
+ */
+export function clientOf(req: IncomingMessage): string {
+  const xff = req.headers["x-forwarded-for"];
+  const last = (Array.isArray(xff) ? xff.join(",") : xff ?? "").split(",").map((x) => x.trim()).filter(Boolean).pop();
+  return (last ?? req.socket.remoteAddress ?? "unknown").slice(0, 64);
 }
 
 /** The 75th percentile by the nearest-rank method (a beacon's value, never an interpolation). */
@@ -79,11 +142,12 @@ export function p75(values: number[]): number | undefined {
 }
 
 /** The web-vitals edge extension (see the module comment). */
-export function vitalsExtension(opts: VitalsOptions = {}): EdgeExtension {
+export function vitalsExtension(opts: VitalsOptions): EdgeExtension {
   const now = opts.now ?? Date.now;
   const retention = opts.retentionMs ?? 30 * 60_000;
   const maxPer = opts.maxPerSeries ?? 20_000;
-  const maxApps = opts.maxApps ?? 50;
+  const allowed = new Set(opts.apps);
+  const limiter = new ClientRateLimiter(opts.ratePerMinute ?? 120, opts.maxClients ?? 10_000, now);
   /** app → metric → samples in arrival order. */
   const store = new Map<string, Map<VitalName, Array<{ t: number; v: number }>>>();
   const cors: Record<string, string> = opts.allowOrigin ? { "access-control-allow-origin": opts.allowOrigin, vary: "Origin" } : {};
@@ -106,9 +170,9 @@ export function vitalsExtension(opts: VitalsOptions = {}): EdgeExtension {
     }
     const b: Beacon = isBatch ? (parsed.data as Beacon) : { app: parsed.data.app, metrics: [{ name: (parsed.data as z.infer<typeof SingleSchema>).name, value: (parsed.data as z.infer<typeof SingleSchema>).value }] };
     const metrics = b.metrics;
+    if (!allowed.has(b.app)) return sendJson(res, 400, { error: `app: '${b.app}' is not an app of this edge; beacons are accepted for the apps in EDGE_APPS and EDGE_VITALS_APPS` }, headers);
     let app = store.get(b.app);
     if (!app) {
-      if (store.size >= maxApps) return sendJson(res, 429, { error: `too many apps send beacons (limit ${maxApps})` }, headers);
       app = new Map();
       store.set(b.app, app);
     }
@@ -153,6 +217,10 @@ export function vitalsExtension(opts: VitalsOptions = {}): EdgeExtension {
             return void res.end();
           }
           if (method !== "POST") return sendJson(res, 405, { error: `${method} ${VITALS_PUBLIC_PATH}: send beacons with POST` }, cors);
+          if (!limiter.take(clientOf(req))) {
+            req.resume();
+            return sendJson(res, 429, { error: "too many beacons from this client; retry later" }, { ...cors, "retry-after": "30" });
+          }
           return await ingest(req, res, cors);
         }
         if (where.path !== VITALS_ADMIN_PATH) return sendJson(res, 404, { error: `no vitals endpoint ${where.path}` });

@@ -100,6 +100,17 @@ export function alertsExtension(): EdgeExtension {
     start(c) {
       ctx = c;
     },
+    // A peer's document may only hold rules this API would have stored (the same validation as PUT).
+    verify(section) {
+      const parsed = StoredSchema.safeParse(section);
+      if (!parsed.success) return "not an alert rule section ({rules: {<name>: rule}})";
+      for (const [name, raw] of Object.entries(parsed.data.rules)) {
+        const r = validateAlertRule(raw);
+        if (!r.ok) return `rule '${name}': ${r.issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`;
+        if (r.rule.name !== name) return `rule '${name}' is stored under another rule's name '${r.rule.name}'`;
+      }
+      return undefined;
+    },
     async handle(req, res, where) {
       if (!where.admin) return sendJson(res, 404, { error: "not found" });
       try {

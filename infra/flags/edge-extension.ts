@@ -72,6 +72,15 @@ export function flagsExtension(opts: OfrepHandlerOptions & { now?: () => Date } 
       load(c.state());
       c.onState((next) => load(next));
     },
+    // A peer's document may only hold a flag section this edge can load (definitions validated as on PUT).
+    verify(section) {
+      try {
+        FlagStore.fromSnapshot(section);
+        return undefined;
+      } catch (e) {
+        return `not a valid flag section: ${(e as Error).message.split("\n")[0]}`;
+      }
+    },
     handle(req, res, where) {
       const handled = where.admin ? admin(req, res) : ofrep(req, res);
       if (!handled) {

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { BodyError, readJsonBody, sendJson } from "./http-json";
+import { BodyError, decodePathSegment, readJsonBody, sendJson } from "./http-json";
 import { configuration, evaluateBulk, evaluateSingle, type OfrepResponse } from "./ofrep";
 import type { FlagStore } from "./store";
 
@@ -43,7 +43,12 @@ export function ofrepHandler(store: FlagStore, opts: OfrepHandlerOptions = {}): 
   const send = (res: ServerResponse, r: OfrepResponse) => sendJson(res, r.status, r.body, { ...r.headers, ...cors });
 
   return (req, res) => {
-    const url = new URL(req.url ?? "/", "http://edge");
+    let url: URL;
+    try {
+      url = new URL(req.url ?? "/", "http://edge");
+    } catch {
+      return false; // not a path this handler could serve; the caller answers it
+    }
     if (!url.pathname.startsWith(PREFIX)) return false;
     const path = url.pathname.slice(PREFIX.length);
 
@@ -70,17 +75,27 @@ export function ofrepHandler(store: FlagStore, opts: OfrepHandlerOptions = {}): 
       sendJson(res, 405, { errorDetails: "OFREP evaluation endpoints take POST" }, { allow: "POST", ...cors });
       return true;
     }
-    readJsonBody(req, { maxBytes, timeoutMs }).then(
-      (body) => {
-        if (single) send(res, evaluateSingle(store, decodeURIComponent(single[1]!), body));
-        else send(res, evaluateBulk(store, body, headerOf(req, "if-none-match")));
-      },
-      (err: unknown) => {
-        const status = err instanceof BodyError ? err.status : 400;
-        const key = single ? { key: decodeURIComponent(single[1]!) } : {};
-        sendJson(res, status, { ...key, errorCode: "PARSE_ERROR", errorDetails: err instanceof Error ? err.message : "bad request" }, cors);
-      },
-    );
+    // Decode the key before anything else: malformed percent-encoding (`%E0`) is the client's error (400), and
+    // must never throw later inside a promise callback, where nothing would catch it.
+    const key = single ? decodePathSegment(single[1]!) : undefined;
+    if (single && key === undefined) {
+      req.resume();
+      sendJson(res, 400, { key: single[1], errorCode: "PARSE_ERROR", errorDetails: "the flag key in the path is not valid percent-encoding (UTF-8, e.g. %C3%A9)" }, cors);
+      return true;
+    }
+    readJsonBody(req, { maxBytes, timeoutMs })
+      .then(
+        (body) => {
+          if (key !== undefined) send(res, evaluateSingle(store, key, body));
+          else send(res, evaluateBulk(store, body, headerOf(req, "if-none-match")));
+        },
+        (err: unknown) => {
+          const status = err instanceof BodyError ? err.status : 400;
+          sendJson(res, status, { ...(key !== undefined ? { key } : {}), errorCode: "PARSE_ERROR", errorDetails: err instanceof Error ? err.message : "bad request" }, cors);
+        },
+      )
+      // Last resort: an evaluation that throws answers 500 rather than leaving a rejected promise behind.
+      .catch(() => sendJson(res, 500, { errorCode: "GENERAL", errorDetails: "internal error" }, cors));
     return true;
   };
 }
