@@ -6,6 +6,8 @@ import { commandDigest, scriptsOf } from "../lib/commands";
 import { ProtectedSet } from "../lib/protected";
 import { alphaStackFrozen } from "../rules/alphastack";
 import { Allowlist, productionResourceAllowlist } from "../rules/allowlist";
+import { dynamicTypes } from "../scripts/allowlist";
+import { providerDigest } from "../../infra/providers/provider-digest";
 import { TYPES } from "../rules/types";
 import { messages, res } from "./fixtures";
 
@@ -46,6 +48,13 @@ describe("production-resource-allowlist", () => {
     for (const t of Object.values(TYPES).filter((t) => t.startsWith("pulumi-nodejs:dynamic/"))) expect(a.resourceTypes).toContain(t);
     expect(Object.keys(a.providerDigests).length).toBeGreaterThanOrEqual(11);
   });
+  test("the committed allowlist records the current provider code (else: run npm run allowlist and review the diff)", () => {
+    const root = path.join(__dirname, "..", "..");
+    const recorded = readAllowlistFile().providerDigests;
+    const stale = Object.entries(dynamicTypes(root)).filter(([type, kind]) => recorded[type] !== providerDigest(root, kind)).map(([type]) => type);
+    expect(stale).toEqual([]);
+  });
+
   test("an unknown dynamic provider and an unknown type are refused in production only", () => {
     const adhoc = res("pulumi-nodejs:dynamic/ops:Adhoc", "x", {});
     expect(messages(productionResourceAllowlist(adhoc, list(), prod, root))[0]).toMatch(/must not use an unknown dynamic provider in production/);
