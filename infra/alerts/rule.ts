@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { DurationSchema, parseDuration } from "./duration";
 import { isAlphaStack } from "./protected";
-import { SIGNAL_NAMES, SIGNALS, type Reducer, type SignalName } from "./signals";
+import { publiclyFed, SIGNAL_NAMES, SIGNALS, type Reducer, type SignalName } from "./signals";
 
 /** A threshold with its recovery (hysteresis) value. */
 export const ThresholdSchema = z
@@ -177,6 +177,11 @@ export function validateAlertRule(input: unknown, opts: RuleValidationOptions = 
     } else if (aboutAlphaStack) {
       issues.push({ path: "action", message: "rules about AlphaStack notify only: set action to {type: \"none\"}" });
     }
+  }
+  // A publicly fed signal (web-vitals beacons: anyone can post them) must not be able to roll back an app or kill a
+  // flag: whoever forges the beacons would hold the switch.
+  if (rule.action.type !== "none" && publiclyFed(rule.signal as SignalName)) {
+    issues.push({ path: "action.type", message: `'${rule.action.type}' is refused on ${rule.signal}: it is fed by public web-vitals beacons that anyone can send, so it may only notify; use action {type: "none"}` });
   }
   return issues.length ? { ok: false, issues } : { ok: true, rule };
 }

@@ -162,6 +162,14 @@ export type SignalName = keyof typeof SIGNALS;
 /** Every signal name, for the rule schema's enum. */
 export const SIGNAL_NAMES = Object.keys(SIGNALS) as [SignalName, ...SignalName[]];
 
+/**
+ * Signals fed by the public internet: web-vitals beacons arrive on the edge's public `POST /__vitals`, which any
+ * browser (or script) can call, so their values can be forged. Rules on them may notify, never act.
+ */
+export function publiclyFed(name: SignalName): boolean {
+  return SIGNALS[name].source === "web-vitals";
+}
+
 /** The catalogue entry of a signal, typed as the common interface. */
 export function signalSpec(name: SignalName): SignalSpec {
   return SIGNALS[name];

@@ -28,7 +28,7 @@ describe("guardian: signal collection", () => {
     edge = await startEdge({
       PORT: "0", EDGE_LISTEN_HOST: "127.0.0.1", EDGE_ADMIN_TOKEN: TOKEN, EDGE_AUTO_ROLLBACK: "off",
       EDGE_APPS: JSON.stringify({ api: { blue: blue.url, green: green.url, healthPath: "/healthz" } }), EDGE_ROUTES: JSON.stringify([{ app: "api" }]),
-    }, { extensions: loadExtensions({}) });
+    }, { extensions: loadExtensions({ EDGE_VITALS_APPS: "frontend" }) });
     const domain = await h.api("POST", `/services/${blue.id}/custom-domains`, { name: "api.guardian-test.example" });
     expect(domain.status).toBe(201);
     const base = { comparator: ">" as const, critical: { threshold: 1e9 } };

@@ -6,7 +6,7 @@ import { admin, edgeEnv, slots, startEdge, TOKEN } from "../edge/helpers";
 describe("edge: web-vitals beacons", () => {
   it("takes public beacons (single and batched), refuses bad ones naming the field, and summarises for the admin token only", async () => {
     const s = await slots("api");
-    const edge = await startEdge(edgeEnv(s), { extensions: loadExtensions({ EDGE_VITALS_ALLOW_ORIGIN: "https://app.example" }) });
+    const edge = await startEdge(edgeEnv(s), { extensions: loadExtensions({ EDGE_VITALS_ALLOW_ORIGIN: "https://app.example", EDGE_VITALS_APPS: "frontend" }) });
     const post = (body: unknown, path = "/__vitals") => fetch(`${edge.url}${path}`, { method: "POST", headers: { "content-type": "text/plain" }, body: typeof body === "string" ? body : JSON.stringify(body) });
     try {
       const ok = await post({ app: "frontend", name: "LCP", value: 2100, rating: "good", delta: 2100, id: "v4-1", navigationType: "navigate" });
