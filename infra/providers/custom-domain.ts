@@ -1,8 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { AdoptArgs } from "./adopt";
 import { lazyProvider } from "./dynamic";
 
 /** Inputs of a {@link CustomDomain}; changing either field replaces the domain. */
-export interface CustomDomainArgs {
+export interface CustomDomainArgs extends AdoptArgs {
   serviceId: pulumi.Input<string>;
   /** Host name, e.g. `api.example.com`. */
   name: pulumi.Input<string>;

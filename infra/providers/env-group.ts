@@ -1,10 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { AdoptArgs } from "./adopt";
 import { lazyProvider } from "./dynamic";
 import { withOutputKeys } from "./output-keys";
 import { asSecret, secretMarker } from "./secret-inputs";
 
 /** Inputs of an {@link EnvGroup}. */
-export interface EnvGroupArgs {
+export interface EnvGroupArgs extends AdoptArgs {
   /** Group name (rename in place). */
   name: pulumi.Input<string>;
   /** Workspace `tea-…` (replacement). */

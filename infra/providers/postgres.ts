@@ -1,9 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { AdoptArgs } from "./adopt";
 import { lazyProvider } from "./dynamic";
 import { withOutputKeys } from "./output-keys";
 
 /** Inputs of a {@link Postgres}. */
-export interface PostgresArgs {
+export interface PostgresArgs extends AdoptArgs {
   name: pulumi.Input<string>;
   /** Workspace (replacement). */
   ownerId: pulumi.Input<string>;

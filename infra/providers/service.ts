@@ -1,9 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { AdoptArgs } from "./adopt";
 import { lazyProvider } from "./dynamic";
 import { withOutputKeys } from "./output-keys";
 
 /** Inputs of a {@link Service}. See `impl/service.ts` for validation and which fields force a replacement. */
-export interface ServiceArgs {
+export interface ServiceArgs extends AdoptArgs {
   /** Render service name (renaming is an in-place update). */
   name: pulumi.Input<string>;
   /** Workspace id `tea-…` (replacement). */
