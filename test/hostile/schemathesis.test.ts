@@ -69,10 +69,11 @@ async function readReport(file: string): Promise<{ cases: number; operations: Se
   return { cases, operations, failures };
 }
 
-function runSchemathesis(bin: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; output: string }> {
+function runSchemathesis(bin: string, args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<{ code: number; output: string }> {
   return new Promise((resolve, reject) => {
-    // Asynchronous: the simulator answers from this very process.
-    const child = spawn(bin, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+    // Asynchronous: the simulator answers from this very process. In the temp dir: schemathesis keeps a cache
+    // (`.schemathesis/`) in its working directory, which must not land in the repository.
+    const child = spawn(bin, args, { env, cwd, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     child.stdout.on("data", (d: Buffer) => (output += d.toString()));
     child.stderr.on("data", (d: Buffer) => (output += d.toString()));
@@ -116,7 +117,7 @@ describe(`schemathesis ${SCHEMATHESIS_VERSION}: Render's OpenAPI spec against th
       "--no-color", "--report", "ndjson", "--report-ndjson-path", join(dir, "events.ndjson"),
     ];
     const env = { ...process.env, SIM_API_URL: h.sim.apiUrl, SIM_API_KEY: h.sim.apiKey, NO_COLOR: "1" };
-    const run = await runSchemathesis(bin, args, env);
+    const run = await runSchemathesis(bin, args, env, dir);
     const report = await readReport(join(dir, "events.ndjson")).catch((e: Error) => {
       throw new Error(`schemathesis wrote no report (exit ${run.code}): ${e.message}\n${run.output.slice(-3000)}`);
     });
