@@ -11,6 +11,7 @@ import { runtimeSpec, type ServiceRec } from "./domain/services";
 import { DeployLifecycle } from "./lifecycle/deploys";
 import type { RateLimitMode } from "./ratelimit";
 import { seed } from "./seed";
+import { seededKeys, type SeededKeyName } from "./domain/users";
 import { startDatabases } from "./databases/resume";
 import { createSimServer } from "./server";
 import { Store } from "./store/db";
@@ -49,6 +50,11 @@ export interface RunningSimulator {
   apiKey: string;
   /** The local syslog-over-TLS log collector: point a log stream at `endpoint` to receive the services' logs. */
   logCollector: { endpoint: string; cert: string; messages(): CollectedMessage[] };
+  /**
+   * The seeded users' own API keys (`<stateDir>/api-keys/<name>`): `ci-production`, `ci-staging`, `edge` (Developer),
+   * `guardian` (Viewer), `alphastack-admin` (Admin of AlphaStack's workspace). `apiKey` is the operator's (Admin).
+   */
+  keys: Record<SeededKeyName, string>;
   stop(): Promise<void>;
 }
 
@@ -94,7 +100,8 @@ export async function startSimulator(opts: StartOptions): Promise<RunningSimulat
   const databases = new Databases({ stateDir, real: opts.realDatabases ?? process.env.SIM_REAL_DATABASES !== "0", signingKey: `${apiKey}:exports` });
   const app: SimApp = { store, dataPlane, options, databases, scaled: (s: number) => Math.round(s * 1000 * timeScale), lifecycle: undefined as unknown as DeployLifecycle };
   app.lifecycle = new DeployLifecycle(app);
-  seed(app);
+  const keys = seededKeys(stateDir);
+  seed(app, keys);
   // Every database that exists (AlphaStack's seeded one included) answers before the API does.
   await startDatabases(app);
   app.lifecycle.resumeAll();
@@ -123,6 +130,7 @@ export async function startSimulator(opts: StartOptions): Promise<RunningSimulat
     url,
     apiUrl: `${url}/v1`,
     apiKey,
+    keys,
     logCollector: { endpoint: logCollector.endpoint, cert: logCollector.cert, messages: () => logCollector.messages() },
     stop() {
       stopped ??= (async () => {

@@ -6,6 +6,7 @@ import type { OwnerRec } from "./domain/owners";
 import { captureDeployConfig, type ServiceRec } from "./domain/services";
 import type { DeployRec } from "./lifecycle/deploys";
 import { dateToNs } from "./render/time";
+import { seedUsers, type SeededKeyName } from "./domain/users";
 
 /** Fixed ids of the seeded objects (documented in sim/README.md). Read-only for this project. */
 export const SEED = {
@@ -66,10 +67,11 @@ function liveDeploy(id: string, serviceId: string, image: string): DeployRec {
 }
 
 /**
- * Seeds AlphaStack's production (engine, worker, Postgres, env group, custom domain, protected environment) and
- * the staging workspace. Idempotent: only missing objects are created, so later changes are never overwritten.
+ * Seeds AlphaStack's production (engine, worker, Postgres, env group, custom domain, protected environment), the
+ * staging workspace, and the users with their workspace roles and API keys (`keys`: the generated per-user keys,
+ * see sim/domain/users.ts). Idempotent: only missing objects are created, so later changes are never overwritten.
  */
-export function seed(app: SimApp): void {
+export function seed(app: SimApp, keys?: Record<SeededKeyName, string>): void {
   app.store.tx(() => {
     once<OwnerRec>(app, "owner", SEED.productionOwner, () => ({ id: SEED.productionOwner, name: "AlphaStack Production", email: "platform@alphastack.example", type: "team" }));
     once<OwnerRec>(app, "owner", SEED.stagingOwner, () => ({ id: SEED.stagingOwner, name: "stackguard staging", email: "staging@stackguard.example", type: "team" }));
@@ -133,6 +135,7 @@ export function seed(app: SimApp): void {
     if (app.store.get("membership", SEED.engine) === undefined) {
       addToEnvironment(app, SEED.environment, [SEED.engine, SEED.worker, SEED.postgres, SEED.envGroup]);
     }
+    if (keys) seedUsers(app, keys);
     // The live deploys run with the env group's values (a deploy's env is captured when it starts).
     for (const [deployId, serviceId] of [[SEED.engineDeploy, SEED.engine], [SEED.workerDeploy, SEED.worker]] as const) {
       if (app.store.get("deployEnv", deployId) === undefined && app.store.get<{ status: string }>("deploy", deployId)?.status === "live") captureDeployConfig(app, serviceId, deployId);

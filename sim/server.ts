@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import http from "node:http";
 import type { SimApp } from "./app";
-import { bearerToken, keyMatches } from "./http/auth";
+import { authorize, bearerToken, keyMatches } from "./http/auth";
+import { OPERATOR_USER_ID, principalForKey, principalOf, type Principal } from "./domain/users";
 import { Router, type Ctx, type Reply, type Route } from "./http/router";
 import { check, checkBodyShape, dropNulls, nullPaths, requestBodyValidator, zeroFillNulls } from "./openapi/validator";
 import { bucketsFor, RateLimiter, type BucketState } from "./ratelimit";
@@ -107,7 +108,10 @@ export function createSimServer(deps: ServerDeps): http.Server {
       const token = bearerToken(req);
       const matched = router.match(method, path);
       const template = matched && matched !== "method" ? matched.route.template : path;
-      if (!token || !keyMatches(token, deps.apiKey)) {
+      // Every key belongs to a user: the default key to the operator (Admin of every seeded workspace), the others
+      // to the users seeded in sim/domain/users.ts, whose workspace roles decide what the key may change.
+      const principal: Principal | undefined = !token ? undefined : keyMatches(token, deps.apiKey) ? principalOf(deps.app, OPERATOR_USER_ID) : principalForKey(deps.app, token);
+      if (!principal) {
         limits = limiter.take(`anon:${req.socket.remoteAddress ?? ""}`, bucketsFor(method, template));
         throw new ApiError(401, "Unauthorized");
       }
@@ -132,8 +136,11 @@ export function createSimServer(deps: ServerDeps): http.Server {
       checkBodyShape(method, route.template, body);
       if (route.validate !== false && body !== undefined) check(requestBodyValidator(method, route.template), body, "", nulls);
       if (route.validate !== false) zeroFillNulls(method, route.template, body, nulls);
-      const ctx: Ctx = { app: deps.app, method, template: route.template, params, query: url.searchParams, body, rawBody, nulls, effects: [] };
-      const reply: Reply = deps.app.store.tx(() => route.handler(ctx));
+      const ctx: Ctx = { app: deps.app, method, template: route.template, params, query: url.searchParams, body, rawBody, nulls, effects: [], principal };
+      const reply: Reply = deps.app.store.tx(() => {
+        authorize(deps.app, principal, method, params, url.searchParams, body);
+        return route.handler(ctx);
+      });
       if (fault?.when === "after") {
         const err = ApiFaults.error(fault);
         send(res, err.status, err.body(), limits);

@@ -17,6 +17,7 @@ import { postgresRoutes } from "./postgres";
 import { projectRoutes } from "./projects";
 import { serviceRoutes } from "./services";
 import { staticSiteRoutes } from "./staticsite";
+import { userRoutes } from "./users";
 
 /** Every Render API route the simulator serves. */
 export function allRoutes(): Route[] {
@@ -39,5 +40,6 @@ export function allRoutes(): Route[] {
     ...integrationRoutes(),
     ...cronJobRoutes(),
     ...dedicatedIpRoutes(),
+    ...userRoutes(),
   ];
 }

@@ -21,6 +21,5 @@ export function ownerRoutes(): Route[] {
       },
     },
     { method: "GET", template: "/owners/{ownerId}", handler: (ctx) => ({ status: 200, body: render(getOwner(ctx.app, ctx.params.ownerId)) }) },
-    { method: "GET", template: "/users", handler: () => ({ status: 200, body: { email: "operator@stackguard.example", name: "stackguard simulator" } }) },
   ];
 }

@@ -1,4 +1,5 @@
 import type { SimApp } from "../app";
+import type { Principal } from "../domain/users";
 
 /** What one API handler sees. `body` is the parsed JSON with nulls dropped (Go semantics); `rawBody` is as sent. */
 export interface Ctx {
@@ -14,6 +15,8 @@ export interface Ctx {
   nulls: ReadonlySet<string>;
   /** Work to run after the request's transaction committed (data-plane calls, timers). */
   effects: Array<() => unknown>;
+  /** The user the request's API key belongs to, with its workspace roles (sim/domain/users.ts). */
+  principal?: Principal;
 }
 
 /** A handler's answer: status and optional JSON body (no body → no Content-Type, as Render sends 202/204). */

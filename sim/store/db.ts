@@ -32,7 +32,11 @@ export type Kind =
   | "ownerLogStream"
   | "metricsStream"
   | "dedicatedIp"
-  | "cronRun";
+  | "cronRun"
+  // Users, workspace memberships and API-key hashes (sim/domain/users.ts).
+  | "user"
+  | "member"
+  | "apiKey";
 
 const SECRET_KINDS: ReadonlySet<Kind> = new Set<Kind>(["deployEnv", "svcEnv", "svcFile", "grpEnv", "grpFile", "postgres", "keyValue", "webhook", "ownerLogStream", "metricsStream"]);
 

@@ -168,6 +168,10 @@ describe("every simulator operation answers per openapi.json", () => {
     expect((await api.get("/owners")).body.map((o: any) => o.owner.id)).toEqual([SEED.productionOwner, SEED.stagingOwner]);
     expect((await api.get(`/owners/${SEED.productionOwner}`)).body.type).toBe("team");
     expect((await api.get("/users")).status).toBe(200);
+    // Users and workspace roles (sim/domain/users.ts): the operator's default key is an Admin, so it manages members.
+    expect((await api.get(`/owners/${SEED.productionOwner}/members`)).body.map((m: any) => m.role)).toContain("DEVELOPER");
+    expect((await api.patch(`/owners/${STAGING}/members/usr-stackguardguardian00`, { role: "WORKSPACE_BILLING" })).body.role).toBe("WORKSPACE_BILLING");
+    expect((await api.del(`/owners/${STAGING}/members/usr-stackguardguardian00`)).status).toBe(204);
     expect((await api.get(`/environments/${SEED.environment}`)).body).toMatchObject({ protectedStatus: "protected", serviceIds: [SEED.engine, SEED.worker], databasesIds: [SEED.postgres], envGroupIds: [SEED.envGroup] });
     const engine = (await api.get(`/services/${SEED.engine}`)).body;
     expect(engine).toMatchObject({ name: "alphastack-engine", imagePath: SEED.engineImage, serviceDetails: { healthCheckPath: "/healthz", numInstances: 3 } });
