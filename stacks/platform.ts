@@ -104,6 +104,9 @@ export function buildPlatform(config: StackConfig): Platform {
 
   // The edge holds every custom domain and routes each host to its app's active slot.
   const adminToken = new random.RandomPassword("edge-admin-token", { length: 48, special: false });
+  // Instances sign the state they push to each other with a key of their own: holding the admin token (the guardian,
+  // operators) must not be enough to push state (apps/edge/README.md, "State pushes between instances").
+  const peerKey = new random.RandomPassword("edge-peer-key", { length: 48, special: false });
   const edge = new Service("edge", {
     name: `edge-${env}`, ...owner, type: "web_service", plan: config.edge.plan, numInstances: config.edge.instances,
     autoscaling: config.edge.autoscaling, image: EDGE_IMAGE, healthCheckPath: config.edge.healthCheckPath,
@@ -113,6 +116,7 @@ export function buildPlatform(config: StackConfig): Platform {
   // "app" whose two slots are the same site: it has no blue/green, only the edge's certificate and domain.
   const routes = edgeRoutes(config.apps);
   const routed = new Set(routes.map((r) => r.app));
+  const vitalsOnly = Object.entries(config.apps).filter(([name, app]) => app.kind === "static" && !routed.has(name)).map(([name]) => name);
   const edgeApps = pulumi.all([
     ...Object.entries(blueGreen).map(([name, bg]) =>
       pulumi.all([upstreamOf(bg.slots.blue), upstreamOf(bg.slots.green)]).apply(([blue, green]) => [name, { blue, green, healthPath: (config.apps[name] as { healthCheckPath: string }).healthCheckPath }] as const),
@@ -131,6 +135,9 @@ export function buildPlatform(config: StackConfig): Platform {
       EDGE_APPS: pulumi.secret(edgeApps),
       EDGE_ROUTES: pulumi.secret(JSON.stringify(routes)),
       EDGE_ADMIN_TOKEN: adminToken.result,
+      EDGE_PEER_KEY: peerKey.result,
+      // Static sites the edge does not route still send their web vitals to it; beacons for any other name are refused.
+      ...(vitalsOnly.length ? { EDGE_VITALS_APPS: pulumi.secret(vitalsOnly.join(",")) } : {}),
       // The shutdown delays above are derived from these two; setting them here keeps the edge and Render in step.
       EDGE_DRAIN_TIMEOUT_MS: pulumi.secret(String(config.edge.drainTimeoutMs)),
       EDGE_SHUTDOWN_GRACE_MS: pulumi.secret(String(config.edge.shutdownGraceMs)),
