@@ -22,6 +22,13 @@ function requireAdmin(ctx: Ctx, ownerId: string): void {
   if (role !== "ADMIN") throw new ApiError(403, `only workspace Admins may manage members of ${ownerId}; the API key's user (${p.user.id}) is ${role}`);
 }
 
+/** 409 when a change would leave the workspace without an Admin (the spec lists 409 for the role update). */
+function keepAnAdmin(ctx: Ctx, ownerId: string, userId: string, newRole: WorkspaceRole | undefined): void {
+  if (newRole === "ADMIN") return;
+  const admins = membersOf(ctx.app, ownerId).filter((m) => m.role === "ADMIN" && m.user.id !== userId);
+  if (!admins.length) throw new ApiError(409, `${userId} is the last Admin of ${ownerId}: a workspace needs at least one Admin`);
+}
+
 /** `GET /users` (the key's user), `GET /owners/{ownerId}/members`, `PATCH`/`DELETE /owners/{ownerId}/members/{userId}`. */
 export function userRoutes(): Route[] {
   return [
@@ -52,6 +59,7 @@ export function userRoutes(): Route[] {
         const rec = ctx.app.store.get<MemberRec>("member", id);
         if (!rec) throw notFound(ctx.params.userId);
         const role = (ctx.body as { role: WorkspaceRole }).role;
+        keepAnAdmin(ctx, owner.id, rec.userId, role);
         ctx.app.store.put("member", id, { ...rec, role });
         const m = membersOf(ctx.app, owner.id).find((x) => x.user.id === rec.userId);
         if (!m) throw notFound(ctx.params.userId);
@@ -64,7 +72,10 @@ export function userRoutes(): Route[] {
       handler: (ctx) => {
         const owner = getOwner(ctx.app, ctx.params.ownerId);
         requireAdmin(ctx, owner.id);
-        if (!ctx.app.store.delete("member", `${ctx.params.userId}:${owner.id}`)) throw notFound(ctx.params.userId);
+        const id = `${ctx.params.userId}:${owner.id}`;
+        if (!ctx.app.store.get("member", id)) throw notFound(ctx.params.userId);
+        keepAnAdmin(ctx, owner.id, ctx.params.userId, undefined);
+        ctx.app.store.delete("member", id);
         return { status: 204 };
       },
     },

@@ -130,6 +130,9 @@ describe("protected environments and workspace roles (server side)", () => {
     const bad = await h.api.patch(`/owners/${SEED.productionOwner}/members/usr-stackguardciprod0000`, { role: "OWNER" });
     expect(bad.status).toBe(400);
     expect(roles["usr-stackguardciprod0000"]).toBe("DEVELOPER");
+    // The staging workspace's only Admin is the operator: it cannot be demoted or removed (Render's 409).
+    expect((await h.api.patch(`/owners/${SEED.stagingOwner}/members/usr-stackguardoperator00`, { role: "DEVELOPER" })).status).toBe(409);
+    expect((await h.api.del(`/owners/${SEED.stagingOwner}/members/usr-stackguardoperator00`)).status).toBe(409);
   });
 
   it("never answers 5xx to malformed credentials or hostile bodies on protected resources", async () => {
