@@ -126,6 +126,19 @@ export async function freePort(preferred?: number): Promise<number> {
   return p;
 }
 
+/**
+ * A port for a new server, chosen at once (the API must show a stable connection string from the create answer on):
+ * random in 15000–32767, below Linux's ephemeral range (32768+) that `listen(0)` draws from, and not in `taken`.
+ * The server binds it when it starts; were it taken by then, the start picks another (as after a restart).
+ */
+export function reservePort(taken: Iterable<number>): number {
+  const used = new Set(taken);
+  for (;;) {
+    const p = 15000 + Math.floor(Math.random() * (32767 - 15000));
+    if (!used.has(p)) return p;
+  }
+}
+
 /** Serialises async work per key (one database's create, start, stop, recovery never overlap). */
 export class KeyedQueue {
   private readonly tails = new Map<string, Promise<unknown>>();

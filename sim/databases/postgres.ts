@@ -3,7 +3,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync,
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "pg";
-import { chownTree, freePort, KeyedQueue, ownedDir, reachableBy, run, runOk, type RunAs } from "./exec";
+import { chownTree, freePort, KeyedQueue, ownedDir, reachableBy, reservePort, run, runOk, type RunAs } from "./exec";
 import type { PostgresInstall } from "./postgres-binaries";
 
 /** What the manager needs to know of a Render Postgres record. */
@@ -224,8 +224,18 @@ export class PostgresServers {
   }
 
   /** A new, empty cluster for `inst`, with its role and database; `seedSql` runs in that database as its owner. */
+  /** The instance's port: kept from before, else reserved now (so the connection info never changes later). */
+  private portFor(id: string): number {
+    const idx = this.readIndex();
+    const known = idx[id]?.port;
+    if (known) return known;
+    const port = reservePort(Object.values(idx).map((x) => x.port));
+    this.writeIndex((i) => (i[id] = { port }));
+    return port;
+  }
+
   provision(inst: PgInstance, seedSql?: string): Promise<void> {
-    this.servers.set(inst.id, { port: this.readIndex()[inst.id]?.port ?? 0, state: "provisioning" });
+    this.servers.set(inst.id, { port: this.portFor(inst.id), state: "provisioning" });
     return this.queue.run(inst.id, async () => {
       try {
         await this.create(inst, seedSql);
@@ -330,7 +340,7 @@ export class PostgresServers {
    * archive holds a commit past `at` for recovery to stop at).
    */
   recover(source: PgInstance, target: PgInstance, at: Date): Promise<void> {
-    this.servers.set(target.id, { port: 0, state: "provisioning" });
+    this.servers.set(target.id, { port: this.portFor(target.id), state: "provisioning" });
     const work = async () => {
       const started = Date.now();
       try {

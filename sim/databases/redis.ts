@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect } from "node:net";
-import { freePort, KeyedQueue, ownedDir, reachableBy, run, type RunAs } from "./exec";
+import { freePort, KeyedQueue, ownedDir, reachableBy, reservePort, run, type RunAs } from "./exec";
 import type { RedisInstall } from "./redis-binaries";
 
 /** What the manager needs to know of a Render Key Value record. */
@@ -148,7 +148,13 @@ export class RedisServers {
 
   /** A new, empty server for `inst` (or its existing data after a restart). */
   start(inst: KvInstance): Promise<void> {
-    this.servers.set(inst.id, { port: this.servers.get(inst.id)?.port ?? this.index()[inst.id]?.port ?? 0, state: "provisioning" });
+    let port = this.servers.get(inst.id)?.port || this.index()[inst.id]?.port;
+    if (!port) {
+      // Reserved now: the connection strings the API shows from the create answer on stay valid.
+      port = reservePort(Object.values(this.index()).map((x) => x.port));
+      this.setIndex(inst.id, port);
+    }
+    this.servers.set(inst.id, { port, state: "provisioning" });
     return this.queue.run(inst.id, async () => {
       try {
         ownedDir(this.dir(inst.id), this.runAs);

@@ -45,9 +45,12 @@ describe("real databases behind the embedded Render", () => {
     const created = await api.post("/postgres", { name: "ledger-db", ownerId: STAGING, plan: "basic_256mb", version: "16" });
     expect(created.status).toBe(201);
     const id = created.body.id as string;
+    // The connection info a client reads right after the create (as the Postgres provider does) stays valid.
+    const early = (await api.get(`/postgres/${id}/connection-info`)).body;
     // `available` only once the server answers.
     await eventually(async () => (await api.get(`/postgres/${id}`)).body.status === "available", 60_000, 100);
     const info = (await api.get(`/postgres/${id}/connection-info`)).body;
+    expect(info).toEqual(early);
     // Render's shape: user, password, database; the instance id stays in the strings.
     const internal = new URL(info.internalConnectionString);
     expect(internal.hostname).toBe(id);
@@ -101,8 +104,10 @@ describe("real databases behind the embedded Render", () => {
     const created = await api.post("/key-value", { name: "edge-state", ownerId: STAGING, plan: "starter" });
     expect(created.status).toBe(201);
     const id = created.body.id as string;
+    const early = (await api.get(`/key-value/${id}/connection-info`)).body;
     await eventually(async () => (await api.get(`/key-value/${id}`)).body.status === "available", 60_000, 100);
     const info = (await api.get(`/key-value/${id}/connection-info`)).body;
+    expect(info).toEqual(early);
     const internal = new Redis(info.internalConnectionString, { lazyConnect: true, maxRetriesPerRequest: 1 });
     await internal.connect();
     await internal.set("slot:api", "green");
