@@ -3,14 +3,15 @@
  * point-in-time recovery into a new database, verification, the preview and the `up` that repoints the apps'
  * DATABASE_URL, and AlphaStack's database untouched. Bad input fails before anything changes.
  *
- * The simulator keeps no rows in its Postgres (it has no SQL data plane), so the "marker" is the recovery point
- * itself: the simulator records which database and which instant a recovered database holds, and the test reads that
- * record from the simulator's own store.
+ * The simulator's Postgres is a real PostgreSQL: the test writes rows before the recovery point and after it, and the
+ * recovered database must hold exactly the rows (and the checksum) the source held at that point; db:restore's own
+ * verification must say so (rows lost 0).
  */
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { Client } from "pg";
 import { parse } from "yaml";
 import { startSimulator } from "../../sim";
 import { Store } from "../../sim/store/db";
@@ -21,6 +22,19 @@ import { PulumiProject } from "../helpers/pulumi-project";
 import { renderApi } from "../helpers/render-api";
 
 jest.setTimeout(900_000);
+
+async function sql(url: string, text: string): Promise<Array<Record<string, unknown>>> {
+  const c = new Client({ connectionString: url });
+  c.on("error", () => undefined);
+  await c.connect();
+  try {
+    return (await c.query(text)).rows;
+  } finally {
+    await c.end();
+  }
+}
+
+const CHECKSUM = "SELECT count(*)::int AS n, md5(string_agg(md5(t::text), '' ORDER BY md5(t::text))) AS h FROM ledger t";
 
 const STAGING_OWNER = "tea-stackguardstaging000";
 const ALPHA_DB = "dpg-alphastackdb00000000-a";
@@ -100,10 +114,14 @@ describe("db:restore on the real engine and the simulator", () => {
     const [original] = await stagingDbs();
     const originalUrl = (await api(`GET`, `/postgres/${original.id}/connection-info`)).body.internalConnectionString;
     expect((await sharedEnv()).DATABASE_URL).toBe(originalUrl);
-    // The recovery point ("marker"): an instant after the stack's first up, then a little later traffic goes on.
-    await new Promise((r) => setTimeout(r, 1_500));
-    const marker = new Date(Date.now() - 500).toISOString();
+    // Rows written through the apps' DATABASE_URL, the recovery point ("marker"), then more writes after it.
+    await sql(originalUrl, "CREATE TABLE ledger (id bigint PRIMARY KEY, amount_cents bigint NOT NULL, memo text NOT NULL)");
+    await sql(originalUrl, "INSERT INTO ledger SELECT g, g * 17 % 100000, 'entry ' || g FROM generate_series(1, 5000) g");
+    const [atMarker] = await sql(originalUrl, CHECKSUM);
     await new Promise((r) => setTimeout(r, 1_000));
+    const marker = new Date(Date.now() - 500).toISOString();
+    await new Promise((r) => setTimeout(r, 500));
+    await sql(originalUrl, "INSERT INTO ledger SELECT g, 1, 'after the marker' FROM generate_series(5001, 5600) g");
 
     let record: RestoreRecord | undefined;
     lines.length = 0;
@@ -113,7 +131,11 @@ describe("db:restore on the real engine and the simulator", () => {
     expect(record!.source.id).toBe(original.id);
     expect(record!.restored.restoreTime).toBe(new Date(marker).toISOString());
     expect(record!.verification.ok).toBe(true);
-    console.log(`restore on the simulator (timeScale 0.01): recovery ${record!.recoveryMs} ms`);
+    // db:restore's own data verification: the table as the source held it at the marker, nothing lost.
+    expect(record!.verification.rowsLost).toBe(0);
+    const ledger = record!.verification.tables!.find((t) => t.table === "public.ledger")!;
+    expect(ledger).toMatchObject({ rows: 5000, sourceRows: 5000, lost: 0, newerThanTarget: 0, checksum: ledger.sourceChecksum });
+    console.log(`restore on the simulator (timeScale 0.01): recovery ${record!.recoveryMs} ms; verified ${ledger.rows} rows, rows lost ${record!.verification.rowsLost}`);
 
     // The preview was printed before the up, and it showed the env group's change.
     const previewText = printed.find((t) => /Previewing update/.test(t)) ?? "";
@@ -129,6 +151,10 @@ describe("db:restore on the real engine and the simulator", () => {
     } finally {
       store.db.close();
     }
+    // Its data, read independently: the checksum the source had at the marker; the source still has all 5600 rows.
+    const restoredInfo = (await api(`GET`, `/postgres/${restoredId}/connection-info`)).body.internalConnectionString;
+    expect((await sql(restoredInfo, CHECKSUM))[0]).toEqual(atMarker);
+    expect((await sql(originalUrl, "SELECT count(*)::int AS n FROM ledger"))[0].n).toBe(5600);
     // The apps' DATABASE_URL comes from the recovered database; the original is kept.
     const restoredUrl = (await api(`GET`, `/postgres/${restoredId}/connection-info`)).body.internalConnectionString;
     expect(restoredUrl).not.toBe(originalUrl);
