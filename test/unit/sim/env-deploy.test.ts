@@ -48,7 +48,7 @@ describe("env var writes do not redeploy; the next deploy applies them", () => {
     const before = { deploys: await deploys(), version: await pid() };
     expect(before.deploys).toHaveLength(1);
 
-    expect((await h.api.put(`/services/${id}/env-vars`, [{ key: "GREETING", value: "bonjour" }])).status).toBe(200);
+    expect((await h.api.put(`/services/${id}/env-vars`, [{ key: "GREETING", value: "bonjour-sg-canary-4b1d" }])).status).toBe(200);
     expect((await h.api.put(`/services/${id}/env-vars/API_TOKEN`, { value: "canary-token-5c1d" })).status).toBe(200);
     expect((await h.api.put(`/services/${id}/secret-files/creds.txt`, { content: "creds" })).status).toBe(201);
     const group = await h.api.post("/env-groups", { name: "env-echo-shared", ownerId: STAGING, envVars: [{ key: "LINKED", value: "1" }] });
@@ -64,28 +64,28 @@ describe("env var writes do not redeploy; the next deploy applies them", () => {
     expect(now.keys).not.toContain("LINKED");
     expect(now.apiTokenSha256).toBeNull();
     // Render's API shows the stored values at once.
-    expect((await h.api.get(`/services/${id}/env-vars/GREETING`)).body).toEqual({ key: "GREETING", value: "bonjour" });
+    expect((await h.api.get(`/services/${id}/env-vars/GREETING`)).body).toEqual({ key: "GREETING", value: "bonjour-sg-canary-4b1d" });
 
     // The next deploy applies all of it.
     const deployId = await deployAndWait();
     await eventually(async () => (await pid()).deployId === deployId, 10_000, 50);
     const after = await running();
-    expect(after.env.GREETING).toBe("bonjour");
+    expect(after.env.GREETING).toBe("bonjour-sg-canary-4b1d");
     expect(after.keys).toEqual(expect.arrayContaining(["LINKED", "API_TOKEN"]));
     expect(after.apiTokenSha256).not.toBeNull();
   });
 
   it("a deleted env var stays until the next deploy, and a restarted simulator runs the live deploy's env", async () => {
     expect((await h.api.del(`/services/${id}/env-vars/API_TOKEN`)).status).toBe(204);
-    expect((await h.api.put(`/services/${id}/env-vars/GREETING`, { value: "hola" })).status).toBe(200);
+    expect((await h.api.put(`/services/${id}/env-vars/GREETING`, { value: "hola-sg-canary-8e2f" })).status).toBe(200);
     await h.done(true);
     h = await withSim({ stateDir, appsRoot: FIXTURES });
     url = (await h.api.get(`/services/${id}`)).body.serviceDetails.url;
     const env = await eventually(async () => running().catch(() => undefined), 60_000, 100);
-    expect(env.env.GREETING).toBe("bonjour");
+    expect(env.env.GREETING).toBe("bonjour-sg-canary-4b1d");
     expect(env.keys).toContain("API_TOKEN");
     await deployAndWait();
-    await eventually(async () => (await running()).env.GREETING === "hola", 10_000, 50);
+    await eventually(async () => (await running()).env.GREETING === "hola-sg-canary-8e2f", 10_000, 50);
     expect((await running()).keys).not.toContain("API_TOKEN");
   });
 
@@ -97,7 +97,7 @@ describe("env var writes do not redeploy; the next deploy applies them", () => {
       // Secret files written for running instances are the data plane's (removed with them); the store must not hold values.
       if ((f.parentPath ?? (f as any).path).includes(join("dataplane", "secrets"))) continue;
       const text = readFileSync(join(f.parentPath ?? (f as any).path, f.name));
-      expect([f.name, text.includes("bonjour"), text.includes("hola")]).toEqual([f.name, false, false]);
+      expect([f.name, text.includes("bonjour-sg-canary-4b1d"), text.includes("hola-sg-canary-8e2f")]).toEqual([f.name, false, false]);
     }
     h = await withSim({ stateDir, appsRoot: FIXTURES });
   });
