@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
 # Fails the job, before anything is changed, when a secret or setting the deploy needs is missing, naming it and
-# where to set it. Usage: require-deploy-env.sh <github-environment> [--no-render-key]
+# where to set it. Usage: require-deploy-env.sh <github-environment> [--no-render-key | --read-only-render-key]
 #
-# --no-render-key: for jobs that must hold no Render key (pull-request previews, plans, rollbacks through the edge):
-# RENDER_API_KEY must NOT be set, and the backend's credentials are checked as usual.
+# --no-render-key: for jobs that must hold no Render key (plans, rollbacks through the edge): RENDER_API_KEY must NOT
+# be set, and the backend's credentials are checked as usual.
+# --read-only-render-key: for pull-request previews: RENDER_API_KEY (a key that can write) must NOT be set, and
+# RENDER_READONLY_API_KEY (the key of a Render user with the Viewer role) must be.
 #
 # Needs: RENDER_API_URL and RENDER_API_KEY (Render); PULUMI_BACKEND_URL and, for Pulumi Cloud
 # (https://api.pulumi.com), PULUMI_ACCESS_TOKEN, or for a self-managed backend (s3://, gs://, azblob://),
 # PULUMI_CONFIG_PASSPHRASE. Values are never printed.
 set -euo pipefail
-environment="${1:?usage: require-deploy-env.sh <github-environment> [--no-render-key]}"
+environment="${1:?usage: require-deploy-env.sh <github-environment> [--no-render-key | --read-only-render-key]}"
 render_key=required
-if [ "${2:-}" = "--no-render-key" ]; then render_key=forbidden; elif [ -n "${2:-}" ]; then
-  echo "usage: require-deploy-env.sh <github-environment> [--no-render-key]" >&2
+if [ "${2:-}" = "--no-render-key" ]; then render_key=forbidden; elif [ "${2:-}" = "--read-only-render-key" ]; then render_key=read-only; elif [ -n "${2:-}" ]; then
+  echo "usage: require-deploy-env.sh <github-environment> [--no-render-key | --read-only-render-key]" >&2
   exit 2
 fi
 missing=0
@@ -29,7 +31,10 @@ where="a secret of the GitHub environment '${environment}' (Settings → Environ
 if [ "$render_key" = "required" ]; then
   [ -n "${RENDER_API_KEY:-}" ] || fail "RENDER_API_KEY is not set: add it as ${where}."
 elif [ -n "${RENDER_API_KEY:-}" ]; then
-  fail "RENDER_API_KEY is set, but this job must hold no Render key (its code may be unreviewed, or it needs none): remove it from this job's env and keep it out of the GitHub environment '${environment}' (docs/pipeline.md)."
+  fail "RENDER_API_KEY is set, but this job must hold no Render key that can write (its code may be unreviewed, or it needs none): remove it from this job's env and keep it out of the GitHub environment '${environment}' (docs/pipeline.md)."
+fi
+if [ "$render_key" = "read-only" ]; then
+  [ -n "${RENDER_READONLY_API_KEY:-}" ] || fail "RENDER_READONLY_API_KEY is not set: add the API key of a Render user with the Viewer role (it can read, never change) as ${where}."
 fi
 
 backend="${PULUMI_BACKEND_URL:-}"
@@ -54,6 +59,8 @@ if [ "$missing" -ne 0 ]; then
 fi
 if [ "$render_key" = "required" ]; then
   echo "deploy environment '${environment}': Render API, Pulumi backend and its credentials are set."
+elif [ "$render_key" = "read-only" ]; then
+  echo "environment '${environment}': Pulumi backend and its credentials and a read-only Render key are set; no key that can write, as required."
 else
   echo "environment '${environment}': Pulumi backend and its credentials are set; no Render key, as required."
 fi

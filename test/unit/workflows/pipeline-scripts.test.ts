@@ -176,4 +176,20 @@ describe("require-deploy-env.sh (a missing secret fails before any change)", () 
     expect(leaked.stdout + leaked.stderr).not.toContain(CANARY);
     expect(keyless({ ...backendOnly, PULUMI_ACCESS_TOKEN: "" }).stdout).toContain("PULUMI_ACCESS_TOKEN is not set");
   });
+
+  it("--read-only-render-key: needs RENDER_READONLY_API_KEY, and fails when a key that can write is present", () => {
+    const preview = (env: Record<string, string>) => spawnSync("bash", [script, "production-preview", "--read-only-render-key"], { encoding: "utf8", env: { PATH: process.env.PATH ?? "", ...env } });
+    const { RENDER_API_KEY: _key, ...backendOnly } = full;
+    const ok = preview({ ...backendOnly, RENDER_READONLY_API_KEY: CANARY });
+    expect({ status: ok.status, out: ok.stdout }).toEqual({ status: 0, out: expect.stringContaining("a read-only Render key are set; no key that can write") });
+    const missing = preview(backendOnly);
+    expect(missing.status).toBe(1);
+    expect(missing.stdout).toContain("RENDER_READONLY_API_KEY is not set: add the API key of a Render user with the Viewer role");
+    expect(missing.stdout).toContain("GitHub environment 'production-preview'");
+    const leaked = preview({ ...full, RENDER_READONLY_API_KEY: "ro-key" });
+    expect(leaked.status).toBe(1);
+    expect(leaked.stdout).toContain("RENDER_API_KEY is set, but this job must hold no Render key that can write");
+    expect(leaked.stdout + leaked.stderr).not.toContain(CANARY);
+    expect(ok.stdout + ok.stderr).not.toContain(CANARY);
+  });
 });

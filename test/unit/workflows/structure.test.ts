@@ -93,9 +93,15 @@ describe("workflow properties", () => {
     }
   });
 
-  it("give no Render key to unreviewed code: PR jobs never name it; every job that does runs from main only", () => {
+  it("give no Render key that can write to unreviewed code: PR jobs never name it; every job that does runs from main only", () => {
     expect(text("pr.yml")).not.toMatch(/secrets\.RENDER_API_KEY/);
-    expect(workflows["pr.yml"].jobs.preview.env.STACKGUARD_RENDER_ACCESS).toBe("none");
+    expect(workflows["pr.yml"].jobs.preview.env.STACKGUARD_RENDER_ACCESS).toBe("read");
+    // The PR preview holds only the read-only (Viewer) key, and only in the check and the two steps that run pulumi.
+    const readOnly = (workflows["pr.yml"].jobs.preview.steps as Array<{ id?: string; name?: string; env?: Record<string, string> }>)
+      .filter((st) => JSON.stringify(st.env ?? {}).includes("secrets.RENDER_READONLY_API_KEY"))
+      .map((st) => [st.id ?? st.name, Object.entries(st.env!).filter(([, v]) => v.includes("RENDER_READONLY_API_KEY")).map(([k]) => k)]);
+    expect(readOnly).toEqual([[expect.stringMatching(/^Check secrets/), ["RENDER_READONLY_API_KEY"]], ["preview", ["RENDER_API_KEY"]], ["gate", ["RENDER_API_KEY"]]]);
+    expect(jobs().filter(({ job }) => JSON.stringify(job).includes("secrets.RENDER_READONLY_API_KEY")).map(({ file, id }) => `${file}/${id}`)).toEqual(["pr.yml/preview"]);
     const main = { ref: "refs/heads/main", event_name: "push" };
     const branch = { ref: "refs/heads/feature", event_name: "workflow_dispatch" };
     const prRef = { ref: "refs/pull/7/merge", event_name: "pull_request" };
@@ -120,7 +126,7 @@ describe("workflow properties", () => {
   });
 
   it("take secrets only from GitHub secrets, and check them first in every job that needs them", () => {
-    const allowed = new Set(["RENDER_API_KEY", "PULUMI_ACCESS_TOKEN", "PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE"]);
+    const allowed = new Set(["RENDER_API_KEY", "RENDER_READONLY_API_KEY", "PULUMI_ACCESS_TOKEN", "PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE"]);
     for (const [file] of Object.entries(workflows)) {
       for (const m of text(file).matchAll(/secrets\.([A-Z_]+)/g)) expect({ file, secret: m[1], allowed: allowed.has(m[1]) }).toEqual({ file, secret: m[1], allowed: true });
       expect(text(file)).not.toMatch(/(rnd_|pul-)[A-Za-z0-9]{8,}/); // no literal key

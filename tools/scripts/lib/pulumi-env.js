@@ -4,8 +4,12 @@
  * - embedded (default: no RENDER_API_URL): Render is the simulator in `sim/`, started in the background when it is
  *   not running; the backend defaults to a file backend under `.stackguard/`; a fixed, documented passphrase protects
  *   only the simulator's throwaway secrets.
- * - real (RENDER_API_URL set): RENDER_API_KEY is required, and no default passphrase is ever supplied; except with
- *   STACKGUARD_RENDER_ACCESS=none (pull-request previews, plans, reports): no key, and any key present is removed.
+ * - real (RENDER_API_URL set): RENDER_API_KEY is required, and no default passphrase is ever supplied.
+ *   STACKGUARD_RENDER_ACCESS says what kind of key the job holds:
+ *   - `none` (deploy reports, work that makes no Render call): no key, and any key present is removed;
+ *   - `read` (pull-request previews and their gate): RENDER_API_KEY is required and must be a read-only key (a
+ *     Render user with the Viewer role): a preview calls the providers' `read` for every `get` (AlphaStack's
+ *     services), which is a Render GET, so it cannot run keyless; Render refuses any write with that key.
  */
 const fs = require("node:fs");
 const path = require("node:path");
@@ -98,12 +102,19 @@ function pulumiEnv({ toolchain, binDir, render }) {
     env.RENDER_API_KEY = render.apiKey;
     env.STACKGUARD_EMBEDDED = "1";
   } else {
-    if (env.STACKGUARD_RENDER_ACCESS === "none") {
-      // A job that must hold no Render key (a PR's preview: the providers' check and diff are local). A key that
-      // leaked into the environment is dropped, so the program and the providers never see one.
+    const access = env.STACKGUARD_RENDER_ACCESS;
+    if (access !== undefined && access !== "" && access !== "none" && access !== "read") {
+      throw new SetupError(`STACKGUARD_RENDER_ACCESS is '${access}': use 'none' (no Render key), 'read' (a read-only Viewer key in RENDER_API_KEY) or leave it unset (a key that can deploy).`);
+    }
+    if (access === "read" && !env.RENDER_API_KEY) {
+      throw new SetupError("STACKGUARD_RENDER_ACCESS=read but RENDER_API_KEY is not set: give this step a read-only key (the API key of a Render user with the Viewer role; in CI the secret RENDER_READONLY_API_KEY of the <stack>-preview environment). A preview reads AlphaStack's services from Render, so it cannot run without one.");
+    }
+    if (access === "none") {
+      // A job that must hold no Render key and makes no Render call (not a preview: its `get`s read Render, see
+      // `read` above). A key that leaked into the environment is dropped, so the program and providers never see one.
       delete env.RENDER_API_KEY;
     } else if (!env.RENDER_API_KEY) {
-      throw new SetupError("RENDER_API_URL is set but RENDER_API_KEY is not: export your Render API key (Account settings → API keys), unset RENDER_API_URL to use the embedded Render, or set STACKGUARD_RENDER_ACCESS=none for a preview without --refresh (it needs no key).");
+      throw new SetupError("RENDER_API_URL is set but RENDER_API_KEY is not: export your Render API key (Account settings → API keys), unset RENDER_API_URL to use the embedded Render, or set STACKGUARD_RENDER_ACCESS=read with a read-only (Viewer) key for a preview.");
     }
     delete env.STACKGUARD_EMBEDDED;
   }

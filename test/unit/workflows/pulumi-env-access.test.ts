@@ -1,0 +1,50 @@
+/**
+ * STACKGUARD_RENDER_ACCESS in the wrapper's env (tools/scripts/lib/pulumi-env.js): `read` (PR previews) needs a key,
+ * `none` drops one, anything else is refused with the accepted values.
+ */
+const { pulumiEnv } = require("../../../tools/scripts/lib/pulumi-env");
+
+const CANARY = "rnd_CANARY_readonly_key_0123456789";
+
+function withEnv(vars: Record<string, string | undefined>, fn: () => unknown): unknown {
+  const saved = { ...process.env };
+  const keys = ["RENDER_API_URL", "RENDER_API_KEY", "STACKGUARD_RENDER_ACCESS", "PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE"];
+  for (const k of keys) delete process.env[k];
+  Object.assign(process.env, Object.fromEntries(Object.entries(vars).filter(([, v]) => v !== undefined)));
+  try {
+    return fn();
+  } finally {
+    for (const k of keys) delete process.env[k];
+    Object.assign(process.env, saved);
+  }
+}
+
+const real = { RENDER_API_URL: "https://api.render.com/v1", PULUMI_BACKEND_URL: "s3://bucket", PULUMI_CONFIG_PASSPHRASE: "x" };
+const build = () => pulumiEnv({ toolchain: { kind: "official", binDir: "/nonexistent" } });
+
+describe("pulumi-env STACKGUARD_RENDER_ACCESS", () => {
+  it("read: passes the read-only key through", () => {
+    const env = withEnv({ ...real, STACKGUARD_RENDER_ACCESS: "read", RENDER_API_KEY: CANARY }, build) as Record<string, string>;
+    expect(env.RENDER_API_KEY).toBe(CANARY);
+  });
+
+  it("read: without a key, names the variable and the secret to set (a preview reads AlphaStack from Render)", () => {
+    expect(() => withEnv({ ...real, STACKGUARD_RENDER_ACCESS: "read" }, build)).toThrow(/STACKGUARD_RENDER_ACCESS=read but RENDER_API_KEY is not set: .*Viewer.*RENDER_READONLY_API_KEY/);
+  });
+
+  it("none: drops a key that leaked in", () => {
+    const env = withEnv({ ...real, STACKGUARD_RENDER_ACCESS: "none", RENDER_API_KEY: CANARY }, build) as Record<string, string>;
+    expect("RENDER_API_KEY" in env).toBe(false);
+  });
+
+  it("refuses an unknown mode, naming the accepted ones and never the key", () => {
+    let msg = "";
+    try {
+      withEnv({ ...real, STACKGUARD_RENDER_ACCESS: "readonly", RENDER_API_KEY: CANARY }, build);
+    } catch (e) {
+      msg = (e as Error).message;
+    }
+    expect(msg).toMatch(/STACKGUARD_RENDER_ACCESS is 'readonly': use 'none' .*'read'/);
+    expect(msg).not.toContain(CANARY);
+  });
+});
