@@ -101,7 +101,12 @@ describe("workflow properties", () => {
       .filter((st) => JSON.stringify(st.env ?? {}).includes("secrets.RENDER_READONLY_API_KEY"))
       .map((st) => [st.id ?? st.name, Object.entries(st.env!).filter(([, v]) => v.includes("RENDER_READONLY_API_KEY")).map(([k]) => k)]);
     expect(readOnly).toEqual([[expect.stringMatching(/^Check secrets/), ["RENDER_READONLY_API_KEY"]], ["preview", ["RENDER_API_KEY"]], ["gate", ["RENDER_API_KEY"]]]);
-    expect(jobs().filter(({ job }) => JSON.stringify(job).includes("secrets.RENDER_READONLY_API_KEY")).map(({ file, id }) => `${file}/${id}`)).toEqual(["pr.yml/preview"]);
+    // Every preview and gate runs the program's gets (a Render read): each holds the Viewer's key, never one that writes.
+    expect(jobs().filter(({ job }) => JSON.stringify(job).includes("secrets.RENDER_READONLY_API_KEY")).map(({ file, id }) => `${file}/${id}`).sort())
+      .toEqual(["pr.yml/preview", "promote.yml/plan-production", "promote.yml/staging"]);
+    const readKeySteps = jobs().flatMap(({ file, id, job }) => ((job as { steps?: Array<{ id?: string; name?: string; env?: Record<string, string> }> }).steps ?? [])
+      .filter((st) => st.env?.RENDER_API_KEY?.includes("secrets.RENDER_READONLY_API_KEY")).map((st) => `${file}/${id}/${st.id}`)).sort();
+    expect(readKeySteps).toEqual(["pr.yml/preview/gate", "pr.yml/preview/preview", "promote.yml/plan-production/gate", "promote.yml/plan-production/preview", "promote.yml/staging/gate"]);
     const main = { ref: "refs/heads/main", event_name: "push" };
     const branch = { ref: "refs/heads/feature", event_name: "workflow_dispatch" };
     const prRef = { ref: "refs/pull/7/merge", event_name: "pull_request" };
