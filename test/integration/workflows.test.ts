@@ -124,7 +124,7 @@ describe("promote.yml", () => {
     const r = await runJob({ workflow: "promote.yml", job: "staging", cwd: checkout, ...env, until: "Install and toolchain (idempotent; pulumi v3.248.0, the official install or the offline build)" });
     expect(r.steps.filter((s) => s.status === "failed")).toEqual([]);
     expect(r.steps.filter((s) => s.status === "passed").map((s) => s.name)).toEqual(["Check secrets (before anything runs)", "Install and toolchain (idempotent; pulumi v3.248.0, the official install or the offline build)"]);
-    expect(r.steps[r.steps.length - 1].stdout).toMatch(/pulumi v3\.248\.0 toolchain (reused|built)/);
+    expect(r.steps[r.steps.length - 1].stdout).toMatch(/pulumi v3\.248\.0 toolchain \(offline\) (reused|built)/);
     // The harness runs with STACKGUARD_TOOLCHAIN=offline: the official install (internet) is skipped, the build stands in.
     expect(r.steps.find((s) => s.name.startsWith("Official Pulumi CLI"))!.status).toBe("skipped-if");
   });
