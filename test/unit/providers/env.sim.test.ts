@@ -45,8 +45,9 @@ describe("EnvGroup, EnvGroupLink, EnvVars, SecretFiles against the simulator", (
     const news = await checked(envGroup, { name: "platform-env-2", ownerId: STAGING_OWNER, envVars: { A: "1", C: "3" }, secretFiles: {}, secretInputs: { envVars: true, secretFiles: true } });
     expect((await envGroup.diff!(id, drift.props, news)).replaces).toEqual([]);
     const u = await sim.count(() => envGroup.update!(id, drift.props, news));
+    // One GET: the write guard reads the group's links once before writing (a group AlphaStack is linked to is refused).
     expect(u.byRoute).toEqual({
-      "PATCH /env-groups/:id": 1, "PUT /env-groups/:id/env-vars/:name": 2, "DELETE /env-groups/:id/env-vars/:name": 1, "DELETE /env-groups/:id/secret-files/:name": 1,
+      "GET /env-groups/:id": 1, "PATCH /env-groups/:id": 1, "PUT /env-groups/:id/env-vars/:name": 2, "DELETE /env-groups/:id/env-vars/:name": 1, "DELETE /env-groups/:id/secret-files/:name": 1,
     });
     const after = await envGroup.read!(id, u.result.outs);
     expect(after.props).toMatchObject({ name: "platform-env-2", envVars: { A: "1", C: "3" }, secretFiles: {} });
