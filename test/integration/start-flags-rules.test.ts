@@ -90,7 +90,9 @@ describe("npm start manages the default flags and alert rules (no EDGE_ADMIN_TOK
     const secondMs = Date.now() - t0;
     expect(second.code).toBe(0);
     const counts = summary(second.stdout);
-    expect(Object.keys(counts)).toEqual(["unchanged"]);
+    // On failure, name what changed (the step lines of the up, not of its refresh).
+    const changed = second.stdout.split("\n").filter((l) => /^\s*[~+\-±]\s+\S+ \S+ (updated|created|replaced|deleted)\b/.test(l));
+    expect({ kinds: Object.keys(counts), changed }).toEqual({ kinds: ["unchanged"], changed: [] });
     expect(counts.unchanged).toBe(created);
     // Drift check (drift.yml's preview): nothing to do, and no env var needed for the refresh.
     const drift = await project.run(["preview", "--refresh", "--expect-no-changes", "--stack", "staging", ...policyPackArgs("staging")]);
