@@ -303,7 +303,10 @@ describe("promote.yml end to end, then rollback.yml on the deployed stack (real 
     expect(printed(r)).not.toContain(outputs.edgeAdminToken);
     // The rollback is recorded in the stack's history: a promotion planned before it is now refused as stale.
     expect(await head()).toBeGreaterThan(headBefore);
-    expect((await stackOutputs()).apps.api.activeSlot).toBe("blue");
+    // The refresh recorded the switch's state (stack outputs change only with the next up, which re-runs the program).
+    const exported = JSON.parse((await pulumi(["stack", "export", "--stack", "staging"])).stdout);
+    const sw = exported.deployment.resources.find((res: { type: string; urn: string }) => res.type.endsWith("stackguard:TrafficSwitch") && res.urn.endsWith("::api-switch"));
+    expect(sw?.outputs?.activeSlot).toBe("blue");
     // Re-running it changes nothing.
     const again = await runJob({ workflow: "rollback.yml", job: "rollback", cwd: co, inputs: { stack: "staging", app: "api" }, ...env });
     expect(again.steps.find((st) => st.name === "Roll back")!.stdout).toMatch(/rollback: api is already on api-blue \(1\.4\.2\); nothing changed/);
