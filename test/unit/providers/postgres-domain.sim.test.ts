@@ -63,6 +63,11 @@ describe("Postgres, PostgresExport and CustomDomain against the simulator", () =
 
   it("PostgresExport: starts one export and records it; a new trigger replaces", async () => {
     const db = await postgres.create(await checked(postgres, { name: "export-db", ownerId: STAGING_OWNER, plan: "basic_256mb", version: "16" }));
+    // Render exports only an available database (a real PostgreSQL server behind it now takes a moment to start).
+    for (const until = Date.now() + 50_000; (await sim.api.get(`/postgres/${db.id}`)).body.status !== "available";) {
+      if (Date.now() > until) throw new Error(`database ${db.id} did not become available within 50 s`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
     const inputs = await checked(pgExport, { postgresId: db.id, trigger: "v1" });
     const e = await pgExport.create(inputs);
     expect(e.outs).toMatchObject({ postgresId: db.id, trigger: "v1", exportId: e.id });
