@@ -11,7 +11,6 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Client } from "pg";
 import { parse } from "yaml";
 import { startSimulator } from "../../sim";
 import { Store } from "../../sim/store/db";
@@ -21,18 +20,10 @@ import { providerClient } from "../../infra/providers/context";
 import { PulumiProject } from "../helpers/pulumi-project";
 import { renderApi } from "../helpers/render-api";
 
+import { sql } from "../helpers/sql";
+
 jest.setTimeout(900_000);
 
-async function sql(url: string, text: string): Promise<Array<Record<string, unknown>>> {
-  const c = new Client({ connectionString: url });
-  c.on("error", () => undefined);
-  await c.connect();
-  try {
-    return (await c.query(text)).rows;
-  } finally {
-    await c.end();
-  }
-}
 
 const CHECKSUM = "SELECT count(*)::int AS n, md5(string_agg(md5(t::text), '' ORDER BY md5(t::text))) AS h FROM ledger t";
 

@@ -2,25 +2,16 @@
  * db:restore's data verification against real databases: the simulator's point-in-time recovery (base backup and
  * archived WAL replayed to the instant) and the SQL comparison of every table with what the source held then.
  */
-import { Client } from "pg";
 import { waitUntilAvailable } from "../../../infra/ops/pitr";
 import { verifyRestoredDatabase } from "../../../infra/ops/verify-database";
 import { RenderClient } from "../../../infra/render/client";
 import { RenderHttp } from "../../../infra/render/http";
 import { withSim, STAGING } from "../sim/helpers";
 
+import { sql } from "../../helpers/sql";
+
 jest.setTimeout(180_000);
 
-async function sql(url: string, text: string): Promise<Array<Record<string, unknown>>> {
-  const c = new Client({ connectionString: url });
-  c.on("error", () => undefined);
-  await c.connect();
-  try {
-    return (await c.query(text)).rows;
-  } finally {
-    await c.end();
-  }
-}
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
