@@ -8,6 +8,7 @@ import { check, checkBodyShape, dropNulls, nullPaths, requestBodyValidator, zero
 import { bucketsFor, RateLimiter, type BucketState } from "./ratelimit";
 import { adminAuthorized, ApiFaults } from "./api/faults";
 import { ApiError } from "./render/errors";
+import { lingerOnClose } from "../infra/http/lingering-close";
 
 /** Largest accepted request body; larger ones get 413 before they are read to the end. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -173,10 +174,7 @@ export function createSimServer(deps: ServerDeps): http.Server {
     });
   });
   // Malformed HTTP (bad request line, oversized headers): answer 400 like Go's net/http and close, never throw.
-  server.on("clientError", (_err, socket) => {
-    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n400 Bad Request");
-    else socket.destroy();
-  });
+  lingerOnClose(server, { clientErrorAnswer: () => "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n400 Bad Request" });
   server.keepAliveTimeout = 5000;
   return server;
 }

@@ -11,6 +11,7 @@ import { createPeerDiscovery, type FanoutResult, type PeerDiscovery, type PushSi
 import { hmacSigner, peerKeyFrom, PEER_SIGNATURE_HEADER, verifyPush } from "./peer-auth";
 import { verifyTransition } from "./transition";
 import { readBody } from "../../infra/flags/http-json";
+import { lingerOnClose } from "../../infra/http/lingering-close";
 import { Proxy } from "./proxy";
 import { Replicator, TransitionRefused } from "./replicator";
 import { Router } from "./router";
@@ -110,7 +111,7 @@ export class Edge {
     };
     this.server.on("connect", refuse("405 Method Not Allowed"));
     this.server.on("upgrade", refuse("501 Not Implemented"));
-    this.server.on("clientError", lingeringClose);
+    lingerOnClose(this.server);
   }
 
   /** The shared state as this instance holds it. */
@@ -424,27 +425,4 @@ export class Edge {
 export function safePath(url: string | undefined): string {
   const path = (url ?? "").split("?")[0]!;
   return path.replace(/[^\x21-\x7e]/g, "?").slice(0, 200);
-}
-
-/**
- * A request Node cannot parse (bad chunking, oversized headers, a timeout), before or after our answer. Node's
- * default destroys the socket at once: a client still sending (a large body) then gets a TCP reset that can discard
- * the answer it was already sent, so it sees no HTTP answer at all. Close the way nginx's lingering close does: answer
- * when nothing was sent yet, stop writing, and read and drop what the client still sends for at most one second.
- */
-function lingeringClose(err: NodeJS.ErrnoException, socket: import("node:stream").Duplex): void {
-  socket.on("error", () => undefined);
-  if (!socket.writable) {
-    socket.destroy();
-    return;
-  }
-  const inFlight = (socket as unknown as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
-  if (!inFlight?.headersSent) {
-    const status = err.code === "HPE_HEADER_OVERFLOW" ? "431 Request Header Fields Too Large" : err.code === "ERR_HTTP_REQUEST_TIMEOUT" ? "408 Request Timeout" : "400 Bad Request";
-    socket.write(`HTTP/1.1 ${status}\r\ncontent-type: text/plain\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`);
-  }
-  socket.end();
-  socket.on("data", () => undefined);
-  socket.resume();
-  setTimeout(() => socket.destroy(), 1_000).unref();
 }

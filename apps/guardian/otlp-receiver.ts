@@ -1,6 +1,7 @@
 import { timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { lingerOnClose } from "../../infra/http/lingering-close";
 
 /** The metrics the guardian keeps from a push (Render's metrics stream names). */
 export const PUSHED_METRICS = ["render.service.cpu.usage", "render.service.cpu.limit", "render.service.memory.usage", "render.service.memory.limit"] as const;
@@ -130,6 +131,7 @@ export class OtlpReceiver {
     });
     server.requestTimeout = 15_000;
     server.headersTimeout = 10_000;
+    lingerOnClose(server);
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);

@@ -3,6 +3,7 @@ import { plainError, type Backend } from "./backend";
 import { listenPreferring } from "./listen";
 import type { ServiceMetrics } from "./metrics";
 import type { ServiceFaults } from "./types";
+import { lingerOnClose } from "../../infra/http/lingering-close";
 
 /** What a front needs to know about its service at each request (read live, so changes apply at once). */
 export interface FrontTarget {
@@ -76,6 +77,7 @@ export function createFrontServer(handler: (req: IncomingMessage, res: ServerRes
   server.keepAliveTimeout = 60_000;
   server.headersTimeout = 65_000;
   server.requestTimeout = 0;
+  lingerOnClose(server);
   return server;
 }
 
