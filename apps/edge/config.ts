@@ -83,6 +83,11 @@ export interface EdgeConfig {
   /** Interval of the durable-state poll that catches switches a fan-out missed. */
   syncIntervalMs: number;
   probe: { intervalMs: number; timeoutMs: number; window: number; failureLimit: number; autoRollback: boolean };
+  /**
+   * Passive detection on real traffic (`EDGE_PASSIVE_ROLLBACK`, `EDGE_PASSIVE_CONSECUTIVE_FAILURES`): this many
+   * failed proxied requests in a row on the active slot roll back like a failed probe window (needs `autoRollback`).
+   */
+  passive: { enabled: boolean; consecutiveFailures: number };
   upstreamTimeoutMs: number;
   drainTimeoutMs: number;
   shutdownGraceMs: number;
@@ -186,6 +191,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EdgeConfig {
   const window = int(env, "EDGE_PROBE_WINDOW", 3, 1, 100);
   const failureLimit = int(env, "EDGE_PROBE_FAILURE_LIMIT", 1, 0, 99);
   if (failureLimit >= window) throw new EdgeConfigError("EDGE_PROBE_FAILURE_LIMIT", `must be below EDGE_PROBE_WINDOW (${window}), or no window could ever fail`);
+  const passive = env.EDGE_PASSIVE_ROLLBACK ?? "on";
+  if (passive !== "on" && passive !== "off") throw new EdgeConfigError("EDGE_PASSIVE_ROLLBACK", `must be 'on' or 'off', got '${passive}'`);
   const syncDefault = store.kind === "render" ? 10_000 : 2_000;
   return {
     port,
@@ -207,6 +214,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EdgeConfig {
       failureLimit,
       autoRollback: autoRollback === "on",
     },
+    // 5 in a row, as Envoy's outlier detection (consecutive_5xx) defaults to: one stray error never rolls back.
+    passive: { enabled: passive === "on", consecutiveFailures: int(env, "EDGE_PASSIVE_CONSECUTIVE_FAILURES", 5, 1, 10_000) },
     upstreamTimeoutMs: int(env, "EDGE_UPSTREAM_TIMEOUT_MS", EDGE_TIMING_DEFAULTS.upstreamTimeoutMs, 100, 600_000),
     drainTimeoutMs: int(env, "EDGE_DRAIN_TIMEOUT_MS", EDGE_TIMING_DEFAULTS.drainTimeoutMs, 0, 600_000),
     shutdownGraceMs: int(env, "EDGE_SHUTDOWN_GRACE_MS", EDGE_TIMING_DEFAULTS.shutdownGraceMs, 0, 600_000),

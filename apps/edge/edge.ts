@@ -3,9 +3,10 @@ import type { AddressInfo } from "node:net";
 import { handleAdmin } from "./admin";
 import { SLOTS, type EdgeConfig, type Slot } from "./config";
 import { RESERVED_ADMIN_NAMES, type EdgeContext, type EdgeExtension } from "./extensions";
-import { HealthMonitor } from "./health-monitor";
+import { HealthMonitor, type RollbackSource } from "./health-monitor";
 import { HttpError, sendJson, statusOf } from "./http-util";
 import { InFlight } from "./inflight";
+import { OutlierDetector } from "./outlier-detector";
 import { EdgeMetrics, esc } from "./metrics";
 import { createPeerDiscovery, type FanoutResult, type PeerDiscovery, type PushSigner } from "./peers";
 import { hmacSigner, peerKeyFrom, PEER_SIGNATURE_HEADER, verifyPush } from "./peer-auth";
@@ -91,9 +92,10 @@ export class Edge {
       apps: config.apps,
       ...config.probe,
       state: () => this.state,
-      rollback: (app, from, to, reason) => this.autoRollback(app, from, to, reason),
+      rollback: (app, from, to, reason, source) => this.autoRollback(app, from, to, reason, source),
       log: this.log,
     });
+    const monitor = this.monitor;
     this.proxy = new Proxy({
       router: new Router(config.routes),
       apps: config.apps,
@@ -101,6 +103,7 @@ export class Edge {
       metrics: this.metrics,
       inflight: this.inflight,
       upstreamTimeoutMs: config.upstreamTimeoutMs,
+      outliers: new OutlierDetector({ ...config.passive, onOutlier: (app, slot, reason) => monitor.reportFailing(app, slot, reason) }),
     });
     this.server = http.createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000 }, (req, res) => this.route(req, res));
     // CONNECT (and upgrades, which the edge does not proxy) bypass the request handler: with no listener Node
@@ -281,14 +284,18 @@ export class Edge {
     }
   }
 
-  private async autoRollback(app: string, from: Slot, to: Slot, reason: string): Promise<void> {
+  private async autoRollback(app: string, from: Slot, to: Slot, reason: string, source: RollbackSource): Promise<void> {
+    const seen = source === "requests" ? "edge proxied requests" : "edge health probes";
     const r = await this.replicator.update((doc) => {
       if (doc.active[app] !== from) return undefined; // another instance already rolled back
       const by = `edge@${this.config.instanceId}`;
-      const failed = applyVerdict(doc, { app, slot: from, phase: "Failed", reason: `edge health probes: ${reason}`, by });
-      return applySwitch(failed, { app, slot: to, by, reason: `automatic rollback: ${from} failed its health analysis (${reason})`, kind: "auto-rollback" });
+      const failed = applyVerdict(doc, { app, slot: from, phase: "Failed", reason: `${seen}: ${reason}`, by });
+      // One new version holding both events: applyVerdict already bumped the version, so the switch is applied as
+      // of the base version. Otherwise the switch event carried version+2, which peers refuse (422: not an event of
+      // the pushed version) and which then broke the next push too (the event counted as new twice).
+      return applySwitch({ ...failed, version: doc.version }, { app, slot: to, by, reason: `automatic rollback: ${from} failed ${source === "requests" ? "on real traffic" : "its health analysis"} (${reason})`, kind: "auto-rollback" });
     });
-    if (r.changed) this.log(`auto-rollback ${app}: ${from} → ${to} (v${r.state.version}): ${reason}`);
+    if (r.changed) this.log(`auto-rollback ${app}: ${from} → ${to} (v${r.state.version}, ${seen}): ${reason}`);
   }
 
   /** Records an analysis verdict on a slot (e.g. a promotion's pre- or post-switch analysis). */

@@ -16,15 +16,23 @@ export interface HealthMonitorOptions {
   failureLimit: number;
   autoRollback: boolean;
   state: () => EdgeState;
-  /** Switches `app` from the failing `from` slot to `to`; must be conditional on `from` still being active. */
-  rollback: (app: string, from: Slot, to: Slot, reason: string) => Promise<void>;
+  /**
+   * Switches `app` from the failing `from` slot to `to`; must be conditional on `from` still being active. `source`
+   * says what saw the failure: the probes' window, or the proxied requests (passive detection).
+   */
+  rollback: (app: string, from: Slot, to: Slot, reason: string, source: RollbackSource) => Promise<void>;
   log: (msg: string) => void;
 }
+
+/** What detected a failing active slot. */
+export type RollbackSource = "probes" | "requests";
 
 /**
  * Probes both slots of every app at an interval and judges each slot on a sliding window of its last probes with
  * `infra/health`'s analysis. When the active slot's window fails while the warm slot's window succeeds (and the warm
- * slot has no failed verdict), it rolls back: steady-state automated rollback.
+ * slot has no failed verdict), it rolls back: steady-state automated rollback. The passive detector (failing
+ * proxied requests, `outlier-detector.ts`) reports through {@link HealthMonitor.reportFailing}, so both sources
+ * share one rule for where traffic may go and one in-progress guard per app.
  */
 export class HealthMonitor {
   readonly metric: Metric;
@@ -109,25 +117,45 @@ export class HealthMonitor {
     const state = this.o.state();
     for (const app of apps) {
       const active = state.active[app];
-      const warm = other(active);
       const a = this.analysis(app, active);
       if (a.phase !== "Failed") {
         this.warned.delete(app);
         continue;
       }
-      const w = this.analysis(app, warm);
-      const verdict = state.verdicts[app]?.[warm];
-      if (w.phase !== "Successful" || verdict?.phase === "Failed") {
-        if (!this.warned.has(app)) this.o.log(`${app}: active slot ${active} is failing (${a.reason}) but warm slot ${warm} is not healthy (${verdict?.phase === "Failed" ? `failed its last analysis: ${verdict.reason}` : w.reason}): no automatic rollback`);
-        this.warned.add(app);
-        continue;
-      }
-      if (this.busy.has(app)) continue;
-      this.busy.add(app);
-      this.o
-        .rollback(app, active, warm, a.reason)
-        .catch((e) => this.o.log(`${app}: automatic rollback to ${warm} failed: ${(e as Error).message}`))
-        .finally(() => this.busy.delete(app));
+      this.rollBackIfWarmHealthy(app, active, a.reason, "probes");
     }
+  }
+
+  /**
+   * The passive source: `slot` of `app` failed `reason` (consecutive failed proxied requests). Rolls back now when
+   * `slot` is still the active one and the warm slot is known healthy, exactly as a failed probe window would;
+   * otherwise does nothing (a slot that is no longer active, or nowhere healthy to go). Never throws.
+   */
+  reportFailing(app: string, slot: Slot, reason: string): void {
+    if (!this.o.autoRollback || this.stopped) return;
+    if (this.o.state().active[app] !== slot) return;
+    this.rollBackIfWarmHealthy(app, slot, reason, "requests");
+  }
+
+  /**
+   * Rolls `app` back from `active` to the warm slot, only when the warm slot's probe window is `Successful` and its
+   * last reported analysis did not fail: a slot that failed is never switched back to until a fresh analysis
+   * clears it (no flapping). One rollback per app at a time, whatever its source.
+   */
+  private rollBackIfWarmHealthy(app: string, active: Slot, reason: string, source: RollbackSource): void {
+    const warm = other(active);
+    const w = this.analysis(app, warm);
+    const verdict = this.o.state().verdicts[app]?.[warm];
+    if (w.phase !== "Successful" || verdict?.phase === "Failed") {
+      if (!this.warned.has(app)) this.o.log(`${app}: active slot ${active} is failing (${source === "requests" ? "proxied requests: " : ""}${reason}) but warm slot ${warm} is not healthy (${verdict?.phase === "Failed" ? `failed its last analysis: ${verdict.reason}` : w.reason}): no automatic rollback`);
+      this.warned.add(app);
+      return;
+    }
+    if (this.busy.has(app)) return;
+    this.busy.add(app);
+    this.o
+      .rollback(app, active, warm, reason, source)
+      .catch((e) => this.o.log(`${app}: automatic rollback to ${warm} failed: ${(e as Error).message}`))
+      .finally(() => this.busy.delete(app));
   }
 }

@@ -3,6 +3,7 @@ import * as https from "node:https";
 import type { AppUpstreams, Slot } from "./config";
 import type { InFlight } from "./inflight";
 import type { EdgeMetrics } from "./metrics";
+import type { OutlierDetector, OutlierTrack } from "./outlier-detector";
 import type { Router } from "./router";
 
 /** Headers that describe one hop and must not be forwarded (RFC 9110 §7.6.1). */
@@ -13,6 +14,8 @@ interface Upstream {
   url: URL;
   lib: typeof http | typeof https;
   agent: http.Agent;
+  /** The slot's run of failed requests (passive outlier detection). */
+  track: OutlierTrack;
 }
 
 /** Options of the proxy. */
@@ -24,11 +27,19 @@ export interface ProxyOptions {
   metrics: EdgeMetrics;
   inflight: InFlight;
   upstreamTimeoutMs: number;
+  /** Passive detection: every proxied request's outcome is reported to it. */
+  outliers: OutlierDetector;
 }
 
 /**
  * The reverse proxy: picks the route and the app's active slot when a request starts, and keeps that slot for the
  * request's whole life, so a switch never cuts a request in flight. Keep-alive agents per upstream.
+ *
+ * Every outcome is reported to the outlier detector (a 5xx answer, a reset, a timeout: failure; anything else:
+ * success), which rolls the app back on the failing requests themselves. One exception to "one slot per request":
+ * a body-less GET/HEAD/OPTIONS that failed before anything was relayed, on a slot that is no longer active (a
+ * rollback happened while it was in flight), is replayed once on the now-active slot, which a rollback only picks
+ * when it is known healthy; so the requests caught on the failing slot during the switch do not fail.
  */
 export class Proxy {
   private readonly upstreams = new Map<string, Upstream>();
@@ -42,7 +53,7 @@ export class Proxy {
         // to a warm slot does not pay for new connections.
         // noDelay: a small request must not wait for Nagle's algorithm (40 ms with delayed ACKs) on the upstream hop.
         const agent = new lib.Agent({ keepAlive: true, keepAliveMsecs: 1_000, maxSockets: 1024, maxFreeSockets: 256, scheduling: "lifo", noDelay: true } as http.AgentOptions);
-        this.upstreams.set(`${app}\u0000${slot}`, { url, lib, agent });
+        this.upstreams.set(`${app}\u0000${slot}`, { url, lib, agent, track: o.outliers.track(app, slot) });
       }
     }
   }
@@ -61,8 +72,8 @@ export class Proxy {
       return;
     }
     const app = m.route.app;
-    const slot = this.o.activeSlot(app);
-    const up = this.upstreams.get(`${app}\u0000${slot}`)!;
+    let slot = this.o.activeSlot(app);
+    let up = this.upstreams.get(`${app}\u0000${slot}`)!;
     this.o.inflight.inc(app, slot);
     let finished = false;
     let relayed: number | undefined;
@@ -77,16 +88,46 @@ export class Proxy {
 
     const headers = forwardHeaders(req);
     headers.host = up.url.host;
-    const basePath = up.url.pathname === "/" ? "" : up.url.pathname.replace(/\/$/, "");
-    const path = basePath + m.upstreamPath;
+    let path = upstreamPath(up, m.upstreamPath);
     const hasBody = req.headers["content-length"] !== undefined ? req.headers["content-length"] !== "0" : req.headers["transfer-encoding"] !== undefined;
     const retryable = IDEMPOTENT.has(req.method ?? "") && !hasBody;
+    let moved = false;
+    let clientGone = false;
+    /**
+     * After a failure on `slot`: when the request may be replayed and a rollback has already made another slot
+     * active, rebinds the request to that slot (in-flight counts follow) and returns true.
+     */
+    const moveToActive = (): boolean => {
+      if (moved || !retryable || clientGone || res.headersSent) return false;
+      const now = this.o.activeSlot(app);
+      if (now === slot) return false;
+      moved = true;
+      this.o.inflight.dec(app, slot);
+      slot = now;
+      up = this.upstreams.get(`${app}\u0000${now}`)!;
+      this.o.inflight.inc(app, slot);
+      headers.host = up.url.host;
+      path = upstreamPath(up, m.upstreamPath);
+      return true;
+    };
 
     let current: http.ClientRequest | undefined;
     const send = (attempt: number) => {
       const upReq = (current = up.lib.request({ protocol: up.url.protocol, hostname: up.url.hostname, port: up.url.port, method: req.method, path, headers, agent: up.agent }));
       upReq.setTimeout(this.o.upstreamTimeoutMs, () => upReq.destroy(Object.assign(new Error("upstream timeout"), { code: "ETIMEDOUT" })));
       upReq.on("response", (upRes) => {
+        const status = upRes.statusCode ?? 502;
+        if (status >= 500) {
+          this.o.outliers.failure(up.track, status);
+          if (moveToActive()) {
+            upRes.on("error", () => undefined);
+            upRes.resume();
+            send(attempt + 1);
+            return;
+          }
+        } else {
+          this.o.outliers.success(up.track);
+        }
         relayed = upRes.statusCode;
         const out: http.OutgoingHttpHeaders = {};
         const drop = connectionTokens(upRes.headers.connection);
@@ -104,13 +145,24 @@ export class Proxy {
         }
         upRes.pipe(res);
         // The upstream broke off mid-answer: the client gets a cut response, so count it as an error, not a 2xx.
-        upRes.on("error", () => { relayed = undefined; res.destroy(); });
+        upRes.on("error", () => {
+          if (!clientGone) this.o.outliers.failure(up.track, 0, "ECONNRESET");
+          relayed = undefined;
+          res.destroy();
+        });
       });
       upReq.on("error", (e: NodeJS.ErrnoException) => {
         // A keep-alive socket the upstream closed while idle fails before any byte of the answer: replaying a
         // body-less idempotent request is safe (the pattern Node's http docs recommend for `reusedSocket`).
         if (relayed === undefined && attempt === 0 && retryable && upReq.reusedSocket && (e.code === "ECONNRESET" || e.code === "EPIPE")) {
-          send(1);
+          send(attempt + 1);
+          return;
+        }
+        // The client left and we cut the upstream request: not the slot's fault.
+        if (clientGone) return void res.destroy();
+        this.o.outliers.failure(up.track, 0, e.code);
+        if (relayed === undefined && moveToActive()) {
+          send(attempt + 1);
           return;
         }
         if (res.headersSent || res.destroyed) {
@@ -127,9 +179,18 @@ export class Proxy {
       else upReq.end();
     };
     // The client went away before the answer was complete: stop the upstream work too.
-    res.on("close", () => { if (!res.writableFinished) current?.destroy(); });
+    res.on("close", () => {
+      if (res.writableFinished) return;
+      clientGone = true;
+      current?.destroy();
+    });
     send(0);
   }
+}
+
+/** The path on the upstream: its base path (if any) then the route's path. */
+function upstreamPath(up: Upstream, routePath: string): string {
+  return up.url.pathname === "/" ? routePath : up.url.pathname.replace(/\/$/, "") + routePath;
 }
 
 function connectionTokens(v: string | string[] | undefined): Set<string> {
