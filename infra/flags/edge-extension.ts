@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { EdgeContext, EdgeExtension } from "../../apps/edge/extensions";
 import type { EdgeState } from "../../apps/edge/state";
 import { flagAdminHandler, type FlagAdminBackend } from "./admin-handler";
+import { FlagEventHub, OFREP_EVENTS_PATH, parseFlagConfigEtag, type FlagEventHubOptions } from "./ofrep-events";
 import { ofrepHandler, type OfrepHandlerOptions } from "./ofrep-handler";
 import { FlagStore, FlagStoreSnapshotSchema, type FlagStoreSnapshot } from "./store";
 
@@ -9,6 +10,21 @@ import { FlagStore, FlagStoreSnapshotSchema, type FlagStoreSnapshot } from "./st
 export const FLAGS_EXT_KEY = "flags";
 
 const EMPTY: FlagStoreSnapshot = { flags: { flags: {} }, overrides: {} };
+
+/** Options of {@link flagsExtension}. */
+export interface FlagsExtensionOptions extends OfrepHandlerOptions {
+  now?: () => Date;
+  /** The pushed-changes stream (`GET /ofrep/v1/events`); `false` turns it off (clients then poll). */
+  events?: FlagEventHubOptions | false;
+  /**
+   * How long a bulk evaluation that names a change this instance has not received yet (`flagConfigEtag` from an
+   * event of another instance) waits for it (default 2000 ms); then it answers with what it holds.
+   */
+  catchUpMs?: number;
+}
+
+/** Bulk requests waiting for this instance to catch up at once; more are answered at once (bounded memory). */
+const MAX_WAITERS = 1000;
 
 /**
  * The edge extension that serves flags: OFREP publicly under `/ofrep/v1/`, the flag admin API under
@@ -20,12 +36,17 @@ const EMPTY: FlagStoreSnapshot = { flags: { flags: {} }, overrides: {} };
  * Mount it by returning it from `loadExtensions` in `apps/edge/extensions.ts`:
  * `return [flagsExtension({ allowOrigin: env.EDGE_FLAGS_ALLOW_ORIGIN })];`
  */
-export function flagsExtension(opts: OfrepHandlerOptions & { now?: () => Date } = {}): EdgeExtension & { store(): FlagStore } {
+export function flagsExtension(opts: FlagsExtensionOptions = {}): EdgeExtension & { store(): FlagStore; events(): FlagEventHub | undefined } {
   let store = new FlagStore();
   let ctx: EdgeContext | undefined;
   let loaded: unknown;
+  const cors: Record<string, string> = opts.allowOrigin ? { "access-control-allow-origin": opts.allowOrigin, vary: "Origin" } : {};
+  const hub = opts.events === false ? undefined : new FlagEventHub({ cors, ...opts.events });
+  // Bulk requests waiting for a state version this instance does not hold yet.
+  const waiters = new Set<{ version: number; done: () => void }>();
 
   const load = (state: EdgeState) => {
+    for (const w of [...waiters]) if (state.version >= w.version) w.done();
     const raw = state.ext[FLAGS_EXT_KEY];
     if (raw === loaded) return;
     loaded = raw;
@@ -36,7 +57,31 @@ export function flagsExtension(opts: OfrepHandlerOptions & { now?: () => Date } 
       ctx?.log(`flags: ignoring an invalid ext.flags section (${parsed.error.issues[0]?.path.join(".")}: ${parsed.error.issues[0]?.message})`);
       return;
     }
+    const before = store.revision;
     store = FlagStore.fromSnapshot(parsed.data);
+    // Every instance pushes to its own subscribers when it applies a change (local, peer push or store poll).
+    if (store.revision !== before) hub?.publish({ version: state.version, revision: store.revision, at: new Date() });
+  };
+
+  /**
+   * An event from instance A can reach a client whose re-fetch lands on instance B before A's push did: B then
+   * waits (bounded) until it holds the announced version, so the client never re-reads the old value.
+   */
+  const catchUp = (url: URL): Promise<void> => {
+    const want = parseFlagConfigEtag(url.searchParams.get("flagConfigEtag"));
+    if (!want || !ctx || ctx.state().version >= want.version || want.revision === store.revision || waiters.size >= MAX_WAITERS) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const w = {
+        version: want.version,
+        done: () => {
+          clearTimeout(timer);
+          waiters.delete(w);
+          resolve();
+        },
+      };
+      const timer = setTimeout(w.done, opts.catchUpMs ?? 2000);
+      waiters.add(w);
+    });
   };
 
   const backend: FlagAdminBackend = {
@@ -59,14 +104,18 @@ export function flagsExtension(opts: OfrepHandlerOptions & { now?: () => Date } 
     },
   };
 
-  // The store is swapped on every change, so the handlers look it up per request.
-  const ofrep = (req: IncomingMessage, res: ServerResponse) => ofrepHandler(store, opts)(req, res);
+  // The store is swapped on every change, so the handler looks it up per request (after any catch-up wait).
+  const ofrep: (req: IncomingMessage, res: ServerResponse) => boolean = ofrepHandler(() => store, {
+    ...opts,
+    ...(hub ? { eventStreams: [hub.advertisement()], beforeBulk: catchUp } : {}),
+  });
   const admin = flagAdminHandler(backend, { token: null, now: opts.now });
 
   return {
     name: "flags",
     publicPrefixes: ["/ofrep/v1/"],
     store: () => store,
+    events: () => hub,
     start(c) {
       ctx = c;
       load(c.state());
@@ -81,7 +130,12 @@ export function flagsExtension(opts: OfrepHandlerOptions & { now?: () => Date } 
         return `not a valid flag section: ${(e as Error).message.split("\n")[0]}`;
       }
     },
+    stop() {
+      hub?.close();
+      for (const w of [...waiters]) w.done();
+    },
     handle(req, res, where) {
+      if (!where.admin && hub && where.path === OFREP_EVENTS_PATH && req.method !== "OPTIONS") return hub.handle(req, res);
       const handled = where.admin ? admin(req, res) : ofrep(req, res);
       if (!handled) {
         res.writeHead(404, { "content-type": "application/json" });

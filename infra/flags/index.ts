@@ -12,3 +12,5 @@ export * from "./admin-handler";
 export * from "./admin-client";
 export * from "./client";
 export * from "./edge-extension";
+export * from "./ofrep-events";
+export * from "./openfeature-provider";

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { BodyError, decodePathSegment, readJsonBody, sendJson } from "./http-json";
-import { configuration, evaluateBulk, evaluateSingle, type OfrepResponse } from "./ofrep";
+import { configuration, evaluateBulk, evaluateSingle, type OfrepBulkResponse, type OfrepResponse } from "./ofrep";
 import type { FlagStore } from "./store";
 
 /** Options of {@link ofrepHandler}. */
@@ -16,6 +16,13 @@ export interface OfrepHandlerOptions {
   bodyTimeoutMs?: number;
   /** Advertised in `/ofrep/v1/configuration` (default 1000 ms). */
   minPollingIntervalMs?: number;
+  /** Advertised as the bulk response's `eventStreams` (OFREP 0.3.0) when the server pushes changes. */
+  eventStreams?: OfrepBulkResponse["eventStreams"];
+  /**
+   * Awaited before a bulk evaluation (with the request URL): the edge uses it to let this instance catch up with a
+   * change another instance announced (`flagConfigEtag`). Must resolve (bounded) and never reject.
+   */
+  beforeBulk?: (url: URL) => Promise<void>;
 }
 
 const PREFIX = "/ofrep/v1/";
@@ -30,7 +37,9 @@ const PREFIX = "/ofrep/v1/";
  *
  * Returns `true` when the request was for `/ofrep/v1/…` (and is being answered), `false` to let the caller route it.
  */
-export function ofrepHandler(store: FlagStore, opts: OfrepHandlerOptions = {}): (req: IncomingMessage, res: ServerResponse) => boolean {
+export function ofrepHandler(storeOrGetter: FlagStore | (() => FlagStore), opts: OfrepHandlerOptions = {}): (req: IncomingMessage, res: ServerResponse) => boolean {
+  // A getter: the edge swaps its store on every change, and a bulk request may wait (beforeBulk) for a newer one.
+  const current = typeof storeOrGetter === "function" ? storeOrGetter : () => storeOrGetter;
   const maxBytes = opts.maxBodyBytes ?? 16 * 1024;
   const timeoutMs = opts.bodyTimeoutMs ?? 2000;
   const cors: Record<string, string> = opts.allowOrigin
@@ -56,7 +65,7 @@ export function ofrepHandler(store: FlagStore, opts: OfrepHandlerOptions = {}): 
       res.writeHead(204, {
         ...cors,
         "access-control-allow-methods": "POST, GET, OPTIONS",
-        "access-control-allow-headers": "content-type, if-none-match",
+        "access-control-allow-headers": "content-type, if-none-match, last-event-id",
         "access-control-max-age": "600",
       });
       res.end();
@@ -85,9 +94,10 @@ export function ofrepHandler(store: FlagStore, opts: OfrepHandlerOptions = {}): 
     }
     readJsonBody(req, { maxBytes, timeoutMs })
       .then(
-        (body) => {
-          if (key !== undefined) send(res, evaluateSingle(store, key, body));
-          else send(res, evaluateBulk(store, body, headerOf(req, "if-none-match")));
+        async (body) => {
+          if (key !== undefined) return send(res, evaluateSingle(current(), key, body));
+          if (opts.beforeBulk) await opts.beforeBulk(url);
+          send(res, evaluateBulk(current(), body, headerOf(req, "if-none-match"), opts.eventStreams));
         },
         (err: unknown) => {
           const status = err instanceof BodyError ? err.status : 400;

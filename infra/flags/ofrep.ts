@@ -34,6 +34,8 @@ export interface OfrepEvaluationFailure {
 /** The bulk endpoint's 200 body. */
 export interface OfrepBulkResponse {
   flags: Array<OfrepEvaluationSuccess | OfrepEvaluationFailure>;
+  /** OFREP 0.3.0 (ADR-0008): where to subscribe to change notifications; absent when the server only supports polling. */
+  eventStreams?: Array<{ type: string; url?: string; endpoint?: { requestUri: string; origin?: string }; inactivityDelaySec?: number }>;
 }
 
 /** Our bookkeeping metadata stays server-side; `kind`, `override` and custom keys are returned. */
@@ -92,11 +94,14 @@ export function ifNoneMatchHits(header: string | undefined, etag: string): boole
   return header.split(",").some((t) => t.trim().replace(/^W\//, "") === bare);
 }
 
-/** `POST /ofrep/v1/evaluate/flags`, with ETag and 304 when `If-None-Match` matches. */
-export function evaluateBulk(store: FlagStore, body: unknown, ifNoneMatch?: string): OfrepResponse {
+/**
+ * `POST /ofrep/v1/evaluate/flags`, with ETag and 304 when `If-None-Match` matches; `eventStreams` (when the server
+ * pushes changes) is part of the body and so of the ETag.
+ */
+export function evaluateBulk(store: FlagStore, body: unknown, ifNoneMatch?: string, eventStreams?: OfrepBulkResponse["eventStreams"]): OfrepResponse {
   const req = parseEvaluationRequest(body);
   if (!req.ok) return { status: 400, headers: JSON_HEADERS, body: { errorCode: "INVALID_CONTEXT", errorDetails: req.details } };
-  const out: OfrepBulkResponse = { flags: store.evaluateAll(req.context).map(toOfrepItem) };
+  const out: OfrepBulkResponse = { flags: store.evaluateAll(req.context).map(toOfrepItem), ...(eventStreams?.length ? { eventStreams } : {}) };
   const etag = etagOf(out);
   if (ifNoneMatchHits(ifNoneMatch, etag)) return { status: 304, headers: { etag } };
   return { status: 200, headers: { ...JSON_HEADERS, etag }, body: out };
