@@ -149,8 +149,15 @@ export function buildPlatform(config: StackConfig): Platform {
     // The edge persists the active slots itself; the switch owns them, not this resource.
     unmanagedKeys: ["EDGE_ACTIVE"],
   });
-  // Promotions go through the edge, so each app's switch waits for the edge to route it.
-  for (const bg of Object.values(blueGreen)) bg.connectEdge({ url: edge.url.apply((u) => u ?? ""), adminToken: adminToken.result, dependsOn: [edge, edgeEnv] });
+  // AlphaStack's engine, read-only: its health URL is what the guardian watches and every promotion is guarded by.
+  const alpha = referenceAlphaStack(config);
+  const engineIndex = config.alphaStack.services.indexOf("srv-alphastackengine0000");
+  const engine = engineIndex >= 0 ? alpha.services[engineIndex] : undefined;
+  const alphaHealthUrl = engine ? pulumi.all([engine.url, engine.healthCheckPath]).apply(([u, p]) => (u ? `${u.replace(/\/+$/, "")}${p || "/"}` : "")) : undefined;
+  // Promotions go through the edge, so each app's switch waits for the edge to route it; a promotion that degrades
+  // AlphaStack's engine (a shared dependency overloaded) switches back although the app itself looks healthy.
+  const guards = alphaHealthUrl ? alphaHealthUrl.apply((url) => (url ? [{ name: "AlphaStack engine", url }] : [])) : [];
+  for (const bg of Object.values(blueGreen)) bg.connectEdge({ url: edge.url.apply((u) => u ?? ""), adminToken: adminToken.result, dependsOn: [edge, edgeEnv] }, guards);
   for (const domain of config.edge.domains) new CustomDomain(`edge-domain-${domain}`, { serviceId: edge.id, name: domain });
 
   // The guardian: one instance (two would notify twice), reading rules and metrics from the edge with its token.
@@ -169,10 +176,6 @@ export function buildPlatform(config: StackConfig): Platform {
     ...(pushed ? { type: "web_service" as const, healthCheckPath: "/healthz" } : { type: "background_worker" as const }),
   });
   const otlpToken = pushed ? new random.RandomPassword("guardian-otlp-token", { length: 48, special: false }) : undefined;
-  const alpha = referenceAlphaStack(config);
-  const engineIndex = config.alphaStack.services.indexOf("srv-alphastackengine0000");
-  const engine = engineIndex >= 0 ? alpha.services[engineIndex] : undefined;
-  const alphaHealthUrl = engine ? pulumi.all([engine.url, engine.healthCheckPath]).apply(([u, p]) => (u ? `${u.replace(/\/+$/, "")}${p || "/"}` : "")) : undefined;
   const serviceName = (n: string) => (n === "edge" ? `edge-${env}` : n);
   const serviceIds = pulumi.all([
     ...Object.entries(blueGreen).flatMap(([n, bg]) => [pulumi.all([`${n}-blue`, bg.slots.blue.id]), pulumi.all([`${n}-green`, bg.slots.green.id])]),

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { BlueGreenAppConfig } from "../config/schema";
 import { EnvGroupLink, Service, TrafficSwitch } from "../providers";
+import type { TrafficSwitchArgs } from "../providers/traffic-switch";
 
 /** The two slots of a blue/green app. */
 export const SLOTS = ["blue", "green"] as const;
@@ -69,10 +70,11 @@ export class BlueGreenApp extends pulumi.ComponentResource {
    * Puts the app behind the edge: creates the TrafficSwitch that promotes `app.version` (health-gated) whenever it
    * changes. Called once the edge exists, since the edge's config needs the slots' URLs first. `dependsOn` must hold
    * what makes the edge route this app (its env), so the switch never talks to an edge that does not know the app.
+   * `guards` are the services the promotion must not harm (AlphaStack's engine, by its health URL).
    * The switch also waits for the slots' env group links (and so for the groups' changes): the deploys that apply
    * env changes are triggered before a promotion starts, whose own deploy then supersedes them, never the reverse.
    */
-  connectEdge(edge: { url: pulumi.Input<string>; adminToken: pulumi.Input<string>; dependsOn: pulumi.Resource[] }): TrafficSwitch {
+  connectEdge(edge: { url: pulumi.Input<string>; adminToken: pulumi.Input<string>; dependsOn: pulumi.Resource[] }, guards: TrafficSwitchArgs["guards"] = []): TrafficSwitch {
     const { app } = this.args;
     const slotRef = (s: Slot) => ({ serviceId: this.slots[s].id, url: this.slots[s].url.apply((u) => u ?? "") });
     this.trafficSwitch = new TrafficSwitch(
@@ -86,6 +88,7 @@ export class BlueGreenApp extends pulumi.ComponentResource {
         edgeUrl: edge.url,
         adminToken: edge.adminToken,
         analysis: app.analysis,
+        guards,
       },
       { parent: this, dependsOn: [...edge.dependsOn, this.slots.blue, this.slots.green, ...this.links] },
     );

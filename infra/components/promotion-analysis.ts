@@ -9,6 +9,7 @@ import {
   type Metric,
   type RunResult,
 } from "../health";
+import { runGuard, type GuardBaseline } from "./protected-guard";
 
 /** The outcome of one promotion phase: the combined verdict and a sentence naming the metric, value and threshold. */
 export interface PhaseOutcome {
@@ -108,14 +109,16 @@ export async function runPreSwitch(a: PromotionAnalysis, healthUrl: string, sign
 const SEVERITY: Record<PhaseOutcome["phase"], number> = { Failed: 3, Error: 2, Inconclusive: 1, Successful: 0 };
 
 /**
- * The bake: edge metrics of the new slot and probes of its health path, side by side. The first Failed result
- * cancels the other metric, so a rollback starts as soon as one metric has decided.
+ * The bake: edge metrics of the new slot and probes of its health path, side by side, plus the guard of each
+ * protected service (AlphaStack's engine: see protected-guard.ts). The first Failed result cancels the other
+ * metrics, so a rollback starts as soon as one metric has decided.
  */
 export async function runPostSwitch(
   a: PromotionAnalysis,
   edge: { url: string; token: string; app: string; slot: "blue" | "green" },
   healthUrl: string,
   signal?: AbortSignal,
+  guards: readonly GuardBaseline[] = [],
 ): Promise<PhaseOutcome> {
   const started = Date.now();
   const stop = new AbortController();
@@ -127,12 +130,25 @@ export async function runPostSwitch(
     if (r.phase === "Failed") stop.abort(new Error(`${metric.name} failed`));
     return r;
   };
-  const results = await Promise.all([run(postSwitchTrafficMetric(a), traffic), run(postSwitchProbeMetric(a), probe)]);
+  const watch = async (b: GuardBaseline): Promise<RunResult> => {
+    const r = await runGuard(b, a, both);
+    if (r.phase === "Failed" || r.phase === "Error") stop.abort(new Error(`${b.service.name} guard failed`));
+    return r;
+  };
+  const results = await Promise.all([run(postSwitchTrafficMetric(a), traffic), run(postSwitchProbeMetric(a), probe), ...guards.map(watch)]);
   if (signal?.aborted) throw signal.reason ?? new Error("aborted");
   // A run cancelled by the other metric's failure is not a verdict of its own.
-  const decided = results.filter((r) => !r.aborted).map((r) => outcomeOf(r, started));
+  const decided = results.flatMap((r, i) => {
+    if (r.aborted) return [];
+    const o = outcomeOf(r, started);
+    // A protected service that stopped answering its probes is harmed, not "unmeasured": Error fails the bake too.
+    const guard = i >= 2;
+    return [{ ...o, phase: guard && o.phase === "Error" ? ("Failed" as const) : o.phase, guard }];
+  });
   decided.sort((x, y) => SEVERITY[y.phase] - SEVERITY[x.phase]);
-  const worst = decided[0]!;
+  const { guard, ...worst } = decided[0]!;
   const others = decided.slice(1).map((o) => `${o.phase}: ${o.reason}`);
-  return { ...worst, reason: `${worst.reason} (${thresholds(a, "post")})${others.length ? `; also ${others.join("; ")}` : ""}`, traffic: results[0].series };
+  // A guard's reason carries its own baseline and limit; the app's thresholds go with the app's metrics.
+  const want = guard ? "" : ` (${thresholds(a, "post")})`;
+  return { ...worst, reason: `${worst.reason}${want}${others.length ? `; also ${others.join("; ")}` : ""}`, traffic: results[0].series };
 }

@@ -6,6 +6,7 @@ import { canonicalImage } from "../providers/image-ref";
 import type { RenderClient } from "../render/client";
 import type { Deploy } from "../render/schemas/deploy";
 import { bakeWindows as windowsOfBake, runPostSwitch, runPreSwitch, type PhaseOutcome } from "./promotion-analysis";
+import { recordBaselines, unhealthyBaseline, type GuardBaseline, type ProtectedService } from "./protected-guard";
 import { boundWindows, bakeWindows, MAX_BEFORE_WINDOWS, recordTraffic, type PromotionTraffic, type TrafficWindow } from "./traffic-series";
 
 export type { Slot };
@@ -23,6 +24,11 @@ export interface PromotionTarget {
   /** The edge admin token (secret: never in a message). */
   adminToken: string;
   analysis: PromotionAnalysis;
+  /**
+   * Services the promotion must not harm (AlphaStack's engine): their health is recorded before the switch, a
+   * promotion does not switch while one is unhealthy, and a degradation during the bake switches back.
+   */
+  guards?: ProtectedService[];
 }
 
 /** The record of the last promotion step taken, kept in the switch's outputs (no secrets). */
@@ -239,7 +245,9 @@ export async function promote(t: PromotionTarget, deps: PromotionDeps): Promise<
     if (v && !(v.phase === "Successful" && v.reason.startsWith(REASON.baseline))) {
       // Traffic is on the version without a finished bake: an earlier `up` was interrupted after its switch (or its
       // switch back failed). Judge it now; on failure traffic goes back to the other slot.
-      return bake(t, deps, edge, { ...live, activeSlot: idle }, active, started, timings, done);
+      // Too late for a baseline from before the switch: the one taken now is the reference (conservative).
+      const baselines = await recordBaselines(t.guards ?? [], t.analysis);
+      return bake(t, deps, edge, { ...live, activeSlot: idle }, active, started, timings, done, { baselines });
     }
     // First deploy of the app (both slots run the version): probe the active slot once to record a baseline.
     const pre = await runPreSwitch(t.analysis, healthUrl(t, active));
@@ -259,6 +267,7 @@ export async function promote(t: PromotionTarget, deps: PromotionDeps): Promise<
   });
   let oldSlotTraffic: TrafficWindow[] = [];
   let pre: PhaseOutcome;
+  let baselines: GuardBaseline[] = [];
   let stage: "deploy" | "pre-switch" = "deploy";
   try {
     // Out of rotation while it changes: a Failed verdict makes the edge refuse it (also for its own auto-rollback).
@@ -273,11 +282,17 @@ export async function promote(t: PromotionTarget, deps: PromotionDeps): Promise<
     }
 
     stage = "pre-switch";
-    pre = await runPreSwitch(t.analysis, healthUrl(t, idle));
+    // The protected services' baseline is taken alongside the slot's probes, so it costs no extra time.
+    [pre, baselines] = await Promise.all([runPreSwitch(t.analysis, healthUrl(t, idle)), recordBaselines(t.guards ?? [], t.analysis)]);
     timings.preSwitchMs = pre.durationMs;
     if (pre.phase !== "Successful") {
       await verdict(edge, t, idle, pre.phase === "Failed" ? "Failed" : "Inconclusive", `${REASON.pre} ${pre.phase}: ${pre.reason}`);
       throw new PromotionError(`pre-switch analysis of ${t.app} ${t.version} on ${t.app}-${idle} ${pre.phase}: ${pre.reason}; the version received no traffic, ${onFail}`);
+    }
+    const unhealthy = unhealthyBaseline(baselines);
+    if (unhealthy) {
+      await verdict(edge, t, idle, "Inconclusive", `${REASON.pre} ${unhealthy}`);
+      throw new PromotionError(`promotion of ${t.app} ${t.version} refused before the switch: ${unhealthy}; a promotion now could not be told apart from harm it causes. The version received no traffic, ${onFail}; run pulumi up again once it is healthy`);
     }
     await verdict(edge, t, idle, "Successful", `${REASON.pre} ${pre.reason}`);
   } catch (e) {
@@ -298,7 +313,7 @@ export async function promote(t: PromotionTarget, deps: PromotionDeps): Promise<
   await switchTo(edge, t, idle, `promote ${t.app} ${t.version}`, onFail);
   timings.switchMs = Date.now() - s0;
   deps.log?.(`switched ${t.app} to ${idle}`);
-  return bake(t, deps, edge, live, idle, started, timings, done, pre.reason, oldSlotTraffic, new Date().toISOString());
+  return bake(t, deps, edge, live, idle, started, timings, done, { preReason: pre.reason, oldSlotTraffic, switchedAt: new Date().toISOString(), baselines });
 }
 
 /** The record's traffic: the old slot's windows before the switch and the new slot's during the bake, bounded. */
@@ -308,6 +323,17 @@ function trafficOf(t: PromotionTarget, oldSlot: TrafficWindow[], bake: TrafficWi
 }
 
 type Done = (result: PromotionRecord["result"], from: Slot, to: Slot, extra?: Partial<PromotionRecord>) => { live: LiveState; record: PromotionRecord };
+
+/** What the steps before a bake hand to it. */
+interface BakeContext {
+  /** The pre-switch analysis's reason, for the record. */
+  preReason?: string;
+  /** The old slot's traffic before the switch (the report's "before"). */
+  oldSlotTraffic?: TrafficWindow[];
+  switchedAt?: string;
+  /** The protected services' health before the switch. */
+  baselines?: GuardBaseline[];
+}
 
 /** The post-switch bake on `slot` (now active); on failure, back to the other slot (`before.activeSlot`). */
 async function bake(
@@ -319,12 +345,10 @@ async function bake(
   started: number,
   timings: PromotionRecord["timings"],
   done: Done,
-  preReason?: string,
-  oldSlotTraffic: TrafficWindow[] = [],
-  switchedAt?: string,
+  { preReason, oldSlotTraffic = [], switchedAt, baselines = [] }: BakeContext,
 ): Promise<{ live: LiveState; record: PromotionRecord }> {
   const back = other(slot);
-  const post: PhaseOutcome = await runPostSwitch(t.analysis, { url: t.edgeUrl, token: t.adminToken, app: t.app, slot }, healthUrl(t, slot));
+  const post: PhaseOutcome = await runPostSwitch(t.analysis, { url: t.edgeUrl, token: t.adminToken, app: t.app, slot }, healthUrl(t, slot), undefined, baselines);
   timings.bakeMs = post.durationMs;
   if (post.phase === "Successful" || (post.phase === "Inconclusive" && t.analysis.onInconclusive === "promote")) {
     const accepted = post.phase === "Inconclusive" ? " (Inconclusive accepted: analysis.onInconclusive is promote)" : "";

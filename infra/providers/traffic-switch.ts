@@ -21,6 +21,11 @@ export interface TrafficSwitchArgs {
   adminToken: pulumi.Input<string>;
   /** Analysis settings (stack config `apps.<app>.analysis`, defaults applied). */
   analysis: pulumi.Input<PromotionAnalysis>;
+  /**
+   * Services the promotion must not harm, by their read-only health URL (AlphaStack's engine): a promotion does not
+   * switch while one is unhealthy, and switches back when one degrades during the bake (infra/components/protected-guard.ts).
+   */
+  guards?: pulumi.Input<pulumi.Input<{ name: pulumi.Input<string>; url: pulumi.Input<string> }>[]>;
 }
 
 /**

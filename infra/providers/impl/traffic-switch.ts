@@ -24,6 +24,11 @@ export const trafficSwitchInputsSchema = z.object({
   edgeUrl: z.string().url("edgeUrl must be the edge's http(s) base URL"),
   adminToken: z.string().min(16, "adminToken must be the edge admin token (at least 16 characters)"),
   analysis: PromotionAnalysisSchema,
+  /** Services the promotion must not harm (AlphaStack's engine): watched before the switch and during the bake. */
+  guards: z.array(z.object({
+    name: z.string().min(1).max(80),
+    url: z.string().url("guards[].url must be the protected service's http(s) health URL").refine((u) => /^https?:/.test(u), "guards[].url must be http(s)"),
+  }).strict()).max(5).default([]),
 }).strict();
 
 /** Checked inputs. */

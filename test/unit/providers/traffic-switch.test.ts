@@ -132,7 +132,9 @@ describe("promotion analysis phases (real slot servers, real edge)", () => {
       expect(quiet.reason).toMatch(/inconclusive/i);
 
       s.api.green.faults.errorRate = 0.5;
-      const load = (async () => { while (running) await servedBy(edge.url, "/orders").catch(() => undefined); })();
+      // Three clients, so every 200 ms window has its 5 requests even on a loaded machine.
+      const loop = async () => { while (running) await servedBy(edge.url, "/orders").catch(() => undefined); };
+      const load = Promise.all([loop(), loop(), loop()]);
       await until(() => s.api.green.served > 5);
       const failed = await runPostSwitch(ANALYSIS, { url: edge.url, token: TOKEN, app: "api", slot: "green" }, `${s.api.green.url}/healthz`);
       running = false;
