@@ -54,6 +54,15 @@ describe("URL normalization (issue 14 c)", () => {
     expect(alphaStackFrozen(res(TYPES.envVars, "probe", { serviceId: "srv-ourguardian00000000", values: { PROBE_URL: STATUS } }), settings())).toEqual({ status: "compliant" });
   });
 
+  test("a promotion's AlphaStack guard may watch the status URL, and only that (issue 14, item 4)", () => {
+    const sw = (url: string) => res(TYPES.trafficSwitch, "api-switch", {
+      app: "api", slots: { blue: { serviceId: "srv-apiblue", url: "http://api-blue-x1:10000" }, green: { serviceId: "srv-apigreen", url: "http://api-green-x1:10000" } },
+      guards: [{ name: "AlphaStack engine", url }],
+    });
+    expect(alphaStackFrozen(sw(STATUS), settings())).toEqual({ status: "compliant" });
+    expect(messages(alphaStackFrozen(sw(`${STATUS}/../admin/suspend`), settings())).join("\n")).toMatch(/must not refer to AlphaStack production: guards\.0\.url/);
+  });
+
   test("isolation and the gate normalize too", () => {
     const staging = environmentIsolation(res(TYPES.envVars, "e", { serviceId: "srv-stagingworker000000", values: { P: `${STATUS}/%2e%2e/admin` } }, {}, "staging"), { environment: "staging", ids: { production: ["tea-alphastackprod000000"], staging: ["tea-stackguardstaging000"] }, readOnlyUrls: [STATUS] });
     expect(messages(staging).join("\n")).toMatch(/must not refer to production/);
