@@ -60,7 +60,7 @@ describe("URL normalization (issue 14 c)", () => {
       guards: [{ name: "AlphaStack engine", url }],
     });
     expect(alphaStackFrozen(sw(STATUS), settings())).toEqual({ status: "compliant" });
-    expect(messages(alphaStackFrozen(sw(`${STATUS}/../admin/suspend`), settings())).join("\n")).toMatch(/must not refer to AlphaStack production: guards\.0\.url/);
+    expect(messages(alphaStackFrozen(sw(`${STATUS}/../admin/suspend`), settings())).join("\n")).toMatch(/must not refer to AlphaStack production: guards\[0\]\.url/);
   });
 
   test("isolation and the gate normalize too", () => {
