@@ -25,7 +25,7 @@ import * as path from "node:path";
 import * as readline from "node:readline";
 import autocannon from "autocannon";
 import { FlagAdminClient } from "../infra/flags/admin-client";
-import { OpenFeature, ProviderEvents } from "@openfeature/server-sdk";
+import { OpenFeature, ProviderEvents, ProviderStatus } from "@openfeature/server-sdk";
 import { FlagClient } from "../infra/flags/client";
 import { EdgeFlagProvider } from "../infra/flags/openfeature-provider";
 import { main as flagCli } from "../infra/flags/cli";
@@ -40,8 +40,9 @@ type Mode = "poll" | "push";
 
 /** Child mode, `push`: one app evaluating through OpenFeature; prints `{"at", "value"}` per change (and once at start). */
 async function pushAppClient(edgeUrl: string, pollMs: number, id: string): Promise<void> {
-  const provider = new EdgeFlagProvider({ baseUrl: edgeUrl, context: { targetingKey: id, app: "api" }, pollIntervalMs: pollMs, timeoutMs: 800 });
-  await OpenFeature.setProviderAndWait(provider);
+  const provider = new EdgeFlagProvider({ baseUrl: edgeUrl, context: { targetingKey: id, app: "api" }, pollIntervalMs: pollMs, timeoutMs: 2000 });
+  // On a loaded machine the first fetch may time out: the provider is then ERROR, and READY once the edge answers.
+  await OpenFeature.setProviderAndWait(provider).catch(() => undefined);
   const flags = OpenFeature.getClient();
   let value = await flags.getBooleanValue(KEY, true);
   flags.addHandler(ProviderEvents.ConfigurationChanged, async (d) => {
@@ -50,7 +51,8 @@ async function pushAppClient(edgeUrl: string, pollMs: number, id: string): Promi
     process.stdout.write(`${JSON.stringify({ at: Date.now(), value })}\n`);
   });
   // Subscribed before "ready", so no trial starts before the stream is up.
-  while (!provider.clientStatus().streaming) await sleep(10);
+  while (!provider.clientStatus().streaming || flags.providerStatus !== ProviderStatus.READY) await sleep(10);
+  value = await flags.getBooleanValue(KEY, true);
   setInterval(() => undefined, 60_000);
   process.stdout.write(`${JSON.stringify({ at: Date.now(), value, ready: true })}\n`);
   process.on("SIGTERM", () => void OpenFeature.close().finally(() => process.exit(0)));

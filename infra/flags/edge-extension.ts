@@ -44,6 +44,9 @@ export function flagsExtension(opts: FlagsExtensionOptions = {}): EdgeExtension 
   const hub = opts.events === false ? undefined : new FlagEventHub({ cors, ...opts.events });
   // Bulk requests waiting for a state version this instance does not hold yet.
   const waiters = new Set<{ version: number; done: () => void }>();
+  // The store already built for a section (by a local change, or by verifying a peer's push): building one costs
+  // milliseconds (schema validation, flagd-core), and a kill switch's path to the apps should not pay it twice.
+  let prepared: { section: unknown; store: FlagStore } | undefined;
 
   const load = (state: EdgeState) => {
     for (const w of [...waiters]) if (state.version >= w.version) w.done();
@@ -51,14 +54,19 @@ export function flagsExtension(opts: FlagsExtensionOptions = {}): EdgeExtension 
     if (raw === loaded) return;
     loaded = raw;
     if (raw === undefined) return;
-    const parsed = FlagStoreSnapshotSchema.safeParse(raw);
-    if (!parsed.success) {
-      // Keep serving the last good flags rather than dropping every kill switch on a bad document.
-      ctx?.log(`flags: ignoring an invalid ext.flags section (${parsed.error.issues[0]?.path.join(".")}: ${parsed.error.issues[0]?.message})`);
-      return;
-    }
     const before = store.revision;
-    store = FlagStore.fromSnapshot(parsed.data);
+    if (prepared?.section === raw) {
+      store = prepared.store;
+    } else {
+      const parsed = FlagStoreSnapshotSchema.safeParse(raw);
+      if (!parsed.success) {
+        // Keep serving the last good flags rather than dropping every kill switch on a bad document.
+        ctx?.log(`flags: ignoring an invalid ext.flags section (${parsed.error.issues[0]?.path.join(".")}: ${parsed.error.issues[0]?.message})`);
+        return;
+      }
+      store = FlagStore.fromSnapshot(parsed.data);
+    }
+    prepared = undefined;
     // Every instance pushes to its own subscribers when it applies a change (local, peer push or store poll).
     if (store.revision !== before) hub?.publish({ version: state.version, revision: store.revision, at: new Date() });
   };
@@ -97,7 +105,9 @@ export function flagsExtension(opts: FlagsExtensionOptions = {}): EdgeExtension 
           failure = err;
           return undefined; // nothing to persist
         }
-        return { ...current, version: current.version + 1, updatedAt: new Date().toISOString(), by: "flags", ext: { ...current.ext, [FLAGS_EXT_KEY]: draft.snapshot() } };
+        const section = draft.snapshot();
+        prepared = { section, store: draft };
+        return { ...current, version: current.version + 1, updatedAt: new Date().toISOString(), by: "flags", ext: { ...current.ext, [FLAGS_EXT_KEY]: section } };
       });
       if (failure) throw failure;
       load(ctx.state());
@@ -124,7 +134,7 @@ export function flagsExtension(opts: FlagsExtensionOptions = {}): EdgeExtension 
     // A peer's document may only hold a flag section this edge can load (definitions validated as on PUT).
     verify(section) {
       try {
-        FlagStore.fromSnapshot(section);
+        prepared = { section, store: FlagStore.fromSnapshot(section) };
         return undefined;
       } catch (e) {
         return `not a valid flag section: ${(e as Error).message.split("\n")[0]}`;
