@@ -9,15 +9,15 @@ export interface ServiceArgs extends AdoptArgs {
   name: pulumi.Input<string>;
   /** Workspace id `tea-…` (replacement). */
   ownerId: pulumi.Input<string>;
-  /** `web_service`, `private_service`, `background_worker` or `static_site` (replacement). */
-  type: pulumi.Input<"web_service" | "private_service" | "background_worker" | "static_site">;
+  /** `web_service`, `private_service`, `background_worker`, `static_site` or `cron_job` (replacement). */
+  type: pulumi.Input<"web_service" | "private_service" | "background_worker" | "static_site" | "cron_job">;
   /** Region (replacement); default `oregon`. Not for static sites. */
   region?: pulumi.Input<string>;
-  /** Instance type; default `starter`. Not for static sites. */
+  /** Instance type; default `starter`. Not for static sites; cron jobs: starter, standard, pro, pro_plus, pro_max, pro_ultra. */
   plan?: pulumi.Input<string>;
-  /** Instance count (≥ 1); ignored while autoscaling is enabled. Default: autoscaling.min, else 2 for a web service in the production workspace, else 1. */
+  /** Not for static sites or cron jobs. Instance count (≥ 1); ignored while autoscaling is enabled. Default: autoscaling.min, else 2 for a web service in the production workspace, else 1. */
   numInstances?: pulumi.Input<number>;
-  /** Autoscaling between min and max on CPU and/or memory targets (percent). */
+  /** Not for static sites or cron jobs. Autoscaling between min and max on CPU and/or memory targets (percent). */
   autoscaling?: pulumi.Input<{ enabled?: boolean; min: number; max: number; cpuPercent?: number; memoryPercent?: number }>;
   /** `image` for image-backed services (implied by `image`), or the native/docker runtime of a repo (replacement). */
   runtime?: pulumi.Input<string>;
@@ -28,8 +28,9 @@ export interface ServiceArgs extends AdoptArgs {
   branch?: pulumi.Input<string>;
   rootDir?: pulumi.Input<string>;
   buildCommand?: pulumi.Input<string>;
-  /** Start command (native runtimes) or docker command (image/docker). */
+  /** Start command (native runtimes) or docker command (image/docker; empty: the image's own command). A cron job runs it on each run. */
   startCommand?: pulumi.Input<string>;
+  /** Not for static sites or cron jobs. */
   preDeployCommand?: pulumi.Input<string>;
   /** Web services only; must start with `/`. */
   healthCheckPath?: pulumi.Input<string>;
@@ -38,7 +39,7 @@ export interface ServiceArgs extends AdoptArgs {
   buildFilter?: pulumi.Input<{ paths?: string[]; ignoredPaths?: string[] }>;
   /** A local checkout of `repo` (path, relative to the project or absolute): `check` rejects a build filter glob that matches no file there. Never sent to Render. */
   repoCheckout?: pulumi.Input<string>;
-  /** 1–300 s; Render's default (30) when unset. */
+  /** 1–300 s; Render's default (30) when unset. Not for static sites or cron jobs. */
   maxShutdownDelaySeconds?: pulumi.Input<number>;
   /** Deploy on every push. Default: off in the production workspace, on elsewhere. */
   autoDeploy?: pulumi.Input<boolean>;
@@ -46,17 +47,19 @@ export interface ServiceArgs extends AdoptArgs {
   environmentId?: pulumi.Input<string>;
   /** Suspend (true) or resume (false). Default false. */
   suspended?: pulumi.Input<boolean>;
+  /** Cron jobs only (required there; in place): five-field cron expression in UTC, e.g. `0 3 * * *`. */
+  schedule?: pulumi.Input<string>;
 }
 
 /** Every output key (see `output-keys.ts`: needed for resources read with `get`). */
 const SERVICE_OUTPUTS = [
   "serviceId", "slug", "url", "dashboardUrl", "deployId", "name", "ownerId", "type", "region", "plan", "numInstances", "autoscaling", "runtime",
-  "image", "repo", "branch", "healthCheckPath", "environmentId", "suspended", "autoDeploy",
+  "image", "repo", "branch", "healthCheckPath", "environmentId", "suspended", "autoDeploy", "schedule",
 ];
 
-/** A Render web service, private service, background worker or static site (`render:Service`). */
+/** A Render web service, private service, background worker, static site or cron job (`render:Service`). */
 export class Service extends pulumi.dynamic.Resource {
-  /** Render's id, `srv-…` (same as `id`). */
+  /** Render's id, `srv-…` (`crn-…` for a cron job; same as `id`). */
   declare readonly serviceId: pulumi.Output<string>;
   declare readonly slug: pulumi.Output<string>;
   /** Public URL (web, static) or `<slug>:10000` (private). */
@@ -74,6 +77,8 @@ export class Service extends pulumi.dynamic.Resource {
   declare readonly image: pulumi.Output<string | undefined>;
   declare readonly healthCheckPath: pulumi.Output<string | undefined>;
   declare readonly environmentId: pulumi.Output<string | undefined>;
+  /** Cron jobs: the schedule (UTC). */
+  declare readonly schedule: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: ServiceArgs, opts?: pulumi.CustomResourceOptions) {
     super(lazyProvider("service"), name, withOutputKeys(SERVICE_OUTPUTS, args), opts, "render", "Service");

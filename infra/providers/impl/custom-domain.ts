@@ -9,7 +9,10 @@ import { diffBySpec, DiffSpec } from "../diff";
 
 /** Checked inputs of a CustomDomain. */
 export const customDomainInputsSchema = z.object({
-  serviceId: z.string().regex(/^srv-[a-z0-9]+$/, "serviceId must be a service id like srv-…"),
+  serviceId: z.string()
+    // Render serves custom domains on web services and static sites only; a cron job's id says what it is.
+    .refine((s) => !/^crn-/.test(s), "a cron job (crn-…) has no custom domains: point serviceId at a web service or static site, or remove the domain")
+    .regex(/^(srv|crn)-[a-z0-9]+$/, "serviceId must be a service id like srv-…"),
   name: z.string().trim().toLowerCase()
     .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "name must be a DNS host name such as api.example.com"),
   /** Ask Render to re-check DNS after creating (default true). */

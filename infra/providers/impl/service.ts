@@ -8,11 +8,21 @@ import { createOrAdopt } from "../adopt";
 import { buildFilterProblems, listRepoFiles } from "../build-filter";
 import { checkWith } from "../check";
 import { assertAdoptable, configureProvider, isProductionOwner, providerClient } from "../context";
+import { cronScheduleProblem } from "../cron-schedule";
 import { changedFields, diffBySpec, DiffSpec, preferOld } from "../diff";
 import { canonicalImage } from "../image-ref";
 
 /** Service kinds this provider manages. */
-const SERVICE_TYPES = ["web_service", "private_service", "background_worker", "static_site"] as const;
+const SERVICE_TYPES = ["web_service", "private_service", "background_worker", "static_site", "cron_job"] as const;
+/** Instance types a cron job may use (Render's `paidPlan` in cronJobDetailsPOST/PATCH: no `*_plus` below pro). */
+const CRON_JOB_PLANS = ["starter", "standard", "pro", "pro_plus", "pro_max", "pro_ultra"];
+/** Fields a cron job cannot have on Render (no instances kept running, no deploy-time hooks, no shutdown delay). */
+const NOT_FOR_CRON_JOBS = {
+  numInstances: "a cron job runs one instance per run: remove numInstances",
+  autoscaling: "a cron job runs one instance per run and cannot autoscale: remove autoscaling",
+  preDeployCommand: "a cron job has no pre-deploy command: remove preDeployCommand (put the step at the start of startCommand)",
+  maxShutdownDelaySeconds: "a cron job has no shutdown delay (each run exits by itself): remove maxShutdownDelaySeconds",
+} as const;
 const NATIVE_RUNTIMES = ["elixir", "go", "node", "python", "ruby", "rust"];
 
 const autoscalingInput = z.object({
@@ -49,6 +59,8 @@ export const serviceInputsSchema = z.object({
   autoDeploy: z.boolean().optional(),
   environmentId: z.string().regex(/^evm-[a-z0-9]+$/, "environmentId must be an environment id like evm-…").optional(),
   suspended: z.boolean().default(false),
+  /** Cron jobs only: when Render starts a run, as a five-field cron expression in UTC. */
+  schedule: z.string().optional(),
 }).strict().superRefine((v, ctx) => {
   const bad = (path: string, message: string): void => ctx.addIssue({ code: "custom", path: [path], message });
   if (!!v.image === !!v.repo) bad(v.image ? "repo" : "image", "set exactly one of image (a container image) or repo (a git repository)");
@@ -65,7 +77,19 @@ export const serviceInputsSchema = z.object({
     if (v.publishPath !== undefined) bad("publishPath", "publishPath applies to static sites only; remove it");
     if (v.runtime && NATIVE_RUNTIMES.includes(v.runtime) && !v.startCommand) bad("startCommand", `runtime ${v.runtime} needs a startCommand`);
   }
-  if (v.healthCheckPath !== undefined && v.type !== "web_service") bad("healthCheckPath", "only web services have a health check path; remove it");
+  if (v.type === "cron_job") {
+    if (v.schedule === undefined) bad("schedule", `a cron job needs a schedule: set schedule to a five-field cron expression in UTC, e.g. "0 3 * * *"`);
+    else {
+      const problem = cronScheduleProblem(v.schedule);
+      if (problem) bad("schedule", problem);
+    }
+    for (const [f, message] of Object.entries(NOT_FOR_CRON_JOBS)) if (v[f as keyof typeof NOT_FOR_CRON_JOBS] !== undefined) bad(f, message);
+    if (v.plan !== undefined && !CRON_JOB_PLANS.includes(v.plan)) bad("plan", `a cron job cannot use plan ${v.plan}; use one of ${CRON_JOB_PLANS.join(", ")}`);
+    if (v.healthCheckPath !== undefined) bad("healthCheckPath", "a cron job has no health check (each run exits by itself): remove healthCheckPath");
+  } else if (v.schedule !== undefined) {
+    bad("schedule", `schedule applies to cron jobs only: remove it, or set type to "cron_job"`);
+  }
+  if (v.healthCheckPath !== undefined && v.type !== "web_service" && v.type !== "cron_job") bad("healthCheckPath", "only web services have a health check path; remove it");
   if (v.repoCheckout !== undefined && !v.repo) bad("repoCheckout", "repoCheckout is a local checkout of repo: set repo or remove it");
   if (v.buildFilter && v.repoCheckout && v.repo) {
     let files: string[] | undefined;
@@ -78,13 +102,14 @@ export const serviceInputsSchema = z.object({
   }
 }).transform((v) => {
   const isStatic = v.type === "static_site";
+  const isCron = v.type === "cron_job";
   return {
     ...v,
     runtime: isStatic ? undefined : v.image ? ("image" as const) : v.runtime,
     region: isStatic ? undefined : v.region ?? ("oregon" as const),
     plan: isStatic ? undefined : v.plan ?? ("starter" as const),
     // A production web service left without a count gets two: one restart must not be an outage (infra/config/defaults.ts).
-    numInstances: isStatic ? undefined : v.numInstances ?? v.autoscaling?.min ?? (v.type === "web_service" && isProductionOwner(v.ownerId) ? 2 : 1),
+    numInstances: isStatic || isCron ? undefined : v.numInstances ?? v.autoscaling?.min ?? (v.type === "web_service" && isProductionOwner(v.ownerId) ? 2 : 1),
     branch: v.repo ? v.branch ?? "main" : undefined,
     // Production never deploys on a git push: promotion does (DESIGN.md).
     autoDeploy: v.autoDeploy ?? !isProductionOwner(v.ownerId),
@@ -108,7 +133,7 @@ export const serviceDiffSpec: DiffSpec<ServiceInputs> = {
   replace: ["type", "ownerId", "region", "runtime"],
   update: [
     "name", "plan", "numInstances", "autoscaling", "image", "repo", "branch", "rootDir", "buildCommand", "startCommand", "preDeployCommand",
-    "healthCheckPath", "publishPath", "buildFilter", "maxShutdownDelaySeconds", "autoDeploy", "environmentId", "suspended",
+    "healthCheckPath", "publishPath", "buildFilter", "maxShutdownDelaySeconds", "autoDeploy", "environmentId", "suspended", "schedule",
   ],
   // Render fills these with its own defaults when unset.
   onlyWhenSet: ["maxShutdownDelaySeconds", "buildCommand", "environmentId"],
@@ -151,6 +176,8 @@ export function createBody(i: ServiceInputs): Record<string, unknown> & { type: 
   const details: Record<string, unknown> =
     i.type === "static_site"
       ? { buildCommand: i.buildCommand ?? "", publishPath: i.publishPath ?? "public" }
+      : i.type === "cron_job"
+      ? { runtime: i.runtime, plan: i.plan, region: i.region, schedule: i.schedule, envSpecificDetails: envSpecificDetails(i) }
       : {
           runtime: i.runtime,
           plan: i.plan,
@@ -181,6 +208,9 @@ export function patchBody(i: ServiceInputs): Record<string, unknown> {
   const details: Record<string, unknown> =
     i.type === "static_site"
       ? { buildCommand: i.buildCommand ?? "", publishPath: i.publishPath ?? "public" }
+      : i.type === "cron_job"
+      ? // Render's cronJobDetailsPATCH: plan, schedule, envSpecificDetails (no pre-deploy command or shutdown delay).
+        { plan: i.plan, schedule: i.schedule, envSpecificDetails: envSpecificDetails(i) }
       : {
           plan: i.plan,
           envSpecificDetails: envSpecificDetails(i),
@@ -237,6 +267,7 @@ export function inputsFromService(s: Service): ServiceInputs {
     autoDeploy: s.autoDeploy === "yes",
     environmentId: s.environmentId || undefined,
     suspended: s.suspended === "suspended",
+    schedule: s.type === "cron_job" ? d.schedule || undefined : undefined,
   };
 }
 
@@ -261,6 +292,14 @@ function matchesIdentity(s: Service, i: ServiceInputs): boolean {
   return s.name === i.name && s.ownerId === i.ownerId && s.type === i.type && live.region === i.region && (i.type === "static_site" || live.runtime === i.runtime);
 }
 
+/** In-place fields that have their own endpoint (or a workspace call) rather than the service PATCH. */
+const NOT_PATCHED: ReadonlyArray<keyof ServiceInputs> = ["numInstances", "autoscaling", "environmentId", "suspended"];
+/**
+ * Fields sent by the one service PATCH: derived from the diff spec, so that a new updatable field is patched (a field
+ * that diffs but is never sent would show the same change after every update).
+ */
+export const PATCH_FIELDS: ReadonlyArray<keyof ServiceInputs> = serviceDiffSpec.update.filter((f) => !NOT_PATCHED.includes(f));
+
 /**
  * Brings a live service to the desired inputs with the fewest calls: one PATCH for all in-place fields (only if any
  * changed), autoscaling PUT/DELETE, scale, suspend/resume, environment moves. Returns the latest service seen.
@@ -268,9 +307,7 @@ function matchesIdentity(s: Service, i: ServiceInputs): boolean {
 async function converge(render: RenderClient, id: string, live: ServiceInputs, want: ServiceInputs, lastSeen?: Service): Promise<Service | undefined> {
   const changed = changedFields(serviceDiffSpec, live, want);
   let latest = lastSeen;
-  const patchFields = ["name", "plan", "image", "repo", "branch", "rootDir", "buildCommand", "startCommand", "preDeployCommand", "healthCheckPath",
-    "publishPath", "buildFilter", "maxShutdownDelaySeconds", "autoDeploy"];
-  if (changed.some((f) => patchFields.includes(f))) latest = await render.services.update(id, patchBody(want));
+  if (changed.some((f) => PATCH_FIELDS.includes(f))) latest = await render.services.update(id, patchBody(want));
   if (changed.includes("autoscaling")) {
     if (want.autoscaling) await render.services.setAutoscaling(id, toRenderAutoscaling(want.autoscaling));
     else await render.services.deleteAutoscaling(id);

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { ipAllowListSchema, regionSchema } from "./common";
 
-/** Service types the product manages (cron jobs exist in Render but are not modelled here). */
+/** Service types of Render's API (all five are managed by `render:Service`). */
 export const serviceTypeSchema = z.enum(["web_service", "private_service", "background_worker", "static_site", "cron_job"]);
 export type ServiceType = z.infer<typeof serviceTypeSchema>;
 
@@ -46,6 +46,8 @@ export const serviceDetailsSchema = z.looseObject({
   maxShutdownDelaySeconds: z.number().int().optional(),
   buildCommand: z.string().optional(),
   publishPath: z.string().optional(),
+  /** Cron jobs: the cron expression (UTC) Render starts runs on. */
+  schedule: z.string().optional(),
   ipAllowList: ipAllowListSchema.optional(),
 });
 
