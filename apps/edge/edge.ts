@@ -57,6 +57,8 @@ export class Edge {
   private readonly stateListeners: ((next: EdgeState, prev: EdgeState) => void)[] = [];
   private readonly switchCounts = new Map<string, number>();
   private active: Record<string, Slot> = {};
+  /** Automatic rollbacks being written: app → the move, already applied to this instance's routing (see autoRollback). */
+  private readonly rollingBack = new Map<string, { from: Slot; to: Slot }>();
   private readonly peerKey: Buffer;
   private readonly peerKeySource: "configured" | "derived";
   private readonly signer: PushSigner;
@@ -178,11 +180,20 @@ export class Edge {
     return this.extensions.find((e) => e.name === name);
   }
 
-  private applied(next: EdgeState, prev: EdgeState): void {
+  /** This instance's routing map for `doc`: its active slots, with a rollback being written already applied. */
+  private routing(doc: EdgeState): Record<string, Slot> {
     const active: Record<string, Slot> = {};
-    for (const app of Object.keys(this.config.apps)) active[app] = next.active[app] ?? this.active[app] ?? "blue";
+    for (const app of Object.keys(this.config.apps)) {
+      const slot = doc.active[app] ?? this.active[app] ?? "blue";
+      const rb = this.rollingBack.get(app);
+      active[app] = rb && rb.from === slot ? rb.to : slot;
+    }
+    return active;
+  }
+
+  private applied(next: EdgeState, prev: EdgeState): void {
     // One assignment: a request reads either the old map or the new one, never a mix.
-    this.active = active;
+    this.active = this.routing(next);
     if (next !== prev) {
       for (const e of next.events) {
         if (e.version > prev.version && (e.kind === "switch" || e.kind === "auto-rollback")) {
@@ -286,6 +297,21 @@ export class Edge {
 
   private async autoRollback(app: string, from: Slot, to: Slot, reason: string, source: RollbackSource): Promise<void> {
     const seen = source === "requests" ? "edge proxied requests" : "edge health probes";
+    // This instance's traffic leaves the failing slot at once, for the known-healthy warm slot: waiting for the
+    // durable write first (an fsync, or a Render API call) would keep failing requests for as long as it takes.
+    // The write then makes it durable and tells the peers; should it fail, routing returns to the shared state
+    // (and the next failures try again).
+    this.rollingBack.set(app, { from, to });
+    this.active = this.routing(this.state);
+    try {
+      await this.writeRollback(app, from, to, reason, source, seen);
+    } finally {
+      this.rollingBack.delete(app);
+      this.active = this.routing(this.state);
+    }
+  }
+
+  private async writeRollback(app: string, from: Slot, to: Slot, reason: string, source: RollbackSource, seen: string): Promise<void> {
     const r = await this.replicator.update((doc) => {
       if (doc.active[app] !== from) return undefined; // another instance already rolled back
       const by = `edge@${this.config.instanceId}`;

@@ -63,6 +63,17 @@ export class Proxy {
     for (const u of this.upstreams.values()) u.agent.destroy();
   }
 
+  /**
+   * Where a request that failed on `slot` may be replayed: the app's active slot when `allowed` (idempotent,
+   * body-less, not replayed yet, nothing relayed, client still there) and a rollback has moved the app away from
+   * `slot` since the request started; else undefined.
+   */
+  private replayTarget(app: string, slot: Slot, allowed: boolean): Slot | undefined {
+    if (!allowed) return undefined;
+    const now = this.o.activeSlot(app);
+    return now === slot ? undefined : now;
+  }
+
   handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const started = process.hrtime.bigint();
     const m = this.o.router.match(req.headers.host, req.url ?? "/");
@@ -93,36 +104,31 @@ export class Proxy {
     const retryable = IDEMPOTENT.has(req.method ?? "") && !hasBody;
     let moved = false;
     let clientGone = false;
-    /**
-     * After a failure on `slot`: when the request may be replayed and a rollback has already made another slot
-     * active, rebinds the request to that slot (in-flight counts follow) and returns true.
-     */
-    const moveToActive = (): boolean => {
-      if (moved || !retryable || clientGone || res.headersSent) return false;
-      const now = this.o.activeSlot(app);
-      if (now === slot) return false;
-      moved = true;
-      this.o.inflight.dec(app, slot);
-      slot = now;
-      up = this.upstreams.get(`${app}\u0000${now}`)!;
-      this.o.inflight.inc(app, slot);
-      headers.host = up.url.host;
-      path = upstreamPath(up, m.upstreamPath);
-      return true;
-    };
 
     let current: http.ClientRequest | undefined;
-    const send = (attempt: number) => {
+    // `to`: replay on that slot (a rollback made it active after this request failed on `slot`); the request is
+    // rebound to it, in-flight counts follow. No closure for this: the hot path allocates nothing new.
+    const send = (attempt: number, to?: Slot) => {
+      if (to !== undefined) {
+        moved = true;
+        this.o.inflight.dec(app, slot);
+        slot = to;
+        up = this.upstreams.get(`${app}\u0000${to}`)!;
+        this.o.inflight.inc(app, slot);
+        headers.host = up.url.host;
+        path = upstreamPath(up, m.upstreamPath);
+      }
       const upReq = (current = up.lib.request({ protocol: up.url.protocol, hostname: up.url.hostname, port: up.url.port, method: req.method, path, headers, agent: up.agent }));
       upReq.setTimeout(this.o.upstreamTimeoutMs, () => upReq.destroy(Object.assign(new Error("upstream timeout"), { code: "ETIMEDOUT" })));
       upReq.on("response", (upRes) => {
         const status = upRes.statusCode ?? 502;
         if (status >= 500) {
           this.o.outliers.failure(up.track, status);
-          if (moveToActive()) {
+          const to = this.replayTarget(app, slot, retryable && !moved && !clientGone && !res.headersSent);
+          if (to !== undefined) {
             upRes.on("error", () => undefined);
             upRes.resume();
-            send(attempt + 1);
+            send(attempt + 1, to);
             return;
           }
         } else {
@@ -161,8 +167,9 @@ export class Proxy {
         // The client left and we cut the upstream request: not the slot's fault.
         if (clientGone) return void res.destroy();
         this.o.outliers.failure(up.track, 0, e.code);
-        if (relayed === undefined && moveToActive()) {
-          send(attempt + 1);
+        const to = this.replayTarget(app, slot, relayed === undefined && retryable && !moved && !res.headersSent);
+        if (to !== undefined) {
+          send(attempt + 1, to);
           return;
         }
         if (res.headersSent || res.destroyed) {
