@@ -28,6 +28,8 @@ describe("guardian: alerting over a real edge and the simulator", () => {
       EDGE_APPS: JSON.stringify({ api: { blue: blue.url, green: green.url, healthPath: "/healthz" } }),
       EDGE_ROUTES: JSON.stringify([{ app: "api" }]),
       EDGE_PROBE_INTERVAL_MS: "200", EDGE_DRAIN_TIMEOUT_MS: "1000", EDGE_SHUTDOWN_GRACE_MS: "1000",
+      // The guardian's decisions are under test: the edge's own passive rollback on failing requests would pre-empt them.
+      EDGE_PASSIVE_ROLLBACK: "off",
     }, { extensions: loadExtensions({}) });
   });
   afterAll(async () => {

@@ -69,6 +69,8 @@ describe("guardian: Render's metrics stream pushed to it (OTLP/HTTP), no Render 
         EDGE_APPS: JSON.stringify({ api: { blue: blue.url, green: green.url, healthPath: "/healthz" } }),
         EDGE_ROUTES: JSON.stringify([{ app: "api" }]),
         EDGE_PROBE_INTERVAL_MS: "200", EDGE_DRAIN_TIMEOUT_MS: "1000", EDGE_SHUTDOWN_GRACE_MS: "1000",
+        // The guardian's decisions are under test: the edge's own passive rollback on failing requests would pre-empt them.
+        EDGE_PASSIVE_ROLLBACK: "off",
       }, { extensions: loadExtensions({}) });
       hook = await startWebhook();
     });
