@@ -206,7 +206,7 @@ describe("pushed flag changes (OFREP event stream)", () => {
       expect(await flags.getNumberDetails(KEY, 7)).toMatchObject({ value: 7, errorCode: "TYPE_MISMATCH" });
     });
 
-    it("with the edge unreachable: ERROR and code defaults, then READY and edge values once it answers", async () => {
+    it("with the edge unreachable: ERROR and code defaults, then READY and edge values once it answers, STALE (last-known-good) when it goes away", async () => {
       // A port nothing listens on yet; the edge comes up on it later.
       const probe = net.createServer();
       await new Promise<void>((r) => probe.listen(0, "127.0.0.1", r));
@@ -227,6 +227,12 @@ describe("pushed flag changes (OFREP event stream)", () => {
       await until(() => flags.providerStatus === ProviderStatus.READY, 30_000);
       await until(async () => (await flags.getBooleanValue(KEY, true)) === false, 30_000);
       expect(ready.length).toBeGreaterThanOrEqual(1);
+
+      const stale: unknown[] = [];
+      flags.addHandler(ProviderEvents.Stale, (d) => void stale.push(d));
+      await e.stop();
+      await until(() => stale.length > 0 && flags.providerStatus === ProviderStatus.STALE, 30_000);
+      expect(await flags.getBooleanDetails(KEY, true)).toMatchObject({ value: false, reason: "STALE" });
     });
   });
 });
