@@ -4,11 +4,11 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { parseStackConfig } from "../infra/config/load";
-import { readRawStackConfig } from "./read-config";
+import { readRawStackConfig, readStackSecrets } from "./read-config";
 import { buildPlatform } from "./platform";
 
 const config = parseStackConfig(pulumi.getStack(), readRawStackConfig());
-const platform = buildPlatform(config);
+const platform = buildPlatform(config, readStackSecrets(config));
 
 export const environment = config.environment;
 export const ownerId = config.render.ownerId;

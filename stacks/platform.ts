@@ -6,10 +6,11 @@ import * as random from "@pulumi/random";
 import { StackConfig } from "../infra/config/schema";
 import { BlueGreenApp } from "../infra/components/blue-green-app";
 import { edgeRoutes } from "../infra/config/routing";
-import { AlertRule, CustomDomain, EnvGroup, EnvGroupLink, EnvVars, FeatureFlag, MetricStream, Postgres, Service } from "../infra/providers";
+import { AlertRule, CustomDomain, EnvGroup, EnvGroupLink, EnvVars, FeatureFlag, LogStream, MetricStream, Postgres, Service } from "../infra/providers";
 import { PRODUCTION_OWNER_ID } from "../infra/providers/context";
 import { defaultRules, PRODUCTION_TARGETS, targetsFromStackConfig } from "../infra/alerts/defaults";
 import { alphaStackOutputs, referenceAlphaStack } from "./alphastack";
+import type { StackSecrets } from "./read-config";
 
 /** The edge router's image: the simulator runs `stackguard/<app>` images as the project's own `apps/<app>`. */
 export const EDGE_IMAGE = "stackguard/edge:0.1.0";
@@ -48,7 +49,7 @@ function upstreamOf(service: Service): pulumi.Output<string> {
 }
 
 /** Builds one environment: database, shared env, apps (blue/green behind the edge), and AlphaStack read-only. */
-export function buildPlatform(config: StackConfig): Platform {
+export function buildPlatform(config: StackConfig, secrets: StackSecrets = {}): Platform {
   // `config` carries the defaults of infra/config/defaults.ts already (instances, autoDeploy, shutdown delays…).
   const env = config.environment;
   const owner = { ownerId: config.render.ownerId, region: config.render.region };
@@ -199,6 +200,11 @@ export function buildPlatform(config: StackConfig): Platform {
   // The workspace's metrics stream to the guardian (not in AlphaStack's workspace: see above).
   if (otlpToken) {
     new MetricStream("metrics-stream", { ownerId: config.render.ownerId, provider: "CUSTOM", url: guardian.url.apply((u) => u ?? ""), token: otlpToken.result }, { dependsOn: [guardian] });
+  }
+  // The workspace's log stream, when the stack names a collector: Render sends every service's logs there over TLS
+  // (the apps' own redaction applies first; the token is a secret config value, encrypted in state).
+  if (config.logStream && secrets.logStreamToken) {
+    new LogStream("log-stream", { ownerId: config.render.ownerId, endpoint: config.logStream.endpoint, token: secrets.logStreamToken, preview: config.logStream.preview });
   }
   // The default alert rules and flags, stored on the edge through its admin API. The token goes to their providers
   // as a secret input (encrypted in state), so every `up`, `preview` and `refresh` manages them with no extra step.

@@ -215,6 +215,19 @@ export const StackConfigBaseSchema = z
         maxShutdownDelaySeconds: z.number().int().min(1).max(300).optional(),
       })
       .strict(),
+    /**
+     * Where Render streams this workspace's service logs (a syslog-over-TLS collector: Papertrail, Datadog, …). The
+     * collector's token is the secret `stackguard:logStreamToken` (`pulumi config set --secret logStreamToken …`).
+     * Absent: no log stream is managed.
+     */
+    logStream: z
+      .object({
+        endpoint: z.string().regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, "must be the collector's host:port (syslog over TLS), e.g. logs.example.com:6514"),
+        /** Whether preview services' logs are streamed too. */
+        preview: z.enum(["send", "drop"]).default("drop"),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

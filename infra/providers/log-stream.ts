@@ -21,6 +21,7 @@ export class LogStream extends pulumi.dynamic.Resource {
   declare readonly preview: pulumi.Output<string>;
 
   constructor(name: string, args: LogStreamArgs, opts?: pulumi.CustomResourceOptions) {
-    super(lazyProvider("log-stream"), name, withOutputKeys(["ownerId", "endpoint", "preview", "tokenHash"], args), opts, "render", "LogStream");
+    // The token is a secret whatever the caller passed: encrypted in state, `[secret]` in every preview.
+    super(lazyProvider("log-stream"), name, withOutputKeys(["ownerId", "endpoint", "preview", "tokenHash"], { ...args, token: pulumi.secret(args.token) }), opts, "render", "LogStream");
   }
 }

@@ -60,10 +60,14 @@ export class PulumiProject {
     return new PulumiProject(dir, env);
   }
 
-  /** Runs `pulumi <args>` in the project copy. Never throws on a non-zero exit: assert on `code`. */
-  run(args: string[], extraEnv: Record<string, string> = {}, timeoutMs = 300_000): Promise<PulumiResult> {
+  /**
+   * Runs `pulumi <args>` in the project copy. Never throws on a non-zero exit: assert on `code`. `input` is written to
+   * its stdin (how a secret reaches `pulumi config set --secret` without being on the command line).
+   */
+  run(args: string[], extraEnv: Record<string, string> = {}, timeoutMs = 300_000, input?: string): Promise<PulumiResult> {
     return new Promise((resolve, reject) => {
       const child = spawn("pulumi", [...args, "--non-interactive"], { cwd: this.dir, env: { ...this.env, ...extraEnv } });
+      child.stdin.end(input ?? "");
       let stdout = "";
       let stderr = "";
       child.stdout.on("data", (d) => (stdout += d));

@@ -67,6 +67,29 @@ describe("the program on the real engine and the simulator", () => {
     expect(worker.serviceDetails.numInstances).toBe(2);
   });
 
+  it("manages the workspace's log stream from stack config, its token a secret never in plaintext state", async () => {
+    const TOKEN = "canary-log-stream-token-5f1e9a";
+    project.editConfig("staging", (cfg) => (cfg.logStream = { endpoint: "logs.example.com:6514" }));
+    // Without the token: refused before any resource is touched, naming the fix.
+    const missing = await up(...PACK);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr + missing.stdout).toMatch(/stackguard:logStream is set but stackguard:logStreamToken is not: run `pulumi config set --secret stackguard:logStreamToken/);
+    const set = await project.run(["config", "set", "--secret", "stackguard:logStreamToken", "--stack", "staging"], {}, 60_000, TOKEN);
+    expect(set.code).toBe(0);
+    const r = await up(...PACK);
+    expect(r.code).toBe(0);
+    const stream = (await api<{ endpoint: string; preview: string }>("GET", `/logs/streams/owner/${STAGING_OWNER}`)).body;
+    expect(stream).toMatchObject({ endpoint: "logs.example.com:6514", preview: "drop" });
+    const state = await project.run(["stack", "export", "--stack", "staging"]);
+    expect(state.stdout).toContain("render:LogStream");
+    expect(state.stdout).not.toContain(TOKEN);
+    expect(r.stdout + r.stderr).not.toContain(TOKEN);
+    // Removed from config: the stream is deleted with it.
+    project.editConfig("staging", (cfg) => delete cfg.logStream);
+    expect((await up(...PACK)).code).toBe(0);
+    expect((await api("GET", `/logs/streams/owner/${STAGING_OWNER}`)).status).toBe(404);
+  });
+
   it("sees an out-of-band change on refresh, and the next up restores the declared state", async () => {
     const worker = (await ownServices()).find((s) => s.name === "worker");
     expect((await api("POST", `/services/${worker.id}/scale`, { numInstances: 4 })).status).toBe(202);
