@@ -108,7 +108,7 @@ function spawnApp(mode: Mode, edgeUrl: string, pollMs: number, id: string): Prom
 }
 
 /** Per phase: flip latencies, and how long the flag command itself took (persist + every instance confirmed). */
-async function phase(name: string, apps: App[], edgeUrl: string, token: string, trials: number, adminMs: number[] = []): Promise<number[]> {
+async function phase(name: string, apps: App[], edgeUrl: string, token: string, trials: number, adminMs: number[] = [], afterCommandMs: number[] = []): Promise<number[]> {
   const out: number[] = [];
   let expect = false;
   const quiet = () => undefined;
@@ -127,6 +127,7 @@ async function phase(name: string, apps: App[], edgeUrl: string, token: string, 
     }
     const ms = Math.max(...(seen() as number[])) - t0;
     out.push(ms);
+    afterCommandMs.push(Math.max(0, ms - admin));
     process.stdout.write(`${name} trial ${i + 1}/${trials}: ${expect ? "on" : "off"} seen by ${apps.length} apps after ${ms} ms (command ${admin} ms)\n`);
     expect = !expect;
   }
@@ -162,6 +163,7 @@ async function main(): Promise<void> {
     const modes = (process.env.BENCH_MODES ?? "poll,push").split(",").map((m) => m.trim()) as Mode[];
     const out: Partial<Record<Mode, { baseline: number[]; loaded: number[] }>> = {};
     const adminLoaded: number[] = [];
+    const afterCommand: Partial<Record<Mode, number[]>> = {};
     let requests = 0;
     let failed = 0;
     for (const mode of modes) {
@@ -173,7 +175,8 @@ async function main(): Promise<void> {
         autocannon({ url: `${e.url}/orders`, connections: 16, duration: 3600, overallRate: Math.round(rps / edges.length) }) as unknown as autocannon.Instance & Promise<autocannon.Result>,
       );
       await sleep(2000);
-      const loaded = await phase(`${mode} load`, apps, edges[1]!.url, token, trials, adminLoaded);
+      afterCommand[mode] = [];
+      const loaded = await phase(`${mode} load`, apps, edges[1]!.url, token, trials, adminLoaded, afterCommand[mode]);
       for (const l of loads) l.stop();
       const results = await Promise.all(loads);
       requests += results.reduce((a, r) => a + r.requests.total, 0);
@@ -200,6 +203,9 @@ async function main(): Promise<void> {
       // The flag command's own time under load (admin call: persisted, every instance confirmed): a floor for any mode.
       commandMsP50: p(adminLoaded, 50),
       commandMsP99: p(adminLoaded, 99),
+      // Under load: how long after the flag command returned the last app saw the change (0 when all saw it before).
+      afterCommandMsP99: p(afterCommand.push ?? afterCommand.poll, 99),
+      pollAfterCommandMsP99: p(afterCommand.poll, 99),
       apps: nApps,
       pollMs,
       edges: edges.length,
