@@ -324,6 +324,21 @@ function trafficOf(t: PromotionTarget, oldSlot: TrafficWindow[], bake: TrafficWi
 
 type Done = (result: PromotionRecord["result"], from: Slot, to: Slot, extra?: Partial<PromotionRecord>) => { live: LiveState; record: PromotionRecord };
 
+/**
+ * The bake's outcome, corrected by what the edge did meanwhile: its automatic rollback (passive detection on the failing
+ * requests, or its probes) may have moved the traffic back before the analysis decided. Such a bake failed, whatever the
+ * analysis saw (it may have seen too little traffic to decide, or accepted Inconclusive): a slot the edge abandoned must
+ * never be recorded as promoted.
+ */
+export async function movedBack(edge: EdgeAdminClient, t: PromotionTarget, slot: Slot, post: PhaseOutcome): Promise<PhaseOutcome> {
+  const now = await edge.getState().catch(() => undefined);
+  const app = now?.apps?.[t.app];
+  if (!app || app.active === slot) return post;
+  const why = app.slots[slot]?.verdict?.reason;
+  const note = `the edge moved ${t.app}'s traffic back to ${t.app}-${app.active} during the bake${why ? ` (${why})` : ""}`;
+  return post.phase === "Failed" ? { ...post, reason: `${post.reason}; ${note}` } : { ...post, phase: "Failed", reason: `${note}; the analysis had: ${post.phase}: ${post.reason}` };
+}
+
 /** What the steps before a bake hand to it. */
 interface BakeContext {
   /** The pre-switch analysis's reason, for the record. */
@@ -348,7 +363,7 @@ async function bake(
   { preReason, oldSlotTraffic = [], switchedAt, baselines = [] }: BakeContext,
 ): Promise<{ live: LiveState; record: PromotionRecord }> {
   const back = other(slot);
-  const post: PhaseOutcome = await runPostSwitch(t.analysis, { url: t.edgeUrl, token: t.adminToken, app: t.app, slot }, healthUrl(t, slot), undefined, baselines);
+  const post: PhaseOutcome = await movedBack(edge, t, slot, await runPostSwitch(t.analysis, { url: t.edgeUrl, token: t.adminToken, app: t.app, slot }, healthUrl(t, slot), undefined, baselines));
   timings.bakeMs = post.durationMs;
   if (post.phase === "Successful" || (post.phase === "Inconclusive" && t.analysis.onInconclusive === "promote")) {
     const accepted = post.phase === "Inconclusive" ? " (Inconclusive accepted: analysis.onInconclusive is promote)" : "";

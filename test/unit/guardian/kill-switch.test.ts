@@ -9,7 +9,8 @@ jest.setTimeout(60_000);
 describe("guardian: kill-switch action", () => {
   it("a critical alert with action killSwitch turns the flag off through the edge's flags admin API, once", async () => {
     const s = await slots("api");
-    const edge = await startEdge(edgeEnv(s), { extensions: loadExtensions({}) });
+    // The guardian's kill switch is under test: the edge's passive rollback would move traffic off the failing slot first.
+    const edge = await startEdge(edgeEnv(s, { EDGE_PASSIVE_ROLLBACK: "off" }), { extensions: loadExtensions({}) });
     const flags = new FlagAdminClient({ baseUrl: edge.url, token: TOKEN });
     await flags.put("new-checkout", { state: "ENABLED", variants: { on: true, off: false }, defaultVariant: "on", metadata: { kind: "release", owner: "team-checkout", createdAt: new Date().toISOString().slice(0, 10) } });
     await putRules(edge.url, [rule({

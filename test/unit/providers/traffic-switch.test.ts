@@ -7,6 +7,7 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { PromotionAnalysisSchema } from "../../../infra/config/schema";
 import { runPostSwitch, runPreSwitch } from "../../../infra/components/promotion-analysis";
+import { edgeClient, movedBack } from "../../../infra/components/promotion";
 import { changedSwitchFields, provider, type TrafficSwitchOutputs } from "../../../infra/providers/impl/traffic-switch";
 import { UNKNOWN } from "../../../infra/providers/check";
 import { admin, edgeEnv, servedBy, slots, startEdge, TOKEN, until } from "../edge/helpers";
@@ -105,6 +106,29 @@ describe("TrafficSwitch diff", () => {
 });
 
 describe("promotion analysis phases (real slot servers, real edge)", () => {
+  it("a bake whose traffic the edge moved back (passive rollback) has failed, even if the analysis saw too little to decide", async () => {
+    const s = await slots("api");
+    const edge = await startEdge(edgeEnv(s));
+    try {
+      await until(async () => (await admin(edge.url, "GET", "/__edge/state")).body.apps.api.slots.blue.health === "Successful");
+      await admin(edge.url, "POST", "/__edge/switch", { app: "api", slot: "green" });
+      s.api.green.faults.errorRate = 1;
+      for (let i = 0; i < 20 && (await admin(edge.url, "GET", "/__edge/state")).body.apps.api.active === "green"; i++) await servedBy(edge.url, "/orders").catch(() => undefined);
+      expect((await admin(edge.url, "GET", "/__edge/state")).body.apps.api.active).toBe("blue");
+      const client = edgeClient({ edgeUrl: edge.url, adminToken: TOKEN });
+      const inconclusive = { phase: "Inconclusive" as const, reason: "post-switch traffic: 1 of 3 measurements inconclusive", durationMs: 1 };
+      const corrected = await movedBack(client, { app: "api" } as never, "green", inconclusive);
+      expect(corrected.phase).toBe("Failed");
+      expect(corrected.reason).toMatch(/^the edge moved api's traffic back to api-blue during the bake \(.+\); the analysis had: Inconclusive: post-switch traffic/);
+      // Still on the slot: the analysis' own outcome stands.
+      expect(await movedBack(client, { app: "api" } as never, "blue", inconclusive)).toBe(inconclusive);
+    } finally {
+      await edge.stop();
+      await s.api.blue.close();
+      await s.api.green.close();
+    }
+  });
+
   it("pre-switch: a slot answering 503 fails, saying the status and the threshold; a healthy one passes", async () => {
     const s = await slots("api");
     try {
@@ -123,7 +147,8 @@ describe("promotion analysis phases (real slot servers, real edge)", () => {
 
   it("post-switch: errors on the new slot's traffic fail the bake with the error rate; no traffic is Inconclusive", async () => {
     const s = await slots("api");
-    const edge = await startEdge(edgeEnv(s));
+    // The bake's own judgement is under test: the edge's passive rollback (next test) would pre-empt it.
+    const edge = await startEdge(edgeEnv(s, { EDGE_PASSIVE_ROLLBACK: "off" }));
     let running = true;
     try {
       await admin(edge.url, "POST", "/__edge/switch", { app: "api", slot: "green" });
