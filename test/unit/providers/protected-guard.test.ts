@@ -47,75 +47,73 @@ function get(url: string): Promise<number> {
   });
 }
 
-describe("AlphaStack guard (real edge, real servers, a real shared dependency)", () => {
-  it("a new version that overloads a dependency AlphaStack shares fails the bake naming AlphaStack, while its own traffic is healthy", async () => {
-    const dep = await sharedDependency();
-    const engine = await listen(async (req, res) => {
-      if (req.url === "/healthz") res.writeHead(await get(`${dep.url}/engine`) === 200 ? 200 : 503).end();
-      else res.writeHead(404).end();
-    });
-    const s = await slots("api");
-    const edge = await startEdge(edgeEnv(s));
-    // Green is the new version: every request it serves makes 16 calls to the shared dependency (bounded to 8 such
-    // bursts at a time, so the test's own load stays bounded too).
-    let hammering = 0;
-    const hammer = async () => { hammering++; await Promise.all(Array.from({ length: 16 }, () => get(`${dep.url}/api`))); hammering--; };
-    let running = true;
-    const loop = async () => {
-      while (running) {
-        const r = await servedBy(edge.url, "/orders").catch(() => undefined);
-        if (r?.slot === "api-green" && hammering < 8) void hammer();
-      }
-    };
-    const load = Promise.all([loop(), loop()]);
-    try {
-      const guards = [{ name: "AlphaStack engine", url: `${engine.url}/healthz` }];
-      const baselines = await recordBaselines(guards, ANALYSIS);
+/**
+ * The whole setup: the shared dependency, the engine whose health reads it, the two slots behind a real edge, and two
+ * clients sending traffic through the edge. `overload`: green (the new version) calls the dependency 16 times for
+ * every request it serves (at most 8 such bursts at a time, so the test's own load stays bounded).
+ */
+async function world(overload: boolean) {
+  const dep = await sharedDependency();
+  const engine = await listen(async (req, res) => res.writeHead(req.url === "/healthz" && await get(`${dep.url}/engine`) === 200 ? 200 : 503).end());
+  const s = await slots("api");
+  const edge = await startEdge(edgeEnv(s));
+  let hammering = 0;
+  const hammer = async () => { hammering++; await Promise.all(Array.from({ length: 16 }, () => get(`${dep.url}/api`))); hammering--; };
+  let running = true;
+  const loop = async () => {
+    while (running) {
+      const r = await servedBy(edge.url, "/orders").catch(() => undefined);
+      if (overload && r?.slot === "api-green" && hammering < 8) void hammer();
+    }
+  };
+  const load = Promise.all([loop(), loop()]);
+  return {
+    s,
+    guards: [{ name: "AlphaStack engine", url: `${engine.url}/healthz` }],
+    /** Switches to green and bakes it with the guards' baselines taken before the switch. */
+    async promoteGreen() {
+      const baselines = await recordBaselines(this.guards, ANALYSIS);
       expect(unhealthyBaseline(baselines)).toBeUndefined();
-
       await admin(edge.url, "POST", "/__edge/switch", { app: "api", slot: "green" });
       await until(() => s.api.green.served > 5);
-      const bake = await runPostSwitch(ANALYSIS, { url: edge.url, token: TOKEN, app: "api", slot: "green" }, `${s.api.green.url}/healthz`, undefined, baselines);
+      return runPostSwitch(ANALYSIS, { url: edge.url, token: TOKEN, app: "api", slot: "green" }, `${s.api.green.url}/healthz`, undefined, baselines);
+    },
+    async dispose() {
+      running = false;
+      await load;
+      await edge.stop();
+      await s.api.blue.close();
+      await s.api.green.close();
+      await engine.close();
+      await dep.close();
+    },
+  };
+}
+
+describe("AlphaStack guard (real edge, real servers, a real shared dependency)", () => {
+  it("a new version that overloads a dependency AlphaStack shares fails the bake naming AlphaStack, while its own traffic is healthy", async () => {
+    const w = await world(true);
+    try {
+      const bake = await w.promoteGreen();
       expect(bake.phase).toBe("Failed");
       expect(bake.reason).toMatch(/^AlphaStack engine degraded during the bake \(http:\/\/127\.0\.0\.1:\d+\/healthz\)/);
       expect(bake.reason).toMatch(/before the switch: [23]\/3 probes 2xx, slowest \d+ ms; limit \d+ ms/);
       // The app itself was fine: the guard, not the app's own metrics, decided.
-      expect(s.api.green.faults.errorRate).toBe(0);
+      expect(w.s.api.green.faults.errorRate).toBe(0);
       expect(bake.reason).not.toContain(TOKEN);
     } finally {
-      running = false;
-      await load;
-      await edge.stop();
-      await s.api.blue.close();
-      await s.api.green.close();
-      await engine.close();
-      await dep.close();
+      await w.dispose();
     }
   }, 60_000);
 
   it("the same bake passes while the new version leaves the dependency alone (the guard is no false alarm)", async () => {
-    const dep = await sharedDependency();
-    const engine = await listen(async (req, res) => res.writeHead(req.url === "/healthz" && await get(`${dep.url}/engine`) === 200 ? 200 : 404).end());
-    const s = await slots("api");
-    const edge = await startEdge(edgeEnv(s));
-    let running = true;
-    const loop = async () => { while (running) await servedBy(edge.url, "/orders").catch(() => undefined); };
-    const load = Promise.all([loop(), loop()]);
+    const w = await world(false);
     try {
-      const baselines = await recordBaselines([{ name: "AlphaStack engine", url: `${engine.url}/healthz` }], ANALYSIS);
-      await admin(edge.url, "POST", "/__edge/switch", { app: "api", slot: "green" });
-      await until(() => s.api.green.served > 5);
-      const bake = await runPostSwitch(ANALYSIS, { url: edge.url, token: TOKEN, app: "api", slot: "green" }, `${s.api.green.url}/healthz`, undefined, baselines);
+      const bake = await w.promoteGreen();
       expect(bake.phase).toBe("Successful");
       expect(bake.reason).toMatch(/AlphaStack engine held its baseline/);
     } finally {
-      running = false;
-      await load;
-      await edge.stop();
-      await s.api.blue.close();
-      await s.api.green.close();
-      await engine.close();
-      await dep.close();
+      await w.dispose();
     }
   }, 60_000);
 
