@@ -78,11 +78,13 @@ export const PIN_URN = `urn:pulumi:${PIN_STACK}::stackguard::${PIN_TYPE}::${PIN_
 const HEAD = `import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { AlertRule, CustomDomain, EnvGroup, EnvGroupLink, EnvVars, FeatureFlag, Postgres, PostgresExport, SecretFiles, Service, TrafficSwitch } from "../infra/providers";
-import { apps, database, edgeUrl } from "./index";
+import { apps, database, edgeAdminToken, edgeUrl } from "./index";
 /** A platform service's id (unknown in a preview from empty state, like any id of a resource still to be created). */
 const appId = (name: string): pulumi.Output<string> => apps.apply((a) => (a[name] as { id: string }).id);
 const edge = edgeUrl.apply((u) => u ?? "");
-void [pulumi, command, AlertRule, CustomDomain, EnvGroup, EnvGroupLink, EnvVars, FeatureFlag, Postgres, PostgresExport, SecretFiles, Service, TrafficSwitch, appId, database, edge];
+/** The edge admin token, a secret input of every flag and rule (as the platform's own flags and rules get it). */
+const adminToken = edgeAdminToken;
+void [pulumi, command, AlertRule, CustomDomain, EnvGroup, EnvGroupLink, EnvVars, FeatureFlag, Postgres, PostgresExport, SecretFiles, Service, TrafficSwitch, appId, database, edge, adminToken];
 `;
 
 const program = (body: string): string => `${HEAD}\n${body.trim()}\n`;
@@ -229,7 +231,7 @@ new EnvGroupLink("engine-extra-link", { envGroupId: extra.id, serviceId: "${ENGI
     name: "alert-rule-acts-on-alphastack",
     expect: "blocked", stack: "production", policy: "alphastack-frozen",
     what: "an alert rule on AlphaStack's engine that rolls back when it fires",
-    program: program(`new AlertRule("engine-cpu-rollback", { edgeUrl: edge, rule: {
+    program: program(`new AlertRule("engine-cpu-rollback", { edgeUrl: edge, adminToken, rule: {
   name: "engine-cpu-rollback", signal: "resource.cpu", target: "${ENGINE}", comparator: ">", critical: { threshold: 90 },
   severity: "page", runbookUrl: "https://runbooks.alphaplatform.example/engine-cpu", action: { type: "rollback", app: "api" },
 } as never });`),
@@ -459,7 +461,7 @@ new EnvGroupLink("engine-extra-link", { envGroupId: extra.id, serviceId: "${ENGI
     name: "alert-rule-kill-switch-alphastack-signal",
     expect: "blocked", stack: "production", policy: "alphastack-frozen", checkRejects: true,
     what: "an alert rule on AlphaStack's engine status that flips a kill switch (no id anywhere in it)",
-    program: program(`new AlertRule("engine-down-kill", { edgeUrl: edge, rule: {
+    program: program(`new AlertRule("engine-down-kill", { edgeUrl: edge, adminToken, rule: {
   name: "engine-down-kill", signal: "alphastack.engine_status", comparator: "<", critical: { threshold: 0.5 },
   severity: "page", runbookUrl: "https://runbooks.alphaplatform.example/engine-down", action: { type: "killSwitch", flag: "orders" },
 } as never });`),
@@ -588,7 +590,7 @@ new Adhoc("nightly-tweak", { target: "platform" });`),
     name: "staging-feature-flag",
     expect: "passes", stack: "staging",
     what: "a new release flag on the staging edge",
-    program: program(`new FeatureFlag("flag-dark-mode", { key: "dark-mode", edgeUrl: edge, definition: {
+    program: program(`new FeatureFlag("flag-dark-mode", { key: "dark-mode", edgeUrl: edge, adminToken, definition: {
   state: "ENABLED", variants: { on: true, off: false }, defaultVariant: "off",
   metadata: { owner: "team-web", createdAt: "2026-11-27", kind: "release", description: "dark mode for the order book" },
 } });`),
@@ -597,7 +599,7 @@ new Adhoc("nightly-tweak", { target: "platform" });`),
     name: "alert-rule-on-alphastack-status",
     expect: "passes", stack: "staging", timed: true,
     what: "an alert rule watching AlphaStack's status URL that only notifies",
-    program: program(`new AlertRule("alphastack-status-watch", { edgeUrl: edge, rule: {
+    program: program(`new AlertRule("alphastack-status-watch", { edgeUrl: edge, adminToken, rule: {
   name: "alphastack-status-watch", signal: "alphastack.engine_status", comparator: "<", critical: { threshold: 0.5, recovery: 0.9 },
   severity: "ticket", runbookUrl: "https://runbooks.alphaplatform.example/alphastack-status",
   labels: { status_url: "https://${DOMAIN}/healthz" }, action: { type: "none" },
