@@ -65,16 +65,24 @@ export function unhealthyBaseline(baselines: readonly GuardBaseline[]): string |
   return bad.map((b) => `${b.service.name} is not healthy before the switch (${b.ok}/${b.probes} probes of ${b.service.url} answered 2xx)`).join("; ");
 }
 
+const guardIntervalMs = (a: PromotionAnalysis) => Math.min(a.postSwitch.intervalMs, a.preSwitch.intervalMs);
+
+/**
+ * A probe's timeout: long enough to measure a slow answer as slow (a failed measurement), and within what an
+ * analysis allows (10 × the interval, so a hung probe cannot stall the bake). A probe that times out failed too.
+ */
+const guardTimeoutMs = (b: GuardBaseline, a: PromotionAnalysis) =>
+  Math.min(Math.max(a.preSwitch.timeoutMs, b.latencyLimitMs * 2), Math.max(guardIntervalMs(a), 1_000) * 10);
+
 /** The bake's metric for one protected service: its health path keeps answering 2xx within its recorded bound. */
 export function guardMetric(b: GuardBaseline, a: PromotionAnalysis): Metric {
-  const intervalMs = Math.min(a.postSwitch.intervalMs, a.preSwitch.intervalMs);
+  const intervalMs = guardIntervalMs(a);
   return parseMetric(
     {
       name: `${b.service.name} guard`,
       intervalMs,
       count: Math.max(1, Math.ceil(a.postSwitch.bakeMs / intervalMs)),
-      // Long enough to measure a slow answer as slow (a failed measurement), not as a provider error.
-      timeoutMs: Math.max(a.preSwitch.timeoutMs, b.latencyLimitMs * 2),
+      timeoutMs: guardTimeoutMs(b, a),
       successCondition: { status: ["2xx"], latencyMs: { max: { lt: b.latencyLimitMs } } },
       failureLimit: GUARD_FAILURE_LIMIT,
       consecutiveErrorLimit: 2,
@@ -85,8 +93,7 @@ export function guardMetric(b: GuardBaseline, a: PromotionAnalysis): Metric {
 
 /** Runs the guard of one protected service for the bake; the reason names the service and its baseline. */
 export async function runGuard(b: GuardBaseline, a: PromotionAnalysis, signal: AbortSignal): Promise<RunResult> {
-  const timeoutMs = Math.max(a.preSwitch.timeoutMs, b.latencyLimitMs * 2);
-  const r = await runAnalysis({ metric: guardMetric(b, a), provider: new HttpProbeProvider({ url: b.service.url, timeoutMs }), signal });
+  const r = await runAnalysis({ metric: guardMetric(b, a), provider: new HttpProbeProvider({ url: b.service.url, timeoutMs: guardTimeoutMs(b, a) }), signal });
   const baseline = `before the switch: ${b.ok}/${b.probes} probes 2xx, slowest ${Math.round(b.maxLatencyMs)} ms; limit ${b.latencyLimitMs} ms`;
   const reason = r.phase === "Failed" || r.phase === "Error"
     ? `${b.service.name} degraded during the bake (${b.service.url}): ${r.reason} (${baseline})`

@@ -8,7 +8,7 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { PromotionAnalysisSchema } from "../../../infra/config/schema";
 import { runPostSwitch } from "../../../infra/components/promotion-analysis";
-import { recordBaselines, unhealthyBaseline } from "../../../infra/components/protected-guard";
+import { guardMetric, recordBaselines, unhealthyBaseline } from "../../../infra/components/protected-guard";
 import { provider } from "../../../infra/providers/impl/traffic-switch";
 import { admin, edgeEnv, servedBy, slots, startEdge, TOKEN, until } from "../edge/helpers";
 
@@ -125,6 +125,14 @@ describe("AlphaStack guard (real edge, real servers, a real shared dependency)",
     } finally {
       await engine.close();
     }
+  });
+
+  it("a slow baseline still gives a valid bake metric: the probe timeout stays within what an analysis allows", () => {
+    const a = PromotionAnalysisSchema.parse({});
+    const slow = { service: { name: "AlphaStack engine", url: "http://127.0.0.1:1/healthz" }, probes: 5, ok: 5, maxLatencyMs: 6_000, latencyLimitMs: 30_000 };
+    const m = guardMetric(slow, a);
+    expect(m.timeoutMs).toBe(20_000); // 10 × the 2 s interval; a probe that times out failed
+    expect(m.successCondition?.latencyMs?.max).toEqual({ lt: 30_000 });
   });
 
   it("the switch's check names a bad guard URL and defaults to no guard", async () => {
