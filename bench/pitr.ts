@@ -8,13 +8,13 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Client } from "pg";
 import { waitUntilAvailable } from "../infra/ops/pitr";
 import { verifyRestoredDatabase } from "../infra/ops/verify-database";
 import { RenderClient } from "../infra/render/client";
 import { RenderHttp } from "../infra/render/http";
 import { startSimulator } from "../sim";
 import { SEED } from "../sim/seed";
+import { sql as runSql } from "../test/helpers/sql";
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);
@@ -23,16 +23,8 @@ function arg(name: string, fallback: number): number {
   return v;
 }
 
-async function sql(url: string, text: string): Promise<Array<Record<string, unknown>>> {
-  const c = new Client({ connectionString: url, statement_timeout: 60 * 60_000 });
-  c.on("error", () => undefined);
-  await c.connect();
-  try {
-    return (await c.query(text)).rows;
-  } finally {
-    await c.end();
-  }
-}
+/** Bulk inserts of a gigabyte take minutes: one statement may run for up to an hour. */
+const sql = (url: string, text: string) => runSql(url, text, { statementTimeoutMs: 60 * 60_000 });
 
 async function main(): Promise<void> {
   const mb = arg("--mb", 1024);
