@@ -65,6 +65,29 @@ export function instanceEnv(i: InstanceEnvInput): NodeJS.ProcessEnv {
 }
 
 /**
+ * The environment of a one-off command Render runs for a deploy (the pre-deploy command): the service's effective
+ * env and Render's defaults, without the per-instance variables (`PORT`, `RENDER_INSTANCE_ID`), since no instance
+ * serves it. Of the simulator's own environment only {@link INHERITED} passes.
+ */
+export function commandEnv(spec: ServiceRuntimeSpec, secretsDir: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const k of INHERITED) if (process.env[k] !== undefined) env[k] = process.env[k];
+  Object.assign(env, spec.env, {
+    RENDER: "true",
+    IS_PULL_REQUEST: "false",
+    RENDER_SERVICE_ID: spec.id,
+    RENDER_SERVICE_NAME: spec.name,
+    RENDER_SERVICE_TYPE: TYPE_SHORT[spec.type],
+    RENDER_DISCOVERY_SERVICE: `${spec.name}-discovery`,
+    RENDER_SECRETS_DIR: secretsDir,
+  });
+  if (spec.commit) env.RENDER_GIT_COMMIT = spec.commit;
+  if (spec.image) env.SIM_IMAGE = spec.image;
+  env.SIM_DEPLOY_ID = spec.deployId;
+  return env;
+}
+
+/**
  * Writes a deploy's secret files (Render mounts them at `/etc/secrets/<name>`) into a private directory: 0700, files
  * 0600, replaced whole on each deploy.
  */

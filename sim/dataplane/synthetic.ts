@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { imageTag } from "./apps";
 import type { Backend } from "./backend";
+import { ordersEndpointFor, type OrdersEndpoint } from "./synthetic-orders";
 import type { ServiceRuntimeSpec } from "./types";
 
 /** The version string of a deploy: the image tag, else the short commit, else the deploy id. */
@@ -30,12 +31,14 @@ function send(res: ServerResponse, p: Prepared, head: boolean): void {
 /**
  * A stand-in for an app that is not one of ours: its health path answers `{"status":"ok"}`, `GET /version` tells
  * the deploy, and every other path answers a small JSON body, each after the app's own latency (a base plus uniform
- * jitter). Bodies and headers are prepared once per deploy and instance so the hot path allocates little.
+ * jitter); with a database in its env, `/orders` reads and writes a table (`synthetic-orders.ts`). Bodies and headers are prepared once per deploy and instance so the hot path allocates little.
  */
 export class SyntheticBackend implements Backend {
   private readonly health: Prepared[];
   private readonly version: Prepared[];
   private readonly other: Prepared[];
+  /** `/orders` backed by the service's database, when its env asks for it (`synthetic-orders.ts`). */
+  private readonly orders?: OrdersEndpoint;
   private next = 0;
 
   constructor(
@@ -48,6 +51,7 @@ export class SyntheticBackend implements Backend {
     this.health = instances.map((i) => json({ status: "ok" }, i));
     this.version = instances.map((i) => json(v, i));
     this.other = instances.map((i) => json({ ok: true, service: spec.name, deployId: spec.deployId }, i));
+    this.orders = ordersEndpointFor(spec.env, v.version);
   }
 
   get instanceCount(): number {
@@ -55,14 +59,16 @@ export class SyntheticBackend implements Backend {
   }
 
   handle(req: IncomingMessage, res: ServerResponse, path: string): void {
-    req.resume();
     const n = this.instances.length;
     if (n === 0) {
+      req.resume();
       res.writeHead(502, { "Content-Type": "text/plain; charset=utf-8", "Content-Length": 12 });
       res.end("Bad Gateway\n");
       return;
     }
     const i = this.next++ % n;
+    if (this.orders && path === "/orders") return this.orders.handle(req, res, this.instances[i]);
+    req.resume();
     const p = path === this.spec.healthCheckPath && path !== "" ? this.health[i] : path === "/version" ? this.version[i] : this.other[i];
     const delay = this.baseLatencyMs + Math.random() * this.jitterMs;
     setTimeout(send, delay, res, p, req.method === "HEAD");

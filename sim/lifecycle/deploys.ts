@@ -5,6 +5,7 @@ import { deployPolicyOf } from "../domain/owners";
 import { captureDeployConfig, isImageBacked, runtimeSpec, type ServiceRec } from "../domain/services";
 import { newId } from "../render/ids";
 import { microStamp, nowNs } from "../render/time";
+import { runPreDeploy } from "./pre-deploy";
 import { phasesFor, type Phase } from "./timing";
 
 /** Render's deploy statuses (spec enum). */
@@ -232,12 +233,48 @@ export class DeployLifecycle {
       this.startNextQueued(deploy.serviceId);
       return;
     }
+    if (phase.status === "pre_deploy_in_progress") {
+      const ran = await this.preDeploy(deploy);
+      if (!ran) return;
+      if (!ran.ok) {
+        store.tx(() => this.finish(ran.current, "pre_deploy_failed", nowNs().toString()));
+        this.startNextQueued(deploy.serviceId);
+        return;
+      }
+      Object.assign(deploy, ran.current);
+    }
     if (deploy.phase + 1 < deploy.phases.length) {
-      store.tx(() => this.enterPhase(deploy, deploy.phase + 1, now));
+      store.tx(() => this.enterPhase(deploy, deploy.phase + 1, nowNs().toString()));
       this.schedule(id, deploy.phaseEndsAt! - Date.now());
       return;
     }
     await this.finishUpdate(deploy);
+  }
+
+  /**
+   * End of the pre-deploy phase: runs the service's `preDeployCommand` for real (`runPreDeploy`) while the live
+   * deploy keeps serving. Resolves `undefined` when the deploy was canceled or superseded meanwhile (or the
+   * simulator stopped), else whether the command succeeded with the deploy as stored now.
+   */
+  private async preDeploy(deploy: DeployRec): Promise<{ ok: boolean; current: DeployRec } | undefined> {
+    const { store } = this.app;
+    const service = store.get<ServiceRec>("service", deploy.serviceId);
+    const spec = service && runtimeSpec(this.app, service, deploy.id);
+    const command = service?.preDeployCommand?.trim();
+    let result: { ok: boolean; reason?: string } = { ok: true };
+    if (spec && command) {
+      store.tx(() => recordEvent(this.app, deploy.serviceId, "pre_deploy_started", { deployId: deploy.id }));
+      result = await runPreDeploy(command, spec);
+    }
+    if (this.stopped) return undefined;
+    const current = store.get<DeployRec>("deploy", deploy.id);
+    if (!current || current.status !== deploy.status || current.phase !== deploy.phase) return undefined;
+    if (spec && command) {
+      const details: Record<string, unknown> = { deployId: deploy.id, status: result.ok ? "succeeded" : "failed" };
+      if (result.reason) details.reason = result.reason;
+      store.tx(() => recordEvent(this.app, deploy.serviceId, "pre_deploy_ended", details));
+    }
+    return { ok: result.ok, current };
   }
 
   /** End of the last phase: the data plane must run the new version before Render calls the deploy live. */
