@@ -12,7 +12,7 @@ describe("deploy life cycles", () => {
   const statusOf = async (svc: string, id: string) => (await deploy(svc, id)).body.status as string;
 
   it("runs a git deploy through build, pre-deploy and update to live, deactivating the previous live deploy", async () => {
-    const created = await h.api.post("/services", gitWebService("lifecycle-git", { preDeployCommand: "npm run migrate" }));
+    const created = await h.api.post("/services", gitWebService("lifecycle-git", { preDeployCommand: "echo migrated" }));
     expect(created.status).toBe(201);
     const svc = created.body.service.id as string;
     const first = await deploy(svc, created.body.deployId);
