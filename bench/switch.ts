@@ -1,6 +1,7 @@
 /**
  * `npm run bench:switch`: load through the edge while it switches between two slots, side by side with the same
- * load sent straight to a slot and through nginx (the reference bare proxy), in one run.
+ * load sent straight to a slot, through nginx (the reference bare proxy) and through HAProxy (the native data plane
+ * the edge could drive instead; both optional, skipped when not installed), in one run.
  *
  * Two phases, each run for the three targets back to back:
  *  - at a fixed offered rate (`BENCH_RATE`, default 2,000 rps): latency compared at equal load, with `BENCH_SWITCHES`
@@ -14,6 +15,7 @@ import * as os from "node:os";
 import { EdgeAdminClient } from "../apps/edge/client";
 import { spawnEdge } from "./lib/edge-process";
 import { runLoad } from "./lib/load";
+import { startHaproxy } from "./lib/haproxy";
 import { startNginx } from "./lib/nginx";
 import { startRemoteSlots } from "./lib/slots-process";
 import { cpuMs } from "./lib/cpu";
@@ -39,11 +41,17 @@ async function main() {
     return undefined;
   });
   if (!nginx) console.error("nginx not installed (apt-get install -y nginx): reference skipped");
+  // HAProxy: the native data plane the edge could drive instead of proxying in Node (issue 16's decision).
+  const haproxy = await startHaproxy(slots.urls.blue).catch((e) => {
+    console.error(`haproxy reference skipped: ${(e as Error).message}`);
+    return undefined;
+  });
+  if (!haproxy) console.error("haproxy not installed (apt-get install -y haproxy): reference skipped");
   const client = new EdgeAdminClient({ url: edge.url, token: TOKEN, timeoutMs: 10_000 });
   const at = { durationS: DURATION_S, connections: CONNECTIONS, rate: RATE };
   try {
     // Warm every path (JIT, keep-alive pools) so the measured runs compare steady states.
-    for (const u of [slots.urls.blue, edge.url, nginx?.url]) if (u) await runLoad(`${u}/warm`, { durationS: 2, connections: CONNECTIONS });
+    for (const u of [slots.urls.blue, edge.url, nginx?.url, haproxy?.url]) if (u) await runLoad(`${u}/warm`, { durationS: 2, connections: CONNECTIONS });
 
     console.error(`fixed rate ${RATE} rps, ${DURATION_S}s, ${CONNECTIONS} connections: direct…`);
     const direct = await runLoad(`${slots.urls.blue}/orders`, at);
@@ -54,6 +62,14 @@ async function main() {
       const c0 = cpuMs(nginx.pid);
       viaNginx = await runLoad(`${nginx.url}/orders`, at);
       nginxCpu = cpuMs(nginx.pid) - c0;
+    }
+    let haproxyCpu = NaN;
+    let viaHaproxy: Awaited<ReturnType<typeof runLoad>> | undefined;
+    if (haproxy) {
+      console.error(`${haproxy.version}…`);
+      const c0 = cpuMs(haproxy.pid);
+      viaHaproxy = await runLoad(`${haproxy.url}/orders`, at);
+      haproxyCpu = cpuMs(haproxy.pid) - c0;
     }
 
     console.error(`edge with ${SWITCHES} switches…`);
@@ -101,7 +117,8 @@ async function main() {
       offeredRps: RATE,
       // CPU per proxied request (µs): the proxy's own cost, insensitive to waiting for a core on a busy machine.
       edgeCpuUsPerReq: r1((edgeCpu * 1000) / viaEdge.requests),
-      ...(viaNginx ? { nginxCpuUsPerReq: r1((nginxCpu * 1000) / viaNginx.requests) } : {}),
+      ...(viaNginx ? { nginxCpuUsPerReq: r1((nginxCpu * 1000) / viaNginx.requests), edgeVsNginxCpu: r2((edgeCpu / viaEdge.requests) / (nginxCpu / viaNginx.requests)) } : {}),
+      ...(viaHaproxy ? { haproxyP50Ms: viaHaproxy.p50Ms, haproxyP99Ms: viaHaproxy.p99Ms, haproxyNon2xx: viaHaproxy.non2xx, haproxyErrors: viaHaproxy.errors, haproxyCpuUsPerReq: r1((haproxyCpu * 1000) / viaHaproxy.requests) } : {}),
       switchCallMsMax: r1(Math.max(...switchMs)),
       servedBySlot: { blue: b.served, green: g.served },
       edgeMaxRps: edgeMax.rps,
@@ -118,6 +135,7 @@ async function main() {
     console.log(JSON.stringify(result));
   } finally {
     await nginx?.stop();
+    await haproxy?.stop();
     await edge.stop();
     await slots.stop();
   }

@@ -138,8 +138,8 @@ export class Edge {
   private route(req: http.IncomingMessage, res: http.ServerResponse): void {
     // A client that resets mid-request makes `req` emit 'error'; with no listener that would be an uncaught
     // exception. The handlers that read bodies listen themselves; this one only keeps the process alive.
-    req.on("error", () => undefined);
-    res.on("error", () => undefined);
+    req.on("error", ignore);
+    res.on("error", ignore);
     try {
       const pending = this.dispatch(req, res);
       if (pending) pending.catch((e: unknown) => this.requestFailed(req, res, e));
@@ -155,8 +155,8 @@ export class Edge {
       return handleAdmin(this, req, res, q === -1 ? url : url.slice(0, q));
     }
     for (const ext of this.extensions) {
-      if (ext.publicPrefixes.some((p) => url.startsWith(p))) {
-        return Promise.resolve(ext.handle(req, res, { admin: false, path: url.split("?")[0] }));
+      for (const p of ext.publicPrefixes) {
+        if (url.startsWith(p)) return Promise.resolve(ext.handle(req, res, { admin: false, path: url.split("?")[0] }));
       }
     }
     this.proxy.handle(req, res);
@@ -453,6 +453,9 @@ export class Edge {
     return this.stopping;
   }
 }
+
+/** The listener that keeps an 'error' event from becoming an uncaught exception (one function, not one per request). */
+function ignore(): void {}
 
 /** The path of a request URL for a log line: no query (it may hold tokens), printable, bounded. */
 export function safePath(url: string | undefined): string {

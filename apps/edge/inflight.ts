@@ -1,50 +1,64 @@
 import type { Slot } from "./config";
 
+/**
+ * The number of requests in flight to one slot of one app. Made once per slot and held by the proxy next to the
+ * slot's connection pool, so the hot path only adds and subtracts (no string key, no map lookup).
+ */
+export class SlotCounter {
+  /** Requests in flight now. */
+  n = 0;
+  /** Called once when `n` next reaches 0 (drains waiting on this slot). */
+  waiters: Set<() => void> | undefined;
+
+  /** One request finished (or moved to another slot). */
+  dec(): void {
+    if (--this.n > 0) return;
+    if (this.n < 0) this.n = 0;
+    const w = this.waiters;
+    if (!w) return;
+    this.waiters = undefined;
+    w.forEach((f) => f());
+  }
+}
+
 /** Counts requests in flight per app and slot, so a switch can wait until the old slot has drained. */
 export class InFlight {
-  private readonly counts = new Map<string, number>();
-  private readonly waiters = new Map<string, Set<() => void>>();
+  private readonly counters = new Map<string, SlotCounter>();
 
-  private key(app: string, slot: Slot) {
-    return `${app}\u0000${slot}`;
+  /** The counter of one slot of one app (the same object on every call). */
+  counter(app: string, slot: Slot): SlotCounter {
+    const k = `${app}\u0000${slot}`;
+    let c = this.counters.get(k);
+    if (!c) this.counters.set(k, (c = new SlotCounter()));
+    return c;
   }
 
   inc(app: string, slot: Slot): void {
-    const k = this.key(app, slot);
-    this.counts.set(k, (this.counts.get(k) ?? 0) + 1);
+    this.counter(app, slot).n++;
   }
 
   dec(app: string, slot: Slot): void {
-    const k = this.key(app, slot);
-    const n = (this.counts.get(k) ?? 1) - 1;
-    this.counts.set(k, n);
-    if (n === 0) {
-      const w = this.waiters.get(k);
-      this.waiters.delete(k);
-      w?.forEach((f) => f());
-    }
+    this.counter(app, slot).dec();
   }
 
   count(app: string, slot: Slot): number {
-    return this.counts.get(this.key(app, slot)) ?? 0;
+    return this.counters.get(`${app}\u0000${slot}`)?.n ?? 0;
   }
 
   total(): number {
     let t = 0;
-    for (const n of this.counts.values()) t += n;
+    for (const c of this.counters.values()) t += c.n;
     return t;
   }
 
   /** Resolves true once no request of `app` is in flight to `slot`, or false after `timeoutMs`. */
   drained(app: string, slot: Slot, timeoutMs: number): Promise<boolean> {
-    if (this.count(app, slot) === 0) return Promise.resolve(true);
-    const k = this.key(app, slot);
+    const c = this.counter(app, slot);
+    if (c.n === 0) return Promise.resolve(true);
     return new Promise((resolve) => {
       const done = () => { clearTimeout(t); resolve(true); };
-      const t = setTimeout(() => { this.waiters.get(k)?.delete(done); resolve(false); }, timeoutMs);
-      let set = this.waiters.get(k);
-      if (!set) this.waiters.set(k, (set = new Set()));
-      set.add(done);
+      const t = setTimeout(() => { c.waiters?.delete(done); resolve(false); }, timeoutMs);
+      (c.waiters ??= new Set()).add(done);
     });
   }
 }

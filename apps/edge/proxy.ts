@@ -1,19 +1,21 @@
-import * as http from "node:http";
-import * as https from "node:https";
+import type * as http from "node:http";
+import { performance } from "node:perf_hooks";
+import { Pool, type Dispatcher } from "undici";
 import type { AppUpstreams, Slot } from "./config";
-import type { InFlight } from "./inflight";
+import type { InFlight, SlotCounter } from "./inflight";
 import type { EdgeMetrics } from "./metrics";
 import type { OutlierDetector, OutlierTrack } from "./outlier-detector";
-import type { Router } from "./router";
+import type { CompiledRoute, Router } from "./router";
 
-/** Headers that describe one hop and must not be forwarded (RFC 9110 §7.6.1). */
-const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"]);
-const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS"]);
-
+/** One slot of one app: its connection pool, in-flight counter and run of failures, all made once at start. */
 interface Upstream {
-  url: URL;
-  lib: typeof http | typeof https;
-  agent: http.Agent;
+  /** `host[:port]` sent as the Host header upstream. */
+  host: string;
+  /** The slot URL's base path without its trailing slash ("" for `/`). */
+  basePath: string;
+  pool: Pool;
+  /** Requests in flight to this slot (drains wait on it). */
+  inflight: SlotCounter;
   /** The slot's run of failed requests (passive outlier detection). */
   track: OutlierTrack;
 }
@@ -26,14 +28,24 @@ export interface ProxyOptions {
   activeSlot: (app: string) => Slot;
   metrics: EdgeMetrics;
   inflight: InFlight;
+  /** Longest wait for the upstream's response headers, and between two chunks of its body (504 / cut answer). */
   upstreamTimeoutMs: number;
   /** Passive detection: every proxied request's outcome is reported to it. */
   outliers: OutlierDetector;
 }
 
+/** The proxy's per-slot state, keyed by slot (two slots: an object beats a Map lookup with a string key). */
+type SlotUpstreams = Record<Slot, Upstream>;
+
 /**
  * The reverse proxy: picks the route and the app's active slot when a request starts, and keeps that slot for the
- * request's whole life, so a switch never cuts a request in flight. Keep-alive agents per upstream.
+ * request's whole life, so a switch never cuts a request in flight.
+ *
+ * Upstream requests go through one undici `Pool` per slot (keep-alive connections, made at start and kept across
+ * switches, so switching back to a warm slot does not pay for new connections). The hot path was measured and cut
+ * down (see docs/decisions/edge-data-plane.md): one pass over `req.rawHeaders` (Node's `req.headers` object is never
+ * built), headers kept as flat arrays both ways, no URL parsing, no per-request closures or string keys, and one
+ * object per request (the {@link Exchange}, which is also undici's handler).
  *
  * Every outcome is reported to the outlier detector (a 5xx answer, a reset, a timeout: failure; anything else:
  * success), which rolls the app back on the failing requests themselves. One exception to "one slot per request":
@@ -42,177 +54,364 @@ export interface ProxyOptions {
  * when it is known healthy; so the requests caught on the failing slot during the switch do not fail.
  */
 export class Proxy {
-  private readonly upstreams = new Map<string, Upstream>();
+  /** app → its two slots. */
+  readonly upstreams = new Map<string, SlotUpstreams>();
 
-  constructor(private readonly o: ProxyOptions) {
+  constructor(readonly o: ProxyOptions) {
     for (const [app, u] of Object.entries(o.apps)) {
-      for (const slot of ["blue", "green"] as const) {
+      const make = (slot: Slot): Upstream => {
         const url = new URL(u[slot]);
-        const lib = url.protocol === "https:" ? https : http;
-        // LIFO reuses the warmest sockets and lets the rest idle out; the pool survives switches, so switching back
-        // to a warm slot does not pay for new connections.
-        // noDelay: a small request must not wait for Nagle's algorithm (40 ms with delayed ACKs) on the upstream hop.
-        const agent = new lib.Agent({ keepAlive: true, keepAliveMsecs: 1_000, maxSockets: 1024, maxFreeSockets: 256, scheduling: "lifo", noDelay: true } as http.AgentOptions);
-        this.upstreams.set(`${app}\u0000${slot}`, { url, lib, agent, track: o.outliers.track(app, slot) });
-      }
+        const pool = new Pool(url.origin, {
+          // Enough connections for any realistic concurrency of one instance (as the old agent's maxSockets).
+          connections: 1024,
+          pipelining: 1,
+          // A connection that cannot be opened within the upstream timeout is the slot's failure (504).
+          connectTimeout: o.upstreamTimeoutMs,
+          // Idle connections are kept as long as the upstream's Keep-Alive hint allows (minus undici's margin), so a
+          // request is never written on a connection the upstream is closing; 4 s when it gives none.
+          keepAliveTimeout: 4_000,
+          headersTimeout: o.upstreamTimeoutMs,
+          bodyTimeout: o.upstreamTimeoutMs,
+        });
+        return { host: url.host, basePath: url.pathname === "/" ? "" : url.pathname.replace(/\/$/, ""), pool, inflight: o.inflight.counter(app, slot), track: o.outliers.track(app, slot) };
+      };
+      this.upstreams.set(app, { blue: make("blue"), green: make("green") });
     }
   }
 
-  /** Upstream agents (closed at shutdown). */
+  /** Upstream pools (closed at shutdown; connections in use are cut). */
   destroy(): void {
-    for (const u of this.upstreams.values()) u.agent.destroy();
-  }
-
-  /**
-   * Where a request that failed on `slot` may be replayed: the app's active slot when `allowed` (idempotent,
-   * body-less, not replayed yet, nothing relayed, client still there) and a rollback has moved the app away from
-   * `slot` since the request started; else undefined.
-   */
-  private replayTarget(app: string, slot: Slot, allowed: boolean): Slot | undefined {
-    if (!allowed) return undefined;
-    const now = this.o.activeSlot(app);
-    return now === slot ? undefined : now;
+    for (const s of this.upstreams.values()) {
+      void s.blue.pool.destroy().catch(() => undefined);
+      void s.green.pool.destroy().catch(() => undefined);
+    }
   }
 
   handle(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const started = process.hrtime.bigint();
-    const m = this.o.router.match(req.headers.host, req.url ?? "/");
+    const started = performance.now();
+    // One pass over the raw headers: what the proxy needs to know, and the headers to forward (hop-by-hop ones and
+    // those the proxy sets itself left out).
+    const raw = req.rawHeaders;
+    const fwd: string[] = [];
+    let host: string | undefined;
+    let xff: string | undefined;
+    let xfh: string | undefined;
+    let xfp: string | undefined;
+    let connection: string | undefined;
+    let contentLength: string | undefined;
+    let chunked = false;
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i]!;
+      const value = raw[i + 1]!;
+      switch (name.toLowerCase()) {
+        case "host":
+          if (host === undefined) host = value;
+          continue;
+        case "content-length":
+          contentLength = value;
+          break;
+        case "transfer-encoding":
+          chunked = true;
+          continue;
+        case "connection":
+          connection = connection === undefined ? value : `${connection},${value}`;
+          continue;
+        case "x-forwarded-for":
+          xff = xff === undefined ? value : `${xff}, ${value}`;
+          continue;
+        case "x-forwarded-host":
+          if (xfh === undefined) xfh = value;
+          continue;
+        case "x-forwarded-proto":
+          if (xfp === undefined) xfp = value;
+          continue;
+        // Hop-by-hop (RFC 9110 §7.6.1). `expect`: the edge's own server already answered `100-continue` to the
+        // client, so the expectation was met on this hop (and undici refuses to send it).
+        case "keep-alive":
+        case "proxy-authenticate":
+        case "proxy-authorization":
+        case "proxy-connection":
+        case "te":
+        case "trailer":
+        case "upgrade":
+        case "expect":
+          continue;
+      }
+      fwd.push(name, value);
+    }
+
+    const m = this.o.router.match(host, req.url ?? "/");
     if (!m) {
       this.o.metrics.unrouted++;
       res.writeHead(404, { "content-type": "text/plain", "x-edge": "no-route" }).end("no route for this host and path\n");
       return;
     }
-    const app = m.route.app;
-    let slot = this.o.activeSlot(app);
-    let up = this.upstreams.get(`${app}\u0000${slot}`)!;
-    this.o.inflight.inc(app, slot);
-    let finished = false;
-    let relayed: number | undefined;
-    const finish = () => {
-      if (finished) return;
-      finished = true;
-      this.o.inflight.dec(app, slot);
-      this.o.metrics.record(app, m.route.name, slot, relayed, Number(process.hrtime.bigint() - started) / 1e6);
-    };
-    res.on("finish", finish);
-    res.on("close", finish);
-
-    const headers = forwardHeaders(req);
-    headers.host = up.url.host;
-    let path = upstreamPath(up, m.upstreamPath);
-    const hasBody = req.headers["content-length"] !== undefined ? req.headers["content-length"] !== "0" : req.headers["transfer-encoding"] !== undefined;
-    const retryable = IDEMPOTENT.has(req.method ?? "") && !hasBody;
-    let moved = false;
-    let clientGone = false;
-
-    let current: http.ClientRequest | undefined;
-    // `to`: replay on that slot (a rollback made it active after this request failed on `slot`); the request is
-    // rebound to it, in-flight counts follow. No closure for this: the hot path allocates nothing new.
-    const send = (attempt: number, to?: Slot) => {
-      if (to !== undefined) {
-        moved = true;
-        this.o.inflight.dec(app, slot);
-        slot = to;
-        up = this.upstreams.get(`${app}\u0000${to}`)!;
-        this.o.inflight.inc(app, slot);
-        headers.host = up.url.host;
-        path = upstreamPath(up, m.upstreamPath);
-      }
-      const upReq = (current = up.lib.request({ protocol: up.url.protocol, hostname: up.url.hostname, port: up.url.port, method: req.method, path, headers, agent: up.agent }));
-      upReq.setTimeout(this.o.upstreamTimeoutMs, () => upReq.destroy(Object.assign(new Error("upstream timeout"), { code: "ETIMEDOUT" })));
-      upReq.on("response", (upRes) => {
-        const status = upRes.statusCode ?? 502;
-        if (status >= 500) {
-          this.o.outliers.failure(up.track, status);
-          const to = this.replayTarget(app, slot, retryable && !moved && !clientGone && !res.headersSent);
-          if (to !== undefined) {
-            upRes.on("error", () => undefined);
-            upRes.resume();
-            send(attempt + 1, to);
-            return;
-          }
-        } else {
-          this.o.outliers.success(up.track);
-        }
-        relayed = upRes.statusCode;
-        const out: http.OutgoingHttpHeaders = {};
-        const drop = connectionTokens(upRes.headers.connection);
-        for (const [k, v] of Object.entries(upRes.headers)) if (!HOP_BY_HOP.has(k) && !drop.has(k) && v !== undefined) out[k] = v;
-        out["x-edge-slot"] = slot;
-        try {
-          res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, out);
-        } catch {
-          // A header Node refuses to send (e.g. an invalid character from a broken upstream): answer 502 rather
-          // than let the exception take the whole edge down.
-          upRes.destroy();
-          relayed = undefined;
-          if (!res.headersSent) res.writeHead(502, { "content-type": "text/plain", "x-edge": "bad-upstream-headers" }).end("upstream sent invalid headers\n");
-          return;
-        }
-        upRes.pipe(res);
-        // The upstream broke off mid-answer: the client gets a cut response, so count it as an error, not a 2xx.
-        upRes.on("error", () => {
-          if (!clientGone) this.o.outliers.failure(up.track, 0, "ECONNRESET");
-          relayed = undefined;
-          res.destroy();
-        });
-      });
-      upReq.on("error", (e: NodeJS.ErrnoException) => {
-        // A keep-alive socket the upstream closed while idle fails before any byte of the answer: replaying a
-        // body-less idempotent request is safe (the pattern Node's http docs recommend for `reusedSocket`).
-        if (relayed === undefined && attempt === 0 && retryable && upReq.reusedSocket && (e.code === "ECONNRESET" || e.code === "EPIPE")) {
-          send(attempt + 1);
-          return;
-        }
-        // The client left and we cut the upstream request: not the slot's fault.
-        if (clientGone) return void res.destroy();
-        this.o.outliers.failure(up.track, 0, e.code);
-        const to = this.replayTarget(app, slot, relayed === undefined && retryable && !moved && !res.headersSent);
-        if (to !== undefined) {
-          send(attempt + 1, to);
-          return;
-        }
-        if (res.headersSent || res.destroyed) {
-          relayed = undefined;
-          res.destroy();
-          return;
-        }
-        relayed = undefined;
-        const timeout = e.code === "ETIMEDOUT";
-        res.writeHead(timeout ? 504 : 502, { "content-type": "text/plain", "x-edge": timeout ? "upstream-timeout" : "upstream-error", "x-edge-slot": slot });
-        res.end(`${timeout ? "upstream timed out" : "upstream unavailable"}\n`);
-      });
-      if (attempt === 0 && hasBody) req.pipe(upReq);
-      else upReq.end();
-    };
-    // The client went away before the answer was complete: stop the upstream work too.
-    res.on("close", () => {
-      if (res.writableFinished) return;
-      clientGone = true;
-      current?.destroy();
-    });
-    send(0);
+    // Headers the client named in Connection describe this hop only.
+    if (connection !== undefined) dropConnectionTokens(fwd, connection);
+    const ip = req.socket.remoteAddress ?? "";
+    fwd.push(
+      "host", "", // set per attempt (index HOST_VALUE_FROM_END from the end)
+      "x-forwarded-for", xff !== undefined ? `${xff}, ${ip}` : ip,
+      "x-forwarded-host", xfh ?? host ?? "",
+      "x-forwarded-proto", xfp ?? ("encrypted" in req.socket ? "https" : "http"),
+    );
+    const hasBody = contentLength !== undefined ? contentLength !== "0" : chunked;
+    const method = req.method ?? "GET";
+    const x = new Exchange(this, req, res, m.route, m.upstreamPath, fwd, method, hasBody, started);
+    (res as ResponseWithExchange)[EXCHANGE] = x;
+    res.once("close", onResponseClose);
+    x.send();
   }
 }
 
-/** The path on the upstream: its base path (if any) then the route's path. */
-function upstreamPath(up: Upstream, routePath: string): string {
-  return up.url.pathname === "/" ? routePath : up.url.pathname.replace(/\/$/, "") + routePath;
+/** Where the Host value sits in the forwarded header list (the four headers the proxy appends are last). */
+const HOST_VALUE_FROM_END = 7;
+const EXCHANGE = Symbol("edge.exchange");
+type ResponseWithExchange = http.ServerResponse & { [EXCHANGE]?: Exchange };
+const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS"]);
+/** Transport errors of a connection the upstream closed under a request written on it (idle keep-alive race). */
+const STALE_CONNECTION = new Set(["ECONNRESET", "EPIPE", "UND_ERR_SOCKET"]);
+const TIMEOUTS = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT", "UND_ERR_CONNECT_TIMEOUT", "ETIMEDOUT"]);
+
+/** The response's 'close' listener: one shared function (no closure per request); the exchange rides on `res`. */
+function onResponseClose(this: ResponseWithExchange): void {
+  const x = this[EXCHANGE];
+  if (x) x.responseClosed();
 }
 
-function connectionTokens(v: string | string[] | undefined): Set<string> {
-  const s = Array.isArray(v) ? v.join(",") : v ?? "";
-  return new Set(s.split(",").map((x) => x.trim().toLowerCase()).filter(Boolean));
+/**
+ * One proxied request: its state and undici's handler for its upstream request (an attempt at a time; a replay or
+ * retry dispatches again only after undici finished with the previous attempt, so callbacks never interleave).
+ */
+class Exchange implements Dispatcher.DispatchHandlers {
+  private readonly app: string;
+  private slot: Slot;
+  private up: Upstream;
+  private path: string;
+  private readonly retryable: boolean;
+  /** The status relayed to the client; undefined while none is (or when the answer was cut). */
+  private relayed: number | undefined;
+  private attempt = 0;
+  private moved = false;
+  private clientGone = false;
+  private finished = false;
+  /** The current attempt's 5xx answer is read and dropped: the request is replayed on `replayTo` when it ends. */
+  private replayTo: Slot | undefined;
+  /** The current attempt ended: late callbacks are ignored. */
+  private attemptDone = false;
+  private abort: ((err?: Error) => void) | undefined;
+  private resume: (() => void) | undefined;
+  private waitingDrain = false;
+
+  constructor(
+    private readonly proxy: Proxy,
+    private readonly req: http.IncomingMessage,
+    private readonly res: http.ServerResponse,
+    private readonly route: CompiledRoute,
+    private readonly routePath: string,
+    private readonly headers: string[],
+    private readonly method: string,
+    private readonly hasBody: boolean,
+    private readonly started: number,
+  ) {
+    this.app = route.app;
+    this.slot = proxy.o.activeSlot(this.app);
+    this.up = proxy.upstreams.get(this.app)![this.slot];
+    this.path = this.up.basePath + routePath;
+    this.retryable = IDEMPOTENT.has(method) && !hasBody;
+    this.up.inflight.n++;
+  }
+
+  /** Dispatches the current attempt on the current slot. */
+  send(): void {
+    this.attemptDone = false;
+    this.replayTo = undefined;
+    this.abort = undefined;
+    this.headers[this.headers.length - HOST_VALUE_FROM_END] = this.up.host;
+    // The body as an iterator that does not destroy `req` when undici stops reading it (an upstream that answers
+    // early, or fails): destroying it would reset the client's connection before it reads the edge's answer.
+    // (undici takes any async iterable as a body; its types list only streams.)
+    const body = this.attempt === 0 && this.hasBody ? (this.req.iterator({ destroyOnReturn: false }) as unknown as Dispatcher.DispatchOptions["body"]) : null;
+    this.up.pool.dispatch({ path: this.path, method: this.method as Dispatcher.HttpMethod, headers: this.headers, body }, this);
+  }
+
+  /** Moves the request to `to` (a rollback made it active after the request failed on its slot); counts follow. */
+  private rebind(to: Slot): void {
+    this.moved = true;
+    this.up.inflight.dec();
+    this.slot = to;
+    this.up = this.proxy.upstreams.get(this.app)![to];
+    this.up.inflight.n++;
+    this.path = this.up.basePath + this.routePath;
+  }
+
+  /**
+   * Where a request that failed may be replayed: the app's active slot when `allowed` (idempotent, body-less, not
+   * replayed yet, nothing relayed, client still there) and a rollback has moved the app away from its slot since
+   * the request started; else undefined.
+   */
+  private replayTarget(allowed: boolean): Slot | undefined {
+    if (!allowed) return undefined;
+    const now = this.proxy.o.activeSlot(this.app);
+    return now === this.slot ? undefined : now;
+  }
+
+  // ---- undici's handler ----
+
+  onConnect(abort: (err?: Error) => void): void {
+    this.abort = abort;
+    // The client left while the attempt was queued for a connection.
+    if (this.clientGone) abort(new Error("client went away"));
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
+    if (this.attemptDone || statusCode < 200) return true; // 1xx: informational, not relayed
+    const o = this.proxy.o;
+    if (statusCode >= 500) {
+      o.outliers.failure(this.up.track, statusCode);
+      const to = this.replayTarget(this.retryable && !this.moved && !this.clientGone && !this.res.headersSent);
+      if (to !== undefined) {
+        // Read and drop this answer; the replay goes out once undici is done with it (onComplete / onError).
+        this.replayTo = to;
+        return true;
+      }
+    } else {
+      o.outliers.success(this.up.track);
+    }
+    const out: string[] = [];
+    let connection: string | undefined;
+    for (let i = 0; i < rawHeaders.length; i += 2) {
+      const name = rawHeaders[i]!.toString("latin1");
+      switch (name.toLowerCase()) {
+        case "connection":
+          connection = connection === undefined ? rawHeaders[i + 1]!.toString("latin1") : `${connection},${rawHeaders[i + 1]!.toString("latin1")}`;
+          continue;
+        case "keep-alive":
+        case "proxy-authenticate":
+        case "proxy-authorization":
+        case "proxy-connection":
+        case "te":
+        case "trailer":
+        case "transfer-encoding":
+        case "upgrade":
+          continue;
+      }
+      out.push(name, rawHeaders[i + 1]!.toString("latin1"));
+    }
+    if (connection !== undefined) dropConnectionTokens(out, connection);
+    out.push("x-edge-slot", this.slot);
+    this.relayed = statusCode;
+    this.resume = resume;
+    try {
+      this.res.writeHead(statusCode, statusText || undefined, out);
+    } catch {
+      // A header Node refuses to send (e.g. an invalid character from a broken upstream): answer 502 rather than
+      // let the exception take the whole edge down.
+      this.relayed = undefined;
+      this.attemptDone = true;
+      this.abort?.(new Error("upstream sent invalid headers"));
+      if (!this.res.headersSent) this.res.writeHead(502, { "content-type": "text/plain", "x-edge": "bad-upstream-headers" }).end("upstream sent invalid headers\n");
+      return false;
+    }
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (this.attemptDone || this.replayTo !== undefined) return true;
+    if (this.res.write(chunk)) return true;
+    // Backpressure: undici pauses reading the upstream until the client's socket drains.
+    if (!this.waitingDrain) {
+      this.waitingDrain = true;
+      this.res.on("drain", () => this.resume?.());
+    }
+    return false;
+  }
+
+  onComplete(): void {
+    if (this.attemptDone) return;
+    this.attemptDone = true;
+    this.abort = undefined;
+    if (this.replayTo !== undefined) {
+      this.attempt++;
+      this.rebind(this.replayTo);
+      return this.send();
+    }
+    this.res.end();
+  }
+
+  onError(err: Error): void {
+    if (this.attemptDone) return;
+    this.attemptDone = true;
+    this.abort = undefined;
+    const o = this.proxy.o;
+    const code = (err as NodeJS.ErrnoException).code;
+    // The client left and we cut the upstream request: not the slot's fault.
+    if (this.clientGone) return void this.res.destroy();
+    // A request undici refuses to send (a method or path it cannot write): the client's fault, not the slot's.
+    if (code === "UND_ERR_INVALID_ARG" || code === "UND_ERR_NOT_SUPPORTED") {
+      if (this.res.headersSent) return void this.res.destroy();
+      return void this.res.writeHead(400, { "content-type": "text/plain", "x-edge": "bad-request" }).end("request cannot be forwarded\n");
+    }
+    if (this.replayTo !== undefined) {
+      // The dropped 5xx answer broke off: the replay is still safe (nothing was relayed).
+      this.attempt++;
+      this.rebind(this.replayTo);
+      return this.send();
+    }
+    const nothingRelayed = this.relayed === undefined && !this.res.headersSent;
+    // A keep-alive connection the upstream closed while idle fails before any byte of the answer: replaying a
+    // body-less idempotent request is safe (as Node's http docs recommend for `reusedSocket`).
+    if (nothingRelayed && this.attempt === 0 && this.retryable && code !== undefined && STALE_CONNECTION.has(code)) {
+      this.attempt++;
+      return this.send();
+    }
+    const timeout = code !== undefined && TIMEOUTS.has(code);
+    o.outliers.failure(this.up.track, 0, timeout ? "ETIMEDOUT" : code);
+    const to = this.replayTarget(nothingRelayed && this.retryable && !this.moved);
+    if (to !== undefined) {
+      this.attempt++;
+      this.rebind(to);
+      return this.send();
+    }
+    this.relayed = undefined;
+    if (this.res.headersSent || this.res.destroyed) return void this.res.destroy();
+    this.res.writeHead(timeout ? 504 : 502, { "content-type": "text/plain", "x-edge": timeout ? "upstream-timeout" : "upstream-error", "x-edge-slot": this.slot });
+    this.res.end(`${timeout ? "upstream timed out" : "upstream unavailable"}\n`);
+  }
+
+  // ---- the client's side ----
+
+  /** The response closed: finished, or the client went away first (then the upstream request is cut too). */
+  responseClosed(): void {
+    if (!this.res.writableFinished) {
+      this.clientGone = true;
+      this.abort?.(new Error("client went away"));
+    }
+    if (this.finished) return;
+    this.finished = true;
+    this.up.inflight.dec();
+    this.proxy.o.metrics.record(this.app, this.route.name, this.slot, this.relayed, performance.now() - this.started);
+  }
 }
 
-function forwardHeaders(req: http.IncomingMessage): http.OutgoingHttpHeaders {
-  const out: http.OutgoingHttpHeaders = {};
-  const drop = connectionTokens(req.headers.connection);
-  for (const [k, v] of Object.entries(req.headers)) if (!HOP_BY_HOP.has(k) && !drop.has(k) && v !== undefined) out[k] = v;
-  const ip = req.socket.remoteAddress ?? "";
-  const prior = req.headers["x-forwarded-for"];
-  out["x-forwarded-for"] = prior ? `${Array.isArray(prior) ? prior.join(", ") : prior}, ${ip}` : ip;
-  out["x-forwarded-host"] = req.headers["x-forwarded-host"] ?? req.headers.host ?? "";
-  out["x-forwarded-proto"] = req.headers["x-forwarded-proto"] ?? ("encrypted" in req.socket ? "https" : "http");
-  return out;
+/** Removes from a flat header list the headers named in a Connection value (they describe one hop only). */
+function dropConnectionTokens(headers: string[], connection: string): void {
+  // The usual value names no header: skip the split.
+  if (connection.length <= 10) {
+    const v = connection.toLowerCase();
+    if (v === "keep-alive" || v === "close") return;
+  }
+  const drop = new Set<string>();
+  for (const t of connection.split(",")) {
+    const n = t.trim().toLowerCase();
+    if (n && n !== "close" && n !== "keep-alive") drop.add(n);
+  }
+  if (drop.size === 0) return;
+  let w = 0;
+  for (let r = 0; r < headers.length; r += 2) {
+    if (drop.has(headers[r]!.toLowerCase())) continue;
+    headers[w++] = headers[r]!;
+    headers[w++] = headers[r + 1]!;
+  }
+  headers.length = w;
 }

@@ -3,6 +3,8 @@ import type { Route } from "./config";
 /** A route after compilation: its metrics name and matching data. */
 export interface CompiledRoute extends Route {
   name: string;
+  /** `pathPrefix` without its trailing slash (computed once, not per request). */
+  prefixBase: string;
 }
 
 /** A route match: the route and the path to send upstream. */
@@ -13,36 +15,51 @@ export interface RouteMatch {
 
 /**
  * Picks the route for a host and path: an exact host beats a wildcard host beats a host-less route; among those,
- * the longest matching path prefix wins (segment-wise).
+ * the longest matching path prefix wins (segment-wise). Runs on every proxied request: no regular expression and no
+ * allocation beyond the match itself.
  */
 export class Router {
   private readonly routes: CompiledRoute[];
 
   constructor(routes: Route[]) {
-    this.routes = routes.map((r) => ({ ...r, name: r.name ?? `${(r.hosts ?? ["*"]).join(",")}${r.pathPrefix}` }));
+    this.routes = routes.map((r) => ({ ...r, name: r.name ?? `${(r.hosts ?? ["*"]).join(",")}${r.pathPrefix}`, prefixBase: r.pathPrefix.replace(/\/$/, "") }));
   }
 
   match(hostHeader: string | undefined, rawPath: string): RouteMatch | undefined {
-    const host = (hostHeader ?? "").toLowerCase();
-    const bare = host.replace(/:\d+$/, "");
+    const host = hostHeader === undefined ? "" : hostHeader.toLowerCase();
+    const bare = withoutPort(host);
     const q = rawPath.indexOf("?");
     const path = q === -1 ? rawPath : rawPath.slice(0, q);
-    let best: { r: CompiledRoute; score: number } | undefined;
+    let best: CompiledRoute | undefined;
+    let bestScore = -1;
     for (const r of this.routes) {
       const hs = hostScore(r.hosts, host, bare);
-      if (hs < 0 || !prefixMatches(r.pathPrefix, path)) continue;
+      if (hs < 0 || !prefixMatches(r, path)) continue;
       const score = hs * 10_000 + r.pathPrefix.length;
-      if (!best || score > best.score) best = { r, score };
+      if (score > bestScore) {
+        best = r;
+        bestScore = score;
+      }
     }
     if (!best) return undefined;
-    const r = best.r;
     let upstreamPath = rawPath;
-    if (r.stripPrefix && r.pathPrefix !== "/") {
-      const rest = rawPath.slice(r.pathPrefix.replace(/\/$/, "").length);
+    if (best.stripPrefix && best.pathPrefix !== "/") {
+      const rest = rawPath.slice(best.prefixBase.length);
       upstreamPath = rest === "" || rest[0] === "?" ? `/${rest}` : rest;
     }
-    return { route: r, upstreamPath };
+    return { route: best, upstreamPath };
   }
+}
+
+/** The host without a trailing `:port` (as `/:\d+$/` would strip it). */
+function withoutPort(host: string): string {
+  const c = host.lastIndexOf(":");
+  if (c === -1 || c === host.length - 1) return host;
+  for (let i = c + 1; i < host.length; i++) {
+    const ch = host.charCodeAt(i);
+    if (ch < 48 || ch > 57) return host;
+  }
+  return host.slice(0, c);
 }
 
 /** 3 exact host, 2 wildcard host, 1 any host, -1 no match. */
@@ -56,8 +73,8 @@ function hostScore(hosts: string[] | undefined, host: string, bare: string): num
   return score;
 }
 
-function prefixMatches(prefix: string, path: string): boolean {
-  if (prefix === "/") return true;
-  const p = prefix.replace(/\/$/, "");
-  return path === p || path.startsWith(`${p}/`);
+function prefixMatches(r: CompiledRoute, path: string): boolean {
+  if (r.pathPrefix === "/") return true;
+  const p = r.prefixBase;
+  return path === p || (path.startsWith(p) && path.charCodeAt(p.length) === 47);
 }
