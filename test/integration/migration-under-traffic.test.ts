@@ -5,7 +5,9 @@
  *
  * 1. The expand migration (a nullable column) runs in the idle slot's pre-deploy while the active slot (v1) serves
  *    through the edge; v2 goes live, the edge switches to it, and v1 keeps answering on its own slot: 0 failures.
- * 2. A destructive migration in the expand phase (a column rename) is refused by the pack's rule; forced through the
+ * 2. The contract migration (NOT NULL on the new column) is refused by the pack while a slot still runs v1; once the
+ *    old slot is retired (redeployed to v2), it passes and runs in the next release's pre-deploy: 0 failures.
+ * 3. A destructive migration in the expand phase (a column rename) is refused by the pack's rule; forced through the
  *    same path, it breaks the version still serving: the proof the rule matters.
  */
 import * as fs from "node:fs";
@@ -15,7 +17,7 @@ import * as path from "node:path";
 import { startSimulator, type RunningSimulator } from "../../sim";
 import { SEED } from "../../sim/seed";
 import { lintSqlFiles } from "../../policies/lib/squawk";
-import { migrationBackwardCompatible, phaseOf } from "../../policies/rules/migrations";
+import { imageTag, migrationBackwardCompatible, phaseOf, waitsForOf } from "../../policies/rules/migrations";
 import { renderApi } from "../helpers/render-api";
 import { sql } from "../helpers/sql";
 import { admin, startEdge, TOKEN } from "../unit/edge/helpers";
@@ -189,6 +191,34 @@ describe("migrations under traffic: expand in the new slot's pre-deploy, switch,
     expect(notes[0].without).toBeGreaterThan(0);
   });
 
+  it("the contract migration waits for the old slot's retirement (pack), then runs in the next pre-deploy: 0 failed requests", async () => {
+    const file = migration("0004_note_required.contract.sql");
+    const findings = lintSqlFiles([file]).get(file) ?? [];
+    /** The pack's verdict on the contract file with the versions the slots really run now. */
+    const verdict = async () => {
+      const running = await Promise.all((["blue", "green"] as const).map(async (s) => imageTag((await api<any>("GET", `/services/${slots[s].id}`)).body.imagePath)));
+      return migrationBackwardCompatible({ file: "0004_note_required.contract.sql", phase: phaseOf(file), waitsFor: waitsForOf(fs.readFileSync(file, "utf8")), findings }, new Map([["shop", running]]));
+    };
+    const early = await verdict();
+    expect(early.status === "non-compliant" && early.messages.join("\n")).toMatch(/must not run yet: a slot of shop still runs 1\.0\.0/);
+
+    const tally = new Tally();
+    const load = drive(tally, { edge: () => edge.url, blue: () => slots.blue.url });
+    await until("traffic on v2", () => tally.total("before", "edge", "ok") >= 20);
+    // The old slot is retired: blue runs v2 too (its own expand again, idempotent).
+    tally.phase = "retire";
+    expect((await ended(slots.blue.id, await release("blue", "2.0.0", "item,note", psql("0002_add_note.sql")))).status).toBe("live");
+    expect((await verdict()).status).not.toBe("non-compliant");
+    tally.phase = "contract";
+    const dep = await release("blue", "2.1.0", "item,note", psql("0004_note_required.contract.sql"));
+    expect((await ended(slots.blue.id, dep)).status).toBe("live");
+    await until("v2.1.0 on blue", () => (tally.counts.contract?.["blue 2.1.0"]?.ok ?? 0) >= 10 && tally.total("contract", "edge", "ok") >= 20);
+    await load.stop();
+    console.log(`contract migration (0004_note_required.contract.sql in blue's pre-deploy after v1 retired): ${JSON.stringify(tally.counts)}`);
+    expect(tally.failures).toEqual([]);
+    expect(await sql(dbUrl, "SELECT is_nullable FROM information_schema.columns WHERE table_name = 'orders' AND column_name = 'note'")).toEqual([{ is_nullable: "NO" }]);
+  });
+
   it("a destructive expand migration is refused by the pack and, forced, breaks the version still serving", async () => {
     // The pack's rule, on the real squawk findings of the file: refused in the expand phase.
     const file = migration("0003_rename_item.sql");
@@ -197,22 +227,26 @@ describe("migrations under traffic: expand in the new slot's pre-deploy, switch,
     expect(verdict.status).toBe("non-compliant");
     expect(verdict.status === "non-compliant" && verdict.messages.join("\n")).toMatch(/must be backward compatible \(expand phase\): line \d+ renames a column/);
 
-    // Forced: v3 (which calls the column `product`) goes to blue, its pre-deploy renames the column while v2 serves.
+    // Forced: v3 (which calls the column `product`) goes to blue, its pre-deploy renames the column while v2 serves
+    // on green (the active slot). The edge's passive rollback may move traffic off the failing slot, so v2 is also
+    // driven on its own URL: the users it still serves are what the rule protects.
     const tally = new Tally();
-    const load = drive(tally, { edge: () => edge.url, blue: () => slots.blue.url });
+    const load = drive(tally, { edge: () => edge.url, green: () => slots.green.url, blue: () => slots.blue.url });
     await until("traffic on v2 before the forced release", () => tally.total("before", "edge", "ok") >= 20);
     tally.phase = "forced";
     const dep = await release("blue", "3.0.0", "product,note", psql("0003_rename_item.sql"));
     expect((await ended(slots.blue.id, dep)).status).toBe("live");
     expect(await columns()).toEqual(["id", "product", "note"]);
-    await until("v2's failures through the edge", () => tally.total("forced", "edge", "failed") >= 10);
+    const v2Failed = () => Object.entries(tally.counts.forced ?? {}).filter(([k]) => k.endsWith(" 2.0.0")).reduce((n, [, v]) => n + v.failed, 0);
+    await until("v2's failures", () => v2Failed() >= 10);
     await until("v3 answering on blue", () => (tally.counts.forced?.["blue 3.0.0"]?.ok ?? 0) >= 10);
     await load.stop();
-    console.log(`forced destructive expand (0003_rename_item.sql in blue's pre-deploy, v2 serving): ${JSON.stringify(tally.counts)}; e.g. ${tally.failures[0]}`);
+    console.log(`forced destructive expand (0003_rename_item.sql in blue's pre-deploy, v2 serving on green): ${JSON.stringify(tally.counts)}; e.g. ${tally.failures[0]}`);
 
-    expect(tally.total("before", "edge", "failed")).toBe(0);
-    // The old version, still serving every user request through the edge, fails on the renamed column.
-    expect(tally.counts.forced?.["edge 2.0.0"]?.failed ?? 0).toBeGreaterThan(0);
+    expect(Object.values(tally.counts.before ?? {}).reduce((n, v) => n + v.failed, 0)).toBe(0);
+    // The old version, still serving on the active slot, fails on the renamed column; the new one works.
+    expect(tally.counts.forced?.["green 2.0.0"]?.failed ?? 0).toBeGreaterThan(0);
+    expect(tally.counts.forced?.["blue 3.0.0"]?.failed ?? 0).toBe(0);
     expect(tally.failures.filter((f) => f.includes("2.0.0")).join("\n")).toMatch(/500 .*column \\"item\\".* does not exist/);
   });
 });
