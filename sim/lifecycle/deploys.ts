@@ -98,6 +98,8 @@ function sha256(s: string): string {
  */
 export class DeployLifecycle {
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Pre-deploy commands running, by deploy id: ending the deploy (cancel) or the simulator stops them. */
+  private readonly commands = new Map<string, AbortController>();
   private stopped = false;
 
   constructor(private readonly app: SimApp) {}
@@ -169,6 +171,7 @@ export class DeployLifecycle {
 
   stop(): void {
     this.stopped = true;
+    for (const c of this.commands.values()) c.abort();
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
   }
@@ -264,7 +267,13 @@ export class DeployLifecycle {
     let result: { ok: boolean; reason?: string } = { ok: true };
     if (spec && command) {
       store.tx(() => recordEvent(this.app, deploy.serviceId, "pre_deploy_started", { deployId: deploy.id }));
-      result = await runPreDeploy(command, spec);
+      const abort = new AbortController();
+      this.commands.set(deploy.id, abort);
+      try {
+        result = await runPreDeploy(command, spec, { signal: abort.signal });
+      } finally {
+        this.commands.delete(deploy.id);
+      }
     }
     if (this.stopped) return undefined;
     const current = store.get<DeployRec>("deploy", deploy.id);
@@ -341,6 +350,8 @@ export class DeployLifecycle {
     const t = this.timers.get(deploy.id);
     if (t) clearTimeout(t);
     this.timers.delete(deploy.id);
+    // A canceled deploy's pre-deploy command is stopped, as on Render.
+    this.commands.get(deploy.id)?.abort();
     recordEvent(this.app, deploy.serviceId, "deploy_ended", {
       deployId: deploy.id,
       deployStatus: status === "canceled" ? "canceled" : "failed",

@@ -16,6 +16,23 @@ const RAW_BYTES = 256 * 1024;
 /** SIGTERM → SIGKILL grace for a command that timed out. */
 const KILL_GRACE_MS = 3_000;
 
+/** Process groups of commands still running, killed if the simulator exits first (they are detached). */
+const running = new Set<number>();
+let exitHook = false;
+function killOnExit(): void {
+  if (exitHook) return;
+  exitHook = true;
+  process.on("exit", () => {
+    for (const pid of running) {
+      try {
+        process.kill(-pid, "SIGKILL");
+      } catch {
+        // Already gone.
+      }
+    }
+  });
+}
+
 /** How a pre-deploy command ended. `output` is the redacted tail of its stdout and stderr. */
 export interface PreDeployResult {
   ok: boolean;
@@ -34,9 +51,11 @@ export interface PreDeployResult {
  * (removed afterwards) and must name what it runs by absolute path (e.g. `psql "$DATABASE_URL" -f /abs/0002.sql`).
  * PostgreSQL's client programs (`psql`) are on `PATH`, as in Render's native runtimes. Of the simulator's own
  * environment only `PATH`, `HOME`, `LANG`, `LC_ALL`, `TZ`, `TMPDIR` pass: never its API keys. The whole process group
- * is killed at `timeoutMs`.
+ * is killed at `timeoutMs`, when `signal` aborts (the deploy was canceled, the simulator stops) or when the simulator
+ * exits.
  */
-export function runPreDeploy(command: string, spec: ServiceRuntimeSpec, timeoutMs = PRE_DEPLOY_TIMEOUT_MS): Promise<PreDeployResult> {
+export function runPreDeploy(command: string, spec: ServiceRuntimeSpec, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<PreDeployResult> {
+  const timeoutMs = opts.timeoutMs ?? PRE_DEPLOY_TIMEOUT_MS;
   const scratch = mkdtempSync(join(tmpdir(), "sim-predeploy-"));
   const secretsDir = join(scratch, ".secrets");
   const workDir = join(scratch, "work");
@@ -49,6 +68,7 @@ export function runPreDeploy(command: string, spec: ServiceRuntimeSpec, timeoutM
   return new Promise((resolve) => {
     let tail = "";
     let timedOut = false;
+    let aborted = false;
     let settled = false;
     const keep = (chunk: Buffer) => {
       tail += chunk.toString("utf8");
@@ -67,22 +87,37 @@ export function runPreDeploy(command: string, spec: ServiceRuntimeSpec, timeoutM
         // Already gone.
       }
     };
-    const timer = setTimeout(() => {
-      timedOut = true;
+    const end = () => {
       killGroup("SIGTERM");
       setTimeout(() => killGroup("SIGKILL"), KILL_GRACE_MS).unref();
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      end();
     }, timeoutMs);
     timer.unref();
+    const onAbort = () => {
+      aborted = true;
+      end();
+    };
+    if (child.pid) {
+      running.add(child.pid);
+      killOnExit();
+    }
+    if (opts.signal?.aborted) onAbort();
+    else opts.signal?.addEventListener("abort", onAbort, { once: true });
     const done = (code: number | null, error?: Error) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      opts.signal?.removeEventListener("abort", onAbort);
+      if (child.pid) running.delete(child.pid);
       rmSync(scratch, { recursive: true, force: true });
       let output = redact(tail, secrets);
       if (output.length > TAIL_BYTES) output = output.slice(output.indexOf("\n", output.length - TAIL_BYTES) + 1);
       const last = output.trim().split(/\r?\n/).pop() ?? "";
-      const ok = !timedOut && !error && code === 0;
-      const why = error ? `could not start: ${error.message}` : timedOut ? `timed out after ${timeoutMs} ms` : `exited with ${code === null ? "a signal" : `code ${code}`}`;
+      const ok = !timedOut && !aborted && !error && code === 0;
+      const why = error ? `could not start: ${error.message}` : aborted ? "was stopped (deploy canceled or simulator stopping)" : timedOut ? `timed out after ${timeoutMs} ms` : `exited with ${code === null ? "a signal" : `code ${code}`}`;
       resolve({ ok, code, output, reason: ok ? undefined : `pre-deploy command ${why}${last ? `: ${last.slice(0, 500)}` : ""}` });
     };
     child.on("error", (e) => done(null, e));

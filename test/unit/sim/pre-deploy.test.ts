@@ -4,6 +4,10 @@
  * of the simulator's own env. A non-zero exit fails the deploy (`pre_deploy_failed`) and the live deploy keeps
  * serving; the failure's reason (the output's last line) is redacted.
  */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runPreDeploy } from "../../../sim/lifecycle/pre-deploy";
 import { eventually, STAGING, withSim } from "./helpers";
 
 const HOST_CANARY = "sim-host-canary-7f3a91c2";
@@ -44,7 +48,10 @@ describe("pre-deploy commands run for real", () => {
   afterAll(async () => {
     delete process.env.SIM_TEST_HOST_SECRET;
     await h.done();
+    rmSync(marks, { recursive: true, force: true });
   });
+  const marks = mkdtempSync(join(tmpdir(), "sg-predeploy-marks-"));
+  const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
 
   it("runs with the deploy's env (linked groups too), Render's variables, an empty working directory and no simulator env", async () => {
     const checks = [
@@ -74,5 +81,23 @@ describe("pre-deploy commands run for real", () => {
     expect(end).toMatchObject({ status: "failed", reason: expect.stringMatching(/^pre-deploy command exited with code 3: relation "orders" does not exist: \[REDACTED\]$/) });
     expect(JSON.stringify(events)).not.toContain(PASSWORD);
     expect(events.find((e: any) => e.type === "deploy_ended" && e.details.deployId === dep)?.details).toMatchObject({ deployStatus: "failed" });
+  });
+
+  it("canceling the deploy stops its running command (the whole process group)", async () => {
+    const pidFile = join(marks, "sleep.pid");
+    const dep = await withCommand(`sleep 120 & echo $! > ${pidFile}; wait`, "docker.io/acme/web:1.3.0");
+    await eventually(async () => existsSync(pidFile) && readFileSync(pidFile, "utf8").trim().length > 0, 20_000, 25);
+    const pid = Number(readFileSync(pidFile, "utf8"));
+    expect(alive(pid)).toBe(true);
+    expect((await h.api.post(`/services/${id}/deploys/${dep}/cancel`)).status).toBe(200);
+    expect(await status(dep)).toBe("canceled");
+    await eventually(async () => !alive(pid), 10_000, 25);
+    expect(await version()).toBe("1.1.0");
+  });
+
+  it("a command that outlives its timeout is killed and fails", async () => {
+    const spec = { id: "srv-timeout0000", name: "t", slug: "t", type: "web_service" as const, deployId: "dep-t", env: {}, secretFiles: {}, healthCheckPath: "", numInstances: 1, suspended: false, customDomains: [] };
+    const r = await runPreDeploy("echo started; sleep 60", spec, { timeoutMs: 300 });
+    expect(r).toMatchObject({ ok: false, code: null, reason: "pre-deploy command timed out after 300 ms: started" });
   });
 });
