@@ -40,27 +40,14 @@ export interface InstanceEnvInput {
  */
 export function instanceEnv(i: InstanceEnvInput): NodeJS.ProcessEnv {
   const { spec } = i;
-  const env: NodeJS.ProcessEnv = {};
-  for (const k of INHERITED) if (process.env[k] !== undefined) env[k] = process.env[k];
-  Object.assign(env, spec.env);
+  const env = commandEnv(spec, i.secretsDir);
   const external = spec.type === "web_service" || spec.type === "static_site" ? i.externalUrl : undefined;
   Object.assign(env, {
-    RENDER: "true",
-    IS_PULL_REQUEST: "false",
     PORT: String(i.port),
-    RENDER_SERVICE_ID: spec.id,
-    RENDER_SERVICE_NAME: spec.name,
-    RENDER_SERVICE_TYPE: TYPE_SHORT[spec.type],
     RENDER_INSTANCE_ID: i.instanceId,
-    RENDER_DISCOVERY_SERVICE: `${spec.name}-discovery`,
     RENDER_EXTERNAL_URL: external ?? "",
     RENDER_EXTERNAL_HOSTNAME: external ? new URL(external).host : "",
-    RENDER_SECRETS_DIR: i.secretsDir,
   });
-  if (spec.commit) env.RENDER_GIT_COMMIT = spec.commit;
-  // Render sets no variable for an image-backed deploy; the simulator's own names are prefixed SIM_.
-  if (spec.image) env.SIM_IMAGE = spec.image;
-  env.SIM_DEPLOY_ID = spec.deployId;
   return env;
 }
 
@@ -82,6 +69,7 @@ export function commandEnv(spec: ServiceRuntimeSpec, secretsDir: string): NodeJS
     RENDER_SECRETS_DIR: secretsDir,
   });
   if (spec.commit) env.RENDER_GIT_COMMIT = spec.commit;
+  // Render sets no variable for an image-backed deploy; the simulator's own names are prefixed SIM_.
   if (spec.image) env.SIM_IMAGE = spec.image;
   env.SIM_DEPLOY_ID = spec.deployId;
   return env;
