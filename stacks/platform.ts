@@ -43,6 +43,15 @@ function isLoopbackUrl(u: string | undefined): boolean {
  * loopback one, so that the simulator also works when it is addressed as a real Render (RENDER_API_URL set, as the
  * workflows run against it in test/integration/workflows.test.ts), where no `<slug>` host name resolves.
  */
+/**
+ * On the embedded Render, the key of the edge's or guardian's own seeded user (a Developer, a Viewer), passed by
+ * the setup (tools/scripts/lib/pulumi-env.js); never the operator's key the program itself runs with.
+ */
+function embeddedServiceKey(service: "edge" | "guardian"): pulumi.Output<string> | undefined {
+  const key = process.env.STACKGUARD_EMBEDDED === "1" ? process.env[`STACKGUARD_EMBEDDED_${service.toUpperCase()}_API_KEY`] : undefined;
+  return key ? pulumi.secret(key) : undefined;
+}
+
 function upstreamOf(service: Service): pulumi.Output<string> {
   return pulumi.all([service.url, service.slug]).apply(([url, slug]) =>
     process.env.STACKGUARD_EMBEDDED === "1" || isLoopbackUrl(url) ? url ?? "" : `http://${slug}:10000`);
@@ -127,9 +136,8 @@ export function buildPlatform(config: StackConfig, secrets: StackSecrets = {}): 
     ),
   ]).apply((entries) => JSON.stringify(Object.fromEntries(entries)));
   // The edge persists the active slots in its own env var through Render's API, with a key of its own
-  // (`pulumi config set --secret stackguard:edgeRenderApiKey …`); on the embedded Render, the simulator's key.
-  const edgeKey = new pulumi.Config("stackguard").getSecret("edgeRenderApiKey")
-    ?? (process.env.STACKGUARD_EMBEDDED === "1" && process.env.RENDER_API_KEY ? pulumi.secret(process.env.RENDER_API_KEY) : undefined);
+  // (`pulumi config set --secret stackguard:edgeRenderApiKey …`); on the embedded Render, its seeded user's.
+  const edgeKey = new pulumi.Config("stackguard").getSecret("edgeRenderApiKey") ?? embeddedServiceKey("edge");
   const edgeEnv = new EnvVars("edge-env", {
     serviceId: edge.id,
     values: {
@@ -166,11 +174,10 @@ export function buildPlatform(config: StackConfig, secrets: StackSecrets = {}): 
   // memory to it through the workspace's metrics stream (OTLP/HTTP, Bearer token), so it is a web service Render
   // can reach, and AlphaStack's health URL is read here by the program. In AlphaStack's workspace a metrics stream
   // is workspace-wide, so AlphaStack's to set: there it stays a worker with a read-only key
-  // (`stackguard:guardianRenderApiKey`; on the embedded Render the simulator's), see docs/pipeline.md.
+  // (`stackguard:guardianRenderApiKey`; on the embedded Render its seeded Viewer user's), see docs/pipeline.md.
   const cfg = new pulumi.Config("stackguard");
   const pushed = config.render.ownerId !== PRODUCTION_OWNER_ID;
-  const guardianKey = pushed ? undefined : cfg.getSecret("guardianRenderApiKey")
-    ?? (process.env.STACKGUARD_EMBEDDED === "1" && process.env.RENDER_API_KEY ? pulumi.secret(process.env.RENDER_API_KEY) : undefined);
+  const guardianKey = pushed ? undefined : cfg.getSecret("guardianRenderApiKey") ?? embeddedServiceKey("guardian");
   const webhook = cfg.getSecret("alertWebhookUrl");
   const guardian = new Service("guardian", {
     name: `guardian-${env}`, ...owner, plan: "starter", numInstances: 1, image: GUARDIAN_IMAGE, autoDeploy: false,

@@ -16,8 +16,11 @@ export interface PulumiResult {
 
 /** Options for {@link PulumiProject.create}. */
 export interface ProjectOptions {
-  /** Render API base URL (`…/v1`) and key the providers use (usually an in-process simulator's). */
-  render: { apiUrl: string; apiKey: string };
+  /**
+   * Render API base URL (`…/v1`) and key the providers use (usually an in-process simulator's: pass it whole), and
+   * the seeded edge and guardian users' keys the program gives those services (without them they get none).
+   */
+  render: { apiUrl: string; apiKey: string; keys?: { edge?: string; guardian?: string } };
   /** Extra env for every pulumi call. */
   env?: Record<string, string>;
 }
@@ -46,7 +49,11 @@ export class PulumiProject {
     fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
     fs.symlinkSync(path.join(ROOT, "policies"), path.join(dir, "policies"));
     fs.mkdirSync(path.join(dir, ".backend"));
-    const { toolEnv, EMBEDDED_PASSPHRASE } = require(path.join(ROOT, "tools", "scripts", "lib", "pulumi-env"));
+    const { toolEnv, EMBEDDED_PASSPHRASE, EMBEDDED_SERVICE_KEY_VARS } = require(path.join(ROOT, "tools", "scripts", "lib", "pulumi-env"));
+    const serviceKeys = Object.fromEntries(Object.entries(EMBEDDED_SERVICE_KEY_VARS as Record<string, string>).flatMap(([name, variable]) => {
+      const key = opts.render.keys?.[name as "edge" | "guardian"];
+      return key ? [[variable, key]] : [];
+    }));
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       ...toolEnv(binDir, path.join(dir, ".pulumi-home")),
@@ -55,6 +62,7 @@ export class PulumiProject {
       RENDER_API_URL: opts.render.apiUrl,
       RENDER_API_KEY: opts.render.apiKey,
       STACKGUARD_EMBEDDED: "1",
+      ...serviceKeys,
       ...opts.env,
     };
     return new PulumiProject(dir, env);

@@ -51,7 +51,7 @@ describe("adopting existing Render resources", () => {
     });
     expect(created.status).toBe(201);
     existingId = created.body.service.id;
-    project = await PulumiProject.create({ render: { apiUrl: sim.apiUrl, apiKey: sim.apiKey } });
+    project = await PulumiProject.create({ render: sim });
     await project.selectStack("staging");
   });
 

@@ -85,7 +85,7 @@ describe("blue/green promotion, rollback and drift on the real engine", () => {
   beforeAll(async () => {
     sim = await startSimulator({ stateDir, timeScale: 0.01, rateLimit: "relaxed" });
     api = renderApi(sim.apiUrl, sim.apiKey);
-    project = await PulumiProject.create({ render: { apiUrl: sim.apiUrl, apiKey: sim.apiKey } });
+    project = await PulumiProject.create({ render: sim });
     await project.selectStack(STACK);
     setVersion("1.4.2");
   });

@@ -55,7 +55,7 @@ describe("db:restore on the real engine and the simulator", () => {
   beforeAll(async () => {
     sim = await startSimulator({ stateDir, timeScale: 0.01, rateLimit: "relaxed" });
     api = renderApi(sim.apiUrl, sim.apiKey);
-    project = await PulumiProject.create({ render: { apiUrl: sim.apiUrl, apiKey: sim.apiKey } });
+    project = await PulumiProject.create({ render: sim });
     await project.selectStack("staging");
     const up = await project.run(["up", "--yes", "--skip-preview", "--stack", "staging", ...PACK]);
     if (up.code !== 0) throw new Error(`initial up failed: ${up.stderr}${up.stdout.slice(-2000)}`);
@@ -195,7 +195,7 @@ describe("db:restore in production: the gate previews, the up runs from the gate
   beforeAll(async () => {
     sim = await startSimulator({ stateDir, timeScale: 0.01, rateLimit: "relaxed" });
     api = renderApi(sim.apiUrl, sim.apiKey);
-    project = await PulumiProject.create({ render: { apiUrl: sim.apiUrl, apiKey: sim.apiKey } });
+    project = await PulumiProject.create({ render: sim });
     // The gate resolves the project from its own location: give the copy its own policies/ and tools/scripts/.
     const root = path.resolve(__dirname, "..", "..");
     fs.rmSync(path.join(project.dir, "policies"));

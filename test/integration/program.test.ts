@@ -35,7 +35,7 @@ describe("the program on the real engine and the simulator", () => {
   beforeAll(async () => {
     sim = await startSimulator({ stateDir, timeScale: 0.01, rateLimit: "relaxed" });
     api = renderApi(sim.apiUrl, sim.apiKey);
-    project = await PulumiProject.create({ render: { apiUrl: sim.apiUrl, apiKey: sim.apiKey } });
+    project = await PulumiProject.create({ render: sim });
     await project.selectStack("staging");
   });
 
@@ -54,6 +54,12 @@ describe("the program on the real engine and the simulator", () => {
     const out = await project.outputs("staging");
     expect(out.apps.api.blue).toMatch(/^srv-/);
     expect(out.alphaStack.map((s: { id: string }) => s.id)).toContain(ENGINE);
+    // The deployed edge holds its own seeded user's key (a Developer), never the operator's Admin key the program ran with.
+    const edge = (await ownServices()).find((s) => s.name === "edge-staging");
+    const edgeEnv = (await api<Array<{ envVar: { key: string; value: string } }>>("GET", `/services/${edge.id}/env-vars?limit=100`)).body.map((e) => e.envVar);
+    const edgeKey = edgeEnv.find((e) => e.key === "EDGE_RENDER_API_KEY")?.value;
+    expect(edgeKey).toBe(sim.keys.edge);
+    expect(edgeEnv.map((e) => e.value)).not.toContain(sim.apiKey);
     const again = await project.run(["preview", "--refresh", "--expect-no-changes", "--stack", "staging", ...PACK]);
     expect(again.stderr).not.toMatch(/changes were proposed/);
     expect(again.code).toBe(0);

@@ -47,7 +47,7 @@ describe("npm start manages the default flags and alert rules (no EDGE_ADMIN_TOK
   beforeAll(async () => {
     delete process.env.EDGE_ADMIN_TOKEN;
     sim = await startSimulator({ stateDir, timeScale: 0.01, rateLimit: "relaxed" });
-    project = await PulumiProject.create({ render: { apiUrl: sim.apiUrl, apiKey: sim.apiKey } });
+    project = await PulumiProject.create({ render: sim });
     expect(project.env.EDGE_ADMIN_TOKEN).toBeUndefined();
     await project.selectStack("staging"); // start.js: `stack select <stack> --create`
   });

@@ -345,7 +345,7 @@ export async function runFaultTrials(opts: FaultTrialOptions): Promise<{ summary
 
   /** One `up` in a fresh project copy; returns the project (for checks and destroy) and how it went. */
   const oneUp = async (faultConfig?: Record<string, unknown>) => {
-    const project = await PulumiProject.create({ render: { apiUrl: sim.apiUrl, apiKey: sim.apiKey } });
+    const project = await PulumiProject.create({ render: sim });
     await project.selectStack(STACK);
     const requestLog = path.join(project.dir, "render-requests.jsonl");
     if (faultConfig) await faults(faultConfig);

@@ -8,7 +8,7 @@ const CANARY = "rnd_CANARY_readonly_key_0123456789";
 
 function withEnv(vars: Record<string, string | undefined>, fn: () => unknown): unknown {
   const saved = { ...process.env };
-  const keys = ["RENDER_API_URL", "RENDER_API_KEY", "STACKGUARD_RENDER_ACCESS", "PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE"];
+  const keys = ["RENDER_API_URL", "RENDER_API_KEY", "STACKGUARD_RENDER_ACCESS", "PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE", "STACKGUARD_EMBEDDED_EDGE_API_KEY", "STACKGUARD_EMBEDDED_GUARDIAN_API_KEY"];
   for (const k of keys) delete process.env[k];
   Object.assign(process.env, Object.fromEntries(Object.entries(vars).filter(([, v]) => v !== undefined)));
   try {
@@ -46,5 +46,26 @@ describe("pulumi-env STACKGUARD_RENDER_ACCESS", () => {
     }
     expect(msg).toMatch(/STACKGUARD_RENDER_ACCESS is 'readonly': use 'none' .*'read'/);
     expect(msg).not.toContain(CANARY);
+  });
+});
+
+describe("pulumi-env: the edge's and guardian's keys on the embedded Render", () => {
+  const EDGE = "rnd_CANARY_edge_developer_key";
+  const GUARDIAN = "rnd_CANARY_guardian_viewer_key";
+  const embedded = (render: object) => () => pulumiEnv({ toolchain: { kind: "official", binDir: "/nonexistent" }, render });
+
+  it("passes the seeded users' own keys to the program next to the operator's", () => {
+    const env = withEnv({}, embedded({ apiUrl: "http://127.0.0.1:1/v1", apiKey: "rnd_operator", keys: { edge: EDGE, guardian: GUARDIAN } })) as Record<string, string>;
+    expect(env.RENDER_API_KEY).toBe("rnd_operator");
+    expect(env.STACKGUARD_EMBEDDED_EDGE_API_KEY).toBe(EDGE);
+    expect(env.STACKGUARD_EMBEDDED_GUARDIAN_API_KEY).toBe(GUARDIAN);
+  });
+
+  it("without them passes none, even one left in the shell, and never against real Render", () => {
+    const leaked = { STACKGUARD_EMBEDDED_EDGE_API_KEY: EDGE };
+    const noKeys = withEnv(leaked, embedded({ apiUrl: "http://127.0.0.1:1/v1", apiKey: "rnd_operator" })) as Record<string, string>;
+    expect("STACKGUARD_EMBEDDED_EDGE_API_KEY" in noKeys).toBe(false);
+    const realEnv = withEnv({ ...real, ...leaked, RENDER_API_KEY: CANARY }, build) as Record<string, string>;
+    expect("STACKGUARD_EMBEDDED_EDGE_API_KEY" in realEnv).toBe(false);
   });
 });

@@ -22,13 +22,37 @@ function isEmbedded(env = process.env) {
   return !env.RENDER_API_URL;
 }
 
-/** Starts (or finds) the background simulator; returns its API URL and key. */
+/**
+ * Starts (or finds) the background simulator; returns its API URL, the operator's key (the one `pulumi` itself
+ * uses) and the keys of the seeded non-Admin users the deployed edge and guardian get (`keys`, see {@link pulumiEnv}).
+ */
 async function ensureEmbeddedRender(log) {
   registerTsNode();
   const { ensureSimulator } = require(path.join(ROOT, "sim", "background"));
-  const sim = await ensureSimulator({ stateDir: path.join(STATE_DIR, "sim"), log });
-  return { apiUrl: sim.apiUrl ?? `${sim.url}/v1`, apiKey: sim.apiKey, url: sim.url, started: sim.started };
+  const stateDir = path.join(STATE_DIR, "sim");
+  const sim = await ensureSimulator({ stateDir, log });
+  return { apiUrl: sim.apiUrl ?? `${sim.url}/v1`, apiKey: sim.apiKey, keys: serviceKeys(stateDir), url: sim.url, started: sim.started };
 }
+
+/** The edge's and the guardian's own keys, written by the simulator when it seeded its users (sim/domain/users.ts). */
+function serviceKeys(stateDir) {
+  const keys = {};
+  for (const name of ["edge", "guardian"]) {
+    try {
+      keys[name] = fs.readFileSync(path.join(stateDir, "api-keys", name), "utf8").trim();
+    } catch {
+      // An older simulator state without per-user keys: the service then gets no Render key at all.
+    }
+  }
+  return keys;
+}
+
+/**
+ * On the embedded Render, the program gives the edge and the guardian the keys of their own seeded users (the edge
+ * a Developer, the guardian a Viewer), never the operator's: as on real Render, where they hold keys of non-Admin
+ * users (docs/pipeline.md), a protected environment refuses their writes whatever the client does.
+ */
+const EMBEDDED_SERVICE_KEY_VARS = { edge: "STACKGUARD_EMBEDDED_EDGE_API_KEY", guardian: "STACKGUARD_EMBEDDED_GUARDIAN_API_KEY" };
 
 function registerTsNode() {
   if (require.extensions[".ts"]) return;
@@ -81,7 +105,7 @@ function toolchainEnv({ kind = "offline", binDir }, userHome = process.env.PULUM
 /**
  * Builds the env for a pulumi invocation.
  * @param {{ toolchain?: { kind: "official" | "offline", binDir: string }, binDir?: string,
- *   render?: { apiUrl: string, apiKey: string } }} opts `toolchain` is what ensureToolchain returned (`binDir` alone
+ *   render?: { apiUrl: string, apiKey: string, keys?: { edge?: string, guardian?: string } } }} opts `toolchain` is what ensureToolchain returned (`binDir` alone
  *   means our offline build)
  */
 function pulumiEnv({ toolchain, binDir, render }) {
@@ -101,7 +125,12 @@ function pulumiEnv({ toolchain, binDir, render }) {
     env.RENDER_API_URL = render.apiUrl;
     env.RENDER_API_KEY = render.apiKey;
     env.STACKGUARD_EMBEDDED = "1";
+    for (const [name, variable] of Object.entries(EMBEDDED_SERVICE_KEY_VARS)) {
+      if (render.keys?.[name]) env[variable] = render.keys[name];
+      else delete env[variable];
+    }
   } else {
+    for (const variable of Object.values(EMBEDDED_SERVICE_KEY_VARS)) delete env[variable];
     const access = env.STACKGUARD_RENDER_ACCESS;
     if (access !== undefined && access !== "" && access !== "none" && access !== "read") {
       throw new SetupError(`STACKGUARD_RENDER_ACCESS is '${access}': use 'none' (no Render key), 'read' (a read-only Viewer key in RENDER_API_KEY) or leave it unset (a key that can deploy).`);
@@ -121,4 +150,4 @@ function pulumiEnv({ toolchain, binDir, render }) {
   return env;
 }
 
-module.exports = { EMBEDDED_PASSPHRASE, PROJECT_PULUMI_HOME, isEmbedded, ensureEmbeddedRender, pulumiEnv, toolEnv, toolchainEnv, registerTsNode };
+module.exports = { EMBEDDED_PASSPHRASE, EMBEDDED_SERVICE_KEY_VARS, PROJECT_PULUMI_HOME, isEmbedded, ensureEmbeddedRender, pulumiEnv, toolEnv, toolchainEnv, registerTsNode };
