@@ -159,7 +159,8 @@ export class Proxy {
     const method = req.method ?? "GET";
     const x = new Exchange(this, req, res, m.route, m.upstreamPath, fwd, method, hasBody, started);
     (res as ResponseWithExchange)[EXCHANGE] = x;
-    res.once("close", onResponseClose);
+    // `on`, not `once`: a response closes once, and `once` would allocate a wrapper per request.
+    res.on("close", onResponseClose);
     x.send();
   }
 }
@@ -200,6 +201,8 @@ class Exchange implements Dispatcher.DispatchHandlers {
   /** The current attempt ended: late callbacks are ignored. */
   private attemptDone = false;
   private abort: ((err?: Error) => void) | undefined;
+  /** The client stopped sending its body mid-way: answered 408, not the slot's failure. */
+  private stalled = false;
   private resume: (() => void) | undefined;
   private waitingDrain = false;
 
@@ -228,10 +231,8 @@ class Exchange implements Dispatcher.DispatchHandlers {
     this.replayTo = undefined;
     this.abort = undefined;
     this.headers[this.headers.length - HOST_VALUE_FROM_END] = this.up.host;
-    // The body as an iterator that does not destroy `req` when undici stops reading it (an upstream that answers
-    // early, or fails): destroying it would reset the client's connection before it reads the edge's answer.
     // (undici takes any async iterable as a body; its types list only streams.)
-    const body = this.attempt === 0 && this.hasBody ? (this.req.iterator({ destroyOnReturn: false }) as unknown as Dispatcher.DispatchOptions["body"]) : null;
+    const body = this.attempt === 0 && this.hasBody ? (requestBody(this, this.req, this.proxy.o.upstreamTimeoutMs) as unknown as Dispatcher.DispatchOptions["body"]) : null;
     this.up.pool.dispatch({ path: this.path, method: this.method as Dispatcher.HttpMethod, headers: this.headers, body }, this);
   }
 
@@ -347,6 +348,11 @@ class Exchange implements Dispatcher.DispatchHandlers {
     const code = (err as NodeJS.ErrnoException).code;
     // The client left and we cut the upstream request: not the slot's fault.
     if (this.clientGone) return void this.res.destroy();
+    // The client stopped sending the body it announced: its fault, not the slot's.
+    if (this.stalled) {
+      if (this.res.headersSent) return void this.res.destroy();
+      return void this.res.writeHead(408, { "content-type": "text/plain", "x-edge": "request-body-timeout", connection: "close" }).end("request body timed out\n");
+    }
     // A request undici refuses to send (a method or path it cannot write): the client's fault, not the slot's.
     if (code === "UND_ERR_INVALID_ARG" || code === "UND_ERR_NOT_SUPPORTED") {
       if (this.res.headersSent) return void this.res.destroy();
@@ -381,6 +387,13 @@ class Exchange implements Dispatcher.DispatchHandlers {
 
   // ---- the client's side ----
 
+  /** No byte of the request body for the upstream timeout while the upstream waits for it: cut the attempt. */
+  bodyStalled(): void {
+    if (this.attemptDone || this.finished || this.req.complete) return;
+    this.stalled = true;
+    this.abort?.(Object.assign(new Error("request body stalled"), { code: "EDGE_BODY_STALLED" }));
+  }
+
   /** The response closed: finished, or the client went away first (then the upstream request is cut too). */
   responseClosed(): void {
     if (!this.res.writableFinished) {
@@ -392,6 +405,29 @@ class Exchange implements Dispatcher.DispatchHandlers {
     this.up.inflight.dec();
     this.proxy.o.metrics.record(this.app, this.route.name, this.slot, this.relayed, performance.now() - this.started);
   }
+}
+
+/**
+ * The request body as undici reads it: an iterator that does not destroy `req` when undici stops reading (an
+ * upstream that answers early, or fails; destroying it would reset the client's connection before it reads the
+ * edge's answer), guarded by an idle timer. undici's own headers timeout only starts once the body is written, so
+ * without it a client that announces a body and never sends it would hold the request (and an upstream connection)
+ * until Node's 5-minute request timeout.
+ */
+async function* requestBody(x: Exchange, req: http.IncomingMessage, idleMs: number): AsyncGenerator<Buffer> {
+  const timer = setTimeout(bodyStalled, idleMs, x);
+  try {
+    for await (const chunk of req.iterator({ destroyOnReturn: false })) {
+      timer.refresh();
+      yield chunk as Buffer;
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function bodyStalled(x: Exchange): void {
+  x.bodyStalled();
 }
 
 /** Removes from a flat header list the headers named in a Connection value (they describe one hop only). */
