@@ -3,6 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { ALPHASTACK_ENGINE_ID } from "../infra/alphastack/identity";
 import { StackConfig } from "../infra/config/schema";
 import { BlueGreenApp } from "../infra/components/blue-green-app";
 import { edgeRoutes } from "../infra/config/routing";
@@ -160,7 +161,7 @@ export function buildPlatform(config: StackConfig, secrets: StackSecrets = {}): 
   });
   // AlphaStack's engine, read-only: its health URL is what the guardian watches and every promotion is guarded by.
   const alpha = referenceAlphaStack(config);
-  const engineIndex = config.alphaStack.services.indexOf("srv-alphastackengine0000");
+  const engineIndex = config.alphaStack.services.indexOf(ALPHASTACK_ENGINE_ID);
   const engine = engineIndex >= 0 ? alpha.services[engineIndex] : undefined;
   const alphaHealthUrl = engine ? pulumi.all([engine.url, engine.healthCheckPath]).apply(([u, p]) => (u ? `${u.replace(/\/+$/, "")}${p || "/"}` : "")) : undefined;
   // Promotions go through the edge, so each app's switch waits for the edge to route it; a promotion that degrades

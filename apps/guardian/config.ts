@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ALPHASTACK_ENGINE_ID } from "../../infra/alphastack/identity";
 import { DEFAULT_RENDER_API_URL } from "../../infra/render/config";
 import { parseIdList } from "../../infra/providers/guard";
 
@@ -43,7 +44,7 @@ const EnvSchema = z.object({
   GUARDIAN_WEBHOOK_ATTEMPTS: z.coerce.number().int().min(1, "GUARDIAN_WEBHOOK_ATTEMPTS must be at least 1").max(20, "GUARDIAN_WEBHOOK_ATTEMPTS must be at most 20").default(6),
   GUARDIAN_WEBHOOK_BACKOFF_MS: ms("GUARDIAN_WEBHOOK_BACKOFF_MS", 1_000, 1),
   ALPHASTACK_HEALTH_URL: httpUrl("ALPHASTACK_HEALTH_URL", "https://engine.alphastack.example/healthz").optional(),
-  ALPHASTACK_SERVICE_ID: z.string().regex(/^srv-[a-z0-9]+$/, "ALPHASTACK_SERVICE_ID must be a Render service id (srv-…)").default("srv-alphastackengine0000"),
+  ALPHASTACK_SERVICE_ID: z.string().regex(/^srv-[a-z0-9]+$/, "ALPHASTACK_SERVICE_ID must be a Render service id (srv-…)").default(ALPHASTACK_ENGINE_ID),
   EDGE_SERVICE_ID: z.string().regex(/^srv-[a-z0-9]+$/, "EDGE_SERVICE_ID must be a Render service id (srv-…): the edge service holding the custom domains").optional(),
   GUARDIAN_SERVICES: z.string().optional(),
   STACKGUARD_ENVIRONMENT: z.string().max(40).default("unknown"),

@@ -1,4 +1,4 @@
-import { ALPHASTACK_PROTECTED_IDS } from "../providers/guard";
+import { ALPHASTACK_NAMES, ALPHASTACK_OWNER_ID, ALPHASTACK_PROTECTED_IDS } from "../alphastack/identity";
 
 /**
  * AlphaStack production's identifiers: the provider guard's protected ids plus the names people write in rules
@@ -8,14 +8,7 @@ import { ALPHASTACK_PROTECTED_IDS } from "../providers/guard";
  * Pass the stack config's `stackguard:alphaStack` ids (`idsFromAlphaStackConfig` in `infra/providers/guard.ts`) as
  * `extraProtected` to cover additions.
  */
-export const ALPHASTACK_IDENTIFIERS: readonly string[] = [
-  ...ALPHASTACK_PROTECTED_IDS,
-  "tea-alphastackprod000000",
-  "alphastack-engine",
-  "alphastack-worker",
-  "alphastack-db",
-  "alphastack-env",
-];
+export const ALPHASTACK_IDENTIFIERS: readonly string[] = [...ALPHASTACK_PROTECTED_IDS, ALPHASTACK_OWNER_ID, ...Object.keys(ALPHASTACK_NAMES)];
 
 /** Whether `name` is AlphaStack: a listed identifier, or anything named `alphastack…` / under `alphastack.example`. */
 export function isAlphaStack(name: string | undefined, extraProtected: readonly string[] = []): boolean {

@@ -1,4 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
+import { ALPHASTACK_OWNER_ID } from "../alphastack/identity";
 import { RenderClient } from "../render/client";
 import { renderConfigFromEnv } from "../render/config";
 import { isNotFound } from "../render/errors";
@@ -19,7 +20,7 @@ interface ProviderSettings {
 const settings: ProviderSettings = { protectedIds: [], productionOwnerIds: [] };
 
 /** The workspace that holds production (AlphaStack's and ours): auto-deploy defaults to off there. */
-export const PRODUCTION_OWNER_ID = "tea-alphastackprod000000";
+export const PRODUCTION_OWNER_ID = ALPHASTACK_OWNER_ID;
 
 /**
  * Applies the stack config a dynamic provider receives in `configure` (the whole stack config, namespaced).

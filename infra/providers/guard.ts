@@ -1,3 +1,4 @@
+import { ALPHASTACK_PROTECTED_IDS } from "../alphastack/identity";
 import type { OutgoingRequest } from "../render/http";
 
 /**
@@ -14,16 +15,8 @@ import type { OutgoingRequest } from "../render/http";
  * `STACKGUARD_PROTECTED_IDS` environment variable (comma- or space-separated).
  */
 
-/** AlphaStack production, seeded with fixed ids (team brief). Read-only for this project, whatever the config says. */
-export const ALPHASTACK_PROTECTED_IDS: readonly string[] = [
-  "prj-alphastackprod000000",
-  "evm-alphastackprod000000",
-  "srv-alphastackengine0000",
-  "srv-alphastackworker0000",
-  "dpg-alphastackdb00000000-a",
-  "evg-alphastackenv0000000",
-  "engine.alphastack.example",
-];
+/** AlphaStack production's ids (infra/alphastack/identity.ts). Read-only for this project, whatever the config says. */
+export { ALPHASTACK_PROTECTED_IDS };
 
 /** Thrown when a write targets something protected. The message says what, why and what to do instead. */
 export class ProtectedResourceError extends Error {

@@ -1,4 +1,6 @@
-import { ALPHASTACK_PROTECTED_IDS } from "../../infra/providers/guard";
+import { ALPHASTACK_LABELS, ALPHASTACK_NAMES, ALPHASTACK_PROTECTED_IDS } from "../../infra/alphastack/identity";
+
+export { ALPHASTACK_NAMES };
 
 /**
  * What "AlphaStack production" means to the pack: Render ids, host names and resource names. The set is the union
@@ -16,29 +18,13 @@ export interface ProtectedEntry {
   label: string;
 }
 
-/** AlphaStack's resource names (the providers create-or-adopt by name, so a name is as good as an id). */
-export const ALPHASTACK_NAMES: Readonly<Record<string, string>> = {
-  "alphastack-engine": "AlphaStack's engine service",
-  "alphastack-worker": "AlphaStack's worker service",
-  "alphastack-db": "AlphaStack's database",
-  "alphastack-env": "AlphaStack's env group",
-};
-
-const LABELS: Readonly<Record<string, string>> = {
-  "srv-alphastackengine0000": "AlphaStack's engine service (alphastack-engine)",
-  "srv-alphastackworker0000": "AlphaStack's worker service (alphastack-worker)",
-  "dpg-alphastackdb00000000-a": "AlphaStack's database (alphastack-db)",
-  "evg-alphastackenv0000000": "AlphaStack's env group (alphastack-env)",
-  "evm-alphastackprod000000": "AlphaStack's production environment",
-  "prj-alphastackprod000000": "AlphaStack's project",
-  "engine.alphastack.example": "AlphaStack's engine domain",
-};
+// AlphaStack's resource names (ALPHASTACK_NAMES): the providers create-or-adopt by name, so a name is as good as an id.
 
 const HOST = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const ID = /^[a-z]{3}-[a-z0-9]{8,}(-[a-z])?$/;
 
 function labelFor(token: string): string {
-  if (LABELS[token]) return LABELS[token];
+  if (ALPHASTACK_LABELS[token]) return ALPHASTACK_LABELS[token];
   if (ALPHASTACK_NAMES[token]) return `${ALPHASTACK_NAMES[token]} (${token})`;
   const kind = { srv: "service", crn: "cron job", evg: "env group", dpg: "database", red: "key value store", evm: "environment", prj: "project", cdm: "custom domain" }[token.slice(0, 3)];
   return kind ? `AlphaStack ${kind} ${token}` : `protected ${token}`;

@@ -1,3 +1,4 @@
+import { ALPHASTACK_OWNER_ID } from "../../infra/alphastack/identity";
 import { isReadOnlyUrl } from "../../infra/config/alphastack-urls";
 import { ProtectedSet } from "../lib/protected";
 import { isProviderConfig } from "./alphastack";
@@ -19,7 +20,7 @@ export interface EnvironmentIds {
 
 /** The built-in identifiers: the two workspaces (team brief). AlphaStack's ids are production's too. */
 export const BUILTIN_ENVIRONMENT_IDS: EnvironmentIds = {
-  production: ["tea-alphastackprod000000"],
+  production: [ALPHASTACK_OWNER_ID],
   staging: ["tea-stackguardstaging000"],
 };
 
