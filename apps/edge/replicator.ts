@@ -108,6 +108,10 @@ export class Replicator {
    * nothing changed anywhere, when the store write fails.
    */
   async update(mutate: (current: EdgeState) => EdgeState | undefined): Promise<UpdateResult> {
+    // The peer list is read while the write is persisted, so the push leaves as soon as the write is durable
+    // (listing after it put a directory read or a DNS lookup on every kill switch's path to the other instances'
+    // apps). Peers that appear meanwhile are pushed to as well, once the first push is out (see `pushToPeers`).
+    const early = this.listPeers();
     const first = await this.locked(async () => {
       await this.pullFromStore();
       return this.commit(this.doc, mutate);
@@ -115,7 +119,7 @@ export class Replicator {
     if (!first) return { changed: false, state: this.doc };
     let mine = first;
     for (let attempt = 0; ; attempt++) {
-      const pushed = await fanout(await this.o.peers.list(), mine, this.o.signer, this.o.fanoutTimeoutMs);
+      const pushed = await this.pushToPeers(mine, attempt === 0 ? early : this.listPeers());
       const peers: FanoutResult = { total: pushed.total, acked: pushed.acked, failed: pushed.failed };
       if (pushed.conflicts.length === 0) {
         if (peers.failed.length) this.o.log(`state v${mine.version}: ${peers.failed.length} of ${peers.total} peer(s) did not confirm (${peers.failed.map((f) => `${f.url}: ${f.error}`).join("; ")}); they converge through the store poll`);
@@ -130,6 +134,32 @@ export class Replicator {
       // A short random pause, so two instances reconciling at once do not keep crossing each other.
       await new Promise((r) => setTimeout(r, 5 + Math.floor(Math.random() * 20 * (attempt + 1))));
     }
+  }
+
+  /** The peers now. A discovery failure still fails the call when awaited (as before), never as an unhandled rejection. */
+  private listPeers(): Promise<string[]> {
+    const p = this.o.peers.list();
+    p.catch(() => undefined);
+    return p;
+  }
+
+  /**
+   * Pushes `doc` to the peers of `listed` (read while `doc` was being persisted) at once, and to any peer a fresh
+   * listing, taken once `doc` is durable, adds: every peer known after the write was made durable gets it, exactly
+   * as when the list was only read then, but the first push does not wait for that listing.
+   */
+  private async pushToPeers(doc: EdgeState, listed: Promise<string[]>): Promise<FanoutResult & { conflicts: unknown[] }> {
+    const fresh = this.listPeers();
+    const known = await listed;
+    const [first, later] = await Promise.all([
+      fanout(known, doc, this.o.signer, this.o.fanoutTimeoutMs),
+      fresh.then((urls) => {
+        const added = urls.filter((u) => !known.includes(u));
+        return added.length ? fanout(added, doc, this.o.signer, this.o.fanoutTimeoutMs) : undefined;
+      }),
+    ]);
+    if (!later) return first;
+    return { total: first.total + later.total, acked: first.acked + later.acked, failed: [...first.failed, ...later.failed], conflicts: [...first.conflicts, ...later.conflicts] };
   }
 
   /**
