@@ -85,9 +85,12 @@ export function defineCli<O extends CliOptions>(spec: CliSpec<O>): (argv: string
   };
 }
 
-/** Runs a CLI as the process's entry point: sets the exit code from `main(process.argv.slice(2))`. */
+/**
+ * Runs a CLI as the process's entry point and exits with `main(process.argv.slice(2))`'s code, without waiting for
+ * idle keep-alive sockets (a background simulator the CLI started is its own process and keeps running).
+ */
 export function runCli(main: (argv: string[]) => Promise<number>): void {
-  void main(process.argv.slice(2)).then((code) => (process.exitCode = code));
+  void main(process.argv.slice(2)).then((code) => process.exit(code));
 }
 
 /** Pulumi's stack name: letters, digits, `-`, `_`, `.`, at most 100 characters (also safe in file names). */

@@ -8,7 +8,7 @@
  * (`edgeUrl`, secret `edgeAdminToken`) through `pulumi stack output --show-secrets`; the token is never printed.
  */
 import * as path from "node:path";
-import { parseArgs } from "node:util";
+import { defineCli, resolveStack, runCli, stackOption, UsageError } from "../../infra/cli/define-cli";
 import { EdgeAdminClient, EdgeAdminError } from "../../apps/edge/client";
 import type { Slot } from "../../apps/edge/config";
 import { redactPulumiOutput, secretEnvValues } from "../../infra/ops/pulumi-output";
@@ -41,66 +41,65 @@ export const readOutputs: OutputsReader = async (stack, cwd) => {
 const USAGE = 'usage: npm run rollback -- --stack <stack> --app <app> [--force] [--reason "why"]';
 
 /**
- * Runs the command; returns the exit code. `out` gets every line, redacted (infra/ops/pulumi-output.ts): never the
- * token, a secret value of the environment or a plan violation's values, whatever an error message quoted.
+ * Runs the command; returns the exit code (infra/cli/define-cli.ts: 2 for a usage error, 1 for a failure, 3 when not
+ * every edge instance confirmed the switch yet). Every line is redacted (infra/ops/pulumi-output.ts): never the
+ * token, a secret value of the environment or a plan violation's values, whatever an error message quoted. `out`
+ * (tests) receives the error lines too.
  */
 export async function main(argv: string[], deps: { read?: OutputsReader; out?: (s: string) => void; env?: NodeJS.ProcessEnv } = {}): Promise<number> {
   const env = deps.env ?? process.env;
   const secrets: Array<string | undefined> = secretEnvValues(env);
-  const print = deps.out ?? ((s: string) => console.log(s));
-  const out = (s: string) => print(redactPulumiOutput(s, secrets));
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, strict: true, options: { stack: { type: "string" }, app: { type: "string" }, reason: { type: "string" }, cwd: { type: "string" }, force: { type: "boolean" } } });
-  } catch (e) {
-    out(`${(e as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  const { stack, app, reason, force = false } = parsed.values;
-  const cwd = path.resolve(parsed.values.cwd ?? path.join(__dirname, "..", ".."));
-  if (!stack || !app) {
-    out(`${!stack ? "--stack" : "--app"} is required\n${USAGE}`);
-    return 2;
-  }
-  try {
-    const outputs = await (deps.read ?? readOutputs)(stack, cwd);
-    secrets.push(outputs.edgeAdminToken);
-    if (!outputs.edgeUrl || !outputs.edgeAdminToken) {
-      out(`rollback: stack '${stack}' has no edgeUrl/edgeAdminToken outputs; run pulumi up on it first`);
-      return 1;
-    }
-    const known = Object.entries(outputs.apps ?? {}).filter(([, a]) => a && "activeSlot" in a).map(([n]) => n);
-    const declared = outputs.apps?.[app];
-    if (!declared || !known.includes(app)) {
-      out(`rollback: unknown app '${app}' in stack '${stack}'; blue/green apps there: ${known.join(", ") || "none"}`);
-      return 1;
-    }
-    const last = declared.lastPromotion;
-    if (!last || last.from === last.to) {
-      out(`rollback: app '${app}' has no previous version to roll back to (its last promotion moved no traffic: ${last?.result ?? "none"})`);
-      return 1;
-    }
-    const target = last.from;
-    const edge = new EdgeAdminClient({ url: outputs.edgeUrl, token: outputs.edgeAdminToken, timeoutMs: 15_000, attempts: 3 });
-    const t0 = Date.now();
-    const by = `rollback-cli:${env.USER ?? env.GITHUB_ACTOR ?? "unknown"}`;
-    const r = await edge.switch({ app, slot: target, force, actor: by, reason: reason ?? `manual rollback of ${app} ${last.version}` });
-    const label = (s: Slot) => `${app}-${s} (${declared.versions?.[s] ?? "unknown version"})`;
-    const ms = Date.now() - t0;
-    if (!r.changed) out(`rollback: ${app} is already on ${label(target)}; nothing changed`);
-    else out(`rollback: switched ${app} from ${label(r.from)} to ${label(target)}${r.forced ? " (forced)" : ""} in ${ms} ms; edge state version ${r.version}${r.synced ? "" : `; NOT every edge instance confirmed yet (${r.peers?.failed?.length ?? "?"} pending; they converge within the sync interval)`}`);
-    out(`rollback: the next pulumi preview shows this as drift; pulumi up would promote ${last.version} again. To stay on ${declared.versions?.[target] ?? "the previous version"}, set apps.${app}.version accordingly.`);
-    return r.synced ? 0 : 3;
-  } catch (e) {
-    if (e instanceof EdgeAdminError && e.status === 409) {
-      out(`rollback refused by the edge: ${e.message.replace(/^edge admin POST \/__edge\/switch: HTTP 409: /, "")}${force ? "" : "\n(pass --force to switch anyway)"}`);
-      return 1;
-    }
-    out(`rollback failed: ${(e as Error).message}`);
-    return 1;
-  }
+  const redacted = (sink: (s: string) => void) => (s: string) => sink(redactPulumiOutput(s, secrets));
+  const out = redacted(deps.out ?? ((s: string) => console.log(s)));
+  const err = redacted(deps.out ?? ((s: string) => console.error(s)));
+  return defineCli({
+    usage: USAGE,
+    options: { ...stackOption, app: { type: "string" }, reason: { type: "string" }, cwd: { type: "string" }, force: { type: "boolean" } },
+    run: async ({ values }) => {
+      // Handed to the pulumi CLI only, so Pulumi's org/project/stack form is fine.
+      const stack = resolveStack(values.stack as string | undefined, { qualified: true });
+      const app = values.app as string | undefined;
+      const reason = values.reason as string | undefined;
+      const force = (values.force as boolean | undefined) ?? false;
+      if (!app) throw new UsageError("--app <app> is required, e.g. --app api");
+      const cwd = path.resolve((values.cwd as string | undefined) ?? path.join(__dirname, "..", ".."));
+      try {
+        const outputs = await (deps.read ?? readOutputs)(stack, cwd);
+        secrets.push(outputs.edgeAdminToken);
+        if (!outputs.edgeUrl || !outputs.edgeAdminToken) {
+          err(`rollback: stack '${stack}' has no edgeUrl/edgeAdminToken outputs; run pulumi up on it first`);
+          return 1;
+        }
+        const known = Object.entries(outputs.apps ?? {}).filter(([, a]) => a && "activeSlot" in a).map(([n]) => n);
+        const declared = outputs.apps?.[app];
+        if (!declared || !known.includes(app)) {
+          err(`rollback: unknown app '${app}' in stack '${stack}'; blue/green apps there: ${known.join(", ") || "none"}`);
+          return 1;
+        }
+        const last = declared.lastPromotion;
+        if (!last || last.from === last.to) {
+          err(`rollback: app '${app}' has no previous version to roll back to (its last promotion moved no traffic: ${last?.result ?? "none"})`);
+          return 1;
+        }
+        const target = last.from;
+        const edge = new EdgeAdminClient({ url: outputs.edgeUrl, token: outputs.edgeAdminToken, timeoutMs: 15_000, attempts: 3 });
+        const t0 = Date.now();
+        const by = `rollback-cli:${env.USER ?? env.GITHUB_ACTOR ?? "unknown"}`;
+        const r = await edge.switch({ app, slot: target, force, actor: by, reason: reason ?? `manual rollback of ${app} ${last.version}` });
+        const label = (s: Slot) => `${app}-${s} (${declared.versions?.[s] ?? "unknown version"})`;
+        const ms = Date.now() - t0;
+        if (!r.changed) out(`rollback: ${app} is already on ${label(target)}; nothing changed`);
+        else out(`rollback: switched ${app} from ${label(r.from)} to ${label(target)}${r.forced ? " (forced)" : ""} in ${ms} ms; edge state version ${r.version}${r.synced ? "" : `; NOT every edge instance confirmed yet (${r.peers?.failed?.length ?? "?"} pending; they converge within the sync interval)`}`);
+        out(`rollback: the next pulumi preview shows this as drift; pulumi up would promote ${last.version} again. To stay on ${declared.versions?.[target] ?? "the previous version"}, set apps.${app}.version accordingly.`);
+        return r.synced ? 0 : 3;
+      } catch (e) {
+        if (e instanceof EdgeAdminError && e.status === 409) {
+          throw new Error(`rollback refused by the edge: ${e.message.replace(/^edge admin POST \/__edge\/switch: HTTP 409: /, "")}${force ? "" : "\n(pass --force to switch anyway)"}`);
+        }
+        throw new Error(`rollback failed: ${(e as Error).message}`);
+      }
+    },
+  })(argv, { out, err });
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => process.exit(code));
-}
+if (require.main === module) runCli((argv) => main(argv));
