@@ -23,6 +23,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Slot } from "../../apps/edge/config";
 import type { PromotionRecord } from "../../infra/components/promotion";
+import { defineCli, resolveStack, runCli, stackOption, UsageError } from "../../infra/cli/define-cli";
 import { journalDir, readAttempts } from "../../infra/components/promotion-journal";
 import { secretEnvValues, stringLeaves } from "../../infra/ops/pulumi-output";
 import { writeDeployReport, type DeployReportData } from "../../infra/report/deploy-report";
@@ -30,8 +31,8 @@ import { promotionEntryFromAttempt, promotionEntryFromRecord, type PromotionEntr
 
 const USAGE = "usage: npm run report:deploy -- --stack <stack> [--out <file.html>] [--since <iso time>] [--changes <gate dir | plan.json | gate.json | preview JSON>]";
 
-/** A bad argument or input: exit 2. */
-export class UsageError extends Error {}
+/** A bad argument or input: exit 2 (the CLIs' one convention). */
+export { UsageError };
 
 /** Runs the pinned pulumi CLI (captured stdout); `secrets`: values of its environment that must never be shown. */
 export interface PulumiRunner {
@@ -276,47 +277,31 @@ export async function buildReport(runner: PulumiRunner, o: BuildOptions): Promis
   return { data, secrets };
 }
 
-/** Parses the arguments, builds and writes the report; returns the exit code. */
+/** Parses the arguments, builds and writes the report; returns the exit code (infra/cli/define-cli.ts). */
 export async function main(argv: string[], deps: { runner?: () => Promise<PulumiRunner>; out?: (s: string) => void; err?: (s: string) => void; env?: NodeJS.ProcessEnv; now?: () => Date } = {}): Promise<number> {
-  const out = deps.out ?? ((s: string) => process.stdout.write(`${s}\n`));
   const err = deps.err ?? ((s: string) => process.stderr.write(`${s}\n`));
-  const args = [...argv];
-  const opt = (name: string): string | undefined => {
-    const i = args.indexOf(`--${name}`);
-    if (i < 0) return undefined;
-    const v = args[i + 1];
-    if (v === undefined || v.startsWith("--")) throw new UsageError(`--${name} needs a value\n${USAGE}`);
-    args.splice(i, 2);
-    return v;
-  };
-  try {
-    const stack = opt("stack");
-    const file = opt("out");
-    const since = opt("since");
-    const changes = opt("changes");
-    const journal = opt("journal");
-    const cwd = path.resolve(opt("cwd") ?? path.join(__dirname, "..", ".."));
-    if (args.length) throw new UsageError(`unknown argument(s): ${args.join(" ")}\n${USAGE}`);
-    if (!stack) throw new UsageError(`--stack <stack> is required\n${USAGE}`);
-    if (!/^[A-Za-z0-9._/-]+$/.test(stack)) throw new UsageError(`--stack '${stack}' is not a stack name (letters, digits, '.', '_', '-', '/')`);
-    const runner = await (deps.runner ?? defaultRunner)();
-    const { data, secrets } = await buildReport(runner, { stack, cwd, since, changes, env: deps.env, now: deps.now, journal });
-    const stamp = (deps.now ?? (() => new Date()))().toISOString().replace(/[:.]/g, "-");
-    const target = file ? path.resolve(file) : path.join(cwd, ".stackguard", "reports", `${stack.replace(/\//g, "_")}-${stamp}.html`);
-    const written = writeDeployReport(data, target, { secrets });
-    err(`deploy report of ${stack}: ${data.outcome}, ${data.promotions?.length ?? 0} promotion(s), ${Object.keys(data.finalSlots ?? {}).length} blue/green app(s); ${written.bytes} bytes`);
-    out(written.file);
-    return 0;
-  } catch (e) {
-    if (e instanceof UsageError) {
-      err(`deploy report: ${e.message}`);
-      return 2;
-    }
-    err(`deploy report failed: ${(e as Error).message}`);
-    return 1;
-  }
+  return defineCli({
+    usage: USAGE,
+    name: "deploy report",
+    options: { ...stackOption, out: { type: "string" }, since: { type: "string" }, changes: { type: "string" }, journal: { type: "string" }, cwd: { type: "string" } },
+    run: async ({ values, out }) => {
+      // Handed to the pulumi CLI only (the file name replaces '/'), so Pulumi's org/project/stack form is fine.
+      const stack = resolveStack(values.stack as string | undefined, { qualified: true });
+      const file = values.out as string | undefined;
+      const since = values.since as string | undefined;
+      const changes = values.changes as string | undefined;
+      const journal = values.journal as string | undefined;
+      const cwd = path.resolve((values.cwd as string | undefined) ?? path.join(__dirname, "..", ".."));
+      const runner = await (deps.runner ?? defaultRunner)();
+      const { data, secrets } = await buildReport(runner, { stack, cwd, since, changes, env: deps.env, now: deps.now, journal });
+      const stamp = (deps.now ?? (() => new Date()))().toISOString().replace(/[:.]/g, "-");
+      const target = file ? path.resolve(file) : path.join(cwd, ".stackguard", "reports", `${stack.replace(/\//g, "_")}-${stamp}.html`);
+      const written = writeDeployReport(data, target, { secrets });
+      err(`deploy report of ${stack}: ${data.outcome}, ${data.promotions?.length ?? 0} promotion(s), ${Object.keys(data.finalSlots ?? {}).length} blue/green app(s); ${written.bytes} bytes`);
+      out(written.file);
+      return 0;
+    },
+  })(argv, { out: deps.out, err });
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => process.exit(code));
-}
+if (require.main === module) runCli((argv) => main(argv));
