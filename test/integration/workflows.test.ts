@@ -14,7 +14,7 @@ import { traffic } from "../../bench/kill-promotion";
 import { RenderClient } from "../../infra/render";
 import { RunningSimulator, startSimulator } from "../../sim/index";
 import { backupStackDatabase } from "../../tools/scripts/db-backup";
-import { createCheckout, JobResult, runJob, StepResult } from "../../tools/scripts/run-workflow-steps";
+import { createCheckout, JobResult, runJob, StepResult } from "../support/workflow-steps";
 
 jest.setTimeout(600_000);
 

@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import YAML from "yaml";
-import { evaluateIf } from "../../../tools/scripts/run-workflow-steps";
+import { evaluateIf } from "../../support/workflow-steps";
 
 const ROOT = path.resolve(__dirname, "..", "..", "..");
 const promote = YAML.parse(fs.readFileSync(path.join(ROOT, ".github/workflows/promote.yml"), "utf8"));

@@ -1,4 +1,4 @@
-import { evaluate, evaluateIf, ExprContext, interpolate } from "../../../tools/scripts/run-workflow-steps";
+import { evaluate, evaluateIf, ExprContext, interpolate } from "../../support/workflow-steps";
 
 const ctx = (over: Partial<ExprContext["contexts"]> = {}, failed = false): ExprContext => ({
   contexts: { matrix: { stack: "production" }, inputs: { stack: "" }, vars: {}, secrets: { RENDER_API_KEY: "k" }, github: { event: { pull_request: { number: 7 } } }, steps: { preview: { outputs: { code: "0" } } }, ...over },

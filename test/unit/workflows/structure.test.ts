@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import YAML from "yaml";
 import { readStackConfigFile } from "../../../infra/cost/read-stack-file";
-import { interpolate, SKIPPABLE_ACTIONS } from "../../../tools/scripts/run-workflow-steps";
+import { interpolate, SKIPPABLE_ACTIONS } from "../../support/workflow-steps";
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { knownStacks } = require("../../../.github/scripts/validate-inputs.js");

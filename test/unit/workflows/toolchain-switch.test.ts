@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import YAML from "yaml";
-import { interpolate } from "../../../tools/scripts/run-workflow-steps";
+import { interpolate } from "../../support/workflow-steps";
 
 const ROOT = path.resolve(__dirname, "..", "..", "..");
 const SCRIPT = path.join(ROOT, ".github/scripts/install-official-pulumi.sh");
