@@ -13,14 +13,14 @@
  * With `RENDER_API_URL` set it talks to that API with `RENDER_API_KEY`; without it, to the embedded Render (started
  * in the background when not running), like `npm run pulumi`.
  *
- * Exit codes: 0 exported; 1 Render failed or timed out; 2 bad input or setup (unknown stack, missing key, no such
+ * Exit codes (infra/cli/define-cli.ts): 0 exported; 1 Render failed or timed out; 2 bad input or setup (unknown stack, missing key, no such
  * database), before any call that changes anything.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { Readable } from "node:stream";
-import { readStackConfigFile } from "../../infra/cost/read-stack-file";
+import { defineCli, resolveStack, runCli, stackConfig, stackOption, UsageError, type CliIO } from "../../infra/cli/define-cli";
 import { providerClient } from "../../infra/providers/context";
 import { idsFromAlphaStackConfig, normalizeTarget, parseIdList } from "../../infra/providers/guard";
 import type { RenderClient } from "../../infra/render";
@@ -29,8 +29,8 @@ import type { PostgresExport } from "../../infra/render";
 const ROOT = path.resolve(__dirname, "..", "..");
 const USAGE = "usage: npm run db:backup -- --stack <stack> [--json] [--timeout-seconds <n>] [--download <dir>]";
 
-/** A problem the user fixes (exit 2), raised before anything is changed. */
-class BackupInputError extends Error {}
+/** A problem the user fixes (exit 2, the CLIs' usage error), raised before anything is changed. */
+class BackupInputError extends UsageError {}
 
 /** What a backup produced. Never holds the export's download URL. */
 export interface BackupRecord {
@@ -93,12 +93,7 @@ export async function backupStackDatabase(o: BackupOptions): Promise<BackupRecor
   const log = o.log ?? (() => {});
   const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const now = o.now ?? (() => new Date());
-  let cfg;
-  try {
-    cfg = readStackConfigFile(o.stack, o.root ?? ROOT);
-  } catch (e) {
-    throw new BackupInputError((e as Error).message);
-  }
+  const cfg = stackConfig(o.stack, o.root ?? ROOT);
   const { name } = cfg.database;
   const ownerId = cfg.render.ownerId;
   const found = await o.client.postgres.list({ name: [name], ownerId: [ownerId] });
@@ -152,29 +147,6 @@ export async function backupStackDatabase(o: BackupOptions): Promise<BackupRecor
   return record;
 }
 
-function parseArgs(argv: string[]): { stack: string; json: boolean; timeoutMs?: number; downloadDir?: string } {
-  let stack: string | undefined;
-  let json = false;
-  let timeoutMs: number | undefined;
-  let downloadDir: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === "--stack") stack = argv[++i];
-    else if (a === "--json") json = true;
-    else if (a === "--timeout-seconds") {
-      const n = Number(argv[++i]);
-      if (!Number.isInteger(n) || n <= 0) throw new BackupInputError(`--timeout-seconds must be a whole number of seconds above 0. ${USAGE}`);
-      timeoutMs = n * 1000;
-    } else if (a === "--download") {
-      downloadDir = argv[++i];
-      if (!downloadDir || downloadDir.startsWith("--")) throw new BackupInputError(`--download needs a directory. ${USAGE}`);
-    } else throw new BackupInputError(`unknown option '${a}'. ${USAGE}`);
-  }
-  if (!stack || stack.startsWith("--")) throw new BackupInputError(`--stack is required. ${USAGE}`);
-  return { stack, json, timeoutMs, downloadDir };
-}
-
-/** The Render client: the configured API, or the embedded Render when RENDER_API_URL is unset (as `npm run pulumi`). */
 /**
  * The Render client: the configured API, or the embedded Render when RENDER_API_URL is unset (as `npm run pulumi`).
  * It is the providers' client, with the write guard installed: the export is a POST, and it must never reach
@@ -192,26 +164,30 @@ export async function clientFromEnv(log: (m: string) => void, protectedIds: read
   return providerClient({ RENDER_API_URL: sim.apiUrl, RENDER_API_KEY: sim.apiKey, ...guarded });
 }
 
-/** CLI entry; returns the exit code. */
-export async function main(argv: string[]): Promise<number> {
-  const log = (m: string) => process.stderr.write(`[db:backup] ${m}\n`);
-  try {
-    const args = parseArgs(argv);
-    // Bad input fails here, before the simulator is started or Render is called.
-    let alphaStack: unknown;
-    try {
-      alphaStack = readStackConfigFile(args.stack, ROOT).alphaStack;
-    } catch (e) {
-      throw new BackupInputError((e as Error).message);
-    }
-    const client = await clientFromEnv(log, idsFromAlphaStackConfig(alphaStack));
-    const record = await backupStackDatabase({ stack: args.stack, client, timeoutMs: args.timeoutMs, downloadDir: args.downloadDir, log });
-    process.stdout.write(args.json ? `${JSON.stringify(record, null, 2)}\n` : `backup of stack '${record.stack}': export ${record.exportId} of ${record.databaseName} (${record.databaseId}), created ${record.exportCreatedAt}\n`);
-    return 0;
-  } catch (e) {
-    log(`error: ${(e as Error).message}`);
-    return e instanceof BackupInputError ? 2 : 1;
-  }
+/** CLI entry; returns the exit code (infra/cli/define-cli.ts). `io` (tests): where stdout and stderr lines go. */
+export function main(argv: string[], io: CliIO = {}, root = ROOT): Promise<number> {
+  const err = io.err ?? ((m: string) => process.stderr.write(`${m}\n`));
+  const log = (m: string) => err(`[db:backup] ${m}`);
+  return defineCli({
+    usage: USAGE,
+    name: "[db:backup] error",
+    options: { ...stackOption, json: { type: "boolean" }, "timeout-seconds": { type: "string" }, download: { type: "string" } },
+    run: async ({ values, out }) => {
+      // Bad input fails here, before the simulator is started or Render is called.
+      const stack = resolveStack(values.stack as string | undefined);
+      let timeoutMs: number | undefined;
+      if (values["timeout-seconds"] !== undefined) {
+        const n = Number(values["timeout-seconds"]);
+        if (!Number.isInteger(n) || n <= 0) throw new BackupInputError("--timeout-seconds must be a whole number of seconds above 0.");
+        timeoutMs = n * 1000;
+      }
+      const { alphaStack } = stackConfig(stack, root);
+      const client = await clientFromEnv(log, idsFromAlphaStackConfig(alphaStack));
+      const record = await backupStackDatabase({ stack, root, client, timeoutMs, downloadDir: values.download as string | undefined, log });
+      out(values.json ? JSON.stringify(record, null, 2) : `backup of stack '${record.stack}': export ${record.exportId} of ${record.databaseName} (${record.databaseId}), created ${record.exportCreatedAt}`);
+      return 0;
+    },
+  })(argv, { out: io.out, err });
 }
 
-if (require.main === module) void main(process.argv.slice(2)).then((code) => (process.exitCode = code));
+if (require.main === module) runCli((argv) => main(argv));

@@ -10,11 +10,11 @@
  * With `RENDER_API_URL` set it talks to that API with `RENDER_API_KEY`; without it, to the embedded Render (started in
  * the background when not running), like `npm run pulumi`.
  *
- * Exit codes: 0 done (or stopped after the preview without --yes); 1 Render or pulumi failed; 2 bad input, before
+ * Exit codes (infra/cli/define-cli.ts): 0 done (or stopped after the preview without --yes); 1 Render or pulumi failed; 2 bad input, before
  * anything changed.
  */
 import * as path from "node:path";
-import { readStackConfigFile } from "../../infra/cost/read-stack-file";
+import { defineCli, resolveStack, runCli, stackConfig, stackOption } from "../../infra/cli/define-cli";
 import { RestoreInputError } from "../../infra/ops/restore-errors";
 import { restoreStackDatabase, type RestoreRecord } from "../../infra/ops/restore";
 import { spawn } from "node:child_process";
@@ -25,38 +25,6 @@ import type { RenderClient } from "../../infra/render";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const USAGE = "usage: npm run db:restore -- --stack <stack> --to <RFC 3339 time, e.g. 2026-11-27T00:30:00Z> [--yes] [--timeout-seconds <n>] [--json]";
-
-interface Args {
-  stack: string;
-  to: string;
-  yes: boolean;
-  json: boolean;
-  timeoutMs?: number;
-}
-
-function parseArgs(argv: string[]): Args {
-  const a: Partial<Args> = { yes: false, json: false };
-  for (let i = 0; i < argv.length; i++) {
-    const k = argv[i];
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined || v.startsWith("--")) throw new RestoreInputError(k, `needs a value. ${USAGE}`);
-      return v;
-    };
-    if (k === "--stack") a.stack = value();
-    else if (k === "--to") a.to = value();
-    else if (k === "--yes") a.yes = true;
-    else if (k === "--json") a.json = true;
-    else if (k === "--timeout-seconds") {
-      const n = Number(value());
-      if (!Number.isInteger(n) || n <= 0) throw new RestoreInputError("--timeout-seconds", `must be a whole number of seconds above 0. ${USAGE}`);
-      a.timeoutMs = n * 1000;
-    } else throw new RestoreInputError(k, `unknown option. ${USAGE}`);
-  }
-  if (!a.stack) throw new RestoreInputError("--stack", `is required. ${USAGE}`);
-  if (!a.to) throw new RestoreInputError("--to", `is required. ${USAGE}`);
-  return a as Args;
-}
 
 /** The default runner: the pinned pulumi CLI with the project's environment (tools/scripts/pulumi.js). */
 function defaultPulumi(root: string): PulumiRunner {
@@ -107,35 +75,45 @@ export interface RestoreDeps {
   onRecord?: (r: RestoreRecord) => void;
 }
 
-/** CLI entry; returns the exit code. */
+/** CLI entry; returns the exit code (infra/cli/define-cli.ts). */
 export async function main(argv: string[], deps: RestoreDeps = {}): Promise<number> {
   const log = deps.log ?? ((m: string) => process.stderr.write(`[db:restore] ${m}\n`));
   const out = deps.out ?? ((t: string) => process.stdout.write(t.endsWith("\n") ? t : `${t}\n`));
   const root = deps.root ?? ROOT;
-  try {
-    const args = parseArgs(argv);
-    // Bad input fails here, before the simulator is started or Render is called.
-    let cfg;
-    try {
-      cfg = readStackConfigFile(args.stack, root);
-    } catch (e) {
-      throw new RestoreInputError("--stack", (e as Error).message);
-    }
-    const client = deps.client ?? (await guardedClient(idsFromAlphaStackConfig(cfg.alphaStack), log));
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const policyArgs = deps.policyArgs ?? (require("./lib/policy-args") as { policyPackArgs(s: string): string[] }).policyPackArgs(args.stack);
-    const record = await restoreStackDatabase({
-      stack: args.stack, to: args.to, yes: args.yes, root, client, pulumi: deps.pulumi ?? defaultPulumi(root), gate: deps.gate ?? defaultGate(root), policyArgs,
-      timeoutMs: args.timeoutMs, pollMs: deps.pollMs, log, print: out,
-    });
-    deps.onRecord?.(record);
-    if (args.json) out(JSON.stringify(record, null, 2));
-    else out(`${record.applied ? "restored" : "recovered (not yet applied)"}: stack '${record.stack}' ${record.applied ? "now uses" : "will use"} ${record.restored.id} (${record.restored.name}), ${record.source.id} at ${record.restored.restoreTime}; recovery took ${(record.recoveryMs / 1000).toFixed(1)} s`);
-    return 0;
-  } catch (e) {
-    log(`error: ${(e as Error).message}`);
-    return e instanceof RestoreInputError ? 2 : 1;
-  }
+  return defineCli({
+    usage: USAGE,
+    name: "error",
+    options: { ...stackOption, to: { type: "string" }, yes: { type: "boolean" }, json: { type: "boolean" }, "timeout-seconds": { type: "string" } },
+    run: async ({ values }) => {
+      // Bad input fails here, before the simulator is started or Render is called.
+      const stack = resolveStack(values.stack as string | undefined);
+      const to = values.to as string | undefined;
+      if (!to) throw new RestoreInputError("--to", "is required, e.g. --to 2026-11-27T00:30:00Z");
+      let timeoutMs: number | undefined;
+      if (values["timeout-seconds"] !== undefined) {
+        const n = Number(values["timeout-seconds"]);
+        if (!Number.isInteger(n) || n <= 0) throw new RestoreInputError("--timeout-seconds", "must be a whole number of seconds above 0");
+        timeoutMs = n * 1000;
+      }
+      let cfg;
+      try {
+        cfg = stackConfig(stack, root);
+      } catch (e) {
+        throw new RestoreInputError("--stack", (e as Error).message);
+      }
+      const client = deps.client ?? (await guardedClient(idsFromAlphaStackConfig(cfg.alphaStack), log));
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const policyArgs = deps.policyArgs ?? (require("./lib/policy-args") as { policyPackArgs(s: string): string[] }).policyPackArgs(stack);
+      const record = await restoreStackDatabase({
+        stack, to, yes: Boolean(values.yes), root, client, pulumi: deps.pulumi ?? defaultPulumi(root), gate: deps.gate ?? defaultGate(root), policyArgs,
+        timeoutMs, pollMs: deps.pollMs, log, print: out,
+      });
+      deps.onRecord?.(record);
+      if (values.json) out(JSON.stringify(record, null, 2));
+      else out(`${record.applied ? "restored" : "recovered (not yet applied)"}: stack '${record.stack}' ${record.applied ? "now uses" : "will use"} ${record.restored.id} (${record.restored.name}), ${record.source.id} at ${record.restored.restoreTime}; recovery took ${(record.recoveryMs / 1000).toFixed(1)} s`);
+      return 0;
+    },
+  })(argv, { out, err: log });
 }
 
-if (require.main === module) void main(process.argv.slice(2)).then((code) => (process.exitCode = code));
+if (require.main === module) runCli((argv) => main(argv));
