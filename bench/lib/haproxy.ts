@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { freePort } from "./nginx";
+import { findBinary, freePort } from "./nginx";
 
 /** A reference HAProxy in front of one upstream (Debian's haproxy; `apt-get install -y haproxy`). */
 export interface HaproxyProxy {
@@ -15,9 +15,7 @@ export interface HaproxyProxy {
 
 /** The haproxy binary, or undefined when it is not installed. */
 export function findHaproxy(): string | undefined {
-  for (const p of ["/usr/sbin/haproxy", "/usr/bin/haproxy"]) if (fs.existsSync(p)) return p;
-  const w = spawnSync("sh", ["-c", "command -v haproxy"], { encoding: "utf8" });
-  return w.status === 0 ? w.stdout.trim() : undefined;
+  return findBinary("haproxy");
 }
 
 /**

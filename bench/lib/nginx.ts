@@ -25,11 +25,16 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** A reference proxy's binary (Debian puts daemons in /usr/sbin, often not on PATH), or undefined when not installed. */
+export function findBinary(name: "nginx" | "haproxy"): string | undefined {
+  for (const p of [`/usr/sbin/${name}`, `/usr/bin/${name}`]) if (fs.existsSync(p)) return p;
+  const w = spawnSync("sh", ["-c", `command -v ${name}`], { encoding: "utf8" });
+  return w.status === 0 ? w.stdout.trim() : undefined;
+}
+
 /** The nginx binary, or undefined when it is not installed. */
 export function findNginx(): string | undefined {
-  for (const p of ["/usr/sbin/nginx", "/usr/bin/nginx"]) if (fs.existsSync(p)) return p;
-  const w = spawnSync("sh", ["-c", "command -v nginx"], { encoding: "utf8" });
-  return w.status === 0 ? w.stdout.trim() : undefined;
+  return findBinary("nginx");
 }
 
 /**
