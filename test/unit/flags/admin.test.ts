@@ -86,15 +86,31 @@ describe("npm run flag (CLI)", () => {
     const admin = flagAdminHandler(store, { token: TOKEN });
     const srv = await listen((req, res) => void (admin(req, res) || res.writeHead(404).end()));
     const lines: string[] = [];
-    const env = { EDGE_URL_PRODUCTION: srv.url, EDGE_ADMIN_TOKEN_PRODUCTION: TOKEN, USER: "ana" };
-    expect(await main(["off", "new-checkout", "--stack", "production", "--reason", "5xx spike"], env, (s) => lines.push(s))).toBe(0);
+    const env = { USER: "ana" };
+    // --stack resolves through the stack: its outputs give the edge URL and the admin token (as npm run rollback).
+    const read = async (stack: string) => {
+      if (stack !== "production") throw new Error(`cannot read the outputs of stack '${stack}'`);
+      return { edgeUrl: srv.url, edgeAdminToken: TOKEN };
+    };
+    const flag = (...argv: string[]) => main(argv, env, (s) => lines.push(s), read);
+    expect(await flag("off", "new-checkout", "--stack", "production", "--reason", "5xx spike")).toBe(0);
     expect(store.override("new-checkout")).toMatchObject({ state: "off", by: "cli:ana", reason: "5xx spike" });
-    expect(await main(["clear", "new-checkout", "--stack", "production"], env, (s) => lines.push(s))).toBe(0);
+    expect(await flag("clear", "new-checkout", "--stack", "production")).toBe(0);
     expect(store.override("new-checkout")).toBeUndefined();
-    expect(await main(["off", "ghost", "--stack", "production"], env, (s) => lines.push(s))).toBe(1);
+    expect(await flag("off", "ghost", "--stack", "production")).toBe(1);
     expect(lines.at(-1)).toMatch(/404/);
+    expect(await flag("list", "--stack", "staging")).toBe(1);
+    expect(lines.at(-1)).toMatch(/cannot read the outputs of stack 'staging'/);
+    // An explicit edge: the token from EDGE_ADMIN_TOKEN.
+    expect(await main(["get", "new-checkout", "--edge-url", srv.url], { EDGE_ADMIN_TOKEN: TOKEN }, (s) => lines.push(s))).toBe(0);
     expect(lines.join("\n")).not.toContain(TOKEN);
-    expect(await main(["explode"], env, (s) => lines.push(s))).toBe(2);
+    // Usage errors exit 2 with the usage (infra/cli/define-cli.ts).
+    expect(await flag("explode")).toBe(2);
+    expect(lines.at(-1)).toMatch(/the command must be one of off, on, clear, get, list, not 'explode'\nusage: npm run flag/);
+    expect(await flag("off", "new-checkout")).toBe(2);
+    expect(lines.at(-1)).toMatch(/--stack <stack> is required \(or --edge-url <url>\)/);
+    expect(await flag("off", "new-checkout", "--stack", "prod uction")).toBe(2);
+    expect(await flag("off", "new-checkout", "--stack", "production", "--edge-url", srv.url)).toBe(2);
     await srv.close();
   });
 });
