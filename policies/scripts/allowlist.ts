@@ -11,7 +11,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { AllowlistFileSchema, PACK_DIR, readAllowlistFile } from "../config";
 import { commandDigest } from "../lib/commands";
-import { parseArgs } from "./args";
+import { defineCli, runCli, UsageError } from "../../infra/cli/define-cli";
 import { providerDigest } from "../../infra/providers/provider-digest";
 
 const ROOT = path.resolve(PACK_DIR, "..");
@@ -27,12 +27,27 @@ export function dynamicTypes(root = ROOT): Record<string, string> {
   return out;
 }
 
-function main(): number {
-  const args = parseArgs(process.argv.slice(2), { check: "boolean", command: "string", name: "string" });
-  if (args.command) {
-    const inputs = JSON.parse(fs.readFileSync(args.command as string, "utf8")) as Record<string, unknown>;
+const USAGE = "usage: npm run allowlist [-- --check] | npm run allowlist -- --command <inputs.json> [--name <resource name>]";
+
+/** The entry point; resolves to the exit code (infra/cli/define-cli.ts): 0 done or up to date, 1 stale with `--check` or failed, 2 usage error. */
+export const main = defineCli({
+  usage: USAGE,
+  name: "[stackguard] allowlist",
+  options: { check: { type: "boolean" }, command: { type: "string" }, name: { type: "string" } },
+  run: ({ values }) => allowlist(values as { check?: boolean; command?: string; name?: string }),
+});
+
+function allowlist(args: { check?: boolean; command?: string; name?: string }): number {
+  if (args.name !== undefined && args.command === undefined) throw new UsageError("--name only goes with --command <inputs.json>");
+  if (args.command !== undefined) {
+    let inputs: Record<string, unknown>;
+    try {
+      inputs = JSON.parse(fs.readFileSync(args.command, "utf8")) as Record<string, unknown>;
+    } catch (e) {
+      throw new UsageError(`--command ${args.command}: ${(e as Error).message.split("\n")[0]} (a JSON file of the command resource's inputs)`);
+    }
     const { digest, scripts } = commandDigest(inputs, ROOT);
-    process.stdout.write(`${JSON.stringify({ name: (args.name as string | undefined) ?? "<resource name>", sha256: digest })}\n`);
+    process.stdout.write(`${JSON.stringify({ name: args.name ?? "<resource name>", sha256: digest })}\n`);
     for (const s of scripts) process.stdout.write(`  runs ${s.path} (sha256 ${s.sha256})\n`);
     return 0;
   }
@@ -57,11 +72,4 @@ function main(): number {
   return 0;
 }
 
-if (require.main === module) {
-  try {
-    process.exit(main());
-  } catch (e) {
-    process.stderr.write(`[stackguard] allowlist: ${(e as Error).message}\n`);
-    process.exit(2);
-  }
-}
+if (require.main === module) runCli(main);

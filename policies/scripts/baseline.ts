@@ -13,7 +13,7 @@ import { BaselineSchema, PACK_DIR, readBaselineFile } from "../config";
 import { ProtectedSet } from "../lib/protected";
 import { signStackBaseline } from "../lib/baseline-digest";
 import { buildStackBaseline, diffStackBaseline, StateResource } from "../lib/state";
-import { parseArgs, STACK_NAME } from "./args";
+import { defineCli, resolveStack, runCli, stackOption, UsageError } from "../../infra/cli/define-cli";
 import { alphaStackIdsFromStackFile, exportState, runPulumi } from "./pulumi";
 
 /** The resources a preview of the stack's program shows (reads as `external`), in the shape of a state export. */
@@ -28,11 +28,29 @@ async function previewResources(stack: string): Promise<StateResource[]> {
   return (doc.steps ?? []).filter((s) => s.newState).map((s) => ({ ...s.newState!, urn: s.urn, external: s.op.startsWith("read") || !!s.newState!.external }));
 }
 
-async function main(): Promise<number> {
-  const args = parseArgs(process.argv.slice(2), { stack: "string", state: "string", check: "boolean", out: "string", "from-preview": "boolean" });
-  const stack = args.stack as string | undefined;
-  if (!stack || !STACK_NAME.test(stack)) throw new Error("--stack <stack> is required (letters, digits, '-', '_', '.'), e.g. --stack production");
-  const out = path.resolve((args.out as string | undefined) ?? path.join(PACK_DIR, "baseline.json"));
+const USAGE = "usage: npm run baseline -- --stack <stack> [--state <export.json> | --from-preview] [--check] [--out <file>]";
+
+/** The entry point; resolves to the exit code (infra/cli/define-cli.ts): 0 done or up to date, 1 out of date with `--check` or failed, 2 usage error. */
+export const main = defineCli({
+  usage: USAGE,
+  name: "[stackguard] baseline",
+  options: { ...stackOption, state: { type: "string" }, check: { type: "boolean" }, out: { type: "string" }, "from-preview": { type: "boolean" } },
+  run: ({ values }) => {
+    const stack = resolveStack(values.stack as string | undefined);
+    if (values.state !== undefined && !fs.existsSync(values.state as string)) throw new UsageError(`--state ${values.state}: no such file (export it with: npm run pulumi -- stack export --stack ${stack} --file <file>)`);
+    return baseline(stack, values as BaselineArgs);
+  },
+});
+
+interface BaselineArgs {
+  state?: string;
+  check?: boolean;
+  out?: string;
+  "from-preview"?: boolean;
+}
+
+async function baseline(stack: string, args: BaselineArgs): Promise<number> {
+  const out = path.resolve(args.out ?? path.join(PACK_DIR, "baseline.json"));
   let resources: StateResource[];
   let source: string;
   if (args["from-preview"]) {
@@ -41,10 +59,10 @@ async function main(): Promise<number> {
     resources = await previewResources(stack);
     source = `pulumi preview --stack ${stack} (no state yet)`;
   } else {
-    const raw = args.state ? JSON.parse(fs.readFileSync(args.state as string, "utf8")) : await exportState(stack);
+    const raw = args.state ? JSON.parse(fs.readFileSync(args.state, "utf8")) : await exportState(stack);
     resources = (raw?.deployment?.resources ?? []) as StateResource[];
     if (!Array.isArray(resources)) throw new Error("the state has no deployment.resources: is it the output of pulumi stack export?");
-    source = args.state ? `state file ${path.basename(args.state as string)}` : `pulumi stack export --stack ${stack}`;
+    source = args.state ? `state file ${path.basename(args.state)}` : `pulumi stack export --stack ${stack}`;
   }
   const set = new ProtectedSet(alphaStackIdsFromStackFile(stack));
   const fresh = buildStackBaseline(resources, set, source);
@@ -68,10 +86,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e: Error) => {
-    process.stderr.write(`[stackguard] baseline: ${e.message}\n`);
-    process.exit(2);
-  },
-);
+if (require.main === module) runCli(main);

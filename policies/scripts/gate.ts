@@ -21,28 +21,45 @@ import { ProtectedSet } from "../lib/protected";
 import { gitCommit } from "../pack/promotion";
 import { validatePackConfigFile } from "../pack/validate-config";
 import { GateRecord } from "../rules/promotion";
-import { parseArgs, STACK_NAME } from "./args";
+import { defineCli, resolveStack, runCli, stackOption, UsageError } from "../../infra/cli/define-cli";
 import { redactPulumiOutput } from "../../infra/ops/pulumi-output";
 import { alphaStackIdsFromStackFile, policyPackArgs, ROOT, runPulumi, secretsToRedact } from "./pulumi";
 
-async function main(): Promise<number> {
-  const args = parseArgs(process.argv.slice(2), { stack: "string", "out-dir": "string", "timeout-minutes": "string" });
-  const stack = args.stack as string | undefined;
-  if (!stack || !STACK_NAME.test(stack)) throw new Error("--stack <stack> is required, e.g. npm run gate -- --stack production");
-  const timeoutMin = Number(args["timeout-minutes"] ?? 20);
-  if (!Number.isFinite(timeoutMin) || timeoutMin <= 0) throw new Error("--timeout-minutes must be a positive number");
+const USAGE = "usage: npm run gate -- --stack <stack> [--out-dir <dir>] [--timeout-minutes <n>]";
+
+/**
+ * The gate's entry point; resolves to the exit code (infra/cli/define-cli.ts): 0 pass, 1 fail (or the preview could
+ * not run), 2 bad input (options, the stack's policy config), before any preview.
+ */
+export const main = defineCli({
+  usage: USAGE,
+  name: "[stackguard] gate",
+  options: { ...stackOption, "out-dir": { type: "string" }, "timeout-minutes": { type: "string" } },
+  run: ({ values }) => gate(resolveStack(values.stack as string | undefined), values["out-dir"] as string | undefined, values["timeout-minutes"] as string | undefined),
+});
+
+async function gate(stack: string, outDirArg: string | undefined, timeoutArg: string | undefined): Promise<number> {
+  const timeoutMin = Number(timeoutArg ?? 20);
+  if (!Number.isFinite(timeoutMin) || timeoutMin <= 0) throw new UsageError(`--timeout-minutes must be a positive number (got '${timeoutArg}')`);
 
   const packArgs = policyPackArgs(stack);
   const cfgIdx = packArgs.indexOf("--policy-pack-config");
   const cfgFile = cfgIdx >= 0 ? packArgs[cfgIdx + 1] : undefined;
-  if (cfgFile) validatePackConfigFile(cfgFile);
+  if (cfgFile) {
+    try {
+      validatePackConfigFile(cfgFile);
+    } catch (e) {
+      // The engine would silently ignore a bad policy config: the user fixes the file.
+      throw new UsageError((e as Error).message);
+    }
+  }
   const cfg = cfgFile ? (JSON.parse(fs.readFileSync(cfgFile, "utf8")) as Record<string, unknown>) : {};
   const pinEntry = cfg["alphastack-references-pinned"];
   const { enforcementLevel: _level, ...pinSettings } = pinEntry && typeof pinEntry === "object" ? (pinEntry as Record<string, unknown>) : {};
   const pinCfg = BaselineConfigSchema.parse(pinSettings);
   const pins = stackBaseline(baselineFrom(pinCfg), stack).resources;
 
-  const outDir = path.resolve((args["out-dir"] as string | undefined) ?? path.join(ROOT, ".stackguard", "plans", stack));
+  const outDir = path.resolve(outDirArg ?? path.join(ROOT, ".stackguard", "plans", stack));
   fs.mkdirSync(outDir, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
   const planFile = path.join(outDir, `${stamp}.plan.json`);
@@ -97,10 +114,4 @@ async function main(): Promise<number> {
   return pass ? 0 : 1;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e: Error) => {
-    process.stderr.write(`[stackguard] gate: ${e.message}\n`);
-    process.exit(2);
-  },
-);
+if (require.main === module) runCli(main);

@@ -42,3 +42,18 @@ describe("npm run db:restore: usage errors", () => {
     expect(await run(restoreIO, ["--stack", "staging", "--to", at, "--timeout-seconds", "0"])).toMatchObject({ code: 2, err: expect.stringMatching(/--timeout-seconds: must be a whole number/) });
   });
 });
+
+describe("the policy pack's scripts: usage errors", () => {
+  it("npm run gate, baseline, allowlist exit 2 with the usage on bad options, before any preview or write", async () => {
+    const { main: gate } = await import("../../../policies/scripts/gate");
+    const { main: baseline } = await import("../../../policies/scripts/baseline");
+    const { main: allowlist } = await import("../../../policies/scripts/allowlist");
+    expect(await run(gate, [])).toMatchObject({ code: 2, err: expect.stringMatching(/^\[stackguard\] gate: --stack <stack> is required, e\.g\. --stack staging\nusage: npm run gate/) });
+    expect(await run(gate, ["--stack", "org/staging"])).toMatchObject({ code: 2, err: expect.stringMatching(/--stack 'org\/staging' is not a stack name/) });
+    expect(await run(gate, ["--stack", "staging", "--timeout-minutes", "0"])).toMatchObject({ code: 2, err: expect.stringMatching(/--timeout-minutes must be a positive number/) });
+    expect(await run(baseline, ["--stack", "staging", "--state", "/nonexistent/export.json"])).toMatchObject({ code: 2, err: expect.stringMatching(/--state \/nonexistent\/export\.json: no such file/) });
+    expect(await run(baseline, ["--stack", "staging", "--chek"])).toMatchObject({ code: 2, err: expect.stringMatching(/Unknown option '--chek'/) });
+    expect(await run(allowlist, ["--name", "warm"])).toMatchObject({ code: 2, err: expect.stringMatching(/--name only goes with --command/) });
+    expect(await run(allowlist, ["--help"])).toMatchObject({ code: 0, out: expect.stringMatching(/^usage: npm run allowlist/) });
+  });
+});
