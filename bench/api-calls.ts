@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { startSimulator } from "../sim";
-import { PulumiProject } from "../test/helpers/pulumi-project";
+import { PulumiProject } from "../test/support/pulumi-project";
 
 interface Counted {
   calls: number;

@@ -25,7 +25,7 @@ import * as path from "node:path";
 import { EdgeAdminClient } from "../apps/edge/client";
 import { defaultRules, formatDuration, parseDuration, validateAlertRule, AlertRuleAdminClient, type AlertRule } from "../infra/alerts";
 import { startSimulator } from "../sim";
-import { spawnEdge } from "./lib/edge-process";
+import { spawnEdge } from "../test/support/edge-process";
 import { percentile, r1 } from "./lib/stats";
 
 const arg = (name: string, def: number) => {

@@ -29,7 +29,7 @@ import { OpenFeature, ProviderEvents, ProviderStatus } from "@openfeature/server
 import { FlagClient } from "../infra/flags/client";
 import { EdgeFlagProvider } from "../infra/flags/openfeature-provider";
 import { main as flagCli } from "../infra/flags/cli";
-import { spawnEdge, type EdgeProcess } from "./lib/edge-process";
+import { spawnEdge, type EdgeProcess } from "../test/support/edge-process";
 import { startRemoteSlots } from "./lib/slots-process";
 import { percentile, r1 } from "./lib/stats";
 

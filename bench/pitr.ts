@@ -14,7 +14,7 @@ import { RenderClient } from "../infra/render/client";
 import { RenderHttp } from "../infra/render/http";
 import { startSimulator } from "../sim";
 import { SEED } from "../sim/seed";
-import { sql as runSql } from "../test/helpers/sql";
+import { sql as runSql } from "../test/support/sql";
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);

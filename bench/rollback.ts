@@ -23,7 +23,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { EdgeAdminClient } from "../apps/edge/client";
 import { loadConfig } from "../apps/edge/config";
-import { spawnEdge, type EdgeProcess } from "./lib/edge-process";
+import { spawnEdge, type EdgeProcess } from "../test/support/edge-process";
 import { startRemoteSlots, type RemoteSlots } from "./lib/slots-process";
 import { percentile, r1 } from "./lib/stats";
 

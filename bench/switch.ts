@@ -7,13 +7,13 @@
  *  - at a fixed offered rate (`BENCH_RATE`, default 2,000 rps): latency compared at equal load, with `BENCH_SWITCHES`
  *    switches during the edge's run: these are the headline figures (`p50Ms`, `p99Ms`, `direct*`, `nginx*`);
  *  - as fast as possible for `BENCH_MAX_S` seconds, no switches: throughput of each (`*MaxRps`).
- * Upstreams: plain Node http slot servers in a child process (bench/lib/slot-server.ts), because the simulator's
+ * Upstreams: plain Node http slot servers in a child process (test/support/slot-server.ts), because the simulator's
  * data plane (`sim/dataplane`) has no runtime yet, only its contract. The edge runs as a real process, as the
  * simulator runs it. The last line printed is one JSON object.
  */
 import * as os from "node:os";
 import { EdgeAdminClient } from "../apps/edge/client";
-import { spawnEdge } from "./lib/edge-process";
+import { spawnEdge } from "../test/support/edge-process";
 import { runLoad } from "./lib/load";
 import { startHaproxy } from "./lib/haproxy";
 import { startNginx } from "./lib/nginx";

@@ -2,7 +2,8 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { findBinary, freePort } from "./nginx";
+import { freePort } from "../../test/support/free-port";
+import { findBinary } from "./nginx";
 
 /** A reference HAProxy in front of one upstream (Debian's haproxy; `apt-get install -y haproxy`). */
 export interface HaproxyProxy {

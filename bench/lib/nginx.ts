@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
-import * as net from "node:net";
+import { freePort } from "../../test/support/free-port";
 import * as os from "node:os";
 import * as path from "node:path";
 
@@ -11,18 +11,6 @@ export interface NginxProxy {
   pid: number;
   version: string;
   stop(): Promise<void>;
-}
-
-/** A free loopback port (bind to 0, read, release). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** A reference proxy's binary (Debian puts daemons in /usr/sbin, often not on PATH), or undefined when not installed. */

@@ -2,7 +2,7 @@
  * Child-process entry: runs the slot servers named in argv and prints `{"<name>":"<url>",…}` on one line, so a
  * benchmark's load generator, the edge and the slots do not share one event loop.
  */
-import { startSlotServer } from "./slot-server";
+import { startSlotServer } from "../../test/support/slot-server";
 
 void (async () => {
   const out: Record<string, string> = {};

@@ -9,9 +9,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { startSimulator } from "../../sim";
 import { EdgeAdminClient, type EdgeStateView } from "../../apps/edge/client";
-import { PulumiProject, ROOT } from "../helpers/pulumi-project";
-import { renderApi } from "../helpers/render-api";
-import { killUp, traffic } from "../../bench/kill-promotion";
+import { PulumiProject, ROOT } from "../support/pulumi-project";
+import { renderApi } from "../support/render-api";
+import { killUp, traffic } from "../support/promotion-traffic";
 import { PLOT_COLORS } from "../../infra/report/plot";
 import { readAttempts } from "../../infra/components/promotion-journal";
 

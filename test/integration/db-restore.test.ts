@@ -17,10 +17,10 @@ import { Store } from "../../sim/store/db";
 import { main } from "../../tools/scripts/db-restore";
 import type { RestoreRecord } from "../../infra/ops/restore";
 import { providerClient } from "../../infra/providers/context";
-import { PulumiProject } from "../helpers/pulumi-project";
-import { renderApi } from "../helpers/render-api";
+import { PulumiProject } from "../support/pulumi-project";
+import { renderApi } from "../support/render-api";
 
-import { sql } from "../helpers/sql";
+import { sql } from "../support/sql";
 
 jest.setTimeout(900_000);
 

@@ -17,7 +17,7 @@ import autocannon from "autocannon";
 import { startSimulator } from "../../sim";
 import { EDGE_IMAGE } from "../../stacks/platform";
 import { EDGE_HEALTH_CHECK_PATH } from "../../infra/config/defaults";
-import { renderApi } from "../helpers/render-api";
+import { renderApi } from "../support/render-api";
 
 jest.setTimeout(300_000);
 

@@ -18,8 +18,8 @@ import { startSimulator, type RunningSimulator } from "../../sim";
 import { SEED } from "../../sim/seed";
 import { lintSqlFiles } from "../../policies/lib/squawk";
 import { imageTag, migrationBackwardCompatible, phaseOf, waitsForOf } from "../../policies/rules/migrations";
-import { renderApi } from "../helpers/render-api";
-import { sql } from "../helpers/sql";
+import { renderApi } from "../support/render-api";
+import { sql } from "../support/sql";
 import { admin, startEdge, TOKEN } from "../unit/edge/helpers";
 
 jest.setTimeout(300_000);

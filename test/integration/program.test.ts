@@ -7,8 +7,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { startSimulator } from "../../sim";
-import { PulumiProject } from "../helpers/pulumi-project";
-import { renderApi } from "../helpers/render-api";
+import { PulumiProject } from "../support/pulumi-project";
+import { renderApi } from "../support/render-api";
 
 jest.setTimeout(600_000);
 

@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { AlertRuleAdminClient } from "../../infra/alerts";
 import { FlagAdminClient } from "../../infra/flags";
 import { startSimulator } from "../../sim";
-import { PulumiProject } from "../helpers/pulumi-project";
+import { PulumiProject } from "../support/pulumi-project";
 
 jest.setTimeout(1_800_000);
 

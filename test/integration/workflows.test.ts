@@ -10,7 +10,7 @@ import * as http from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
 import { EdgeAdminClient } from "../../apps/edge/client";
-import { traffic } from "../../bench/kill-promotion";
+import { traffic } from "../support/promotion-traffic";
 import { RenderClient } from "../../infra/render";
 import { RunningSimulator, startSimulator } from "../../sim/index";
 import { backupStackDatabase } from "../../tools/scripts/db-backup";

@@ -15,7 +15,7 @@ import { Baseline, BaselineSchema, readBaselineFile, StackBaseline } from "../..
 import { ProtectedSet } from "../../policies/lib/protected";
 import { signStackBaseline } from "../../policies/lib/baseline-digest";
 import { buildStackBaseline, StateResource } from "../../policies/lib/state";
-import { PulumiProject, ROOT } from "../helpers/pulumi-project";
+import { PulumiProject, ROOT } from "../support/pulumi-project";
 import { PIN_DECLARATION, PIN_STACK, PIN_URN, PROTECTED_REF } from "./scenarios";
 
 /** What the pin scenarios start from. */

@@ -13,7 +13,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { startSimulator } from "../../sim";
-import { ROOT } from "../helpers/pulumi-project";
+import { ROOT } from "../support/pulumi-project";
 import { judge, Outcome } from "./outcome";
 import { PinState, preparePins } from "./pins";
 import { PIN_STACK, Scenario, SCENARIOS } from "./scenarios";

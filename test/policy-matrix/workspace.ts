@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { validatePackConfigFile } from "../../policies/pack/validate-config";
-import { PulumiProject, PulumiResult, ROOT } from "../helpers/pulumi-project";
+import { PulumiProject, PulumiResult, ROOT } from "../support/pulumi-project";
 import type { PinState } from "./pins";
 import { MatrixStack, PIN_STACK, PIN_TYPE, Scenario } from "./scenarios";
 

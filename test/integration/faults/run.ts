@@ -28,8 +28,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { startSimulator } from "../../../sim";
-import { PulumiProject } from "../../helpers/pulumi-project";
-import { renderApi } from "../../helpers/render-api";
+import { PulumiProject } from "../../support/pulumi-project";
+import { renderApi } from "../../support/render-api";
 
 /** The staging workspace the simulator seeds (and Pulumi.staging.yaml names). */
 export const STAGING_OWNER = "tea-stackguardstaging000";

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { spawnEdge, type EdgeProcess } from "../../../bench/lib/edge-process";
+import { spawnEdge, type EdgeProcess } from "../../support/edge-process";
 import { AlertRuleAdminClient } from "../../../infra/alerts/edge-extension";
 import { FlagAdminClient } from "../../../infra/flags/admin-client";
 import { admin, edgeEnv, slots, TOKEN } from "./helpers";

@@ -3,7 +3,7 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { spawnEdge, type EdgeProcess } from "../../../bench/lib/edge-process";
+import { spawnEdge, type EdgeProcess } from "../../support/edge-process";
 import { hmacSigner } from "../../../apps/edge/peer-auth";
 import { mulberry32 } from "../../../sim/prng";
 import { TOKEN, until } from "./helpers";

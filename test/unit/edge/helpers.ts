@@ -1,7 +1,7 @@
 import * as http from "node:http";
 import { loadConfig } from "../../../apps/edge/config";
 import { Edge, type EdgeOptions } from "../../../apps/edge/edge";
-import { startSlotServer, type SlotServer } from "../../../bench/lib/slot-server";
+import { startSlotServer, type SlotServer } from "../../support/slot-server";
 
 /** A canary admin token: tests assert it never shows up in logs or answers. */
 export const TOKEN = "canary-admin-token-0123456789abcdef";

@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import { spawnEdge, type EdgeProcess } from "../../../bench/lib/edge-process";
+import { spawnEdge, type EdgeProcess } from "../../support/edge-process";
 import { installProcessGuard } from "../../../apps/edge/process-guard";
 import { edgeEnv, slots, TOKEN } from "./helpers";
 import { rawRequest } from "./raw-http";

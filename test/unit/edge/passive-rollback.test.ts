@@ -10,7 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { loadConfig } from "../../../apps/edge/config";
 import { OutlierDetector } from "../../../apps/edge/outlier-detector";
-import { spawnEdge, type EdgeProcess } from "../../../bench/lib/edge-process";
+import { spawnEdge, type EdgeProcess } from "../../support/edge-process";
 import { admin, TOKEN, until } from "./helpers";
 
 type Mode = "ok" | "500" | "reset" | "hang" | "hold";

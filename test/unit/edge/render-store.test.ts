@@ -1,5 +1,5 @@
-import { spawnEdge, type EdgeProcess } from "../../../bench/lib/edge-process";
-import { freePort } from "../../../bench/lib/nginx";
+import { spawnEdge, type EdgeProcess } from "../../support/edge-process";
+import { freePort } from "../../support/free-port";
 import { imageWebService, withSim } from "../sim/helpers";
 import { admin, edgeEnv, servedBy, slots, TOKEN } from "./helpers";
 

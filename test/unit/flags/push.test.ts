@@ -7,7 +7,7 @@ import { OpenFeature, ProviderEvents, ProviderStatus } from "@openfeature/server
 import type { Edge } from "../../../apps/edge/edge";
 import { EdgeFlagProvider, FlagAdminClient, FlagClient, FlagEventHub, flagsExtension, OFREP_EVENTS_PATH } from "../../../infra/flags";
 import { edgeEnv, slots, startEdge, TOKEN, until } from "../edge/helpers";
-import type { SlotServer } from "../../../bench/lib/slot-server";
+import type { SlotServer } from "../../support/slot-server";
 import { meta } from "./fixtures";
 
 /**

@@ -7,7 +7,7 @@ import { loadGuardianConfig, type GuardianConfig } from "../../../apps/guardian/
 import { AlertRuleAdminClient } from "../../../infra/alerts/edge-extension";
 import { parseAlertRule, type AlertRule, type AlertRuleInput } from "../../../infra/alerts/rule";
 import { startSimulator, type RunningSimulator } from "../../../sim";
-import { renderApi } from "../../helpers/render-api";
+import { renderApi } from "../../support/render-api";
 import { TOKEN } from "../edge/helpers";
 
 export { TOKEN };

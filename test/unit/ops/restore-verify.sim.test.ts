@@ -8,7 +8,7 @@ import { RenderClient } from "../../../infra/render/client";
 import { RenderHttp } from "../../../infra/render/http";
 import { withSim, STAGING } from "../sim/helpers";
 
-import { sql } from "../../helpers/sql";
+import { sql } from "../../support/sql";
 
 jest.setTimeout(180_000);
 

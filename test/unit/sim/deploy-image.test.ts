@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { startSimulator } from "../../../sim";
-import { renderApi } from "../../helpers/render-api";
+import { renderApi } from "../../support/render-api";
 
 /** A PATCH of a service's image made while its first deploy is still running must survive that deploy going live. */
 describe("deploy life cycle and the service's image", () => {
