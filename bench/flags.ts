@@ -9,7 +9,7 @@
  * - `push` (now): each app evaluates through OpenFeature's API (`@openfeature/server-sdk`) with `EdgeFlagProvider`,
  *   fed by the edge's event stream, and prints the value it reads on `PROVIDER_CONFIGURATION_CHANGED`.
  * Each trial turns the kill-switch flag `off` (then `on`, alternately) with the `npm run flag` command's own code
- * (`infra/flags/cli.ts` `main`, in process: the Node start-up of `npm run` is not the switch's latency) and
+ * (`tools/scripts/flag.ts` `main`, in process: the Node start-up of `npm run` is not the switch's latency) and
  * measures from the command's start until every app process has seen the new value.
  *
  * Per mode, a baseline without load, then the same flips while autocannon sends `BENCH_RPS` (default 400)
@@ -28,7 +28,7 @@ import { FlagAdminClient } from "../infra/flags/admin-client";
 import { OpenFeature, ProviderEvents, ProviderStatus } from "@openfeature/server-sdk";
 import { FlagClient } from "../infra/flags/client";
 import { EdgeFlagProvider } from "../infra/flags/openfeature-provider";
-import { main as flagCli } from "../infra/flags/cli";
+import { main as flagCli } from "../tools/scripts/flag";
 import { spawnEdge, type EdgeProcess } from "../test/support/edge-process";
 import { startRemoteSlots } from "./lib/slots-process";
 import { percentile, r1 } from "./lib/stats";

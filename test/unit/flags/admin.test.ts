@@ -81,7 +81,7 @@ describe("flag admin API (handler + client over real HTTP)", () => {
 
 describe("npm run flag (CLI)", () => {
   it("turns a flag off on the stack's edge, resolving URL and token per stack, and reports failures plainly", async () => {
-    const { main } = await import("../../../infra/flags/cli");
+    const { main } = await import("../../../tools/scripts/flag");
     const store = new FlagStore({ flags: sampleSet() });
     const admin = flagAdminHandler(store, { token: TOKEN });
     const srv = await listen((req, res) => void (admin(req, res) || res.writeHead(404).end()));

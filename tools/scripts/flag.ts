@@ -10,8 +10,9 @@
  * argument, so it stays out of shell history. Exit codes (infra/cli/define-cli.ts): 0 done, 1 failed, 2 usage error.
  */
 import * as path from "node:path";
-import { defineCli, resolveStack, runCli, stackOption, UsageError } from "../cli/define-cli";
-import { AdminApiError, FlagAdminClient } from "./admin-client";
+import { defineCli, resolveStack, runCli, stackOption, UsageError } from "../../infra/cli/define-cli";
+import { AdminApiError, FlagAdminClient } from "../../infra/flags/admin-client";
+import { readOutputs } from "./rollback";
 
 const USAGE = [
   'usage: npm run flag -- <off|on|clear|get|list> [key] --stack <stack> [--reason "why"]',
@@ -23,12 +24,8 @@ const COMMANDS = ["off", "on", "clear", "get", "list"] as const;
 /** Reads a stack's outputs (the edge's URL and admin token); throws naming the stack when it cannot. */
 export type EdgeOutputsReader = (stack: string, cwd: string) => Promise<{ edgeUrl?: string; edgeAdminToken?: string }>;
 
-/** The default reader: `npm run rollback`'s (the pinned pulumi CLI; loaded only when a stack is read). */
-const readStackOutputs: EdgeOutputsReader = (stack, cwd) => {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { readOutputs } = require("../../tools/scripts/rollback") as { readOutputs: EdgeOutputsReader };
-  return readOutputs(stack, cwd);
-};
+/** The default reader: `npm run rollback`'s (the pinned pulumi CLI, started only when a stack is read). */
+const readStackOutputs: EdgeOutputsReader = (stack, cwd) => readOutputs(stack, cwd);
 
 /**
  * Runs the command; resolves to the exit code. `out` receives every line (errors included) when given; `read`
