@@ -1,18 +1,12 @@
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { freePort } from "../../test/support/free-port";
-import { findBinary } from "./nginx";
+import { findBinary, runReferenceProxy, type ReferenceProxy } from "./reference-proxy";
 
 /** A reference HAProxy in front of one upstream (Debian's haproxy; `apt-get install -y haproxy`). */
-export interface HaproxyProxy {
-  url: string;
-  /** The process's pid (one process, one thread: see the configuration). */
-  pid: number;
-  version: string;
-  stop(): Promise<void>;
-}
+export type HaproxyProxy = ReferenceProxy;
 
 /** The haproxy binary, or undefined when it is not installed. */
 export function findHaproxy(): string | undefined {
@@ -49,30 +43,6 @@ backend slot
 `;
   fs.writeFileSync(path.join(dir, "haproxy.cfg"), conf);
   const version = (spawnSync(bin, ["-v"], { encoding: "utf8" }).stdout.split("\n")[0] ?? "haproxy").trim();
-  const child: ChildProcess = spawn(bin, ["-db", "-f", path.join(dir, "haproxy.cfg")], { stdio: ["ignore", "ignore", "pipe"] });
-  let err = "";
-  child.stderr!.on("data", (d) => (err += d));
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
-    if (child.exitCode !== null) throw new Error(`haproxy exited: ${err}`);
-    try {
-      const res = await fetch(`${url}/`, { signal: AbortSignal.timeout(500) });
-      await res.arrayBuffer();
-      break;
-    } catch {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  return {
-    url,
-    pid: child.pid!,
-    version,
-    stop: () =>
-      new Promise<void>((r) => {
-        if (child.exitCode !== null) return r();
-        child.once("exit", () => { fs.rmSync(dir, { recursive: true, force: true }); r(); });
-        child.kill("SIGUSR1"); // soft stop: finish what is in flight
-        setTimeout(() => child.kill("SIGKILL"), 5_000).unref();
-      }),
-  };
+  // SIGUSR1: HAProxy's soft stop (finish what is in flight).
+  return runReferenceProxy({ name: "haproxy", bin, args: ["-db", "-f", path.join(dir, "haproxy.cfg")], dir, port, version, stopSignal: "SIGUSR1" });
 }

@@ -1,24 +1,12 @@
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import { freePort } from "../../test/support/free-port";
 import * as os from "node:os";
 import * as path from "node:path";
+import { freePort } from "../../test/support/free-port";
+import { findBinary, runReferenceProxy, type ReferenceProxy } from "./reference-proxy";
 
 /** A reference nginx reverse proxy in front of one upstream (Debian's nginx; `apt-get install -y nginx`). */
-export interface NginxProxy {
-  url: string;
-  /** The master's pid (its workers are its children). */
-  pid: number;
-  version: string;
-  stop(): Promise<void>;
-}
-
-/** A reference proxy's binary (Debian puts daemons in /usr/sbin, often not on PATH), or undefined when not installed. */
-export function findBinary(name: "nginx" | "haproxy"): string | undefined {
-  for (const p of [`/usr/sbin/${name}`, `/usr/bin/${name}`]) if (fs.existsSync(p)) return p;
-  const w = spawnSync("sh", ["-c", `command -v ${name}`], { encoding: "utf8" });
-  return w.status === 0 ? w.stdout.trim() : undefined;
-}
+export type NginxProxy = ReferenceProxy;
 
 /** The nginx binary, or undefined when it is not installed. */
 export function findNginx(): string | undefined {
@@ -57,30 +45,8 @@ http {
 `;
   fs.writeFileSync(path.join(dir, "nginx.conf"), conf);
   const version = spawnSync(bin, ["-v"], { encoding: "utf8" }).stderr.trim();
-  const child: ChildProcess = spawn(bin, ["-p", dir, "-c", path.join(dir, "nginx.conf"), "-g", "daemon off;"], { stdio: ["ignore", "ignore", "pipe"] });
-  let err = "";
-  child.stderr!.on("data", (d) => (err += d));
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
-    if (child.exitCode !== null) throw new Error(`nginx exited: ${err}${fs.existsSync(`${dir}/error.log`) ? fs.readFileSync(`${dir}/error.log`, "utf8") : ""}`);
-    try {
-      const res = await fetch(`${url}/`, { signal: AbortSignal.timeout(500) });
-      await res.arrayBuffer();
-      break;
-    } catch {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  return {
-    url,
-    pid: child.pid!,
-    version,
-    stop: () =>
-      new Promise<void>((r) => {
-        if (child.exitCode !== null) return r();
-        child.once("exit", () => { fs.rmSync(dir, { recursive: true, force: true }); r(); });
-        child.kill("SIGQUIT"); // graceful
-        setTimeout(() => child.kill("SIGKILL"), 5_000).unref();
-      }),
-  };
+  return runReferenceProxy({
+    name: "nginx", bin, args: ["-p", dir, "-c", path.join(dir, "nginx.conf"), "-g", "daemon off;"], dir, port, version, stopSignal: "SIGQUIT",
+    diagnostics: () => (fs.existsSync(`${dir}/error.log`) ? fs.readFileSync(`${dir}/error.log`, "utf8") : ""),
+  });
 }
