@@ -3,8 +3,8 @@
  *
  * Runs every scenario of `scenarios.ts` through the real engine: one simulator shared by all, a small pool of
  * workers each previewing in its own project copy, the pack loaded from `policies/` with a per-scenario config.
- * The allowed scenarios marked `timed` are previewed a second time without the pack, next to their run with it, for
- * `msWithPack`/`msWithoutPack`. One line per scenario as it finishes, the failures, and as the last line one JSON
+ * The allowed scenarios marked `timed` are previewed a second time without the pack, next to their run with it and
+ * after the pool (one preview at a time), for `msWithPack`/`msWithoutPack`. One line per scenario as it finishes, the failures, and as the last line one JSON
  * object: `{forbidden, blocked, allowed, passed, msWithPack, msWithoutPack, …}`. Exit 1 when any forbidden change
  * was not blocked as expected or any allowed one did not pass. Every outcome goes to the results file
  * (default `.stackguard/policy-matrix/results.json`).
@@ -59,18 +59,19 @@ interface Job {
 }
 
 /**
- * Pin-stack scenarios last (their state is prepared meanwhile). Each timed scenario's run without the pack is next to
- * its run with it, in alternating order (with first, then without first, …): whichever preview of a pair runs first
- * meets colder caches, and that cost must not all land on one side of the ratio.
+ * The runs of the worker pool (pin-stack scenarios last: their state is prepared meanwhile) and the timed pairs.
+ * The timed pairs run after the pool, one preview at a time, so that the ratio measures the pack and not whatever
+ * other scenario a second worker happens to run next to one side of a pair. Each pair alternates which run goes
+ * first (with, then without, …): the first preview of a pair meets colder caches, and that cost must not all land on
+ * one side of the ratio.
  */
-function jobsFor(scenarios: readonly Scenario[]): Job[] {
+function jobsFor(scenarios: readonly Scenario[]): { pooled: Job[]; timed: Job[] } {
   const ordered = [...scenarios.filter((s) => s.stack !== PIN_STACK), ...scenarios.filter((s) => s.stack === PIN_STACK)];
-  let timed = 0;
-  return ordered.flatMap((s): Job[] => {
-    if (!s.timed) return [{ scenario: s, pack: true }];
+  const timed = ordered.filter((s) => s.timed).flatMap((s, i): Job[] => {
     const pair = [{ scenario: s, pack: true }, { scenario: s, pack: false }];
-    return timed++ % 2 === 0 ? pair : pair.reverse();
+    return i % 2 === 0 ? pair : pair.reverse();
   });
+  return { pooled: ordered.filter((s) => !s.timed).map((s) => ({ scenario: s, pack: true })), timed };
 }
 
 export async function runMatrix(opts: MatrixOptions = {}): Promise<MatrixResult> {
@@ -104,11 +105,11 @@ export async function runMatrix(opts: MatrixOptions = {}): Promise<MatrixResult>
   try {
     const pinsPromise: Promise<PinState> | undefined = scenarios.some((s) => s.stack === PIN_STACK) ? preparePins(render, tmp) : undefined;
     pinsPromise?.then((p) => log(`  pin stack ready in ${(p.ms / 1000).toFixed(1)} s: ${p.entry.resources.map((e) => `${e.mode} ${e.urn.split("::").pop()}`).join(", ")}`)).catch(() => {});
-    const jobs = jobsFor(scenarios);
+    const { pooled, timed } = jobsFor(scenarios);
     const total = scenarios.length;
-    let next = 0;
-    const worker = async (ws: Workspace): Promise<void> => {
-      for (let job = jobs[next++]; job; job = jobs[next++]) {
+    /** A worker takes the queue's next job until it is empty (workers share a queue). */
+    const worker = async (ws: Workspace, queue: Job[]): Promise<void> => {
+      for (let job = queue.shift(); job; job = queue.shift()) {
         const { scenario: s, pack } = job;
         let run;
         try {
@@ -129,10 +130,11 @@ export async function runMatrix(opts: MatrixOptions = {}): Promise<MatrixResult>
         log(`${verdict} [${outcomes.length}/${total}] ${s.name} (${s.stack}${o.command === "up" ? ", up" : ""}) ${what}: ${o.ok ? "yes" : o.problem} (${(o.ms / 1000).toFixed(1)} s, w${ws.id})`);
       }
     };
-    const pool = await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, (_, i) => Workspace.create(i + 1, render)));
+    const pool = await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, pooled.length)) }, (_, i) => Workspace.create(i + 1, render)));
     workspaces.push(...pool);
-    log(`  ${jobs.length} runs of ${total} scenarios on ${pool.length} workers (simulator ${sim.url})`);
-    await Promise.all(pool.map(worker));
+    log(`  ${pooled.length + timed.length} runs of ${total} scenarios on ${pool.length} workers, then ${timed.length / 2} timed pairs one at a time (simulator ${sim.url})`);
+    await Promise.all(pool.map((ws) => worker(ws, pooled)));
+    await worker(pool[0]!, timed);
     if (pinsPromise) await pinsPromise;
   } finally {
     for (const ws of workspaces) ws.dispose();
