@@ -29,6 +29,9 @@ const SWITCHES = Number(process.env.BENCH_SWITCHES ?? 12);
 const TOKEN = `bench-${Math.random().toString(36).slice(2)}-token-xxxxxxxx`;
 
 async function main() {
+  // The reference proxies are installed like the project's other real parts (tools/scripts/lib/setup.js).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require("../tools/scripts/lib/setup").ensureReferenceProxies();
   const slots = await startRemoteSlots(["blue", "green"]);
   const edge = await spawnEdge({
     EDGE_APPS: JSON.stringify({ api: { blue: slots.urls.blue, green: slots.urls.green, healthPath: "/healthz" } }),
@@ -40,13 +43,13 @@ async function main() {
     console.error(`nginx reference skipped: ${(e as Error).message}`);
     return undefined;
   });
-  if (!nginx) console.error("nginx not installed (apt-get install -y nginx): reference skipped");
+  if (!nginx) console.error("nginx is not installed: reference skipped");
   // HAProxy: the native data plane the edge could drive instead of proxying in Node (issue 16's decision).
   const haproxy = await startHaproxy(slots.urls.blue).catch((e) => {
     console.error(`haproxy reference skipped: ${(e as Error).message}`);
     return undefined;
   });
-  if (!haproxy) console.error("haproxy not installed (apt-get install -y haproxy): reference skipped");
+  if (!haproxy) console.error("haproxy is not installed: reference skipped");
   const client = new EdgeAdminClient({ url: edge.url, token: TOKEN, timeoutMs: 10_000 });
   const at = { durationS: DURATION_S, connections: CONNECTIONS, rate: RATE };
   try {

@@ -114,12 +114,35 @@ const DATABASE_PACKAGES = [
 function ensureDatabaseServers() {
   const missing = DATABASE_PACKAGES.filter(([, present]) => !present()).map(([pkg]) => pkg);
   if (!missing.length) return false;
+  return aptInstall(missing, "the embedded Render's databases", `the embedded Render's ${missing.map((m) => (m === "postgresql" ? "Postgres" : "Key Value")).join(" and ")} instances are API records only`);
+}
+
+/** A binary on PATH or in /usr/sbin (where Debian puts daemons, often not on PATH). */
+function hasBinary(name) {
+  return (process.env.PATH ?? "").split(":").concat("/usr/sbin", "/usr/bin").some((d) => d && fs.existsSync(path.join(d, name)));
+}
+
+/**
+ * nginx and HAProxy, the reference proxies `npm run bench:switch` measures the edge against side by side (issue 16):
+ * installed with apt-get when missing; without them the benchmark skips that reference and says so.
+ */
+function ensureReferenceProxies() {
+  const missing = ["nginx", "haproxy"].filter((b) => !hasBinary(b));
+  if (!missing.length) return false;
+  return aptInstall(missing, "bench:switch's reference proxies", `bench:switch skips ${missing.join(" and ")} as a reference`);
+}
+
+/**
+ * Installs Debian packages with apt-get (updating the package lists once if the first try fails). When that is not
+ * possible (not root, no apt-get, no mirror), one sentence says what to run and what works meanwhile (`meanwhile`).
+ */
+function aptInstall(missing, purpose, meanwhile) {
   const canApt = process.platform === "linux" && process.getuid?.() === 0 && spawnSync("apt-get", ["--version"], { stdio: "ignore" }).status === 0;
   if (!canApt) {
-    log(`warning: ${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} not installed and cannot be installed here (needs root and apt-get): run 'apt-get install ${missing.join(" ")}' yourself; until then the embedded Render's ${missing.map((m) => (m === "postgresql" ? "Postgres" : "Key Value")).join(" and ")} instances are API records only.`);
+    log(`warning: ${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} not installed and cannot be installed here (needs root and apt-get): run 'apt-get install ${missing.join(" ")}' yourself; until then ${meanwhile}.`);
     return false;
   }
-  log(`installing ${missing.join(", ")} for the embedded Render's databases (apt-get)…`);
+  log(`installing ${missing.join(", ")} for ${purpose} (apt-get)…`);
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
   const install = () => spawnSync("apt-get", ["install", "-y", "-q", "--no-install-recommends", ...missing], { stdio: ["ignore", "ignore", "inherit"], env, timeout: 15 * 60_000 });
   let r = install();
@@ -129,7 +152,7 @@ function ensureDatabaseServers() {
     r = install();
   }
   if (r.status !== 0) {
-    log(`warning: 'apt-get install ${missing.join(" ")}' failed (exit ${r.status}): check access to Debian's package mirror; until then the embedded Render's databases are API records only.`);
+    log(`warning: 'apt-get install ${missing.join(" ")}' failed (exit ${r.status}): check access to Debian's package mirror; until then ${meanwhile}.`);
     return false;
   }
   return true;
@@ -162,4 +185,4 @@ function runMain(main) {
     });
 }
 
-module.exports = { ROOT, STATE_DIR, SetupError, log, checkNode, ensureNpmDeps, ensureNodeSetup, ensureDatabaseServers, runMain };
+module.exports = { ROOT, STATE_DIR, SetupError, log, checkNode, ensureNpmDeps, ensureNodeSetup, ensureDatabaseServers, ensureReferenceProxies, runMain };
