@@ -299,8 +299,25 @@ export const AllowlistFileSchema = z
 export type AllowlistFile = z.infer<typeof AllowlistFileSchema>;
 
 /** Reads and validates `policies/allowlist.json` (always the committed file: no config can point elsewhere). */
+let lastAllowlist: { stamp: string; file: AllowlistFile } | undefined;
+
+/** `policies/allowlist.json`, validated; re-read only when the file changed (every production resource asks for it). */
 export function readAllowlistFile(): AllowlistFile {
   const abs = path.join(PACK_DIR, "allowlist.json");
+  let stamp = "";
+  try {
+    const st = fs.statSync(abs);
+    stamp = `${st.mtimeMs}:${st.size}:${st.ino}`;
+  } catch {
+    // Reported by the read below.
+  }
+  if (stamp && lastAllowlist?.stamp === stamp) return lastAllowlist.file;
+  const file = parseAllowlistFile(abs);
+  if (stamp) lastAllowlist = { stamp, file };
+  return file;
+}
+
+function parseAllowlistFile(abs: string): AllowlistFile {
   let raw: unknown;
   try {
     raw = JSON.parse(fs.readFileSync(abs, "utf8"));

@@ -59,6 +59,18 @@ export function normalizePath(p: string): string {
  * turns `2130706433`, `0x7f.1` and `127.1` into `127.0.0.1` and IDNs into punycode.
  */
 export function normalizeUrl(text: string): NormalUrl | undefined {
+  // The pack asks for the same URLs (AlphaStack's status URL, the edge's upstreams) for every resource and rule.
+  if (normalized.has(text)) return normalized.get(text);
+  const v = parseNormalUrl(text);
+  if (normalized.size >= NORMALIZED_MAX) normalized.clear();
+  normalized.set(text, v && Object.freeze(v));
+  return v;
+}
+
+const NORMALIZED_MAX = 5_000;
+const normalized = new Map<string, Readonly<NormalUrl> | undefined>();
+
+function parseNormalUrl(text: string): NormalUrl | undefined {
   let u: URL;
   try {
     u = new URL(text.trim());

@@ -11,10 +11,22 @@ import { parseUrn } from "./values";
 /** The stack's config values (`stackguard:*` and others) as the engine passed them; structured values are JSON. */
 export type StackConfigValues = Record<string, string>;
 
-/** Parses `PULUMI_CONFIG` (a JSON object of `<namespace>:<key>` → string). Missing or malformed → empty. */
+let lastConfig: { raw: string; values: StackConfigValues } | undefined;
+
+/**
+ * Parses `PULUMI_CONFIG` (a JSON object of `<namespace>:<key>` → string). Missing or malformed → empty. The result is
+ * shared while the text is the same (read-only: frozen), since every resource's analysis asks for it.
+ */
 export function stackConfigFromEnv(env: NodeJS.ProcessEnv = process.env): StackConfigValues {
   const raw = env.PULUMI_CONFIG;
   if (!raw) return {};
+  if (lastConfig?.raw === raw) return lastConfig.values;
+  const values = Object.freeze(parseStackConfig(raw));
+  lastConfig = { raw, values };
+  return values;
+}
+
+function parseStackConfig(raw: string): StackConfigValues {
   try {
     const v = JSON.parse(raw) as unknown;
     if (!v || typeof v !== "object" || Array.isArray(v)) return {};

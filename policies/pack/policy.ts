@@ -15,8 +15,9 @@ import { factsOf } from "./facts";
 
 /**
  * Turns pure rules into CrossGuard policies (after pulumi-policy-aws: each policy is made by a factory with checked
- * arguments and defaults). The policy's config is parsed with its zod schema on every call, so a bad
- * `--policy-pack-config` entry fails the preview with the policy and key named, whatever the enforcement level.
+ * arguments and defaults). The policy's config is checked with its zod schema on every call, so a bad
+ * `--policy-pack-config` entry fails the preview with the policy and key named, whatever the enforcement level; a
+ * config already parsed (the same JSON) is reused, since the engine sends the same one with every resource.
  */
 
 const LEVELS = ["advisory", "mandatory", "remediate", "disabled"] as const;
@@ -53,9 +54,23 @@ export interface ResourceRuleSpec<C extends z.ZodType> {
   observe?: (args: ResourceValidationArgs) => void;
 }
 
+/**
+ * Parses a policy's config, reusing the last result while the config's JSON is the same. Failures are not kept: a
+ * bad config is reported on every call.
+ */
+function configParser<C extends z.ZodType>(schema: C, policy: string, fix: string): (raw: unknown) => z.infer<C> {
+  let last: { json: string; value: z.infer<C> } | undefined;
+  return (raw) => {
+    const json = JSON.stringify(raw) ?? "undefined";
+    if (last?.json === json) return last.value;
+    const value = parseOrThrow(schema, raw, `the --policy-pack-config entry for policy '${policy}'`, fix);
+    last = { json, value };
+    return value;
+  };
+}
+
 export function resourcePolicy<C extends z.ZodType>(spec: ResourceRuleSpec<C>): ResourceValidationPolicy {
-  const parse = (raw: unknown): z.infer<C> =>
-    parseOrThrow(spec.config, raw, `the --policy-pack-config entry for policy '${spec.name}'`, `Fix that key in the policy config file (e.g. policies/config/<stack>.json).`);
+  const parse = configParser(spec.config, spec.name, "Fix that key in the policy config file (e.g. policies/config/<stack>.json).");
   CONFIG_SCHEMAS.set(spec.name, spec.config);
   const policy: ResourceValidationPolicy = {
     name: spec.name,
@@ -88,6 +103,7 @@ export interface StackRuleSpec<C extends z.ZodType> {
 }
 
 export function stackPolicy<C extends z.ZodType>(spec: StackRuleSpec<C>): StackValidationPolicy {
+  const parse = configParser(spec.config, spec.name, "Fix that key in the policy config file.");
   CONFIG_SCHEMAS.set(spec.name, spec.config);
   return {
     name: spec.name,
@@ -95,7 +111,7 @@ export function stackPolicy<C extends z.ZodType>(spec: StackRuleSpec<C>): StackV
     enforcementLevel: spec.level,
     configSchema: engineSchema(spec.config) as PolicyConfigSchema,
     validateStack: (args: StackValidationArgs, reportViolation) => {
-      const cfg = parseOrThrow(spec.config, args.getConfig<object>(), `the --policy-pack-config entry for policy '${spec.name}'`, "Fix that key in the policy config file.");
+      const cfg = parse(args.getConfig<object>());
       const resources = args.resources.map(factsOf);
       const ctx = stackContext(resources[0]?.urn);
       report(spec.rule(resources, cfg, ctx), reportViolation, args.notApplicable);
