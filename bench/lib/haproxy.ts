@@ -8,18 +8,13 @@ import { findBinary, runReferenceProxy, type ReferenceProxy } from "./reference-
 /** A reference HAProxy in front of one upstream (Debian's haproxy; `apt-get install -y haproxy`). */
 export type HaproxyProxy = ReferenceProxy;
 
-/** The haproxy binary, or undefined when it is not installed. */
-export function findHaproxy(): string | undefined {
-  return findBinary("haproxy");
-}
-
 /**
  * Runs HAProxy in the foreground, configured like the edge and the nginx reference: one thread (the edge is one
  * Node process), HTTP mode with keep-alive to the upstream (`http-reuse always`), X-Forwarded-For added, no log.
  * The data point for the data-plane decision (docs/decisions/edge-data-plane.md).
  */
 export async function startHaproxy(upstream: string): Promise<HaproxyProxy | undefined> {
-  const bin = findHaproxy();
+  const bin = findBinary("haproxy");
   if (!bin) return undefined;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-haproxy-"));
   const port = await freePort();

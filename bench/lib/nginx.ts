@@ -8,17 +8,12 @@ import { findBinary, runReferenceProxy, type ReferenceProxy } from "./reference-
 /** A reference nginx reverse proxy in front of one upstream (Debian's nginx; `apt-get install -y nginx`). */
 export type NginxProxy = ReferenceProxy;
 
-/** The nginx binary, or undefined when it is not installed. */
-export function findNginx(): string | undefined {
-  return findBinary("nginx");
-}
-
 /**
  * Runs nginx in the foreground from a temporary prefix, configured like the edge: one worker process (the edge is
  * one Node process), HTTP/1.1 keep-alive to the upstream, no access log.
  */
 export async function startNginx(upstream: string): Promise<NginxProxy | undefined> {
-  const bin = findNginx();
+  const bin = findBinary("nginx");
   if (!bin) return undefined;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-nginx-"));
   const port = await freePort();

@@ -103,7 +103,7 @@ function ensureNpmDeps(dir, label) {
 /** What the embedded Render's real databases need: Debian package → a file it installs. */
 const DATABASE_PACKAGES = [
   ["postgresql", () => fs.existsSync("/usr/lib/postgresql") && fs.readdirSync("/usr/lib/postgresql").some((v) => fs.existsSync(path.join("/usr/lib/postgresql", v, "bin", "initdb")))],
-  ["redis-server", () => (process.env.PATH ?? "").split(":").concat("/usr/bin").some((d) => fs.existsSync(path.join(d, "redis-server")))],
+  ["redis-server", () => hasBinary("redis-server")],
 ];
 
 /**
