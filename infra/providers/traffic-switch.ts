@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { PromotionAnalysis } from "../config/schema";
-import type { PromotionRecord } from "../components/promotion";
+import type { PromotionRecord } from "../promotion/run";
 import { lazyProvider } from "./dynamic";
 
 /** Inputs of a {@link TrafficSwitch}. */
@@ -23,7 +23,7 @@ export interface TrafficSwitchArgs {
   analysis: pulumi.Input<PromotionAnalysis>;
   /**
    * Services the promotion must not harm, by their read-only health URL (AlphaStack's engine): a promotion does not
-   * switch while one is unhealthy, and switches back when one degrades during the bake (infra/components/protected-guard.ts).
+   * switch while one is unhealthy, and switches back when one degrades during the bake (infra/promotion/protected-guard.ts).
    */
   guards?: pulumi.Input<pulumi.Input<{ name: pulumi.Input<string>; url: pulumi.Input<string> }>[]>;
 }

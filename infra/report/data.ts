@@ -16,7 +16,7 @@ export const ChangeSchema = z
   })
   .strict();
 
-/** One analysis verdict of a promotion (infra/components/promotion-analysis.ts `PhaseOutcome`, named by phase). */
+/** One analysis verdict of a promotion (infra/promotion/analysis.ts `PhaseOutcome`, named by phase). */
 export const AnalysisEntrySchema = z
   .object({
     /** `deploy`: the new version never became live, so no analysis could run. */
@@ -49,7 +49,7 @@ export const PromotionEntrySchema = z
     previousVersion: z.string().optional(),
     from: slot,
     to: slot,
-    /** `promoted` / `already-active` / `promoted-inconclusive` (infra/components/promotion.ts), or how it stopped. */
+    /** `promoted` / `already-active` / `promoted-inconclusive` (infra/promotion/run.ts), or how it stopped. */
     result: z.enum(["promoted", "already-active", "promoted-inconclusive", "rolled-back", "failed"]),
     /** The message of a promotion that stopped (where traffic is and why). */
     error: z.string().optional(),

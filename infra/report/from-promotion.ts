@@ -1,4 +1,4 @@
-import type { PromotionAttempt, PromotionRecord, PromotionTraffic } from "../components/promotion";
+import type { PromotionAttempt, PromotionRecord, PromotionTraffic } from "../promotion/run";
 import type { PromotionEntrySchema, TrafficPoint } from "./data";
 import type { z } from "zod";
 
@@ -23,7 +23,7 @@ export function seriesFromTraffic(traffic: PromotionTraffic | undefined): Traffi
 }
 
 /**
- * Maps the TrafficSwitch's record of a finished promotion (infra/components/promotion.ts `PromotionRecord`) to a
+ * Maps the TrafficSwitch's record of a finished promotion (infra/promotion/run.ts `PromotionRecord`) to a
  * report entry. The switch happened `bakeMs` before the record's `at`, which places the switch line on the plot. The
  * plotted windows and limits are the record's own `traffic` unless `extras` gives them.
  */

@@ -13,7 +13,7 @@ import { PulumiProject, ROOT } from "../support/pulumi-project";
 import { renderApi } from "../support/render-api";
 import { killUp, traffic } from "../support/promotion-traffic";
 import { PLOT_COLORS } from "../../infra/report/plot";
-import { readAttempts } from "../../infra/components/promotion-journal";
+import { readAttempts } from "../../infra/promotion/journal";
 
 jest.setTimeout(900_000);
 

@@ -22,9 +22,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Slot } from "../../apps/edge/config";
-import type { PromotionRecord } from "../../infra/components/promotion";
+import type { PromotionRecord } from "../../infra/promotion/run";
 import { defineCli, resolveStack, runCli, stackOption, UsageError } from "../../infra/cli/define-cli";
-import { journalDir, readAttempts } from "../../infra/components/promotion-journal";
+import { journalDir, readAttempts } from "../../infra/promotion/journal";
 import { secretEnvValues, stringLeaves } from "../../infra/ops/pulumi-output";
 import { writeDeployReport, type DeployReportData } from "../../infra/report/deploy-report";
 import { promotionEntryFromAttempt, promotionEntryFromRecord, type PromotionEntryInput } from "../../infra/report/from-promotion";

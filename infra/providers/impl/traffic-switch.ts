@@ -1,8 +1,8 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { PromotionAnalysisSchema } from "../../config/schema";
-import { promote, PromotionError, readLive, type LiveState, type PromotionRecord, type PromotionTarget } from "../../components/promotion";
-import { journalDir, writeAttempt } from "../../components/promotion-journal";
+import { promote, PromotionError, readLive, type LiveState, type PromotionRecord, type PromotionTarget } from "../../promotion/run";
+import { journalDir, writeAttempt } from "../../promotion/journal";
 import { EdgeAdminClient } from "../../../apps/edge/client";
 import { checkWith } from "../check";
 import { configureProvider, providerClient } from "../context";
@@ -93,7 +93,7 @@ export async function changedSwitchFields(olds: TrafficSwitchOutputs, news: Traf
 
 /**
  * The dynamic provider for `stackguard:TrafficSwitch`: a promotion on create and update (see
- * infra/components/promotion.ts), the edge's active slot read back on refresh, and drift when traffic is not on the
+ * infra/promotion/run.ts), the edge's active slot read back on refresh, and drift when traffic is not on the
  * slot running the declared version (e.g. after the edge rolled back by itself).
  */
 export const provider: pulumi.dynamic.ResourceProvider = {

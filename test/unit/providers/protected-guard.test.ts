@@ -7,8 +7,8 @@
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { PromotionAnalysisSchema } from "../../../infra/config/schema";
-import { runPostSwitch } from "../../../infra/components/promotion-analysis";
-import { guardMetric, recordBaselines, unhealthyBaseline } from "../../../infra/components/protected-guard";
+import { runPostSwitch } from "../../../infra/promotion/analysis";
+import { guardMetric, recordBaselines, unhealthyBaseline } from "../../../infra/promotion/protected-guard";
 import { provider } from "../../../infra/providers/impl/traffic-switch";
 import { admin, edgeEnv, servedBy, slots, startEdge, TOKEN, until } from "../edge/helpers";
 

@@ -6,8 +6,8 @@
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { PromotionAnalysisSchema } from "../../../infra/config/schema";
-import { runPostSwitch, runPreSwitch } from "../../../infra/components/promotion-analysis";
-import { edgeClient, movedBack } from "../../../infra/components/promotion";
+import { runPostSwitch, runPreSwitch } from "../../../infra/promotion/analysis";
+import { edgeClient, movedBack } from "../../../infra/promotion/run";
 import { changedSwitchFields, provider, type TrafficSwitchOutputs } from "../../../infra/providers/impl/traffic-switch";
 import { UNKNOWN } from "../../../infra/providers/check";
 import { admin, edgeEnv, servedBy, slots, startEdge, TOKEN, until } from "../edge/helpers";

@@ -6,8 +6,8 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { PromotionRecord } from "../../../infra/components/promotion";
-import { writeAttempt } from "../../../infra/components/promotion-journal";
+import type { PromotionRecord } from "../../../infra/promotion/run";
+import { writeAttempt } from "../../../infra/promotion/journal";
 import { PLOT_COLORS } from "../../../infra/report/plot";
 import { changesFromPlan, changesFromPreview, main, type PulumiRunner } from "../../../tools/scripts/deploy-report";
 

@@ -1,4 +1,4 @@
-import { PromotionError, type PromotionRecord } from "../../../infra/components/promotion";
+import { PromotionError, type PromotionRecord } from "../../../infra/promotion/run";
 import { renderDeployReport } from "../../../infra/report/deploy-report";
 import { promotionEntryFromError, promotionEntryFromRecord } from "../../../infra/report/from-promotion";
 

@@ -3,8 +3,8 @@
  * edge and slot servers), bounded in number, and the bake's windows carried out of the post-switch analysis.
  */
 import { PromotionAnalysisSchema } from "../../../infra/config/schema";
-import { runPostSwitch } from "../../../infra/components/promotion-analysis";
-import { bakeWindows, boundWindows, MAX_WINDOWS, recordTraffic, windowOf, type TrafficWindow } from "../../../infra/components/traffic-series";
+import { runPostSwitch } from "../../../infra/promotion/analysis";
+import { bakeWindows, boundWindows, MAX_WINDOWS, recordTraffic, windowOf, type TrafficWindow } from "../../../infra/promotion/traffic-series";
 import { admin, edgeEnv, servedBy, slots, startEdge, TOKEN } from "../edge/helpers";
 
 const at = (i: number) => new Date(Date.parse("2026-11-27T00:00:00Z") + i * 1000).toISOString();

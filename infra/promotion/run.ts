@@ -5,7 +5,7 @@ import type { PromotionAnalysis } from "../config/schema";
 import { canonicalImage } from "../providers/image-ref";
 import type { RenderClient } from "../render/client";
 import type { Deploy } from "../render/schemas/deploy";
-import { bakeWindows as windowsOfBake, runPostSwitch, runPreSwitch, type PhaseOutcome } from "./promotion-analysis";
+import { bakeWindows as windowsOfBake, runPostSwitch, runPreSwitch, type PhaseOutcome } from "./analysis";
 import { recordBaselines, unhealthyBaseline, type GuardBaseline, type ProtectedService } from "./protected-guard";
 import { boundWindows, bakeWindows, MAX_BEFORE_WINDOWS, recordTraffic, type PromotionTraffic, type TrafficWindow } from "./traffic-series";
 
