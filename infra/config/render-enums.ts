@@ -19,3 +19,13 @@ export const POSTGRES_PLANS = [
 export type PostgresPlan = (typeof POSTGRES_PLANS)[number];
 
 export const POSTGRES_VERSIONS = ["13", "14", "15", "16", "17", "18"] as const;
+
+/** Key Value instance types accepted by `POST /key-value` (openapi `keyValuePlan`; `custom` is arranged with Render, not requested). */
+export const KEY_VALUE_PLANS = ["free", "starter", "standard", "pro", "pro_plus"] as const;
+export type KeyValuePlan = (typeof KEY_VALUE_PLANS)[number];
+
+/** Key Value eviction policies (openapi `maxmemoryPolicy`): the API spells them with `_`, redis with `-`. */
+export const KEY_VALUE_MAXMEMORY_POLICIES = [
+  "noeviction", "allkeys_lfu", "allkeys_lru", "allkeys_random", "volatile_lfu", "volatile_lru", "volatile_random", "volatile_ttl",
+] as const;
+export type KeyValueMaxmemoryPolicy = (typeof KEY_VALUE_MAXMEMORY_POLICIES)[number];

@@ -4,7 +4,7 @@ import { backoffDelayMs } from "../render/backoff";
 import { isRenderApiError } from "../render/errors";
 
 /**
- * The input that asks for an explicit adoption: `adopt: true` on a Service, EnvGroup, Postgres or CustomDomain takes
+ * The input that asks for an explicit adoption: `adopt: true` on a Service, EnvGroup, Postgres, KeyValue or CustomDomain takes
  * over the resource Render already has with this identity (name and owner, and the fields that identify it) instead
  * of creating one, and fails when there is none. This is how existing Render resources come under this program:
  * Pulumi's `import` option does not work with dynamic providers (pulumi/pulumi#16175), and is refused at once.
@@ -42,7 +42,7 @@ export class NothingToAdoptError extends Error {
 export async function runAdopting<T>(kind: string, create: () => Promise<T>): Promise<T> {
   const scope: AdoptionScope = { kind, adopted: false };
   const result = await adoption.run(scope, create);
-  if (!scope.adopted) throw new Error(`adopt is not supported by ${kind} (only Service, EnvGroup, Postgres and CustomDomain): remove it`);
+  if (!scope.adopted) throw new Error(`adopt is not supported by ${kind} (only Service, EnvGroup, Postgres, KeyValue and CustomDomain): remove it`);
   return result;
 }
 

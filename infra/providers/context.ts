@@ -97,7 +97,7 @@ export function providerClient(env: NodeJS.ProcessEnv = process.env): RenderClie
     for (const row of rows) {
       if (!row || typeof row !== "object") continue;
       const r = row as Record<string, unknown>;
-      const obj = (r.service ?? r.postgres ?? r.envGroup ?? r) as Record<string, unknown>;
+      const obj = (r.service ?? r.postgres ?? r.keyValue ?? r.envGroup ?? r) as Record<string, unknown>;
       if (typeof obj.id !== "string") continue;
       if (/^(srv|crn|evg|dpg|red)-/.test(obj.id) && ("ownerId" in obj || "owner" in obj)) {
         envOf.set(obj.id, { value: typeof obj.environmentId === "string" ? obj.environmentId : null, at: Date.now() });
@@ -125,7 +125,8 @@ export function providerClient(env: NodeJS.ProcessEnv = process.env): RenderClie
       const found =
         kind === "srv" || kind === "crn" ? await lookup((cl) => cl.services.get(id)) :
         kind === "evg" ? await lookup((cl) => cl.envGroups.get(id)) :
-        kind === "dpg" ? await lookup((cl) => cl.postgres.get(id)) : undefined;
+        kind === "dpg" ? await lookup((cl) => cl.postgres.get(id)) :
+        kind === "red" ? await lookup((cl) => cl.keyValue.get(id)) : undefined;
       const value = found?.environmentId ?? null;
       envOf.set(id, { value, at: Date.now() });
       return value;

@@ -9,6 +9,7 @@ export { SecretFiles, type SecretFilesArgs } from "./secret-files";
 export { CustomDomain, type CustomDomainArgs } from "./custom-domain";
 export { Postgres, type PostgresArgs, type PostgresConnectionInfo } from "./postgres";
 export { PostgresExport, type PostgresExportArgs } from "./postgres-export";
+export { KeyValue, type KeyValueArgs, type KeyValueConnectionInfo } from "./key-value";
 export { ALPHASTACK_PROTECTED_IDS, ProtectedResourceError } from "./guard";
 export { FeatureFlag, type FeatureFlagArgs } from "./feature-flag";
 export { AlertRule, type AlertRuleArgs } from "./alert-rule";

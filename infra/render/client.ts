@@ -1,5 +1,6 @@
 import { CustomDomainsApi } from "./api/custom-domains";
 import { EnvGroupsApi } from "./api/env-groups";
+import { KeyValueApi } from "./api/key-value";
 import { PostgresApi } from "./api/postgres";
 import { ServiceEnvApi } from "./api/service-env";
 import { ServicesApi } from "./api/services";
@@ -22,6 +23,7 @@ export class RenderClient {
   readonly envGroups: EnvGroupsApi;
   readonly customDomains: CustomDomainsApi;
   readonly postgres: PostgresApi;
+  readonly keyValue: KeyValueApi;
   readonly workspace: WorkspaceApi;
 
   constructor(readonly http: RenderHttp) {
@@ -30,6 +32,7 @@ export class RenderClient {
     this.envGroups = new EnvGroupsApi(http);
     this.customDomains = new CustomDomainsApi(http);
     this.postgres = new PostgresApi(http);
+    this.keyValue = new KeyValueApi(http);
     this.workspace = new WorkspaceApi(http);
   }
 

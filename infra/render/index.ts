@@ -11,6 +11,7 @@ export { backoffDelayMs, parseRateLimit, retryAfterMs } from "./backoff";
 export * from "./schemas/service";
 export * from "./schemas/env";
 export * from "./schemas/postgres";
+export * from "./schemas/key-value";
 export * from "./schemas/domain";
 export * from "./schemas/deploy";
 export * from "./schemas/workspace";

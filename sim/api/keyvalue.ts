@@ -47,6 +47,7 @@ function statusOf(app: SimApp, rec: KeyValueRec): string {
   // With a real server behind the record, `available` also means it answers on the connection string.
   const real = app.databases.redis?.info(rec.id);
   if (real?.state === "failed") return "unavailable";
+  if (real?.state === "restarting") return "config_restart";
   if (real && real.state !== "ready") return "creating";
   return "available";
 }
@@ -178,13 +179,14 @@ function routesFor(flavour: Flavour): Route[] {
             }),
           };
         }
+        // Render's external endpoint is TLS on 6377 (cassette-notes §3); the internal one plain 6379.
         const host = `${rec.region}-keyvalue.render.com`;
-        const cli = `redis-cli --user ${rec.id} --pass ${rec.password} -h ${host} -p 6379 --tls`;
+        const cli = `redis-cli --user ${rec.id} --pass ${rec.password} -h ${host} -p 6377 --tls`;
         return {
           status: 200,
           body: sortKeys({
             [flavour === "key-value" ? "cliCommand" : "redisCLICommand"]: cli,
-            externalConnectionString: `rediss://${rec.id}:${rec.password}@${host}:6379`,
+            externalConnectionString: `rediss://${rec.id}:${rec.password}@${host}:6377`,
             internalConnectionString: `redis://${rec.id}:6379`,
           }),
         };

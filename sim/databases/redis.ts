@@ -18,7 +18,8 @@ export interface KvInstance {
 /** The real server behind one Key Value instance. */
 export interface KvServerInfo {
   port: number;
-  state: "provisioning" | "ready" | "stopped" | "failed";
+  /** `restarting`: a configuration change is being applied (Render's `config_restart`). */
+  state: "provisioning" | "restarting" | "ready" | "stopped" | "failed";
   error?: string;
 }
 
@@ -35,6 +36,8 @@ export class RedisServers {
   readonly root: string;
   private readonly queue = new KeyedQueue();
   private readonly servers = new Map<string, KvServerInfo>();
+  /** Configuration changes being applied per instance (stop, rewrite, start); two PATCHes may overlap. */
+  private readonly restarting = new Map<string, number>();
   private readonly indexFile: string;
   private readonly runAs: RunAs;
 
@@ -56,7 +59,8 @@ export class RedisServers {
   }
 
   info(id: string): KvServerInfo | undefined {
-    return this.servers.get(id);
+    const s = this.servers.get(id);
+    return s && this.restarting.has(id) && s.state !== "failed" ? { ...s, state: "restarting" } : s;
   }
 
   private dir(id: string): string {
@@ -169,9 +173,15 @@ export class RedisServers {
 
   /** Applies a changed password or eviction policy: rewrites the config and restarts (data kept with AOF). */
   reconfigure(inst: KvInstance): Promise<void> {
+    // From now, not from when the queue gets to it: the API's next answer must not say `available` for the old server.
+    this.restarting.set(inst.id, (this.restarting.get(inst.id) ?? 0) + 1);
     return this.queue.run(inst.id, async () => {
       await this.stopServer(inst.id);
-    }).then(() => this.start(inst));
+    }).then(() => this.start(inst)).finally(() => {
+      const left = (this.restarting.get(inst.id) ?? 1) - 1;
+      if (left > 0) this.restarting.set(inst.id, left);
+      else this.restarting.delete(inst.id);
+    });
   }
 
   /** Stops the server, keeping its data (suspend, simulator stop). */
