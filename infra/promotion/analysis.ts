@@ -9,6 +9,7 @@ import {
   type Metric,
   type RunResult,
 } from "../health";
+import { bakeWindowCount } from "./bake-windows";
 import { runGuard, type GuardBaseline } from "./protected-guard";
 
 /** The outcome of one promotion phase: the combined verdict and a sentence naming the metric, value and threshold. */
@@ -38,11 +39,6 @@ export function preSwitchMetric(a: PromotionAnalysis): Metric {
   );
 }
 
-/** Windows of the post-switch bake: `ceil(bakeMs / intervalMs)`. */
-export function bakeWindows(a: PromotionAnalysis): number {
-  return Math.max(1, Math.ceil(a.postSwitch.bakeMs / a.postSwitch.intervalMs));
-}
-
 /**
  * The post-switch traffic metric (edge metrics of the new slot): error rate and p99 under the thresholds. One
  * success condition, so breaking either bound fails the window; a window with fewer requests than `minSamples` is
@@ -50,7 +46,7 @@ export function bakeWindows(a: PromotionAnalysis): number {
  */
 export function postSwitchTrafficMetric(a: PromotionAnalysis): Metric {
   const p = a.postSwitch;
-  const count = bakeWindows(a);
+  const count = bakeWindowCount(a);
   return parseMetric(
     {
       name: "post-switch traffic",
@@ -75,7 +71,7 @@ export function postSwitchProbeMetric(a: PromotionAnalysis): Metric {
     {
       name: "post-switch probe",
       intervalMs,
-      count: Math.max(1, Math.ceil(p.bakeMs / intervalMs)),
+      count: bakeWindowCount(a, intervalMs),
       timeoutMs: Math.min(a.preSwitch.timeoutMs, Math.max(intervalMs, 1_000) * 10),
       successCondition: { status: ["2xx"] },
       failureLimit: p.failureLimit,

@@ -10,7 +10,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
-import type { PromotionAttempt } from "./run";
+import type { PromotionAttempt } from "./record";
 
 const slot = z.enum(["blue", "green"]);
 const window = z.object({

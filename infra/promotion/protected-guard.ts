@@ -1,5 +1,6 @@
 import type { PromotionAnalysis } from "../config/schema";
 import { HttpProbeProvider, measureOnce, parseMetric, runAnalysis, type Metric, type RunResult } from "../health";
+import { bakeWindowCount } from "./bake-windows";
 
 /**
  * A service a promotion must not harm although it does not deploy it (AlphaStack's engine): its read-only health
@@ -81,7 +82,7 @@ export function guardMetric(b: GuardBaseline, a: PromotionAnalysis): Metric {
     {
       name: `${b.service.name} guard`,
       intervalMs,
-      count: Math.max(1, Math.ceil(a.postSwitch.bakeMs / intervalMs)),
+      count: bakeWindowCount(a, intervalMs),
       timeoutMs: guardTimeoutMs(b, a),
       successCondition: { status: ["2xx"], latencyMs: { max: { lt: b.latencyLimitMs } } },
       failureLimit: GUARD_FAILURE_LIMIT,

@@ -1,8 +1,8 @@
-import type { Slot } from "../../apps/edge/config";
 import type { Measurement } from "../health/measurement";
 import { fetchEdgeMetrics, windowValue } from "../health/providers/edge-metrics";
 import type { EdgeMetricsSnapshot } from "../health/providers/edge-metrics/wire";
 import { abortableSleep } from "../health/sleep";
+import type { Slot } from "./edge";
 
 /** One window of an app's requests through the edge, as a promotion record keeps it (numbers only, no secrets). */
 export interface TrafficWindow {
@@ -50,11 +50,6 @@ export function windowOf(at: string, slot: Slot, v: Measurement["value"]): Traff
   if (w.p50Ms !== undefined) w.p50Ms = +w.p50Ms.toFixed(1);
   if (w.p99Ms !== undefined) w.p99Ms = +w.p99Ms.toFixed(1);
   return w;
-}
-
-/** The bake's windows: one per traffic measurement that measured something, stamped at its end. */
-export function bakeWindows(series: readonly Measurement[], slot: Slot): TrafficWindow[] {
-  return series.flatMap((m) => windowOf(m.finishedAt, slot, m.value) ?? []);
 }
 
 /** Merges consecutive windows of the same slot into one: requests add up, error rate by requests, latency the worst. */

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { PromotionAnalysis } from "../config/schema";
-import type { PromotionRecord } from "../promotion/run";
+import type { PromotionRecord } from "../promotion/record";
 import { lazyProvider } from "./dynamic";
 
 /** Inputs of a {@link TrafficSwitch}. */

@@ -1,4 +1,4 @@
-import type { PromotionAttempt, PromotionRecord, PromotionTraffic } from "../promotion/run";
+import type { PromotionAttempt, PromotionRecord, PromotionTraffic } from "../promotion/record";
 import type { PromotionEntrySchema, TrafficPoint } from "./data";
 import type { z } from "zod";
 

@@ -22,7 +22,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Slot } from "../../apps/edge/config";
-import type { PromotionRecord } from "../../infra/promotion/run";
+import type { PromotionRecord } from "../../infra/promotion/record";
 import { defineCli, resolveStack, runCli, stackOption, UsageError } from "../../infra/cli/define-cli";
 import { journalDir, readAttempts } from "../../infra/promotion/journal";
 import { secretEnvValues, stringLeaves } from "../../infra/ops/pulumi-output";

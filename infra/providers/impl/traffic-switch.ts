@@ -1,7 +1,10 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { PromotionAnalysisSchema } from "../../config/schema";
-import { promote, PromotionError, readLive, type LiveState, type PromotionRecord, type PromotionTarget } from "../../promotion/run";
+import { readLive, type LiveState } from "../../promotion/live";
+import { PromotionError, type PromotionRecord } from "../../promotion/record";
+import { promote } from "../../promotion/run";
+import type { PromotionTarget } from "../../promotion/target";
 import { journalDir, writeAttempt } from "../../promotion/journal";
 import { EdgeAdminClient } from "../../../apps/edge/client";
 import { checkWith } from "../check";

@@ -84,7 +84,6 @@ const KNOWN_INFRA_TO_APPS: readonly string[] = [
   "infra/alerts/edge-extension.ts",
   "infra/config/defaults.ts",
   "infra/flags/edge-extension.ts",
-  "infra/promotion/run.ts",
-  "infra/promotion/traffic-series.ts",
+  "infra/promotion/edge.ts",
   "infra/providers/impl/traffic-switch.ts",
 ];

@@ -7,7 +7,8 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { PromotionAnalysisSchema } from "../../../infra/config/schema";
 import { runPostSwitch, runPreSwitch } from "../../../infra/promotion/analysis";
-import { edgeClient, movedBack } from "../../../infra/promotion/run";
+import { edgeClient } from "../../../infra/promotion/edge";
+import { movedBack } from "../../../infra/promotion/run";
 import { changedSwitchFields, provider, type TrafficSwitchOutputs } from "../../../infra/providers/impl/traffic-switch";
 import { UNKNOWN } from "../../../infra/providers/check";
 import { admin, edgeEnv, servedBy, slots, startEdge, TOKEN, until } from "../edge/helpers";
@@ -117,11 +118,11 @@ describe("promotion analysis phases (real slot servers, real edge)", () => {
       expect((await admin(edge.url, "GET", "/__edge/state")).body.apps.api.active).toBe("blue");
       const client = edgeClient({ edgeUrl: edge.url, adminToken: TOKEN });
       const inconclusive = { phase: "Inconclusive" as const, reason: "post-switch traffic: 1 of 3 measurements inconclusive", durationMs: 1 };
-      const corrected = await movedBack(client, { app: "api" } as never, "green", inconclusive);
+      const corrected = await movedBack(client, "api", "green", inconclusive);
       expect(corrected.phase).toBe("Failed");
       expect(corrected.reason).toMatch(/^the edge moved api's traffic back to api-blue during the bake \(.+\); the analysis had: Inconclusive: post-switch traffic/);
       // Still on the slot: the analysis' own outcome stands.
-      expect(await movedBack(client, { app: "api" } as never, "blue", inconclusive)).toBe(inconclusive);
+      expect(await movedBack(client, "api", "blue", inconclusive)).toBe(inconclusive);
     } finally {
       await edge.stop();
       await s.api.blue.close();

@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { PromotionRecord } from "../../../infra/promotion/run";
+import type { PromotionRecord } from "../../../infra/promotion/record";
 import { writeAttempt } from "../../../infra/promotion/journal";
 import { PLOT_COLORS } from "../../../infra/report/plot";
 import { changesFromPlan, changesFromPreview, main, type PulumiRunner } from "../../../tools/scripts/deploy-report";

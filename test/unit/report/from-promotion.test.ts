@@ -1,4 +1,4 @@
-import { PromotionError, type PromotionRecord } from "../../../infra/promotion/run";
+import { PromotionError, type PromotionRecord } from "../../../infra/promotion/record";
 import { renderDeployReport } from "../../../infra/report/deploy-report";
 import { promotionEntryFromError, promotionEntryFromRecord } from "../../../infra/report/from-promotion";
 

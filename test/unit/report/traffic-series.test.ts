@@ -4,7 +4,8 @@
  */
 import { PromotionAnalysisSchema } from "../../../infra/config/schema";
 import { runPostSwitch } from "../../../infra/promotion/analysis";
-import { bakeWindows, boundWindows, MAX_WINDOWS, recordTraffic, windowOf, type TrafficWindow } from "../../../infra/promotion/traffic-series";
+import { bakeTrafficWindows } from "../../../infra/promotion/bake-windows";
+import { boundWindows, MAX_WINDOWS, recordTraffic, windowOf, type TrafficWindow } from "../../../infra/promotion/traffic-series";
 import { admin, edgeEnv, servedBy, slots, startEdge, TOKEN } from "../edge/helpers";
 
 const at = (i: number) => new Date(Date.parse("2026-11-27T00:00:00Z") + i * 1000).toISOString();
@@ -15,7 +16,7 @@ describe("traffic windows of a promotion", () => {
     expect(windowOf(at(1), "green", { samples: 40, errorRate: 1 / 3, latencyMs: { p50: 4.04, p99: 120.456 } })).toEqual({ at: at(1), slot: "green", samples: 40, errorRate: 0.33333, p50Ms: 4, p99Ms: 120.5 });
     expect(windowOf(at(1), "green", { samples: 0 })).toEqual({ at: at(1), slot: "green", samples: 0 });
     expect(windowOf(at(1), "green", undefined)).toBeUndefined();
-    expect(bakeWindows([{ startedAt: at(0), finishedAt: at(1), error: "edge metrics answered HTTP 503" }, { startedAt: at(1), finishedAt: at(2), value: { samples: 3, errorRate: 0 } }], "blue")).toEqual([{ at: at(2), slot: "blue", samples: 3, errorRate: 0 }]);
+    expect(bakeTrafficWindows([{ startedAt: at(0), finishedAt: at(1), error: "edge metrics answered HTTP 503" }, { startedAt: at(1), finishedAt: at(2), value: { samples: 3, errorRate: 0 } }], "blue")).toEqual([{ at: at(2), slot: "blue", samples: 3, errorRate: 0 }]);
   });
 
   it("keeps at most 120 windows: the last 20 before the switch, the bake merged by requests (latency: the worst)", () => {
@@ -55,7 +56,7 @@ describe("recording the traffic through a real edge", () => {
       const analysis = PromotionAnalysisSchema.parse({ preSwitch: { probes: 2, intervalMs: 20, timeoutMs: 500 }, postSwitch: { bakeMs: 600, intervalMs: 200, minSamples: 1, maxErrorRate: 0.05 } });
       const post = await runPostSwitch(analysis, { url: edge.url, token: TOKEN, app: "api", slot: "green" }, `${s.api.green.url}/healthz`);
       expect(post.phase).toBe("Successful");
-      const windows = bakeWindows(post.traffic ?? [], "green");
+      const windows = bakeTrafficWindows(post.traffic ?? [], "green");
       expect(windows).toHaveLength(3);
       expect(windows.every((x) => x.slot === "green" && x.samples > 0 && x.errorRate === 0)).toBe(true);
     } finally {
