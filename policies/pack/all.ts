@@ -2,6 +2,7 @@ import type { Policies } from "@pulumi/policy";
 import { alphaStackBaselineSignedPolicy, alphaStackFrozenPolicy, alphaStackReferencesPinnedPolicy, alphaStackReferencesPresentPolicy } from "./alphastack";
 import { productionResourceAllowlistPolicy } from "./allowlist";
 import { productionDatabaseWritesPolicy } from "./database";
+import { edgeStateKeyValuePolicy } from "./edge-state";
 import { environmentIsolationPolicy } from "./isolation";
 import { migrationsPolicy } from "./migrations";
 import { productionRequiresPromotionPolicy } from "./promotion";
@@ -34,6 +35,7 @@ export function allPolicies(): Policies {
     secretsAreSecretPolicy(),
     productionDatabaseWritesPolicy(),
     migrationsPolicy(),
+    edgeStateKeyValuePolicy(),
     // Render advisories (issue 9)
     productionWebServiceRedundantPolicy(),
     productionAutoDeployOffPolicy(),

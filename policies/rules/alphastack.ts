@@ -31,7 +31,7 @@ export const TARGET_KEYS: ReadonlySet<string> = new Set([
 ]);
 
 /** Types whose `name` is how the provider finds (and adopts) an existing Render resource. */
-const ADOPT_BY_NAME: ReadonlySet<string> = new Set([TYPES.service, TYPES.envGroup, TYPES.postgres]);
+const ADOPT_BY_NAME: ReadonlySet<string> = new Set([TYPES.service, TYPES.envGroup, TYPES.postgres, TYPES.keyValue]);
 
 /** Settings for {@link alphaStackFrozen}. */
 export interface FreezeSettings {

@@ -63,6 +63,7 @@ export const TYPES = {
   customDomain: "pulumi-nodejs:dynamic/render:CustomDomain",
   postgres: "pulumi-nodejs:dynamic/render:Postgres",
   postgresExport: "pulumi-nodejs:dynamic/render:PostgresExport",
+  keyValue: "pulumi-nodejs:dynamic/render:KeyValue",
   trafficSwitch: "pulumi-nodejs:dynamic/stackguard:TrafficSwitch",
   featureFlag: "pulumi-nodejs:dynamic/stackguard:FeatureFlag",
   alertRule: "pulumi-nodejs:dynamic/stackguard:AlertRule",
