@@ -8,6 +8,7 @@ import { provider as domain } from "../../../infra/providers/impl/custom-domain"
 import { provider as envGroup } from "../../../infra/providers/impl/env-group";
 import { provider as link } from "../../../infra/providers/impl/env-group-link";
 import { provider as envVars } from "../../../infra/providers/impl/env-vars";
+import { provider as keyValue } from "../../../infra/providers/impl/key-value";
 import { provider as pgExport } from "../../../infra/providers/impl/postgres-export";
 import { provider as postgres } from "../../../infra/providers/impl/postgres";
 import { provider as secretFiles } from "../../../infra/providers/impl/secret-files";
@@ -51,6 +52,7 @@ async function main() {
     await resource("EnvVars", envVars as P, { serviceId: host.id, values: { A: "1" }, secretInputs: { values: true } }, { values: { A: "2" } });
     await resource("SecretFiles", secretFiles as P, { serviceId: host.id, files: { "a.txt": "1" }, secretInputs: { files: true } }, { files: { "a.txt": "2" } });
     await resource("CustomDomain", domain as P, { serviceId: host.id, name: "calls.alphaplatform.example" }, {});
+    await resource("KeyValue", keyValue as P, { name: "kv", ownerId: STAGING_OWNER, plan: "starter", maxmemoryPolicy: "allkeys_lru" }, { maxmemoryPolicy: "noeviction" });
     await resource("Postgres", postgres as P, { name: "db", ownerId: STAGING_OWNER, plan: "basic_1gb", version: "16" }, { plan: "basic_4gb" });
     await resource("PostgresExport", pgExport as P, { postgresId: db.id, trigger: "1" }, {});
   } finally {
