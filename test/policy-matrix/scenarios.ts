@@ -77,14 +77,14 @@ export const PIN_URN = `urn:pulumi:${PIN_STACK}::stackguard::${PIN_TYPE}::${PIN_
 /** What every scenario program starts with: the project's resource classes and the platform's outputs. */
 const HEAD = `import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import { AlertRule, CustomDomain, EnvGroup, EnvGroupLink, EnvVars, FeatureFlag, Postgres, PostgresExport, SecretFiles, Service, TrafficSwitch } from "../infra/providers";
+import { AlertRule, CustomDomain, EnvGroup, EnvGroupLink, EnvVars, FeatureFlag, KeyValue, Postgres, PostgresExport, SecretFiles, Service, TrafficSwitch } from "../infra/providers";
 import { apps, database, edgeAdminToken, edgeUrl } from "./index";
 /** A platform service's id (unknown in a preview from empty state, like any id of a resource still to be created). */
 const appId = (name: string): pulumi.Output<string> => apps.apply((a) => (a[name] as { id: string }).id);
 const edge = edgeUrl.apply((u) => u ?? "");
 /** The edge admin token, a secret input of every flag and rule (as the platform's own flags and rules get it). */
 const adminToken = edgeAdminToken;
-void [pulumi, command, AlertRule, CustomDomain, EnvGroup, EnvGroupLink, EnvVars, FeatureFlag, Postgres, PostgresExport, SecretFiles, Service, TrafficSwitch, appId, database, edge, adminToken];
+void [pulumi, command, AlertRule, CustomDomain, EnvGroup, EnvGroupLink, EnvVars, FeatureFlag, KeyValue, Postgres, PostgresExport, SecretFiles, Service, TrafficSwitch, appId, database, edge, adminToken];
 `;
 
 const program = (body: string): string => `${HEAD}\n${body.trim()}\n`;
@@ -312,6 +312,19 @@ new EnvGroupLink("engine-extra-link", { envGroupId: extra.id, serviceId: "${ENGI
     what: "a persistent disk on a blue/green slot",
     program: program(`new Service("pay-green", { name: "pay-green", ownerId: "${STAGING_OWNER}", type: "web_service", image: "docker.io/alphaplatform/pay:1.0.0", healthCheckPath: "/healthz", disk: { name: "data", mountPath: "/data", sizeGB: 10 } } as never);`),
     message: `render:Service "pay-green" must not have a persistent disk`,
+  },
+  {
+    name: "edge-state-evicting",
+    expect: "blocked", stack: "staging", policy: "edge-state-key-value",
+    what: "the edge's state Key Value with an evicting maxmemoryPolicy",
+    program: program(`new KeyValue("pay-edge-state", { name: "pay-edge-state", ownerId: "${STAGING_OWNER}", plan: "starter", maxmemoryPolicy: "allkeys_lru" });`),
+    message: `render:KeyValue "pay-edge-state" (pay-edge-state, the edge's shared state) must set maxmemoryPolicy: "noeviction", not "allkeys_lru"`,
+  },
+  {
+    name: "edge-state-noeviction",
+    expect: "passes", stack: "staging",
+    what: "the edge's state Key Value with noeviction, no allow list entries, on a paid plan",
+    program: program(`new KeyValue("pay-edge-state", { name: "pay-edge-state", ownerId: "${STAGING_OWNER}", plan: "starter", maxmemoryPolicy: "noeviction" });`),
   },
   {
     name: "force-switch-without-break-glass",
