@@ -4,6 +4,8 @@
  * and the instance's password never shows in the provider's errors or the client's request log.
  */
 import Redis from "ioredis";
+import { resetProviderContext } from "../../../infra/providers/context";
+import { ProtectedResourceError } from "../../../infra/providers/guard";
 import { provider as kvProvider } from "../../../infra/providers/impl/key-value";
 import { redact } from "../../../infra/redact";
 import { requestLog } from "../../../infra/render/request-log";
@@ -132,6 +134,24 @@ describe("KeyValue against the simulator (real redis-server)", () => {
     expect(again.byRoute["PATCH /key-value/:id"]).toBe(1);
     expect(again.result.outs.maxmemoryPolicy).toBe("volatile_lru");
     await kvProvider.delete!(c.id, c.outs);
+  });
+
+  it("the write guard finds a Key Value's environment: no write to one in a protected environment, even cold", async () => {
+    const prj = await sim.api.post("/projects", { name: "locked-kv", ownerId: STAGING_OWNER, environments: [{ name: "locked", protectedStatus: "protected" }] });
+    const evm = prj.body.environmentIds[0] as string;
+    const created = await sim.api.post("/key-value", { name: "locked-edge-state", ownerId: STAGING_OWNER, plan: "starter", environmentId: evm });
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+    // A fresh provider process knows nothing of the instance: the guard must look its environment up itself.
+    resetProviderContext();
+    await expect(kvProvider.delete!(id, {})).rejects.toThrow(ProtectedResourceError);
+    resetProviderContext();
+    const inputs = await checked({ name: "locked-edge-state", ownerId: STAGING_OWNER, plan: "starter", environmentId: evm });
+    await expect(kvProvider.update!(id, { ...inputs, keyValueId: id, status: "available", version: "8.1.4" } as never, { ...inputs, plan: "standard" })).rejects.toThrow(/protectedStatus is "protected"/);
+    expect((await sim.api.get(`/key-value/${id}`)).body.plan).toBe("starter");
+    await sim.api.patch(`/environments/${evm}`, { protectedStatus: "unprotected" });
+    resetProviderContext();
+    await kvProvider.delete!(id, {});
   });
 
   it("canary: the password and connection strings never appear in the request log, the provider's errors or its output", async () => {
