@@ -58,7 +58,7 @@ export const BuildFilterSchema = z
   .refine((b) => b.paths.length + b.ignoredPaths.length > 0, { message: "list at least one glob in paths or ignoredPaths, or remove buildFilter", path: ["paths"] });
 
 /**
- * How a blue/green promotion judges a version (see infra/components/README.md). Every field has a default, so an
+ * How a blue/green promotion judges a version (see infra/promotion/README.md). Every field has a default, so an
  * app without an `analysis` block gets the defaults below.
  */
 export const PromotionAnalysisSchema = z

@@ -31,7 +31,7 @@ export interface TrafficSwitchArgs {
 /**
  * Health-gated promotion of a blue/green app (`stackguard:TrafficSwitch`). On create and update it deploys the
  * version to the idle slot, probes it, switches the edge, bakes, and switches back on failure (see
- * infra/components/README.md). `refresh` reads the active slot from the edge, so an automatic rollback shows as drift.
+ * infra/promotion/README.md). `refresh` reads the active slot from the edge, so an automatic rollback shows as drift.
  */
 export class TrafficSwitch extends pulumi.dynamic.Resource {
   /** The slot the edge sends the app's traffic to. */

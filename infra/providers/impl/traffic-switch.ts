@@ -48,7 +48,7 @@ const COMPARED = ["app", "image", "version", "healthCheckPath", "slots", "edgeUr
 /**
  * A promotion nobody watches must not go on. Pulumi starts providers in their own process group, so when the CLI is
  * killed (SIGKILL, a crashed runner) this process is orphaned and would finish the promotion alone — racing the next
- * `up`. Every step is safe to stop anywhere (see infra/components/README.md), so the provider process exits as soon
+ * `up`. Every step is safe to stop anywhere (see infra/promotion/README.md), so the provider process exits as soon
  * as the engine that started it is gone — detected through the engine's gRPC address (../engine-watch.ts), which
  * works whether node runs exec'd (our shim) or as the child of the official `/bin/sh` script.
  */
