@@ -4,8 +4,6 @@
  * No phase here deploys, so Render is a real client pointed at a port nothing listens on: a phase that called it would
  * fail. Deploys through Render and the whole `pulumi up` are in test/integration/blue-green.test.ts.
  */
-import * as http from "node:http";
-import type { AddressInfo } from "node:net";
 import { PromotionAnalysisSchema } from "../../../infra/config/schema";
 import { postSwitchProbeMetric, postSwitchTrafficMetric } from "../../../infra/promotion/analysis";
 import { bakeTrafficWindows, bakeWindowCount, beforeSwitchWindowCount } from "../../../infra/promotion/bake-windows";
@@ -17,6 +15,7 @@ import { PromotionRun } from "../../../infra/promotion/run";
 import type { PromotionTarget } from "../../../infra/promotion/target";
 import { canonicalImage } from "../../../infra/providers/image-ref";
 import { RenderClient } from "../../../infra/render/client";
+import { freePort } from "../../support/free-port";
 import { admin, edgeEnv, servedBy, slots, startEdge, TOKEN, until } from "../edge/helpers";
 
 const ANALYSIS = PromotionAnalysisSchema.parse({
@@ -25,15 +24,6 @@ const ANALYSIS = PromotionAnalysisSchema.parse({
 });
 const IMAGE = "docker.io/alphaplatform/api";
 const ref = (v: string) => canonicalImage(`${IMAGE}:${v}`)!;
-
-/** A port nothing listens on. */
-async function deadUrl(): Promise<string> {
-  const s = http.createServer().listen(0, "127.0.0.1");
-  await new Promise((r) => s.once("listening", r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return `http://127.0.0.1:${port}/v1`;
-}
 
 describe("bake windows, defined once", () => {
   it("the bake's metrics count their windows from the one definition; the run keeps 3 to 20 windows from before the switch", () => {
@@ -130,7 +120,7 @@ describe("PromotionRun phases (real edge, real slot servers)", () => {
     s = await slots("api");
     // The bake's own judgement is under test: the edge's passive rollback would pre-empt it.
     edge = await startEdge(edgeEnv(s, { EDGE_PASSIVE_ROLLBACK: "off" }));
-    render = RenderClient.fromEnv({ maxAttempts: 1 }, { RENDER_API_URL: await deadUrl(), RENDER_API_KEY: "rnd_canary_not_a_key" });
+    render = RenderClient.fromEnv({ maxAttempts: 1 }, { RENDER_API_URL: `http://127.0.0.1:${await freePort()}/v1`, RENDER_API_KEY: "rnd_canary_not_a_key" });
     await until(async () => (await state()).slots.blue.health === "Successful" && (await state()).slots.green.health === "Successful");
   });
   afterEach(async () => {
