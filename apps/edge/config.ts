@@ -13,6 +13,11 @@ const upstreamUrl = z
   .url("must be an absolute URL such as http://api-blue:10000")
   .refine((u) => /^https?:\/\//.test(u), "must use http:// or https://");
 
+/** A Key Value connection string (Render's internal `redis://red-…:6379` or external `rediss://…`); never echoed. */
+const keyValueUrl = z
+  .string()
+  .refine((u) => /^rediss?:\/\/[^\s/]+(\/\d*)?$/.test(u), "must be the Key Value instance's connection string, redis://<host>:<port> (internal) or rediss://<user>:<password>@<host>:<port>");
+
 /** One app behind the edge: its two slots' base URLs and the health path the edge probes. */
 export const AppUpstreamsSchema = z
   .object({
@@ -52,6 +57,8 @@ export type RouteInput = z.input<typeof RouteSchema>;
 
 /** Where the shared state is persisted. */
 export type StoreConfig =
+  /** `url` is the Key Value connection string (secret when it holds a password; never logged). */
+  | { kind: "key-value"; url: string }
   | { kind: "render"; apiUrl: string; apiKey: string; serviceId: string; envVar: string }
   | { kind: "file"; path: string }
   | { kind: "memory" };
@@ -164,7 +171,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EdgeConfig {
   let store: StoreConfig;
   // Render sets RENDER_SERVICE_ID on every service, so the edge-scoped key alone decides whether the state is
   // persisted in the edge's own env var; the service id is then required too.
-  if (env.EDGE_RENDER_API_KEY) {
+  if (env.EDGE_KEY_VALUE_URL) {
+    // The recommended store: compare-and-set and pub/sub, and no Render API key in the internet-facing edge.
+    if (env.EDGE_RENDER_API_KEY) throw new EdgeConfigError("EDGE_RENDER_API_KEY", "must not be set with EDGE_KEY_VALUE_URL: the state lives in Key Value, and a Render API key can change the whole workspace; remove it from the edge");
+    check("EDGE_KEY_VALUE_URL", keyValueUrl, env.EDGE_KEY_VALUE_URL);
+    store = { kind: "key-value", url: env.EDGE_KEY_VALUE_URL };
+  } else if (env.EDGE_RENDER_API_KEY) {
     if (!env.RENDER_SERVICE_ID) throw new EdgeConfigError("RENDER_SERVICE_ID", "is required when EDGE_RENDER_API_KEY is set: the edge persists its state in its own Render env var and needs both");
     const apiUrl = check("RENDER_API_URL", upstreamUrl, env.RENDER_API_URL ?? "https://api.render.com/v1");
     const serviceId = check("RENDER_SERVICE_ID", z.string().regex(/^srv-[0-9a-z]{20}$/, "must be the edge's own Render service id (srv-…)"), env.RENDER_SERVICE_ID);
@@ -176,7 +188,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EdgeConfig {
   }
 
   let peers: PeersConfig = { kind: "none" };
-  if (env.EDGE_PEERS) {
+  // With Key Value the instances hear each other's writes over its pub/sub: no discovery, no pushes between them.
+  if (store.kind === "key-value") {
+    // nothing: EDGE_PEERS, EDGE_PEERS_DIR and RENDER_DISCOVERY_SERVICE are not used
+  } else if (env.EDGE_PEERS) {
     const urls = env.EDGE_PEERS.split(",").map((s) => s.trim()).filter(Boolean);
     check("EDGE_PEERS", z.array(upstreamUrl).min(1, "list the peers' base URLs, comma-separated"), urls);
     peers = { kind: "static", urls };
@@ -193,6 +208,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EdgeConfig {
   if (failureLimit >= window) throw new EdgeConfigError("EDGE_PROBE_FAILURE_LIMIT", `must be below EDGE_PROBE_WINDOW (${window}), or no window could ever fail`);
   const passive = env.EDGE_PASSIVE_ROLLBACK ?? "on";
   if (passive !== "on" && passive !== "off") throw new EdgeConfigError("EDGE_PASSIVE_ROLLBACK", `must be 'on' or 'off', got '${passive}'`);
+  // The Render store's poll costs API calls (rate limits); the others are cheap to read.
   const syncDefault = store.kind === "render" ? 10_000 : 2_000;
   return {
     port,

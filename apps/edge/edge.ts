@@ -16,8 +16,10 @@ import { lingerOnClose } from "../../infra/http/lingering-close";
 import { Proxy } from "./proxy";
 import { Replicator, TransitionRefused } from "./replicator";
 import { Router } from "./router";
-import { applySwitch, applyVerdict, isNewer, parseState, type EdgeState, type Verdict } from "./state";
+import { applySwitch, applyVerdict, includes, isNewer, parseState, type EdgeState, type Verdict } from "./state";
 import { createStore, type StateStore } from "./stores";
+import { connectKeyValue, KeyValueStore, type ChangeNotice } from "./stores/key-value";
+import { KeyValueBus } from "./key-value-bus";
 
 /** The answer to a switch call. */
 export interface SwitchResult {
@@ -62,6 +64,8 @@ export class Edge {
   private readonly peerKey: Buffer;
   private readonly peerKeySource: "configured" | "derived";
   private readonly signer: PushSigner;
+  /** With the Key Value store: its connection (opened at start) and the bus the instances hear writes on. */
+  private readonly keyValue?: { command: import("ioredis").default; bus: KeyValueBus };
   private listening = false;
   private stopping?: Promise<void>;
 
@@ -75,8 +79,17 @@ export class Edge {
     this.peerKeySource = pk.source;
     this.signer = hmacSigner(pk.key);
     this.peers = createPeerDiscovery(config.peers, config.instanceId);
+    let store = opts.store;
+    if (!store && config.store.kind === "key-value") {
+      const command = connectKeyValue(config.store.url, `edge-${config.instanceId}`);
+      const subscriber = connectKeyValue(config.store.url, `edge-${config.instanceId}-sub`);
+      command.on("error", () => undefined); // surfaced by the failing commands (503) and the bus's heartbeat log
+      store = new KeyValueStore(command, config.instanceId);
+      this.keyValue = { command, bus: new KeyValueBus({ command, subscriber, instanceId: config.instanceId, log: this.log }) };
+    }
     this.replicator = new Replicator({
-      store: opts.store ?? createStore(config.store),
+      store: store ?? createStore(config.store as Exclude<EdgeConfig["store"], { kind: "key-value" }>),
+      ...(this.keyValue ? { barrier: this.keyValue.bus } : {}),
       peers: this.peers,
       instanceId: config.instanceId,
       signer: this.signer,
@@ -207,8 +220,16 @@ export class Edge {
 
   /** Loads the shared state, listens, announces itself to peers and starts probing. */
   async start(): Promise<void> {
+    if (this.keyValue) await this.keyValue.command.connect();
     await this.replicator.init();
     await this.catchUpFromPeers();
+    if (this.keyValue) {
+      // Subscribed (and listed as an instance writers wait for) before it serves: no write can pass it unseen.
+      await this.keyValue.bus.start(
+        (n) => this.onChangeNotice(n),
+        () => void this.replicator.sync().catch((e) => this.log(`catching up after a Key Value reconnect failed: ${(e as Error).message}; the store poll retries`)),
+      );
+    }
     const ctx: EdgeContext = {
       state: () => this.state,
       update: (m) => this.replicator.update(m),
@@ -336,6 +357,12 @@ export class Edge {
    * signature, before the body is parsed. The answer is signed too (the pusher may adopt the document in a 409).
    */
   async handlePeerPush(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    // With Key Value the store orders every write and the instances hear them over its pub/sub: a push could only
+    // put a document the store never held into one instance's routing.
+    if (this.keyValue) {
+      req.resume();
+      return sendJson(res, 410, { error: "this edge keeps its state in Key Value: instances do not accept state pushes" });
+    }
     const body = await readBody(req, { maxBytes: 1024 * 1024, timeoutMs: 10_000 });
     const refused = verifyPush(this.peerKey, req.headers[PEER_SIGNATURE_HEADER], body);
     if (refused) {
@@ -378,12 +405,26 @@ export class Edge {
       throw e;
     }
     if (!r.included) throw new HttpError(409, `this instance holds v${r.state.version}, which does not include the pushed document; reconcile and push again`, { state: r.state });
-    const doc = r.state;
+    return { instance: this.config.instanceId, version: r.state.version, drained: await this.drainMoved(prev, r.state) };
+  }
+
+  /**
+   * A write announced over Key Value by another instance: catch up from the store (the notice carries no state, so
+   * nothing but the store can change the routing), then confirm once requests to a slot no longer active drained.
+   */
+  private async onChangeNotice(n: ChangeNotice): Promise<{ included: boolean; drained: boolean }> {
+    const prev = this.state;
+    await this.replicator.sync();
+    const doc = this.state;
+    return { included: includes(doc, n.id), drained: await this.drainMoved(prev, doc) };
+  }
+
+  /** Waits (bounded by the drain timeout) for this instance's requests to the slots `next` made inactive. */
+  private async drainMoved(prev: EdgeState, next: EdgeState): Promise<boolean> {
     const waits = Object.keys(this.config.apps)
-      .filter((a) => prev.active[a] && prev.active[a] !== doc.active[a])
+      .filter((a) => prev.active[a] && prev.active[a] !== next.active[a])
       .map((a) => this.inflight.drained(a, prev.active[a], this.config.drainTimeoutMs));
-    const drained = (await Promise.all(waits)).every(Boolean);
-    return { instance: this.config.instanceId, version: doc.version, drained };
+    return (await Promise.all(waits)).every(Boolean);
   }
 
   /** `GET /__edge/state`. */
@@ -436,6 +477,7 @@ export class Edge {
       this.monitor.stop();
       this.replicator.stop();
       await this.peers.unregister().catch(() => undefined);
+      await this.keyValue?.bus.stop();
       for (const e of this.extensions) await Promise.resolve(e.stop?.()).catch(() => undefined);
       if (this.listening) {
         const closed = new Promise<void>((r) => this.server.close(() => r()));

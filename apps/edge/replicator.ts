@@ -1,7 +1,7 @@
 import type { Slot } from "./config";
 import { fanout, type FanoutResult, type PeerDiscovery, type PushSigner } from "./peers";
 import { docId, includes, isNewer, parseState, sameState, seal, withApps, type EdgeState } from "./state";
-import type { StateStore } from "./stores";
+import { hasCompareAndSet, type CasStore, type StateStore } from "./stores";
 
 /** What `Replicator.update` did. */
 export interface UpdateResult {
@@ -33,6 +33,19 @@ export interface ReplicatorOptions {
   verifyTransition?: (prev: EdgeState, next: EdgeState) => string | undefined;
   fanoutTimeoutMs: number;
   log: (msg: string) => void;
+  /**
+   * The switch barrier of a store with compare-and-set (Key Value): who must confirm a write, and waiting for them.
+   * Required with such a store; the peer fan-out is then not used.
+   */
+  barrier?: WriteBarrier;
+}
+
+/** Confirms that the other live instances hold a write (see `key-value-bus.ts`). */
+export interface WriteBarrier {
+  /** The other instances live now; read before the write, so each of them hears the write's notice. */
+  audience(): Promise<string[]>;
+  /** Waits until each of `audience` confirmed it holds `id`, bounded by `timeoutMs`. */
+  awaitAcks(id: string, audience: string[], timeoutMs: number): Promise<FanoutResult>;
 }
 
 /** Thrown by `update` when a write could not be reconciled with concurrent writes in time (answer 503: retry). */
@@ -108,6 +121,8 @@ export class Replicator {
    * nothing changed anywhere, when the store write fails.
    */
   async update(mutate: (current: EdgeState) => EdgeState | undefined): Promise<UpdateResult> {
+    const store = this.o.store;
+    if (hasCompareAndSet(store)) return this.updateWithCas(store, mutate);
     // The peer list is read while the write is persisted, so the push leaves as soon as the write is durable
     // (listing after it put a directory read or a DNS lookup on every kill switch's path to the other instances'
     // apps). Peers that appear meanwhile are pushed to as well, once the first push is out (see `pushToPeers`).
@@ -134,6 +149,37 @@ export class Replicator {
       // A short random pause, so two instances reconciling at once do not keep crossing each other.
       await new Promise((r) => setTimeout(r, 5 + Math.floor(Math.random() * 20 * (attempt + 1))));
     }
+  }
+
+  /**
+   * `update` on a store with compare-and-set: the store orders concurrent writers (a write lands only on the
+   * document its writer read; the loser re-reads and re-applies its mutation), so there is nothing to reconcile
+   * afterwards. Then every instance that was live when the write started confirms it (the barrier), each after its
+   * requests to the old slot drained.
+   */
+  private async updateWithCas(store: CasStore, mutate: (current: EdgeState) => EdgeState | undefined): Promise<UpdateResult> {
+    const barrier = this.o.barrier;
+    if (!barrier) throw new Error(`the ${store.kind} store needs a write barrier`);
+    const audience = barrier.audience();
+    audience.catch(() => undefined);
+    const written = await this.locked(async () => {
+      for (let attempt = 0; attempt <= MAX_REBASES; attempt++) {
+        const expected = await this.pullFromStore();
+        const out = mutate(this.doc);
+        if (!out) return undefined;
+        const next = seal(out, this.doc, this.o.instanceId);
+        if (await store.compareAndSet(next, docId(next), expected)) {
+          await this.adopt(next);
+          return next;
+        }
+        // Another instance wrote first: the next round reads its write and applies the mutation on top of it.
+      }
+      throw new WriteConflictError(`still conflicting with concurrent writes after ${MAX_REBASES} attempts; nothing was written, retry the call`);
+    });
+    if (!written) return { changed: false, state: this.doc };
+    const peers = await barrier.awaitAcks(docId(written), await audience.catch(() => []), this.o.fanoutTimeoutMs);
+    if (peers.failed.length) this.o.log(`state v${written.version}: ${peers.failed.length} of ${peers.total} instance(s) did not confirm (${peers.failed.map((f) => `${f.url}: ${f.error}`).join("; ")}); they converge through the store poll`);
+    return { changed: true, state: written, peers };
   }
 
   /** The peers now. A discovery failure still fails the call when awaited (as before), never as an unhandled rejection. */
@@ -214,18 +260,51 @@ export class Replicator {
 
   /** Re-reads the store now (the poll's body). */
   sync(): Promise<void> {
-    return this.locked(() => this.pullFromStore());
+    return this.locked(async () => {
+      await this.pullFromStore();
+    });
   }
 
   private complete(doc: EdgeState): EdgeState {
     return withApps(doc, this.o.apps, this.doc.active as Record<string, Slot>);
   }
 
-  private async pullFromStore(): Promise<void> {
-    const stored = await this.o.store.load();
-    if (stored === undefined) return;
-    const doc = this.complete(parseState(stored, `${this.o.store.kind} store`));
+  /**
+   * Adopts the stored document when it supersedes the one held here; returns the stored document's id (undefined:
+   * nothing stored). On a store with compare-and-set that lost its data (a Key Value restart without persistence,
+   * a flushed instance), the newest document an instance holds is written back, so a restart of the store never
+   * loses a switch while one instance remembers it.
+   */
+  private async pullFromStore(): Promise<string | undefined> {
+    const store = this.o.store;
+    const stored = await store.load();
+    if (stored === undefined) {
+      if (hasCompareAndSet(store) && this.doc.version > 0 && (await store.compareAndSet(this.doc, docId(this.doc), undefined))) {
+        this.o.log(`the ${store.kind} store was empty: wrote back the state held here (v${this.doc.version})`);
+        return docId(this.doc);
+      }
+      return hasCompareAndSet(store) ? this.pullStoredOnly(store) : undefined;
+    }
+    const doc = this.complete(parseState(stored, `${store.kind} store`));
+    if (hasCompareAndSet(store) && doc.version < this.doc.version && includes(this.doc, docId(doc))) {
+      // The store went back in time (restored from a snapshot older than the last writes): write back what is held here.
+      if (await store.compareAndSet(this.doc, docId(this.doc), docId(doc))) {
+        this.o.log(`the ${store.kind} store held v${doc.version}, older than the state held here: wrote back v${this.doc.version}`);
+        return docId(this.doc);
+      }
+      return this.pullStoredOnly(store);
+    }
     if (doc.version > this.doc.version || (doc.version === this.doc.version && !sameState(doc, this.doc))) await this.adopt(doc);
+    return docId(doc);
+  }
+
+  /** After a lost write-back race: whatever the winner stored. */
+  private async pullStoredOnly(store: CasStore): Promise<string | undefined> {
+    const stored = await store.load();
+    if (stored === undefined) return undefined;
+    const doc = this.complete(parseState(stored, `${store.kind} store`));
+    if (isNewer(doc, this.doc)) await this.adopt(doc);
+    return docId(doc);
   }
 
   private async adopt(next: EdgeState): Promise<void> {
