@@ -1,13 +1,11 @@
-import { createHash } from "node:crypto";
-import * as os from "node:os";
-import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ALPHASTACK_ENGINE_ID } from "../infra/alphastack/identity";
 import { StackConfig } from "../infra/config/schema";
 import { BlueGreenApp } from "../infra/components/blue-green-app";
 import { edgeRoutes } from "../infra/config/routing";
-import { AlertRule, CustomDomain, EnvGroup, EnvGroupLink, EnvVars, FeatureFlag, LogStream, MetricStream, Postgres, Service } from "../infra/providers";
+import { EDGE_STATE_KV_SUFFIX } from "../infra/config/edge-state";
+import { AlertRule, CustomDomain, EnvGroup, EnvGroupLink, EnvVars, FeatureFlag, KeyValue, LogStream, MetricStream, Postgres, Service } from "../infra/providers";
 import { PRODUCTION_OWNER_ID } from "../infra/providers/context";
 import { defaultRules, PRODUCTION_TARGETS, targetsFromStackConfig } from "../infra/alerts/defaults";
 import { alphaStackOutputs, referenceAlphaStack } from "./alphastack";
@@ -45,11 +43,11 @@ function isLoopbackUrl(u: string | undefined): boolean {
  * workflows run against it in test/integration/workflows.test.ts), where no `<slug>` host name resolves.
  */
 /**
- * On the embedded Render, the key of the edge's or guardian's own seeded user (a Developer, a Viewer), passed by
- * the setup (tools/scripts/lib/pulumi-env.js); never the operator's key the program itself runs with.
+ * On the embedded Render, the key of the guardian's own seeded user (a Viewer), passed by the setup
+ * (tools/scripts/lib/pulumi-env.js); never the operator's key the program itself runs with.
  */
-function embeddedServiceKey(service: "edge" | "guardian"): pulumi.Output<string> | undefined {
-  const key = process.env.STACKGUARD_EMBEDDED === "1" ? process.env[`STACKGUARD_EMBEDDED_${service.toUpperCase()}_API_KEY`] : undefined;
+function embeddedGuardianKey(): pulumi.Output<string> | undefined {
+  const key = process.env.STACKGUARD_EMBEDDED === "1" ? process.env.STACKGUARD_EMBEDDED_GUARDIAN_API_KEY : undefined;
   return key ? pulumi.secret(key) : undefined;
 }
 
@@ -115,9 +113,14 @@ export function buildPlatform(config: StackConfig, secrets: StackSecrets = {}): 
 
   // The edge holds every custom domain and routes each host to its app's active slot.
   const adminToken = new random.RandomPassword("edge-admin-token", { length: 48, special: false });
-  // Instances sign the state they push to each other with a key of their own: holding the admin token (the guardian,
-  // operators) must not be enough to push state (apps/edge/README.md, "State pushes between instances").
-  const peerKey = new random.RandomPassword("edge-peer-key", { length: 48, special: false });
+  // The edge's shared state (active slots, flags, kill switches, alert rules) lives in a Key Value instance of its
+  // own, reached over the private network: the edge holds no Render API key (a key can change the whole workspace,
+  // AlphaStack included). `noeviction`: a full instance refuses writes rather than silently dropping a kill switch
+  // (the pack's edge-state-key-value rule). apps/edge/README.md, "Shared state".
+  const edgeState = new KeyValue("edge-state", {
+    name: `platform-${env}${EDGE_STATE_KV_SUFFIX}`, ownerId: owner.ownerId, region: owner.region,
+    plan: config.edge.statePlan, maxmemoryPolicy: "noeviction", ipAllowList: [],
+  });
   const edge = new Service("edge", {
     name: `edge-${env}`, ...owner, type: "web_service", plan: config.edge.plan, numInstances: config.edge.instances,
     autoscaling: config.edge.autoscaling, image: EDGE_IMAGE, healthCheckPath: config.edge.healthCheckPath,
@@ -136,27 +139,24 @@ export function buildPlatform(config: StackConfig, secrets: StackSecrets = {}): 
       site.url.apply((u) => [name, { blue: u ?? "", green: u ?? "", healthPath: "/" }] as const),
     ),
   ]).apply((entries) => JSON.stringify(Object.fromEntries(entries)));
-  // The edge persists the active slots in its own env var through Render's API, with a key of its own
-  // (`pulumi config set --secret stackguard:edgeRenderApiKey …`); on the embedded Render, its seeded user's.
-  const edgeKey = new pulumi.Config("stackguard").getSecret("edgeRenderApiKey") ?? embeddedServiceKey("edge");
+  if (new pulumi.Config("stackguard").get("edgeRenderApiKey") !== undefined) {
+    pulumi.log.warn("stackguard:edgeRenderApiKey is no longer used (the edge keeps its state in Key Value and holds no Render key): remove it with `pulumi config rm stackguard:edgeRenderApiKey` and delete that key in Render.");
+  }
   const edgeEnv = new EnvVars("edge-env", {
     serviceId: edge.id,
     values: {
       EDGE_APPS: pulumi.secret(edgeApps),
       EDGE_ROUTES: pulumi.secret(JSON.stringify(routes)),
       EDGE_ADMIN_TOKEN: adminToken.result,
-      EDGE_PEER_KEY: peerKey.result,
+      // Secret: on Render the internal string carries no password, but under the simulator it is a loopback URL.
+      EDGE_KEY_VALUE_URL: edgeState.connectionInfo.apply((c) => c.internalConnectionString),
       // Static sites the edge does not route still send their web vitals to it; beacons for any other name are refused.
       ...(vitalsOnly.length ? { EDGE_VITALS_APPS: pulumi.secret(vitalsOnly.join(",")) } : {}),
       // The shutdown delays above are derived from these two; setting them here keeps the edge and Render in step.
       EDGE_DRAIN_TIMEOUT_MS: pulumi.secret(String(config.edge.drainTimeoutMs)),
       EDGE_SHUTDOWN_GRACE_MS: pulumi.secret(String(config.edge.shutdownGraceMs)),
-      ...(edgeKey ? { EDGE_RENDER_API_KEY: edgeKey, RENDER_API_URL: pulumi.secret(process.env.RENDER_API_URL ?? "https://api.render.com/v1") } : {}),
-      // On Render, instances find each other through the private network's discovery name; on the embedded
-      // Render they all run on one host, so they announce themselves in a shared directory instead.
-      ...(process.env.STACKGUARD_EMBEDDED === "1" ? { EDGE_PEERS_DIR: pulumi.secret(path.join(os.tmpdir(), `stackguard-edge-peers-${createHash("sha256").update(process.env.RENDER_API_URL ?? "").digest("hex").slice(0, 12)}-${pulumi.getStack()}`)) } : {}),
     },
-    // The edge persists the active slots itself; the switch owns them, not this resource.
+    // The starting point an edge of an older version persisted here; the edge seeds an empty Key Value from it.
     unmanagedKeys: ["EDGE_ACTIVE"],
   });
   // AlphaStack's engine, read-only: its health URL is what the guardian watches and every promotion is guarded by.
@@ -178,7 +178,7 @@ export function buildPlatform(config: StackConfig, secrets: StackSecrets = {}): 
   // (`stackguard:guardianRenderApiKey`; on the embedded Render its seeded Viewer user's), see docs/pipeline.md.
   const cfg = new pulumi.Config("stackguard");
   const pushed = config.render.ownerId !== PRODUCTION_OWNER_ID;
-  const guardianKey = pushed ? undefined : cfg.getSecret("guardianRenderApiKey") ?? embeddedServiceKey("guardian");
+  const guardianKey = pushed ? undefined : cfg.getSecret("guardianRenderApiKey") ?? embeddedGuardianKey();
   const webhook = cfg.getSecret("alertWebhookUrl");
   const guardian = new Service("guardian", {
     name: `guardian-${env}`, ...owner, plan: "starter", numInstances: 1, image: GUARDIAN_IMAGE, autoDeploy: false,

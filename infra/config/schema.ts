@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { applyStackDefaults, edgeTiming, minInstances, minShutdownDelaySeconds, needsRedundancy, PRODUCTION_MIN_INSTANCES } from "./defaults";
-import { POSTGRES_PLANS, POSTGRES_VERSIONS, RENDER_REGIONS, SERVICE_PLANS } from "./render-enums";
+import { KEY_VALUE_PLANS, POSTGRES_PLANS, POSTGRES_VERSIONS, RENDER_REGIONS, SERVICE_PLANS } from "./render-enums";
 import { routingProblems } from "./routing";
 
 /** Render ids: `<prefix>-<20 chars>` (Render uses 0-9a-v; the seeded AlphaStack ids are readable names, so any lower-case alphanumeric is accepted), Postgres with a `-a`/`-b` suffix. */
@@ -213,6 +213,11 @@ export const StackConfigBaseSchema = z
         shutdownGraceMs: z.number().int().min(0).max(290_000).optional(),
         /** Default: shutdownGraceMs plus slack; never below it. */
         maxShutdownDelaySeconds: z.number().int().min(1).max(300).optional(),
+        /**
+         * Plan of the Key Value instance holding the edge's shared state (`platform-<env>-edge-state`). `free` has no
+         * persistence: a restart would lose every switch, so the pack refuses it in production.
+         */
+        statePlan: z.enum(KEY_VALUE_PLANS).default("starter"),
       })
       .strict(),
     /**

@@ -6,6 +6,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import Redis from "ioredis";
 import { startSimulator } from "../../sim";
 import { PulumiProject } from "../support/pulumi-project";
 import { renderApi } from "../support/render-api";
@@ -54,12 +55,26 @@ describe("the program on the real engine and the simulator", () => {
     const out = await project.outputs("staging");
     expect(out.apps.api.blue).toMatch(/^srv-/);
     expect(out.alphaStack.map((s: { id: string }) => s.id)).toContain(ENGINE);
-    // The deployed edge holds its own seeded user's key (a Developer), never the operator's Admin key the program ran with.
+    // The deployed edge holds no Render API key at all (neither the operator's nor a seeded user's): its shared state
+    // is in the environment's own Key Value instance, which the program created with `noeviction`.
     const edge = (await ownServices()).find((s) => s.name === "edge-staging");
     const edgeEnv = (await api<Array<{ envVar: { key: string; value: string } }>>("GET", `/services/${edge.id}/env-vars?limit=100`)).body.map((e) => e.envVar);
-    const edgeKey = edgeEnv.find((e) => e.key === "EDGE_RENDER_API_KEY")?.value;
-    expect(edgeKey).toBe(sim.keys.edge);
-    expect(edgeEnv.map((e) => e.value)).not.toContain(sim.apiKey);
+    expect(edgeEnv.map((e) => e.key).filter((k) => /RENDER_API/.test(k))).toEqual([]);
+    for (const key of [sim.apiKey, ...Object.values(sim.keys ?? {})]) expect(edgeEnv.map((e) => e.value)).not.toContain(key);
+    const kv = (await api<Array<{ keyValue: { id: string; name: string; options: { maxmemoryPolicy: string } } }>>("GET", `/key-value?ownerId=${STAGING_OWNER}&limit=100`)).body.map((w) => w.keyValue);
+    const state = kv.find((k) => k.name === "platform-staging-edge-state");
+    expect(state?.options.maxmemoryPolicy).toBe("noeviction");
+    const info = (await api<{ internalConnectionString: string }>("GET", `/key-value/${state!.id}/connection-info`)).body;
+    expect(edgeEnv.find((e) => e.key === "EDGE_KEY_VALUE_URL")?.value).toBe(info.internalConnectionString);
+    // …and the edge keeps its state there: the active slots are in the Key Value document.
+    const redis = new Redis(info.internalConnectionString, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    try {
+      await redis.connect();
+      const doc = JSON.parse((await redis.hget("stackguard:edge:state", "doc")) ?? "{}");
+      expect(doc.active?.api).toMatch(/^(blue|green)$/);
+    } finally {
+      redis.disconnect();
+    }
     const again = await project.run(["preview", "--refresh", "--expect-no-changes", "--stack", "staging", ...PACK]);
     expect(again.stderr).not.toMatch(/changes were proposed/);
     expect(again.code).toBe(0);

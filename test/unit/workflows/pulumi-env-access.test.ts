@@ -49,23 +49,23 @@ describe("pulumi-env STACKGUARD_RENDER_ACCESS", () => {
   });
 });
 
-describe("pulumi-env: the edge's and guardian's keys on the embedded Render", () => {
+describe("pulumi-env: the guardian's key on the embedded Render, and none for the edge", () => {
   const EDGE = "rnd_CANARY_edge_developer_key";
   const GUARDIAN = "rnd_CANARY_guardian_viewer_key";
   const embedded = (render: object) => () => pulumiEnv({ toolchain: { kind: "official", binDir: "/nonexistent" }, render });
 
-  it("passes the seeded users' own keys to the program next to the operator's", () => {
-    const env = withEnv({}, embedded({ apiUrl: "http://127.0.0.1:1/v1", apiKey: "rnd_operator", keys: { edge: EDGE, guardian: GUARDIAN } })) as Record<string, string>;
+  it("passes the guardian's seeded key next to the operator's, never the edge's (it holds no Render key)", () => {
+    const env = withEnv({ STACKGUARD_EMBEDDED_EDGE_API_KEY: EDGE }, embedded({ apiUrl: "http://127.0.0.1:1/v1", apiKey: "rnd_operator", keys: { edge: EDGE, guardian: GUARDIAN } })) as Record<string, string>;
     expect(env.RENDER_API_KEY).toBe("rnd_operator");
-    expect(env.STACKGUARD_EMBEDDED_EDGE_API_KEY).toBe(EDGE);
     expect(env.STACKGUARD_EMBEDDED_GUARDIAN_API_KEY).toBe(GUARDIAN);
+    expect(Object.values(env)).not.toContain(EDGE);
   });
 
   it("without them passes none, even one left in the shell, and never against real Render", () => {
-    const leaked = { STACKGUARD_EMBEDDED_EDGE_API_KEY: EDGE };
+    const leaked = { STACKGUARD_EMBEDDED_GUARDIAN_API_KEY: GUARDIAN };
     const noKeys = withEnv(leaked, embedded({ apiUrl: "http://127.0.0.1:1/v1", apiKey: "rnd_operator" })) as Record<string, string>;
-    expect("STACKGUARD_EMBEDDED_EDGE_API_KEY" in noKeys).toBe(false);
+    expect("STACKGUARD_EMBEDDED_GUARDIAN_API_KEY" in noKeys).toBe(false);
     const realEnv = withEnv({ ...real, ...leaked, RENDER_API_KEY: CANARY }, build) as Record<string, string>;
-    expect("STACKGUARD_EMBEDDED_EDGE_API_KEY" in realEnv).toBe(false);
+    expect("STACKGUARD_EMBEDDED_GUARDIAN_API_KEY" in realEnv).toBe(false);
   });
 });

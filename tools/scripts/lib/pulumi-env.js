@@ -48,11 +48,13 @@ function serviceKeys(stateDir) {
 }
 
 /**
- * On the embedded Render, the program gives the edge and the guardian the keys of their own seeded users (the edge
- * a Developer, the guardian a Viewer), never the operator's: as on real Render, where they hold keys of non-Admin
- * users (docs/pipeline.md), a protected environment refuses their writes whatever the client does.
+ * On the embedded Render, the program gives the guardian the key of its own seeded user (a Viewer), never the
+ * operator's: as on real Render, where it holds a non-Admin user's key (docs/pipeline.md), a protected environment
+ * refuses its writes whatever the client does. The edge holds no Render key at all (its state is in Key Value):
+ * its seeded user's key is never passed, and one left in the shell is dropped.
  */
-const EMBEDDED_SERVICE_KEY_VARS = { edge: "STACKGUARD_EMBEDDED_EDGE_API_KEY", guardian: "STACKGUARD_EMBEDDED_GUARDIAN_API_KEY" };
+const EMBEDDED_SERVICE_KEY_VARS = { guardian: "STACKGUARD_EMBEDDED_GUARDIAN_API_KEY" };
+const RETIRED_KEY_VARS = ["STACKGUARD_EMBEDDED_EDGE_API_KEY"];
 
 function registerTsNode() {
   if (require.extensions[".ts"]) return;
@@ -120,6 +122,7 @@ function pulumiEnv({ toolchain, binDir, render }) {
   const localBackend = env.PULUMI_BACKEND_URL.startsWith("file://") && env.PULUMI_BACKEND_URL.includes(STATE_DIR);
   const hasPassphrase = env.PULUMI_CONFIG_PASSPHRASE !== undefined || env.PULUMI_CONFIG_PASSPHRASE_FILE !== undefined;
   if (!hasPassphrase && embedded && localBackend) env.PULUMI_CONFIG_PASSPHRASE = EMBEDDED_PASSPHRASE;
+  for (const variable of RETIRED_KEY_VARS) delete env[variable];
   if (embedded) {
     if (!render) throw new SetupError("internal: embedded mode needs the simulator's address");
     env.RENDER_API_URL = render.apiUrl;
