@@ -10,6 +10,8 @@ import { checkWith } from "../check";
 import { assertAdoptable, configureProvider, isProductionOwner, providerClient } from "../context";
 import { cronScheduleProblem } from "../cron-schedule";
 import { changedFields, diffBySpec, DiffSpec, preferOld } from "../diff";
+import { bodyFrom, BodyParts, resourceFields } from "../fields";
+import { gone, readResult } from "../read-result";
 import { canonicalImage } from "../image-ref";
 
 /** Service kinds this provider manages. */
@@ -33,33 +35,56 @@ const autoscalingInput = z.object({
   memoryPercent: z.number().int().min(1).max(100).optional(),
 }).strict();
 
-/** Checked inputs of a Service (defaults applied). */
+/**
+ * Checked inputs of a Service (defaults applied): the one list of a Service's input fields. The program-side
+ * `ServiceArgs`, the diff, the PATCH body and the output keys are derived from it ({@link serviceFields}).
+ */
 export const serviceInputsSchema = z.object({
+  /** Render service name (renaming is an in-place update). */
   name: z.string().trim().min(1, "name is required").max(100),
+  /** Workspace id `tea-…` (replacement). */
   ownerId: z.string().regex(/^(tea|usr)-[a-z0-9]+$/, "ownerId must be a workspace id like tea-…"),
+  /** `web_service`, `private_service`, `background_worker`, `static_site` or `cron_job` (replacement). */
   type: z.enum(SERVICE_TYPES),
+  /** Region (replacement); default `oregon`. Not for static sites. */
   region: z.enum(RENDER_REGIONS).optional(),
+  /** Instance type; default `starter`. Not for static sites; cron jobs: starter, standard, pro, pro_plus, pro_max, pro_ultra. */
   plan: z.enum(SERVICE_PLANS).optional(),
+  /** Not for static sites or cron jobs. Instance count (≥ 1); ignored while autoscaling is enabled. Default: autoscaling.min, else 2 for a web service in the production workspace, else 1. */
   numInstances: z.number().int().min(1, "numInstances must be at least 1 (use suspended: true to stop a service)").optional(),
+  /** Not for static sites or cron jobs. Autoscaling between min and max on CPU and/or memory targets (percent). */
   autoscaling: autoscalingInput.optional(),
+  /** `image` for image-backed services (implied by `image`), or the native/docker runtime of a repo (replacement). */
   runtime: runtimeSchema.optional(),
+  /** Container image, e.g. `docker.io/org/app:1.2.3`. Exactly one of image or repo. */
   image: z.string().min(1).optional(),
+  /** Git repository URL. Exactly one of image or repo. */
   repo: z.string().url("repo must be a git URL such as https://github.com/org/repo").optional(),
+  /** Git branch (default `main` when repo is set). */
   branch: z.string().min(1).optional(),
   rootDir: z.string().optional(),
+  /** Build command (native runtimes and static sites); Render's default when unset, never diffed then. */
   buildCommand: z.string().optional(),
+  /** Start command (native runtimes) or docker command (image/docker; empty: the image's own command). A cron job runs it on each run. */
   startCommand: z.string().optional(),
+  /** Not for static sites or cron jobs. */
   preDeployCommand: z.string().optional(),
+  /** Web services only; must start with `/`. */
   healthCheckPath: z.string().regex(/^\//, "healthCheckPath must start with '/'").optional(),
+  /** Static sites only. */
   publishPath: z.string().optional(),
   buildFilter: z.object({ paths: z.array(z.string()).default([]), ignoredPaths: z.array(z.string()).default([]) }).strict().optional(),
-  /** A local checkout of `repo` (never sent to Render): `check` verifies the build filter's globs against its files. */
+  /** A local checkout of `repo` (path, relative to the project or absolute): `check` rejects a build filter glob that matches no file there. Never sent to Render. */
   repoCheckout: z.string().min(1).optional(),
+  /** 1–300 s; Render's default (30) when unset. Not for static sites or cron jobs. */
   maxShutdownDelaySeconds: z.number().int().min(1).max(300).optional(),
+  /** Deploy on every push. Default: off in the production workspace, on elsewhere. */
   autoDeploy: z.boolean().optional(),
+  /** Render environment `evm-…` (moved in place). */
   environmentId: z.string().regex(/^evm-[a-z0-9]+$/, "environmentId must be an environment id like evm-…").optional(),
+  /** Suspend (true) or resume (false). Default false. */
   suspended: z.boolean().default(false),
-  /** Cron jobs only: when Render starts a run, as a five-field cron expression in UTC. */
+  /** Cron jobs only (required there; in place): five-field cron expression in UTC, e.g. `0 3 * * *`. */
   schedule: z.string().optional(),
 }).strict().superRefine((v, ctx) => {
   const bad = (path: string, message: string): void => ctx.addIssue({ code: "custom", path: [path], message });
@@ -119,36 +144,56 @@ export const serviceInputsSchema = z.object({
 /** Checked inputs. */
 export type ServiceInputs = z.infer<typeof serviceInputsSchema>;
 
-/** Outputs: the inputs plus what Render computed. */
-export interface ServiceOutputs extends ServiceInputs {
-  serviceId: string;
-  slug: string;
-  url?: string;
-  dashboardUrl?: string;
-  deployId?: string;
-}
+/** What Render computes for a Service (outputs besides the inputs). */
+export const serviceComputedSchema = z.object({
+  /** Render's id, `srv-…` (`crn-…` for a cron job; same as `id`). */
+  serviceId: z.string(),
+  slug: z.string(),
+  /** Public URL (web, static) or `<slug>:10000` (private). */
+  url: z.string().optional(),
+  dashboardUrl: z.string().optional(),
+  /** The deploy Render started on creation. */
+  deployId: z.string().optional(),
+});
 
-/** In place vs replacement, per Render's API: PATCH cannot change type, owner, region or runtime. */
-export const serviceDiffSpec: DiffSpec<ServiceInputs> = {
-  replace: ["type", "ownerId", "region", "runtime"],
-  update: [
-    "name", "plan", "numInstances", "autoscaling", "image", "repo", "branch", "rootDir", "buildCommand", "startCommand", "preDeployCommand",
-    "healthCheckPath", "publishPath", "buildFilter", "maxShutdownDelaySeconds", "autoDeploy", "environmentId", "suspended", "schedule",
-  ],
-  // Render fills these with its own defaults when unset.
-  onlyWhenSet: ["maxShutdownDelaySeconds", "buildCommand", "environmentId"],
-  normalize: (field, value, whole) => {
-    if (field === "image") return canonicalImage(value as string | undefined);
-    // With autoscaling on, Render's numInstances is not the running count: it must not drive a diff.
-    if (field === "numInstances" && whole.autoscaling?.enabled) return undefined;
-    if (field === "autoscaling" && value) return { ...(value as object), enabled: (value as { enabled?: boolean }).enabled ?? true };
-    if (field === "buildFilter" && value) {
-      const bf = value as { paths?: string[]; ignoredPaths?: string[] };
-      return (bf.paths?.length ?? 0) + (bf.ignoredPaths?.length ?? 0) === 0 ? undefined : value;
-    }
-    return value;
+/**
+ * How each field changes, per Render's API (openapi `servicePATCH` and the per-type `…DetailsPATCH`): the PATCH
+ * takes name, image/repo/branch/rootDir, buildFilter, autoDeploy and, under serviceDetails, plan, the commands,
+ * healthCheckPath, publishPath, maxShutdownDelaySeconds and schedule. Instances, autoscaling, suspension and the
+ * environment have endpoints of their own. Type, owner and region are fixed; runtime is kept a replacement (a
+ * service moving between image and a repo runtime is a different service to us, though the PATCH takes it).
+ */
+export const serviceFields = resourceFields(
+  serviceInputsSchema,
+  {
+    name: "update", ownerId: "replace", type: "replace", region: "replace", plan: "update", numInstances: "action", autoscaling: "action",
+    runtime: "replace", image: "update", repo: "update", branch: "update", rootDir: "update", buildCommand: "update", startCommand: "update",
+    preDeployCommand: "update", healthCheckPath: "update", publishPath: "update", buildFilter: "update", repoCheckout: "local",
+    maxShutdownDelaySeconds: "update", autoDeploy: "update", environmentId: "action", suspended: "action", schedule: "update",
   },
-};
+  serviceComputedSchema,
+  {
+    // Render fills these with its own defaults when unset.
+    onlyWhenSet: ["maxShutdownDelaySeconds", "buildCommand", "environmentId"],
+    normalize: (field, value, whole) => {
+      if (field === "image") return canonicalImage(value as string | undefined);
+      // With autoscaling on, Render's numInstances is not the running count: it must not drive a diff.
+      if (field === "numInstances" && whole.autoscaling?.enabled) return undefined;
+      if (field === "autoscaling" && value) return { ...(value as object), enabled: (value as { enabled?: boolean }).enabled ?? true };
+      if (field === "buildFilter" && value) {
+        const bf = value as { paths?: string[]; ignoredPaths?: string[] };
+        return (bf.paths?.length ?? 0) + (bf.ignoredPaths?.length ?? 0) === 0 ? undefined : value;
+      }
+      return value;
+    },
+  },
+);
+
+/** Outputs: the inputs plus what Render computed. */
+export type ServiceOutputs = ServiceInputs & z.output<typeof serviceComputedSchema>;
+
+/** In place vs replacement (derived from {@link serviceFields}). */
+export const serviceDiffSpec: DiffSpec<ServiceInputs> = serviceFields.diffSpec;
 
 const isNative = (runtime: string | undefined): boolean => !!runtime && NATIVE_RUNTIMES.includes(runtime);
 
@@ -203,30 +248,38 @@ export function createBody(i: ServiceInputs): Record<string, unknown> & { type: 
   };
 }
 
-/** `PATCH /services/{id}` body: every in-place field, as absolute values. */
+/** A fragment of `serviceDetails` (and of its `envSpecificDetails`). */
+const details = (d: Record<string, unknown>): Record<string, unknown> => ({ serviceDetails: d });
+const envDetails = (d: Record<string, unknown>): Record<string, unknown> => details({ envSpecificDetails: d });
+const isStatic = (i: ServiceInputs): boolean => i.type === "static_site";
+
+/**
+ * The `PATCH /services/{id}` body, one part per field the PATCH sends ({@link serviceFields}`.update`: the compiler
+ * refuses a part missing), as absolute values. Render's cronJobDetailsPATCH has plan, schedule and
+ * envSpecificDetails only (no pre-deploy command or shutdown delay); static sites have buildCommand and publishPath.
+ */
+const SERVICE_PATCH: BodyParts<ServiceInputs, (typeof serviceFields.update)[number]> = {
+  name: (i) => ({ name: i.name }),
+  autoDeploy: (i) => ({ autoDeploy: i.autoDeploy ? "yes" : "no" }),
+  image: (i) => (i.image ? { image: { ownerId: i.ownerId, imagePath: i.image } } : {}),
+  repo: (i) => (i.repo ? { repo: i.repo } : {}),
+  branch: (i) => (i.repo ? { branch: i.branch } : {}),
+  rootDir: (i) => (i.rootDir !== undefined ? { rootDir: i.rootDir } : {}),
+  buildFilter: (i) => (i.buildFilter ? { buildFilter: i.buildFilter } : {}),
+  plan: (i) => (isStatic(i) ? {} : details({ plan: i.plan })),
+  buildCommand: (i) => (isStatic(i) ? details({ buildCommand: i.buildCommand ?? "" }) : isNative(i.runtime) ? envDetails({ buildCommand: i.buildCommand ?? "" }) : {}),
+  startCommand: (i) => (isStatic(i) ? {} : isNative(i.runtime) ? envDetails({ startCommand: i.startCommand ?? "" }) : envDetails({ dockerCommand: i.startCommand ?? "" })),
+  preDeployCommand: (i) => (isStatic(i) || i.type === "cron_job" ? {} : details({ preDeployCommand: i.preDeployCommand ?? "" })),
+  healthCheckPath: (i) => (i.type === "web_service" ? details({ healthCheckPath: i.healthCheckPath ?? "" }) : {}),
+  publishPath: (i) => (isStatic(i) ? details({ publishPath: i.publishPath ?? "public" }) : {}),
+  maxShutdownDelaySeconds: (i) =>
+    isStatic(i) || i.type === "cron_job" || i.maxShutdownDelaySeconds === undefined ? {} : details({ maxShutdownDelaySeconds: i.maxShutdownDelaySeconds }),
+  schedule: (i) => (i.type === "cron_job" ? details({ schedule: i.schedule }) : {}),
+};
+
+/** `PATCH /services/{id}` body: every field the PATCH takes, as absolute values. */
 export function patchBody(i: ServiceInputs): Record<string, unknown> {
-  const details: Record<string, unknown> =
-    i.type === "static_site"
-      ? { buildCommand: i.buildCommand ?? "", publishPath: i.publishPath ?? "public" }
-      : i.type === "cron_job"
-      ? // Render's cronJobDetailsPATCH: plan, schedule, envSpecificDetails (no pre-deploy command or shutdown delay).
-        { plan: i.plan, schedule: i.schedule, envSpecificDetails: envSpecificDetails(i) }
-      : {
-          plan: i.plan,
-          envSpecificDetails: envSpecificDetails(i),
-          preDeployCommand: i.preDeployCommand ?? "",
-          ...(i.type === "web_service" ? { healthCheckPath: i.healthCheckPath ?? "" } : {}),
-          ...(i.maxShutdownDelaySeconds !== undefined ? { maxShutdownDelaySeconds: i.maxShutdownDelaySeconds } : {}),
-        };
-  return {
-    name: i.name,
-    autoDeploy: i.autoDeploy ? "yes" : "no",
-    ...(i.image ? { image: { ownerId: i.ownerId, imagePath: i.image } } : {}),
-    ...(i.repo ? { repo: i.repo, branch: i.branch } : {}),
-    ...(i.rootDir !== undefined ? { rootDir: i.rootDir } : {}),
-    ...(i.buildFilter ? { buildFilter: i.buildFilter } : {}),
-    serviceDetails: details,
-  };
+  return bodyFrom(SERVICE_PATCH, i);
 }
 
 /** Maps a live service back onto the input fields (what `refresh` shows as drift). */
@@ -292,13 +345,11 @@ function matchesIdentity(s: Service, i: ServiceInputs): boolean {
   return s.name === i.name && s.ownerId === i.ownerId && s.type === i.type && live.region === i.region && (i.type === "static_site" || live.runtime === i.runtime);
 }
 
-/** In-place fields that have their own endpoint (or a workspace call) rather than the service PATCH. */
-const NOT_PATCHED: ReadonlyArray<keyof ServiceInputs> = ["numInstances", "autoscaling", "environmentId", "suspended"];
 /**
- * Fields sent by the one service PATCH: derived from the diff spec, so that a new updatable field is patched (a field
- * that diffs but is never sent would show the same change after every update).
+ * Fields sent by the one service PATCH: derived from the field table, so that a new updatable field is patched (a
+ * field that diffs but is never sent would show the same change after every update).
  */
-export const PATCH_FIELDS: ReadonlyArray<keyof ServiceInputs> = serviceDiffSpec.update.filter((f) => !NOT_PATCHED.includes(f));
+export const PATCH_FIELDS: ReadonlyArray<keyof ServiceInputs> = serviceFields.update;
 
 /**
  * Brings a live service to the desired inputs with the fewest calls: one PATCH for all in-place fields (only if any
@@ -330,15 +381,15 @@ async function converge(render: RenderClient, id: string, live: ServiceInputs, w
   return latest;
 }
 
-/** The dynamic provider for `render:Service`. */
-export const provider: pulumi.dynamic.ResourceProvider = {
+/** The dynamic provider for `render:Service`, typed with its checked inputs and its outputs. */
+export const serviceProvider = {
   configure: configureProvider,
 
-  async check(_olds, news) {
+  async check(_olds: unknown, news: Record<string, unknown>) {
     return checkWith("Service", serviceInputsSchema, news);
   },
 
-  async diff(_id, olds: ServiceOutputs, news: ServiceInputs) {
+  async diff(_id: string, olds: ServiceOutputs, news: ServiceInputs) {
     return diffBySpec(serviceDiffSpec, olds, news);
   },
 
@@ -362,19 +413,19 @@ export const provider: pulumi.dynamic.ResourceProvider = {
     return { id: svc.id, outs: outputs(news, svc, resource.deployId) };
   },
 
-  async read(id, props: ServiceOutputs) {
+  async read(id: string, props?: ServiceOutputs) {
     const render = providerClient();
     try {
       const svc = await render.services.get(id);
       const live = preferOld(serviceDiffSpec, props, inputsFromService(svc));
-      return { id, props: outputs(live, svc, props?.deployId), inputs: stripUndefined(live) };
+      return readResult(id, outputs(live, svc, props?.deployId), stripUndefined(live));
     } catch (e) {
-      if (isNotFound(e)) return { id: "", props: {} };
+      if (isNotFound(e)) return gone<ServiceOutputs>();
       throw e;
     }
   },
 
-  async update(id, olds: ServiceOutputs, news: ServiceInputs) {
+  async update(id: string, olds: ServiceOutputs, news: ServiceInputs) {
     const render = providerClient();
     const latest = await converge(render, id, olds, news);
     if (latest) return { outs: outputs(news, latest, olds.deployId) };
@@ -383,7 +434,7 @@ export const provider: pulumi.dynamic.ResourceProvider = {
     return { outs: stripUndefined({ ...news, ...computed }) as ServiceOutputs };
   },
 
-  async delete(id) {
+  async delete(id: string) {
     const render = providerClient();
     try {
       await render.services.delete(id);
@@ -391,4 +442,7 @@ export const provider: pulumi.dynamic.ResourceProvider = {
       if (!isNotFound(e)) throw e;
     }
   },
-};
+} satisfies pulumi.dynamic.ResourceProvider<ServiceInputs, ServiceOutputs>;
+
+/** The same provider as the loader (`lazyProvider`) and the engine see it: property bags. */
+export const provider: pulumi.dynamic.ResourceProvider = serviceProvider;
