@@ -1,6 +1,8 @@
 import * as os from "node:os";
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
+import { findHaproxy, findSetpriv } from "./data-plane/haproxy-binary";
+import { haproxyRouteProblem } from "./data-plane/haproxy-config";
 
 /** The two slots of a blue/green app. */
 export const SLOTS = ["blue", "green"] as const;
@@ -98,6 +100,11 @@ export interface EdgeConfig {
   upstreamTimeoutMs: number;
   drainTimeoutMs: number;
   shutdownGraceMs: number;
+  /**
+   * `EDGE_DATA_PLANE`: what carries the proxied traffic: the Node proxy in this process (`node`, the default), or
+   * Debian's HAProxy started and driven by this process (`haproxy`, see apps/edge/data-plane/).
+   */
+  dataPlane: { kind: "node" } | { kind: "haproxy"; bin: string; setpriv?: string; pollIntervalMs: number };
 }
 
 /**
@@ -208,6 +215,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EdgeConfig {
   if (failureLimit >= window) throw new EdgeConfigError("EDGE_PROBE_FAILURE_LIMIT", `must be below EDGE_PROBE_WINDOW (${window}), or no window could ever fail`);
   const passive = env.EDGE_PASSIVE_ROLLBACK ?? "on";
   if (passive !== "on" && passive !== "off") throw new EdgeConfigError("EDGE_PASSIVE_ROLLBACK", `must be 'on' or 'off', got '${passive}'`);
+  const dataPlane = loadDataPlane(env, routes, apps);
   // The Render store's poll costs API calls (rate limits); the others are cheap to read.
   const syncDefault = store.kind === "render" ? 10_000 : 2_000;
   return {
@@ -235,5 +243,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EdgeConfig {
     upstreamTimeoutMs: int(env, "EDGE_UPSTREAM_TIMEOUT_MS", EDGE_TIMING_DEFAULTS.upstreamTimeoutMs, 100, 600_000),
     drainTimeoutMs: int(env, "EDGE_DRAIN_TIMEOUT_MS", EDGE_TIMING_DEFAULTS.drainTimeoutMs, 0, 600_000),
     shutdownGraceMs: int(env, "EDGE_SHUTDOWN_GRACE_MS", EDGE_TIMING_DEFAULTS.shutdownGraceMs, 0, 600_000),
+    dataPlane,
   };
+}
+
+/** `EDGE_DATA_PLANE` (and `EDGE_DATA_PLANE_POLL_MS`): `haproxy` needs the binary and routes HAProxy can express. */
+function loadDataPlane(env: NodeJS.ProcessEnv, routes: Route[], apps: Record<string, AppUpstreams>): EdgeConfig["dataPlane"] {
+  const kind = env.EDGE_DATA_PLANE || "node";
+  if (kind === "node") return { kind };
+  if (kind !== "haproxy") throw new EdgeConfigError("EDGE_DATA_PLANE", `must be 'node' or 'haproxy', got '${kind}'`);
+  const bin = findHaproxy();
+  if (!bin) throw new EdgeConfigError("EDGE_DATA_PLANE", "is 'haproxy' but the haproxy binary is not installed; install Debian's package (apt-get install haproxy) or set EDGE_DATA_PLANE=node");
+  const problem = haproxyRouteProblem(routes, apps);
+  if (problem) throw new EdgeConfigError(problem.variable, problem.detail);
+  const setpriv = findSetpriv();
+  return { kind, bin, ...(setpriv ? { setpriv } : {}), pollIntervalMs: int(env, "EDGE_DATA_PLANE_POLL_MS", 20, 5, 1_000) };
 }

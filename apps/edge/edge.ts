@@ -6,16 +6,14 @@ import { RESERVED_ADMIN_NAMES, type EdgeContext, type EdgeExtension } from "./ex
 import { HealthMonitor, type RollbackSource } from "./health-monitor";
 import { HttpError, sendJson, statusOf } from "./http-util";
 import { InFlight } from "./inflight";
-import { OutlierDetector } from "./outlier-detector";
 import { EdgeMetrics, esc } from "./metrics";
 import { createPeerDiscovery, type FanoutResult, type PeerDiscovery, type PushSigner } from "./peers";
 import { hmacSigner, peerKeyFrom, PEER_SIGNATURE_HEADER, verifyPush } from "./peer-auth";
 import { verifyTransition } from "./transition";
 import { readBody } from "../../infra/flags/http-json";
 import { lingerOnClose } from "../../infra/http/lingering-close";
-import { Proxy } from "./proxy";
+import { createDataPlane, type DataPlane } from "./data-plane";
 import { Replicator, TransitionRefused } from "./replicator";
-import { Router } from "./router";
 import { applySwitch, applyVerdict, includes, isNewer, parseState, type EdgeState, type Verdict } from "./state";
 import { createStore, type StateStore } from "./stores";
 import { connectKeyValue, KeyValueStore, type ChangeNotice } from "./stores/key-value";
@@ -52,7 +50,8 @@ export class Edge {
   readonly log: (msg: string) => void;
   private readonly replicator: Replicator;
   private readonly monitor: HealthMonitor;
-  private readonly proxy: Proxy;
+  /** What carries the proxied traffic: the Node proxy here, or HAProxy driven from here (EDGE_DATA_PLANE). */
+  private readonly dataPlane: DataPlane;
   private readonly peers: PeerDiscovery;
   private readonly server: http.Server;
   private readonly extensions: EdgeExtension[];
@@ -111,14 +110,17 @@ export class Edge {
       log: this.log,
     });
     const monitor = this.monitor;
-    this.proxy = new Proxy({
-      router: new Router(config.routes),
-      apps: config.apps,
+    this.dataPlane = createDataPlane(config, {
       activeSlot: (app) => this.active[app],
       metrics: this.metrics,
       inflight: this.inflight,
-      upstreamTimeoutMs: config.upstreamTimeoutMs,
-      outliers: new OutlierDetector({ ...config.passive, onOutlier: (app, slot, reason) => monitor.reportFailing(app, slot, reason) }),
+      onFailing: (app, slot, reason) => monitor.reportFailing(app, slot, reason),
+      // The instance cannot carry traffic without it: drain and exit (index.ts's SIGTERM path); Render replaces it.
+      onExit: (reason) => {
+        this.log(`${reason}: the data plane is gone; stopping this instance`);
+        process.emit("SIGTERM");
+      },
+      log: this.log,
     });
     this.server = http.createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000 }, (req, res) => this.route(req, res));
     // CONNECT (and upgrades, which the edge does not proxy) bypass the request handler: with no listener Node
@@ -172,7 +174,7 @@ export class Edge {
         if (url.startsWith(p)) return Promise.resolve(ext.handle(req, res, { admin: false, path: url.split("?")[0] }));
       }
     }
-    this.proxy.handle(req, res);
+    this.dataPlane.handle(req, res);
   }
 
   private requestFailed(req: http.IncomingMessage, res: http.ServerResponse, e: unknown): void {
@@ -207,6 +209,7 @@ export class Edge {
   private applied(next: EdgeState, prev: EdgeState): void {
     // One assignment: a request reads either the old map or the new one, never a mix.
     this.active = this.routing(next);
+    void this.dataPlane.setActive(this.active);
     if (next !== prev) {
       for (const e of next.events) {
         if (e.version > prev.version && (e.kind === "switch" || e.kind === "auto-rollback")) {
@@ -237,12 +240,16 @@ export class Edge {
       log: this.log,
     };
     for (const e of this.extensions) await e.start?.(ctx);
+    // With HAProxy as the data plane, it takes the public port and this server (the control plane) a loopback one.
+    const own = this.dataPlane.servesPublicPort;
     await new Promise<void>((resolve, reject) => {
       this.server.once("error", reject);
-      this.server.listen(this.config.port, this.config.host, () => resolve());
+      this.server.listen(own ? this.config.port : 0, own ? this.config.host : "127.0.0.1", () => resolve());
     });
     this.listening = true;
-    this.baseUrl = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    const controlPort = (this.server.address() as AddressInfo).port;
+    const publicUrl = await this.dataPlane.start({ controlPort, active: this.active, controlPrefixes: this.extensions.flatMap((e) => [...e.publicPrefixes]) });
+    this.baseUrl = publicUrl ?? `http://127.0.0.1:${controlPort}`;
     await this.peers.register(this.config.selfUrl || this.url);
     this.replicator.startSync(this.config.syncIntervalMs);
     this.monitor.start();
@@ -284,7 +291,7 @@ export class Edge {
       return applySwitch(doc, { app: s.app, slot: s.slot, by: `${s.by}@${this.config.instanceId}`, reason: s.reason, kind: s.kind, forced: s.force });
     });
     const prevSlot = r.changed ? from : s.slot;
-    const drained = r.changed ? await this.inflight.drained(s.app, prevSlot, this.config.drainTimeoutMs) : true;
+    const drained = r.changed ? await this.dataPlane.drained(s.app, prevSlot, this.config.drainTimeoutMs) : true;
     if (r.changed) this.log(`${s.kind} ${s.app}: ${from} → ${s.slot} (v${r.state.version}${s.force ? ", forced" : ""}): ${s.reason}`);
     return {
       app: s.app,
@@ -324,11 +331,13 @@ export class Edge {
     // (and the next failures try again).
     this.rollingBack.set(app, { from, to });
     this.active = this.routing(this.state);
+    void this.dataPlane.setActive(this.active);
     try {
       await this.writeRollback(app, from, to, reason, source, seen);
     } finally {
       this.rollingBack.delete(app);
       this.active = this.routing(this.state);
+      void this.dataPlane.setActive(this.active);
     }
   }
 
@@ -423,7 +432,7 @@ export class Edge {
   private async drainMoved(prev: EdgeState, next: EdgeState): Promise<boolean> {
     const waits = Object.keys(this.config.apps)
       .filter((a) => prev.active[a] && prev.active[a] !== next.active[a])
-      .map((a) => this.inflight.drained(a, prev.active[a], this.config.drainTimeoutMs));
+      .map((a) => this.dataPlane.drained(a, prev.active[a], this.config.drainTimeoutMs));
     return (await Promise.all(waits)).every(Boolean);
   }
 
@@ -440,7 +449,7 @@ export class Edge {
             SLOTS.map((slot) => {
               const a = this.monitor.analysis(app, slot);
               const last = this.monitor.last(app, slot);
-              return [slot, { url: u[slot], health: a.phase, healthReason: a.reason, lastStatus: last?.value?.status, lastLatencyMs: last?.value?.latencyMs?.max, inFlight: this.inflight.count(app, slot), verdict: s.verdicts[app]?.[slot] }];
+              return [slot, { url: u[slot], health: a.phase, healthReason: a.reason, lastStatus: last?.value?.status, lastLatencyMs: last?.value?.latencyMs?.max, inFlight: this.dataPlane.inFlight(app, slot), verdict: s.verdicts[app]?.[slot] }];
             }),
           ),
         },
@@ -464,7 +473,7 @@ export class Edge {
       extra.push(`edge_switches_total{app="${esc(app)}",kind="${kind}"} ${n}`);
     }
     extra.push("# HELP edge_state_version Version of the shared state this instance holds.", "# TYPE edge_state_version gauge", `edge_state_version ${this.state.version}`);
-    extra.push("# HELP edge_in_flight_requests Requests being proxied now.", "# TYPE edge_in_flight_requests gauge", `edge_in_flight_requests ${this.inflight.total()}`);
+    extra.push("# HELP edge_in_flight_requests Requests being proxied now.", "# TYPE edge_in_flight_requests gauge", `edge_in_flight_requests ${this.dataPlane.inFlightTotal()}`);
     return this.metrics.prometheus(extra);
   }
 
@@ -479,6 +488,8 @@ export class Edge {
       await this.peers.unregister().catch(() => undefined);
       await this.keyValue?.bus.stop();
       for (const e of this.extensions) await Promise.resolve(e.stop?.()).catch(() => undefined);
+      // HAProxy stops first (it finishes the requests in flight); the Node proxy's requests are waited for below.
+      if (!this.dataPlane.servesPublicPort) await this.dataPlane.stop(this.config.shutdownGraceMs);
       if (this.listening) {
         const closed = new Promise<void>((r) => this.server.close(() => r()));
         this.server.closeIdleConnections();
@@ -490,7 +501,7 @@ export class Edge {
         this.server.closeAllConnections();
         await closed;
       }
-      this.proxy.destroy();
+      if (this.dataPlane.servesPublicPort) await this.dataPlane.stop(0);
     })();
     return this.stopping;
   }

@@ -1,0 +1,51 @@
+import type { EdgeConfig, Slot } from "../config";
+import type { InFlight } from "../inflight";
+import type { EdgeMetrics } from "../metrics";
+import type { DataPlane, FailingReport } from "./data-plane";
+import { HaproxyDataPlane } from "./haproxy-data-plane";
+import { NodeDataPlane } from "./node-data-plane";
+
+export type { DataPlane, DataPlaneKind, DataPlaneStart, FailingReport } from "./data-plane";
+
+/** What the edge gives the data plane it builds. */
+export interface DataPlaneDeps {
+  activeSlot: (app: string) => Slot;
+  metrics: EdgeMetrics;
+  inflight: InFlight;
+  onFailing: FailingReport;
+  onExit: (reason: string) => void;
+  log: (msg: string) => void;
+}
+
+/** The data plane `EDGE_DATA_PLANE` selects (`node` unless `haproxy`). */
+export function createDataPlane(config: EdgeConfig, d: DataPlaneDeps): DataPlane {
+  const passive = { enabled: config.passive.enabled && config.probe.autoRollback, consecutiveFailures: config.passive.consecutiveFailures };
+  if (config.dataPlane.kind === "haproxy") {
+    return new HaproxyDataPlane({
+      bin: config.dataPlane.bin,
+      ...(config.dataPlane.setpriv ? { setpriv: config.dataPlane.setpriv } : {}),
+      instanceId: config.instanceId,
+      bindHost: config.host,
+      bindPort: config.port,
+      apps: config.apps,
+      routes: config.routes,
+      upstreamTimeoutMs: config.upstreamTimeoutMs,
+      checkIntervalMs: config.probe.intervalMs,
+      passive,
+      pollIntervalMs: config.dataPlane.pollIntervalMs,
+      onFailing: d.onFailing,
+      onExit: d.onExit,
+      log: d.log,
+    });
+  }
+  return new NodeDataPlane({
+    routes: config.routes,
+    apps: config.apps,
+    activeSlot: d.activeSlot,
+    metrics: d.metrics,
+    inflight: d.inflight,
+    upstreamTimeoutMs: config.upstreamTimeoutMs,
+    passive: config.passive,
+    onFailing: d.onFailing,
+  });
+}
