@@ -22,8 +22,8 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { EdgeAdminClient } from "../apps/edge/client";
-import { defaultRules, formatDuration, parseDuration, validateAlertRule, AlertRuleAdminClient, type AlertRule } from "../infra/alerts";
+import { EdgeAdminClient } from "../infra/edge-contract/client";
+import { defaultRules, formatDuration, parseDuration, validateAlertRule, type AlertRule } from "../infra/alerts";
 import { startSimulator } from "../sim";
 import { spawnEdge } from "../test/support/edge-process";
 import { percentile, r1 } from "./lib/stats";
@@ -114,7 +114,7 @@ async function main(): Promise<void> {
       runbookBaseUrl: "https://runbooks.example",
     });
     const rules = all.map((r) => scaled(r, SCALE)).filter((r): r is AlertRule => !!r);
-    const rulesClient = new AlertRuleAdminClient({ baseUrl: edgeUrl, token });
+    const rulesClient = new EdgeAdminClient({ url: edgeUrl, token }).alerts;
     for (const r of rules) await rulesClient.put(r);
     log(`${rules.length} of ${all.length} default rules stored on the edge (durations × ${SCALE})`);
 

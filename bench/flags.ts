@@ -24,7 +24,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as readline from "node:readline";
 import autocannon from "autocannon";
-import { FlagAdminClient } from "../infra/flags/admin-client";
+import { EdgeAdminClient } from "../infra/edge-contract/client";
 import { OpenFeature, ProviderEvents, ProviderStatus } from "@openfeature/server-sdk";
 import { FlagClient } from "../infra/flags/client";
 import { EdgeFlagProvider } from "../infra/flags/openfeature-provider";
@@ -156,7 +156,7 @@ async function main(): Promise<void> {
       EDGE_PEERS_DIR: path.join(dir, "peers"),
     };
     edges.push(await spawnEdge(env), await spawnEdge(env));
-    await new FlagAdminClient({ baseUrl: edges[0]!.url, token }).put(KEY, {
+    await new EdgeAdminClient({ url: edges[0]!.url, token }).flags.put(KEY, {
       state: "ENABLED", variants: { on: true, off: false }, defaultVariant: "on",
       metadata: { kind: "kill-switch", owner: "team-platform", createdAt: new Date().toISOString().slice(0, 10) },
     });

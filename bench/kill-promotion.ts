@@ -14,7 +14,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { startSimulator } from "../sim";
 import { mulberry32 } from "../sim/prng";
-import { EdgeAdminClient } from "../apps/edge/client";
+import { EdgeAdminClient } from "../infra/edge-contract/client";
 import { killUp, traffic } from "../test/support/promotion-traffic";
 import { PulumiProject } from "../test/support/pulumi-project";
 

@@ -21,7 +21,7 @@ import * as fs from "node:fs";
 import * as http from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
-import { EdgeAdminClient } from "../apps/edge/client";
+import { EdgeAdminClient } from "../infra/edge-contract/client";
 import { loadConfig } from "../apps/edge/config";
 import { spawnEdge, type EdgeProcess } from "../test/support/edge-process";
 import { startRemoteSlots, type RemoteSlots } from "./lib/slots-process";

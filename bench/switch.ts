@@ -12,7 +12,7 @@
  * simulator runs it. The last line printed is one JSON object.
  */
 import * as os from "node:os";
-import { EdgeAdminClient } from "../apps/edge/client";
+import { EdgeAdminClient } from "../infra/edge-contract/client";
 import { spawnEdge } from "../test/support/edge-process";
 import { runLoad } from "./lib/load";
 import { startHaproxy } from "./lib/haproxy";

@@ -1,32 +1,9 @@
 import type * as http from "node:http";
-import { z } from "zod";
+import { AnalysisRequestSchema, EDGE_ADMIN_PATHS, SwitchRequestSchema } from "../../infra/edge-contract/admin-api";
+import { SLOTS, type Slot } from "../../infra/edge-contract/slots";
 import { bearerMatches } from "./auth";
-import { SLOTS, type Slot } from "./config";
 import type { Edge } from "./edge";
 import { HttpError, readJson, sendJson, statusOf } from "./http-util";
-
-const SwitchBody = z.object({
-  app: z.string({ error: "app is required (the app name, e.g. \"api\")" }),
-  slot: z.string({ error: "slot is required (\"blue\" or \"green\")" }),
-  force: z.boolean({ error: "force must be true or false" }).optional(),
-  reason: z.string().max(500).optional(),
-  actor: z.string().regex(/^[\w.@:-]{1,64}$/, "actor must be a short name such as pulumi, guardian or rollback-cli").optional(),
-});
-
-const AnalysisBody = z.object({
-  app: z.string({ error: "app is required" }),
-  slot: z.string({ error: "slot is required (\"blue\" or \"green\")" }),
-  phase: z.enum(["Successful", "Failed", "Inconclusive"], { error: "phase must be Successful, Failed or Inconclusive" }),
-  reason: z.string({ error: "reason is required: say what was measured" }).min(1).max(500),
-  actor: z.string().regex(/^[\w.@:-]{1,64}$/, "actor must be a short name such as pulumi, guardian or rollback-cli").optional(),
-});
-
-function parseBody<T extends z.ZodTypeAny>(schema: T, body: unknown): z.output<T> {
-  const r = schema.safeParse(body);
-  if (r.success) return r.data;
-  const i = r.error.issues[0];
-  throw new HttpError(400, `${i.path.join(".") || "body"}: ${i.message}`);
-}
 
 /** Resolves app and slot names, 404 for either unknown. */
 function target(edge: Edge, app: string, slot: string): { app: string; slot: Slot } {
@@ -36,12 +13,12 @@ function target(edge: Edge, app: string, slot: string): { app: string; slot: Slo
 }
 
 /**
- * The admin API under `/__edge/` (documented in README.md). Everything but `healthz` needs the admin token; a
+ * The admin API under `/__edge/` (its bodies are the schemas of infra/edge-contract/admin-api.ts; README.md). Everything but `healthz` needs the admin token; a
  * missing or wrong token gets 401 before anything is read or changed.
  */
 export async function handleAdmin(edge: Edge, req: http.IncomingMessage, res: http.ServerResponse, path: string): Promise<void> {
   try {
-    if (path === "/__edge/healthz") return sendJson(res, 200, { ok: true, instance: edge.config.instanceId });
+    if (path === EDGE_ADMIN_PATHS.healthz) return sendJson(res, 200, { ok: true, instance: edge.config.instanceId });
     // Peers authenticate pushes with their own key (a signature), not the admin token.
     if (path === "/__edge/internal/state" && req.method === "POST") return await edge.handlePeerPush(req, res);
     if (!bearerMatches(req.headers.authorization, edge.config.adminToken)) {
@@ -65,13 +42,13 @@ export async function handleAdmin(edge: Edge, req: http.IncomingMessage, res: ht
         return;
       }
       case "POST /__edge/switch": {
-        const b = parseBody(SwitchBody, (await readJson(req)) ?? {});
+        const b = await readJson(req, SwitchRequestSchema);
         const t = target(edge, b.app, b.slot);
         const r = await edge.switchTo({ ...t, force: b.force ?? false, reason: b.reason ?? "admin switch", by: b.actor ?? "admin", kind: "switch" });
         return sendJson(res, 200, r);
       }
       case "POST /__edge/analysis": {
-        const b = parseBody(AnalysisBody, (await readJson(req)) ?? {});
+        const b = await readJson(req, AnalysisRequestSchema);
         const t = target(edge, b.app, b.slot);
         const r = await edge.recordVerdict({ ...t, phase: b.phase, reason: b.reason, by: b.actor ?? "admin" });
         return sendJson(res, 200, r);

@@ -10,7 +10,8 @@ import { EdgeMetrics, esc } from "./metrics";
 import { createPeerDiscovery, type FanoutResult, type PeerDiscovery, type PushSigner } from "./peers";
 import { hmacSigner, peerKeyFrom, PEER_SIGNATURE_HEADER, verifyPush } from "./peer-auth";
 import { verifyTransition } from "./transition";
-import { readBody } from "../../infra/flags/http-json";
+import { EdgeAdminClient } from "../../infra/edge-contract/client";
+import { parseJsonBody, readBody } from "../../infra/edge-contract/http";
 import { lingerOnClose } from "../../infra/http/lingering-close";
 import { createDataPlane, type DataPlane } from "./data-plane";
 import { Replicator, TransitionRefused } from "./replicator";
@@ -265,9 +266,8 @@ export class Edge {
     await Promise.all(
       urls.map(async (u) => {
         try {
-          const res = await fetch(`${u}/__edge/internal/state`, { headers: { authorization: `Bearer ${this.config.adminToken}` }, signal: AbortSignal.timeout(1_500) });
-          if (res.status !== 200) return void (await res.arrayBuffer());
-          const doc = parseState(await res.json(), `peer ${u}`);
+          const peer = new EdgeAdminClient({ url: u, token: this.config.adminToken, timeoutMs: 1_500, retries: 0 });
+          const doc = parseState(await peer.getDocument(), `peer ${u}`);
           // Adopted only as the next version of ours; anything else makes the replicator re-read the store.
           if (isNewer(doc, this.state)) await this.replicator.receive(doc);
         } catch {
@@ -380,7 +380,7 @@ export class Edge {
     }
     let raw: unknown;
     try {
-      raw = JSON.parse(body.toString("utf8"));
+      raw = parseJsonBody(body);
     } catch {
       return sendJson(res, 400, { error: "peer push: body is not valid JSON" });
     }

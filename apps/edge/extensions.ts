@@ -1,45 +1,12 @@
-import type * as http from "node:http";
 import { alertsExtension } from "../../infra/alerts/edge-extension";
+import type { EdgeExtension } from "../../infra/edge-contract/extensions";
 import { flagsExtension } from "../../infra/flags/edge-extension";
-import type { UpdateResult } from "./replicator";
 import { vitalsExtension } from "./vitals";
-import type { EdgeState } from "./state";
 
-/** What an extension may use of the edge: the shared state (replicated, persisted) and a logger. */
-export interface EdgeContext {
-  /** The current shared state; an extension keeps its own data under `state().ext[<its name>]`. */
-  state(): EdgeState;
-  /** Changes the shared state through the same persist-then-fan-out path as a switch. */
-  update(mutate: (current: EdgeState) => EdgeState | undefined): Promise<UpdateResult>;
-  /** Called after every change of the shared state on this instance (local, from a peer, or from the store). */
-  onState(listener: (next: EdgeState, prev: EdgeState) => void): void;
-  log(msg: string): void;
-}
-
-/**
- * A feature served by the edge beside the proxy — the seam for OFREP flag serving (issue 7). Public paths are
- * served without the admin token (e.g. `/ofrep/v1/`); admin paths live under `/__edge/<name>/` and are only
- * reached with a valid admin token.
- */
-export interface EdgeExtension {
-  /** Lower-case name; also the admin path segment (`/__edge/<name>/…`). Must not be a built-in admin path. */
-  readonly name: string;
-  /** Path prefixes served publicly by this extension, before routing to apps. */
-  readonly publicPrefixes: readonly string[];
-  /** Called once the shared state is loaded, before the edge listens. */
-  start?(ctx: EdgeContext): Promise<void> | void;
-  stop?(): Promise<void> | void;
-  /**
-   * Judges a new value of this extension's section in a document pushed by a peer (`transition.ts`): returns why
-   * it is refused, or undefined. Without it any value is taken (the extension must then cope with bad data).
-   */
-  verify?(section: unknown): string | undefined;
-  /** Serves a request; `admin` is true under `/__edge/<name>/` (token already checked). */
-  handle(req: http.IncomingMessage, res: http.ServerResponse, where: { admin: boolean; path: string }): Promise<void> | void;
-}
-
-/** Admin path segments the edge itself uses; an extension may not take them. */
-export const RESERVED_ADMIN_NAMES = new Set(["state", "switch", "analysis", "metrics", "events", "internal", "healthz"]);
+// The seam itself (EdgeExtension, EdgeContext, the reserved admin names) is part of the edge's wire contract: the
+// extensions implement it without importing the edge, and the edge injects its context at start.
+export { RESERVED_ADMIN_NAMES } from "../../infra/edge-contract/admin-api";
+export type { EdgeContext, EdgeExtension, EdgeUpdateResult } from "../../infra/edge-contract/extensions";
 
 /**
  * Extensions enabled in this build: feature flags (OFREP under `/ofrep/v1/`, admin under `/__edge/flags/`;

@@ -1,5 +1,8 @@
 import type * as http from "node:http";
-import { BodyError, readJsonBody } from "../../infra/flags/http-json";
+import type { z } from "zod";
+import { BodyError, readJsonBody } from "../../infra/edge-contract/http";
+
+export { sendJson } from "../../infra/edge-contract/http";
 
 /** An error answered with a status and a JSON body `{ error }`. */
 export class HttpError extends Error {
@@ -8,23 +11,17 @@ export class HttpError extends Error {
   }
 }
 
-/** Writes a JSON response (or cuts the connection when an answer already started: it cannot be answered twice). */
-export function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
-  if (res.headersSent || res.destroyed) return void res.destroy();
-  const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store", "content-length": Buffer.byteLength(text) }).end(text);
-}
-
 /**
- * Reads a JSON body of at most `limit` bytes within `timeoutMs`: the edge's one body reader (`readJsonBody` of
- * infra/flags/http-json.ts, shared with OFREP, flags, alerts and vitals), its errors as `HttpError` 400/408/413.
- * An empty body reads as `undefined`.
+ * Reads and validates a JSON body of at most `limit` bytes within `timeoutMs` through the edge's one body reader
+ * (`readJsonBody` of infra/edge-contract/http.ts, shared with OFREP, flags, alerts and vitals). An empty body reads
+ * as `{}`, so a required field is answered 400 naming it; a bad body is `HttpError` 400 naming the field (with
+ * `issues`), too large 413, too slow 408.
  */
-export async function readJson(req: http.IncomingMessage, limit = 256 * 1024, timeoutMs = 10_000): Promise<unknown> {
+export async function readJson<T extends z.ZodType>(req: http.IncomingMessage, schema: T, limit = 256 * 1024, timeoutMs = 10_000): Promise<z.output<T>> {
   try {
-    return await readJsonBody(req, { maxBytes: limit, timeoutMs });
+    return await readJsonBody(req, { maxBytes: limit, timeoutMs, schema });
   } catch (e) {
-    if (e instanceof BodyError) throw new HttpError(e.status, e.message);
+    if (e instanceof BodyError) throw new HttpError(e.status, e.message, e.issues.length ? { issues: e.issues } : {});
     throw e;
   }
 }

@@ -1,62 +1,10 @@
 import { randomBytes } from "node:crypto";
-import { z } from "zod";
-import { ActiveMapSchema, SlotSchema, type Slot } from "./config";
+import { ActiveMapSchema, type Slot } from "../../infra/edge-contract/slots";
+import { EdgeStateSchema, MAX_EVENTS, MAX_LINEAGE, type EdgeEvent, type EdgeState, type Verdict } from "../../infra/edge-contract/state";
 
-/** How many events the state document keeps (it lives in an env var, so it stays small). */
-export const MAX_EVENTS = 50;
-
-/** How many ancestor ids a document carries (enough to recognise any write of the last minutes as included). */
-export const MAX_LINEAGE = 64;
-
-/** A verdict on a slot: the last analysis reported to the edge (by a promotion) or made by the edge itself. */
-export const VerdictSchema = z.object({
-  phase: z.enum(["Successful", "Failed", "Inconclusive"]),
-  reason: z.string().max(500),
-  at: z.string(),
-  by: z.string(),
-});
-
-/** Something that changed traffic or a slot's standing. */
-export const EdgeEventSchema = z.object({
-  at: z.string(),
-  kind: z.enum(["switch", "auto-rollback", "analysis"]),
-  app: z.string(),
-  from: SlotSchema.optional(),
-  to: SlotSchema.optional(),
-  slot: SlotSchema.optional(),
-  forced: z.boolean().optional(),
-  reason: z.string().max(500),
-  by: z.string(),
-  version: z.number().int(),
-});
-
-/**
- * The edge's shared state: persisted (Render env var `EDGE_ACTIVE`, or a file), replicated to every instance, and
- * ordered by `version` (then `updatedAt`, then `by`) so that every instance converges on the same document.
- */
-export const EdgeStateSchema = z.object({
-  version: z.number().int().nonnegative(),
-  updatedAt: z.string(),
-  by: z.string(),
-  active: ActiveMapSchema,
-  verdicts: z.record(z.string(), z.object({ blue: VerdictSchema.optional(), green: VerdictSchema.optional() })).default({}),
-  events: z.array(EdgeEventSchema).default([]),
-  /** Sections owned by edge extensions (e.g. flag overrides), replicated and persisted with the rest. */
-  ext: z.record(z.string(), z.unknown()).default({}),
-  /**
-   * This document's identity, `parent` the id of the document it was made from, `lineage` the ids of its last
-   * {@link MAX_LINEAGE} ancestors: a peer accepts a push only when it extends the document it holds (`parent`), and
-   * a writer knows its write survived a concurrent one when a later document lists it in `lineage`. Absent in
-   * documents written before these fields existed (then `id` is derived, see {@link docId}).
-   */
-  id: z.string().max(80).optional(),
-  parent: z.string().max(80).optional(),
-  lineage: z.array(z.string().max(80)).max(MAX_LINEAGE).optional(),
-});
-
-export type Verdict = z.infer<typeof VerdictSchema>;
-export type EdgeEvent = z.infer<typeof EdgeEventSchema>;
-export type EdgeState = z.output<typeof EdgeStateSchema>;
+// The document's shape is part of the edge's wire contract (infra/edge-contract/state.ts); its transitions live here.
+export { EdgeEventSchema, EdgeStateSchema, MAX_EVENTS, MAX_LINEAGE, VerdictSchema, type EdgeEvent, type EdgeState, type Verdict } from "../../infra/edge-contract/state";
+export { other } from "../../infra/edge-contract/slots";
 
 /**
  * Reads `EDGE_ACTIVE` in either form: the plain map Pulumi writes at creation (`{"api":"blue"}`, version 0) or the
@@ -145,9 +93,4 @@ export function applyVerdict(doc: EdgeState, v: { app: string; slot: Slot; phase
   next.verdicts = { ...doc.verdicts, [v.app]: { ...doc.verdicts[v.app], [v.slot]: { phase: v.phase, reason: v.reason, at, by: v.by } } };
   next.events = pushEvent(doc.events, { at, kind: "analysis", app: v.app, slot: v.slot, reason: `${v.phase}: ${v.reason}`, by: v.by, version: next.version });
   return next;
-}
-
-/** The slot that is not `s`. */
-export function other(s: Slot): Slot {
-  return s === "blue" ? "green" : "blue";
 }

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
-import { BodyError, readJsonBody, sendJson } from "../../infra/flags/http-json";
-import type { EdgeExtension } from "./extensions";
+import { EDGE_ADMIN_PATHS, type VitalsSummary } from "../../infra/edge-contract/admin-api";
+import type { EdgeExtension } from "../../infra/edge-contract/extensions";
+import { BodyError, readJsonBody, sendJson } from "../../infra/edge-contract/http";
 
 /**
  * Web-vitals beacons collected by the edge (the source of the guardian's `frontend.*` signals).
@@ -25,7 +26,7 @@ import type { EdgeExtension } from "./extensions";
  * beacons, and a p75 of one instance's share estimates the whole (the counts are a share too).
  */
 export const VITALS_PUBLIC_PATH = "/__vitals";
-export const VITALS_ADMIN_PATH = "/__edge/vitals";
+export const VITALS_ADMIN_PATH = EDGE_ADMIN_PATHS.vitals;
 
 /** The Core Web Vitals the edge accepts, as the `web-vitals` library names them. */
 export const VITAL_NAMES = ["LCP", "INP", "CLS", "TTFB"] as const;
@@ -44,23 +45,8 @@ const SingleSchema = metric.extend({ app: appName }).loose();
 export const VitalsBeaconSchema = z.union([BatchSchema, SingleSchema]);
 type Beacon = { app: string; metrics: Array<z.infer<typeof metric>> };
 
-/** One app's metric over the asked window. */
-export const VitalSummarySchema = z.object({
-  /** Beacons in the window. */
-  count: z.number().int().nonnegative(),
-  /** The 75th percentile over the window (how Core Web Vitals are judged); absent without beacons. */
-  p75: z.number().optional(),
-  /** Beacons received after `since`. */
-  newCount: z.number().int().nonnegative(),
-});
-
-/** `GET /__edge/vitals`. */
-export const VitalsSummarySchema = z.object({
-  takenAt: z.number(),
-  windowMs: z.number(),
-  apps: z.record(z.string(), z.record(z.string(), VitalSummarySchema)),
-});
-export type VitalsSummary = z.infer<typeof VitalsSummarySchema>;
+// The summary's shape is part of the edge's wire contract (infra/edge-contract/admin-api.ts), read by the guardian.
+export { VitalSummarySchema, VitalsSummarySchema, type VitalsSummary } from "../../infra/edge-contract/admin-api";
 
 /** Options of {@link vitalsExtension}. */
 export interface VitalsOptions {
@@ -192,7 +178,7 @@ export function vitalsExtension(opts: VitalsOptions): EdgeExtension {
     const since = Number(url.searchParams.get("since")) || 0;
     const apps: VitalsSummary["apps"] = {};
     for (const [name, metrics] of store) {
-      const out: Record<string, z.infer<typeof VitalSummarySchema>> = {};
+      const out: VitalsSummary["apps"][string] = {};
       for (const [m, list] of metrics) {
         prune(list, t);
         const inWindow = list.filter((s) => s.t > t - windowMs);

@@ -1,8 +1,7 @@
 import { isAlphaStack } from "../../infra/alerts/protected";
 import type { AlertAction, AlertRule } from "../../infra/alerts/rule";
 import { signalSpec } from "../../infra/alerts/signals";
-import { FlagAdminClient } from "../../infra/flags/admin-client";
-import { EdgeAdminClient } from "../edge/client";
+import { EdgeAdminClient } from "../../infra/edge-contract/client";
 
 /** What performing an action came to. */
 export interface ActionResult {
@@ -40,11 +39,12 @@ export function assertNotAlphaStack(rule: AlertRule, action: Exclude<AlertAction
  */
 export class ActionRunner {
   private readonly edge: EdgeAdminClient;
-  private readonly flags: FlagAdminClient;
+  private readonly flags: EdgeAdminClient["flags"];
 
   constructor(private readonly o: { edgeUrl: string; token: string; extraProtected: readonly string[]; timeoutMs?: number }) {
     this.edge = new EdgeAdminClient({ url: o.edgeUrl, token: o.token, timeoutMs: o.timeoutMs ?? 15_000 });
-    this.flags = new FlagAdminClient({ baseUrl: o.edgeUrl, token: o.token, timeoutMs: o.timeoutMs ?? 5_000 });
+    // A kill switch gets a shorter budget than a switch (which waits for draining).
+    this.flags = this.edge.with({ timeoutMs: o.timeoutMs ?? 5_000 }).flags;
   }
 
   async run(rule: AlertRule, action: Exclude<AlertAction, { type: "none" }>, why: string): Promise<ActionResult> {

@@ -1,6 +1,6 @@
 import { actionToTake } from "../../infra/alerts/actions";
 import { parseDuration } from "../../infra/alerts/duration";
-import { AlertRuleAdminClient } from "../../infra/alerts/edge-extension";
+import { EdgeAdminClient } from "../../infra/edge-contract/client";
 import { evaluate, type AlertEvent, type AlertState } from "../../infra/alerts/evaluate";
 import type { AlertRule } from "../../infra/alerts/rule";
 import { RenderClient } from "../../infra/render/client";
@@ -68,7 +68,7 @@ export class Guardian {
   /** Render's metrics stream pushes here (OTLP/HTTP), when configured. */
   readonly receiver: OtlpReceiver | undefined;
   private readonly runner: ActionRunner;
-  private readonly rulesClient: AlertRuleAdminClient;
+  private readonly rulesClient: EdgeAdminClient["alerts"];
   private readonly pending = new Set<Promise<unknown>>();
   private timer: NodeJS.Timeout | undefined;
   private running = false;
@@ -89,7 +89,7 @@ export class Guardian {
     this.now = opts.now ?? Date.now;
     this.notifier = new Notifier({ url: config.webhookUrl, attempts: config.webhookAttempts, backoffMs: config.webhookBackoffMs, redact: this.redact, log: this.log });
     this.runner = new ActionRunner({ edgeUrl: config.edgeUrl, token: config.edgeAdminToken, extraProtected: config.extraProtected });
-    this.rulesClient = new AlertRuleAdminClient({ baseUrl: config.edgeUrl, token: config.edgeAdminToken, timeoutMs: config.probeTimeoutMs, retries: 1 });
+    this.rulesClient = new EdgeAdminClient({ url: config.edgeUrl, token: config.edgeAdminToken, timeoutMs: config.probeTimeoutMs, retries: 1 }).alerts;
     const render = config.render ? readOnlyRenderClient(config.render) : undefined;
     this.receiver = config.otlp ? new OtlpReceiver({ token: config.otlp.token, port: config.otlp.port, log: this.log }) : undefined;
     const t = config.probeTimeoutMs;

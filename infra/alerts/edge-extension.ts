@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
-import type { EdgeContext, EdgeExtension } from "../../apps/edge/extensions";
-import { AdminHttp, type AdminHttpOptions } from "../flags/admin-client";
-import { BodyError, readJsonBody, sendJson } from "../flags/http-json";
+import { EDGE_ADMIN_PATHS } from "../edge-contract/admin-api";
+import type { EdgeContext, EdgeExtension } from "../edge-contract/extensions";
+import { BodyError, readJsonBody, sendJson } from "../edge-contract/http";
 import { AlertRuleValidationError, validateAlertRule, type AlertRule } from "./rule";
 
 /**
@@ -18,14 +18,13 @@ import { AlertRuleValidationError, validateAlertRule, type AlertRule } from "./r
  * | GET | `/__edge/alerts/rules/{name}` | | `{ rule, revision }` or 404 |
  * | PUT | `/__edge/alerts/rules/{name}` | an alert rule (validated; `name` must match) | `{ rule, revision }` |
  * | DELETE | `/__edge/alerts/rules/{name}` | | 204 or 404 |
+ *
+ * Clients call it through `EdgeAdminClient.alerts` (infra/edge-contract/client.ts).
  */
 export const ALERTS_EXT_KEY = "alerts";
-export const ALERT_RULES_PATH = "/__edge/alerts/rules";
+export const ALERT_RULES_PATH = EDGE_ADMIN_PATHS.alertRules;
 
 const StoredSchema = z.object({ rules: z.record(z.string(), z.unknown()) });
-
-export const RuleListResponseSchema = z.object({ revision: z.string(), rules: z.array(z.unknown()) });
-export const RuleEntryResponseSchema = z.object({ revision: z.string(), rule: z.unknown() });
 
 function revisionOf(rules: Record<string, unknown>): string {
   return createHash("sha256").update(JSON.stringify(rules)).digest("base64url").slice(0, 16);
@@ -121,32 +120,4 @@ export function alertsExtension(): EdgeExtension {
       }
     },
   };
-}
-
-/** Client of the alerts admin API (the AlertRule provider writes, the guardian reads). */
-export class AlertRuleAdminClient {
-  private readonly http: AdminHttp;
-  constructor(opts: AdminHttpOptions) {
-    this.http = new AdminHttp(opts);
-  }
-  static fromEnv(baseUrl = process.env.EDGE_URL ?? "", env: NodeJS.ProcessEnv = process.env): AlertRuleAdminClient {
-    return new AlertRuleAdminClient({ baseUrl, token: env.EDGE_ADMIN_TOKEN ?? "" });
-  }
-  /** Every stored rule, validated. */
-  async list(): Promise<{ revision: string; rules: AlertRule[] }> {
-    const r = (await this.http.call("GET", ALERT_RULES_PATH, RuleListResponseSchema))!;
-    return { revision: r.revision, rules: rulesFromState({ rules: Object.fromEntries(r.rules.map((x) => [(x as { name: string }).name, x])) }) };
-  }
-  async get(name: string): Promise<AlertRule | undefined> {
-    const r = await this.http.call("GET", `${ALERT_RULES_PATH}/${encodeURIComponent(name)}`, RuleEntryResponseSchema, undefined, true);
-    if (!r) return undefined;
-    const v = validateAlertRule(r.rule);
-    return v.ok ? v.rule : undefined;
-  }
-  async put(rule: AlertRule): Promise<void> {
-    await this.http.call("PUT", `${ALERT_RULES_PATH}/${encodeURIComponent(rule.name)}`, RuleEntryResponseSchema, rule);
-  }
-  async remove(name: string): Promise<void> {
-    await this.http.call("DELETE", `${ALERT_RULES_PATH}/${encodeURIComponent(name)}`, undefined, undefined, true);
-  }
 }

@@ -3,11 +3,12 @@
  * (`StackConfigSchema`'s transform), so the program, the cost report and the alert defaults all read the same
  * effective values. Every default can be overridden in the stack config; docs/defaults.md lists them.
  */
-import { EDGE_TIMING_DEFAULTS } from "../../apps/edge/config";
+import { EDGE_ADMIN_PATHS } from "../edge-contract/admin-api";
+import { EDGE_TIMING_DEFAULTS } from "../edge-contract/slots";
 import type { StackConfigInput } from "./schema";
 
 /** The edge's own health check path (apps/edge/admin.ts serves it without auth). */
-export const EDGE_HEALTH_CHECK_PATH = "/__edge/healthz";
+export const EDGE_HEALTH_CHECK_PATH = EDGE_ADMIN_PATHS.healthz;
 
 /** Instances of a production web service or the edge when the config leaves the count out: one restart is no outage. */
 export const PRODUCTION_MIN_INSTANCES = 2;

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { FLAG_ADMIN_PREFIX, OverrideRequestSchema, type FlagEntryResponse } from "./admin-api";
-import { BodyError, bearerOk, readJsonBody, sendJson } from "./http-json";
+import { BodyError, bearerOk, readJsonBody, sendJson } from "../edge-contract/http";
 import { FlagStore } from "./store";
 import { FlagValidationError } from "./validate";
 

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { EdgeContext, EdgeExtension } from "../../apps/edge/extensions";
-import type { EdgeState } from "../../apps/edge/state";
+import type { EdgeContext, EdgeExtension } from "../edge-contract/extensions";
+import type { EdgeState } from "../edge-contract/state";
 import { flagAdminHandler, type FlagAdminBackend } from "./admin-handler";
 import { FlagEventHub, OFREP_EVENTS_PATH, parseFlagConfigEtag, type FlagEventHubOptions } from "./ofrep-events";
 import { ofrepHandler, type OfrepHandlerOptions } from "./ofrep-handler";

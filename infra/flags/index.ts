@@ -9,7 +9,6 @@ export * from "./ofrep";
 export * from "./ofrep-handler";
 export * from "./admin-api";
 export * from "./admin-handler";
-export * from "./admin-client";
 export * from "./client";
 export * from "./edge-extension";
 export * from "./ofrep-events";

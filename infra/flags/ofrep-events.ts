@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Writable } from "node:stream";
-import { sendJson } from "./http-json";
+import { sendJson } from "../edge-contract/http";
 
 /**
  * Pushed flag changes: a server-sent-events stream that tells OFREP clients to re-fetch their bulk evaluation, as

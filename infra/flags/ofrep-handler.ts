@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { BodyError, decodePathSegment, readJsonBody, sendJson } from "./http-json";
+import { BodyError, decodePathSegment, readJsonBody, sendJson } from "../edge-contract/http";
 import { configuration, evaluateBulk, evaluateSingle, type OfrepBulkResponse, type OfrepResponse } from "./ofrep";
 import type { FlagStore } from "./store";
 

@@ -1,20 +1,22 @@
 /**
- * The promotion's one door to the edge: the admin client a run uses and the wait for the edge to serve the app. The
- * edge's types still come from `apps/edge` (its wire contract has no home of its own yet: issue 18 item 1); this is
- * the only file of `infra/promotion/` that imports them, so moving that contract changes this file alone.
+ * The promotion's one door to the edge: the admin client a run uses and the wait for the edge to serve the app,
+ * both from the edge's wire contract (`infra/edge-contract`).
  */
-import { EdgeAdminClient, EdgeAdminError, type EdgeStateView } from "../../apps/edge/client";
-import type { Slot } from "../../apps/edge/config";
-import { other } from "../../apps/edge/state";
+import { EdgeAdminClient, EdgeAdminError } from "../edge-contract/client";
+import type { EdgeStateView } from "../edge-contract/admin-api";
+import { other, type Slot } from "../edge-contract/slots";
 import { PromotionError } from "./record";
 import type { PromotionTarget } from "./target";
 
 export { other };
 export type { EdgeAdminClient, EdgeStateView, Slot };
 
-/** The edge admin client a promotion uses (15 s per call, 3 attempts on transport errors and 502/503/504). */
+/**
+ * The edge admin client a promotion uses: 15 s per attempt, 2 retries of reads (no answer, 429, 5xx) and of any
+ * call that never reached the edge; a switch or verdict the edge may have seen is not sent twice.
+ */
 export function edgeClient(t: Pick<PromotionTarget, "edgeUrl" | "adminToken">): EdgeAdminClient {
-  return new EdgeAdminClient({ url: t.edgeUrl, token: t.adminToken, timeoutMs: 15_000, attempts: 3 });
+  return new EdgeAdminClient({ url: t.edgeUrl, token: t.adminToken, timeoutMs: 15_000, retries: 2 });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

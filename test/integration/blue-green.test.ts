@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { startSimulator } from "../../sim";
-import { EdgeAdminClient, type EdgeStateView } from "../../apps/edge/client";
+import { EdgeAdminClient, type EdgeStateView } from "../../infra/edge-contract";
 import { PulumiProject, ROOT } from "../support/pulumi-project";
 import { renderApi } from "../support/render-api";
 import { killUp, traffic } from "../support/promotion-traffic";

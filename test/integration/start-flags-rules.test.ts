@@ -5,10 +5,9 @@
  * `EDGE_ADMIN_TOKEN`. Real pulumi CLI (pinned toolchain), real policy pack, real simulator running the real edge.
  */
 import * as fs from "node:fs";
+import { EdgeAdminClient } from "../../infra/edge-contract/client";
 import * as os from "node:os";
 import * as path from "node:path";
-import { AlertRuleAdminClient } from "../../infra/alerts";
-import { FlagAdminClient } from "../../infra/flags";
 import { startSimulator } from "../../sim";
 import { PulumiProject } from "../support/pulumi-project";
 
@@ -71,9 +70,9 @@ describe("npm start manages the default flags and alert rules (no EDGE_ADMIN_TOK
     edgeUrl = out.edgeUrl;
     expect(token.length).toBeGreaterThanOrEqual(16);
     // On the edge, where apps and the guardian read them.
-    const flags = await new FlagAdminClient({ baseUrl: edgeUrl, token }).list();
+    const flags = await new EdgeAdminClient({ url: edgeUrl, token }).flags.list();
     expect(Object.keys(flags.flags.flags).sort()).toEqual(["new-order-form", "trading-enabled"]);
-    const rules = (await new AlertRuleAdminClient({ baseUrl: edgeUrl, token }).list()).rules;
+    const rules = (await new EdgeAdminClient({ url: edgeUrl, token }).alerts.list()).rules;
     expect(rules.length).toBe(31);
     expect(rules.map((r) => r.name)).toEqual(expect.arrayContaining(["api-error-rate", "alphastack-engine-status"]));
 
@@ -114,7 +113,7 @@ describe("npm start manages the default flags and alert rules (no EDGE_ADMIN_TOK
   });
 
   it("a kill switch set on the edge is kept by the next npm start", async () => {
-    const flags = new FlagAdminClient({ baseUrl: edgeUrl, token });
+    const flags = new EdgeAdminClient({ url: edgeUrl, token }).flags;
     await flags.setOverride("trading-enabled", { state: "off", by: "ana", reason: "exchange halted" });
     const r = await start();
     expect(r.code).toBe(0);

@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as http from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
-import { EdgeAdminClient } from "../../apps/edge/client";
+import { EdgeAdminClient } from "../../infra/edge-contract/client";
 import { traffic } from "../support/promotion-traffic";
 import { RenderClient } from "../../infra/render";
 import { RunningSimulator, startSimulator } from "../../sim/index";

@@ -11,7 +11,7 @@
  */
 import * as path from "node:path";
 import { defineCli, resolveStack, runCli, stackOption, UsageError } from "../../infra/cli/define-cli";
-import { AdminApiError, FlagAdminClient } from "../../infra/flags/admin-client";
+import { EdgeAdminClient, type EdgeAdminError } from "../../infra/edge-contract/client";
 import { readOutputs } from "./rollback";
 
 const USAGE = [
@@ -64,7 +64,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
       if (token) secrets.push(token);
       const by = `cli:${env.USER ?? env.GITHUB_ACTOR ?? "unknown"}`;
       try {
-        const client = new FlagAdminClient({ baseUrl, token, timeoutMs: 3000, retries: 2 });
+        const client = new EdgeAdminClient({ url: baseUrl, token, timeoutMs: 3000, retries: 2 }).flags;
         const t0 = Date.now();
         let result: unknown;
         if (command === "list") result = await client.list();
@@ -74,7 +74,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
         print(JSON.stringify({ command, key, stack, ms: Date.now() - t0, result }, null, 2));
         return 0;
       } catch (err) {
-        const e = err as AdminApiError;
+        const e = err as EdgeAdminError;
         throw new Error(`flag ${command}${key ? ` ${key}` : ""} failed: ${e.message}${e.issues?.length ? `\n${e.issues.map((i) => `  - ${i.path}: ${i.message}`).join("\n")}` : ""}`);
       }
     },

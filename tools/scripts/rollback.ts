@@ -9,7 +9,7 @@
  */
 import * as path from "node:path";
 import { defineCli, resolveStack, runCli, stackOption, UsageError } from "../../infra/cli/define-cli";
-import { EdgeAdminClient, EdgeAdminError } from "../../apps/edge/client";
+import { EdgeAdminClient, EdgeAdminError } from "../../infra/edge-contract/client";
 import type { Slot } from "../../apps/edge/config";
 import { redactPulumiOutput, secretEnvValues } from "../../infra/ops/pulumi-output";
 import { captureRunner } from "./pulumi-redacted";
@@ -82,7 +82,7 @@ export async function main(argv: string[], deps: { read?: OutputsReader; out?: (
           return 1;
         }
         const target = last.from;
-        const edge = new EdgeAdminClient({ url: outputs.edgeUrl, token: outputs.edgeAdminToken, timeoutMs: 15_000, attempts: 3 });
+        const edge = new EdgeAdminClient({ url: outputs.edgeUrl, token: outputs.edgeAdminToken, timeoutMs: 15_000, retries: 2 });
         const t0 = Date.now();
         const by = `rollback-cli:${env.USER ?? env.GITHUB_ACTOR ?? "unknown"}`;
         const r = await edge.switch({ app, slot: target, force, actor: by, reason: reason ?? `manual rollback of ${app} ${last.version}` });

@@ -1,4 +1,4 @@
-import { EdgeAdminClient } from "../../edge/client";
+import { EdgeAdminClient } from "../../../infra/edge-contract/client";
 import type { AlertRule } from "../../../infra/alerts/rule";
 import type { SignalName } from "../../../infra/alerts/signals";
 import { probe } from "../../../infra/health/providers/http-probe";
@@ -27,7 +27,7 @@ export class EdgeSource implements SignalSource {
   private readonly admin: EdgeAdminClient;
 
   constructor(private readonly o: { edgeUrl: string; token: string; timeoutMs: number; redact: Redactor }) {
-    this.admin = new EdgeAdminClient({ url: o.edgeUrl, token: o.token, timeoutMs: o.timeoutMs, attempts: 1 });
+    this.admin = new EdgeAdminClient({ url: o.edgeUrl, token: o.token, timeoutMs: o.timeoutMs, retries: 0 });
   }
 
   async collect(rules: readonly AlertRule[], store: SeriesStore, now: number): Promise<void> {

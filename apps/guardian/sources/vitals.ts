@@ -1,6 +1,6 @@
 import type { AlertRule } from "../../../infra/alerts/rule";
 import type { SignalName } from "../../../infra/alerts/signals";
-import { VITALS_ADMIN_PATH, VitalsSummarySchema } from "../../edge/vitals";
+import { EdgeAdminClient, type VitalsSummary } from "../../../infra/edge-contract";
 import { seriesKey, type SeriesStore } from "../series";
 import type { Redactor, SignalSource } from "./source";
 
@@ -16,24 +16,20 @@ export class VitalsSource implements SignalSource {
   readonly signals = Object.keys(BY_SIGNAL) as SignalName[];
   private since = 0;
 
-  constructor(private readonly o: { edgeUrl: string; token: string; windowMs: number; timeoutMs: number; redact: Redactor }) {}
+  private readonly admin: EdgeAdminClient;
+
+  constructor(private readonly o: { edgeUrl: string; token: string; windowMs: number; timeoutMs: number; redact: Redactor }) {
+    this.admin = new EdgeAdminClient({ url: o.edgeUrl, token: o.token, timeoutMs: o.timeoutMs, retries: 0 });
+  }
 
   async collect(rules: readonly AlertRule[], store: SeriesStore, now: number): Promise<void> {
     if (!rules.length) return;
-    let summary;
+    let summary: VitalsSummary;
     try {
-      const url = new URL(VITALS_ADMIN_PATH, this.o.edgeUrl);
-      url.searchParams.set("windowMs", String(this.o.windowMs));
       // The first look counts the beacons of one window, not the edge's whole retention.
-      url.searchParams.set("since", String(this.since || Date.now() - this.o.windowMs));
-      const res = await fetch(url, { headers: { authorization: `Bearer ${this.o.token}` }, signal: AbortSignal.timeout(this.o.timeoutMs) });
-      if (res.status !== 200) {
-        await res.arrayBuffer().catch(() => undefined);
-        throw new Error(`edge vitals answered HTTP ${res.status}`);
-      }
-      summary = VitalsSummarySchema.parse(await res.json());
+      summary = await this.admin.vitals({ windowMs: this.o.windowMs, since: this.since || Date.now() - this.o.windowMs });
     } catch (e) {
-      const msg = this.o.redact(`web vitals: ${(e as Error).name === "TimeoutError" ? `timed out after ${this.o.timeoutMs} ms` : (e as Error).message}`);
+      const msg = this.o.redact(`web vitals: ${(e as Error).message}`);
       for (const r of rules) store.fail(seriesKey(r.signal, r.target), msg);
       return;
     }

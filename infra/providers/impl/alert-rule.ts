@@ -1,6 +1,8 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { AlertRuleAdminClient } from "../../alerts/edge-extension";
+import { EdgeAdminClient } from "../../edge-contract/client";
+
+type RuleAdmin = EdgeAdminClient["alerts"];
 import { validateAlertRule, type AlertRule } from "../../alerts/rule";
 import { checkWith, UNKNOWN } from "../check";
 import { same } from "../diff";
@@ -28,14 +30,14 @@ function hasUnknown(v: unknown): boolean {
 let extraProtected: string[] = parseIdList(process.env.STACKGUARD_PROTECTED_IDS);
 
 /** A client for writes (waits for the edge to be ready with the token; see edge-admin-access.ts). */
-function writer(i: { edgeUrl?: string; adminToken?: string }, name: string): AlertRuleAdminClient {
-  return new AlertRuleAdminClient(requireEdgeAccess(i, `AlertRule "${name}"`));
+function writer(i: { edgeUrl?: string; adminToken?: string }, name: string): RuleAdmin {
+  return new EdgeAdminClient(requireEdgeAccess(i, `AlertRule "${name}"`)).alerts;
 }
 
 /** A client for reads, or `undefined` when no token is known (state recorded before adminToken was an input). */
-function reader(i: { edgeUrl?: string; adminToken?: string }): AlertRuleAdminClient | undefined {
+function reader(i: { edgeUrl?: string; adminToken?: string }): RuleAdmin | undefined {
   const opts = edgeAccess(i, "read");
-  return opts && new AlertRuleAdminClient(opts);
+  return opts && new EdgeAdminClient(opts).alerts;
 }
 
 /** The dynamic provider for `stackguard:AlertRule`. */

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { AdminHttpOptions } from "../../flags/admin-client";
+import type { EdgeAdminClientOptions } from "../../edge-contract/client";
 
 /**
  * How the FeatureFlag and AlertRule providers reach the edge's admin API: the edge URL and the admin token are
@@ -25,8 +25,8 @@ export interface EdgeAccess {
  * Writes (create, update, delete) run inside `pulumi up` right after the edge's env may have changed (first deploy,
  * token rotation): they wait up to 10 minutes for the edge to answer with the token (a Render deploy of the edge
  * takes minutes). Each write answers only once
- * every edge instance confirmed it, hence the long per-attempt timeout; retrying is safe, every admin call is an
- * idempotent PUT or DELETE. At most 4 writes per edge at once: the stack's ~30 flags and rules are created in
+ * every edge instance confirmed it, hence the long per-attempt timeout. The client retries a write only when the
+ * edge cannot have applied it (connection refused; within the readiness window, a refused token). At most 4 writes per edge at once: the stack's ~30 flags and rules are created in
  * parallel at Pulumi's default parallelism, and each is replicated to every edge instance.
  */
 const WRITE = { timeoutMs: 20_000, retries: 2, readyTimeoutMs: 600_000, maxConcurrent: 4 } as const;
@@ -43,14 +43,14 @@ export function tokenOf(i: EdgeAccess): string | undefined {
 }
 
 /** Client options for `i`'s edge; `undefined` when no token is known (old state, no `EDGE_ADMIN_TOKEN`). */
-export function edgeAccess(i: EdgeAccess, use: "read" | "write"): AdminHttpOptions | undefined {
+export function edgeAccess(i: EdgeAccess, use: "read" | "write"): EdgeAdminClientOptions | undefined {
   const token = tokenOf(i);
   if (!token) return undefined;
-  return { baseUrl: i.edgeUrl ?? process.env.EDGE_URL ?? "", token, ...(use === "write" ? WRITE : READ) };
+  return { url: i.edgeUrl ?? process.env.EDGE_URL ?? "", token, ...(use === "write" ? WRITE : READ) };
 }
 
 /** For a write that cannot proceed without a token: says which resource and what to do. */
-export function requireEdgeAccess(i: EdgeAccess, what: string): AdminHttpOptions {
+export function requireEdgeAccess(i: EdgeAccess, what: string): EdgeAdminClientOptions {
   const opts = edgeAccess(i, "write");
   if (!opts) {
     throw new Error(`${what}: no edge admin token recorded in state (it was created before adminToken was an input); run \`pulumi up\` once to record it, or set EDGE_ADMIN_TOKEN for this run`);

@@ -1,6 +1,8 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { FlagAdminClient } from "../../flags/admin-client";
+import { EdgeAdminClient } from "../../edge-contract/client";
+
+type FlagAdmin = EdgeAdminClient["flags"];
 import type { FlagEntryResponse } from "../../flags/admin-api";
 import { FLAG_KEY_PATTERN, type FlagDefinition } from "../../flags/definition";
 import { overrideMatchesDeclared, type FlagOverride } from "../../flags/override";
@@ -42,14 +44,14 @@ export function storedDefinition(i: Pick<FeatureFlagInputs, "key" | "definition"
 }
 
 /** A client for writes (waits for the edge to be ready with the token; see edge-admin-access.ts). */
-function writer(i: Pick<FeatureFlagInputs, "edgeUrl" | "adminToken" | "key">): FlagAdminClient {
-  return new FlagAdminClient(requireEdgeAccess(i, `FeatureFlag "${i.key}"`));
+function writer(i: Pick<FeatureFlagInputs, "edgeUrl" | "adminToken" | "key">): FlagAdmin {
+  return new EdgeAdminClient(requireEdgeAccess(i, `FeatureFlag "${i.key}"`)).flags;
 }
 
 /** A client for reads, or `undefined` when no token is known (state recorded before adminToken was an input). */
-function reader(i: Partial<Pick<FeatureFlagInputs, "edgeUrl" | "adminToken">>): FlagAdminClient | undefined {
+function reader(i: Partial<Pick<FeatureFlagInputs, "edgeUrl" | "adminToken">>): FlagAdmin | undefined {
   const opts = edgeAccess(i, "read");
-  return opts && new FlagAdminClient(opts);
+  return opts && new EdgeAdminClient(opts).flags;
 }
 
 function outputs(i: FeatureFlagInputs, e: FlagEntryResponse): FeatureFlagOutputs {

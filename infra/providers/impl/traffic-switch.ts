@@ -6,7 +6,7 @@ import { PromotionError, type PromotionRecord } from "../../promotion/record";
 import { promote } from "../../promotion/run";
 import type { PromotionTarget } from "../../promotion/target";
 import { journalDir, writeAttempt } from "../../promotion/journal";
-import { EdgeAdminClient } from "../../../apps/edge/client";
+import { EdgeAdminClient } from "../../edge-contract/client";
 import { checkWith } from "../check";
 import { configureProvider, providerClient } from "../context";
 import { same } from "../diff";
@@ -84,7 +84,7 @@ export async function changedSwitchFields(olds: TrafficSwitchOutputs, news: Traf
   if (olds.edgeUrl && olds.adminToken) {
     try {
       // One short attempt: a preview must not hang on an edge it cannot reach.
-      const s = await new EdgeAdminClient({ url: olds.edgeUrl, token: olds.adminToken, timeoutMs: 5_000, attempts: 1 }).getState();
+      const s = await new EdgeAdminClient({ url: olds.edgeUrl, token: olds.adminToken, timeoutMs: 5_000, retries: 0 }).getState();
       active = s.apps?.[olds.app]?.active ?? active;
     } catch {
       /* edge unreachable: the recorded state decides */

@@ -1,6 +1,7 @@
 import type { EdgeContext } from "../../../apps/edge/extensions";
+import { EdgeAdminClient } from "../../../infra/edge-contract/client";
 import type { EdgeState } from "../../../apps/edge/state";
-import { AlertRuleAdminClient, alertsExtension } from "../../../infra/alerts";
+import { alertsExtension } from "../../../infra/alerts";
 import { provider } from "../../../infra/providers/impl/alert-rule";
 import { listen } from "../flags/server";
 
@@ -62,7 +63,7 @@ describe("stackguard:AlertRule provider", () => {
       expect(checked.rule).toMatchObject({ window: "5m", noData: "nodata" });
       const created = await provider.create(checked);
       expect(created.id).toBe("api-error-rate");
-      const guardian = new AlertRuleAdminClient({ baseUrl: srv.url, token: TOKEN });
+      const guardian = new EdgeAdminClient({ url: srv.url, token: TOKEN }).alerts;
       expect((await guardian.list()).rules.map((r) => r.name)).toEqual(["api-error-rate"]);
       expect(doc.version).toBe(2);
 

@@ -1,4 +1,4 @@
-import { EdgeAdminClient, EdgeAdminError } from "../../../apps/edge/client";
+import { EdgeAdminClient, EdgeAdminError } from "../../../infra/edge-contract/client";
 import { EdgeMetricsProvider, runAnalysis, parseMetric } from "../../../infra/health";
 import { admin, edgeEnv, servedBy, slots, startEdge, TOKEN, until } from "./helpers";
 

@@ -1,9 +1,8 @@
 import * as fs from "node:fs";
+import { EdgeAdminClient } from "../../../infra/edge-contract/client";
 import * as os from "node:os";
 import * as path from "node:path";
 import { spawnEdge, type EdgeProcess } from "../../support/edge-process";
-import { AlertRuleAdminClient } from "../../../infra/alerts/edge-extension";
-import { FlagAdminClient } from "../../../infra/flags/admin-client";
 import { admin, edgeEnv, slots, TOKEN } from "./helpers";
 
 /**
@@ -50,11 +49,11 @@ describe("concurrent admin writes on a 2-instance edge", () => {
     const writes: Promise<unknown>[] = [];
     for (let i = 0; i < 20; i++) {
       const base = procs[i % 2]!.url;
-      writes.push(new AlertRuleAdminClient({ baseUrl: base, token: TOKEN, timeoutMs: 15_000, retries: 0 }).put(rule(i) as never));
+      writes.push(new EdgeAdminClient({ url: base, token: TOKEN, timeoutMs: 15_000, retries: 0 }).alerts.put(rule(i) as never));
     }
     for (let i = 0; i < 10; i++) {
       const base = procs[(i + 1) % 2]!.url;
-      writes.push(new FlagAdminClient({ baseUrl: base, token: TOKEN, timeoutMs: 15_000, retries: 0 }).put(`flag-${i}`, flag(i)));
+      writes.push(new EdgeAdminClient({ url: base, token: TOKEN, timeoutMs: 15_000, retries: 0 }).flags.put(`flag-${i}`, flag(i)));
     }
     const results = await Promise.allSettled(writes);
     const ms = Date.now() - started;

@@ -1,8 +1,8 @@
 import * as fs from "node:fs";
+import { EdgeAdminClient } from "../../../infra/edge-contract/client";
 import * as os from "node:os";
 import * as path from "node:path";
 import { loadExtensions } from "../../../apps/edge/extensions";
-import { FlagAdminClient } from "../../../infra/flags";
 import { admin, edgeEnv, slots, startEdge, TOKEN } from "./helpers";
 
 /** The flags extension mounted in real edges: admin behind the edge's token, OFREP public, kills replicated. */
@@ -19,7 +19,7 @@ describe("edge extensions (flags over OFREP)", () => {
     try {
       expect((await admin(edges[0].url, "GET", "/__edge/flags", undefined, null)).status).toBe(401);
       expect((await admin(edges[0].url, "GET", "/__edge/flags", undefined, "wrong-token-wrong-token")).status).toBe(401);
-      const client = new FlagAdminClient({ baseUrl: edges[0].url, token: TOKEN, retries: 0 });
+      const client = new EdgeAdminClient({ url: edges[0].url, token: TOKEN, retries: 0 }).flags;
       await client.put("trading-enabled", { state: "ENABLED", variants: { on: true, off: false }, defaultVariant: "on", metadata: { kind: "kill-switch", owner: "team-platform", createdAt: "2025-01-01" } });
       for (const e of edges) expect((await evaluate(e.url)).body.value).toBe(true);
 

@@ -1,5 +1,5 @@
 import Redis from "ioredis";
-import { FlagAdminClient } from "../../../infra/flags";
+import { EdgeAdminClient } from "../../../infra/edge-contract/client";
 import { KV_NAMES } from "../../../apps/edge/stores/key-value";
 import { spawnEdge, type EdgeProcess } from "../../support/edge-process";
 import { startRedisServer, type RedisServer } from "../../support/redis-server";
@@ -84,7 +84,7 @@ describe("edge instances sharing their state through Key Value", () => {
       expect((await stored()).id).toBe(seen[0].id);
     }
     // A kill switch: a flag override written through one instance, evaluated off on every instance right after.
-    const flags = new FlagAdminClient({ baseUrl: edges[1].url, token: TOKEN, retries: 0 });
+    const flags = new EdgeAdminClient({ url: edges[1].url, token: TOKEN, retries: 0 }).flags;
     await flags.put("trading-enabled", { state: "ENABLED", variants: { on: true, off: false }, defaultVariant: "on", metadata: { kind: "kill-switch", owner: "team-platform", createdAt: "2025-01-01" } });
     await flags.setOverride("trading-enabled", { state: "off", reason: "incident 42" });
     for (const e of edges) {

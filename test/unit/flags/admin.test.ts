@@ -1,4 +1,5 @@
-import { AdminApiError, FlagAdminClient, flagAdminHandler, FlagStore } from "../../../infra/flags";
+import { flagAdminHandler, FlagStore } from "../../../infra/flags";
+import { EdgeAdminClient, EdgeAdminError } from "../../../infra/edge-contract/client";
 import { meta, sampleSet } from "./fixtures";
 import { listen } from "./server";
 
@@ -7,22 +8,22 @@ const TOKEN = "canary-admin-token-7f3a";
 describe("flag admin API (handler + client over real HTTP)", () => {
   let store: FlagStore;
   let srv: Awaited<ReturnType<typeof listen>>;
-  let client: FlagAdminClient;
+  let client: EdgeAdminClient["flags"];
   beforeEach(async () => {
     store = new FlagStore({ flags: sampleSet() });
     const admin = flagAdminHandler(store, { token: TOKEN, now: () => new Date("2026-11-26T10:00:00Z") });
     srv = await listen((req, res) => {
       if (!admin(req, res)) res.writeHead(404).end();
     });
-    client = new FlagAdminClient({ baseUrl: srv.url, token: TOKEN, retries: 0, timeoutMs: 2000 });
+    client = new EdgeAdminClient({ url: srv.url, token: TOKEN, retries: 0, timeoutMs: 2000 }).flags;
   });
   afterEach(() => srv.close());
 
   it("refuses a wrong token without echoing any token", async () => {
-    const bad = new FlagAdminClient({ baseUrl: srv.url, token: "wrong-canary", retries: 0 });
+    const bad = new EdgeAdminClient({ url: srv.url, token: "wrong-canary", retries: 0 }).flags;
     const err = await bad.list().catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(AdminApiError);
-    expect((err as AdminApiError).status).toBe(401);
+    expect(err).toBeInstanceOf(EdgeAdminError);
+    expect((err as EdgeAdminError).status).toBe(401);
     expect((err as Error).message).not.toMatch(/canary/);
   });
 
@@ -41,9 +42,9 @@ describe("flag admin API (handler + client over real HTTP)", () => {
     const put = await client.put("trading-enabled", { ...def, metadata: { ...def.metadata, description: "global trading switch" } });
     expect(put.override?.state).toBe("off");
     const err = await client.put("trading-enabled", { ...def, variants: { on: true, off: "nope" } } as never).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(AdminApiError);
-    expect((err as AdminApiError).status).toBe(400);
-    expect((err as AdminApiError).issues[0]!.path).toBe("flags.trading-enabled.variants");
+    expect(err).toBeInstanceOf(EdgeAdminError);
+    expect((err as EdgeAdminError).status).toBe(400);
+    expect((err as EdgeAdminError).issues[0]!.path).toBe("flags.trading-enabled.variants");
   });
 
   it("creates, lists and deletes flags; unknown flags are 404 (get → undefined, delete idempotent)", async () => {
@@ -55,7 +56,7 @@ describe("flag admin API (handler + client over real HTTP)", () => {
     await client.remove("fresh");
     expect(await client.get("fresh")).toBeUndefined();
     const err = await client.setOverride("fresh", { state: "off" }).catch((e: unknown) => e);
-    expect((err as AdminApiError).status).toBe(404);
+    expect((err as EdgeAdminError).status).toBe(404);
   });
 
   it("rejects a malformed override request naming the field", async () => {
@@ -70,10 +71,10 @@ describe("flag admin API (handler + client over real HTTP)", () => {
 
   it("reports an unreachable edge as status 0 after bounded retries, within the timeout", async () => {
     await srv.close();
-    const c = new FlagAdminClient({ baseUrl: srv.url, token: TOKEN, retries: 1, timeoutMs: 500 });
+    const c = new EdgeAdminClient({ url: srv.url, token: TOKEN, retries: 1, timeoutMs: 500 }).flags;
     const t0 = Date.now();
     const err = await c.list().catch((e: unknown) => e);
-    expect((err as AdminApiError).status).toBe(0);
+    expect((err as EdgeAdminError).status).toBe(0);
     expect(Date.now() - t0).toBeLessThan(3000);
     srv = await listen((_q, r) => r.end()); // for afterEach
   });

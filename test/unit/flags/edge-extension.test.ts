@@ -1,6 +1,7 @@
 import type { EdgeContext } from "../../../apps/edge/extensions";
+import { EdgeAdminClient } from "../../../infra/edge-contract/client";
 import type { EdgeState } from "../../../apps/edge/state";
-import { FlagAdminClient, flagsExtension } from "../../../infra/flags";
+import { flagsExtension } from "../../../infra/flags";
 import { sampleSet } from "./fixtures";
 import { listen, post } from "./server";
 
@@ -40,7 +41,7 @@ describe("flags edge extension", () => {
       const path = (req.url ?? "/").split("?")[0]!;
       void ext.handle(req, res, { admin: path.startsWith("/__edge/flags"), path });
     });
-    const client = new FlagAdminClient({ baseUrl: srv.url, token: "checked-by-edge", retries: 0 });
+    const client = new EdgeAdminClient({ url: srv.url, token: "checked-by-edge", retries: 0 }).flags;
     expect((await post(`${srv.url}/ofrep/v1/evaluate/flags/trading-enabled`, {})).body.value).toBe(true);
 
     await client.setOverride("trading-enabled", { state: "off", reason: "incident" });

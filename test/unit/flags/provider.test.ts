@@ -1,4 +1,5 @@
-import { FlagAdminClient, flagAdminHandler, FlagStore } from "../../../infra/flags";
+import { flagAdminHandler, FlagStore } from "../../../infra/flags";
+import { EdgeAdminClient } from "../../../infra/edge-contract/client";
 import { provider } from "../../../infra/providers/impl/feature-flag";
 import { meta } from "./fixtures";
 import { listen } from "./server";
@@ -48,7 +49,7 @@ describe("stackguard:FeatureFlag provider against a real admin API", () => {
     expect(store.evaluate("new-checkout", { email: "a@alphaplatform.example" }).value).toBe(true);
 
     // An operator kills the flag on the edge.
-    await new FlagAdminClient({ baseUrl: srv.url, token: TOKEN }).setOverride("new-checkout", { state: "off", by: "ana", reason: "checkout 5xx" });
+    await new EdgeAdminClient({ url: srv.url, token: TOKEN }).flags.setOverride("new-checkout", { state: "off", by: "ana", reason: "checkout 5xx" });
 
     // Next preview: check returns the live override as an input, so the engine shows `+ override` and diff reports it.
     const next = (await provider.check!(created.outs, inputs())).inputs;
@@ -73,7 +74,7 @@ describe("stackguard:FeatureFlag provider against a real admin API", () => {
 
   it("an unreachable edge during preview keeps the recorded override instead of guessing 'none'", async () => {
     const created = await provider.create((await provider.check!({}, inputs())).inputs);
-    await new FlagAdminClient({ baseUrl: srv.url, token: TOKEN }).setOverride("new-checkout", { state: "off" });
+    await new EdgeAdminClient({ url: srv.url, token: TOKEN }).flags.setOverride("new-checkout", { state: "off" });
     const recorded = (await provider.read!("new-checkout", created.outs)).props;
     expect(recorded.override.state).toBe("off");
     const checked = (await provider.check!(recorded, { ...inputs(), edgeUrl: "http://127.0.0.1:9" })).inputs;

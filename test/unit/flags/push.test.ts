@@ -1,11 +1,12 @@
 import * as fs from "node:fs";
+import { EdgeAdminClient } from "../../../infra/edge-contract/client";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Writable } from "node:stream";
 import { OpenFeature, ProviderEvents, ProviderStatus } from "@openfeature/server-sdk";
 import type { Edge } from "../../../apps/edge/edge";
-import { EdgeFlagProvider, FlagAdminClient, FlagClient, FlagEventHub, flagsExtension, OFREP_EVENTS_PATH } from "../../../infra/flags";
+import { EdgeFlagProvider, FlagClient, FlagEventHub, flagsExtension, OFREP_EVENTS_PATH } from "../../../infra/flags";
 import { edgeEnv, slots, startEdge, TOKEN, until } from "../edge/helpers";
 import type { SlotServer } from "../../support/slot-server";
 import { meta } from "./fixtures";
@@ -60,7 +61,7 @@ describe("pushed flag changes (OFREP event stream)", () => {
   it("a kill applied on one instance reaches a client subscribed to the other instance, without any poll", async () => {
     const a = await edge();
     const b = await edge();
-    const admin = new FlagAdminClient({ baseUrl: a.edge.url, token: TOKEN });
+    const admin = new EdgeAdminClient({ url: a.edge.url, token: TOKEN }).flags;
     await admin.put(KEY, killSwitch);
 
     // The bulk answer advertises the stream (OFREP 0.3.0 eventStreams), relative to the edge's own origin.
@@ -86,7 +87,7 @@ describe("pushed flag changes (OFREP event stream)", () => {
 
   it("events carry no flag data: only a refetch notice with an opaque etag", async () => {
     const a = await edge();
-    const admin = new FlagAdminClient({ baseUrl: a.edge.url, token: TOKEN });
+    const admin = new EdgeAdminClient({ url: a.edge.url, token: TOKEN }).flags;
     await admin.put(KEY, { ...killSwitch, metadata: { ...meta("kill-switch"), owner: "canary-owner-secret" } });
     const ctrl = new AbortController();
     const res = await fetch(`${a.edge.url}${OFREP_EVENTS_PATH}`, { signal: ctrl.signal });
@@ -114,7 +115,7 @@ describe("pushed flag changes (OFREP event stream)", () => {
 
   it("falls back to polling when the stream is cut, and still sees the change", async () => {
     const a = await edge();
-    const admin = new FlagAdminClient({ baseUrl: a.edge.url, token: TOKEN });
+    const admin = new EdgeAdminClient({ url: a.edge.url, token: TOKEN }).flags;
     await admin.put(KEY, killSwitch);
     const c = client(a.edge.url, { pollIntervalMs: 200, maxBackoffMs: 1_000 });
     await c.start();
@@ -183,7 +184,7 @@ describe("pushed flag changes (OFREP event stream)", () => {
 
     it("is READY, emits CONFIGURATION_CHANGED on a pushed kill and serves the new value", async () => {
       const a = await edge();
-      const admin = new FlagAdminClient({ baseUrl: a.edge.url, token: TOKEN });
+      const admin = new EdgeAdminClient({ url: a.edge.url, token: TOKEN }).flags;
       await admin.put(KEY, killSwitch);
       const provider = new EdgeFlagProvider({ baseUrl: a.edge.url, context: { targetingKey: "app-1" }, pollIntervalMs: TEN_MINUTES, timeoutMs: 5_000 });
       await OpenFeature.setProviderAndWait("push-test", provider);
@@ -223,7 +224,7 @@ describe("pushed flag changes (OFREP event stream)", () => {
       const ext = flagsExtension({ events: { heartbeatMs: 250 } });
       const e = await startEdge(edgeEnv(s, { PORT: String(port), EDGE_STATE_FILE: path.join(dir, "state.json"), EDGE_PEERS_DIR: path.join(dir, "peers") }), { extensions: [ext] });
       edges.push(e);
-      await new FlagAdminClient({ baseUrl: e.url, token: TOKEN }).put(KEY, { ...killSwitch, defaultVariant: "off" });
+      await new EdgeAdminClient({ url: e.url, token: TOKEN }).flags.put(KEY, { ...killSwitch, defaultVariant: "off" });
       await until(() => flags.providerStatus === ProviderStatus.READY, 30_000);
       await until(async () => (await flags.getBooleanValue(KEY, true)) === false, 30_000);
       expect(ready.length).toBeGreaterThanOrEqual(1);

@@ -1,6 +1,6 @@
 import { Guardian } from "../../../apps/guardian/guardian";
 import { loadExtensions } from "../../../apps/edge/extensions";
-import { EdgeAdminClient } from "../../../apps/edge/client";
+import { EdgeAdminClient } from "../../../infra/edge-contract/client";
 import type { Edge } from "../../../apps/edge/edge";
 import { startEdge } from "../edge/helpers";
 import {

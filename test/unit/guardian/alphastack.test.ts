@@ -1,7 +1,7 @@
 import { ActionRunner } from "../../../apps/guardian/actions";
 import { Guardian, readOnlyRenderClient } from "../../../apps/guardian/guardian";
 import { loadExtensions } from "../../../apps/edge/extensions";
-import { EdgeAdminClient } from "../../../apps/edge/client";
+import { EdgeAdminClient } from "../../../infra/edge-contract/client";
 import type { Edge } from "../../../apps/edge/edge";
 import type { AlertRule } from "../../../infra/alerts/rule";
 import { startEdge } from "../edge/helpers";

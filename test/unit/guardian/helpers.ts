@@ -1,10 +1,10 @@
 import * as fs from "node:fs";
+import { EdgeAdminClient } from "../../../infra/edge-contract/client";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { loadGuardianConfig, type GuardianConfig } from "../../../apps/guardian/config";
-import { AlertRuleAdminClient } from "../../../infra/alerts/edge-extension";
 import { parseAlertRule, type AlertRule, type AlertRuleInput } from "../../../infra/alerts/rule";
 import { startSimulator, type RunningSimulator } from "../../../sim";
 import { renderApi } from "../../support/render-api";
@@ -73,7 +73,7 @@ export function rule(r: Partial<AlertRuleInput> & Pick<AlertRuleInput, "name" | 
 
 /** Stores rules on a real edge, as the AlertRule provider does. */
 export async function putRules(edgeUrl: string, rules: AlertRule[]): Promise<void> {
-  const c = new AlertRuleAdminClient({ baseUrl: edgeUrl, token: TOKEN });
+  const c = new EdgeAdminClient({ url: edgeUrl, token: TOKEN }).alerts;
   for (const r of rules) await c.put(r);
 }
 

@@ -1,6 +1,6 @@
 import { Guardian } from "../../../apps/guardian/guardian";
+import { EdgeAdminClient } from "../../../infra/edge-contract/client";
 import { loadExtensions } from "../../../apps/edge/extensions";
-import { FlagAdminClient } from "../../../infra/flags/admin-client";
 import { edgeEnv, slots, startEdge } from "../edge/helpers";
 import { TOKEN, guardianConfig, putRules, rule, steadyTraffic, until } from "./helpers";
 
@@ -11,7 +11,7 @@ describe("guardian: kill-switch action", () => {
     const s = await slots("api");
     // The guardian's kill switch is under test: the edge's passive rollback would move traffic off the failing slot first.
     const edge = await startEdge(edgeEnv(s, { EDGE_PASSIVE_ROLLBACK: "off" }), { extensions: loadExtensions({}) });
-    const flags = new FlagAdminClient({ baseUrl: edge.url, token: TOKEN });
+    const flags = new EdgeAdminClient({ url: edge.url, token: TOKEN }).flags;
     await flags.put("new-checkout", { state: "ENABLED", variants: { on: true, off: false }, defaultVariant: "on", metadata: { kind: "release", owner: "team-checkout", createdAt: new Date().toISOString().slice(0, 10) } });
     await putRules(edge.url, [rule({
       name: "checkout-errors", signal: "api.error_rate", target: "api", comparator: ">", critical: { threshold: 0.3 }, window: "2s", minSamples: 5, noData: "keep-last",

@@ -4,8 +4,8 @@ import * as path from "node:path";
 /**
  * The layer rules of docs/design.md, checked on the source: which top-level folders each folder may import from.
  * Every relative import, `require` and dynamic `import()` of every non-test `.ts`/`.js` file is resolved to the
- * top-level folder it lands in. `infra/ -> apps/` is known debt (issue 18 item 1): the edges that exist are listed
- * and may only shrink.
+ * top-level folder it lands in. `infra/` never imports `apps/`: what the edge and its callers share is the edge's
+ * wire contract, `infra/edge-contract/`, which `apps/edge` imports (issue 18 item 1).
  */
 
 const ROOT = path.resolve(__dirname, "..", "..", "..");
@@ -13,7 +13,7 @@ const SPEC = /(?:\bfrom\s+|\brequire\(\s*|\bimport\(\s*)["'](\.{1,2}\/[^"']+)["'
 
 /** Folders whose code may not import from the listed folders. */
 const FORBIDDEN: Record<string, readonly string[]> = {
-  infra: ["stacks", "tools", "test", "bench", "sim", "policies"],
+  infra: ["apps", "stacks", "tools", "test", "bench", "sim", "policies"],
   apps: ["stacks", "tools", "test", "bench", "sim", "policies"],
   sim: ["apps", "stacks", "tools", "test", "bench", "policies"],
   stacks: ["tools", "test", "bench", "sim", "policies"],
@@ -66,10 +66,29 @@ describe("layers (docs/design.md)", () => {
     expect(bad).toEqual([]);
   });
 
-  test("infra/ -> apps/ only through the edges that exist today (issue 18 item 1 removes them)", () => {
-    const files = [...new Set(edges.filter((e) => e.from === "infra" && e.to === "apps").map((e) => e.file))].sort();
-    expect(files.length).toBeLessThanOrEqual(KNOWN_INFRA_TO_APPS.length);
-    expect(files.filter((f) => !KNOWN_INFRA_TO_APPS.includes(f))).toEqual([]);
+  test("the edge imports its wire contract (the scanner sees apps/ -> infra/edge-contract)", () => {
+    expect(edges.some((e) => e.from === "apps" && path.resolve(ROOT, path.dirname(e.file), e.spec).startsWith(path.join(ROOT, "infra", "edge-contract")))).toBe(true);
+  });
+
+  test("infra/edge-contract loads no Pulumi and nothing of apps/, however deep (the deployed edge imports it)", () => {
+    const seen = new Set<string>();
+    const bad: string[] = [];
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const text = fs.readFileSync(file, "utf8");
+      if (/(?:\bfrom\s+|\brequire\(\s*|\bimport\(\s*)["']@pulumi\//.test(text)) bad.push(`${path.relative(ROOT, file)} imports @pulumi`);
+      for (const m of text.matchAll(SPEC)) {
+        const base = path.resolve(path.dirname(file), m[1]!);
+        const target = [`${base}.ts`, path.join(base, "index.ts"), base].find((f) => fs.existsSync(f) && fs.statSync(f).isFile());
+        if (!target) continue;
+        if (path.relative(ROOT, target).split(path.sep)[0] === "apps") bad.push(`${path.relative(ROOT, file)} imports ${m[1]}`);
+        else visit(target);
+      }
+    };
+    visit(path.join(ROOT, "infra", "edge-contract", "index.ts"));
+    expect(seen.size).toBeGreaterThan(5);
+    expect(bad).toEqual([]);
   });
 });
 
@@ -78,12 +97,3 @@ describe("layers (docs/design.md)", () => {
  * the Render client, the providers or any model of ours: a bug there must not be mirrored by the bench that tests it.
  */
 const SIM_MAY_USE: readonly string[] = ["infra/http/lingering-close", "infra/redact", "infra/cost/prices"];
-
-/** The files of infra/ that import apps/ today; a new one is refused, a fixed one is removed from this list. */
-const KNOWN_INFRA_TO_APPS: readonly string[] = [
-  "infra/alerts/edge-extension.ts",
-  "infra/config/defaults.ts",
-  "infra/flags/edge-extension.ts",
-  "infra/promotion/edge.ts",
-  "infra/providers/impl/traffic-switch.ts",
-];

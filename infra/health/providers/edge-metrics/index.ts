@@ -2,6 +2,8 @@ import type { MeasurementValue } from "../../measurement";
 import type { MetricProvider } from "../../provider";
 import { histogramQuantile } from "../../histogram";
 import { abortableSleep } from "../../sleep";
+import { EDGE_ADMIN_PATHS } from "../../../edge-contract/admin-api";
+import { EdgeAdminClient, EdgeAdminError } from "../../../edge-contract/client";
 import { EdgeMetricsSnapshotSchema, type EdgeMetricsSnapshot, type EdgeSeries } from "./wire";
 
 /** Options of the edge-metrics provider. */
@@ -22,19 +24,19 @@ export interface EdgeMetricsOptions {
   timeoutMs?: number;
 }
 
-/** Fetches one metrics snapshot from the edge. Throws (a provider error) on any non-200 or malformed body. */
+/**
+ * Fetches one metrics snapshot from the edge (`GET /__edge/metrics?format=json` through the edge's one admin client:
+ * one attempt, `timeoutMs`, aborted with `signal`). Throws an `EdgeAdminError` (a provider error) on any non-200 or
+ * malformed body; a 401 says to check the edge admin token.
+ */
 export async function fetchEdgeMetrics(edgeUrl: string, token: string, signal: AbortSignal, timeoutMs = 3_000): Promise<EdgeMetricsSnapshot> {
-  const res = await fetch(new URL("/__edge/metrics?format=json", edgeUrl), {
-    headers: { authorization: `Bearer ${token}`, accept: "application/json" },
-    signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
-  });
-  if (res.status !== 200) {
-    await res.arrayBuffer().catch(() => undefined);
-    throw new Error(`edge metrics answered HTTP ${res.status}${res.status === 401 ? " (check the edge admin token)" : ""}`);
+  const client = new EdgeAdminClient({ url: edgeUrl, token, timeoutMs, retries: 0 });
+  try {
+    return (await client.call("GET", `${EDGE_ADMIN_PATHS.metrics}?format=json`, EdgeMetricsSnapshotSchema, undefined, { signal }))!;
+  } catch (e) {
+    if (e instanceof EdgeAdminError && e.status === 401) throw new EdgeAdminError(401, e.code, `${e.message} (check the edge admin token)`);
+    throw e;
   }
-  const parsed = EdgeMetricsSnapshotSchema.safeParse(await res.json());
-  if (!parsed.success) throw new Error(`edge metrics body is malformed: ${parsed.error.issues[0]?.path.join(".")}: ${parsed.error.issues[0]?.message}`);
-  return parsed.data;
 }
 
 /**
