@@ -5,7 +5,7 @@ import { FlagOverrideSchema, FlagOverridesSchema } from "./override";
 /**
  * The edge's flag admin API (Bearer `EDGE_ADMIN_TOKEN`), served by the edge's `flags` extension (`edge-extension.ts`,
  * or `flagAdminHandler` stand-alone) and called by
- * `FlagAdminClient` (the FeatureFlag provider, `npm run flag`, the guardian's kill-switch action).
+ * `EdgeAdminClient.flags` of infra/edge-contract (the FeatureFlag provider, `npm run flag`, the guardian's kill-switch action).
  *
  * | method | path | body | answer |
  * |---|---|---|---|
