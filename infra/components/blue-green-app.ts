@@ -3,9 +3,9 @@ import { BlueGreenAppConfig } from "../config/schema";
 import { EnvGroupLink, Service, TrafficSwitch } from "../providers";
 import type { TrafficSwitchArgs } from "../providers/traffic-switch";
 
-/** The two slots of a blue/green app. */
-export const SLOTS = ["blue", "green"] as const;
-export type Slot = (typeof SLOTS)[number];
+// The two slots of a blue/green app: the edge's wire contract names them (one definition for the program and the edge).
+import { SLOTS, type Slot } from "../edge-contract/slots";
+export { SLOTS, type Slot };
 
 /** Inputs of {@link BlueGreenApp}. */
 export interface BlueGreenAppArgs {
