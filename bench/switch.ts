@@ -10,9 +10,14 @@
  * Upstreams: plain Node http slot servers in a child process (test/support/slot-server.ts), because the simulator's
  * data plane (`sim/dataplane`) has no runtime yet, only its contract. The edge runs as a real process, as the
  * simulator runs it. The last line printed is one JSON object.
+ *
+ * `BENCH_EDGE_DATA_PLANE=haproxy` runs the edge with the HAProxy data plane (EDGE_DATA_PLANE=haproxy: HAProxy in
+ * front, driven over its runtime API by the edge's Node process); `node` (default) with the Node proxy. The edge's
+ * CPU is always the edge process plus its children, i.e. with HAProxy both the control plane and HAProxy
+ * (`edgeControlPlaneCpuUsPerReq` + `edgeHaproxyCpuUsPerReq`): the edge's cost is the sum.
  */
 import * as os from "node:os";
-import { EdgeAdminClient } from "../infra/edge-contract/client";
+import { EdgeAdminClient } from "../apps/edge/client";
 import { spawnEdge } from "../test/support/edge-process";
 import { runLoad } from "./lib/load";
 import { startHaproxy } from "./lib/haproxy";
@@ -26,9 +31,18 @@ const RATE = Number(process.env.BENCH_RATE ?? 2000);
 const MAX_S = Number(process.env.BENCH_MAX_S ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const SWITCHES = Number(process.env.BENCH_SWITCHES ?? 12);
+const DATA_PLANE = process.env.BENCH_EDGE_DATA_PLANE ?? "node";
 const TOKEN = `bench-${Math.random().toString(36).slice(2)}-token-xxxxxxxx`;
 
+/** The edge's own CPU (ms) and that of its children (HAProxy, with the HAProxy data plane). */
+function edgeCpuSplit(pid: number): { own: number; children: number } {
+  const all = cpuMs(pid);
+  const own = cpuMs(pid, { children: false });
+  return { own, children: all - own };
+}
+
 async function main() {
+  if (DATA_PLANE !== "node" && DATA_PLANE !== "haproxy") throw new Error(`BENCH_EDGE_DATA_PLANE must be 'node' or 'haproxy', got '${DATA_PLANE}'`);
   // The reference proxies are installed like the project's other real parts (tools/scripts/lib/setup.js).
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   require("../tools/scripts/lib/setup").ensureReferenceProxies();
@@ -38,6 +52,7 @@ async function main() {
     EDGE_ROUTES: JSON.stringify([{ app: "api" }]),
     EDGE_ACTIVE: JSON.stringify({ api: "blue" }),
     EDGE_ADMIN_TOKEN: TOKEN,
+    EDGE_DATA_PLANE: DATA_PLANE,
   });
   const nginx = await startNginx(slots.urls.blue).catch((e) => {
     console.error(`nginx reference skipped: ${(e as Error).message}`);
@@ -79,7 +94,7 @@ async function main() {
     let switches = 0;
     const switchMs: number[] = [];
     const switchErrors: string[] = [];
-    const edgeCpu0 = cpuMs(edge.proc.pid!);
+    const edgeCpu0 = edgeCpuSplit(edge.proc.pid!);
     const run = runLoad(`${edge.url}/orders`, at);
     const gap = (DURATION_S * 1000 * 0.9) / (SWITCHES + 1);
     const switcher = (async () => {
@@ -96,7 +111,10 @@ async function main() {
       }
     })();
     const [viaEdge] = await Promise.all([run, switcher]);
-    const edgeCpu = cpuMs(edge.proc.pid!) - edgeCpu0;
+    const edgeCpu1 = edgeCpuSplit(edge.proc.pid!);
+    const edgeOwnCpu = edgeCpu1.own - edgeCpu0.own;
+    const edgeChildCpu = edgeCpu1.children - edgeCpu0.children;
+    const edgeCpu = edgeOwnCpu + edgeChildCpu;
     if (switchErrors.length) console.error(`switch errors: ${switchErrors.join("; ")}`);
     const [b, g] = [await slots.stats("blue"), await slots.stats("green")];
 
@@ -107,6 +125,7 @@ async function main() {
     const edgeMax = await runLoad(`${edge.url}/orders`, max);
 
     const result = {
+      dataPlane: DATA_PLANE,
       requests: viaEdge.requests,
       non2xx: viaEdge.non2xx,
       errors: viaEdge.errors,
@@ -120,9 +139,12 @@ async function main() {
       offeredRps: RATE,
       // CPU per proxied request (µs): the proxy's own cost, insensitive to waiting for a core on a busy machine.
       edgeCpuUsPerReq: r1((edgeCpu * 1000) / viaEdge.requests),
+      ...(DATA_PLANE === "haproxy" ? { edgeControlPlaneCpuUsPerReq: r1((edgeOwnCpu * 1000) / viaEdge.requests), edgeHaproxyCpuUsPerReq: r1((edgeChildCpu * 1000) / viaEdge.requests) } : {}),
       ...(viaNginx ? { nginxCpuUsPerReq: r1((nginxCpu * 1000) / viaNginx.requests), edgeVsNginxCpu: r2((edgeCpu / viaEdge.requests) / (nginxCpu / viaNginx.requests)) } : {}),
       ...(viaHaproxy ? { haproxyP50Ms: viaHaproxy.p50Ms, haproxyP99Ms: viaHaproxy.p99Ms, haproxyNon2xx: viaHaproxy.non2xx, haproxyErrors: viaHaproxy.errors, haproxyCpuUsPerReq: r1((haproxyCpu * 1000) / viaHaproxy.requests) } : {}),
+      ...(viaNginx ? { edgeP99MinusNginxMs: r2(viaEdge.p99Ms - viaNginx.p99Ms) } : {}),
       switchCallMsMax: r1(Math.max(...switchMs)),
+      switchErrors: switchErrors.length,
       servedBySlot: { blue: b.served, green: g.served },
       edgeMaxRps: edgeMax.rps,
       directMaxRps: directMax.rps,

@@ -21,6 +21,8 @@ export interface HaproxyConfigInput {
   upstreamTimeoutMs: number;
   /** HAProxy's own health checks of each slot (only the signal for the control plane; see `slotBackend`). */
   checkIntervalMs: number;
+  /** Loopback UDP port HAProxy sends its server state changes to (only those: no request is logged). */
+  eventsPort: number;
   /** `observe layer7 error-limit <n> on-error mark-down` on each slot's server; off: no observation. */
   passive: { enabled: boolean; consecutiveFailures: number };
 }
@@ -126,6 +128,7 @@ function slotBackend(app: string, slot: Slot, a: AppUpstreams, o: HaproxyConfigI
   if (u.basePath) lines.push(`  http-request set-path ${u.basePath}%[path]`);
   lines.push(
     `  http-response set-header x-edge-slot ${slot}`,
+    "  log global",
     `  server ${slot} ${common} check inter ${o.checkIntervalMs} fall 3 rise 2${observe}`,
     `  server ${slot}-on ${common} backup`,
   );
@@ -148,6 +151,9 @@ export function haproxyConfig(o: HaproxyConfigInput): string {
     `  stats socket ${o.socketPath} mode 600 level admin`,
     "  stats timeout 5s",
     "  hard-stop-after 60s",
+    // Server state changes ("Server be_api_green/green is DOWN, …") go to the control plane at once; the backends
+    // log them (`log global` there), the frontend logs nothing, so no request costs a log line.
+    `  log 127.0.0.1:${o.eventsPort} len 1024 format raw local0 notice`,
     "",
     "resolvers sys",
     "  parse-resolv-conf",

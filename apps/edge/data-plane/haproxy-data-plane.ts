@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import * as dgram from "node:dgram";
 import * as fs from "node:fs";
 import type * as http from "node:http";
 import * as net from "node:net";
@@ -24,7 +25,10 @@ export interface HaproxyDataPlaneOptions {
   upstreamTimeoutMs: number;
   checkIntervalMs: number;
   passive: { enabled: boolean; consecutiveFailures: number };
-  /** How often the control plane reads HAProxy's server states and sessions (`show stat`). */
+  /**
+   * How often the control plane reads HAProxy's server states and sessions (`show stat`) besides HAProxy's own
+   * announcements of a state change, which trigger a read at once (the poll is the safety net for a lost one).
+   */
   pollIntervalMs: number;
   onFailing: FailingReport;
   /** HAProxy exited while the edge was not stopping (the edge then drains and exits: Render replaces it). */
@@ -45,7 +49,10 @@ export interface HaproxyDataPlaneOptions {
  * - **Passive detection**: `observe layer7` marks a slot's server down after `error-limit` consecutive failed
  *   requests (5xx, resets, timeouts), and HAProxy's health checks do on the health path; every `pollIntervalMs` the
  *   control plane reads `show stat` and reports an active slot whose server is down to the edge's one rollback rule
- *   (`HealthMonitor.reportFailing`), which moves traffic only to a warm slot that passed its analysis.
+ *   (`HealthMonitor.reportFailing`), which moves traffic only to a warm slot that passed its analysis. HAProxy
+ *   announces each server state change at once on a loopback UDP port (its log, only those events); the announcement
+ *   is not trusted, it only makes the control plane read `show stat` over the 0600 socket now instead of at the
+ *   next poll.
  */
 export class HaproxyDataPlane implements DataPlane {
   readonly kind = "haproxy" as const;
@@ -66,6 +73,9 @@ export class HaproxyDataPlane implements DataPlane {
   private readonly lastReport = new Map<string, number>();
   private pollFailures = 0;
   private stderr = "";
+  private events?: dgram.Socket;
+  private polling?: Promise<void>;
+  private pollAgain = false;
 
   constructor(private readonly o: HaproxyDataPlaneOptions) {}
 
@@ -80,6 +90,12 @@ export class HaproxyDataPlane implements DataPlane {
     this.socketPath = path.join(this.dir, "runtime.sock");
     this.mapPath = path.join(this.dir, "active.map");
     const port = this.o.bindPort || (await freePort(this.o.bindHost));
+    const events = dgram.createSocket("udp4");
+    this.events = events;
+    events.on("error", (e) => this.o.log(`data plane: HAProxy's event socket failed (${e.message}); the poll still runs`));
+    // Whatever arrives only triggers a read of the authoritative state over the runtime API.
+    events.on("message", () => void this.poll());
+    await new Promise<void>((r) => events.bind(0, "127.0.0.1", () => r()));
     this.desired = { ...s.active };
     this.applied = { ...s.active };
     fs.writeFileSync(this.mapPath, activeMap(s.active), { mode: 0o600 });
@@ -96,6 +112,7 @@ export class HaproxyDataPlane implements DataPlane {
       upstreamTimeoutMs: this.o.upstreamTimeoutMs,
       checkIntervalMs: this.o.checkIntervalMs,
       passive: this.o.passive,
+      eventsPort: events.address().port,
     });
     fs.writeFileSync(cfgPath, cfg, { mode: 0o600 });
     const args = ["-db", "-f", cfgPath];
@@ -202,8 +219,24 @@ export class HaproxyDataPlane implements DataPlane {
     this.rows = m;
   }
 
-  /** One look at HAProxy: sessions, server states; an active slot marked down is reported; a lost `set map` re-sent. */
-  private async poll(): Promise<void> {
+  /** One look at HAProxy (coalesced: a request for one while one runs makes one more after it). */
+  private poll(): Promise<void> {
+    if (this.polling) {
+      this.pollAgain = true;
+      return this.polling;
+    }
+    this.polling = this.pollOnce().finally(() => {
+      this.polling = undefined;
+      if (this.pollAgain) {
+        this.pollAgain = false;
+        void this.poll();
+      }
+    });
+    return this.polling;
+  }
+
+  /** Sessions, server states; an active slot marked down is reported; a lost `set map` re-sent. */
+  private async pollOnce(): Promise<void> {
     if (this.stopping) return;
     try {
       await this.readStats();
@@ -215,15 +248,16 @@ export class HaproxyDataPlane implements DataPlane {
     if (Object.entries(this.desired).some(([a, s]) => this.applied[a] !== s)) void this.enqueue(() => this.sync());
     const now = Date.now();
     for (const [app, slot] of Object.entries(this.applied)) {
+      const key = `${app}/${slot}`;
       const server = this.rows.get(`${backendName(app, slot)}/${slot}`);
       if (!server || !server.status.startsWith("DOWN")) {
-        this.lastReport.delete(app);
+        this.lastReport.delete(key);
         continue;
       }
       // Reported at once, then at most every 250 ms while it stays down and active (a warm slot may become healthy).
-      const last = this.lastReport.get(app);
+      const last = this.lastReport.get(key);
       if (last !== undefined && now - last < 250) continue;
-      this.lastReport.set(app, now);
+      this.lastReport.set(key, now);
       const why = server.lastCheck || server.checkStatus || "observed errors";
       this.o.onFailing(app, slot, `HAProxy marked the slot's server down (${why}; ${server.hrsp5xx} 5xx, ${server.eresp + server.econ} connection/response errors so far)`);
     }
@@ -236,6 +270,7 @@ export class HaproxyDataPlane implements DataPlane {
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;
     if (this.poller) clearInterval(this.poller);
+    this.events?.close();
     const child = this.child;
     if (child && child.exitCode === null && child.signalCode === null) {
       const gone = new Promise<void>((r) => child.once("exit", () => r()));

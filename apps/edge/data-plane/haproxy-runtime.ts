@@ -50,7 +50,31 @@ export function parseStat(csv: string): StatRow[] {
   const ix = { px: at("pxname"), sv: at("svname"), scur: at("scur"), qcur: at("qcur"), status: at("status"), cs: at("check_status"), lc: at("last_chk"), h5: at("hrsp_5xx"), econ: at("econ"), eresp: at("eresp") };
   const num = (v: string | undefined) => (v ? Number(v) || 0 : 0);
   return lines.slice(1).map((l) => {
-    const f = l.split(",");
+    const f = csvFields(l);
     return { proxy: f[ix.px]!, name: f[ix.sv]!, scur: num(f[ix.scur]), qcur: num(f[ix.qcur]), status: f[ix.status] ?? "", checkStatus: f[ix.cs] ?? "", lastCheck: f[ix.lc] ?? "", hrsp5xx: num(f[ix.h5]), econ: num(f[ix.econ]), eresp: num(f[ix.eresp]) };
   });
+}
+
+/** The fields of one CSV line; HAProxy quotes a field holding a comma (a check's message) with double quotes. */
+function csvFields(line: string): string[] {
+  if (!line.includes('"')) return line.split(",");
+  const out: string[] = [];
+  let cur = "";
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (quoted) {
+      if (c === '"' && line[i + 1] === '"') {
+        cur += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else cur += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ",") {
+      out.push(cur);
+      cur = "";
+    } else cur += c;
+  }
+  out.push(cur);
+  return out;
 }

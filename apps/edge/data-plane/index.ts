@@ -33,7 +33,8 @@ export function createDataPlane(config: EdgeConfig, d: DataPlaneDeps): DataPlane
       checkIntervalMs: config.probe.intervalMs,
       passive,
       pollIntervalMs: config.dataPlane.pollIntervalMs,
-      onFailing: d.onFailing,
+      // EDGE_PASSIVE_ROLLBACK=off (or EDGE_AUTO_ROLLBACK=off): the probes alone decide, as with the Node proxy.
+      onFailing: passive.enabled ? d.onFailing : () => undefined,
       onExit: d.onExit,
       log: d.log,
     });

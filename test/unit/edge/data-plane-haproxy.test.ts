@@ -253,12 +253,12 @@ describe("EDGE_DATA_PLANE", () => {
 
   (HAPROXY ? it : it.skip)("refuses routes HAProxy's configuration language cannot carry as is", () => {
     expect(() => loadConfig({ ...base, EDGE_DATA_PLANE: "haproxy", EDGE_ROUTES: JSON.stringify([{ app: "api", pathPrefix: "/a b" }]) })).toThrow(/EDGE_ROUTES: 0.pathPrefix: '\/a b' holds characters the HAProxy data plane cannot route on/);
-    expect(loadConfig({ ...base, EDGE_DATA_PLANE: "haproxy" }).dataPlane).toMatchObject({ kind: "haproxy", bin: HAPROXY, pollIntervalMs: 20 });
+    expect(loadConfig({ ...base, EDGE_DATA_PLANE: "haproxy" }).dataPlane).toMatchObject({ kind: "haproxy", bin: HAPROXY, pollIntervalMs: 250 });
   });
 
   it("the generated configuration holds no secret and passes haproxy -c", () => {
     const cfg = loadConfig({ ...base, EDGE_APPS: JSON.stringify({ api: { blue: "http://127.0.0.1:1", green: "https://127.0.0.1:2/base" } }) });
-    const text = haproxyConfig({ bindHost: "127.0.0.1", bindPort: 1, controlPort: 2, controlPrefixes: ["/ofrep/v1/"], apps: cfg.apps, routes: cfg.routes, socketPath: "/tmp/x.sock", mapPath: "/tmp/x.map", upstreamTimeoutMs: 1000, checkIntervalMs: 500, passive: { enabled: true, consecutiveFailures: 5 } });
+    const text = haproxyConfig({ bindHost: "127.0.0.1", bindPort: 1, controlPort: 2, controlPrefixes: ["/ofrep/v1/"], apps: cfg.apps, routes: cfg.routes, socketPath: "/tmp/x.sock", mapPath: "/tmp/x.map", upstreamTimeoutMs: 1000, checkIntervalMs: 500, eventsPort: 3, passive: { enabled: true, consecutiveFailures: 5 } });
     expect(text).not.toContain(TOKEN);
     expect(text).toContain("observe layer7 error-limit 5 on-error mark-down");
     if (!HAPROXY) return;
