@@ -17,7 +17,7 @@
  * (`edgeControlPlaneCpuUsPerReq` + `edgeHaproxyCpuUsPerReq`): the edge's cost is the sum.
  */
 import * as os from "node:os";
-import { EdgeAdminClient } from "../apps/edge/client";
+import { EdgeAdminClient } from "../infra/edge-contract/client";
 import { spawnEdge } from "../test/support/edge-process";
 import { runLoad } from "./lib/load";
 import { startHaproxy } from "./lib/haproxy";

@@ -3,13 +3,10 @@ import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { findHaproxy, findSetpriv } from "./data-plane/haproxy-binary";
 import { haproxyRouteProblem } from "./data-plane/haproxy-config";
+import { ActiveMapSchema, AppNameSchema as appName, EDGE_TIMING_DEFAULTS, SLOTS, SlotSchema, type Slot } from "../../infra/edge-contract/slots";
 
-/** The two slots of a blue/green app. */
-export const SLOTS = ["blue", "green"] as const;
-export type Slot = (typeof SLOTS)[number];
-export const SlotSchema = z.enum(SLOTS);
-
-const appName = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, "app names are lower-case words joined by '-'");
+// The slot names, the active map and the timing defaults are part of the edge's wire contract (infra/edge-contract).
+export { ActiveMapSchema, EDGE_TIMING_DEFAULTS, SLOTS, SlotSchema, type Slot };
 const upstreamUrl = z
   .string()
   .url("must be an absolute URL such as http://api-blue:10000")
@@ -49,9 +46,6 @@ export const RouteSchema = z
   })
   .strict();
 export const EdgeRoutesSchema = z.array(RouteSchema).min(1, "declare at least one route");
-
-/** `EDGE_ACTIVE` as Pulumi first writes it: app → slot. The edge later writes the versioned form (see state.ts). */
-export const ActiveMapSchema = z.record(appName, SlotSchema);
 
 export type AppUpstreams = z.infer<typeof AppUpstreamsSchema>;
 export type Route = z.output<typeof RouteSchema>;
@@ -106,12 +100,6 @@ export interface EdgeConfig {
    */
   dataPlane: { kind: "node" } | { kind: "haproxy"; bin: string; setpriv?: string; pollIntervalMs: number };
 }
-
-/**
- * The edge's timing defaults, exported so the infrastructure derives Render settings from them
- * (`maxShutdownDelaySeconds` in infra/config/defaults.ts) instead of repeating the numbers.
- */
-export const EDGE_TIMING_DEFAULTS = { upstreamTimeoutMs: 30_000, drainTimeoutMs: 5_000, shutdownGraceMs: 25_000 } as const;
 
 /** A configuration error naming the variable and the fix. Thrown before the edge listens or changes anything. */
 export class EdgeConfigError extends Error {
