@@ -133,6 +133,15 @@ function ensureReferenceProxies() {
 }
 
 /**
+ * HAProxy, the edge's native data plane (`EDGE_DATA_PLANE=haproxy`, apps/edge/data-plane/) and its tests: installed
+ * with apt-get when missing; without it the edge runs only with its Node data plane and those tests are skipped.
+ */
+function ensureEdgeDataPlane() {
+  if (hasBinary("haproxy")) return false;
+  return aptInstall(["haproxy"], "the edge's HAProxy data plane", "the edge runs only with EDGE_DATA_PLANE=node (haproxy refuses to start) and its HAProxy tests are skipped");
+}
+
+/**
  * Installs Debian packages with apt-get (updating the package lists once if the first try fails). When that is not
  * possible (not root, no apt-get, no mirror), one sentence says what to run and what works meanwhile (`meanwhile`).
  */
@@ -158,7 +167,7 @@ function aptInstall(missing, purpose, meanwhile) {
   return true;
 }
 
-/** Everything but the Go toolchain: Node version, program deps, policy pack deps, the database servers. */
+/** Everything but the Go toolchain: Node version, program deps, policy pack deps, the database servers, HAProxy. */
 function ensureNodeSetup() {
   checkNode();
   ensureNpmDeps(ROOT, "program");
@@ -168,6 +177,7 @@ function ensureNodeSetup() {
     require(path.join(ROOT, "policies", "build.js")).ensurePackBuilt({ log });
   }
   ensureDatabaseServers();
+  ensureEdgeDataPlane();
 }
 
 /** Runs `main`, turning a SetupError into one clear line and exit code 2. */
@@ -185,4 +195,4 @@ function runMain(main) {
     });
 }
 
-module.exports = { ROOT, STATE_DIR, SetupError, log, checkNode, ensureNpmDeps, ensureNodeSetup, ensureDatabaseServers, ensureReferenceProxies, runMain };
+module.exports = { ROOT, STATE_DIR, SetupError, log, checkNode, ensureNpmDeps, ensureNodeSetup, ensureDatabaseServers, ensureEdgeDataPlane, ensureReferenceProxies, runMain };
