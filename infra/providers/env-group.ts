@@ -1,11 +1,17 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { z } from "zod";
 import type { AdoptArgs } from "./adopt";
 import { lazyProvider } from "./dynamic";
-import { withOutputKeys } from "./output-keys";
+import type { ArgsOf } from "./fields";
+import { envGroupFields, type envGroupInputsSchema, type EnvGroupOutputs } from "./impl/env-group";
+import { dynamicResourceWith, withOutputKeys } from "./output-keys";
 import { asSecret, secretMarker } from "./secret-inputs";
 
-/** Inputs of an {@link EnvGroup}. */
-export interface EnvGroupArgs extends AdoptArgs {
+/**
+ * Inputs of an {@link EnvGroup}: the fields of its zod schema (`impl/env-group.ts`), but the secret maps take
+ * per-value Inputs and the secret marker is the class's own (so this one is written out, checked against the schema).
+ */
+export interface EnvGroupArgs extends AdoptArgs, Omit<ArgsOf<z.input<typeof envGroupInputsSchema>>, "envVars" | "secretFiles" | "secretInputs"> {
   /** Group name (rename in place). */
   name: pulumi.Input<string>;
   /** Workspace `tea-…` (replacement). */
@@ -19,21 +25,16 @@ export interface EnvGroupArgs extends AdoptArgs {
 }
 
 /** A Render env group (`render:EnvGroup`). Values and file contents stay secret in state. */
-export class EnvGroup extends pulumi.dynamic.Resource {
-  /** `evg-…` (same as `id`). */
-  declare readonly envGroupId: pulumi.Output<string>;
-  declare readonly name: pulumi.Output<string>;
-
+export class EnvGroup extends dynamicResourceWith<EnvGroupOutputs>() {
   constructor(name: string, args: EnvGroupArgs, opts?: pulumi.CustomResourceOptions) {
     super(
       lazyProvider("env-group"),
       name,
-      withOutputKeys(["name", "ownerId", "environmentId"], {
+      withOutputKeys(envGroupFields.outputs, {
         ...args,
         envVars: asSecret(args.envVars),
         secretFiles: asSecret(args.secretFiles),
         secretInputs: secretMarker({ envVars: args.envVars, secretFiles: args.secretFiles }),
-        envGroupId: undefined,
       }),
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["envVars", "secretFiles"] }),
       "render",

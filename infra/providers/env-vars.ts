@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { lazyProvider } from "./dynamic";
-import { withOutputKeys } from "./output-keys";
+import { provider as envVarsProvider } from "./impl/env-vars";
+import type { ServiceListInputs } from "./impl/service-list";
+import { dynamicResourceWith, withOutputKeys } from "./output-keys";
 import { asSecret, secretMarker } from "./secret-inputs";
 
 /** Inputs of {@link EnvVars}. */
@@ -14,16 +16,12 @@ export interface EnvVarsArgs {
 }
 
 /** A service's env vars (`render:EnvVars`). Values stay secret in state. */
-export class EnvVars extends pulumi.dynamic.Resource {
-  declare readonly serviceId: pulumi.Output<string>;
-  /** Secret. */
-  declare readonly values: pulumi.Output<Record<string, string>>;
-
+export class EnvVars extends dynamicResourceWith<ServiceListInputs>() {
   constructor(name: string, args: EnvVarsArgs, opts?: pulumi.CustomResourceOptions) {
     super(
       lazyProvider("env-vars"),
       name,
-      withOutputKeys(["serviceId"], { ...args, values: asSecret(args.values), secretInputs: secretMarker({ values: args.values }) }),
+      withOutputKeys(envVarsProvider.fields.outputs, { ...args, values: asSecret(args.values), secretInputs: secretMarker({ values: args.values }) }),
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["values"] }),
       "render",
       "EnvVars",

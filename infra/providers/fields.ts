@@ -17,9 +17,11 @@ import type { DiffSpec } from "./diff";
  * - `update`: sent by the resource's one update call (the PATCH/PUT of the resource itself).
  * - `action`: changed in place through an endpoint of its own (scale, autoscaling, suspend, an environment move,
  *   per-key writes), not by the update call.
+ * - `state`: a setting of the provider itself, kept in the state: a change is an update that sends nothing
+ *   (CustomDomain's `verify`, read at create).
  * - `local`: never sent to Render and never compared (a local checkout path, the secret-input marker).
  */
-export type FieldChange = "replace" | "update" | "action" | "local";
+export type FieldChange = "replace" | "update" | "action" | "state" | "local";
 
 /** String keys of `T`. */
 type Keys<T> = keyof T & string;
@@ -53,7 +55,7 @@ export interface ResourceFields<I, C, T = Record<Keys<I>, FieldChange>> {
   readonly update: ReadonlyArray<FieldsWith<T, "update">>;
   /** Fields changed in place by an endpoint of their own. */
   readonly action: ReadonlyArray<FieldsWith<T, "action">>;
-  /** Fields that change in place: {@link update} and {@link action}. */
+  /** Fields that change in place: {@link update}, {@link action} and `state`. */
   readonly inPlace: ReadonlyArray<Keys<I>>;
   /** What Render computes (the keys of the computed schema). */
   readonly computed: ReadonlyArray<Keys<C>>;
@@ -94,7 +96,7 @@ export function resourceFields<S extends z.ZodType, const T extends { readonly [
   const replace = having("replace");
   const update = having("update");
   const action = having("action");
-  const inPlace = inputs.filter((f) => table[f] === "update" || table[f] === "action");
+  const inPlace = inputs.filter((f) => table[f] === "update" || table[f] === "action" || table[f] === "state");
   return {
     inputs,
     replace,

@@ -1,27 +1,19 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { z } from "zod";
 import { lazyProvider } from "./dynamic";
-import { withOutputKeys } from "./output-keys";
+import type { ArgsOf } from "./fields";
+import { logStreamFields, type logStreamInputsSchema, type LogStreamOutputs } from "./impl/log-stream";
+import { dynamicResourceWith, withOutputKeys } from "./output-keys";
 
-/** Inputs of a {@link LogStream}: where Render streams a workspace's service logs (syslog over TLS). */
-export interface LogStreamArgs {
-  /** The workspace (`tea-…`); Render has one log stream setting per workspace. */
-  ownerId: pulumi.Input<string>;
-  /** The collector, `host:port` (syslog over TLS). */
-  endpoint: pulumi.Input<string>;
-  /** The collector's token, sent with every message; pass a secret. Never stored in state (only its hash). */
-  token: pulumi.Input<string>;
-  /** Whether preview services' logs are streamed too (Render's `preview`: `send` | `drop`; default `drop`). */
-  preview?: pulumi.Input<"send" | "drop">;
-}
+/** Inputs of a {@link LogStream} (`impl/log-stream.ts`): where Render streams a workspace's service logs (syslog over TLS). */
+export type LogStreamArgs = ArgsOf<z.input<typeof logStreamInputsSchema>>;
 
 /** A workspace's log stream (`render:LogStream`, `PUT/GET/DELETE /logs/streams/owner/{ownerId}`). */
-export class LogStream extends pulumi.dynamic.Resource {
-  declare readonly ownerId: pulumi.Output<string>;
-  declare readonly endpoint: pulumi.Output<string>;
-  declare readonly preview: pulumi.Output<string>;
-
+export class LogStream extends dynamicResourceWith<LogStreamOutputs>() {
   constructor(name: string, args: LogStreamArgs, opts?: pulumi.CustomResourceOptions) {
-    // The token is a secret whatever the caller passed: encrypted in state, `[secret]` in every preview.
-    super(lazyProvider("log-stream"), name, withOutputKeys(["ownerId", "endpoint", "preview", "tokenHash"], { ...args, token: pulumi.secret(args.token) }), opts, "render", "LogStream");
+    // The token is a secret whatever the caller passed: encrypted in state, `[secret]` in every preview. The state
+    // keeps its hash only (no `token` output).
+    const keys = logStreamFields.outputs.filter((k) => k !== "token");
+    super(lazyProvider("log-stream"), name, withOutputKeys(keys, { ...args, token: pulumi.secret(args.token) }), opts, "render", "LogStream");
   }
 }

@@ -1,25 +1,20 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { z } from "zod";
 import { lazyProvider } from "./dynamic";
+import type { ArgsOf } from "./fields";
+import { postgresExportFields, type postgresExportInputsSchema, type PostgresExportOutputs } from "./impl/postgres-export";
+import { dynamicResourceWith, withOutputKeys } from "./output-keys";
 
-/** Inputs of a {@link PostgresExport}. */
-export interface PostgresExportArgs {
-  postgresId: pulumi.Input<string>;
-  /** Change to take a new export (e.g. the release being promoted). */
-  trigger?: pulumi.Input<string>;
-}
+/** Inputs of a {@link PostgresExport} (`impl/postgres-export.ts`). */
+export type PostgresExportArgs = ArgsOf<z.input<typeof postgresExportInputsSchema>>;
 
 /** A logical export of a Postgres instance (`render:PostgresExport`); `url` is a secret output. */
-export class PostgresExport extends pulumi.dynamic.Resource {
-  declare readonly exportId: pulumi.Output<string>;
-  declare readonly createdAt: pulumi.Output<string>;
-  /** Secret download link. */
-  declare readonly url: pulumi.Output<string | undefined>;
-
+export class PostgresExport extends dynamicResourceWith<PostgresExportOutputs>() {
   constructor(name: string, args: PostgresExportArgs, opts?: pulumi.CustomResourceOptions) {
     super(
       lazyProvider("postgres-export"),
       name,
-      { ...args, exportId: undefined, createdAt: undefined, url: undefined },
+      withOutputKeys(postgresExportFields.outputs, args),
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["url"] }),
       "render",
       "PostgresExport",

@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { lazyProvider } from "./dynamic";
-import { withOutputKeys } from "./output-keys";
+import { provider as secretFilesProvider } from "./impl/secret-files";
+import type { ServiceListInputs } from "./impl/service-list";
+import { dynamicResourceWith, withOutputKeys } from "./output-keys";
 import { asSecret, secretMarker } from "./secret-inputs";
 
 /** Inputs of {@link SecretFiles}. */
@@ -13,16 +15,12 @@ export interface SecretFilesArgs {
 }
 
 /** A service's secret files (`render:SecretFiles`). Contents stay secret in state. */
-export class SecretFiles extends pulumi.dynamic.Resource {
-  declare readonly serviceId: pulumi.Output<string>;
-  /** Secret. */
-  declare readonly files: pulumi.Output<Record<string, string>>;
-
+export class SecretFiles extends dynamicResourceWith<ServiceListInputs>() {
   constructor(name: string, args: SecretFilesArgs, opts?: pulumi.CustomResourceOptions) {
     super(
       lazyProvider("secret-files"),
       name,
-      withOutputKeys(["serviceId"], { ...args, files: asSecret(args.files), secretInputs: secretMarker({ files: args.files }) }),
+      withOutputKeys(secretFilesProvider.fields.outputs, { ...args, files: asSecret(args.files), secretInputs: secretMarker({ files: args.files }) }),
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["files"] }),
       "render",
       "SecretFiles",

@@ -6,13 +6,17 @@ import { createOrAdopt } from "../adopt";
 import { checkWith } from "../check";
 import { assertAdoptable, configureProvider, providerClient } from "../context";
 import { diffBySpec, DiffSpec } from "../diff";
+import { resourceFields } from "../fields";
+import { gone, readResult } from "../read-result";
 
-/** Checked inputs of a CustomDomain. */
+/** Checked inputs of a CustomDomain ({@link customDomainFields}); changing serviceId or name replaces the domain. */
 export const customDomainInputsSchema = z.object({
+  /** The service `srv-…` (a web service or static site). */
   serviceId: z.string()
     // Render serves custom domains on web services and static sites only; a cron job's id says what it is.
     .refine((s) => !/^crn-/.test(s), "a cron job (crn-…) has no custom domains: point serviceId at a web service or static site, or remove the domain")
     .regex(/^(srv|crn)-[a-z0-9]+$/, "serviceId must be a service id like srv-…"),
+  /** Host name, e.g. `api.example.com`. */
   name: z.string().trim().toLowerCase()
     .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "name must be a DNS host name such as api.example.com"),
   /** Ask Render to re-check DNS after creating (default true). */
@@ -20,16 +24,27 @@ export const customDomainInputsSchema = z.object({
 }).strict();
 export type CustomDomainInputs = z.infer<typeof customDomainInputsSchema>;
 
-/** Outputs: inputs plus Render's view of the domain. */
-export interface CustomDomainOutputs extends CustomDomainInputs {
-  domainId: string;
-  domainType: string;
-  verificationStatus: "verified" | "unverified";
-  publicSuffix?: string;
-}
+/** Render's view of the domain. */
+export const customDomainComputedSchema = z.object({
+  /** `cdm-…` (same as `id`). */
+  domainId: z.string(),
+  domainType: z.string(),
+  /** `verified` or `unverified` (refresh to see DNS progress). */
+  verificationStatus: z.enum(["verified", "unverified"]),
+  publicSuffix: z.string().optional(),
+});
 
-/** A domain cannot move between services or be renamed in place: both are replacements. */
-export const customDomainDiffSpec: DiffSpec<CustomDomainInputs> = { replace: ["serviceId", "name"], update: ["verify"] };
+/**
+ * A domain cannot move between services or be renamed in place (Render has no PATCH for custom domains): both are
+ * replacements. `verify` is read at create only: a change is recorded, nothing is sent.
+ */
+export const customDomainFields = resourceFields(customDomainInputsSchema, { serviceId: "replace", name: "replace", verify: "state" }, customDomainComputedSchema);
+
+/** Outputs: inputs plus Render's view of the domain. */
+export type CustomDomainOutputs = CustomDomainInputs & z.output<typeof customDomainComputedSchema>;
+
+/** In place vs replacement (derived from {@link customDomainFields}). */
+export const customDomainDiffSpec: DiffSpec<CustomDomainInputs> = customDomainFields.diffSpec;
 
 function outputs(i: CustomDomainInputs, d: CustomDomain): CustomDomainOutputs {
   return { ...i, domainId: d.id, domainType: d.domainType, verificationStatus: d.verificationStatus, ...(d.publicSuffix ? { publicSuffix: d.publicSuffix } : {}) };
@@ -44,15 +59,15 @@ async function findByName(serviceId: string, name: string): Promise<CustomDomain
   }
 }
 
-/** The dynamic provider for `render:CustomDomain`. */
-export const provider: pulumi.dynamic.ResourceProvider = {
+/** The dynamic provider for `render:CustomDomain`, typed with its checked inputs and its outputs. */
+export const customDomainProvider = {
   configure: configureProvider,
 
-  async check(_olds, news) {
+  async check(_olds: unknown, news: Record<string, unknown>) {
     return checkWith("CustomDomain", customDomainInputsSchema, news);
   },
 
-  async diff(_id, olds: CustomDomainOutputs, news: CustomDomainInputs) {
+  async diff(_id: string, olds: CustomDomainOutputs, news: CustomDomainInputs) {
     return diffBySpec(customDomainDiffSpec, olds, news);
   },
 
@@ -71,24 +86,28 @@ export const provider: pulumi.dynamic.ResourceProvider = {
     return { id: d.id, outs: outputs(news, d) };
   },
 
-  async read(id, props: CustomDomainOutputs) {
+  async read(id: string, props?: CustomDomainOutputs) {
+    if (!props) throw new Error(`CustomDomain ${id}: reading needs the state's serviceId (custom domains are looked up per service)`);
     const d = await findByName(props.serviceId, id);
-    if (!d) return { id: "", props: {} };
+    if (!d) return gone<CustomDomainOutputs>();
     const live = { serviceId: props.serviceId, name: d.name, verify: props.verify ?? true };
-    return { id, props: outputs(live, d), inputs: live };
+    return readResult(id, outputs(live, d), live);
   },
 
-  async update(id, olds: CustomDomainOutputs, news: CustomDomainInputs) {
+  async update(id: string, _olds: CustomDomainOutputs, news: CustomDomainInputs) {
     const d = await findByName(news.serviceId, id);
     if (!d) throw new Error(`CustomDomain ${news.name}: not found on ${news.serviceId}; run pulumi refresh`);
     return { outs: outputs(news, d) };
   },
 
-  async delete(id, props: CustomDomainOutputs) {
+  async delete(id: string, props: CustomDomainOutputs) {
     try {
       await providerClient().customDomains.delete(props.serviceId, id);
     } catch (e) {
       if (!isNotFound(e)) throw e;
     }
   },
-};
+} satisfies pulumi.dynamic.ResourceProvider<CustomDomainInputs, CustomDomainOutputs>;
+
+/** The same provider as the loader (`lazyProvider`) and the engine see it: property bags. */
+export const provider: pulumi.dynamic.ResourceProvider = customDomainProvider;

@@ -4,29 +4,39 @@ import { isNotFound } from "../../render/errors";
 import { checkWith } from "../check";
 import { configureProvider, providerClient } from "../context";
 import { diffBySpec, DiffSpec } from "../diff";
+import { resourceFields } from "../fields";
+import { gone, readResult } from "../read-result";
 import { deployToApplyEnv } from "./redeploy";
 
-/** Checked inputs of an EnvGroupLink: which group is linked to which service. */
+/** Checked inputs of an EnvGroupLink: which group is linked to which service ({@link envGroupLinkFields}). */
 export const envGroupLinkInputsSchema = z.object({
+  /** The env group `evg-…` (replacement). */
   envGroupId: z.string().regex(/^evg-[a-z0-9]+$/, "envGroupId must be an env group id like evg-…"),
+  /** The service `srv-…`/`crn-…` (replacement). */
   serviceId: z.string().regex(/^(srv|crn)-[a-z0-9]+$/, "serviceId must be a service id like srv-…"),
 }).strict();
 export type EnvGroupLinkInputs = z.infer<typeof envGroupLinkInputsSchema>;
 
 /** Both ends identify the link: changing either is a new link. */
-export const envGroupLinkDiffSpec: DiffSpec<EnvGroupLinkInputs> = { replace: ["envGroupId", "serviceId"], update: [] };
+export const envGroupLinkFields = resourceFields(envGroupLinkInputsSchema, { envGroupId: "replace", serviceId: "replace" }, z.object({}));
+
+/** Outputs: the inputs. */
+export type EnvGroupLinkOutputs = EnvGroupLinkInputs;
+
+/** Replacement only (derived from {@link envGroupLinkFields}). */
+export const envGroupLinkDiffSpec: DiffSpec<EnvGroupLinkInputs> = envGroupLinkFields.diffSpec;
 
 const linkId = (i: EnvGroupLinkInputs): string => `${i.envGroupId}/${i.serviceId}`;
 
-/** The dynamic provider for `render:EnvGroupLink`. */
-export const provider: pulumi.dynamic.ResourceProvider = {
+/** The dynamic provider for `render:EnvGroupLink`, typed with its checked inputs and its outputs. */
+export const envGroupLinkProvider = {
   configure: configureProvider,
 
-  async check(_olds, news) {
+  async check(_olds: unknown, news: Record<string, unknown>) {
     return checkWith("EnvGroupLink", envGroupLinkInputsSchema, news);
   },
 
-  async diff(_id, olds: EnvGroupLinkInputs, news: EnvGroupLinkInputs) {
+  async diff(_id: string, olds: EnvGroupLinkOutputs, news: EnvGroupLinkInputs) {
     return diffBySpec(envGroupLinkDiffSpec, olds, news);
   },
 
@@ -39,28 +49,31 @@ export const provider: pulumi.dynamic.ResourceProvider = {
     return { id: linkId(news), outs: { ...news } };
   },
 
-  async read(id, props: EnvGroupLinkInputs) {
+  async read(id: string, props?: EnvGroupLinkOutputs) {
     const [envGroupId, serviceId] = id.split("/");
     try {
       const g = await providerClient().envGroups.get(envGroupId);
-      if (!g.serviceLinks.some((l) => l.id === serviceId)) return { id: "", props: {} };
+      if (!g.serviceLinks.some((l) => l.id === serviceId)) return gone<EnvGroupLinkOutputs>();
       const live = { envGroupId, serviceId };
-      return { id, props: { ...props, ...live }, inputs: live };
+      return readResult(id, { ...props, ...live }, live);
     } catch (e) {
-      if (isNotFound(e)) return { id: "", props: {} };
+      if (isNotFound(e)) return gone<EnvGroupLinkOutputs>();
       throw e;
     }
   },
 
-  async update(_id, _olds, news: EnvGroupLinkInputs) {
+  async update(_id: string, _olds: EnvGroupLinkOutputs, news: EnvGroupLinkInputs) {
     return { outs: { ...news } };
   },
 
-  async delete(_id, props: EnvGroupLinkInputs) {
+  async delete(_id: string, props: EnvGroupLinkOutputs) {
     try {
       await providerClient().envGroups.unlinkService(props.envGroupId, props.serviceId);
     } catch (e) {
       if (!isNotFound(e)) throw e;
     }
   },
-};
+} satisfies pulumi.dynamic.ResourceProvider<EnvGroupLinkInputs, EnvGroupLinkOutputs>;
+
+/** The same provider as the loader (`lazyProvider`) and the engine see it: property bags. */
+export const provider: pulumi.dynamic.ResourceProvider = envGroupLinkProvider;

@@ -6,13 +6,18 @@ import { createOrAdopt } from "../adopt";
 import { checkWith, requireSecret, secretMarkerSchema } from "../check";
 import { assertAdoptable, configureProvider, providerClient } from "../context";
 import { diffBySpec, DiffSpec } from "../diff";
+import { resourceFields } from "../fields";
+import { gone, readResult } from "../read-result";
 import { ENV_KEY, FILE_NAME } from "./names";
 import { deployToApplyEnv } from "./redeploy";
 
-/** Checked inputs of an EnvGroup. */
+/** Checked inputs of an EnvGroup: the one list of its input fields ({@link envGroupFields}). */
 export const envGroupInputsSchema = z.object({
+  /** Group name (rename in place). */
   name: z.string().trim().min(1, "name is required"),
+  /** Workspace `tea-…` (replacement). */
   ownerId: z.string().regex(/^(tea|usr)-[a-z0-9]+$/, "ownerId must be a workspace id like tea-…"),
+  /** Render environment (replacement). */
   environmentId: z.string().regex(/^evm-[a-z0-9]+$/, "environmentId must be an environment id like evm-…").optional(),
   envVars: z.record(z.string().regex(ENV_KEY, "env var keys are letters, digits and '_' (not starting with a digit)"), z.string()).default({}),
   secretFiles: z.record(z.string().regex(FILE_NAME, "secret file names are plain file names (no '/')"), z.string()).default({}),
@@ -23,15 +28,27 @@ export const envGroupInputsSchema = z.object({
 });
 export type EnvGroupInputs = z.infer<typeof envGroupInputsSchema>;
 
-/** Outputs: inputs plus the group's id. `envVars`/`secretFiles` stay secret (additionalSecretOutputs + secret inputs). */
-export interface EnvGroupOutputs extends EnvGroupInputs {
-  envGroupId: string;
-}
+/** What Render computes for an env group. */
+export const envGroupComputedSchema = z.object({
+  /** `evg-…` (same as `id`). */
+  envGroupId: z.string(),
+});
 
-export const envGroupDiffSpec: DiffSpec<EnvGroupInputs> = {
-  replace: ["ownerId", "environmentId"],
-  update: ["name", "envVars", "secretFiles"],
-};
+/**
+ * The rename is the group's PATCH (openapi `envGroupPATCHInput`: name only); env vars and secret files are written
+ * key by key (PUT/DELETE `/env-groups/{id}/env-vars/{key}`, `…/secret-files/{name}`); owner and environment are fixed.
+ */
+export const envGroupFields = resourceFields(
+  envGroupInputsSchema,
+  { name: "update", ownerId: "replace", environmentId: "replace", envVars: "action", secretFiles: "action", secretInputs: "local" },
+  envGroupComputedSchema,
+);
+
+/** Outputs: inputs plus the group's id. `envVars`/`secretFiles` stay secret (additionalSecretOutputs + secret inputs). */
+export type EnvGroupOutputs = EnvGroupInputs & z.output<typeof envGroupComputedSchema>;
+
+/** In place vs replacement (derived from {@link envGroupFields}). */
+export const envGroupDiffSpec: DiffSpec<EnvGroupInputs> = envGroupFields.diffSpec;
 
 function inputsFromGroup(g: EnvGroup, secretInputs?: Record<string, boolean>): EnvGroupInputs {
   return {
@@ -92,15 +109,15 @@ async function ignore404(p: Promise<void>): Promise<void> {
   }
 }
 
-/** The dynamic provider for `render:EnvGroup`. */
-export const provider: pulumi.dynamic.ResourceProvider = {
+/** The dynamic provider for `render:EnvGroup`, typed with its checked inputs and its outputs. */
+export const envGroupProvider = {
   configure: configureProvider,
 
-  async check(_olds, news) {
+  async check(_olds: unknown, news: Record<string, unknown>) {
     return checkWith("EnvGroup", envGroupInputsSchema, news);
   },
 
-  async diff(_id, olds: EnvGroupOutputs, news: EnvGroupInputs) {
+  async diff(_id: string, olds: EnvGroupOutputs, news: EnvGroupInputs) {
     return diffBySpec(envGroupDiffSpec, olds, news);
   },
 
@@ -131,23 +148,26 @@ export const provider: pulumi.dynamic.ResourceProvider = {
     return { id: resource.id, outs: outputs(news, resource.id) };
   },
 
-  async read(id, props: EnvGroupOutputs) {
+  async read(id: string, props?: EnvGroupOutputs) {
     try {
       const g = await providerClient().envGroups.get(id);
       const live = inputsFromGroup(g, props?.secretInputs);
-      return { id, props: outputs(live, id), inputs: live };
+      return readResult(id, outputs(live, id), live);
     } catch (e) {
-      if (isNotFound(e)) return { id: "", props: {} };
+      if (isNotFound(e)) return gone<EnvGroupOutputs>();
       throw e;
     }
   },
 
-  async update(id, olds: EnvGroupOutputs, news: EnvGroupInputs) {
+  async update(id: string, olds: EnvGroupOutputs, news: EnvGroupInputs) {
     await converge(id, olds, news);
     return { outs: outputs(news, id) };
   },
 
-  async delete(id) {
+  async delete(id: string) {
     await ignore404(providerClient().envGroups.delete(id));
   },
-};
+} satisfies pulumi.dynamic.ResourceProvider<EnvGroupInputs, EnvGroupOutputs>;
+
+/** The same provider as the loader (`lazyProvider`) and the engine see it: property bags. */
+export const provider: pulumi.dynamic.ResourceProvider = envGroupProvider;

@@ -4,55 +4,73 @@ import { KEY_VALUE_MAXMEMORY_POLICIES, KEY_VALUE_PLANS, RENDER_REGIONS } from ".
 import { KeyValuePatchBody } from "../../render/api/key-value";
 import { RenderClient } from "../../render/client";
 import { isNotFound } from "../../render/errors";
-import { KeyValue, KeyValueConnectionInfo } from "../../render/schemas/key-value";
+import { KeyValue, KeyValueConnectionInfo, keyValueConnectionInfoSchema } from "../../render/schemas/key-value";
 import { createOrAdopt } from "../adopt";
 import { checkWith } from "../check";
 import { assertAdoptable, configureProvider, providerClient } from "../context";
 import { changedFields, diffBySpec, DiffSpec } from "../diff";
+import { bodyFrom, BodyParts, resourceFields } from "../fields";
+import { gone, readResult } from "../read-result";
 
 const cidr = z.object({ cidrBlock: z.string().regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, "cidrBlock must be CIDR notation like 10.0.0.0/8"), description: z.string().default("") }).strict();
 
-/** Checked inputs of a Key Value instance. */
+/** Checked inputs of a Key Value instance: the one list of its input fields ({@link keyValueFields}). */
 export const keyValueInputsSchema = z.object({
+  /** Render name (in place). */
   name: z.string().trim().min(1, "name is required"),
+  /** Workspace (replacement). */
   ownerId: z.string().regex(/^(tea|usr)-[a-z0-9]+$/, "ownerId must be a workspace id like tea-…"),
+  /** `free`, `starter`, `standard`, `pro`, `pro_plus` (in place; `free` has no persistence). */
   plan: z.enum(KEY_VALUE_PLANS),
+  /** Default `oregon` (replacement). */
   region: z.enum(RENDER_REGIONS).default("oregon"),
-  /** Unset: Render's default is kept and never diffed (the live value is the `maxmemoryPolicy` output). */
+  /**
+   * Eviction policy (in place), as Render's API spells it: `noeviction`, `allkeys_lru`, `allkeys_lfu`,
+   * `allkeys_random`, `volatile_lru`, `volatile_lfu`, `volatile_random`, `volatile_ttl`. Unset: Render's default is
+   * kept and never diffed (the live value is the `maxmemoryPolicy` output).
+   */
   maxmemoryPolicy: z.enum(KEY_VALUE_MAXMEMORY_POLICIES).optional(),
   /**
    * Default `[]`: no external access, only Render's private network (Render's own default for Key Value). Set, so an
    * entry added outside Pulumi shows on refresh and is removed by the next `up`.
    */
   ipAllowList: z.array(cidr).default([]),
+  /** Render environment (moved in place, data kept). */
   environmentId: z.string().regex(/^evm-[a-z0-9]+$/, "environmentId must be an environment id like evm-…").optional(),
 }).strict();
 export type KeyValueInputs = z.infer<typeof keyValueInputsSchema>;
 
-/** Outputs. `connectionInfo` is secret (additionalSecretOutputs on the resource class). */
-export interface KeyValueOutputs extends KeyValueInputs {
-  keyValueId: string;
-  status: string;
+/** What Render computes for a Key Value instance. `connectionInfo` is secret (additionalSecretOutputs on the class). */
+export const keyValueComputedSchema = z.object({
+  keyValueId: z.string(),
+  status: z.string(),
   /** The Key Value (Redis®-compatible) server version, e.g. `8.1.4`. */
-  version: string;
+  version: z.string(),
   /** `off` (free plan) or Render's persistence mode (`aof`…), from `options.persistenceMode`. */
-  persistenceMode?: string;
-  dashboardUrl?: string;
-  connectionInfo?: KeyValueConnectionInfo;
-}
+  persistenceMode: z.string().optional(),
+  dashboardUrl: z.string().optional(),
+  /** Secret: the external string and the CLI command carry the password. */
+  connectionInfo: keyValueConnectionInfoSchema.optional(),
+});
 
 /**
- * What Render's `PATCH /key-value/{id}` accepts (name, plan, maxmemoryPolicy, ipAllowList) changes in place; an
- * environment move is in place too (the environments API, as for services): the data stays. Owner and region are
- * fixed at creation: a new instance, empty.
+ * What Render's `PATCH /key-value/{id}` accepts (openapi `keyValuePATCHInput`: name, plan, maxmemoryPolicy,
+ * ipAllowList) changes in place; an environment move is in place too (the environments API, as for services): the
+ * data stays. Owner and region are fixed at creation: a new instance, empty.
  */
-export const keyValueDiffSpec: DiffSpec<KeyValueInputs> = {
-  replace: ["ownerId", "region"],
-  update: ["name", "plan", "maxmemoryPolicy", "ipAllowList", "environmentId"],
-  onlyWhenSet: ["maxmemoryPolicy", "environmentId"],
-};
+export const keyValueFields = resourceFields(
+  keyValueInputsSchema,
+  { name: "update", ownerId: "replace", plan: "update", region: "replace", maxmemoryPolicy: "update", ipAllowList: "update", environmentId: "action" },
+  keyValueComputedSchema,
+  { onlyWhenSet: ["maxmemoryPolicy", "environmentId"] },
+);
 
-const PATCHED: ReadonlyArray<keyof KeyValueInputs> = ["name", "plan", "maxmemoryPolicy", "ipAllowList"];
+/** Outputs: the inputs (`maxmemoryPolicy` the live one) plus what Render computed. */
+export type KeyValueOutputs = KeyValueInputs & z.output<typeof keyValueComputedSchema>;
+
+/** In place vs replacement (derived from {@link keyValueFields}). */
+export const keyValueDiffSpec: DiffSpec<KeyValueInputs> = keyValueFields.diffSpec;
+
 /** Changes after which the PATCH answer's status is not to be trusted (see {@link converge}). */
 const RESTARTS: ReadonlyArray<keyof KeyValueInputs> = ["plan", "maxmemoryPolicy", "environmentId"];
 
@@ -91,13 +109,16 @@ function outputs(i: KeyValueInputs, kv: KeyValue, connectionInfo?: KeyValueConne
   })) as KeyValueOutputs;
 }
 
+/** `PATCH /key-value/{id}`, one part per field it sends ({@link keyValueFields}`.update`). */
+const KEY_VALUE_PATCH: BodyParts<KeyValueInputs, (typeof keyValueFields.update)[number]> = {
+  name: (i) => ({ name: i.name }),
+  plan: (i) => ({ plan: i.plan }),
+  ipAllowList: (i) => ({ ipAllowList: i.ipAllowList }),
+  maxmemoryPolicy: (i) => (i.maxmemoryPolicy !== undefined ? { maxmemoryPolicy: i.maxmemoryPolicy } : {}),
+};
+
 function patchBody(i: KeyValueInputs): KeyValuePatchBody {
-  return {
-    name: i.name,
-    plan: i.plan,
-    ipAllowList: i.ipAllowList,
-    ...(i.maxmemoryPolicy !== undefined ? { maxmemoryPolicy: i.maxmemoryPolicy } : {}),
-  };
+  return bodyFrom(KEY_VALUE_PATCH, i) as KeyValuePatchBody;
 }
 
 /**
@@ -132,7 +153,7 @@ async function waitAvailable(render: RenderClient, kv: KeyValue, name: string): 
 async function converge(render: RenderClient, id: string, live: KeyValueInputs, want: KeyValueInputs): Promise<KeyValue | undefined> {
   const changed = changedFields(keyValueDiffSpec, live, want);
   let latest: KeyValue | undefined;
-  if (changed.some((f) => PATCHED.includes(f))) latest = await render.keyValue.update(id, patchBody(want));
+  if (changed.some((f) => (keyValueFields.update as readonly string[]).includes(f))) latest = await render.keyValue.update(id, patchBody(want));
   if (changed.includes("environmentId")) {
     if (live.environmentId) await render.workspace.removeFromEnvironment(live.environmentId, [id]);
     if (want.environmentId) await render.workspace.addToEnvironment(want.environmentId, [id]);
@@ -141,15 +162,15 @@ async function converge(render: RenderClient, id: string, live: KeyValueInputs, 
   return latest;
 }
 
-/** The dynamic provider for `render:KeyValue`. */
-export const provider: pulumi.dynamic.ResourceProvider = {
+/** The dynamic provider for `render:KeyValue`, typed with its checked inputs and its outputs. */
+export const keyValueProvider = {
   configure: configureProvider,
 
-  async check(_olds, news) {
+  async check(_olds: unknown, news: Record<string, unknown>) {
     return checkWith("KeyValue", keyValueInputsSchema, news);
   },
 
-  async diff(_id, olds: KeyValueOutputs, news: KeyValueInputs) {
+  async diff(_id: string, olds: KeyValueOutputs, news: KeyValueInputs) {
     return diffBySpec(keyValueDiffSpec, olds, news);
   },
 
@@ -177,19 +198,19 @@ export const provider: pulumi.dynamic.ResourceProvider = {
     return { id: kv.id, outs: outputs(news, kv, await render.keyValue.connectionInfo(kv.id)) };
   },
 
-  async read(id, props: KeyValueOutputs) {
+  async read(id: string, props?: KeyValueOutputs) {
     const render = providerClient();
     try {
       const kv = await render.keyValue.get(id);
       const live = inputsFromKeyValue(kv, props);
-      return { id, props: outputs(live, kv, await render.keyValue.connectionInfo(id)), inputs: JSON.parse(JSON.stringify(live)) };
+      return readResult(id, outputs(live, kv, await render.keyValue.connectionInfo(id)), JSON.parse(JSON.stringify(live)) as KeyValueInputs);
     } catch (e) {
-      if (isNotFound(e)) return { id: "", props: {} };
+      if (isNotFound(e)) return gone<KeyValueOutputs>();
       throw e;
     }
   },
 
-  async update(id, olds: KeyValueOutputs, news: KeyValueInputs) {
+  async update(id: string, olds: KeyValueOutputs, news: KeyValueInputs) {
     const render = providerClient();
     const current = (await converge(render, id, olds, news)) ?? (await render.keyValue.get(id));
     const kv = await waitAvailable(render, current, news.name);
@@ -197,11 +218,14 @@ export const provider: pulumi.dynamic.ResourceProvider = {
     return { outs: outputs(news, kv, olds.connectionInfo ?? (await render.keyValue.connectionInfo(id))) };
   },
 
-  async delete(id) {
+  async delete(id: string) {
     try {
       await providerClient().keyValue.delete(id);
     } catch (e) {
       if (!isNotFound(e)) throw e;
     }
   },
-};
+} satisfies pulumi.dynamic.ResourceProvider<KeyValueInputs, KeyValueOutputs>;
+
+/** The same provider as the loader (`lazyProvider`) and the engine see it: property bags. */
+export const provider: pulumi.dynamic.ResourceProvider = keyValueProvider;

@@ -5,26 +5,37 @@ import { PostgresExport } from "../../render/schemas/postgres";
 import { checkWith } from "../check";
 import { configureProvider, providerClient } from "../context";
 import { diffBySpec, DiffSpec } from "../diff";
+import { resourceFields } from "../fields";
+import { gone, readResult } from "../read-result";
 
 /**
  * A logical export of a Postgres instance, as a resource: creating it starts an export; changing `trigger` starts a
  * new one (replacement). Deleting it forgets the export (Render keeps exports for their retention period).
  */
 export const postgresExportInputsSchema = z.object({
+  /** The Postgres instance `dpg-…-a`. */
   postgresId: z.string().regex(/^dpg-[a-z0-9]+(-[a-z])?$/, "postgresId must be a Postgres id like dpg-…-a"),
   /** Any value; change it to take a new export (e.g. a release version or a date). */
   trigger: z.string().default(""),
 }).strict();
 export type PostgresExportInputs = z.infer<typeof postgresExportInputsSchema>;
 
-/** Outputs; `url` is a download link, so it is secret (additionalSecretOutputs). */
-export interface PostgresExportOutputs extends PostgresExportInputs {
-  exportId: string;
-  createdAt: string;
-  url?: string;
-}
+/** What Render records of the export; `url` is a download link, so it is secret (additionalSecretOutputs). */
+export const postgresExportComputedSchema = z.object({
+  exportId: z.string(),
+  createdAt: z.string(),
+  /** Secret download link. */
+  url: z.string().optional(),
+});
 
-export const postgresExportDiffSpec: DiffSpec<PostgresExportInputs> = { replace: ["postgresId", "trigger"], update: [] };
+/** An export is not changed, only taken again: both fields replace. */
+export const postgresExportFields = resourceFields(postgresExportInputsSchema, { postgresId: "replace", trigger: "replace" }, postgresExportComputedSchema);
+
+/** Outputs: the inputs and the export. */
+export type PostgresExportOutputs = PostgresExportInputs & z.output<typeof postgresExportComputedSchema>;
+
+/** Replacement only (derived from {@link postgresExportFields}). */
+export const postgresExportDiffSpec: DiffSpec<PostgresExportInputs> = postgresExportFields.diffSpec;
 
 function newest(list: PostgresExport[], notBefore: number, known: Set<string>): PostgresExport | undefined {
   return list
@@ -32,15 +43,15 @@ function newest(list: PostgresExport[], notBefore: number, known: Set<string>): 
     .sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt))[0];
 }
 
-/** The dynamic provider for `render:PostgresExport`. */
-export const provider: pulumi.dynamic.ResourceProvider = {
+/** The dynamic provider for `render:PostgresExport`, typed with its checked inputs and its outputs. */
+export const postgresExportProvider = {
   configure: configureProvider,
 
-  async check(_olds, news) {
+  async check(_olds: unknown, news: Record<string, unknown>) {
     return checkWith("PostgresExport", postgresExportInputsSchema, news);
   },
 
-  async diff(_id, olds: PostgresExportOutputs, news: PostgresExportInputs) {
+  async diff(_id: string, olds: PostgresExportOutputs, news: PostgresExportInputs) {
     return diffBySpec(postgresExportDiffSpec, olds, news);
   },
 
@@ -66,22 +77,26 @@ export const provider: pulumi.dynamic.ResourceProvider = {
     }
   },
 
-  async read(id, props: PostgresExportOutputs) {
+  async read(id: string, props?: PostgresExportOutputs) {
+    if (!props) throw new Error(`PostgresExport ${id}: reading needs the state's postgresId (exports are listed per instance)`);
     try {
       const e = (await providerClient().postgres.listExports(props.postgresId)).find((x) => x.id === id);
-      if (!e) return { id: "", props: {} };
+      if (!e) return gone<PostgresExportOutputs>();
       const inputs = { postgresId: props.postgresId, trigger: props.trigger ?? "" };
-      return { id, props: { ...inputs, exportId: e.id, createdAt: e.createdAt, ...(e.url ? { url: e.url } : {}) }, inputs };
+      return readResult(id, { ...inputs, exportId: e.id, createdAt: e.createdAt, ...(e.url ? { url: e.url } : {}) }, inputs);
     } catch (e) {
-      if (isNotFound(e)) return { id: "", props: {} };
+      if (isNotFound(e)) return gone<PostgresExportOutputs>();
       throw e;
     }
   },
 
-  async update(_id, olds: PostgresExportOutputs, news: PostgresExportInputs) {
+  async update(_id: string, olds: PostgresExportOutputs, news: PostgresExportInputs) {
     return { outs: { ...olds, ...news } };
   },
 
   // Exports cannot be deleted through the API; dropping the resource only forgets it.
   async delete() {},
-};
+} satisfies pulumi.dynamic.ResourceProvider<PostgresExportInputs, PostgresExportOutputs>;
+
+/** The same provider as the loader (`lazyProvider`) and the engine see it: property bags. */
+export const provider: pulumi.dynamic.ResourceProvider = postgresExportProvider;

@@ -3,27 +3,41 @@ import { z } from "zod";
 import { POSTGRES_PLANS, POSTGRES_VERSIONS, RENDER_REGIONS } from "../../config/render-enums";
 import { RenderClient } from "../../render/client";
 import { isNotFound } from "../../render/errors";
-import { Postgres, PostgresConnectionInfo } from "../../render/schemas/postgres";
+import { Postgres, PostgresConnectionInfo, postgresConnectionInfoSchema } from "../../render/schemas/postgres";
 import { createOrAdopt } from "../adopt";
 import { checkWith } from "../check";
 import { assertAdoptable, configureProvider, providerClient } from "../context";
 import { changedFields, diffBySpec, DiffSpec } from "../diff";
+import { bodyFrom, BodyParts, resourceFields } from "../fields";
+import { gone, readResult } from "../read-result";
 
 const cidr = z.object({ cidrBlock: z.string().regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, "cidrBlock must be CIDR notation like 10.0.0.0/8"), description: z.string().default("") }).strict();
 
-/** Checked inputs of a Postgres instance. */
+/** Checked inputs of a Postgres instance: the one list of its input fields ({@link postgresFields}). */
 export const postgresInputsSchema = z.object({
+  /** Render name (in place). */
   name: z.string().trim().min(1, "name is required"),
+  /** Workspace (replacement). */
   ownerId: z.string().regex(/^(tea|usr)-[a-z0-9]+$/, "ownerId must be a workspace id like tea-…"),
+  /** e.g. `basic_1gb`, `pro_4gb` (in place). */
   plan: z.enum(POSTGRES_PLANS),
+  /** Major version `13`…`18` (replacement). */
   version: z.enum(POSTGRES_VERSIONS),
+  /** Default `oregon` (replacement). */
   region: z.enum(RENDER_REGIONS).default("oregon"),
+  /** Needs a pro or accelerated plan (in place). */
   highAvailability: z.boolean().default(false),
+  /** Grows in place; cannot shrink. */
   diskSizeGB: z.number().int().min(1, "diskSizeGB must be at least 1").optional(),
+  /** Names of read replicas (in place). */
   readReplicas: z.array(z.string().min(1)).default([]),
+  /** Requested database name (Render appends `_xxxx`; see `actualDatabaseName`). Replacement. */
   databaseName: z.string().regex(/^[a-z_][a-z0-9_]*$/, "databaseName is lower-case letters, digits and '_'").optional(),
+  /** Replacement. */
   databaseUser: z.string().regex(/^[a-z_][a-z0-9_]*$/, "databaseUser is lower-case letters, digits and '_'").optional(),
+  /** Render environment (replacement). */
   environmentId: z.string().regex(/^evm-[a-z0-9]+$/, "environmentId must be an environment id like evm-…").optional(),
+  /** External access (in place); unset: Render's, never diffed. */
   ipAllowList: z.array(cidr).optional(),
 }).strict().superRefine((v, ctx) => {
   if (v.highAvailability && (v.plan.startsWith("basic_") || ["free", "starter"].includes(v.plan))) {
@@ -35,23 +49,38 @@ export const postgresInputsSchema = z.object({
 });
 export type PostgresInputs = z.infer<typeof postgresInputsSchema>;
 
-/** Outputs. `connectionInfo` is secret (additionalSecretOutputs); `actualDatabaseName` carries Render's suffix. */
-export interface PostgresOutputs extends PostgresInputs {
-  postgresId: string;
-  status: string;
-  actualDatabaseName: string;
-  actualDatabaseUser: string;
-  dashboardUrl?: string;
-  readReplicaIds: string[];
-  connectionInfo?: PostgresConnectionInfo;
-}
+/** What Render computes for a Postgres instance. `connectionInfo` is secret (additionalSecretOutputs on the class). */
+export const postgresComputedSchema = z.object({
+  postgresId: z.string(),
+  status: z.string(),
+  /** The database name as Render made it (with its `_xxxx` suffix). */
+  actualDatabaseName: z.string(),
+  actualDatabaseUser: z.string(),
+  dashboardUrl: z.string().optional(),
+  readReplicaIds: z.array(z.string()),
+  /** Secret. */
+  connectionInfo: postgresConnectionInfoSchema.optional(),
+});
 
-/** Version, region, owner, names and environment are fixed at creation; the rest is a PATCH. */
-export const postgresDiffSpec: DiffSpec<PostgresInputs> = {
-  replace: ["ownerId", "version", "region", "databaseName", "databaseUser", "environmentId"],
-  update: ["name", "plan", "highAvailability", "diskSizeGB", "readReplicas", "ipAllowList"],
-  onlyWhenSet: ["diskSizeGB", "databaseName", "databaseUser", "ipAllowList", "environmentId"],
-};
+/**
+ * Version, region, owner, names and environment are fixed at creation; the rest is Render's `PATCH /postgres/{id}`
+ * (openapi `postgresPATCHInput`: name, plan, diskSizeGB, enableHighAvailability, readReplicas, ipAllowList).
+ */
+export const postgresFields = resourceFields(
+  postgresInputsSchema,
+  {
+    name: "update", ownerId: "replace", plan: "update", version: "replace", region: "replace", highAvailability: "update", diskSizeGB: "update",
+    readReplicas: "update", databaseName: "replace", databaseUser: "replace", environmentId: "replace", ipAllowList: "update",
+  },
+  postgresComputedSchema,
+  { onlyWhenSet: ["diskSizeGB", "databaseName", "databaseUser", "ipAllowList", "environmentId"] },
+);
+
+/** Outputs: the inputs plus what Render computed. */
+export type PostgresOutputs = PostgresInputs & z.output<typeof postgresComputedSchema>;
+
+/** In place vs replacement (derived from {@link postgresFields}). */
+export const postgresDiffSpec: DiffSpec<PostgresInputs> = postgresFields.diffSpec;
 
 /**
  * Render appends a random `_xxxx` to a requested database name (cassette-notes §3): map the live name back to the
@@ -92,26 +121,29 @@ function outputs(i: PostgresInputs, p: Postgres, connectionInfo?: PostgresConnec
   })) as PostgresOutputs;
 }
 
+/** `PATCH /postgres/{id}`, one part per field it sends ({@link postgresFields}`.update`). */
+const POSTGRES_PATCH: BodyParts<PostgresInputs, (typeof postgresFields.update)[number]> = {
+  name: (i) => ({ name: i.name }),
+  plan: (i) => ({ plan: i.plan }),
+  highAvailability: (i) => ({ enableHighAvailability: i.highAvailability }),
+  readReplicas: (i) => ({ readReplicas: i.readReplicas.map((name) => ({ name })) }),
+  diskSizeGB: (i) => (i.diskSizeGB !== undefined ? { diskSizeGB: i.diskSizeGB } : {}),
+  ipAllowList: (i) => (i.ipAllowList !== undefined ? { ipAllowList: i.ipAllowList } : {}),
+};
+
 function patchBody(i: PostgresInputs): Record<string, unknown> {
-  return {
-    name: i.name,
-    plan: i.plan,
-    enableHighAvailability: i.highAvailability,
-    readReplicas: i.readReplicas.map((name) => ({ name })),
-    ...(i.diskSizeGB !== undefined ? { diskSizeGB: i.diskSizeGB } : {}),
-    ...(i.ipAllowList !== undefined ? { ipAllowList: i.ipAllowList } : {}),
-  };
+  return bodyFrom(POSTGRES_PATCH, i);
 }
 
 async function connectionInfo(render: RenderClient, id: string): Promise<PostgresConnectionInfo> {
   return render.postgres.connectionInfo(id);
 }
 
-/** The dynamic provider for `render:Postgres`. */
-export const provider: pulumi.dynamic.ResourceProvider = {
+/** The dynamic provider for `render:Postgres`, typed with its checked inputs and its outputs. */
+export const postgresProvider = {
   configure: configureProvider,
 
-  async check(olds: Partial<PostgresInputs>, news) {
+  async check(olds: Partial<PostgresInputs> | undefined, news: Record<string, unknown>) {
     const res = checkWith("Postgres", postgresInputsSchema, news);
     const n = res.inputs as PostgresInputs;
     if (!res.failures?.length && olds?.diskSizeGB !== undefined && n.diskSizeGB !== undefined && n.diskSizeGB < olds.diskSizeGB) {
@@ -120,7 +152,7 @@ export const provider: pulumi.dynamic.ResourceProvider = {
     return res;
   },
 
-  async diff(_id, olds: PostgresOutputs, news: PostgresInputs) {
+  async diff(_id: string, olds: PostgresOutputs, news: PostgresInputs) {
     return diffBySpec(postgresDiffSpec, olds, news);
   },
 
@@ -152,30 +184,33 @@ export const provider: pulumi.dynamic.ResourceProvider = {
     return { id: pg.id, outs: outputs(news, pg, await connectionInfo(render, pg.id)) };
   },
 
-  async read(id, props: PostgresOutputs) {
+  async read(id: string, props?: PostgresOutputs) {
     const render = providerClient();
     try {
       const pg = await render.postgres.get(id);
       const live = inputsFromPostgres(pg, props);
-      return { id, props: outputs(live, pg, await connectionInfo(render, id)), inputs: JSON.parse(JSON.stringify(live)) };
+      return readResult(id, outputs(live, pg, await connectionInfo(render, id)), JSON.parse(JSON.stringify(live)) as PostgresInputs);
     } catch (e) {
-      if (isNotFound(e)) return { id: "", props: {} };
+      if (isNotFound(e)) return gone<PostgresOutputs>();
       throw e;
     }
   },
 
-  async update(id, olds: PostgresOutputs, news: PostgresInputs) {
+  async update(id: string, olds: PostgresOutputs, news: PostgresInputs) {
     const render = providerClient();
     const pg = changedFields(postgresDiffSpec, olds, news).length > 0 ? await render.postgres.update(id, patchBody(news)) : await render.postgres.get(id);
     // Connection info does not change with a PATCH of these fields: keep the known value (one call fewer).
     return { outs: outputs(news, pg, olds.connectionInfo ?? (await connectionInfo(render, id))) };
   },
 
-  async delete(id) {
+  async delete(id: string) {
     try {
       await providerClient().postgres.delete(id);
     } catch (e) {
       if (!isNotFound(e)) throw e;
     }
   },
-};
+} satisfies pulumi.dynamic.ResourceProvider<PostgresInputs, PostgresOutputs>;
+
+/** The same provider as the loader (`lazyProvider`) and the engine see it: property bags. */
+export const provider: pulumi.dynamic.ResourceProvider = postgresProvider;

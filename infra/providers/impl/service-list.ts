@@ -5,6 +5,8 @@ import { isNotFound } from "../../render/errors";
 import { checkWith, requireSecret, secretMarkerSchema } from "../check";
 import { configureProvider, providerClient } from "../context";
 import { diffBySpec, DiffSpec } from "../diff";
+import { type ResourceFields, resourceFields } from "../fields";
+import { gone, readResult } from "../read-result";
 import { deployToApplyEnv } from "./redeploy";
 
 /**
@@ -45,17 +47,30 @@ async function withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Inputs shared by both kinds. */
-export interface ServiceListInputs {
+/** Inputs shared by both kinds (each has one of `values` and `files`); the outputs are the inputs. */
+export type ServiceListInputs = {
+  /** The service (`srv-…`); changing it replaces the resource. */
   serviceId: string;
+  /** EnvVars: the service's env vars (secret). */
   values?: Record<string, string>;
+  /** SecretFiles: file name → content (secret). */
   files?: Record<string, string>;
+  /** Keys written by someone else (kept on every write, ignored on refresh). */
   unmanagedKeys: string[];
+  /** Whether each secret-bearing input arrived as a Pulumi secret (see check.ts). */
   secretInputs?: Record<string, boolean>;
+};
+
+/**
+ * How each field changes: the list and the unmanaged keys are the one replace-all PUT (the unmanaged keys decide
+ * which live entries it keeps); the service is fixed.
+ */
+function serviceListChanges(field: ServiceListKind["field"]) {
+  return { serviceId: "replace", [field]: "update", unmanagedKeys: "update", secretInputs: "local" } as { serviceId: "replace"; values: "update"; files: "update"; unmanagedKeys: "update"; secretInputs: "local" };
 }
 
 /** Builds the provider for one kind. */
-export function serviceListProvider(k: ServiceListKind): pulumi.dynamic.ResourceProvider & { schema: z.ZodType<ServiceListInputs> } {
+export function serviceListProvider(k: ServiceListKind): pulumi.dynamic.ResourceProvider & { schema: z.ZodType<ServiceListInputs>; fields: ResourceFields<ServiceListInputs, Record<never, never>, ReturnType<typeof serviceListChanges>> } {
   const schema = z.object({
     serviceId: z.string().regex(/^(srv|crn)-[a-z0-9]+$/, "serviceId must be a service id like srv-…"),
     [k.field]: z.record(z.string().regex(k.nameRule[0], k.nameRule[1]), z.string()).default({}),
@@ -69,7 +84,8 @@ export function serviceListProvider(k: ServiceListKind): pulumi.dynamic.Resource
     }
   }) as unknown as z.ZodType<ServiceListInputs>;
 
-  const spec: DiffSpec<ServiceListInputs> = { replace: ["serviceId"], update: [k.field, "unmanagedKeys"] };
+  const fields = resourceFields(schema, serviceListChanges(k.field), z.object({}));
+  const spec: DiffSpec<ServiceListInputs> = fields.diffSpec;
   const id = (serviceId: string): string => `${serviceId}/${k.suffix}`;
   const mapOf = (i: ServiceListInputs): Record<string, string> => i[k.field] ?? {};
 
@@ -89,15 +105,14 @@ export function serviceListProvider(k: ServiceListKind): pulumi.dynamic.Resource
     if (deploy) await deployToApplyEnv(render, serviceId);
   }
 
-  return {
-    schema,
+  const typed = {
     configure: configureProvider,
 
-    async check(_olds, news) {
+    async check(_olds: unknown, news: Record<string, unknown>) {
       return checkWith(k.kind, schema, news);
     },
 
-    async diff(_id, olds: ServiceListInputs, news: ServiceListInputs) {
+    async diff(_id: string, olds: ServiceListInputs, news: ServiceListInputs) {
       return diffBySpec(spec, olds, news);
     },
 
@@ -106,7 +121,7 @@ export function serviceListProvider(k: ServiceListKind): pulumi.dynamic.Resource
       return { id: id(news.serviceId), outs: { ...news } };
     },
 
-    async read(rid, props: ServiceListInputs) {
+    async read(rid: string, props?: ServiceListInputs) {
       const serviceId = props?.serviceId ?? rid.split("/")[0];
       const unmanaged = props?.unmanagedKeys ?? [];
       try {
@@ -117,19 +132,19 @@ export function serviceListProvider(k: ServiceListKind): pulumi.dynamic.Resource
           unmanagedKeys: unmanaged,
           ...(props?.secretInputs ? { secretInputs: props.secretInputs } : {}),
         };
-        return { id: rid, props: live, inputs: live };
+        return readResult(rid, live, live);
       } catch (e) {
-        if (isNotFound(e)) return { id: "", props: {} };
+        if (isNotFound(e)) return gone<ServiceListInputs>();
         throw e;
       }
     },
 
-    async update(_id, _olds: ServiceListInputs, news: ServiceListInputs) {
+    async update(_id: string, _olds: ServiceListInputs, news: ServiceListInputs) {
       await write(news.serviceId, mapOf(news), news.unmanagedKeys, true);
       return { outs: { ...news } };
     },
 
-    async delete(_id, props: ServiceListInputs) {
+    async delete(_id: string, props: ServiceListInputs) {
       try {
         // No deploy: the service is usually being deleted too; the next deploy applies the removal otherwise.
         await write(props.serviceId, {}, props.unmanagedKeys ?? [], false);
@@ -137,5 +152,7 @@ export function serviceListProvider(k: ServiceListKind): pulumi.dynamic.Resource
         if (!isNotFound(e)) throw e;
       }
     },
-  };
+  } satisfies pulumi.dynamic.ResourceProvider<ServiceListInputs, ServiceListInputs>;
+  // The engine and the loader see property bags.
+  return Object.assign(typed as pulumi.dynamic.ResourceProvider, { schema, fields });
 }
