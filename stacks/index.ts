@@ -6,9 +6,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { parseStackConfig } from "../infra/config/load";
 import { readRawStackConfig, readStackSecrets } from "./read-config";
 import { buildPlatform } from "./platform";
+import { readRuntimeMode } from "./runtime-mode";
 
 const config = parseStackConfig(pulumi.getStack(), readRawStackConfig());
-const platform = buildPlatform(config, readStackSecrets(config));
+const platform = buildPlatform(config, readStackSecrets(config), readRuntimeMode());
 
 export const environment = config.environment;
 export const ownerId = config.render.ownerId;

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { normalizeGoYamlTimes } from "../infra/config/go-yaml-time";
 import { CONFIG_KEYS } from "../infra/config/load";
 
 /**
@@ -12,7 +13,8 @@ export function readRawStackConfig(): Record<string, unknown> {
     const text = cfg.get(key);
     if (text === undefined) continue;
     try {
-      raw[key] = JSON.parse(text);
+      // Unquoted YAML dates reach the program in Go's rendering (infra/config/go-yaml-time.ts).
+      raw[key] = normalizeGoYamlTimes(JSON.parse(text));
     } catch {
       raw[key] = text; // plain strings such as `environment: staging`
     }
@@ -24,6 +26,10 @@ export function readRawStackConfig(): Record<string, unknown> {
 export interface StackSecrets {
   /** The log collector's token (`stackguard:logStreamToken`), required when `stackguard:logStream` is set. */
   logStreamToken?: pulumi.Output<string>;
+  /** The guardian's read-only Render key where Render cannot push metrics to it (`stackguard:guardianRenderApiKey`). */
+  guardianRenderApiKey?: pulumi.Output<string>;
+  /** Where the guardian notifies (`stackguard:alertWebhookUrl`). */
+  alertWebhookUrl?: pulumi.Output<string>;
 }
 
 /** Reads the stack's secret config values; a missing one that the config needs fails here, naming the fix. */
@@ -34,6 +40,13 @@ export function readStackSecrets(config: { logStream?: unknown }): StackSecrets 
     const token = cfg.getSecret("logStreamToken");
     if (!token) throw new Error("stackguard:logStream is set but stackguard:logStreamToken is not: run `pulumi config set --secret stackguard:logStreamToken <the collector's token>`, or remove stackguard:logStream");
     out.logStreamToken = token;
+  }
+  const guardianKey = cfg.getSecret("guardianRenderApiKey");
+  if (guardianKey) out.guardianRenderApiKey = guardianKey;
+  const webhook = cfg.getSecret("alertWebhookUrl");
+  if (webhook) out.alertWebhookUrl = webhook;
+  if (cfg.get("edgeRenderApiKey") !== undefined) {
+    pulumi.log.warn("stackguard:edgeRenderApiKey is no longer used (the edge keeps its state in Key Value and holds no Render key): remove it with `pulumi config rm stackguard:edgeRenderApiKey` and delete that key in Render.");
   }
   return out;
 }

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { BlueGreenAppConfig } from "../config/schema";
 import { EnvGroupLink, Service, TrafficSwitch } from "../providers";
 import type { TrafficSwitchArgs } from "../providers/traffic-switch";
+import type { EdgeConnection } from "./edge-router";
 
 // The two slots of a blue/green app: the edge's wire contract names them (one definition for the program and the edge).
 import { SLOTS, type Slot } from "../edge-contract/slots";
@@ -15,6 +16,10 @@ export interface BlueGreenAppArgs {
   region: pulumi.Input<string>;
   /** Env groups every slot links (shared config such as DATABASE_URL). */
   envGroupIds: pulumi.Input<string>[];
+  /** The edge the app is served behind: its switch promotes through it. */
+  edge: EdgeConnection;
+  /** Services the promotion must not harm (AlphaStack's engine, by its health URL). */
+  guards?: TrafficSwitchArgs["guards"];
 }
 
 /**
@@ -24,18 +29,18 @@ export interface BlueGreenAppArgs {
 export class BlueGreenApp extends pulumi.ComponentResource {
   /** Slot services by slot. */
   readonly slots: Record<Slot, Service>;
-  /** The promotion resource, once {@link BlueGreenApp.connectEdge} was called. */
-  trafficSwitch?: TrafficSwitch;
-  private readonly name: string;
-  private readonly args: BlueGreenAppArgs;
-  /** The slots' env group links: each deploys its slot once linked (and the group deploys them when it changes). */
-  private readonly links: EnvGroupLink[] = [];
+  /**
+   * The promotion resource: promotes `app.version` (health-gated) whenever it changes. It waits for the edge to route
+   * the app (`edge.routed`), so it never talks to an edge that does not know the app, and for the slots' env group
+   * links (and so for the groups' changes): the deploys that apply env changes are triggered before a promotion
+   * starts, whose own deploy then supersedes them, never the reverse.
+   */
+  readonly trafficSwitch: TrafficSwitch;
 
   constructor(name: string, args: BlueGreenAppArgs, opts?: pulumi.ComponentResourceOptions) {
     super("stackguard:components:BlueGreenApp", name, {}, opts);
-    this.name = name;
-    this.args = args;
     const { app } = args;
+    const links: EnvGroupLink[] = [];
     const slot = (s: Slot) => {
       const service = new Service(
         `${name}-${s}`,
@@ -59,39 +64,27 @@ export class BlueGreenApp extends pulumi.ComponentResource {
         // would redeploy both slots at once, the live one included.
         { parent: this, ignoreChanges: ["image"] },
       );
-      args.envGroupIds.forEach((groupId, i) => this.links.push(new EnvGroupLink(`${name}-${s}-env-${i}`, { envGroupId: groupId, serviceId: service.id }, { parent: this })));
+      args.envGroupIds.forEach((groupId, i) => links.push(new EnvGroupLink(`${name}-${s}-env-${i}`, { envGroupId: groupId, serviceId: service.id }, { parent: this })));
       return service;
     };
     this.slots = { blue: slot("blue"), green: slot("green") };
-    this.registerOutputs({});
-  }
-
-  /**
-   * Puts the app behind the edge: creates the TrafficSwitch that promotes `app.version` (health-gated) whenever it
-   * changes. Called once the edge exists, since the edge's config needs the slots' URLs first. `dependsOn` must hold
-   * what makes the edge route this app (its env), so the switch never talks to an edge that does not know the app.
-   * `guards` are the services the promotion must not harm (AlphaStack's engine, by its health URL).
-   * The switch also waits for the slots' env group links (and so for the groups' changes): the deploys that apply
-   * env changes are triggered before a promotion starts, whose own deploy then supersedes them, never the reverse.
-   */
-  connectEdge(edge: { url: pulumi.Input<string>; adminToken: pulumi.Input<string>; dependsOn: pulumi.Resource[] }, guards: TrafficSwitchArgs["guards"] = []): TrafficSwitch {
-    const { app } = this.args;
     const slotRef = (s: Slot) => ({ serviceId: this.slots[s].id, url: this.slots[s].url.apply((u) => u ?? "") });
+    const waitFor: Promise<pulumi.Resource[]> = args.edge.routed.then((routed) => [...routed, this.slots.blue, this.slots.green, ...links]);
     this.trafficSwitch = new TrafficSwitch(
-      `${this.name}-switch`,
+      `${name}-switch`,
       {
-        app: this.name,
+        app: name,
         image: app.image,
         version: app.version,
         healthCheckPath: app.healthCheckPath,
         slots: { blue: slotRef("blue"), green: slotRef("green") },
-        edgeUrl: edge.url,
-        adminToken: edge.adminToken,
+        edgeUrl: args.edge.url,
+        adminToken: args.edge.adminToken,
         analysis: app.analysis,
-        guards,
+        guards: args.guards ?? [],
       },
-      { parent: this, dependsOn: [...edge.dependsOn, this.slots.blue, this.slots.green, ...this.links] },
+      { parent: this, dependsOn: waitFor as pulumi.Input<pulumi.Input<pulumi.Resource>[]> },
     );
-    return this.trafficSwitch;
+    this.registerOutputs({});
   }
 }

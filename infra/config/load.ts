@@ -10,7 +10,7 @@ export class StackConfigError extends Error {
 }
 
 /** The keys of the `stackguard` config namespace, in the order they are read. */
-export const CONFIG_KEYS = ["environment", "render", "alphaStack", "apps", "database", "edge", "logStream"] as const;
+export const CONFIG_KEYS = ["environment", "render", "alphaStack", "apps", "database", "edge", "flags", "logStream"] as const;
 
 /**
  * Turns one zod issue into a sentence that names the stack, the config key and the fix, e.g.

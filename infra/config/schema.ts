@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { applyStackDefaults, edgeTiming, minInstances, minShutdownDelaySeconds, needsRedundancy, PRODUCTION_MIN_INSTANCES } from "./defaults";
 import { KEY_VALUE_PLANS, POSTGRES_PLANS, POSTGRES_VERSIONS, RENDER_REGIONS, SERVICE_PLANS } from "./render-enums";
+import { FLAG_KEY_PATTERN, FlagDefinitionSchema } from "../flags/definition";
 import { routingProblems } from "./routing";
 
 /** Render ids: `<prefix>-<20 chars>` (Render uses 0-9a-v; the seeded AlphaStack ids are readable names, so any lower-case alphanumeric is accepted), Postgres with a `-a`/`-b` suffix. */
@@ -220,6 +221,11 @@ export const StackConfigBaseSchema = z
         statePlan: z.enum(KEY_VALUE_PLANS).default("starter"),
       })
       .strict(),
+    /**
+     * The stack's feature flags (flagd definitions with our metadata, infra/flags/definition.ts), stored on the edge
+     * by `stackguard:FeatureFlag` resources. A flag removed here is deleted from the edge on the next `up`.
+     */
+    flags: z.record(z.string().regex(FLAG_KEY_PATTERN, "flag keys use letters, digits, '.', '_' and '-' (max 128)"), FlagDefinitionSchema).default({}),
     /**
      * Where Render streams this workspace's service logs (a syslog-over-TLS collector: Papertrail, Datadog, …). The
      * collector's token is the secret `stackguard:logStreamToken` (`pulumi config set --secret logStreamToken …`).

@@ -26,10 +26,10 @@ describe("program: guardian, alert rules and flags", () => {
       const doc = yaml.parse(fs.readFileSync("Pulumi.staging.yaml", "utf8")).config as Record<string, unknown>;
       const raw = Object.fromEntries(Object.entries(doc).map(([k, v]) => [k.replace(/^stackguard:/, ""), v]));
       const { buildPlatform, GUARDIAN_IMAGE } = await import("../../../stacks/platform");
-      const p = buildPlatform(parseStackConfig("staging", raw));
+      const p = buildPlatform(parseStackConfig("staging", raw), {}, { embedded: false, renderApiUrl: "https://api.render.com/v1" });
       await new Promise<void>((r) => p.edgeUrl.apply(() => r()));
       await new Promise((r) => setTimeout(r, 500));
-      const guardian = created.find((c) => c.name === "guardian")!;
+      const guardian = created.find((c) => c.name === "guardian" && c.type.endsWith("render:Service"))!;
       // A web service, so Render's metrics stream can push to it (issue 17); one instance.
       expect(guardian.inputs).toMatchObject({ type: "web_service", image: GUARDIAN_IMAGE, numInstances: 1, healthCheckPath: "/healthz" });
       const env = created.find((c) => c.name === "guardian-env")!;
