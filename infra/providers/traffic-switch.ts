@@ -1,9 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { PromotionAnalysis } from "../config/schema";
-import type { PromotionRecord } from "../promotion/record";
 import { lazyProvider } from "./dynamic";
+import { trafficSwitchFields, type TrafficSwitchOutputs } from "./impl/traffic-switch";
+import { dynamicResourceWith, withOutputKeys } from "./output-keys";
 
-/** Inputs of a {@link TrafficSwitch}. */
+/** Inputs of a {@link TrafficSwitch} (the fields of `trafficSwitchInputsSchema`, with per-slot Inputs). */
 export interface TrafficSwitchArgs {
   /** The app's name (as the edge routes it); changing it replaces the switch. */
   app: pulumi.Input<string>;
@@ -33,19 +34,12 @@ export interface TrafficSwitchArgs {
  * version to the idle slot, probes it, switches the edge, bakes, and switches back on failure (see
  * infra/promotion/README.md). `refresh` reads the active slot from the edge, so an automatic rollback shows as drift.
  */
-export class TrafficSwitch extends pulumi.dynamic.Resource {
-  /** The slot the edge sends the app's traffic to. */
-  declare readonly activeSlot: pulumi.Output<"blue" | "green">;
-  /** The version live on each slot. */
-  declare readonly versions: pulumi.Output<{ blue?: string; green?: string }>;
-  /** What the last promotion did, with per-step timings (no secrets). */
-  declare readonly lastPromotion: pulumi.Output<PromotionRecord>;
-
+export class TrafficSwitch extends dynamicResourceWith<TrafficSwitchOutputs>() {
   constructor(name: string, args: TrafficSwitchArgs, opts?: pulumi.CustomResourceOptions) {
     super(
       lazyProvider("traffic-switch"),
       name,
-      { ...args, adminToken: pulumi.secret(args.adminToken), activeSlot: undefined, versions: undefined, lastPromotion: undefined },
+      withOutputKeys(trafficSwitchFields.outputs, { ...args, adminToken: pulumi.secret(args.adminToken) }),
       { ...opts, additionalSecretOutputs: ["adminToken"] },
       "stackguard",
       "TrafficSwitch",

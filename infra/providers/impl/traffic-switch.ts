@@ -10,6 +10,7 @@ import { EdgeAdminClient } from "../../edge-contract/client";
 import { checkWith } from "../check";
 import { configureProvider, providerClient } from "../context";
 import { same } from "../diff";
+import { resourceFields } from "../fields";
 import { watchEngine } from "../engine-watch";
 
 const slotRef = z.object({
@@ -17,8 +18,9 @@ const slotRef = z.object({
   url: z.string().url("url must be the slot's own http(s) URL (Render's service URL)"),
 }).strict();
 
-/** Checked inputs of a TrafficSwitch. */
+/** Checked inputs of a TrafficSwitch ({@link trafficSwitchFields}). */
 export const trafficSwitchInputsSchema = z.object({
+  /** The app's name (as the edge routes it); changing it replaces the switch. */
   app: z.string().regex(/^[a-z][a-z0-9-]{1,40}$/, "app must be the app's name in stack config"),
   image: z.string().min(1, "image is the image repository, e.g. docker.io/org/api"),
   version: z.string().regex(/^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$/, "version must be an image tag such as 1.4.2"),
@@ -37,13 +39,31 @@ export const trafficSwitchInputsSchema = z.object({
 /** Checked inputs. */
 export type TrafficSwitchInputs = z.infer<typeof trafficSwitchInputsSchema>;
 
-/** Outputs: the inputs, where traffic is, what each slot runs, and the last promotion. */
-export interface TrafficSwitchOutputs extends TrafficSwitchInputs, LiveState {
-  lastPromotion: PromotionRecord;
-}
+/** What a promotion records besides the inputs. */
+export const trafficSwitchComputedSchema = z.object({
+  /** The slot the edge sends the app's traffic to. */
+  activeSlot: z.custom<LiveState["activeSlot"]>(),
+  /** The version live on each slot. */
+  versions: z.custom<LiveState["versions"]>(),
+  /** What the last promotion did, with per-step timings (no secrets). */
+  lastPromotion: z.custom<PromotionRecord>(),
+});
 
-/** Fields whose change is a promotion (or a re-targeting of one). The token is compared too: a rotation updates it. */
-const COMPARED = ["app", "image", "version", "healthCheckPath", "slots", "edgeUrl", "adminToken", "analysis"] as const;
+/**
+ * Fields whose change is a promotion (or a re-targeting of one): the update is the promotion. The token is compared
+ * too: a rotation updates it. A new app is a new switch. `guards` are read by every promotion, but a change of them
+ * alone is not one (never compared).
+ */
+export const trafficSwitchFields = resourceFields(
+  trafficSwitchInputsSchema,
+  { app: "replace", image: "update", version: "update", healthCheckPath: "update", slots: "update", edgeUrl: "update", adminToken: "update", analysis: "update", guards: "local" },
+  trafficSwitchComputedSchema,
+);
+
+/** Outputs: the inputs, where traffic is, what each slot runs, and the last promotion. */
+export type TrafficSwitchOutputs = TrafficSwitchInputs & z.output<typeof trafficSwitchComputedSchema>;
+
+const COMPARED = [...trafficSwitchFields.replace, ...trafficSwitchFields.inPlace];
 
 /**
  * A promotion nobody watches must not go on. Pulumi starts providers in their own process group, so when the CLI is
@@ -99,24 +119,26 @@ export async function changedSwitchFields(olds: TrafficSwitchOutputs, news: Traf
  * infra/promotion/run.ts), the edge's active slot read back on refresh, and drift when traffic is not on the
  * slot running the declared version (e.g. after the edge rolled back by itself).
  */
-export const provider: pulumi.dynamic.ResourceProvider = {
+export const trafficSwitchProvider = {
   configure: configureProvider,
 
-  async check(_olds, news) {
+  async check(_olds: unknown, news: Record<string, unknown>) {
     return checkWith("TrafficSwitch", trafficSwitchInputsSchema, news);
   },
 
-  async diff(_id, olds: TrafficSwitchOutputs, news: TrafficSwitchInputs) {
+  async diff(_id: string, olds: TrafficSwitchOutputs, news: TrafficSwitchInputs) {
     const changed = await changedSwitchFields(olds, news);
     // The engine derives the displayed property diff itself (the Node dynamic provider passes no detailed diff).
-    return { changes: changed.length > 0, replaces: changed.filter((f) => f === "app"), deleteBeforeReplace: false };
+    const replaces = changed.filter((f) => (trafficSwitchFields.replace as readonly string[]).includes(f));
+    return { changes: changed.length > 0, replaces, deleteBeforeReplace: false };
   },
 
   async create(inputs: TrafficSwitchInputs) {
     return { id: `${inputs.app}-switch`, outs: await converge(inputs) };
   },
 
-  async read(id, props: TrafficSwitchOutputs) {
+  async read(id: string, props?: TrafficSwitchOutputs) {
+    if (!props) return { id }; // nothing recorded to read back with (its edge, app and slots)
     try {
       const live = await readLive(props, { render: providerClient(), edgeReadyTimeoutMs: 10_000 });
       return { id, props: { ...props, activeSlot: live.activeSlot, versions: live.versions } };
@@ -126,11 +148,14 @@ export const provider: pulumi.dynamic.ResourceProvider = {
     }
   },
 
-  async update(_id, _olds: TrafficSwitchOutputs, news: TrafficSwitchInputs) {
+  async update(_id: string, _olds: TrafficSwitchOutputs, news: TrafficSwitchInputs) {
     return { outs: await converge(news) };
   },
 
   async delete() {
     // Traffic stays where it is: removing the switch from the program must not move or drop requests.
   },
-};
+} satisfies pulumi.dynamic.ResourceProvider<TrafficSwitchInputs, TrafficSwitchOutputs>;
+
+/** The same provider as the loader (`lazyProvider`) and the engine see it: property bags. */
+export const provider: pulumi.dynamic.ResourceProvider = trafficSwitchProvider;
