@@ -15,7 +15,8 @@
  * Two runs side by side on the same machine: `baseline` with passive detection off (probes only, the edge before
  * issue 16 item 2) and the shipped settings (passive detection on real traffic, probes as the second source); the
  * JSON reports both and their ratio. Edge settings are the shipped defaults unless EDGE_PROBE_* or EDGE_PASSIVE_*
- * are set. The last line is one JSON object.
+ * are set. `BENCH_EDGE_DATA_PLANE=haproxy` runs both series with the HAProxy data plane (EDGE_DATA_PLANE=haproxy:
+ * passive detection is HAProxy's `observe layer7`, pushed to the control plane). The last line is one JSON object.
  */
 import * as fs from "node:fs";
 import * as http from "node:http";
@@ -29,6 +30,7 @@ import { percentile, r1 } from "./lib/stats";
 
 const TRIALS = Number(process.env.BENCH_TRIALS ?? 12);
 const LOADERS = Number(process.env.BENCH_LOADERS ?? 8);
+const DATA_PLANE = process.env.BENCH_EDGE_DATA_PLANE ?? "node";
 const TOKEN = `bench-${Math.random().toString(36).slice(2)}-token-xxxxxxxx`;
 
 interface Sample {
@@ -71,6 +73,7 @@ async function run(slots: RemoteSlots, extraEnv: Record<string, string>, label: 
     EDGE_ADMIN_TOKEN: TOKEN,
     EDGE_STATE_FILE: path.join(dir, "state.json"),
     EDGE_PEERS_DIR: path.join(dir, "peers"),
+    EDGE_DATA_PLANE: DATA_PLANE,
     ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith("EDGE_PROBE_") || k.startsWith("EDGE_PASSIVE_")) as [string, string][]),
     ...extraEnv,
   };
@@ -189,6 +192,7 @@ async function main() {
       ...now,
       baseline: base,
       restoreP99VsBaseline: base.restoreMsP99 ? r1((now.restoreMsP99 / base.restoreMsP99) * 100) / 100 : null,
+      dataPlane: DATA_PLANE,
       edges: 2,
       passiveConsecutiveFailures: cfg.passive.consecutiveFailures,
       probeIntervalMs: cfg.probe.intervalMs,

@@ -19,7 +19,8 @@ export interface RouteMatch {
  * allocation beyond the match itself.
  */
 export class Router {
-  private readonly routes: CompiledRoute[];
+  /** The routes as compiled (their metrics names), in configuration order. */
+  readonly routes: CompiledRoute[];
 
   constructor(routes: Route[]) {
     this.routes = routes.map((r) => ({ ...r, name: r.name ?? `${(r.hosts ?? ["*"]).join(",")}${r.pathPrefix}`, prefixBase: r.pathPrefix.replace(/\/$/, "") }));

@@ -1,4 +1,5 @@
 import type { AppUpstreams, Route, Slot } from "../config";
+import { REQUEST_LOG_FORMAT, REQUEST_RING } from "./haproxy-request-log";
 
 /** The slots (config.ts imports this module to check routes, so its SLOTS is not imported here). */
 const SLOTS: readonly Slot[] = ["blue", "green"];
@@ -155,6 +156,13 @@ export function haproxyConfig(o: HaproxyConfigInput): string {
     // log them (`log global` there), the frontend logs nothing, so no request costs a log line.
     `  log 127.0.0.1:${o.eventsPort} len 1024 format raw local0 notice`,
     "",
+    // One line per proxied request, read by the control plane for the edge's metrics (haproxy-request-log.ts); a
+    // ring in HAProxy's memory, streamed over the runtime API: no file, no per-request datagram.
+    `ring ${REQUEST_RING}`,
+    "  format raw",
+    "  maxlen 256",
+    "  size 4194304",
+    "",
     "resolvers sys",
     "  parse-resolv-conf",
     "  hold valid 10s",
@@ -189,6 +197,10 @@ export function haproxyConfig(o: HaproxyConfigInput): string {
     "  acl cp var(txn.cp) -m found",
     "  acl routed var(txn.route) -m found",
     "  http-request set-var(txn.cp) bool(true) if cp_path",
+    `  log ring@${REQUEST_RING} local0 info`,
+    `  log-format "${REQUEST_LOG_FORMAT}"`,
+    // The control plane's own requests are not the apps' traffic (the Node proxy never counted them either).
+    "  http-request set-log-level silent if cp",
     "  http-request set-var(txn.host) req.hdr(host),lower",
     "  http-request set-var(txn.bare) var(txn.host),regsub(:[0-9]+$,)",
     ...routeRules(o.routes),

@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { SLOTS, type AppUpstreams, type Route, type Slot } from "../config";
 import type { DataPlane, DataPlaneStart, FailingReport } from "./data-plane";
 import { activeMap, backendName, haproxyConfig } from "./haproxy-config";
+import { RequestLogFollower } from "./haproxy-request-log";
 import { parseStat, runtimeCommand, type StatRow } from "./haproxy-runtime";
 
 /** What the HAProxy data plane needs from the edge. */
@@ -31,6 +32,8 @@ export interface HaproxyDataPlaneOptions {
    */
   pollIntervalMs: number;
   onFailing: FailingReport;
+  /** One line per proxied request (haproxy-request-log.ts), for the edge's metrics. */
+  onRequestLine: (line: string) => void;
   /** HAProxy exited while the edge was not stopping (the edge then drains and exits: Render replaces it). */
   onExit: (reason: string) => void;
   log: (msg: string) => void;
@@ -53,6 +56,8 @@ export interface HaproxyDataPlaneOptions {
  *   announces each server state change at once on a loopback UDP port (its log, only those events); the announcement
  *   is not trusted, it only makes the control plane read `show stat` over the 0600 socket now instead of at the
  *   next poll.
+ * - **Metrics**: HAProxy writes one line per proxied request into a ring in its memory, which the control plane
+ *   follows over the runtime API and records in the edge's metrics (`/__edge/metrics`, read by the promotion).
  */
 export class HaproxyDataPlane implements DataPlane {
   readonly kind = "haproxy" as const;
@@ -76,6 +81,7 @@ export class HaproxyDataPlane implements DataPlane {
   private events?: dgram.Socket;
   private polling?: Promise<void>;
   private pollAgain = false;
+  private requests?: RequestLogFollower;
 
   constructor(private readonly o: HaproxyDataPlaneOptions) {}
 
@@ -131,6 +137,8 @@ export class HaproxyDataPlane implements DataPlane {
     exited.catch(() => undefined);
     await Promise.race([exited, this.waitReady(port)]);
     this.started = true;
+    this.requests = new RequestLogFollower(this.socketPath, this.o.onRequestLine, this.o.log);
+    this.requests.start();
     this.o.log(`data plane: haproxy (pid ${child.pid}) on ${this.o.bindHost}:${port}, runtime API ${this.socketPath}`);
     this.poller = setInterval(() => void this.poll(), this.o.pollIntervalMs);
     this.poller.unref?.();
@@ -271,6 +279,7 @@ export class HaproxyDataPlane implements DataPlane {
     this.stopping = true;
     if (this.poller) clearInterval(this.poller);
     this.events?.close();
+    this.requests?.stop();
     const child = this.child;
     if (child && child.exitCode === null && child.signalCode === null) {
       const gone = new Promise<void>((r) => child.once("exit", () => r()));

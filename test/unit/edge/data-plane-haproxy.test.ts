@@ -167,6 +167,21 @@ maybe("the HAProxy data plane (real haproxy, real slot servers)", () => {
     expect((await servedBy(edge.url, "/orders")).slot).toBe("api-blue");
   });
 
+  it("every proxied request is in the edge's metrics (HAProxy's request ring, followed by the control plane)", async () => {
+    const series = async () => ((await admin(edge.url, "GET", "/__edge/metrics?format=json")).body.series as { app: string; slot: string; requests: number; classes: Record<string, number> }[]);
+    const count = async (slot: string, cls: string) => (await series()).filter((x) => x.app === "api" && x.slot === slot).reduce((n, x) => n + (x.classes[cls] ?? 0), 0);
+    const ok0 = await count("blue", "2xx");
+    const bad0 = await count("blue", "5xx");
+    for (let i = 0; i < 7; i++) expect((await servedBy(edge.url, "/orders")).status).toBe(200);
+    s.api.blue.faults.errorRate = 1;
+    expect((await servedBy(edge.url, "/orders")).status).toBe(500);
+    s.api.blue.faults.errorRate = 0;
+    // The admin calls above are the control plane's, not traffic: only the 8 proxied requests count.
+    await until(async () => (await count("blue", "2xx")) - ok0 === 7 && (await count("blue", "5xx")) - bad0 === 1);
+    const unrouted = /edge_unrouted_requests_total (\d+)/;
+    expect((await admin(edge.url, "GET", "/__edge/metrics")).body).toMatch(unrouted);
+  });
+
   it("malformed requests get HAProxy's 4xx and crash nothing", async () => {
     const bad = [
       "GARBAGE\r\n\r\n",
