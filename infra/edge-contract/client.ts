@@ -71,9 +71,12 @@ export interface EdgeAdminClientOptions {
   retries?: number;
   /**
    * Keep retrying while the edge is not ready, up to this long in all (default: off). "Not ready": the connection is
-   * refused, a GET gets no answer or 5xx, or the token is refused (401; the edge checks it before it reads the body,
-   * so nothing was applied): right after `pulumi up` changed the edge's env the running edge may still hold the
-   * previous token until the new deploy is live. For writes in `pulumi up`, never for a preview, which must not hang.
+   * refused, a GET gets no answer or 5xx, a PUT or DELETE gets no answer, 429 or 5xx (Render's proxy answers 502 while the
+   * edge's first deploy starts; PUT and DELETE are idempotent, RFC 9110: storing the same definition twice stores
+   * it once), or the token is refused (401; the edge checks it before it reads the body, so nothing was applied):
+   * right after `pulumi up` changed the edge's env the running edge may still hold the previous token until the new
+   * deploy is live. A POST (switch, verdict) is never retried after an answer. For the FeatureFlag and AlertRule
+   * writes in `pulumi up`, never for a preview, which must not hang.
    */
   readyTimeoutMs?: number;
   /**
@@ -201,6 +204,7 @@ export class EdgeAdminClient {
         else if (opts.signal?.aborted) throw new EdgeAdminError(0, "aborted", `${what}: aborted by the caller`);
         else last = new EdgeAdminError(0, "unreachable", this.clean(`${what}: no answer from ${this.base} (${cause ?? (e as Error).message})`));
         if (read || notSent) continue;
+        if (readyBy > 0 && Date.now() < readyBy && (method === "PUT" || method === "DELETE")) continue;
         // A write may have reached the edge: retrying could apply it twice, so the caller decides.
         throw last;
       } finally {
@@ -217,7 +221,9 @@ export class EdgeAdminClient {
       const err = AdminErrorSchema.safeParse(safeJson(text));
       const detail = this.clean(err.success ? err.data.error : text.slice(0, 200));
       last = new EdgeAdminError(res.status, (err.success && err.data.code) || codeOf(res.status), `${what}: HTTP ${res.status}: ${detail}`, err.success ? (err.data.issues ?? []) : []);
-      if (res.status === 401 && readyBy > 0 && Date.now() < readyBy) continue;
+      const waiting = readyBy > 0 && Date.now() < readyBy;
+      if (waiting && res.status === 401) continue;
+      if (waiting && (method === "PUT" || method === "DELETE") && (res.status === 429 || res.status >= 500)) continue;
       if (read && (res.status === 429 || res.status >= 500)) continue;
       throw last;
     }

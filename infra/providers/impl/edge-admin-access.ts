@@ -25,8 +25,8 @@ export interface EdgeAccess {
  * Writes (create, update, delete) run inside `pulumi up` right after the edge's env may have changed (first deploy,
  * token rotation): they wait up to 10 minutes for the edge to answer with the token (a Render deploy of the edge
  * takes minutes). Each write answers only once
- * every edge instance confirmed it, hence the long per-attempt timeout. The client retries a write only when the
- * edge cannot have applied it (connection refused; within the readiness window, a refused token). At most 4 writes per edge at once: the stack's ~30 flags and rules are created in
+ * every edge instance confirmed it, hence the long per-attempt timeout. Within the readiness window the client
+ * retries these writes on no answer, 429, 5xx and 401: every one is an idempotent PUT or DELETE. At most 4 writes per edge at once: the stack's ~30 flags and rules are created in
  * parallel at Pulumi's default parallelism, and each is replicated to every edge instance.
  */
 const WRITE = { timeoutMs: 20_000, retries: 2, readyTimeoutMs: 600_000, maxConcurrent: 4 } as const;

@@ -156,6 +156,22 @@ describe("EdgeAdminClient: retries only where a retry cannot apply anything twic
     expect(s.hits.map((h) => h.method)).toEqual(["POST"]);
   });
 
+  it("while waiting for the edge to be ready (pulumi up), retries a PUT past a proxy's 502 and a 401, never a POST", async () => {
+    const s = await server((req, res, n) => {
+      if (req.method === "POST") return res.writeHead(502, { "content-type": "text/plain" }).end("Bad Gateway");
+      if (n === 1) return res.writeHead(502, { "content-type": "text/plain" }).end("Bad Gateway"); // the edge's deploy is starting
+      if (n === 2) return json(res, 401, { error: "missing or wrong admin token" }); // still the previous deploy's token
+      json(res, 200, { revision: "r1", rule: { name: "api-errors" } });
+    });
+    const client = new EdgeAdminClient({ url: s.url, token: TOKEN, retries: 0, readyTimeoutMs: 30_000 });
+    await client.alerts.put({ name: "api-errors" } as never);
+    expect(s.hits.map((h) => h.method)).toEqual(["PUT", "PUT", "PUT"]);
+    s.hits.length = 0;
+    const e = await failure(client.switch({ app: "api", slot: "green" }));
+    expect(e).toMatchObject({ status: 502, code: "unavailable" });
+    expect(s.hits.map((h) => h.method)).toEqual(["POST"]);
+  });
+
   it("does not retry a 4xx, even a GET", async () => {
     const s = await server((_q, res) => json(res, 404, { error: "no admin endpoint GET /__edge/state" }));
     const e = await failure(new EdgeAdminClient({ url: s.url, token: TOKEN, retries: 3 }).getState());
