@@ -26,6 +26,8 @@ export function edgeEnv(apps: Record<string, { blue: SlotServer; green: SlotServ
     EDGE_PROBE_TIMEOUT_MS: "500",
     EDGE_DRAIN_TIMEOUT_MS: "3000",
     EDGE_SHUTDOWN_GRACE_MS: "2000",
+    // EDGE_TEST_DATA_PLANE=haproxy runs the edge tests built on this env with the HAProxy data plane.
+    ...(process.env.EDGE_TEST_DATA_PLANE ? { EDGE_DATA_PLANE: process.env.EDGE_TEST_DATA_PLANE } : {}),
     ...extra,
   };
 }
