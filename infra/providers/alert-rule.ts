@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { lazyProvider } from "./dynamic";
-import type { AlertRule as AlertRuleModel, AlertRuleInput } from "../alerts/rule";
+import { alertRuleFields, type AlertRuleResourceInputs } from "./impl/alert-rule";
+import { dynamicResourceWith, withOutputKeys } from "./output-keys";
+import type { AlertRuleInput } from "../alerts/rule";
 
 /** Inputs of an {@link AlertRule}. */
 export interface AlertRuleArgs {
@@ -16,15 +18,12 @@ export interface AlertRuleArgs {
  * An alert rule (`stackguard:AlertRule`), stored in the edge's replicated state (`/__edge/alerts/rules`), where the
  * guardian reads it on its next poll. Changing the rule's name replaces it.
  */
-export class AlertRule extends pulumi.dynamic.Resource {
-  /** The rule with every default resolved, as the guardian evaluates it. */
-  declare readonly rule: pulumi.Output<AlertRuleModel>;
-
+export class AlertRule extends dynamicResourceWith<AlertRuleResourceInputs>() {
   constructor(name: string, args: AlertRuleArgs, opts?: pulumi.CustomResourceOptions) {
     super(
       lazyProvider("alert-rule"),
       name,
-      { ...args, adminToken: pulumi.secret(args.adminToken) },
+      withOutputKeys(alertRuleFields.outputs, { ...args, adminToken: pulumi.secret(args.adminToken) }),
       { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "adminToken"] },
       "stackguard",
       "AlertRule",

@@ -1,8 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { lazyProvider } from "./dynamic";
+import { featureFlagFields, type FeatureFlagOutputs } from "./impl/feature-flag";
+import { dynamicResourceWith, withOutputKeys } from "./output-keys";
 import { staleFlags } from "../flags/lifetime";
 import type { FlagDefinition } from "../flags/definition";
-import type { FlagOverride } from "../flags/override";
 
 /** Inputs of a {@link FeatureFlag}. */
 export interface FeatureFlagArgs {
@@ -25,19 +26,12 @@ export interface FeatureFlagArgs {
  * `refresh`/`diff` read the live override and show it as a change of `override`; `up` keeps it unless the declared
  * definition has caught up with it (then the redundant override is cleared). See infra/flags/README.md.
  */
-export class FeatureFlag extends pulumi.dynamic.Resource {
-  declare readonly key: pulumi.Output<string>;
-  declare readonly definition: pulumi.Output<FlagDefinition>;
-  /** The live kill-switch override on the edge, if any (`null` when none). */
-  declare readonly override: pulumi.Output<FlagOverride | null>;
-  /** The edge's flag revision after the last write. */
-  declare readonly revision: pulumi.Output<string>;
-
+export class FeatureFlag extends dynamicResourceWith<FeatureFlagOutputs & { definition: FlagDefinition }>() {
   constructor(name: string, args: FeatureFlagArgs, opts?: pulumi.CustomResourceOptions) {
     super(
       lazyProvider("feature-flag"),
       name,
-      { ...args, adminToken: pulumi.secret(args.adminToken), override: undefined, revision: undefined },
+      withOutputKeys(featureFlagFields.outputs, { ...args, adminToken: pulumi.secret(args.adminToken) }),
       { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "adminToken"] },
       "stackguard",
       "FeatureFlag",

@@ -9,12 +9,14 @@ import { overrideMatchesDeclared, type FlagOverride } from "../../flags/override
 import { expandRefs } from "../../flags/refs";
 import { validateFlagSet } from "../../flags/validate";
 import { checkWith, UNKNOWN } from "../check";
-import { same } from "../diff";
+import { changedFields, same } from "../diff";
+import { resourceFields } from "../fields";
 import { adminTokenInput, edgeAccess, edgeUrlInput, requireEdgeAccess } from "./edge-admin-access";
 
 /** Checked inputs of a FeatureFlag (the definition itself is checked against our model and the flagd schema). */
 export const featureFlagInputsSchema = z
   .object({
+    /** The flag key apps ask for; changing it replaces the flag. */
     key: z.string().regex(FLAG_KEY_PATTERN, "key must be letters, digits, '.', '_' or '-' (max 128)"),
     definition: z.record(z.string(), z.unknown()),
     evaluators: z.record(z.string(), z.unknown()).optional(),
@@ -25,10 +27,29 @@ export const featureFlagInputsSchema = z
 export type FeatureFlagInputs = z.infer<typeof featureFlagInputsSchema>;
 
 /** Outputs: inputs plus the live override and revision. */
-export interface FeatureFlagOutputs extends FeatureFlagInputs {
-  override: FlagOverride | null;
-  revision: string;
-}
+/** What the edge holds besides the declaration. */
+export const featureFlagComputedSchema = z.object({
+  /** The live kill-switch override on the edge, if any (`null` when none). */
+  override: z.custom<FlagOverride | null>(),
+  /** The edge's flag revision after the last write. */
+  revision: z.string(),
+});
+
+/**
+ * The key and the edge identify the flag (a change is a new flag, deleted first); the definition, its evaluators and
+ * the token are the one PUT of the flag (a new token is re-recorded). The live override is compared too (diff).
+ */
+export const featureFlagFields = resourceFields(
+  featureFlagInputsSchema,
+  { key: "replace", definition: "update", evaluators: "update", edgeUrl: "replace", adminToken: "update" },
+  featureFlagComputedSchema,
+);
+
+/** The inputs `check` returns: the declaration and the live override (read there, so the diff sees a kill switch). */
+export type FeatureFlagCheckedInputs = FeatureFlagInputs & { override?: FlagOverride | null };
+
+/** Outputs: the declaration, the live override and the revision. */
+export type FeatureFlagOutputs = FeatureFlagInputs & z.output<typeof featureFlagComputedSchema>;
 
 function hasUnknown(v: unknown): boolean {
   if (v === UNKNOWN) return true;
@@ -92,27 +113,27 @@ async function liveOverride(i: FeatureFlagInputs, recorded: FlagOverride | null 
  * `update` never undoes it: the definition write leaves overrides alone, and an override is cleared only when the
  * declared definition already behaves the same way (declared DISABLED / off variant for `off`, ENABLED for `on`).
  */
-export const provider: pulumi.dynamic.ResourceProvider = {
-  async check(olds, news) {
+export const featureFlagProvider = {
+  async check(olds: Partial<FeatureFlagOutputs> | undefined, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult<FeatureFlagCheckedInputs>> {
     const base = checkWith("FeatureFlag", featureFlagInputsSchema, news);
     if (base.failures?.length) return base;
     // Not known yet (preview of a new stack: the edge's URL and token are still to be created): the live override is
     // unknown too, never "absent", or `up --plan` would find an `override` the reviewed plan did not have.
-    if (hasUnknown(news)) return { ...base, inputs: { ...base.inputs, override: UNKNOWN } };
+    if (hasUnknown(news)) return { ...base, inputs: { ...(base.inputs as FeatureFlagInputs), override: UNKNOWN } as unknown as FeatureFlagCheckedInputs }; // the engine's unknown marker
     const i = base.inputs as FeatureFlagInputs;
     const r = validateFlagSet({ flags: { [i.key]: i.definition }, ...(i.evaluators ? { $evaluators: i.evaluators } : {}) });
     if (!r.ok) {
       const prefix = `flags.${i.key}`;
       return {
-        inputs: news,
+        inputs: news as FeatureFlagCheckedInputs, // failed: the engine shows the given inputs
         failures: r.issues.map((x) => {
           const field = x.path.startsWith(prefix) ? `definition${x.path.slice(prefix.length)}` : x.path.replace(/^\$evaluators/, "evaluators");
           return { property: field.split(".")[0]!, reason: `FeatureFlag "${i.key}": ${field}: ${x.message}` };
         }),
       };
     }
-    const recorded = (olds as Partial<FeatureFlagOutputs>).key === i.key ? (olds as Partial<FeatureFlagOutputs>).override : null;
-    return { inputs: { ...base.inputs, override: await liveOverride(i, recorded) }, failures: [] };
+    const recorded = olds?.key === i.key ? olds.override : null;
+    return { inputs: { ...i, override: await liveOverride(i, recorded) }, failures: [] };
   },
 
   async create(inputs: FeatureFlagInputs) {
@@ -120,7 +141,8 @@ export const provider: pulumi.dynamic.ResourceProvider = {
     return { id: inputs.key, outs };
   },
 
-  async read(id, props: FeatureFlagOutputs) {
+  async read(id: string, props?: FeatureFlagOutputs) {
+    if (!props) return { id }; // nothing recorded: no edge to ask
     // No token (state from before adminToken was an input) or no answer: keep what was recorded; refresh must
     // neither fail nor invent drift. The next `up` records the token.
     const c = reader(props);
@@ -131,15 +153,16 @@ export const provider: pulumi.dynamic.ResourceProvider = {
     } catch {
       return { id, props };
     }
-    if (!live) return { id, props: { ...props, definition: {}, override: null } };
+    if (!live) return { id, props: { ...props, definition: {}, override: null } as FeatureFlagOutputs };
     // The live definition replaces the recorded one, so `refresh` shows edits made behind Pulumi's back.
-    return { id, props: { ...props, definition: live.definition, override: live.override ?? null, revision: live.revision } };
+    return { id, props: { ...props, definition: live.definition as Record<string, unknown>, override: live.override ?? null, revision: live.revision } };
   },
 
-  async diff(_id, olds: FeatureFlagOutputs, news: FeatureFlagInputs & { override?: FlagOverride | null }) {
-    const replaces = (["key", "edgeUrl"] as const).filter((f) => !same(olds[f], news[f]));
+  async diff(_id: string, olds: FeatureFlagOutputs, news: FeatureFlagCheckedInputs) {
+    const changed = changedFields(featureFlagFields.diffSpec, olds, news);
+    const replaces = changed.filter((f) => (featureFlagFields.replace as readonly string[]).includes(f));
     // A new token (rotation, or state recorded before adminToken was an input) is an update: it is re-recorded.
-    let changes = replaces.length > 0 || !same(olds.adminToken, news.adminToken) || !same(olds.definition, news.definition) || !same(olds.evaluators, news.evaluators) || !same(olds.override, news.override);
+    let changes = changed.length > 0 || !same(olds.override, news.override);
     if (!changes) {
       // Drift of the definition itself (edited through the admin API): the edge is the truth.
       try {
@@ -152,11 +175,14 @@ export const provider: pulumi.dynamic.ResourceProvider = {
     return { changes, replaces, deleteBeforeReplace: true };
   },
 
-  async update(_id, _olds: FeatureFlagOutputs, news: FeatureFlagInputs) {
+  async update(_id: string, _olds: FeatureFlagOutputs, news: FeatureFlagInputs) {
     return { outs: await writeAndReconcile(news) };
   },
 
-  async delete(id, props: FeatureFlagOutputs) {
+  async delete(id: string, props: FeatureFlagOutputs) {
     await writer({ ...props, key: id }).remove(id);
   },
-};
+} satisfies pulumi.dynamic.ResourceProvider<FeatureFlagCheckedInputs, FeatureFlagOutputs>;
+
+/** The same provider as the loader (`lazyProvider`) and the engine see it: property bags. */
+export const provider: pulumi.dynamic.ResourceProvider = featureFlagProvider;

@@ -7,7 +7,7 @@ import { checkWith } from "../check";
 import { configureProvider, PRODUCTION_OWNER_ID, providerClient } from "../context";
 import { diffBySpec, type DiffSpec } from "../diff";
 import { bodyFrom, type BodyParts, resourceFields } from "../fields";
-import { gone, readResult } from "../read-result";
+import { gone } from "../read-result";
 
 /** Checked inputs of a LogStream ({@link logStreamFields}). */
 export const logStreamInputsSchema = z.object({

@@ -7,7 +7,7 @@ import { checkWith } from "../check";
 import { configureProvider, PRODUCTION_OWNER_ID, providerClient } from "../context";
 import { diffBySpec, type DiffSpec } from "../diff";
 import { bodyFrom, type BodyParts, resourceFields } from "../fields";
-import { gone, readResult } from "../read-result";
+import { gone } from "../read-result";
 
 const PROVIDERS = ["BETTER_STACK", "GRAFANA", "DATADOG", "NEW_RELIC", "HONEYCOMB", "SIGNOZ", "GROUNDCOVER", "CUSTOM"] as const;
 
