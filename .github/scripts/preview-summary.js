@@ -21,6 +21,11 @@ const { redact: redactText, secretEnvValues } = require("../../infra/redact");
 const MAX_ROWS = 60;
 const MAX_MESSAGE = 400;
 
+/** Removes terminal colour codes (ESC [ … m), which the engine's messages may carry. */
+function stripAnsi(text) {
+  return text.replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g"), "");
+}
+
 function marker(stack) {
   return `<!-- stackguard:preview:${stack} -->`;
 }
@@ -96,7 +101,7 @@ function summarize({ stack, preview, exitCode = 0, gateExitCode, gateReport, run
     lines.push("<details><summary>Diagnostics (" + diagnostics.length + ")</summary>", "");
     for (const d of diagnostics.slice(0, MAX_ROWS)) {
       const where = d.urn ? ` \`${cell(parseUrn(d.urn).name)}\`` : "";
-      let msg = redact(String(d.message ?? "")).replace(/\u001b\[[0-9;]*m/g, "").trim();
+      let msg = stripAnsi(redact(String(d.message ?? ""))).trim();
       if (msg.length > MAX_MESSAGE) msg = `${msg.slice(0, MAX_MESSAGE)}…`;
       lines.push(`- **${d.severity}**${where}: ${cell(msg)}`);
     }
@@ -104,7 +109,7 @@ function summarize({ stack, preview, exitCode = 0, gateExitCode, gateReport, run
   }
   if (gateReport && gateReport.trim()) {
     // The gate's own report (policies/scripts/gate.ts): step counts, what touches AlphaStack and why, violations.
-    const report = redact(gateReport).replace(/\u001b\[[0-9;]*m/g, "").replace(/`{3,}/g, "'''").trim().split("\n").slice(0, 80).join("\n");
+    const report = stripAnsi(redact(gateReport)).replace(/`{3,}/g, "'''").trim().split("\n").slice(0, 80).join("\n");
     lines.push(`<details${gateExitCode ? " open" : ""}><summary>AlphaStack gate report</summary>`, "", "```text", report, "```", "", "</details>", "");
   }
   if (runUrl) lines.push(`[Full run](${runUrl}) · built from \`pulumi preview --json\`; no values are shown.`);
@@ -140,7 +145,7 @@ if (require.main === module) {
     process.stderr.write("usage: preview-summary.js --stack <stack> --preview <preview.json> [--exit-code <n>] [--gate-exit-code <n>] [--run-url <url>]\n");
     process.exit(2);
   }
-  let preview = {};
+  let preview;
   const text = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
   try {
     preview = text.trim() ? JSON.parse(text) : {};

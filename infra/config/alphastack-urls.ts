@@ -91,7 +91,7 @@ function parseNormalUrl(text: string): NormalUrl | undefined {
 
 /** Every absolute http(s)/ws(s) URL written inside free text (JSON strings, commands, env values). */
 export function urlsIn(text: string): string[] {
-  return [...text.matchAll(/\b(?:https?|wss?):\/\/[^\s"'<>`{}|^\]\[,]+(?:\[[0-9a-f:.]+\][^\s"'<>`{}|^,]*)?/gi)].map((m) => m[0].replace(/[).;]+$/, ""));
+  return [...text.matchAll(/\b(?:https?|wss?):\/\/[^\s"'<>`{}|^\][,]+(?:\[[0-9a-f:.]+\][^\s"'<>`{}|^,]*)?/gi)].map((m) => m[0].replace(/[).;]+$/, ""));
 }
 
 /**

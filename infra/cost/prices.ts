@@ -80,7 +80,7 @@ export function loadPriceTable(file: string = DEFAULT_PRICE_TABLE): PriceTable {
   try {
     raw = JSON.parse(fs.readFileSync(file, "utf8"));
   } catch (e) {
-    throw new Error(`cannot read the price table ${file}: ${(e as Error).message}`);
+    throw new Error(`cannot read the price table ${file}: ${(e as Error).message}`, { cause: e });
   }
   const parsed = PriceTableSchema.safeParse(raw);
   if (!parsed.success) {

@@ -114,7 +114,7 @@ export async function stackSecretsForRedaction(pulumi: PulumiRunner, stack: stri
 
 const VIOLATION = "violates plan: properties changed: ";
 /** A changed property as the engine lists it: its expected and actual operation, then its key (config keys have `:`). */
-const NAME = /^[~+\-=]{1,2}[A-Za-z_$][\w$.:\/\-]*/;
+const NAME = /^[~+\-=]{1,2}[A-Za-z_$][\w$.:/-]*/;
 
 /**
  * Streaming redactor for pulumi's output: feed it chunks, it emits whole lines with plan-violation values cut out

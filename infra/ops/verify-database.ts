@@ -46,7 +46,7 @@ export async function verifyRestoredDatabase(client: RenderClient, restored: Pos
   if (info) {
     const urls = [["internal", info.internalConnectionString], ["external", info.externalConnectionString]] as const;
     for (const [kind, raw] of urls) {
-      let detail = "missing";
+      let detail: string;
       let ok = false;
       try {
         const u = new URL(raw);

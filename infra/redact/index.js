@@ -49,11 +49,11 @@ const PATTERNS = [
   // Private keys (PEM), whole block; a single line of one (streamed output) by its header onwards.
   { name: "pem-private-key", re: /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)/g, keep: false },
   // Slack incoming-webhook / workflow URLs: the path is the credential.
-  { name: "slack-webhook-url", re: /(https?:\/\/hooks\.slack(?:-gov)?\.com\/)(?:services|workflows|triggers)\/[A-Za-z0-9_\/+-]+/gi, keep: true },
+  { name: "slack-webhook-url", re: /(https?:\/\/hooks\.slack(?:-gov)?\.com\/)(?:services|workflows|triggers)\/[A-Za-z0-9_/+-]+/gi, keep: true },
   // Oracle JDBC thin URLs: jdbc:oracle:thin:user/password@host
-  { name: "jdbc-oracle", re: /(jdbc:oracle:[a-z]+:[^\/\s:@"']*\/)[^@\s"']+(?=@)/gi, keep: true },
+  { name: "jdbc-oracle", re: /(jdbc:oracle:[a-z]+:[^/\s:@"']*\/)[^@\s"']+(?=@)/gi, keep: true },
   // URL user-info: scheme://user:password@host, also with an empty user (redis://:password@host)
-  { name: "url-userinfo", re: /([a-z][a-z0-9+.-]*:\/\/[^:\/\s@"'<>]*:)[^@\s\/"'<>]+(?=@)/gi, keep: true },
+  { name: "url-userinfo", re: /([a-z][a-z0-9+.-]*:\/\/[^:/\s@"'<>]*:)[^@\s/"'<>]+(?=@)/gi, keep: true },
   // Query and JDBC parameters: ?password=…, &token=…, ;password=… (SQL Server JDBC), &sig=… (signed URLs)
   // (also with a vendor prefix: X-Amz-Signature, X-Sim-Signature, X-Goog-Credential)
   { name: "url-param", re: new RegExp(`([?&;](?:[A-Za-z0-9]+-)*(?:${SECRET_KEY_NAMES}|credential)=)[^&;\\s#"'<>]+`, "gi"), keep: true },
@@ -68,7 +68,7 @@ const PATTERNS = [
   // Upper-case environment assignments of secret-named variables: GITHUB_TOKEN=…, DB_PASSWORD=…
   { name: "env-assignment", re: /(\b[A-Z][A-Z0-9_]*(?:PASSWORD|PASSPHRASE|SECRET|TOKEN|API_KEY|ACCESS_KEY|PRIVATE_KEY|WEBHOOK_URL)=)(?:"[^"]*"|'[^']*'|[^\s"']+)/g, keep: true },
   // Bearer tokens anywhere
-  { name: "bearer-token", re: /(\bbearer\s+)[A-Za-z0-9._~+\/-]{4,}=*/gi, keep: true },
+  { name: "bearer-token", re: /(\bbearer\s+)[A-Za-z0-9._~+/-]{4,}=*/gi, keep: true },
   // GitHub tokens: classic (ghp_), OAuth (gho_), user-to-server (ghu_), server-to-server (ghs_), refresh (ghr_), fine-grained PATs
   { name: "github-token", re: /\b(?:gh[pousr]_[A-Za-z0-9]{30,255}|github_pat_[A-Za-z0-9_]{40,255})\b/g, keep: false },
   // Pulumi access tokens (pul-<40 hex>)

@@ -90,6 +90,14 @@ export interface GatePin {
   mode: "read" | "managed";
 }
 
+/** The fields of one line of `pulumi preview --json --event-log` the gate reads (anything else is ignored). */
+interface EngineEventLine {
+  resourcePreEvent?: { metadata?: StepMetadata };
+  policyEvent?: { policyName: string; enforcementLevel: string; resourceUrn?: string; message?: unknown };
+  diagnosticEvent?: { severity?: string; message?: unknown };
+  summaryEvent?: { result?: string };
+}
+
 /**
  * Reads the event stream (one JSON object per line) into a {@link GateReport}. `.get` references never reach the
  * policy pack, so the gate is where a read pin is checked: its read step must still be there, reading the same id.
@@ -100,7 +108,7 @@ export function analyseEvents(text: string, set: ProtectedSet, pins: readonly Ga
   const changing: StepMetadata[] = [];
   for (const line of text.split("\n")) {
     if (!line.trim().startsWith("{")) continue;
-    let e: Record<string, any>;
+    let e: EngineEventLine;
     try {
       e = JSON.parse(line);
     } catch {

@@ -63,7 +63,7 @@ function readUtilisation(file: string): Utilisation | undefined {
   try {
     raw = JSON.parse(fs.readFileSync(file, "utf8"));
   } catch (e) {
-    throw new Error(`utilisation file ${file} is not JSON (${(e as Error).message}): fix or delete it.`);
+    throw new Error(`utilisation file ${file} is not JSON (${(e as Error).message}): fix or delete it.`, { cause: e });
   }
   return parseOrThrow(UtilisationSchema, raw, `utilisation file ${file}`, "Fix or delete it; the guardian rewrites it.");
 }

@@ -8,7 +8,6 @@ import YAML from "yaml";
  */
 
 const PACK = path.join(__dirname, "..");
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const build = require(path.join(PACK, "build.js")) as { ensurePackBuilt(o?: { log?: (l: string) => void }): { built: boolean }; staleReason(): string | undefined };
 
 describe("the compiled policy pack", () => {
@@ -39,12 +38,9 @@ describe("the compiled policy pack", () => {
 
   test("the compiled pack has every policy and finds its own directory (baseline.json) from dist/", () => {
     build.ensurePackBuilt({ log: () => {} });
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const all = require(path.join(PACK, "dist", "policies", "pack", "all.js")) as { allPolicies(): Array<{ name: string }> };
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const src = require("../pack/all") as { allPolicies(): Array<{ name: string }> };
     expect(all.allPolicies().map((p) => p.name)).toEqual(src.allPolicies().map((p) => p.name));
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     expect((require(path.join(PACK, "dist", "policies", "config.js")) as { PACK_DIR: string }).PACK_DIR).toBe(PACK);
   }, 300_000);
 });

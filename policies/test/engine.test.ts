@@ -50,9 +50,7 @@ async function useStack(stack: string, config: Record<string, string>): Promise<
 }
 
 beforeAll(async () => {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const binDir = process.env.STACKGUARD_PULUMI_BIN_DIR ?? (await require(path.join(ROOT, "tools", "scripts", "toolchain")).ensureToolchain({ log: () => {} })).binDir;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   require(path.join(PACK, "build.js")).ensurePackBuilt({ log: () => {} }); // the engine loads the compiled pack
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "sg-pack-engine-"));
   fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: sgtest\nruntime: nodejs\nmain: program.js\n");
@@ -61,7 +59,6 @@ beforeAll(async () => {
   // The pack's own node_modules hold the pinned @pulumi/pulumi the program needs.
   fs.symlinkSync(path.join(PACK, "node_modules"), path.join(dir, "node_modules"));
   fs.mkdirSync(path.join(dir, ".backend"));
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { toolEnv } = require(path.join(ROOT, "tools", "scripts", "lib", "pulumi-env"));
   env = {
     ...process.env,

@@ -32,7 +32,6 @@ describe("protected set", () => {
 
 describe("values", () => {
   test("the unknown sentinels are @pulumi/policy's", () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const proxy = require(path.join(__dirname, "..", "node_modules", "@pulumi", "policy", "proxy.js")) as Record<string, unknown>;
     const theirs = Object.entries(proxy).filter(([k]) => /^unknown.*Value$/.test(k)).map(([, v]) => v);
     expect(new Set(theirs)).toEqual(UNKNOWN_SENTINELS);

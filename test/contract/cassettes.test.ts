@@ -22,7 +22,6 @@ describe("Render cassettes replayed against the simulator", () => {
     );
     const total = results.reduce((a, r) => a + r.total, 0);
     const matched = results.reduce((a, r) => a + r.matched, 0);
-    // eslint-disable-next-line no-console
     console.log(`cassette contract: ${matched}/${total} interactions match\n${lines.join("\n")}`);
   });
 

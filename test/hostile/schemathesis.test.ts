@@ -6,7 +6,6 @@ import { createInterface } from "node:readline";
 import { allRoutes } from "../../sim/api";
 import { withSim } from "../unit/sim/helpers";
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { ensureSchemathesis, SCHEMATHESIS_VERSION } = require("../../tools/scripts/lib/schemathesis") as {
   ensureSchemathesis: (o?: { log?: (l: string) => void }) => string;
   SCHEMATHESIS_VERSION: string;
@@ -126,7 +125,6 @@ describe(`schemathesis ${SCHEMATHESIS_VERSION}: Render's OpenAPI spec against th
     const mismatches = report.failures.filter((f) => f.check === "response_schema_conformance");
     const unexplained = mismatches.filter((f) => !KNOWN_MISMATCHES.some((k) => k.match.test(f.message)));
     const other = report.failures.filter((f) => !serverErrors.includes(f) && !mismatches.includes(f));
-    // eslint-disable-next-line no-console
     console.log(
       `schemathesis ${SCHEMATHESIS_VERSION}: ${report.cases} cases over ${report.operations.size} operations; ` +
         `${serverErrors.length} server errors; ${mismatches.length} response-schema mismatches, ${unexplained.length} not explained by a recording`,

@@ -13,11 +13,8 @@ import { engineAddress } from "../../infra/providers/engine-watch";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const WRAPPER = path.join(ROOT, "test", "fixtures", "official-toolchain", "pulumi-resource-pulumi-nodejs");
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const providerGrpc = require(path.join(ROOT, "node_modules", "@pulumi", "pulumi", "proto", "provider_grpc_pb.js"));
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const providerPb = require(path.join(ROOT, "node_modules", "@pulumi", "pulumi", "proto", "provider_pb.js"));
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const structPb = require(path.join(ROOT, "node_modules", "google-protobuf", "google", "protobuf", "struct_pb.js"));
 
 const children: ChildProcess[] = [];

@@ -17,7 +17,6 @@ jest.setTimeout(600_000);
 const ROOT = path.resolve(__dirname, "..", "..");
 const FIXTURE = path.join(ROOT, "test", "fixtures", "official-state");
 const SIG = "4dabf18193072939515e22adb298388d";
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { toolEnv, EMBEDDED_PASSPHRASE } = require(path.join(ROOT, "tools", "scripts", "lib", "pulumi-env"));
 
 const key = crypto.pbkdf2Sync(EMBEDDED_PASSPHRASE, Buffer.from("CDvCRPRCqko=", "base64"), 1000000, 32, "sha256");

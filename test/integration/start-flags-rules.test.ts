@@ -13,7 +13,6 @@ import { PulumiProject } from "../support/pulumi-project";
 
 jest.setTimeout(1_800_000);
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const { policyPackArgs } = require("../../tools/scripts/lib/policy-args") as { policyPackArgs: (stack: string) => string[] };
 
 const FLAG = "pulumi-nodejs:dynamic/stackguard:FeatureFlag";

@@ -10,13 +10,9 @@ import * as grpc from "@grpc/grpc-js";
  */
 
 const ROOT = path.resolve(__dirname, "..", "..");
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const toolchain = require(path.join(ROOT, "tools", "scripts", "toolchain.js"));
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const languageGrpc = require(path.join(ROOT, "node_modules", "@pulumi", "pulumi", "proto", "language_grpc_pb.js"));
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const languagePb = require(path.join(ROOT, "node_modules", "@pulumi", "pulumi", "proto", "language_pb.js"));
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const emptyPb = require(path.join(ROOT, "node_modules", "google-protobuf", "google", "protobuf", "empty_pb.js"));
 
 interface Toolchain {
@@ -231,7 +227,6 @@ describe("toolchain", () => {
 
     it("the wrapper's env keeps the official PATH and the user's PULUMI_HOME, and links nothing into it", () => {
       const { bin, home } = officialInstall();
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { toolchainEnv } = require(path.join(ROOT, "tools", "scripts", "lib", "pulumi-env.js"));
       const env = toolchainEnv({ kind: "official", binDir: bin }, home);
       expect(env.PATH).toBeUndefined();
@@ -244,7 +239,6 @@ describe("toolchain", () => {
       const { home } = officialInstall();
       const plugin = path.join(home, "plugins", "resource-random-v4.21.1", "pulumi-resource-random");
       const bytes = fs.readFileSync(plugin).length;
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { toolchainEnv, pulumiEnv } = require(path.join(ROOT, "tools", "scripts", "lib", "pulumi-env.js"));
       const env = toolchainEnv({ kind: "offline", binDir: tc.binDir }, home);
       expect(env.PULUMI_HOME).toBe(home);

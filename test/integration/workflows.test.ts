@@ -19,7 +19,6 @@ import { createCheckout, JobResult, runJob, StepResult } from "../support/workfl
 jest.setTimeout(600_000);
 
 // The stack files carry the salt of the embedded (simulator-only, documented, not secret) passphrase; see README.
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const PASSPHRASE: string = require("../../tools/scripts/lib/pulumi-env").EMBEDDED_PASSPHRASE;
 
 function failedStep(r: JobResult) {

@@ -94,7 +94,6 @@ export async function runMatrix(opts: MatrixOptions = {}): Promise<MatrixResult>
     process.env.STACKGUARD_PULUMI_BIN_DIR = (await require(path.join(ROOT, "tools", "scripts", "toolchain")).ensureToolchain({ log: () => {} })).binDir;
   }
   // The engine loads the compiled pack (policies/build.js): build it once here, not in the first previews at once.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   require(path.join(ROOT, "policies", "build.js")).ensurePackBuilt({ log });
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "stackguard-matrix-"));
   const sim = await startSimulator({ stateDir: path.join(tmp, "sim"), timeScale: 0.01, rateLimit: "relaxed" });

@@ -153,7 +153,7 @@ export async function backupStackDatabase(o: BackupOptions): Promise<BackupRecor
  * AlphaStack (its ids from the stack config are protected on top of the built-in ones).
  */
 export async function clientFromEnv(log: (m: string) => void, protectedIds: readonly string[]): Promise<RenderClient> {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a CommonJS script without types, loaded only when a backup runs
   const pulumiEnv = require("./lib/pulumi-env") as { isEmbedded(): boolean; ensureEmbeddedRender(log: (m: string) => void): Promise<{ apiUrl: string; apiKey: string }> };
   const guarded = { STACKGUARD_PROTECTED_IDS: [...parseIdList(process.env.STACKGUARD_PROTECTED_IDS), ...protectedIds].join(",") };
   if (!pulumiEnv.isEmbedded()) {

@@ -75,7 +75,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
         return 0;
       } catch (err) {
         const e = err as EdgeAdminError;
-        throw new Error(`flag ${command}${key ? ` ${key}` : ""} failed: ${e.message}${e.issues?.length ? `\n${e.issues.map((i) => `  - ${i.path}: ${i.message}`).join("\n")}` : ""}`);
+        throw new Error(`flag ${command}${key ? ` ${key}` : ""} failed: ${e.message}${e.issues?.length ? `\n${e.issues.map((i) => `  - ${i.path}: ${i.message}`).join("\n")}` : ""}`, { cause: err });
       }
     },
   })(argv, { out: redact(out ?? console.log), err: redact(out ?? console.error) });

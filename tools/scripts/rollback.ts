@@ -94,9 +94,9 @@ export async function main(argv: string[], deps: { read?: OutputsReader; out?: (
         return r.synced ? 0 : 3;
       } catch (e) {
         if (e instanceof EdgeAdminError && e.status === 409) {
-          throw new Error(`rollback refused by the edge: ${e.message.replace(/^edge admin POST \/__edge\/switch: HTTP 409: /, "")}${force ? "" : "\n(pass --force to switch anyway)"}`);
+          throw new Error(`rollback refused by the edge: ${e.message.replace(/^edge admin POST \/__edge\/switch: HTTP 409: /, "")}${force ? "" : "\n(pass --force to switch anyway)"}`, { cause: e });
         }
-        throw new Error(`rollback failed: ${(e as Error).message}`);
+        throw new Error(`rollback failed: ${(e as Error).message}`, { cause: e });
       }
     },
   })(argv, { out, err });

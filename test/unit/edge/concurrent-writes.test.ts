@@ -58,7 +58,6 @@ describe("concurrent admin writes on a 2-instance edge", () => {
     const results = await Promise.allSettled(writes);
     const ms = Date.now() - started;
     const failed = results.filter((r) => r.status === "rejected").map((r) => String((r as PromiseRejectedResult).reason));
-    // eslint-disable-next-line no-console
     console.log(`concurrent writes: ${writes.length} on 2 instances, ${failed.length} failed, ${ms} ms in all`);
     expect(failed).toEqual([]);
 

@@ -226,7 +226,6 @@ describe("fuzzing the edge's public surface", () => {
     clearInterval(sampler);
     maxRss = Math.max(maxRss, rssMb(pid));
     const byStatus = [...statuses].sort(([a], [b]) => a - b).map(([s, n]) => `${s}:${n}`).join(" ");
-    // eslint-disable-next-line no-console
     console.log(`edge fuzz: seed ${SEED}, ${run} cases in ${Date.now() - started} ms, ${failures.length} failures, ${unanswered} truncated requests closed unanswered; child RSS ${baseRss.toFixed(0)} → max ${maxRss.toFixed(0)} MB; statuses ${byStatus}${failures.length ? `\n  ${failures.slice(0, 20).join("\n  ")}` : ""}`);
 
     expect(failures).toEqual([]);

@@ -1,6 +1,6 @@
 import { loadExtensions } from "../../../apps/edge/extensions";
 import { p75, VitalsSummarySchema } from "../../../apps/edge/vitals";
-import { admin, edgeEnv, slots, startEdge, TOKEN } from "../edge/helpers";
+import { admin, edgeEnv, slots, startEdge } from "../edge/helpers";
 
 /** The web-vitals beacon endpoint, mounted in a real edge. */
 describe("edge: web-vitals beacons", () => {

@@ -159,7 +159,7 @@ describe("KeyValue against the simulator (real redis-server)", () => {
     const spies = (["log", "info", "warn", "error", "debug"] as const).map((m) => jest.spyOn(console, m).mockImplementation((...a: unknown[]) => { printed.push(a.map(String).join(" ")); }));
     const writes = [process.stdout, process.stderr].map((s) => jest.spyOn(s, "write").mockImplementation(((chunk: unknown) => { printed.push(String(chunk)); return true; }) as never));
     const errors: string[] = [];
-    let secrets: string[] = [];
+    const secrets: string[] = [];
     let id = "";
     try {
       requestLog.reset();
@@ -169,7 +169,7 @@ describe("KeyValue against the simulator (real redis-server)", () => {
       const info = c.outs.connectionInfo;
       const password = decodeURIComponent(new URL(info.externalConnectionString).password);
       expect(password.length).toBeGreaterThanOrEqual(16);
-      secrets = [password, info.externalConnectionString, info.cliCommand];
+      secrets.push(password, info.externalConnectionString, info.cliCommand);
 
       // The provider's own failure after it holds the secrets (a suspended instance never becomes available) and a
       // Render failure of the call that returns them (connection info answering 500 on every retry).

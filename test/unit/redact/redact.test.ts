@@ -4,7 +4,6 @@ import { requestLog } from "../../../infra/render/request-log";
 import { redactPulumiOutput } from "../../../infra/ops/pulumi-output";
 import { LineRedactor, redact as dataPlaneRedact } from "../../../sim/dataplane/redact";
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { summarize } = require("../../../.github/scripts/preview-summary.js") as { summarize: (o: Record<string, unknown>) => string };
 
 /**

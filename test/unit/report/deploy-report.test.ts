@@ -76,7 +76,6 @@ function findChromium(): string | undefined {
 
 const chromium = findChromium();
 if (!chromium) {
-  // eslint-disable-next-line no-console
   console.warn("SKIPPED the deploy report screenshot: no chromium on PATH. Install it with: bash tools/scripts/ensure-chromium.sh");
 }
 

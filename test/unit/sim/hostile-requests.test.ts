@@ -198,7 +198,6 @@ describe("hostile requests against the embedded Render", () => {
       }
       for (const [label, body] of bodiesFor(r.method, r.template)) await attempt(r.method, real, body, label);
     }
-    // eslint-disable-next-line no-console
     console.log(`hostile requests: ${cases} cases over ${routes.length} routes, ${failures.length} answered 5xx`);
     expect(failures).toEqual([]);
     expect(cases).toBeGreaterThan(routes.length * 8);

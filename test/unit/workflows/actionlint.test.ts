@@ -3,7 +3,6 @@ import * as os from "node:os";
 import * as path from "node:path";
 
 // Plain CommonJS tool script (it runs before node_modules exists), required as is.
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const { runActionlint, defaultWorkflowFiles, ensureActionlint, ensureZizmor, runZizmor, zizmorVersion } = require("../../../tools/scripts/lint-workflows.js");
 
 const ROOT = path.resolve(__dirname, "..", "..", "..");

@@ -2,9 +2,7 @@
  * The scripts the workflows' github-script steps call, against an in-memory stand-in for the three GitHub REST
  * endpoints they use (GitHub's API is not reachable from tests).
  */
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const upsertComment = require("../../../.github/scripts/upsert-comment.js");
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const upsertIssue = require("../../../.github/scripts/upsert-issue.js");
 
 interface Item { id: number; number: number; body: string; title?: string; state?: string; user: { type: string }; labels?: string[] }

@@ -4,11 +4,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { readStackConfigFile } from "../../../infra/cost/read-stack-file";
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const { summarize, marker, changedSteps } = require("../../../.github/scripts/preview-summary.js");
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const { digestFromEvents } = require("../../../.github/scripts/preview-digest.js");
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const { appsOf, checkInputs, knownStacks } = require("../../../.github/scripts/validate-inputs.js");
 
 const ROOT = path.resolve(__dirname, "..", "..", "..");

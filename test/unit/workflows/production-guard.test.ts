@@ -9,9 +9,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const { guardProductionMutation, commandOf } = require("../../../tools/scripts/lib/production-guard.js");
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const { policyPackArgs } = require("../../../tools/scripts/lib/policy-args.js");
 
 const ROOT = path.resolve(__dirname, "..", "..", "..");

@@ -9,7 +9,6 @@ import YAML from "yaml";
 import { readStackConfigFile } from "../../../infra/cost/read-stack-file";
 import { interpolate, SKIPPABLE_ACTIONS } from "../../support/workflow-steps";
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const { knownStacks } = require("../../../.github/scripts/validate-inputs.js");
 
 const ROOT = path.resolve(__dirname, "..", "..", "..");
