@@ -54,6 +54,12 @@ async function main() {
     await resource("CustomDomain", domain as P, { serviceId: host.id, name: "calls.alphaplatform.example" }, {});
     await resource("KeyValue", keyValue as P, { name: "kv", ownerId: STAGING_OWNER, plan: "starter", maxmemoryPolicy: "allkeys_lru" }, { maxmemoryPolicy: "noeviction" });
     await resource("Postgres", postgres as P, { name: "db", ownerId: STAGING_OWNER, plan: "basic_1gb", version: "16" }, { plan: "basic_4gb" });
+    // An export needs an available database: the simulator's PostgreSQL is real and takes a few seconds to start.
+    for (const until = Date.now() + 120_000; ; await new Promise((r) => setTimeout(r, 250))) {
+      const live = await postgres.read!(db.id, db.outs);
+      if ((live.props as { status?: string }).status === "available") break;
+      if (Date.now() > until) throw new Error(`database ${db.id} not available after 120 s`);
+    }
     await resource("PostgresExport", pgExport as P, { postgresId: db.id, trigger: "1" }, {});
   } finally {
     await sim.done();
