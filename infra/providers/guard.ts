@@ -2,7 +2,7 @@ import { ALPHASTACK_PROTECTED_IDS } from "../alphastack/identity";
 import type { OutgoingRequest } from "../render/http";
 
 /**
- * The provider-level guard: the last line of defence for AlphaStack production (DESIGN.md, layer 5).
+ * The provider-level guard: the last line of defence for AlphaStack production (docs/design.md, "The six protection layers", layer 5).
  *
  * Every non-GET request the providers' Render client sends passes through {@link WriteGuard.check} first (it is
  * installed as the client's `writeGuard`, so actions such as scale, suspend and deploy are covered as well as

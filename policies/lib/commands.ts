@@ -7,7 +7,7 @@ import { isUnknown } from "./values";
 /**
  * What a `command:*` resource runs, as one digest (issue 14 g): its command lines (create/update/delete, the
  * interpreter, the directory and the environment) plus the content of every repository file the command lines name
- * (`./bin/migrate`, `node scripts/report.js`, `bash -c 'sh tools/x.sh'`). A change to the command or to a script it
+ * (`./bin/migrate`, `node scripts/report.js`, `bash -c 'sh scripts/x.sh'`). A change to the command or to a script it
  * runs changes the digest, so the production allowlist's entry no longer matches and the change needs review.
  */
 

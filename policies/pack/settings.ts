@@ -42,7 +42,7 @@ export function protectedSetFor(baseline: Baseline, stack: string, extras: reado
 
 function buildProtectedSet(baseline: Baseline, stack: string, extras: readonly string[]): ProtectedSet {
   const a = alphaStackConfig();
-  // The owner is shared with this project's production, so it is not protected by itself (DESIGN.md).
+  // The owner is shared with this project's production, so it is not protected by itself (docs/design.md, "The six protection layers").
   const fromConfig = [a.environmentId, ...list(a.services), ...list(a.envGroups), ...list(a.databases), ...list(a.domains)].filter(
     (x): x is string => typeof x === "string",
   );

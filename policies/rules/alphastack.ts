@@ -18,7 +18,7 @@ import {
 } from "./types";
 
 /**
- * The AlphaStack freeze (DESIGN.md, layers 2 and 3). CrossGuard shows only the new inputs of each resource, not the
+ * The AlphaStack freeze (docs/design.md, layers 2 and 3). CrossGuard shows only the new inputs of each resource, not the
  * operation, so "no create/update/replace/delete that acts on AlphaStack" becomes: no resource of this stack may
  * carry an input that targets AlphaStack, except the references pinned in the baseline, whose inputs must hash to
  * their pin (so they cannot change) and which must still be present (so they cannot be deleted or renamed).

@@ -3,7 +3,7 @@ import { at, isUnknown, Props, str } from "../lib/values";
 import { describeResource, Environment, notApplicable, ResourceFacts, RuleResult, TYPES, violations } from "./types";
 
 /**
- * Blue/green safety (DESIGN.md "Blue/green on Render"): a traffic switch moves live traffic between two slots, so
+ * Blue/green safety (docs/design.md, "Blue/green on Render"): a traffic switch moves live traffic between two slots, so
  * both slots answer a health check, and a switch is always bracketed by a pre-switch analysis (on the idle slot)
  * and a post-switch analysis (over the bake window, with automatic switch-back). `force` skips those checks and is
  * allowed in production only under a reviewed, unexpired break-glass entry.

@@ -1,5 +1,5 @@
 /**
- * `npm run gate -- --stack <stack>`: the preview gate (DESIGN.md, layer 4).
+ * `npm run gate -- --stack <stack>`: the preview gate (docs/design.md, layer 4).
  *
  * 1. Validates the stack's policy config (policies/config/<stack>.json): an unknown policy name or bad key fails here,
  *    because the engine would silently ignore it.

@@ -1,5 +1,5 @@
 /**
- * Runs the workflows' own `run:` steps locally (tools/scripts/run-workflow-steps.ts) in a temp copy of the repository,
+ * Runs the workflows' own `run:` steps locally (test/support/workflow-steps.ts) in a temp copy of the repository,
  * against the real simulator and the real pulumi CLI, so that a workflow is shown to work, not only to lint.
  * GitHub's secrets and variables are replaced with the simulator's URL and key and a throwaway file backend.
  */

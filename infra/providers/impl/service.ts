@@ -136,7 +136,7 @@ export const serviceInputsSchema = z.object({
     // A production web service left without a count gets two: one restart must not be an outage (infra/config/defaults.ts).
     numInstances: isStatic || isCron ? undefined : v.numInstances ?? v.autoscaling?.min ?? (v.type === "web_service" && isProductionOwner(v.ownerId) ? 2 : 1),
     branch: v.repo ? v.branch ?? "main" : undefined,
-    // Production never deploys on a git push: promotion does (DESIGN.md).
+    // Production never deploys on a git push: promotion does (docs/design.md).
     autoDeploy: v.autoDeploy ?? !isProductionOwner(v.ownerId),
   };
 });

@@ -5,7 +5,7 @@ import { join, resolve } from "node:path";
 import { DataPlane, type DataPlaneOptions } from "../../../sim/dataplane";
 import type { ServiceRuntimeSpec } from "../../../sim/dataplane/types";
 
-/** `test/fixtures`: its `apps/echo` and `apps/ticker` are what `stackguard/echo:…` and `stackguard/ticker:…` run. */
+/** `test/fixtures`: its `test/fixtures/apps/echo` and `test/fixtures/apps/ticker` are what `stackguard/echo:…` and `stackguard/ticker:…` run. */
 export const FIXTURES = resolve(__dirname, "../../fixtures");
 
 /** A keep-alive agent, as a load balancer's clients use. */

@@ -1,5 +1,5 @@
 /**
- * A simulator stand-in for the orphan tests: starts a data plane running two `apps/echo` instances, prints
+ * A simulator stand-in for the orphan tests: starts a data plane running two `test/fixtures/apps/echo` instances, prints
  * `READY <pids>` and waits to be killed. Usage: `node -r ts-node/register/transpile-only orphan-host.ts <stateDir>`.
  */
 import { DataPlane } from "../../../sim/dataplane";

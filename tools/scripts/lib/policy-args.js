@@ -5,7 +5,7 @@ const { ROOT } = require("./setup");
 
 /**
  * The `--policy-pack` arguments every preview and up uses: the project's pack, and its per-stack config when one
- * exists (`policies/config/<stack>.json`, falling back to `policies/config/default.json`).
+ * exists (`policies/config/<stack>.json`, falling back to a `default.json` there when one exists).
  */
 function policyPackArgs(stack) {
   const args = ["--policy-pack", path.join(ROOT, "policies")];
