@@ -132,8 +132,13 @@ function mergeInto(target: Record<string, unknown>, add: Record<string, unknown>
     if (v === undefined) continue;
     const cur = target[k];
     if (isPlain(cur) && isPlain(v)) mergeInto(cur, v);
-    else target[k] = isPlain(v) ? { ...v } : v;
+    // A copy, so that merging a later part never writes into an object a part returned (it may be an input's).
+    else target[k] = isPlain(v) ? clonePlain(v) : v;
   }
+}
+
+function clonePlain(v: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, isPlain(x) ? clonePlain(x) : x]));
 }
 
 /** A string enum widened to `string`: stack config arrives as strings, and `check` names the valid values. */
