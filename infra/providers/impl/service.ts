@@ -264,8 +264,10 @@ const SERVICE_PATCH: BodyParts<ServiceInputs, (typeof serviceFields.update)[numb
   image: (i) => (i.image ? { image: { ownerId: i.ownerId, imagePath: i.image } } : {}),
   repo: (i) => (i.repo ? { repo: i.repo } : {}),
   branch: (i) => (i.repo ? { branch: i.branch } : {}),
-  rootDir: (i) => (i.rootDir !== undefined ? { rootDir: i.rootDir } : {}),
-  buildFilter: (i) => (i.buildFilter ? { buildFilter: i.buildFilter } : {}),
+  // A repo's root dir and build filter removed from the program are cleared on Render ("" is the repo's root, empty
+  // lists no filter): left out of the PATCH, the live value would stay and the diff would never clear.
+  rootDir: (i) => (i.repo || i.rootDir !== undefined ? { rootDir: i.rootDir ?? "" } : {}),
+  buildFilter: (i) => (i.repo || i.buildFilter ? { buildFilter: i.buildFilter ?? { paths: [], ignoredPaths: [] } } : {}),
   plan: (i) => (isStatic(i) ? {} : details({ plan: i.plan })),
   buildCommand: (i) => (isStatic(i) ? details({ buildCommand: i.buildCommand ?? "" }) : isNative(i.runtime) ? envDetails({ buildCommand: i.buildCommand ?? "" }) : {}),
   startCommand: (i) => (isStatic(i) ? {} : isNative(i.runtime) ? envDetails({ startCommand: i.startCommand ?? "" }) : envDetails({ dockerCommand: i.startCommand ?? "" })),

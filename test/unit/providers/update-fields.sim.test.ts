@@ -157,6 +157,9 @@ describe("every in-place field is sent and leaves no diff (recording server in f
             { field: "startCommand", change: { startCommand: "node worker.js" }, route: "PATCH /v1/services/:id", body: { serviceDetails: { envSpecificDetails: { startCommand: "node worker.js" } } } },
             { field: "rootDir", change: { rootDir: "svc" }, route: "PATCH /v1/services/:id", body: { rootDir: "svc" } },
             { field: "buildFilter", change: { buildFilter: { paths: ["src/**"], ignoredPaths: ["docs/**"] } }, route: "PATCH /v1/services/:id", body: { buildFilter: { paths: ["src/**"], ignoredPaths: ["docs/**"] } } },
+            // Removed from the program: Render must be told (an unsent removal is a diff that never clears).
+            { field: "rootDir", change: { rootDir: undefined }, route: "PATCH /v1/services/:id", body: { rootDir: "" } },
+            { field: "buildFilter", change: { buildFilter: undefined }, route: "PATCH /v1/services/:id", body: { buildFilter: { paths: [], ignoredPaths: [] } } },
           ],
         },
         {
