@@ -121,6 +121,8 @@ function slotBackend(app: string, slot: Slot, a: AppUpstreams, o: HaproxyConfigI
   const observe = o.passive.enabled ? ` observe layer7 error-limit ${o.passive.consecutiveFailures} on-error mark-down` : "";
   const lines = [
     `backend ${backendName(app, slot)}`,
+    // The client's address appended to X-Forwarded-For, as the Node proxy does.
+    "  option forwardfor",
     "  option httpchk",
     `  http-check send meth GET uri ${a.healthPath} ver HTTP/1.1 hdr host ${u.host}`,
     "  http-check expect rstatus ^2[0-9][0-9]$",
@@ -170,7 +172,6 @@ export function haproxyConfig(o: HaproxyConfigInput): string {
     "defaults",
     "  mode http",
     "  option http-keep-alive",
-    "  option forwardfor",
     // Idle upstream connections are shared between client connections (never the first request of one).
     "  http-reuse safe",
     "  retries 2",
@@ -220,6 +221,10 @@ export function haproxyConfig(o: HaproxyConfigInput): string {
     "  default_backend no_slot",
     "",
     "backend control_plane",
+    // The control plane reads the client from the last X-Forwarded-For entry (vitals' rate limit), as the Node
+    // data plane does: Render's proxy's entry when there is one, else the client's address. Appending HAProxy's
+    // peer (Render's proxy) would put every client in one bucket.
+    "  http-request set-header x-forwarded-for %[src] unless { req.hdr(x-forwarded-for) -m found }",
     // Server-sent event streams (OFREP) stay open; the control plane sends heartbeats.
     "  timeout server 1h",
     "  timeout tunnel 1h",
