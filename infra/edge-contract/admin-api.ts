@@ -110,7 +110,10 @@ export const EdgeStateViewSchema = z.looseObject({
   updatedAt: z.string(),
   by: z.string(),
   active: ActiveMapSchema,
-  apps: z.record(z.string(), z.looseObject({ active: SlotSchema, healthPath: z.string(), slots: z.object({ blue: EdgeSlotViewSchema, green: EdgeSlotViewSchema }) })),
+  apps: z.record(
+    z.string(),
+    z.looseObject({ active: SlotSchema, healthPath: z.string(), slots: z.object({ blue: EdgeSlotViewSchema, green: EdgeSlotViewSchema }) }),
+  ),
   store: z.string(),
   peers: z.string(),
 });
@@ -120,7 +123,11 @@ export type EdgeStateView = z.infer<typeof EdgeStateViewSchema>;
 export const EventsResponseSchema = z.object({ events: z.array(EdgeEventSchema) });
 
 /** `GET /__edge/metrics?format=json`: the metrics snapshot of the instance that answered, with its state. */
-export const EdgeMetricsJsonSchema = EdgeMetricsSnapshotSchema.extend({ active: ActiveMapSchema, stateVersion: z.number().int(), events: z.array(EdgeEventSchema) });
+export const EdgeMetricsJsonSchema = EdgeMetricsSnapshotSchema.extend({
+  active: ActiveMapSchema,
+  stateVersion: z.number().int(),
+  events: z.array(EdgeEventSchema),
+});
 export type EdgeMetricsJson = z.infer<typeof EdgeMetricsJsonSchema>;
 
 /** `GET /__edge/alerts/rules` (rules validated by the client with `validateAlertRule`). */
