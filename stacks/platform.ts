@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ALPHASTACK_ENGINE_ID } from "../infra/alphastack/identity";
 import { StackConfig } from "../infra/config/schema";
-import { BlueGreenApp } from "../infra/components/blue-green-app";
-import { EdgeRouter, type EdgeUpstreams } from "../infra/components/edge-router";
+import { BlueGreenApp, type BlueGreenAppArgs } from "../infra/components/blue-green-app";
+import { EdgeRouter, type EdgeRouting, type EdgeUpstreams } from "../infra/components/edge-router";
 import { FlagsAndRules } from "../infra/components/flags-and-rules";
 import { Guardian } from "../infra/components/guardian";
 import { edgeRoutes } from "../infra/config/routing";
@@ -72,42 +72,8 @@ export function buildPlatform(config: StackConfig, secrets: StackSecrets, mode: 
 
   // The edge holds every custom domain and routes each host to its app's active slot.
   const edge = new EdgeRouter("edge", { environment: env, ...owner, edge: config.edge });
-  const blueGreen: Record<string, BlueGreenApp> = {};
-  const others: Record<string, Service> = {};
-  for (const [name, app] of Object.entries(config.apps)) {
-    if (app.kind === "blueGreen") {
-      blueGreen[name] = new BlueGreenApp(name, { app, ...owner, envGroupIds: [shared.id], edge: edge.connection, guards });
-    } else if (app.kind === "worker") {
-      const worker = new Service(name, {
-        name, ...owner, type: "background_worker", plan: app.plan, numInstances: app.instances, autoscaling: app.autoscaling,
-        image: `${app.image}:${app.version}`, autoDeploy: app.autoDeploy, preDeployCommand: app.preDeployCommand,
-      });
-      new EnvGroupLink(`${name}-env`, { envGroupId: shared.id, serviceId: worker.id });
-      others[name] = worker;
-    } else {
-      others[name] = new Service(name, {
-        name, ownerId: owner.ownerId, type: "static_site", repo: app.repo, branch: app.branch,
-        buildCommand: app.buildCommand, publishPath: app.publishPath, autoDeploy: app.autoDeploy,
-        rootDir: app.rootDir, buildFilter: app.buildFilter, repoCheckout: app.checkout,
-      });
-    }
-  }
-
-  // Routes come from the validated routing table (infra/config/routing.ts). A static site routed by the edge is an
-  // "app" whose two slots are the same site: it has no blue/green, only the edge's certificate and domain.
-  const routes = edgeRoutes(config.apps);
-  const routed = new Set(routes.map((r) => r.app));
-  const upstreams: Array<pulumi.Output<[string, EdgeUpstreams]>> = [
-    ...Object.entries(blueGreen).map(([name, bg]) =>
-      pulumi.all([upstreamOf(bg.slots.blue, mode), upstreamOf(bg.slots.green, mode)]).apply(([blue, green]): [string, EdgeUpstreams] => [name, { blue, green, healthPath: (config.apps[name] as { healthCheckPath: string }).healthCheckPath }])),
-    ...Object.entries(others).filter(([name]) => routed.has(name) && config.apps[name].kind === "static").map(([name, site]) =>
-      site.url.apply((u): [string, EdgeUpstreams] => [name, { blue: u ?? "", green: u ?? "", healthPath: "/" }])),
-  ];
-  edge.route({
-    apps: pulumi.all(upstreams).apply((entries) => Object.fromEntries(entries)),
-    routes,
-    vitalsOnly: Object.entries(config.apps).filter(([name, app]) => app.kind === "static" && !routed.has(name)).map(([name]) => name),
-  });
+  const { blueGreen, others } = buildApps(config, { ...owner, sharedEnvId: shared.id, edge: edge.connection, guards });
+  edge.route(routing(config, blueGreen, others, mode));
 
   // The guardian holds no Render key in its own workspace (Render pushes metrics to it); in AlphaStack's it reads
   // with a Viewer key (stack config; on the embedded Render its seeded user's). infra/components/guardian.ts.
@@ -147,6 +113,55 @@ export function buildPlatform(config: StackConfig, secrets: StackSecrets, mode: 
     }),
     database: pulumi.all([activeDb.id, activeDb.status]).apply(([id, status]) => ({ id, status, ...(restore ? { restoredFrom: restore.sourceId, restoreTime: restore.restoreTime } : {}) })),
     alphaStack: alphaStackOutputs(alpha),
+  };
+}
+
+/** Each app of the stack config: blue/green behind the edge, workers with the shared env, static sites. */
+function buildApps(
+  config: StackConfig,
+  common: { ownerId: string; region: string; sharedEnvId: pulumi.Input<string>; edge: EdgeRouter["connection"]; guards: BlueGreenAppArgs["guards"] },
+): { blueGreen: Record<string, BlueGreenApp>; others: Record<string, Service> } {
+  const { ownerId, region, sharedEnvId, edge, guards } = common;
+  const blueGreen: Record<string, BlueGreenApp> = {};
+  const others: Record<string, Service> = {};
+  for (const [name, app] of Object.entries(config.apps)) {
+    if (app.kind === "blueGreen") {
+      blueGreen[name] = new BlueGreenApp(name, { app, ownerId, region, envGroupIds: [sharedEnvId], edge, guards });
+    } else if (app.kind === "worker") {
+      const worker = new Service(name, {
+        name, ownerId, region, type: "background_worker", plan: app.plan, numInstances: app.instances, autoscaling: app.autoscaling,
+        image: `${app.image}:${app.version}`, autoDeploy: app.autoDeploy, preDeployCommand: app.preDeployCommand,
+      });
+      new EnvGroupLink(`${name}-env`, { envGroupId: sharedEnvId, serviceId: worker.id });
+      others[name] = worker;
+    } else {
+      others[name] = new Service(name, {
+        name, ownerId, type: "static_site", repo: app.repo, branch: app.branch,
+        buildCommand: app.buildCommand, publishPath: app.publishPath, autoDeploy: app.autoDeploy,
+        rootDir: app.rootDir, buildFilter: app.buildFilter, repoCheckout: app.checkout,
+      });
+    }
+  }
+  return { blueGreen, others };
+}
+
+/**
+ * What the edge serves, from the validated routing table (infra/config/routing.ts). A static site routed by the
+ * edge is an "app" whose two slots are the same site: it has no blue/green, only the edge's certificate and domain.
+ */
+function routing(config: StackConfig, blueGreen: Record<string, BlueGreenApp>, others: Record<string, Service>, mode: RuntimeMode): EdgeRouting {
+  const routes = edgeRoutes(config.apps);
+  const routed = new Set(routes.map((r) => r.app));
+  const upstreams: Array<pulumi.Output<[string, EdgeUpstreams]>> = [
+    ...Object.entries(blueGreen).map(([name, bg]) =>
+      pulumi.all([upstreamOf(bg.slots.blue, mode), upstreamOf(bg.slots.green, mode)]).apply(([blue, green]): [string, EdgeUpstreams] => [name, { blue, green, healthPath: (config.apps[name] as { healthCheckPath: string }).healthCheckPath }])),
+    ...Object.entries(others).filter(([name]) => routed.has(name) && config.apps[name].kind === "static").map(([name, site]) =>
+      site.url.apply((u): [string, EdgeUpstreams] => [name, { blue: u ?? "", green: u ?? "", healthPath: "/" }])),
+  ];
+  return {
+    apps: pulumi.all(upstreams).apply((entries) => Object.fromEntries(entries)),
+    routes,
+    vitalsOnly: Object.entries(config.apps).filter(([name, app]) => app.kind === "static" && !routed.has(name)).map(([name]) => name),
   };
 }
 

@@ -78,8 +78,9 @@ describe("npm start manages the default flags and alert rules (no EDGE_ADMIN_TOK
     // In the stack, as `npm run pulumi -- stack --show-urns` lists them.
     const urns = await project.run(["stack", "--show-urns", "--stack", "staging"]);
     expect(urns.code).toBe(0);
-    const flagUrns = urns.stdout.match(new RegExp(`urn:pulumi:staging::[^:]+::${FLAG}::\\S+`, "g")) ?? [];
-    const ruleUrns = urns.stdout.match(new RegExp(`urn:pulumi:staging::[^:]+::${RULE}::\\S+`, "g")) ?? [];
+    // Under their component (stackguard:components:FlagsAndRules$<type>).
+    const flagUrns = urns.stdout.match(new RegExp(`urn:pulumi:staging::[^:]+::(?:[\\w:]+\\$)?${FLAG}::\\S+`, "g")) ?? [];
+    const ruleUrns = urns.stdout.match(new RegExp(`urn:pulumi:staging::[^:]+::(?:[\\w:]+\\$)?${RULE}::\\S+`, "g")) ?? [];
     expect(flagUrns.map((u) => u.split("::").pop()).sort()).toEqual(["flag-new-order-form", "flag-trading-enabled"]);
     expect(ruleUrns.length).toBe(31);
 
