@@ -72,7 +72,7 @@ class DnsPeers implements PeerDiscovery {
   async register() {}
   async list() {
     const own = new Set(Object.values(os.networkInterfaces()).flat().map((i) => i?.address));
-    let ips: string[] = [];
+    let ips: string[];
     try {
       ips = await Promise.race([dns.resolve4(this.host), new Promise<string[]>((_, rej) => setTimeout(() => rej(new Error("dns timeout")), 2_000).unref())]);
     } catch {

@@ -24,7 +24,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The edge's view once it serves the app (the edge restarts when its env changes: wait for it, bounded). */
 export async function edgeStateFor(edge: EdgeAdminClient, app: string, timeoutMs: number): Promise<EdgeStateView> {
   const deadline = Date.now() + timeoutMs;
-  let last = "";
+  let last: string;
   for (;;) {
     try {
       const s = await edge.getState();

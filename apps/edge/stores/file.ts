@@ -21,7 +21,7 @@ export class FileStore implements StateStore {
     try {
       return JSON.parse(text);
     } catch (e) {
-      throw new Error(`EDGE_STATE_FILE ${this.file} is not valid JSON (${(e as Error).message}); fix or delete it`);
+      throw new Error(`EDGE_STATE_FILE ${this.file} is not valid JSON (${(e as Error).message}); fix or delete it`, { cause: e });
     }
   }
 

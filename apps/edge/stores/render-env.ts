@@ -41,12 +41,12 @@ export class RenderEnvStore implements StateStore {
       value = (await this.http.request({ method: "GET", path: apiPath`/services/${this.o.serviceId}/env-vars/${this.o.envVar}`, schema: envVarSchema })).value;
     } catch (e) {
       if (isNotFound(e)) return undefined;
-      throw new Error(`reading env var ${this.o.envVar} of ${this.o.serviceId} from Render failed: ${(e as Error).message}`);
+      throw new Error(`reading env var ${this.o.envVar} of ${this.o.serviceId} from Render failed: ${(e as Error).message}`, { cause: e });
     }
     try {
       return JSON.parse(value);
-    } catch {
-      throw new Error(`env var ${this.o.envVar} of ${this.o.serviceId} is not JSON; set it to {"<app>":"blue"} or let the edge write it`);
+    } catch (e) {
+      throw new Error(`env var ${this.o.envVar} of ${this.o.serviceId} is not JSON; set it to {"<app>":"blue"} or let the edge write it`, { cause: e });
     }
   }
 
@@ -54,7 +54,7 @@ export class RenderEnvStore implements StateStore {
     try {
       await this.env.setEnvVar(this.o.serviceId, this.o.envVar, JSON.stringify(doc));
     } catch (e) {
-      throw new Error(`writing env var ${this.o.envVar} of ${this.o.serviceId} to Render failed: ${(e as Error).message}`);
+      throw new Error(`writing env var ${this.o.envVar} of ${this.o.serviceId} to Render failed: ${(e as Error).message}`, { cause: e });
     }
   }
 }
