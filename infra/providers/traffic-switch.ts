@@ -15,7 +15,10 @@ export interface TrafficSwitchArgs {
   /** The slots' health path, probed on each slot's own URL. */
   healthCheckPath: pulumi.Input<string>;
   /** Each slot's Render service id and own URL. */
-  slots: pulumi.Input<{ blue: { serviceId: pulumi.Input<string>; url: pulumi.Input<string> }; green: { serviceId: pulumi.Input<string>; url: pulumi.Input<string> } }>;
+  slots: pulumi.Input<{
+    blue: { serviceId: pulumi.Input<string>; url: pulumi.Input<string> };
+    green: { serviceId: pulumi.Input<string>; url: pulumi.Input<string> };
+  }>;
   /** The edge's base URL. */
   edgeUrl: pulumi.Input<string>;
   /** The edge admin token; always stored as a secret. */

@@ -47,7 +47,8 @@ export type CustomDomainOutputs = CustomDomainInputs & z.output<typeof customDom
 export const customDomainDiffSpec: DiffSpec<CustomDomainInputs> = customDomainFields.diffSpec;
 
 function outputs(i: CustomDomainInputs, d: CustomDomain): CustomDomainOutputs {
-  return { ...i, domainId: d.id, domainType: d.domainType, verificationStatus: d.verificationStatus, ...(d.publicSuffix ? { publicSuffix: d.publicSuffix } : {}) };
+  const suffix = d.publicSuffix ? { publicSuffix: d.publicSuffix } : {};
+  return { ...i, domainId: d.id, domainType: d.domainType, verificationStatus: d.verificationStatus, ...suffix };
 }
 
 async function findByName(serviceId: string, name: string): Promise<CustomDomain | undefined> {

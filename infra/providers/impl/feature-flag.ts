@@ -119,7 +119,8 @@ export const featureFlagProvider = {
     if (base.failures?.length) return base;
     // Not known yet (preview of a new stack: the edge's URL and token are still to be created): the live override is
     // unknown too, never "absent", or `up --plan` would find an `override` the reviewed plan did not have.
-    if (hasUnknown(news)) return { ...base, inputs: { ...(base.inputs as FeatureFlagInputs), override: UNKNOWN } as unknown as FeatureFlagCheckedInputs }; // the engine's unknown marker
+    // UNKNOWN is the engine's marker of a value not known yet (a string where an override would be).
+    if (hasUnknown(news)) return { ...base, inputs: { ...(base.inputs as FeatureFlagInputs), override: UNKNOWN } as unknown as FeatureFlagCheckedInputs };
     const i = base.inputs as FeatureFlagInputs;
     const r = validateFlagSet({ flags: { [i.key]: i.definition }, ...(i.evaluators ? { $evaluators: i.evaluators } : {}) });
     if (!r.ok) {

@@ -70,7 +70,10 @@ function serviceListChanges(field: ServiceListKind["field"]) {
 }
 
 /** Builds the provider for one kind. */
-export function serviceListProvider(k: ServiceListKind): pulumi.dynamic.ResourceProvider & { schema: z.ZodType<ServiceListInputs>; fields: ResourceFields<ServiceListInputs, Record<never, never>, ReturnType<typeof serviceListChanges>> } {
+export function serviceListProvider(k: ServiceListKind): pulumi.dynamic.ResourceProvider & {
+  schema: z.ZodType<ServiceListInputs>;
+  fields: ResourceFields<ServiceListInputs, Record<never, never>, ReturnType<typeof serviceListChanges>>;
+} {
   const schema = z.object({
     serviceId: z.string().regex(/^(srv|crn)-[a-z0-9]+$/, "serviceId must be a service id like srv-…"),
     [k.field]: z.record(z.string().regex(k.nameRule[0], k.nameRule[1]), z.string()).default({}),

@@ -50,7 +50,10 @@ export const serviceInputsSchema = z.object({
   region: z.enum(RENDER_REGIONS).optional(),
   /** Instance type; default `starter`. Not for static sites; cron jobs: starter, standard, pro, pro_plus, pro_max, pro_ultra. */
   plan: z.enum(SERVICE_PLANS).optional(),
-  /** Not for static sites or cron jobs. Instance count (≥ 1); ignored while autoscaling is enabled. Default: autoscaling.min, else 2 for a web service in the production workspace, else 1. */
+  /**
+   * Not for static sites or cron jobs. Instance count (≥ 1); ignored while autoscaling is enabled. Default:
+   * autoscaling.min, else 2 for a web service in the production workspace, else 1.
+   */
   numInstances: z.number().int().min(1, "numInstances must be at least 1 (use suspended: true to stop a service)").optional(),
   /** Not for static sites or cron jobs. Autoscaling between min and max on CPU and/or memory targets (percent). */
   autoscaling: autoscalingInput.optional(),
@@ -74,7 +77,10 @@ export const serviceInputsSchema = z.object({
   /** Static sites only. */
   publishPath: z.string().optional(),
   buildFilter: z.object({ paths: z.array(z.string()).default([]), ignoredPaths: z.array(z.string()).default([]) }).strict().optional(),
-  /** A local checkout of `repo` (path, relative to the project or absolute): `check` rejects a build filter glob that matches no file there. Never sent to Render. */
+  /**
+   * A local checkout of `repo` (path, relative to the project or absolute): `check` rejects a build filter glob that
+   * matches no file there. Never sent to Render.
+   */
   repoCheckout: z.string().min(1).optional(),
   /** 1–300 s; Render's default (30) when unset. Not for static sites or cron jobs. */
   maxShutdownDelaySeconds: z.number().int().min(1).max(300).optional(),
@@ -317,7 +323,8 @@ export function inputsFromService(s: Service): ServiceInputs {
     preDeployCommand: (d.preDeployCommand ?? esd.preDeployCommand) || undefined,
     healthCheckPath: s.type === "web_service" ? d.healthCheckPath || undefined : undefined,
     publishPath: s.type === "static_site" ? d.publishPath : undefined,
-    buildFilter: bf && ((bf.paths?.length ?? 0) > 0 || (bf.ignoredPaths?.length ?? 0) > 0) ? { paths: bf.paths ?? [], ignoredPaths: bf.ignoredPaths ?? [] } : undefined,
+    buildFilter:
+      bf && ((bf.paths?.length ?? 0) > 0 || (bf.ignoredPaths?.length ?? 0) > 0) ? { paths: bf.paths ?? [], ignoredPaths: bf.ignoredPaths ?? [] } : undefined,
     maxShutdownDelaySeconds: d.maxShutdownDelaySeconds,
     autoDeploy: s.autoDeploy === "yes",
     environmentId: s.environmentId || undefined,
