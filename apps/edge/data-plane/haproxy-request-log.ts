@@ -38,10 +38,10 @@ export function parseRequestLine(line: string): RequestRecord | "unrouted" | und
 /**
  * Follows HAProxy's request ring over the runtime API (`show events <ring> -w -n`: one connection that streams new
  * lines), so the edge's per-request metrics (`/__edge/metrics`, the promotion's analysis input) hold HAProxy's
- * traffic as they held the Node proxy's. The stream is read in batches: after each read the socket is paused for
- * `batchMs`, so the lines of that time arrive in one read (one event per request cost the control plane about 10 µs
- * of CPU per request; the ring and the socket buffer hold far more than a batch). Reconnects after a second if the
- * stream ends while the data plane runs.
+ * traffic as they held the Node proxy's. Read as it comes: pausing the socket to read in batches made HAProxy's
+ * ring reader fall behind under load (each line is a small write, and a paused Unix socket holds only a few hundred
+ * of them), so the metrics lagged by seconds; this costs the control plane about 10 µs of CPU per request
+ * (docs/decisions/edge-data-plane.md). Reconnects after a second if the stream ends while the data plane runs.
  */
 export class RequestLogFollower {
   private sock?: net.Socket;
@@ -49,9 +49,7 @@ export class RequestLogFollower {
   private stopped = false;
   private timer?: NodeJS.Timeout;
 
-  private resumeTimer?: NodeJS.Timeout;
-
-  constructor(private readonly socketPath: string, private readonly onLine: (line: string) => void, private readonly log: (msg: string) => void, private readonly batchMs = 100) {}
+  constructor(private readonly socketPath: string, private readonly onLine: (line: string) => void, private readonly log: (msg: string) => void) {}
 
   start(): void {
     if (this.stopped) return;
@@ -67,8 +65,6 @@ export class RequestLogFollower {
         start = nl + 1;
       }
       this.rest = text.slice(start);
-      sock.pause();
-      this.resumeTimer = setTimeout(() => sock.resume(), this.batchMs);
     });
     sock.on("error", (e) => this.log(`data plane: HAProxy's request stream failed (${e.message}); reconnecting`));
     sock.on("close", () => {
@@ -80,7 +76,6 @@ export class RequestLogFollower {
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    if (this.resumeTimer) clearTimeout(this.resumeTimer);
     this.sock?.destroy();
   }
 }

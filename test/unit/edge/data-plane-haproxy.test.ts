@@ -170,6 +170,13 @@ maybe("the HAProxy data plane (real haproxy, real slot servers)", () => {
   it("every proxied request is in the edge's metrics (HAProxy's request ring, followed by the control plane)", async () => {
     const series = async () => ((await admin(edge.url, "GET", "/__edge/metrics?format=json")).body.series as { app: string; slot: string; requests: number; classes: Record<string, number> }[]);
     const count = async (slot: string, cls: string) => (await series()).filter((x) => x.app === "api" && x.slot === slot).reduce((n, x) => n + (x.classes[cls] ?? 0), 0);
+    // The control plane reads HAProxy's ring in batches: the requests of beforeEach may still be on their way.
+    const settled = async () => {
+      const before = await count("blue", "2xx");
+      await new Promise((r) => setTimeout(r, 300));
+      return before === (await count("blue", "2xx"));
+    };
+    await until(settled);
     const ok0 = await count("blue", "2xx");
     const bad0 = await count("blue", "5xx");
     for (let i = 0; i < 7; i++) expect((await servedBy(edge.url, "/orders")).status).toBe(200);
