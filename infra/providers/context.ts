@@ -107,6 +107,8 @@ export function providerClient(env: NodeJS.ProcessEnv = process.env): RenderClie
     }
   };
 
+  // Assigned below, once the guard that the lookups serve exists: the guard and the client need each other.
+  // eslint-disable-next-line prefer-const
   let client: RenderClient | undefined;
   const lookup = async <T>(fn: (c: RenderClient) => Promise<T>): Promise<T | undefined> => {
     try {

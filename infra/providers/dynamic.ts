@@ -15,6 +15,8 @@ import { ALPHASTACK_PROTECTED_IDS, idsFromAlphaStackConfig, normalizeTarget, par
  *
  * @param kind the implementation module's file name under `infra/providers/impl/` (no extension)
  */
+/* eslint-disable @typescript-eslint/no-require-imports -- the closure below is serialized by Pulumi and runs in the
+   provider process: it must reach every module through `require` at call time, never through a captured import. */
 export function lazyProvider(kind: string): pulumi.dynamic.ResourceProvider {
   // Everything below must be self-contained: it runs in another process after serialization.
   const projectRoot = (): string => {
@@ -109,6 +111,7 @@ export function lazyProvider(kind: string): pulumi.dynamic.ResourceProvider {
     delete: async (id, props) => { const p = load(); if (p.delete) await p.delete(id, withoutAdopt(props)); },
   };
 }
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /** Type prefix of every resource built on {@link lazyProvider}. */
 const DYNAMIC_TYPE_PREFIX = "pulumi-nodejs:dynamic";
