@@ -55,7 +55,8 @@ async function measure(services: number) {
     await project.selectStack("staging");
     // The staging stack has 5 services (2 slots, frontend, worker, edge); the rest are extra workers.
     project.editConfig("staging", (cfg) => {
-      for (let i = 1; i <= services - 5; i++) cfg.apps[`worker-${i}`] = { kind: "worker", image: "docker.io/alphaplatform/worker", version: "1.4.2", plan: "starter", instances: 1 };
+      for (let i = 1; i <= services - 5; i++)
+        cfg.apps[`worker-${i}`] = { kind: "worker", image: "docker.io/alphaplatform/worker", version: "1.4.2", plan: "starter", instances: 1 };
     });
     const up = count(logFile, await timed(() => project.run(["up", "--yes", "--skip-preview", "--stack", "staging"])));
     const state = JSON.parse((await project.run(["stack", "export", "--stack", "staging"])).stdout);

@@ -43,7 +43,12 @@ const log = (s: string) => process.stdout.write(`${new Date().toISOString().slic
 function scaled(rule: AlertRule, scale: number): AlertRule | undefined {
   const d = (x: string) => formatDuration(Math.max(parseDuration(x) === 0 ? 0 : 1000, Math.round((parseDuration(x) * scale) / 100) * 100));
   const r = validateAlertRule({
-    ...rule, interval: d(rule.interval), window: d(rule.window), for: d(rule.for), keepFiringFor: d(rule.keepFiringFor), noDataAfter: d(rule.noDataAfter),
+    ...rule,
+    interval: d(rule.interval),
+    window: d(rule.window),
+    for: d(rule.for),
+    keepFiringFor: d(rule.keepFiringFor),
+    noDataAfter: d(rule.noDataAfter),
     ...(rule.confirmWindow ? { confirmWindow: d(rule.confirmWindow) } : {}),
   });
   return r.ok ? r.rule : undefined;
@@ -58,12 +63,21 @@ async function main(): Promise<void> {
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-detection-"));
   const sim = await startSimulator({ stateDir, timeScale: 0.01, rateLimit: "relaxed" });
   const api = async (method: string, p: string, body?: unknown) => {
-    const res = await fetch(`${sim.apiUrl}${p}`, { method, headers: { authorization: `Bearer ${sim.apiKey}`, "content-type": "application/json" }, body: body ? JSON.stringify(body) : undefined, signal: AbortSignal.timeout(10_000) });
+    const res = await fetch(`${sim.apiUrl}${p}`, {
+      method,
+      headers: { authorization: `Bearer ${sim.apiKey}`, "content-type": "application/json" },
+      body: body ? JSON.stringify(body) : undefined,
+      signal: AbortSignal.timeout(10_000),
+    });
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : undefined };
   };
   const faults = async (id: string, f: Record<string, unknown>) => {
-    const res = await fetch(`${sim.url}/__sim/services/${id}/faults`, { method: "PUT", headers: { authorization: `Bearer ${sim.apiKey}`, "content-type": "application/json" }, body: JSON.stringify(f) });
+    const res = await fetch(`${sim.url}/__sim/services/${id}/faults`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${sim.apiKey}`, "content-type": "application/json" },
+      body: JSON.stringify(f),
+    });
     if (!res.ok) throw new Error(`faults: ${res.status}`);
   };
   const live = async (id: string, deployId: string) => {
@@ -94,7 +108,10 @@ async function main(): Promise<void> {
     const slots: Record<"blue" | "green", { id: string; url: string }> = {} as never;
     for (const slot of ["blue", "green"] as const) {
       const c = await api("POST", "/services", {
-        type: "web_service", name: `api-${slot}`, ownerId: OWNER, image: { ownerId: OWNER, imagePath: "docker.io/acme/api:1" },
+        type: "web_service",
+        name: `api-${slot}`,
+        ownerId: OWNER,
+        image: { ownerId: OWNER, imagePath: "docker.io/acme/api:1" },
         serviceDetails: { runtime: "image", plan: "standard", healthCheckPath: "/healthz" },
       });
       await live(c.body.service.id, c.body.deployId);
@@ -109,8 +126,13 @@ async function main(): Promise<void> {
     });
     const edgeUrl = edge.url;
     const all = defaultRules("production", {
-      apps: ["api"], frontends: ["frontend"], domains: [],
-      services: [{ name: "api-blue", minInstances: 1 }, { name: "api-green", minInstances: 1 }],
+      apps: ["api"],
+      frontends: ["frontend"],
+      domains: [],
+      services: [
+        { name: "api-blue", minInstances: 1 },
+        { name: "api-green", minInstances: 1 },
+      ],
       runbookBaseUrl: "https://runbooks.example",
     });
     const rules = all.map((r) => scaled(r, SCALE)).filter((r): r is AlertRule => !!r);
@@ -120,14 +142,23 @@ async function main(): Promise<void> {
 
     const ms = (x: number) => String(Math.max(200, Math.round(x * SCALE)));
     const env = {
-      EDGE_URL: edgeUrl, EDGE_ADMIN_TOKEN: token, RENDER_API_URL: sim.apiUrl, RENDER_API_KEY: sim.apiKey,
+      EDGE_URL: edgeUrl,
+      EDGE_ADMIN_TOKEN: token,
+      RENDER_API_URL: sim.apiUrl,
+      RENDER_API_KEY: sim.apiKey,
       ALERT_WEBHOOK_URL: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`,
-      GUARDIAN_INTERVAL_MS: ms(5_000), GUARDIAN_RULES_REFRESH_MS: ms(30_000), GUARDIAN_RENDER_INTERVAL_MS: String(Math.max(1000, Math.round(60_000 * SCALE))),
+      GUARDIAN_INTERVAL_MS: ms(5_000),
+      GUARDIAN_RULES_REFRESH_MS: ms(30_000),
+      GUARDIAN_RENDER_INTERVAL_MS: String(Math.max(1000, Math.round(60_000 * SCALE))),
       STACKGUARD_ENVIRONMENT: "bench",
     };
     const g = await api("POST", "/services", {
-      type: "background_worker", name: "guardian", ownerId: OWNER, image: { ownerId: OWNER, imagePath: "stackguard/guardian:0.1.0" },
-      serviceDetails: { runtime: "image", plan: "starter" }, envVars: Object.entries(env).map(([key, value]) => ({ key, value })),
+      type: "background_worker",
+      name: "guardian",
+      ownerId: OWNER,
+      image: { ownerId: OWNER, imagePath: "stackguard/guardian:0.1.0" },
+      serviceDetails: { runtime: "image", plan: "starter" },
+      envVars: Object.entries(env).map(([key, value]) => ({ key, value })),
     });
     if (g.status !== 201) throw new Error(`guardian: ${g.status} ${JSON.stringify(g.body)}`);
     await live(g.body.service.id, g.body.deployId);
@@ -138,21 +169,23 @@ async function main(): Promise<void> {
     let failed = 0;
     const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
     for (let i = 0; i < 2; i++) {
-      loops.push((async () => {
-        while (running) {
-          const status = await new Promise<number>((resolve) => {
-            const req = http.get(`${edgeUrl}/orders`, { agent, timeout: 5000 }, (res) => {
-              res.resume();
-              res.on("end", () => resolve(res.statusCode ?? 0));
+      loops.push(
+        (async () => {
+          while (running) {
+            const status = await new Promise<number>((resolve) => {
+              const req = http.get(`${edgeUrl}/orders`, { agent, timeout: 5000 }, (res) => {
+                res.resume();
+                res.on("end", () => resolve(res.statusCode ?? 0));
+              });
+              req.on("timeout", () => req.destroy());
+              req.on("error", () => resolve(0));
             });
-            req.on("timeout", () => req.destroy());
-            req.on("error", () => resolve(0));
-          });
-          served++;
-          if (status >= 500 || status === 0) failed++;
-          await sleep(20);
-        }
-      })());
+            served++;
+            if (status >= 500 || status === 0) failed++;
+            await sleep(20);
+          }
+        })(),
+      );
     }
     const admin = new EdgeAdminClient({ url: edgeUrl, token });
     const activeSlot = async () => (await admin.getState()).active.api!;
@@ -191,7 +224,9 @@ async function main(): Promise<void> {
       while (!first(/rolled back api/) && Date.now() < deadline) await sleep(20);
       const rb = first(/rolled back api/);
       if (rb) rollbacks.push(rb.at - t0);
-      log(`trial ${i + 1}/${TRIALS}: fault on ${slot}; first alert ${any!.at - t0} ms, critical ${crit.at - t0} ms, rollback ${rb ? `${rb.at - t0} ms` : "none"}`);
+      log(
+        `trial ${i + 1}/${TRIALS}: fault on ${slot}; first alert ${any!.at - t0} ms, critical ${crit.at - t0} ms, rollback ${rb ? `${rb.at - t0} ms` : "none"}`,
+      );
       await faults(slots[slot].id, { errorRate: 0.0005 });
       while (!received.some((m) => m.at > crit.at && /\[RESOLVED\] api-error-rate/.test(m.text)) && Date.now() < deadline + 180_000) await sleep(100);
       // The rolled-back slot carries a Failed verdict only if the edge judged it; the guardian's switch does not, so

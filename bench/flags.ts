@@ -108,14 +108,26 @@ function spawnApp(mode: Mode, edgeUrl: string, pollMs: number, id: string): Prom
 }
 
 /** Per phase: flip latencies, and how long the flag command itself took (persist + every instance confirmed). */
-async function phase(name: string, apps: App[], edgeUrl: string, token: string, trials: number, adminMs: number[] = [], afterCommandMs: number[] = []): Promise<number[]> {
+async function phase(
+  name: string,
+  apps: App[],
+  edgeUrl: string,
+  token: string,
+  trials: number,
+  adminMs: number[] = [],
+  afterCommandMs: number[] = [],
+): Promise<number[]> {
   const out: number[] = [];
   let expect = false;
   const quiet = () => undefined;
   for (let i = 0; i < trials; i++) {
     await sleep(300 + Math.random() * 700);
     const t0 = Date.now();
-    const code = await flagCli([expect ? "on" : "off", KEY, "--edge-url", edgeUrl, "--reason", `bench ${name} ${i}`], { EDGE_ADMIN_TOKEN: token, USER: "bench" }, quiet);
+    const code = await flagCli(
+      [expect ? "on" : "off", KEY, "--edge-url", edgeUrl, "--reason", `bench ${name} ${i}`],
+      { EDGE_ADMIN_TOKEN: token, USER: "bench" },
+      quiet,
+    );
     if (code !== 0) throw new Error(`flag command failed (exit ${code})`);
     const admin = Date.now() - t0;
     adminMs.push(admin);
@@ -157,7 +169,9 @@ async function main(): Promise<void> {
     };
     edges.push(await spawnEdge(env), await spawnEdge(env));
     await new EdgeAdminClient({ url: edges[0]!.url, token }).flags.put(KEY, {
-      state: "ENABLED", variants: { on: true, off: false }, defaultVariant: "on",
+      state: "ENABLED",
+      variants: { on: true, off: false },
+      defaultVariant: "on",
       metadata: { kind: "kill-switch", owner: "team-platform", createdAt: new Date().toISOString().slice(0, 10) },
     });
     const modes = (process.env.BENCH_MODES ?? "poll,push").split(",").map((m) => m.trim()) as Mode[];
@@ -169,10 +183,18 @@ async function main(): Promise<void> {
     for (const mode of modes) {
       // Apps spread over both edge instances, as Render's load balancer would spread them.
       for (let i = 0; i < nApps; i++) apps.push(await spawnApp(mode, edges[i % edges.length]!.url, pollMs, `app-${i}`));
-      process.stdout.write(`${nApps} app processes (${mode === "push" ? "OpenFeature, changes pushed" : `polling every ${pollMs} ms`}) through ${edges.length} edge instances\n`);
+      process.stdout.write(
+        `${nApps} app processes (${mode === "push" ? "OpenFeature, changes pushed" : `polling every ${pollMs} ms`}) through ${edges.length} edge instances\n`,
+      );
       const baseline = await phase(`${mode} baseline`, apps, edges[0]!.url, token, trials);
-      const loads = edges.map((e) =>
-        autocannon({ url: `${e.url}/orders`, connections: 16, duration: 3600, overallRate: Math.round(rps / edges.length) }) as unknown as autocannon.Instance & Promise<autocannon.Result>,
+      const loads = edges.map(
+        (e) =>
+          autocannon({
+            url: `${e.url}/orders`,
+            connections: 16,
+            duration: 3600,
+            overallRate: Math.round(rps / edges.length),
+          }) as unknown as autocannon.Instance & Promise<autocannon.Result>,
       );
       await sleep(2000);
       afterCommand[mode] = [];

@@ -47,12 +47,19 @@ async function main(): Promise<void> {
   for (const sig of ["SIGINT", "SIGTERM"] as const) {
     process.once(sig, () => {
       project.dispose();
-      void sim.stop().finally(() => { fs.rmSync(stateDir, { recursive: true, force: true }); process.exit(130); });
+      void sim.stop().finally(() => {
+        fs.rmSync(stateDir, { recursive: true, force: true });
+        process.exit(130);
+      });
     });
   }
   try {
     await project.selectStack(STACK);
-    const setVersion = (v: string) => project.editConfig(STACK, (cfg) => { cfg.apps.api.version = v; cfg.apps.api.analysis = ANALYSIS; });
+    const setVersion = (v: string) =>
+      project.editConfig(STACK, (cfg) => {
+        cfg.apps.api.version = v;
+        cfg.apps.api.analysis = ANALYSIS;
+      });
     setVersion("1.0.0");
     const first = await project.run(["up", "--yes", "--skip-preview", "--stack", STACK]);
     if (first.code !== 0) throw new Error(`initial up failed: ${first.stdout}${first.stderr}`);
@@ -75,7 +82,19 @@ async function main(): Promise<void> {
     const promotionMs = (await project.outputs(STACK)).apps.api.lastPromotion.timings.totalMs as number;
     console.log(`calibration: an uninterrupted promotion takes ${fullMs} ms (pulumi up end to end), ${promotionMs} ms in the switch`);
 
-    const results: Array<{ trial: number; anchored: boolean; mode: string; providerStopped: boolean; killAtMs: number; activeAfterKill: string; verdictAfterKill: string; invariant: boolean; converged: boolean; convergeMs: number; note?: string }> = [];
+    const results: Array<{
+      trial: number;
+      anchored: boolean;
+      mode: string;
+      providerStopped: boolean;
+      killAtMs: number;
+      activeAfterKill: string;
+      verdictAfterKill: string;
+      invariant: boolean;
+      converged: boolean;
+      convergeMs: number;
+      note?: string;
+    }> = [];
     for (let i = 1; i <= trials; i++) {
       const version = `2.0.${i}`;
       setVersion(version);
@@ -83,9 +102,19 @@ async function main(): Promise<void> {
       // step (the idle slot marked pending on the edge), anywhere in the promotion's own duration after it.
       const anchored = i % 2 === 0;
       const delay = Math.floor(random() * (anchored ? promotionMs : 0.9 * fullMs));
-      const child = spawn("pulumi", ["up", "--yes", "--skip-preview", "--stack", STACK, "--non-interactive"], { cwd: project.dir, env, detached: true, stdio: "ignore" });
+      const child = spawn("pulumi", ["up", "--yes", "--skip-preview", "--stack", STACK, "--non-interactive"], {
+        cwd: project.dir,
+        env,
+        detached: true,
+        stdio: "ignore",
+      });
       let exitedEarly = false;
-      const exited = new Promise<void>((r) => child.on("exit", () => { exitedEarly = true; r(); }));
+      const exited = new Promise<void>((r) =>
+        child.on("exit", () => {
+          exitedEarly = true;
+          r();
+        }),
+      );
       if (anchored) {
         const deadline = Date.now() + 60_000;
         while (!exitedEarly && Date.now() < deadline) {
@@ -118,12 +147,29 @@ async function main(): Promise<void> {
       const a2 = after.apps.api!.active;
       const v2 = after.apps.api!.slots[a2].verdict;
       const ref = await liveRef(a2);
-      const converged = conv.code === 0 && ref === `docker.io/alphaplatform/api:${version}` && v2?.phase === "Successful" && /^(post-switch|baseline):/.test(v2.reason);
+      const converged =
+        conv.code === 0 && ref === `docker.io/alphaplatform/api:${version}` && v2?.phase === "Successful" && /^(post-switch|baseline):/.test(v2.reason);
       const row = {
-        trial: i, anchored, mode, killAtMs: first === "timer" ? killAt : -1,
+        trial: i,
+        anchored,
+        mode,
+        killAtMs: first === "timer" ? killAt : -1,
         // With mode "cli", the dynamic provider must have exited by itself (no promotion goes on unwatched).
-        providerStopped: !leftRunning.some((c) => c.includes("dynamic-provider")), activeAfterKill: active, verdictAfterKill: `${v?.phase}: ${v?.reason.slice(0, 60)}`, invariant, converged, convergeMs,
-        ...(converged ? {} : { note: `${conv.code} ${ref} ${v2?.phase} ${(conv.stdout + conv.stderr).split("\n").filter((l) => /error|failed/i.test(l)).slice(0, 3).join(" | ")}` }),
+        providerStopped: !leftRunning.some((c) => c.includes("dynamic-provider")),
+        activeAfterKill: active,
+        verdictAfterKill: `${v?.phase}: ${v?.reason.slice(0, 60)}`,
+        invariant,
+        converged,
+        convergeMs,
+        ...(converged
+          ? {}
+          : {
+              note: `${conv.code} ${ref} ${v2?.phase} ${(conv.stdout + conv.stderr)
+                .split("\n")
+                .filter((l) => /error|failed/i.test(l))
+                .slice(0, 3)
+                .join(" | ")}`,
+            }),
       };
       results.push(row);
       console.log(JSON.stringify(row));
@@ -131,19 +177,27 @@ async function main(): Promise<void> {
     const counts = await load.stop();
     load = undefined;
     const killed = results.filter((r) => r.killAtMs >= 0);
-    console.log(JSON.stringify({
-      trials: results.length,
-      killed: killed.length,
-      invariantHeld: results.filter((r) => r.invariant).length,
-      providerStoppedByItself: results.filter((r) => r.mode === "cli" && r.killAtMs >= 0 && r.providerStopped).length,
-      cliOnlyKills: results.filter((r) => r.mode === "cli" && r.killAtMs >= 0).length,
-      converged: results.filter((r) => r.converged).length,
-      fullPromotionMs: fullMs,
-      promotionMs,
-      convergeMsP50: pct(results.map((r) => r.convergeMs), 0.5),
-      convergeMsP99: pct(results.map((r) => r.convergeMs), 0.99),
-      traffic: counts,
-    }));
+    console.log(
+      JSON.stringify({
+        trials: results.length,
+        killed: killed.length,
+        invariantHeld: results.filter((r) => r.invariant).length,
+        providerStoppedByItself: results.filter((r) => r.mode === "cli" && r.killAtMs >= 0 && r.providerStopped).length,
+        cliOnlyKills: results.filter((r) => r.mode === "cli" && r.killAtMs >= 0).length,
+        converged: results.filter((r) => r.converged).length,
+        fullPromotionMs: fullMs,
+        promotionMs,
+        convergeMsP50: pct(
+          results.map((r) => r.convergeMs),
+          0.5,
+        ),
+        convergeMsP99: pct(
+          results.map((r) => r.convergeMs),
+          0.99,
+        ),
+        traffic: counts,
+      }),
+    );
   } finally {
     await load?.stop();
     project.dispose();

@@ -76,16 +76,32 @@ function build(log) {
   const partial = path.join(PACK_DIR, `dist.partial-${process.pid}`);
   fs.rmSync(partial, { recursive: true, force: true });
   const started = Date.now();
-  const r = spawnSync(process.execPath, [tsc, "-p", path.join(PACK_DIR, "tsconfig.build.json"), "--outDir", partial, "--listFiles"], { cwd: PACK_DIR, encoding: "utf8", timeout: 10 * 60_000 });
+  const r = spawnSync(process.execPath, [tsc, "-p", path.join(PACK_DIR, "tsconfig.build.json"), "--outDir", partial, "--listFiles"], {
+    cwd: PACK_DIR,
+    encoding: "utf8",
+    timeout: 10 * 60_000,
+  });
   if (r.status !== 0) {
     fs.rmSync(partial, { recursive: true, force: true });
-    throw new Error(`compiling the policy pack failed (exit ${r.status}${r.error ? `, ${r.error.message}` : ""}):\n${(r.stdout || "").split("\n").filter((l) => !l.startsWith("/")).join("\n")}${r.stderr || ""}`);
+    throw new Error(
+      `compiling the policy pack failed (exit ${r.status}${r.error ? `, ${r.error.message}` : ""}):\n${(r.stdout || "")
+        .split("\n")
+        .filter((l) => !l.startsWith("/"))
+        .join("\n")}${r.stderr || ""}`,
+    );
   }
   // --listFiles prints every file the compiler read: keep ours (not libraries) as the inputs to re-hash next time.
-  const inputs = r.stdout.split("\n").map((l) => l.trim()).filter((l) => l.startsWith(ROOT + path.sep) && !l.includes(`${path.sep}node_modules${path.sep}`)).map((l) => path.relative(ROOT, l));
+  const inputs = r.stdout
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith(ROOT + path.sep) && !l.includes(`${path.sep}node_modules${path.sep}`))
+    .map((l) => path.relative(ROOT, l));
   const config = CONFIG_FILES.map((f) => path.join("policies", f));
   const hash = hashFiles([...inputs, ...packSources(), ...config]);
-  fs.writeFileSync(path.join(partial, RECORD), `${JSON.stringify({ hash, inputs: inputs.sort(), builtAt: new Date().toISOString(), ms: Date.now() - started }, null, 2)}\n`);
+  fs.writeFileSync(
+    path.join(partial, RECORD),
+    `${JSON.stringify({ hash, inputs: inputs.sort(), builtAt: new Date().toISOString(), ms: Date.now() - started }, null, 2)}\n`,
+  );
   // Replace dist/ in two renames; a concurrent builder that got there first is as good as ours.
   const old = `${DIST}.old-${process.pid}`;
   try {

@@ -20,9 +20,7 @@ export class PolicyConfigError extends Error {
 }
 
 function issuesText(error: z.ZodError): string {
-  return error.issues
-    .map((i) => `${i.path.length ? i.path.map(String).join(".") : "(root)"}: ${i.message}`)
-    .join("; ");
+  return error.issues.map((i) => `${i.path.length ? i.path.map(String).join(".") : "(root)"}: ${i.message}`).join("; ");
 }
 
 /** Parses `raw` with `schema` or throws a {@link PolicyConfigError} naming `where` and every bad key. */
@@ -279,10 +277,20 @@ export function checkPackConfig(raw: unknown, policyNames: readonly string[], wh
   if (!raw || typeof raw !== "object" || Array.isArray(raw)) throw new PolicyConfigError(`${where} must be a JSON object keyed by policy name.`);
   for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
     if (key !== "all" && !policyNames.includes(key)) {
-      throw new PolicyConfigError(`${where}: "${key}" is not a policy of the stackguard pack, so the engine would ignore it. Use one of: all, ${policyNames.join(", ")}.`);
+      throw new PolicyConfigError(
+        `${where}: "${key}" is not a policy of the stackguard pack, so the engine would ignore it. Use one of: all, ${policyNames.join(", ")}.`,
+      );
     }
-    const ok = LEVEL.safeParse(value).success || (!!value && typeof value === "object" && !Array.isArray(value) && (!("enforcementLevel" in value) || LEVEL.safeParse((value as { enforcementLevel: unknown }).enforcementLevel).success));
-    if (!ok) throw new PolicyConfigError(`${where}: "${key}" must be an enforcement level (advisory, mandatory, remediate, disabled) or an object with an optional enforcementLevel.`);
+    const ok =
+      LEVEL.safeParse(value).success ||
+      (!!value &&
+        typeof value === "object" &&
+        !Array.isArray(value) &&
+        (!("enforcementLevel" in value) || LEVEL.safeParse((value as { enforcementLevel: unknown }).enforcementLevel).success));
+    if (!ok)
+      throw new PolicyConfigError(
+        `${where}: "${key}" must be an enforcement level (advisory, mandatory, remediate, disabled) or an object with an optional enforcementLevel.`,
+      );
   }
 }
 
@@ -322,7 +330,9 @@ function parseAllowlistFile(abs: string): AllowlistFile {
   try {
     raw = JSON.parse(fs.readFileSync(abs, "utf8"));
   } catch (e) {
-    throw new PolicyConfigError(`allowlist file ${abs} cannot be read as JSON (${(e as Error).message}): restore policies/allowlist.json from git or run npm run allowlist.`);
+    throw new PolicyConfigError(
+      `allowlist file ${abs} cannot be read as JSON (${(e as Error).message}): restore policies/allowlist.json from git or run npm run allowlist.`,
+    );
   }
   return parseOrThrow(AllowlistFileSchema, raw, `allowlist file ${abs}`, "Fix the key or regenerate the file with npm run allowlist.");
 }

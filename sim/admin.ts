@@ -55,7 +55,14 @@ export function adminHandler(app: SimApp, apiKey: string, startedAt: number) {
     const method = req.method ?? "GET";
     try {
       if (url.pathname === "/__sim/health" && method === "GET") {
-        return reply(res, 200, { status: "ok", pid: process.pid, uptimeSeconds: Math.round((Date.now() - startedAt) / 1000), timeScale: app.options.timeScale, rateLimit: app.options.rateLimit, routerUrl: app.dataPlane.routerUrl?.() });
+        return reply(res, 200, {
+          status: "ok",
+          pid: process.pid,
+          uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+          timeScale: app.options.timeScale,
+          rateLimit: app.options.rateLimit,
+          routerUrl: app.dataPlane.routerUrl?.(),
+        });
       }
       // Export downloads carry their own signature (Render's export links are signed URLs, no API key).
       if (app.databases.serveExport(req, res, url)) return;

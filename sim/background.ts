@@ -55,7 +55,12 @@ async function healthy(url: string): Promise<boolean> {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Starts the simulator detached unless a healthy one for the same state directory is already running. */
-export async function ensureSimulator(opts: { stateDir: string; port?: number; timeScale?: number; log?: (message: string) => void }): Promise<BackgroundSimulator> {
+export async function ensureSimulator(opts: {
+  stateDir: string;
+  port?: number;
+  timeScale?: number;
+  log?: (message: string) => void;
+}): Promise<BackgroundSimulator> {
   const dir = runDir();
   mkdirSync(dir, { recursive: true });
   const stateDir = resolve(opts.stateDir);

@@ -98,7 +98,14 @@ export async function startSimulator(opts: StartOptions): Promise<RunningSimulat
   const dataPlane = new DataPlane({ stateDir: join(stateDir, "dataplane"), repoRoot: opts.appsRoot ? resolve(opts.appsRoot) : REPO_ROOT, host: "127.0.0.1" });
   // The life cycle needs the app and the app holds the life cycle: built in two steps.
   const databases = new Databases({ stateDir, real: opts.realDatabases ?? process.env.SIM_REAL_DATABASES !== "0", signingKey: `${apiKey}:exports` });
-  const app: SimApp = { store, dataPlane, options, databases, scaled: (s: number) => Math.round(s * 1000 * timeScale), lifecycle: undefined as unknown as DeployLifecycle };
+  const app: SimApp = {
+    store,
+    dataPlane,
+    options,
+    databases,
+    scaled: (s: number) => Math.round(s * 1000 * timeScale),
+    lifecycle: undefined as unknown as DeployLifecycle,
+  };
   app.lifecycle = new DeployLifecycle(app);
   const keys = seededKeys(stateDir);
   seed(app, keys);

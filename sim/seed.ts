@@ -73,25 +73,76 @@ function liveDeploy(id: string, serviceId: string, image: string): DeployRec {
  */
 export function seed(app: SimApp, keys?: Record<SeededKeyName, string>): void {
   app.store.tx(() => {
-    once<OwnerRec>(app, "owner", SEED.productionOwner, () => ({ id: SEED.productionOwner, name: "AlphaStack Production", email: "platform@alphastack.example", type: "team" }));
-    once<OwnerRec>(app, "owner", SEED.stagingOwner, () => ({ id: SEED.stagingOwner, name: "stackguard staging", email: "staging@stackguard.example", type: "team" }));
-    once(app, "project", SEED.project, () => ({ id: SEED.project, name: "alphastack", ownerId: SEED.productionOwner, createdAt: SEEDED_AT, updatedAt: SEEDED_AT }), SEED.productionOwner);
+    once<OwnerRec>(app, "owner", SEED.productionOwner, () => ({
+      id: SEED.productionOwner,
+      name: "AlphaStack Production",
+      email: "platform@alphastack.example",
+      type: "team",
+    }));
+    once<OwnerRec>(app, "owner", SEED.stagingOwner, () => ({
+      id: SEED.stagingOwner,
+      name: "stackguard staging",
+      email: "staging@stackguard.example",
+      type: "team",
+    }));
+    once(
+      app,
+      "project",
+      SEED.project,
+      () => ({ id: SEED.project, name: "alphastack", ownerId: SEED.productionOwner, createdAt: SEEDED_AT, updatedAt: SEEDED_AT }),
+      SEED.productionOwner,
+    );
     once<EnvironmentRec>(
       app,
       "environment",
       SEED.environment,
-      () => ({ id: SEED.environment, name: "production", projectId: SEED.project, protectedStatus: "protected", networkIsolationEnabled: true, ipAllowList: DEFAULT_IP_ALLOW_LIST, createdAt: SEEDED_AT, updatedAt: SEEDED_AT }),
+      () => ({
+        id: SEED.environment,
+        name: "production",
+        projectId: SEED.project,
+        protectedStatus: "protected",
+        networkIsolationEnabled: true,
+        ipAllowList: DEFAULT_IP_ALLOW_LIST,
+        createdAt: SEEDED_AT,
+        updatedAt: SEEDED_AT,
+      }),
       SEED.project,
     );
-    once(app, "service", SEED.engine, () => service(SEED.engine, "web_service", "alphastack-engine", SEED.engineImage, { numInstances: 3, healthCheckPath: "/healthz", maintenanceMode: { enabled: false, uri: "" } }), SEED.productionOwner);
-    once(app, "service", SEED.worker, () => service(SEED.worker, "background_worker", "alphastack-worker", SEED.workerImage, { numInstances: 1 }), SEED.productionOwner);
+    once(
+      app,
+      "service",
+      SEED.engine,
+      () =>
+        service(SEED.engine, "web_service", "alphastack-engine", SEED.engineImage, {
+          numInstances: 3,
+          healthCheckPath: "/healthz",
+          maintenanceMode: { enabled: false, uri: "" },
+        }),
+      SEED.productionOwner,
+    );
+    once(
+      app,
+      "service",
+      SEED.worker,
+      () => service(SEED.worker, "background_worker", "alphastack-worker", SEED.workerImage, { numInstances: 1 }),
+      SEED.productionOwner,
+    );
     once(app, "deploy", SEED.engineDeploy, () => liveDeploy(SEED.engineDeploy, SEED.engine, SEED.engineImage), SEED.engine);
     once(app, "deploy", SEED.workerDeploy, () => liveDeploy(SEED.workerDeploy, SEED.worker, SEED.workerImage), SEED.worker);
     once(
       app,
       "customDomain",
       SEED.engineDomain,
-      () => ({ id: SEED.engineDomain, serviceId: SEED.engine, name: SEED.engineDomainName, domainType: "subdomain", publicSuffix: "example", redirectForName: "", verificationStatus: "verified", createdAt: SEEDED_AT }),
+      () => ({
+        id: SEED.engineDomain,
+        serviceId: SEED.engine,
+        name: SEED.engineDomainName,
+        domainType: "subdomain",
+        publicSuffix: "example",
+        redirectForName: "",
+        verificationStatus: "verified",
+        createdAt: SEEDED_AT,
+      }),
       SEED.engine,
     );
     once(
@@ -121,7 +172,14 @@ export function seed(app: SimApp, keys?: Record<SeededKeyName, string>): void {
       SEED.productionOwner,
     );
     if (app.store.get("envGroup", SEED.envGroup) === undefined) {
-      const g: EnvGroupRec = { id: SEED.envGroup, name: "alphastack-env", ownerId: SEED.productionOwner, createdAt: SEEDED_AT, updatedAt: SEEDED_AT, serviceIds: [SEED.engine, SEED.worker] };
+      const g: EnvGroupRec = {
+        id: SEED.envGroup,
+        name: "alphastack-env",
+        ownerId: SEED.productionOwner,
+        createdAt: SEEDED_AT,
+        updatedAt: SEEDED_AT,
+        serviceIds: [SEED.engine, SEED.worker],
+      };
       app.store.insert("envGroup", g.id, g, g.ownerId);
       const vars: Array<[string, string]> = [
         ["ALPHASTACK_MODE", "production"],
@@ -137,8 +195,12 @@ export function seed(app: SimApp, keys?: Record<SeededKeyName, string>): void {
     }
     if (keys) seedUsers(app, keys);
     // The live deploys run with the env group's values (a deploy's env is captured when it starts).
-    for (const [deployId, serviceId] of [[SEED.engineDeploy, SEED.engine], [SEED.workerDeploy, SEED.worker]] as const) {
-      if (app.store.get("deployEnv", deployId) === undefined && app.store.get<{ status: string }>("deploy", deployId)?.status === "live") captureDeployConfig(app, serviceId, deployId);
+    for (const [deployId, serviceId] of [
+      [SEED.engineDeploy, SEED.engine],
+      [SEED.workerDeploy, SEED.worker],
+    ] as const) {
+      if (app.store.get("deployEnv", deployId) === undefined && app.store.get<{ status: string }>("deploy", deployId)?.status === "live")
+        captureDeployConfig(app, serviceId, deployId);
     }
   });
 }

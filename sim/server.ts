@@ -48,15 +48,16 @@ function readBody(req: http.IncomingMessage): Promise<Buffer> {
       if (size > MAX_BODY_BYTES) tooBig = true;
       else chunks.push(c);
     });
-    req.on("end", () =>
-      tooBig ? reject(new ApiError(413, `request body too large: more than ${MAX_BODY_BYTES} bytes`)) : resolve(Buffer.concat(chunks)),
-    );
+    req.on("end", () => (tooBig ? reject(new ApiError(413, `request body too large: more than ${MAX_BODY_BYTES} bytes`)) : resolve(Buffer.concat(chunks))));
     req.on("error", reject);
   });
 }
 
 function send(res: http.ServerResponse, status: number, body: unknown, limits: BucketState[] | undefined): void {
-  const headers: Record<string, string | string[]> = { ...STATIC_HEADERS, "Render-Request-Id": `${POD}/${randomBytes(5).toString("base64url")}-${++requestCounter}` };
+  const headers: Record<string, string | string[]> = {
+    ...STATIC_HEADERS,
+    "Render-Request-Id": `${POD}/${randomBytes(5).toString("base64url")}-${++requestCounter}`,
+  };
   if (limits && limits.length) {
     // One value per bucket: Render repeats the headers when a request counts against two buckets.
     const many = (f: (s: BucketState) => number) => (limits.length === 1 ? String(f(limits[0])) : limits.map((s) => String(f(s))));
@@ -111,7 +112,11 @@ export function createSimServer(deps: ServerDeps): http.Server {
       const template = matched && matched !== "method" ? matched.route.template : path;
       // Every key belongs to a user: the default key to the operator (Admin of every seeded workspace), the others
       // to the users seeded in sim/domain/users.ts, whose workspace roles decide what the key may change.
-      const principal: Principal | undefined = !token ? undefined : keyMatches(token, deps.apiKey) ? principalOf(deps.app, OPERATOR_USER_ID) : principalForKey(deps.app, token);
+      const principal: Principal | undefined = !token
+        ? undefined
+        : keyMatches(token, deps.apiKey)
+          ? principalOf(deps.app, OPERATOR_USER_ID)
+          : principalForKey(deps.app, token);
       if (!principal) {
         limits = limiter.take(`anon:${req.socket.remoteAddress ?? ""}`, bucketsFor(method, template));
         throw new ApiError(401, "Unauthorized");
@@ -123,7 +128,10 @@ export function createSimServer(deps: ServerDeps): http.Server {
       if (!matched) throw new ApiError(404, `not found: ${url.pathname}`);
       if (matched === "method") throw new ApiError(405, `method ${method} is not allowed on ${url.pathname}`);
       if (matched.badParam) {
-        throw new ApiError(400, `invalid path parameter "${matched.badParam}": ${JSON.stringify(matched.params[matched.badParam])} is not percent-encoded UTF-8`);
+        throw new ApiError(
+          400,
+          `invalid path parameter "${matched.badParam}": ${JSON.stringify(matched.params[matched.badParam])} is not percent-encoded UTF-8`,
+        );
       }
 
       const raw = await readBody(req);
@@ -174,7 +182,9 @@ export function createSimServer(deps: ServerDeps): http.Server {
     });
   });
   // Malformed HTTP (bad request line, oversized headers): answer 400 like Go's net/http and close, never throw.
-  lingerOnClose(server, { clientErrorAnswer: () => "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n400 Bad Request" });
+  lingerOnClose(server, {
+    clientErrorAnswer: () => "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n400 Bad Request",
+  });
   server.keepAliveTimeout = 5000;
   return server;
 }

@@ -43,7 +43,7 @@ function isLoopbackUrl(u: string | undefined): boolean {
  * workflows run against it in test/integration/workflows.test.ts), where no `<slug>` host name resolves.
  */
 function upstreamOf(service: Service, mode: RuntimeMode): pulumi.Output<string> {
-  return pulumi.all([service.url, service.slug]).apply(([url, slug]) => (mode.embedded || isLoopbackUrl(url) ? url ?? "" : `http://${slug}:10000`));
+  return pulumi.all([service.url, service.slug]).apply(([url, slug]) => (mode.embedded || isLoopbackUrl(url) ? (url ?? "") : `http://${slug}:10000`));
 }
 
 /** Builds one environment: database, shared env, the edge, apps (blue/green behind it), guardian, flags and rules. */
@@ -67,7 +67,9 @@ export function buildPlatform(config: StackConfig, secrets: StackSecrets, mode: 
   const alpha = referenceAlphaStack(config);
   const engineIndex = config.alphaStack.services.indexOf(ALPHASTACK_ENGINE_ID);
   const engine = engineIndex >= 0 ? alpha.services[engineIndex] : undefined;
-  const alphaHealthUrl = engine ? pulumi.all([engine.url, engine.healthCheckPath]).apply(([u, p]) => (u ? `${u.replace(/\/+$/, "")}${p || "/"}` : "")) : undefined;
+  const alphaHealthUrl = engine
+    ? pulumi.all([engine.url, engine.healthCheckPath]).apply(([u, p]) => (u ? `${u.replace(/\/+$/, "")}${p || "/"}` : ""))
+    : undefined;
   const guards = alphaHealthUrl ? alphaHealthUrl.apply((url) => (url ? [{ name: "AlphaStack engine", url }] : [])) : [];
 
   // The edge holds every custom domain and routes each host to its app's active slot.
@@ -81,23 +83,36 @@ export function buildPlatform(config: StackConfig, secrets: StackSecrets, mode: 
   const serviceName = (n: string) => (n === "edge" ? edge.serviceName : n);
   const guardianKey = secrets.guardianRenderApiKey ?? (mode.embeddedGuardianKey ? pulumi.secret(mode.embeddedGuardianKey) : undefined);
   new Guardian("guardian", {
-    environment: env, ...owner, edge, pushedMetrics, renderApiUrl: mode.renderApiUrl,
+    environment: env,
+    ...owner,
+    edge,
+    pushedMetrics,
+    renderApiUrl: mode.renderApiUrl,
     ...(pushedMetrics || !guardianKey ? {} : { renderApiKey: guardianKey }),
     ...(alphaHealthUrl ? { alphaStackHealthUrl: alphaHealthUrl } : {}),
     ...(secrets.alertWebhookUrl ? { webhookUrl: secrets.alertWebhookUrl } : {}),
-    services: pulumi.all([
-      ...Object.entries(blueGreen).flatMap(([n, bg]) => [pulumi.all([`${n}-blue`, bg.slots.blue.id]), pulumi.all([`${n}-green`, bg.slots.green.id])]),
-      ...Object.entries(others).map(([n, svc]) => pulumi.all([n, svc.id])),
-      pulumi.all([edge.serviceName, edge.service.id]),
-    ]).apply((pairs) => Object.fromEntries(pairs)),
+    services: pulumi
+      .all([
+        ...Object.entries(blueGreen).flatMap(([n, bg]) => [pulumi.all([`${n}-blue`, bg.slots.blue.id]), pulumi.all([`${n}-green`, bg.slots.green.id])]),
+        ...Object.entries(others).map(([n, svc]) => pulumi.all([n, svc.id])),
+        pulumi.all([edge.serviceName, edge.service.id]),
+      ])
+      .apply((pairs) => Object.fromEntries(pairs)),
   });
   // The workspace's log stream, when the stack names a collector: Render sends every service's logs there over TLS
   // (the apps' own redaction applies first; the token is a secret config value, encrypted in state).
   if (config.logStream && secrets.logStreamToken) {
-    new LogStream("log-stream", { ownerId: config.render.ownerId, endpoint: config.logStream.endpoint, token: secrets.logStreamToken, preview: config.logStream.preview });
+    new LogStream("log-stream", {
+      ownerId: config.render.ownerId,
+      endpoint: config.logStream.endpoint,
+      token: secrets.logStreamToken,
+      preview: config.logStream.preview,
+    });
   }
   new FlagsAndRules("flags-and-rules", {
-    environment: env, flags: config.flags, edge,
+    environment: env,
+    flags: config.flags,
+    edge,
     targets: targetsFromStackConfig(config, { runbookBaseUrl: PRODUCTION_TARGETS.runbookBaseUrl, serviceName }),
   });
 
@@ -105,13 +120,23 @@ export function buildPlatform(config: StackConfig, secrets: StackSecrets, mode: 
     edgeUrl: edge.service.url,
     edgeAdminToken: pulumi.secret(edge.connection.adminToken),
     apps: pulumi.output({
-      ...Object.fromEntries(Object.entries(blueGreen).map(([n, bg]) => [n, {
-        blue: bg.slots.blue.id, green: bg.slots.green.id,
-        activeSlot: bg.trafficSwitch.activeSlot, versions: bg.trafficSwitch.versions, lastPromotion: bg.trafficSwitch.lastPromotion,
-      }])),
+      ...Object.fromEntries(
+        Object.entries(blueGreen).map(([n, bg]) => [
+          n,
+          {
+            blue: bg.slots.blue.id,
+            green: bg.slots.green.id,
+            activeSlot: bg.trafficSwitch.activeSlot,
+            versions: bg.trafficSwitch.versions,
+            lastPromotion: bg.trafficSwitch.lastPromotion,
+          },
+        ]),
+      ),
       ...Object.fromEntries(Object.entries(others).map(([n, s]) => [n, { id: s.id, url: s.url }])),
     }),
-    database: pulumi.all([activeDb.id, activeDb.status]).apply(([id, status]) => ({ id, status, ...(restore ? { restoredFrom: restore.sourceId, restoreTime: restore.restoreTime } : {}) })),
+    database: pulumi
+      .all([activeDb.id, activeDb.status])
+      .apply(([id, status]) => ({ id, status, ...(restore ? { restoredFrom: restore.sourceId, restoreTime: restore.restoreTime } : {}) })),
     alphaStack: alphaStackOutputs(alpha),
   };
 }
@@ -129,16 +154,32 @@ function buildApps(
       blueGreen[name] = new BlueGreenApp(name, { app, ownerId, region, envGroupIds: [sharedEnvId], edge, guards });
     } else if (app.kind === "worker") {
       const worker = new Service(name, {
-        name, ownerId, region, type: "background_worker", plan: app.plan, numInstances: app.instances, autoscaling: app.autoscaling,
-        image: `${app.image}:${app.version}`, autoDeploy: app.autoDeploy, preDeployCommand: app.preDeployCommand,
+        name,
+        ownerId,
+        region,
+        type: "background_worker",
+        plan: app.plan,
+        numInstances: app.instances,
+        autoscaling: app.autoscaling,
+        image: `${app.image}:${app.version}`,
+        autoDeploy: app.autoDeploy,
+        preDeployCommand: app.preDeployCommand,
       });
       new EnvGroupLink(`${name}-env`, { envGroupId: sharedEnvId, serviceId: worker.id });
       others[name] = worker;
     } else {
       others[name] = new Service(name, {
-        name, ownerId, type: "static_site", repo: app.repo, branch: app.branch,
-        buildCommand: app.buildCommand, publishPath: app.publishPath, autoDeploy: app.autoDeploy,
-        rootDir: app.rootDir, buildFilter: app.buildFilter, repoCheckout: app.checkout,
+        name,
+        ownerId,
+        type: "static_site",
+        repo: app.repo,
+        branch: app.branch,
+        buildCommand: app.buildCommand,
+        publishPath: app.publishPath,
+        autoDeploy: app.autoDeploy,
+        rootDir: app.rootDir,
+        buildFilter: app.buildFilter,
+        repoCheckout: app.checkout,
       });
     }
   }
@@ -154,14 +195,23 @@ function routing(config: StackConfig, blueGreen: Record<string, BlueGreenApp>, o
   const routed = new Set(routes.map((r) => r.app));
   const upstreams: Array<pulumi.Output<[string, EdgeUpstreams]>> = [
     ...Object.entries(blueGreen).map(([name, bg]) =>
-      pulumi.all([upstreamOf(bg.slots.blue, mode), upstreamOf(bg.slots.green, mode)]).apply(([blue, green]): [string, EdgeUpstreams] => [name, { blue, green, healthPath: (config.apps[name] as { healthCheckPath: string }).healthCheckPath }])),
-    ...Object.entries(others).filter(([name]) => routed.has(name) && config.apps[name].kind === "static").map(([name, site]) =>
-      site.url.apply((u): [string, EdgeUpstreams] => [name, { blue: u ?? "", green: u ?? "", healthPath: "/" }])),
+      pulumi
+        .all([upstreamOf(bg.slots.blue, mode), upstreamOf(bg.slots.green, mode)])
+        .apply(([blue, green]): [string, EdgeUpstreams] => [
+          name,
+          { blue, green, healthPath: (config.apps[name] as { healthCheckPath: string }).healthCheckPath },
+        ]),
+    ),
+    ...Object.entries(others)
+      .filter(([name]) => routed.has(name) && config.apps[name].kind === "static")
+      .map(([name, site]) => site.url.apply((u): [string, EdgeUpstreams] => [name, { blue: u ?? "", green: u ?? "", healthPath: "/" }])),
   ];
   return {
     apps: pulumi.all(upstreams).apply((entries) => Object.fromEntries(entries)),
     routes,
-    vitalsOnly: Object.entries(config.apps).filter(([name, app]) => app.kind === "static" && !routed.has(name)).map(([name]) => name),
+    vitalsOnly: Object.entries(config.apps)
+      .filter(([name, app]) => app.kind === "static" && !routed.has(name))
+      .map(([name]) => name),
   };
 }
 
@@ -173,7 +223,10 @@ function routing(config: StackConfig, blueGreen: Record<string, BlueGreenApp>, o
 function database(config: StackConfig): { activeDb: Postgres; restore: StackConfig["database"]["restore"] } {
   const owner = { ownerId: config.render.ownerId, region: config.render.region };
   const db = new Postgres("database", {
-    name: config.database.name, ...owner, plan: config.database.plan, version: config.database.version,
+    name: config.database.name,
+    ...owner,
+    plan: config.database.plan,
+    version: config.database.version,
     highAvailability: config.database.highAvailability,
   });
   const restore = config.database.restore;

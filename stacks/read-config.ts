@@ -38,7 +38,10 @@ export function readStackSecrets(config: { logStream?: unknown }): StackSecrets 
   const out: StackSecrets = {};
   if (config.logStream) {
     const token = cfg.getSecret("logStreamToken");
-    if (!token) throw new Error("stackguard:logStream is set but stackguard:logStreamToken is not: run `pulumi config set --secret stackguard:logStreamToken <the collector's token>`, or remove stackguard:logStream");
+    if (!token)
+      throw new Error(
+        "stackguard:logStream is set but stackguard:logStreamToken is not: run `pulumi config set --secret stackguard:logStreamToken <the collector's token>`, or remove stackguard:logStream",
+      );
     out.logStreamToken = token;
   }
   const guardianKey = cfg.getSecret("guardianRenderApiKey");
@@ -46,7 +49,9 @@ export function readStackSecrets(config: { logStream?: unknown }): StackSecrets 
   const webhook = cfg.getSecret("alertWebhookUrl");
   if (webhook) out.alertWebhookUrl = webhook;
   if (cfg.get("edgeRenderApiKey") !== undefined) {
-    pulumi.log.warn("stackguard:edgeRenderApiKey is no longer used (the edge keeps its state in Key Value and holds no Render key): remove it with `pulumi config rm stackguard:edgeRenderApiKey` and delete that key in Render.");
+    pulumi.log.warn(
+      "stackguard:edgeRenderApiKey is no longer used (the edge keeps its state in Key Value and holds no Render key): remove it with `pulumi config rm stackguard:edgeRenderApiKey` and delete that key in Render.",
+    );
   }
   return out;
 }

@@ -47,7 +47,13 @@ function digestFromEvents(text) {
       diagnostics.push({ ...(d.urn ? { urn: d.urn } : {}), ...(d.prefix ? { prefix: d.prefix } : {}), message: d.message, severity: d.severity });
     } else if (e.policyEvent) {
       const p = e.policyEvent;
-      policyViolations.push({ urn: p.resourceUrn, policyPack: p.policyPackName, policy: p.policyName, enforcementLevel: p.enforcementLevel, message: p.message });
+      policyViolations.push({
+        urn: p.resourceUrn,
+        policyPack: p.policyPackName,
+        policy: p.policyName,
+        enforcementLevel: p.enforcementLevel,
+        message: p.message,
+      });
     } else if (e.summaryEvent) {
       changeSummary = e.summaryEvent.resourceChanges ?? {};
       result = e.summaryEvent.result;

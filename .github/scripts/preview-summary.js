@@ -87,7 +87,7 @@ function summarize({ stack, preview, exitCode = 0, gateExitCode, gateReport, run
   const violations = Array.isArray(preview?.policyViolations) ? preview.policyViolations : [];
   if (violations.length > 0) {
     lines.push("**Policies**", "", "| level | policy | resource | message |", "|---|---|---|---|");
-    const order = { mandatory: 0, "remediate": 1, advisory: 2 };
+    const order = { mandatory: 0, remediate: 1, advisory: 2 };
     for (const v of [...violations].sort((a, b) => (order[a.enforcementLevel] ?? 3) - (order[b.enforcementLevel] ?? 3)).slice(0, MAX_ROWS)) {
       const icon = v.enforcementLevel === "mandatory" ? "❌ mandatory" : `⚠️ ${v.enforcementLevel}`;
       let msg = redact(String(v.message ?? "")).trim();
@@ -156,5 +156,7 @@ if (require.main === module) {
   const num = (v) => (v === undefined || v === "" ? undefined : Number(v));
   const reportFile = opt("--gate-report");
   const gateReport = reportFile && fs.existsSync(reportFile) ? fs.readFileSync(reportFile, "utf8") : undefined;
-  process.stdout.write(summarize({ stack, preview, exitCode: num(opt("--exit-code")) ?? 0, gateExitCode: num(opt("--gate-exit-code")), gateReport, runUrl: opt("--run-url") }));
+  process.stdout.write(
+    summarize({ stack, preview, exitCode: num(opt("--exit-code")) ?? 0, gateExitCode: num(opt("--gate-exit-code")), gateReport, runUrl: opt("--run-url") }),
+  );
 }

@@ -13,11 +13,22 @@
  */
 async function upsertIssue({ github, owner, repo, marker, title, body, drifted, labels = [] }) {
   if (drifted && !body.includes(marker)) throw new Error(`the issue body must contain its marker ${marker}`);
-  const open = await github.paginate(github.rest.issues.listForRepo, { owner, repo, state: "open", per_page: 100, ...(labels.length ? { labels: labels.join(",") } : {}) });
+  const open = await github.paginate(github.rest.issues.listForRepo, {
+    owner,
+    repo,
+    state: "open",
+    per_page: 100,
+    ...(labels.length ? { labels: labels.join(",") } : {}),
+  });
   const existing = open.find((i) => !i.pull_request && typeof i.body === "string" && i.body.includes(marker));
   if (!drifted) {
     if (!existing) return { action: "none" };
-    await github.rest.issues.createComment({ owner, repo, issue_number: existing.number, body: "No drift any more: `pulumi preview --refresh --expect-no-changes` passed. Closing." });
+    await github.rest.issues.createComment({
+      owner,
+      repo,
+      issue_number: existing.number,
+      body: "No drift any more: `pulumi preview --refresh --expect-no-changes` passed. Closing.",
+    });
     await github.rest.issues.update({ owner, repo, issue_number: existing.number, state: "closed", state_reason: "completed" });
     return { action: "closed", number: existing.number };
   }

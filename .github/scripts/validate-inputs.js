@@ -63,17 +63,20 @@ function checkInputs({ stack, app }, root = ROOT) {
   if (!stacks.includes(stack)) return `input 'stack' is '${stack}', which has no Pulumi.${stack}.yaml: choose one of ${stacks.join(", ")}.`;
   if (app === undefined) return undefined;
   const apps = appsOf(stack, root);
-  const blueGreen = Object.keys(apps).filter((a) => apps[a] === "blueGreen").sort();
+  const blueGreen = Object.keys(apps)
+    .filter((a) => apps[a] === "blueGreen")
+    .sort();
   if (!app) return `input 'app' is empty: choose one of ${blueGreen.join(", ")} (the blue/green apps of stack '${stack}').`;
   if (!(app in apps)) return `input 'app' is '${app}', which is not an app of stack '${stack}': choose one of ${blueGreen.join(", ")}.`;
-  if (apps[app] !== "blueGreen") return `input 'app' is '${app}', a ${apps[app] || "non-blue/green"} app of stack '${stack}': only blue/green apps have a warm slot to roll back to (${blueGreen.join(", ")}).`;
+  if (apps[app] !== "blueGreen")
+    return `input 'app' is '${app}', a ${apps[app] || "non-blue/green"} app of stack '${stack}': only blue/green apps have a warm slot to roll back to (${blueGreen.join(", ")}).`;
   return undefined;
 }
 
 function cli(argv = process.argv.slice(2)) {
   const opt = (name) => {
     const i = argv.indexOf(name);
-    return i >= 0 ? argv[i + 1] ?? "" : undefined;
+    return i >= 0 ? (argv[i + 1] ?? "") : undefined;
   };
   const problem = checkInputs({ stack: opt("--stack"), app: opt("--app") });
   if (problem) {

@@ -6,7 +6,9 @@ import { createHash, timingSafeEqual } from "node:crypto";
  */
 export function bearerMatches(header: string | undefined, token: string): boolean {
   const m = /^Bearer ([^\s]+)\s*$/i.exec(header ?? "");
-  const given = createHash("sha256").update(m ? m[1] : "\u0000").digest();
+  const given = createHash("sha256")
+    .update(m ? m[1] : "\u0000")
+    .digest();
   const want = createHash("sha256").update(token).digest();
   return timingSafeEqual(given, want) && m !== null;
 }

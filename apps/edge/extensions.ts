@@ -35,7 +35,13 @@ export function vitalsApps(env: NodeJS.ProcessEnv): string[] {
   } catch {
     // loadConfig refuses a bad EDGE_APPS before the edge starts; nothing to add here.
   }
-  return [...apps, ...(env.EDGE_VITALS_APPS ?? "").split(",").map((a) => a.trim()).filter(Boolean)];
+  return [
+    ...apps,
+    ...(env.EDGE_VITALS_APPS ?? "")
+      .split(",")
+      .map((a) => a.trim())
+      .filter(Boolean),
+  ];
 }
 
 function vitalsRate(raw: string): number {

@@ -43,18 +43,21 @@ export class HealthMonitor {
   private readonly warned = new Set<string>();
 
   constructor(private readonly o: HealthMonitorOptions) {
-    this.metric = parseMetric({
-      name: "edge-health-probe",
-      intervalMs: o.intervalMs,
-      count: o.window,
-      timeoutMs: o.timeoutMs,
-      successCondition: { status: ["2xx"] },
-      failureLimit: o.failureLimit,
-      // A probe always yields a value (no answer is status 0), so errors and inconclusive results do not occur;
-      // the limits only keep a partial window Running.
-      consecutiveErrorLimit: o.window,
-      inconclusiveLimit: o.window,
-    }, "edge probe settings");
+    this.metric = parseMetric(
+      {
+        name: "edge-health-probe",
+        intervalMs: o.intervalMs,
+        count: o.window,
+        timeoutMs: o.timeoutMs,
+        successCondition: { status: ["2xx"] },
+        failureLimit: o.failureLimit,
+        // A probe always yields a value (no answer is status 0), so errors and inconclusive results do not occur;
+        // the limits only keep a partial window Running.
+        consecutiveErrorLimit: o.window,
+        inconclusiveLimit: o.window,
+      },
+      "edge probe settings",
+    );
   }
 
   private key(app: string, slot: Slot) {
@@ -147,7 +150,10 @@ export class HealthMonitor {
     const w = this.analysis(app, warm);
     const verdict = this.o.state().verdicts[app]?.[warm];
     if (w.phase !== "Successful" || verdict?.phase === "Failed") {
-      if (!this.warned.has(app)) this.o.log(`${app}: active slot ${active} is failing (${source === "requests" ? "proxied requests: " : ""}${reason}) but warm slot ${warm} is not healthy (${verdict?.phase === "Failed" ? `failed its last analysis: ${verdict.reason}` : w.reason}): no automatic rollback`);
+      if (!this.warned.has(app))
+        this.o.log(
+          `${app}: active slot ${active} is failing (${source === "requests" ? "proxied requests: " : ""}${reason}) but warm slot ${warm} is not healthy (${verdict?.phase === "Failed" ? `failed its last analysis: ${verdict.reason}` : w.reason}): no automatic rollback`,
+        );
       this.warned.add(app);
       return;
     }

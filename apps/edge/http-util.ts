@@ -6,7 +6,11 @@ export { sendJson } from "../../infra/edge-contract/http";
 
 /** An error answered with a status and a JSON body `{ error }`. */
 export class HttpError extends Error {
-  constructor(readonly status: number, message: string, readonly extra: Record<string, unknown> = {}) {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
     super(message);
   }
 }

@@ -56,8 +56,14 @@ export class InFlight {
     const c = this.counter(app, slot);
     if (c.n === 0) return Promise.resolve(true);
     return new Promise((resolve) => {
-      const done = () => { clearTimeout(t); resolve(true); };
-      const t = setTimeout(() => { c.waiters?.delete(done); resolve(false); }, timeoutMs);
+      const done = () => {
+        clearTimeout(t);
+        resolve(true);
+      };
+      const t = setTimeout(() => {
+        c.waiters?.delete(done);
+        resolve(false);
+      }, timeoutMs);
       (c.waiters ??= new Set()).add(done);
     });
   }

@@ -79,7 +79,8 @@ export class KeyValueBus {
           this.heartbeatFailing = false;
         })
         .catch((e) => {
-          if (!this.heartbeatFailing) this.o.log(`Key Value unreachable (${(e as Error).message}); serving from the state held here, writes refused until it is back`);
+          if (!this.heartbeatFailing)
+            this.o.log(`Key Value unreachable (${(e as Error).message}); serving from the state held here, writes refused until it is back`);
           this.heartbeatFailing = true;
         })
         .finally(() => {

@@ -35,7 +35,15 @@ export class EdgeMetrics {
     const key = `${app}\u0000${route}\u0000${slot}`;
     let s = this.series.get(key);
     if (!s) {
-      s = { app, route, slot, requests: 0, classes: Object.fromEntries(STATUS_CLASSES.map((c) => [c, 0])) as Record<StatusClass, number>, buckets: new Array(BUCKETS_MS.length + 1).fill(0), sumMs: 0 };
+      s = {
+        app,
+        route,
+        slot,
+        requests: 0,
+        classes: Object.fromEntries(STATUS_CLASSES.map((c) => [c, 0])) as Record<StatusClass, number>,
+        buckets: new Array(BUCKETS_MS.length + 1).fill(0),
+        sumMs: 0,
+      };
       this.series.set(key, s);
     }
     s.requests++;
@@ -53,7 +61,14 @@ export class EdgeMetrics {
       startedAt: this.startedAt,
       takenAt: new Date().toISOString(),
       bucketsMs: [...BUCKETS_MS],
-      series: [...this.series.values()].map((s) => ({ app: s.app, route: s.route, slot: s.slot, requests: s.requests, classes: { ...s.classes }, latency: { cumulative: cumulate(s.buckets), sumMs: round(s.sumMs) } })),
+      series: [...this.series.values()].map((s) => ({
+        app: s.app,
+        route: s.route,
+        slot: s.slot,
+        requests: s.requests,
+        classes: { ...s.classes },
+        latency: { cumulative: cumulate(s.buckets), sumMs: round(s.sumMs) },
+      })),
     };
   }
 
@@ -72,7 +87,11 @@ export class EdgeMetrics {
       out.push(`edge_request_duration_seconds_sum{${labels(s)}} ${round(s.sumMs) / 1000}`);
       out.push(`edge_request_duration_seconds_count{${labels(s)}} ${s.requests}`);
     }
-    out.push("# HELP edge_unrouted_requests_total Requests that matched no route.", "# TYPE edge_unrouted_requests_total counter", `edge_unrouted_requests_total ${this.unrouted}`);
+    out.push(
+      "# HELP edge_unrouted_requests_total Requests that matched no route.",
+      "# TYPE edge_unrouted_requests_total counter",
+      `edge_unrouted_requests_total ${this.unrouted}`,
+    );
     return [...out, ...extra].join("\n") + "\n";
   }
 }

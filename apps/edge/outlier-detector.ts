@@ -8,7 +8,10 @@ import type { Slot } from "./config";
 export class OutlierTrack {
   /** Failed proxied requests in a row on this slot (any success resets it). */
   consecutive = 0;
-  constructor(readonly app: string, readonly slot: Slot) {}
+  constructor(
+    readonly app: string,
+    readonly slot: Slot,
+  ) {}
 }
 
 /** Options of the passive outlier detector. */

@@ -19,8 +19,12 @@ class StaticPeers implements PeerDiscovery {
   readonly kind = "static";
   private self = "";
   constructor(private readonly urls: string[]) {}
-  async register(selfUrl: string) { this.self = normal(selfUrl); }
-  async list() { return this.urls.map(normal).filter((u) => u !== this.self); }
+  async register(selfUrl: string) {
+    this.self = normal(selfUrl);
+  }
+  async list() {
+    return this.urls.map(normal).filter((u) => u !== this.self);
+  }
   async unregister() {}
 }
 
@@ -30,8 +34,13 @@ class StaticPeers implements PeerDiscovery {
  */
 class DirPeers implements PeerDiscovery {
   readonly kind = "dir";
-  constructor(private readonly dir: string, private readonly instanceId: string) {}
-  private get file() { return path.join(this.dir, `${this.instanceId.replace(/[^\w.-]/g, "_")}.json`); }
+  constructor(
+    private readonly dir: string,
+    private readonly instanceId: string,
+  ) {}
+  private get file() {
+    return path.join(this.dir, `${this.instanceId.replace(/[^\w.-]/g, "_")}.json`);
+  }
   async register(selfUrl: string) {
     await fs.mkdir(this.dir, { recursive: true });
     const tmp = `${this.file}.tmp`;
@@ -59,7 +68,9 @@ class DirPeers implements PeerDiscovery {
     }
     return urls;
   }
-  async unregister() { await fs.rm(this.file, { force: true }); }
+  async unregister() {
+    await fs.rm(this.file, { force: true });
+  }
 }
 
 /**
@@ -68,10 +79,18 @@ class DirPeers implements PeerDiscovery {
  */
 class DnsPeers implements PeerDiscovery {
   readonly kind = "dns";
-  constructor(private readonly host: string, private readonly port: number, private readonly protocol: string) {}
+  constructor(
+    private readonly host: string,
+    private readonly port: number,
+    private readonly protocol: string,
+  ) {}
   async register() {}
   async list() {
-    const own = new Set(Object.values(os.networkInterfaces()).flat().map((i) => i?.address));
+    const own = new Set(
+      Object.values(os.networkInterfaces())
+        .flat()
+        .map((i) => i?.address),
+    );
     let ips: string[];
     try {
       ips = await Promise.race([dns.resolve4(this.host), new Promise<string[]>((_, rej) => setTimeout(() => rej(new Error("dns timeout")), 2_000).unref())]);
@@ -86,7 +105,9 @@ class DnsPeers implements PeerDiscovery {
 class NoPeers implements PeerDiscovery {
   readonly kind = "none";
   async register() {}
-  async list() { return []; }
+  async list() {
+    return [];
+  }
   async unregister() {}
 }
 
@@ -106,10 +127,14 @@ function normal(u: string): string {
 /** The discovery the configuration names. */
 export function createPeerDiscovery(c: PeersConfig, instanceId: string): PeerDiscovery {
   switch (c.kind) {
-    case "static": return new StaticPeers(c.urls);
-    case "dir": return new DirPeers(c.dir, instanceId);
-    case "dns": return new DnsPeers(c.host, c.port, c.protocol);
-    case "none": return new NoPeers();
+    case "static":
+      return new StaticPeers(c.urls);
+    case "dir":
+      return new DirPeers(c.dir, instanceId);
+    case "dns":
+      return new DnsPeers(c.host, c.port, c.protocol);
+    case "none":
+      return new NoPeers();
   }
 }
 
@@ -168,7 +193,10 @@ export async function fanout(peers: string[], doc: unknown, signer: PushSigner, 
           }
           if (res.status === 401 || res.status === 400 || res.status === 422) break;
         } catch (e) {
-          error = (e as Error).name === "TimeoutError" ? `timeout after ${timeoutMs} ms` : String((e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message);
+          error =
+            (e as Error).name === "TimeoutError"
+              ? `timeout after ${timeoutMs} ms`
+              : String((e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message);
         }
       }
       return { url, error };

@@ -11,7 +11,8 @@
  *   count towards the budget below, so a request that still found a way to leave one behind cannot be repeated to
  *   drain the edge.
  * - **Uncaught exception: log and keep serving, within a budget.** A synchronous throw may have interrupted code
- *   half-way, so an instance that keeps throwing is presumed corrupt: more than `maxFaults` such exceptions within `windowMs` drains the instance gracefully (requests in flight finish) and exits non-zero, and Render
+ *   half-way, so an instance that keeps throwing is presumed corrupt: more than `maxFaults` such exceptions within
+ *   `windowMs` drains the instance gracefully (requests in flight finish) and exits non-zero, and Render
  *   replaces it. That is safe because nothing the edge needs lives only in its memory: the active slots, verdicts,
  *   flags and rules are durable in the store and on the peers.
  *
@@ -37,7 +38,11 @@ export function installProcessGuard(o: ProcessGuardOptions): { faults(): number 
   let fatal = false;
   const describe = (e: unknown) => {
     if (!(e instanceof Error)) return `non-error value of type ${typeof e}`;
-    const top = (e.stack ?? "").split("\n").slice(1, 4).map((l) => l.trim()).join(" | ");
+    const top = (e.stack ?? "")
+      .split("\n")
+      .slice(1, 4)
+      .map((l) => l.trim())
+      .join(" | ");
     return `${e.name}: ${e.message.slice(0, 300)}${top ? ` (${top})` : ""}`;
   };
   const fault = (kind: string, e: unknown, budgeted: boolean) => {

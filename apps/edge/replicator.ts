@@ -137,11 +137,16 @@ export class Replicator {
       const pushed = await this.pushToPeers(mine, attempt === 0 ? early : this.listPeers());
       const peers: FanoutResult = { total: pushed.total, acked: pushed.acked, failed: pushed.failed };
       if (pushed.conflicts.length === 0) {
-        if (peers.failed.length) this.o.log(`state v${mine.version}: ${peers.failed.length} of ${peers.total} peer(s) did not confirm (${peers.failed.map((f) => `${f.url}: ${f.error}`).join("; ")}); they converge through the store poll`);
+        if (peers.failed.length)
+          this.o.log(
+            `state v${mine.version}: ${peers.failed.length} of ${peers.total} peer(s) did not confirm (${peers.failed.map((f) => `${f.url}: ${f.error}`).join("; ")}); they converge through the store poll`,
+          );
         return { changed: true, state: mine, peers };
       }
       if (attempt >= MAX_REBASES) {
-        throw new WriteConflictError(`state v${mine.version}: still conflicting with concurrent writes after ${MAX_REBASES} attempts; nothing was lost for certain, retry the call`);
+        throw new WriteConflictError(
+          `state v${mine.version}: still conflicting with concurrent writes after ${MAX_REBASES} attempts; nothing was lost for certain, retry the call`,
+        );
       }
       // Someone wrote the same version at once. Settle on one document and put this write on top of it if needed.
       const written = docId(mine);
@@ -178,7 +183,10 @@ export class Replicator {
     });
     if (!written) return { changed: false, state: this.doc };
     const peers = await barrier.awaitAcks(docId(written), await audience.catch(() => []), this.o.fanoutTimeoutMs);
-    if (peers.failed.length) this.o.log(`state v${written.version}: ${peers.failed.length} of ${peers.total} instance(s) did not confirm (${peers.failed.map((f) => `${f.url}: ${f.error}`).join("; ")}); they converge through the store poll`);
+    if (peers.failed.length)
+      this.o.log(
+        `state v${written.version}: ${peers.failed.length} of ${peers.total} instance(s) did not confirm (${peers.failed.map((f) => `${f.url}: ${f.error}`).join("; ")}); they converge through the store poll`,
+      );
     return { changed: true, state: written, peers };
   }
 
@@ -205,7 +213,12 @@ export class Replicator {
       }),
     ]);
     if (!later) return first;
-    return { total: first.total + later.total, acked: first.acked + later.acked, failed: [...first.failed, ...later.failed], conflicts: [...first.conflicts, ...later.conflicts] };
+    return {
+      total: first.total + later.total,
+      acked: first.acked + later.acked,
+      failed: [...first.failed, ...later.failed],
+      conflicts: [...first.conflicts, ...later.conflicts],
+    };
   }
 
   /**

@@ -3,7 +3,16 @@ import { ActiveMapSchema, type Slot } from "../../infra/edge-contract/slots";
 import { EdgeStateSchema, MAX_EVENTS, MAX_LINEAGE, type EdgeEvent, type EdgeState, type Verdict } from "../../infra/edge-contract/state";
 
 // The document's shape is part of the edge's wire contract (infra/edge-contract/state.ts); its transitions live here.
-export { EdgeEventSchema, EdgeStateSchema, MAX_EVENTS, MAX_LINEAGE, VerdictSchema, type EdgeEvent, type EdgeState, type Verdict } from "../../infra/edge-contract/state";
+export {
+  EdgeEventSchema,
+  EdgeStateSchema,
+  MAX_EVENTS,
+  MAX_LINEAGE,
+  VerdictSchema,
+  type EdgeEvent,
+  type EdgeState,
+  type Verdict,
+} from "../../infra/edge-contract/state";
 export { other } from "../../infra/edge-contract/slots";
 
 /**
@@ -82,7 +91,17 @@ export function applySwitch(
   const next = bump(doc, s.by, at);
   const from = doc.active[s.app];
   next.active = { ...doc.active, [s.app]: s.slot };
-  next.events = pushEvent(doc.events, { at, kind: s.kind, app: s.app, from, to: s.slot, ...(s.forced ? { forced: true } : {}), reason: s.reason, by: s.by, version: next.version });
+  next.events = pushEvent(doc.events, {
+    at,
+    kind: s.kind,
+    app: s.app,
+    from,
+    to: s.slot,
+    ...(s.forced ? { forced: true } : {}),
+    reason: s.reason,
+    by: s.by,
+    version: next.version,
+  });
   return next;
 }
 

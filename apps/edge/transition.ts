@@ -14,7 +14,11 @@ import { MAX_EVENTS, MAX_LINEAGE, docId, type EdgeEvent, type EdgeState } from "
  * - a verdict only changes with an `analysis` event for that slot;
  * - extension sections only change to what their extension accepts (`verifyExt`), and unknown sections are refused.
  */
-export function verifyTransition(prev: EdgeState, next: EdgeState, verifyExt: (name: string, section: unknown) => string | undefined = () => undefined): string | undefined {
+export function verifyTransition(
+  prev: EdgeState,
+  next: EdgeState,
+  verifyExt: (name: string, section: unknown) => string | undefined = () => undefined,
+): string | undefined {
   if (next.version !== prev.version + 1) return `version ${next.version} is not the next version after ${prev.version}`;
   if (next.parent !== docId(prev)) return "the document was not made from the one held here";
   const lineage = [...(prev.lineage ?? []), docId(prev)].slice(-MAX_LINEAGE);
@@ -33,7 +37,8 @@ export function verifyTransition(prev: EdgeState, next: EdgeState, verifyExt: (n
     const ev = added.find((e: EdgeEvent) => (e.kind === "switch" || e.kind === "auto-rollback") && e.app === app && e.to === to && e.from === from);
     if (!ev) return `active.${app}: changed from ${from} to ${to} without a switch event`;
     const target = next.verdicts[app]?.[to];
-    if (ev.kind === "switch" && target?.phase === "Failed" && !ev.forced) return `active.${app}: ${to} failed its last analysis; only a forced switch may activate it`;
+    if (ev.kind === "switch" && target?.phase === "Failed" && !ev.forced)
+      return `active.${app}: ${to} failed its last analysis; only a forced switch may activate it`;
     if (ev.kind === "auto-rollback") {
       if (target?.phase === "Failed") return `active.${app}: an automatic rollback may not go to ${to}, which failed its last analysis`;
       if (!from || next.verdicts[app]?.[from]?.phase !== "Failed") return `active.${app}: an automatic rollback must record the Failed verdict on ${from}`;
@@ -55,5 +60,7 @@ export function verifyTransition(prev: EdgeState, next: EdgeState, verifyExt: (n
 
 /** JSON with object keys sorted, so documents built in different key orders compare equal. */
 function canon(v: unknown): string {
-  return JSON.stringify(v, (_k, x: unknown) => (x && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x));
+  return JSON.stringify(v, (_k, x: unknown) =>
+    x && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x,
+  );
 }

@@ -32,11 +32,17 @@ export const VITALS_ADMIN_PATH = EDGE_ADMIN_PATHS.vitals;
 export const VITAL_NAMES = ["LCP", "INP", "CLS", "TTFB"] as const;
 export type VitalName = (typeof VITAL_NAMES)[number];
 
-const appName = z.string({ error: "app is required: the app the page belongs to, e.g. \"frontend\"" }).regex(/^[a-z][a-z0-9-]{0,40}$/, "app must be an app name (lower-case letters, digits, dashes)");
+const appName = z
+  .string({ error: 'app is required: the app the page belongs to, e.g. "frontend"' })
+  .regex(/^[a-z][a-z0-9-]{0,40}$/, "app must be an app name (lower-case letters, digits, dashes)");
 const metric = z.object({
   name: z.enum(VITAL_NAMES, { error: `name must be one of ${VITAL_NAMES.join(", ")}` }),
   // Milliseconds for LCP/INP/TTFB (at most 10 minutes), a unitless score for CLS.
-  value: z.number({ error: "value must be a number" }).finite("value must be finite").min(0, "value must be at least 0").max(600_000, "value must be at most 600000"),
+  value: z
+    .number({ error: "value must be a number" })
+    .finite("value must be finite")
+    .min(0, "value must be at least 0")
+    .max(600_000, "value must be at most 600000"),
 });
 
 /** A beacon: one metric (as `web-vitals` reports it) or a batch. */
@@ -76,7 +82,11 @@ export interface VitalsOptions {
 export class ClientRateLimiter {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
   private global: { tokens: number; at: number };
-  constructor(private readonly perMinute: number, private readonly maxClients: number, private readonly now: () => number = Date.now) {
+  constructor(
+    private readonly perMinute: number,
+    private readonly maxClients: number,
+    private readonly now: () => number = Date.now,
+  ) {
     this.global = { tokens: perMinute * 100, at: now() };
   }
 
@@ -84,7 +94,8 @@ export class ClientRateLimiter {
   take(client: string): boolean {
     const t = this.now();
     let b = this.buckets.get(client);
-    if (b) this.buckets.delete(client); // re-inserted below: Map order is least recently seen first
+    if (b)
+      this.buckets.delete(client); // re-inserted below: Map order is least recently seen first
     else {
       b = { tokens: this.perMinute, at: t };
       if (this.buckets.size >= this.maxClients) this.buckets.delete(this.buckets.keys().next().value!);
@@ -116,7 +127,11 @@ function refill(b: { tokens: number; at: number }, perMinute: number, t: number)
  */
 export function clientOf(req: IncomingMessage): string {
   const xff = req.headers["x-forwarded-for"];
-  const last = (Array.isArray(xff) ? xff.join(",") : xff ?? "").split(",").map((x) => x.trim()).filter(Boolean).pop();
+  const last = (Array.isArray(xff) ? xff.join(",") : (xff ?? ""))
+    .split(",")
+    .map((x) => x.trim())
+    .filter(Boolean)
+    .pop();
   return (last ?? req.socket.remoteAddress ?? "unknown").slice(0, 64);
 }
 
@@ -154,9 +169,20 @@ export function vitalsExtension(opts: VitalsOptions): EdgeExtension {
       const i = parsed.error.issues[0]!;
       return sendJson(res, 400, { error: `${i.path.join(".") || "body"}: ${i.message}` }, headers);
     }
-    const b: Beacon = isBatch ? (parsed.data as Beacon) : { app: parsed.data.app, metrics: [{ name: (parsed.data as z.infer<typeof SingleSchema>).name, value: (parsed.data as z.infer<typeof SingleSchema>).value }] };
+    const b: Beacon = isBatch
+      ? (parsed.data as Beacon)
+      : {
+          app: parsed.data.app,
+          metrics: [{ name: (parsed.data as z.infer<typeof SingleSchema>).name, value: (parsed.data as z.infer<typeof SingleSchema>).value }],
+        };
     const metrics = b.metrics;
-    if (!allowed.has(b.app)) return sendJson(res, 400, { error: `app: '${b.app}' is not an app of this edge; beacons are accepted for the apps in EDGE_APPS and EDGE_VITALS_APPS` }, headers);
+    if (!allowed.has(b.app))
+      return sendJson(
+        res,
+        400,
+        { error: `app: '${b.app}' is not an app of this edge; beacons are accepted for the apps in EDGE_APPS and EDGE_VITALS_APPS` },
+        headers,
+      );
     let app = store.get(b.app);
     if (!app) {
       app = new Map();
@@ -199,7 +225,12 @@ export function vitalsExtension(opts: VitalsOptions): EdgeExtension {
         if (!where.admin) {
           if (where.path !== VITALS_PUBLIC_PATH) return sendJson(res, 404, { error: "not found" });
           if (method === "OPTIONS" && opts.allowOrigin) {
-            res.writeHead(204, { ...cors, "access-control-allow-methods": "POST, OPTIONS", "access-control-allow-headers": "content-type", "access-control-max-age": "600" });
+            res.writeHead(204, {
+              ...cors,
+              "access-control-allow-methods": "POST, OPTIONS",
+              "access-control-allow-headers": "content-type",
+              "access-control-max-age": "600",
+            });
             return void res.end();
           }
           if (method !== "POST") return sendJson(res, 405, { error: `${method} ${VITALS_PUBLIC_PATH}: send beacons with POST` }, cors);

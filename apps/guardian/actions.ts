@@ -61,7 +61,10 @@ export class ActionRunner {
         if (!app) return { ok: false, summary: `rollback of '${action.app}' failed: the edge has no such app` };
         const to = app.active === "blue" ? "green" : "blue";
         const r = await this.edge.switch({ app: action.app, slot: to, reason, actor: "guardian" });
-        return { ok: true, summary: r.changed ? `rolled back ${action.app}: ${r.from} → ${r.to} (edge version ${r.version})` : `${action.app} was already on ${to}` };
+        return {
+          ok: true,
+          summary: r.changed ? `rolled back ${action.app}: ${r.from} → ${r.to} (edge version ${r.version})` : `${action.app} was already on ${to}`,
+        };
       }
       await this.flags.setOverride(action.flag, { state: "off", by: "guardian", reason });
       return { ok: true, summary: `killed flag '${action.flag}' (served off to everyone)` };

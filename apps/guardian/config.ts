@@ -41,11 +41,22 @@ const EnvSchema = z.object({
   GUARDIAN_RENDER_INTERVAL_MS: ms("GUARDIAN_RENDER_INTERVAL_MS", 60_000, 1_000),
   GUARDIAN_PROBE_TIMEOUT_MS: ms("GUARDIAN_PROBE_TIMEOUT_MS", 2_000, 50),
   GUARDIAN_VITALS_WINDOW_MS: ms("GUARDIAN_VITALS_WINDOW_MS", 15 * 60_000, 1_000),
-  GUARDIAN_WEBHOOK_ATTEMPTS: z.coerce.number().int().min(1, "GUARDIAN_WEBHOOK_ATTEMPTS must be at least 1").max(20, "GUARDIAN_WEBHOOK_ATTEMPTS must be at most 20").default(6),
+  GUARDIAN_WEBHOOK_ATTEMPTS: z.coerce
+    .number()
+    .int()
+    .min(1, "GUARDIAN_WEBHOOK_ATTEMPTS must be at least 1")
+    .max(20, "GUARDIAN_WEBHOOK_ATTEMPTS must be at most 20")
+    .default(6),
   GUARDIAN_WEBHOOK_BACKOFF_MS: ms("GUARDIAN_WEBHOOK_BACKOFF_MS", 1_000, 1),
   ALPHASTACK_HEALTH_URL: httpUrl("ALPHASTACK_HEALTH_URL", "https://engine.alphastack.example/healthz").optional(),
-  ALPHASTACK_SERVICE_ID: z.string().regex(/^srv-[a-z0-9]+$/, "ALPHASTACK_SERVICE_ID must be a Render service id (srv-…)").default(ALPHASTACK_ENGINE_ID),
-  EDGE_SERVICE_ID: z.string().regex(/^srv-[a-z0-9]+$/, "EDGE_SERVICE_ID must be a Render service id (srv-…): the edge service holding the custom domains").optional(),
+  ALPHASTACK_SERVICE_ID: z
+    .string()
+    .regex(/^srv-[a-z0-9]+$/, "ALPHASTACK_SERVICE_ID must be a Render service id (srv-…)")
+    .default(ALPHASTACK_ENGINE_ID),
+  EDGE_SERVICE_ID: z
+    .string()
+    .regex(/^srv-[a-z0-9]+$/, "EDGE_SERVICE_ID must be a Render service id (srv-…): the edge service holding the custom domains")
+    .optional(),
   GUARDIAN_SERVICES: z.string().optional(),
   STACKGUARD_ENVIRONMENT: z.string().max(40).default("unknown"),
   STACKGUARD_PROTECTED_IDS: z.string().optional(),
@@ -103,7 +114,9 @@ export function loadGuardianConfig(env: NodeJS.ProcessEnv): GuardianConfig {
   const raw = Object.fromEntries(Object.keys(EnvSchema.shape).map((k) => [k, blank(env[k])]));
   const parsed = EnvSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new GuardianConfigError(parsed.error.issues.map((i) => (i.message.startsWith(String(i.path[0])) ? i.message : `${String(i.path[0])}: ${i.message}`)).join("; "));
+    throw new GuardianConfigError(
+      parsed.error.issues.map((i) => (i.message.startsWith(String(i.path[0])) ? i.message : `${String(i.path[0])}: ${i.message}`)).join("; "),
+    );
   }
   const e = parsed.data;
   if (e.RENDER_API_KEY === undefined && e.RENDER_API_URL !== undefined) {

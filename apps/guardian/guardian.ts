@@ -81,13 +81,22 @@ export class Guardian {
   lastTickMs = 0;
   private startedAt: number | undefined;
 
-  constructor(private readonly config: GuardianConfig, opts: GuardianOptions = {}) {
+  constructor(
+    private readonly config: GuardianConfig,
+    opts: GuardianOptions = {},
+  ) {
     const secrets = secretsOf(config);
     this.redact = (t) => redact(t, secrets);
     const raw = opts.log ?? ((l: string) => process.stdout.write(`${l}\n`));
     this.log = (l) => raw(`guardian: ${this.redact(l)}`);
     this.now = opts.now ?? Date.now;
-    this.notifier = new Notifier({ url: config.webhookUrl, attempts: config.webhookAttempts, backoffMs: config.webhookBackoffMs, redact: this.redact, log: this.log });
+    this.notifier = new Notifier({
+      url: config.webhookUrl,
+      attempts: config.webhookAttempts,
+      backoffMs: config.webhookBackoffMs,
+      redact: this.redact,
+      log: this.log,
+    });
     this.runner = new ActionRunner({ edgeUrl: config.edgeUrl, token: config.edgeAdminToken, extraProtected: config.extraProtected });
     this.rulesClient = new EdgeAdminClient({ url: config.edgeUrl, token: config.edgeAdminToken, timeoutMs: config.probeTimeoutMs, retries: 1 }).alerts;
     const render = config.render ? readOnlyRenderClient(config.render) : undefined;
@@ -99,7 +108,14 @@ export class Guardian {
       new VitalsSource({ edgeUrl: config.edgeUrl, token: config.edgeAdminToken, windowMs: config.vitalsWindowMs, timeoutMs: t, redact: this.redact }),
       // With Render's metrics stream pushing to the guardian, resource signals need no Render key.
       ...(this.receiver ? [new PushedMetricsSource(this.receiver)] : []),
-      new RenderSource({ render, services: config.services, edgeServiceId: config.edgeServiceId, intervalMs: config.renderIntervalMs, redact: this.redact, ...(this.receiver ? { signals: ["domain.verification"] as const } : {}) }),
+      new RenderSource({
+        render,
+        services: config.services,
+        edgeServiceId: config.edgeServiceId,
+        intervalMs: config.renderIntervalMs,
+        redact: this.redact,
+        ...(this.receiver ? { signals: ["domain.verification"] as const } : {}),
+      }),
       new CertSource({ intervalMs: Math.max(config.renderIntervalMs, 5 * 60_000), timeoutMs: Math.max(t, 5_000), redact: this.redact }),
     ];
   }
@@ -118,7 +134,9 @@ export class Guardian {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.log(`started: edge ${this.config.edgeUrl}, every ${this.config.intervalMs} ms, webhook ${this.config.webhookUrl ? "set" : "not set (log only)"}, Render API ${this.config.render ? "read-only" : "not set"}, metrics stream receiver ${this.receiver ? "on" : "off"}`);
+    this.log(
+      `started: edge ${this.config.edgeUrl}, every ${this.config.intervalMs} ms, webhook ${this.config.webhookUrl ? "set" : "not set (log only)"}, Render API ${this.config.render ? "read-only" : "not set"}, metrics stream receiver ${this.receiver ? "on" : "off"}`,
+    );
     this.receiver
       ?.start()
       .then((port) => this.log(`receiving Render's metrics stream (OTLP/HTTP) on port ${port}: POST /v1/metrics`))

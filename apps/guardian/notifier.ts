@@ -42,21 +42,25 @@ export function formatNotice(n: Notice): WebhookMessage {
   const e = n.event;
   const state = e.type === "level-changed" ? `FIRING ${e.level}` : e.type === "firing" ? `FIRING ${e.level}` : e.type.toUpperCase();
   const text = `${ICON[e.type] ?? ""} [${n.environment}] [${state}] ${r.name} (${r.severity}): ${e.message}`.trim();
-  const fields = [
-    `*Signal*\n${where}`,
-    `*Value*\n${e.value ?? "n/a"}`,
-    `*Severity*\n${r.severity}`,
-    `*Since*\n${new Date(e.at).toISOString()}`,
-  ];
+  const fields = [`*Signal*\n${where}`, `*Value*\n${e.value ?? "n/a"}`, `*Severity*\n${r.severity}`, `*Since*\n${new Date(e.at).toISOString()}`];
   return {
     text,
     blocks: [
       { type: "header", text: { type: "plain_text", text: `[${state}] ${r.name}`.slice(0, 150) } },
-      { type: "section", text: { type: "mrkdwn", text: `${e.message}${r.summary ? `\n${r.summary}` : ""}` }, fields: fields.map((f) => ({ type: "mrkdwn", text: f })) },
+      {
+        type: "section",
+        text: { type: "mrkdwn", text: `${e.message}${r.summary ? `\n${r.summary}` : ""}` },
+        fields: fields.map((f) => ({ type: "mrkdwn", text: f })),
+      },
       {
         type: "context",
         elements: [
-          { type: "mrkdwn", text: `<${r.runbookUrl}|runbook> · ${n.environment}${Object.entries(r.labels).map(([k, v]) => ` · ${k}=${v}`).join("")}` },
+          {
+            type: "mrkdwn",
+            text: `<${r.runbookUrl}|runbook> · ${n.environment}${Object.entries(r.labels)
+              .map(([k, v]) => ` · ${k}=${v}`)
+              .join("")}`,
+          },
         ],
       },
     ],
@@ -141,7 +145,12 @@ export class Notifier {
       let why: string;
       this.stats.attempts++;
       try {
-        const res = await fetch(this.o.url!, { method: "POST", headers: { "content-type": "application/json" }, body, signal: AbortSignal.timeout(this.o.timeoutMs ?? 5000) });
+        const res = await fetch(this.o.url!, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body,
+          signal: AbortSignal.timeout(this.o.timeoutMs ?? 5000),
+        });
         await res.arrayBuffer().catch(() => undefined);
         if (res.ok) return true;
         why = `HTTP ${res.status}`;
@@ -154,7 +163,8 @@ export class Notifier {
           return false;
         }
       } catch (e) {
-        why = (e as Error).name === "TimeoutError" ? "timed out" : `unreachable (${String((e as { cause?: { code?: string } }).cause?.code ?? "network error")})`;
+        why =
+          (e as Error).name === "TimeoutError" ? "timed out" : `unreachable (${String((e as { cause?: { code?: string } }).cause?.code ?? "network error")})`;
       }
       if (i + 1 < attempts) {
         this.o.log(`notify: webhook ${why}; retry ${i + 1}/${attempts - 1} in ${Math.round(wait)} ms`);

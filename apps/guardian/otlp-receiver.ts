@@ -67,7 +67,8 @@ function numberOf(dp: any): number {
  * a body that is not an export request is a {@link BadRequest}.
  */
 export function pointsOf(req: any): PushedPoint[] {
-  if (!req || typeof req !== "object" || !Array.isArray(req.resourceMetrics)) throw new BadRequest("not an OTLP metrics export: resourceMetrics must be an array");
+  if (!req || typeof req !== "object" || !Array.isArray(req.resourceMetrics))
+    throw new BadRequest("not an OTLP metrics export: resourceMetrics must be an array");
   const out: PushedPoint[] = [];
   for (const rm of req.resourceMetrics) {
     const res = attrs(rm?.resource?.attributes);

@@ -19,7 +19,13 @@ export interface LoadResult {
 export async function runLoad(url: string, o: { durationS: number; connections: number; rate?: number }): Promise<LoadResult> {
   const times: number[] = [];
   // Without a callback autocannon returns its instance (an EventEmitter) that is also a promise of the result.
-  const instance = autocannon({ url, connections: o.connections, duration: o.durationS, pipelining: 1, ...(o.rate ? { overallRate: o.rate } : {}) }) as unknown as autocannon.Instance & Promise<autocannon.Result>;
+  const instance = autocannon({
+    url,
+    connections: o.connections,
+    duration: o.durationS,
+    pipelining: 1,
+    ...(o.rate ? { overallRate: o.rate } : {}),
+  }) as unknown as autocannon.Instance & Promise<autocannon.Result>;
   instance.on("response", (_client: unknown, _status: number, _bytes: number, responseTime: number) => times.push(responseTime));
   const res = await instance;
   return {

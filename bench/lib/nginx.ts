@@ -41,7 +41,13 @@ http {
   fs.writeFileSync(path.join(dir, "nginx.conf"), conf);
   const version = spawnSync(bin, ["-v"], { encoding: "utf8" }).stderr.trim();
   return runReferenceProxy({
-    name: "nginx", bin, args: ["-p", dir, "-c", path.join(dir, "nginx.conf"), "-g", "daemon off;"], dir, port, version, stopSignal: "SIGQUIT",
+    name: "nginx",
+    bin,
+    args: ["-p", dir, "-c", path.join(dir, "nginx.conf"), "-g", "daemon off;"],
+    dir,
+    port,
+    version,
+    stopSignal: "SIGQUIT",
     diagnostics: () => (fs.existsSync(`${dir}/error.log`) ? fs.readFileSync(`${dir}/error.log`, "utf8") : ""),
   });
 }

@@ -22,7 +22,16 @@ export function findBinary(name: "nginx" | "haproxy"): string | undefined {
  * and stops it with `stopSignal` (its graceful stop; SIGKILL after 5 s), removing `dir`. `diagnostics` adds what
  * the process wrote elsewhere (e.g. nginx's error log) to the error when it exits at start.
  */
-export async function runReferenceProxy(o: { name: string; bin: string; args: string[]; dir: string; port: number; version: string; stopSignal: NodeJS.Signals; diagnostics?: () => string }): Promise<ReferenceProxy> {
+export async function runReferenceProxy(o: {
+  name: string;
+  bin: string;
+  args: string[];
+  dir: string;
+  port: number;
+  version: string;
+  stopSignal: NodeJS.Signals;
+  diagnostics?: () => string;
+}): Promise<ReferenceProxy> {
   const child: ChildProcess = spawn(o.bin, o.args, { stdio: ["ignore", "ignore", "pipe"] });
   let err = "";
   child.stderr!.on("data", (d) => (err += d));
@@ -44,7 +53,10 @@ export async function runReferenceProxy(o: { name: string; bin: string; args: st
     stop: () =>
       new Promise<void>((r) => {
         if (child.exitCode !== null) return r();
-        child.once("exit", () => { fs.rmSync(o.dir, { recursive: true, force: true }); r(); });
+        child.once("exit", () => {
+          fs.rmSync(o.dir, { recursive: true, force: true });
+          r();
+        });
         child.kill(o.stopSignal);
         setTimeout(() => child.kill("SIGKILL"), 5_000).unref();
       }),

@@ -17,7 +17,10 @@ export function startRemoteSlots(names: string[]): Promise<RemoteSlots> {
   });
   return new Promise((resolve, reject) => {
     let out = "";
-    const timer = setTimeout(() => { child.kill("SIGKILL"); reject(new Error("slot servers did not start")); }, 30_000);
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error("slot servers did not start"));
+    }, 30_000);
     child.stdout!.on("data", (d) => {
       out += d;
       const nl = out.indexOf("\n");
@@ -25,16 +28,27 @@ export function startRemoteSlots(names: string[]): Promise<RemoteSlots> {
       clearTimeout(timer);
       const urls = JSON.parse(out.slice(0, nl)) as Record<string, string>;
       const call = async (name: string, p: string, body?: unknown) => {
-        const res = await fetch(`${urls[name]}${p}`, { method: body ? "POST" : "GET", body: body ? JSON.stringify(body) : undefined, signal: AbortSignal.timeout(5_000) });
+        const res = await fetch(`${urls[name]}${p}`, {
+          method: body ? "POST" : "GET",
+          body: body ? JSON.stringify(body) : undefined,
+          signal: AbortSignal.timeout(5_000),
+        });
         return res.json();
       };
       resolve({
         urls,
         setFaults: async (name, f) => void (await call(name, "/__slot/faults", f)),
         stats: (name) => call(name, "/__slot/stats") as Promise<{ served: number; probes: number; failingSince?: number }>,
-        stop: () => new Promise<void>((r) => { child.once("exit", () => r()); child.kill("SIGTERM"); }),
+        stop: () =>
+          new Promise<void>((r) => {
+            child.once("exit", () => r());
+            child.kill("SIGTERM");
+          }),
       });
     });
-    child.once("exit", (code) => { clearTimeout(timer); reject(new Error(`slot servers exited with ${code}`)); });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`slot servers exited with ${code}`));
+    });
   });
 }

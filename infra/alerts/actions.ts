@@ -9,7 +9,11 @@ import { publiclyFed, signalSpec } from "./signals";
  * besides validation: nothing about or naming AlphaStack is ever returned, and no action on a publicly fed signal
  * (web vitals), whatever the rule says.
  */
-export function actionToTake(rule: AlertRule, evaluation: Evaluation, extraProtected: readonly string[] = []): Exclude<AlertAction, { type: "none" }> | undefined {
+export function actionToTake(
+  rule: AlertRule,
+  evaluation: Evaluation,
+  extraProtected: readonly string[] = [],
+): Exclude<AlertAction, { type: "none" }> | undefined {
   const a = rule.action;
   if (a.type === "none") return undefined;
   const becameCritical = evaluation.events.some((e) => (e.type === "firing" || e.type === "level-changed") && e.level === "critical");

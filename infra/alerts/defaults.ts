@@ -43,7 +43,10 @@ export const STAGING_TARGETS: DefaultRuleTargets = {
  * watched closely but never touched. Staging keeps the same coverage with looser thresholds and no pages, and keeps
  * the rollback action so that the path is exercised before production needs it. Reasoning per rule is inline.
  */
-export function defaultRules(stack: "staging" | "production", t: DefaultRuleTargets = stack === "production" ? PRODUCTION_TARGETS : STAGING_TARGETS): AlertRule[] {
+export function defaultRules(
+  stack: "staging" | "production",
+  t: DefaultRuleTargets = stack === "production" ? PRODUCTION_TARGETS : STAGING_TARGETS,
+): AlertRule[] {
   const prod = stack === "production";
   const page = prod ? "page" : "ticket";
   const rb = (name: string) => `${t.runbookBaseUrl.replace(/\/+$/, "")}/${name}`;
@@ -95,11 +98,13 @@ export function defaultRules(stack: "staging" | "production", t: DefaultRuleTarg
       },
       // The body of the distribution drifting up (p50, p90, p95) is the early sign of saturation, before the tail
       // pages: tickets, 10 minutes sustained, no action.
-      ...([
-        ["api.latency_p50", "p50", prod ? 150 : 300],
-        ["api.latency_p90", "p90", prod ? 300 : 600],
-        ["api.latency_p95", "p95", prod ? 500 : 1000],
-      ] as const).map(([signal, p, ms]): AlertRuleInput => ({
+      ...(
+        [
+          ["api.latency_p50", "p50", prod ? 150 : 300],
+          ["api.latency_p90", "p90", prod ? 300 : 600],
+          ["api.latency_p95", "p95", prod ? 500 : 1000],
+        ] as const
+      ).map(([signal, p, ms]): AlertRuleInput => ({
         name: `${app}-latency-${p}`,
         signal,
         target: app,

@@ -77,7 +77,11 @@ export function alertsExtension(): EdgeExtension {
       const body = await readJsonBody(req, { maxBytes: 64 * 1024, timeoutMs: 5000 });
       const r = validateAlertRule(body);
       if (!r.ok) return sendJson(res, 400, { error: new AlertRuleValidationError(r.issues, name).message, issues: r.issues });
-      if (r.rule.name !== name) return sendJson(res, 400, { error: `rule name '${r.rule.name}' does not match the path '${name}'`, issues: [{ path: "name", message: `must be '${name}'` }] });
+      if (r.rule.name !== name)
+        return sendJson(res, 400, {
+          error: `rule name '${r.rule.name}' does not match the path '${name}'`,
+          issues: [{ path: "name", message: `must be '${name}'` }],
+        });
       await write((all) => ({ ...all, [name]: r.rule }));
       const after = current();
       return sendJson(res, 200, { revision: revisionOf(after), rule: r.rule });

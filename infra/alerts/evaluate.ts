@@ -117,9 +117,7 @@ export function assess(rule: AlertRule, series: SeriesInput, now: number, active
     confirmValue = reduce(short, rule.reducer);
   }
   const level = classify(rule, value, confirmValue, active);
-  return level
-    ? { kind: "breach", level, value, confirmValue, samples: count }
-    : { kind: "clear", value, confirmValue, samples: count };
+  return level ? { kind: "breach", level, value, confirmValue, samples: count } : { kind: "clear", value, confirmValue, samples: count };
 }
 
 /**
@@ -159,7 +157,14 @@ export function evaluate(rule: AlertRule, series: SeriesInput, prev: AlertState 
       effect = { kind: "hold" };
       break;
     case "nodata":
-      effect = rule.noData === "ok" ? { kind: "clear" } : rule.noData === "alerting" ? { kind: "breach", level: "critical" } : rule.noData === "keep-last" ? { kind: "hold" } : { kind: "nodata" };
+      effect =
+        rule.noData === "ok"
+          ? { kind: "clear" }
+          : rule.noData === "alerting"
+            ? { kind: "breach", level: "critical" }
+            : rule.noData === "keep-last"
+              ? { kind: "hold" }
+              : { kind: "nodata" };
       break;
     case "error":
       effect = rule.onError === "ok" ? { kind: "clear" } : rule.onError === "alerting" ? { kind: "breach", level: "critical" } : { kind: "hold" };

@@ -87,7 +87,10 @@ export interface RuleIssue {
 
 /** Thrown for an invalid rule; the message lists every field at fault. */
 export class AlertRuleValidationError extends Error {
-  constructor(public readonly issues: RuleIssue[], name?: string) {
+  constructor(
+    public readonly issues: RuleIssue[],
+    name?: string,
+  ) {
     super(`invalid alert rule${name ? ` '${name}'` : ""}:\n${issues.map((i) => `  - ${i.path}: ${i.message}`).join("\n")}`);
     this.name = "AlertRuleValidationError";
   }
@@ -134,12 +137,22 @@ export function validateAlertRule(input: unknown, opts: RuleValidationOptions = 
 
   if (interval < 1000) issues.push({ path: "interval", message: "must be at least 1s" });
   if (ms(rule.for) > 0 && ms(rule.for) < interval) {
-    issues.push({ path: "for", message: `${rule.for} is shorter than the evaluation interval ${rule.interval}: use 0s (fire on the first breach) or at least ${rule.interval}` });
+    issues.push({
+      path: "for",
+      message: `${rule.for} is shorter than the evaluation interval ${rule.interval}: use 0s (fire on the first breach) or at least ${rule.interval}`,
+    });
   }
   if (ms(rule.keepFiringFor) > 0 && ms(rule.keepFiringFor) < interval) {
-    issues.push({ path: "keepFiringFor", message: `${rule.keepFiringFor} is shorter than the evaluation interval ${rule.interval}: use 0s or at least ${rule.interval}` });
+    issues.push({
+      path: "keepFiringFor",
+      message: `${rule.keepFiringFor} is shorter than the evaluation interval ${rule.interval}: use 0s or at least ${rule.interval}`,
+    });
   }
-  if (ms(rule.window) < interval) issues.push({ path: "window", message: `${rule.window} is shorter than the evaluation interval ${rule.interval}: samples between evaluations would be ignored` });
+  if (ms(rule.window) < interval)
+    issues.push({
+      path: "window",
+      message: `${rule.window} is shorter than the evaluation interval ${rule.interval}: samples between evaluations would be ignored`,
+    });
   if (rule.confirmWindow && ms(rule.confirmWindow) >= ms(rule.window)) {
     issues.push({ path: "confirmWindow", message: `must be shorter than window (${rule.window}); it is the fast-reset short window` });
   }
@@ -173,15 +186,21 @@ export function validateAlertRule(input: unknown, opts: RuleValidationOptions = 
   if (rule.action.type !== "none") {
     const actionTarget = rule.action.type === "rollback" ? rule.action.app : rule.action.flag;
     if (isAlphaStack(actionTarget, opts.extraProtected)) {
-      issues.push({ path: rule.action.type === "rollback" ? "action.app" : "action.flag", message: `'${actionTarget}' is AlphaStack: this project never acts on AlphaStack; use action {type: "none"}` });
+      issues.push({
+        path: rule.action.type === "rollback" ? "action.app" : "action.flag",
+        message: `'${actionTarget}' is AlphaStack: this project never acts on AlphaStack; use action {type: "none"}`,
+      });
     } else if (aboutAlphaStack) {
-      issues.push({ path: "action", message: "rules about AlphaStack notify only: set action to {type: \"none\"}" });
+      issues.push({ path: "action", message: 'rules about AlphaStack notify only: set action to {type: "none"}' });
     }
   }
   // A publicly fed signal (web-vitals beacons: anyone can post them) must not be able to roll back an app or kill a
   // flag: whoever forges the beacons would hold the switch.
   if (rule.action.type !== "none" && publiclyFed(rule.signal as SignalName)) {
-    issues.push({ path: "action.type", message: `'${rule.action.type}' is refused on ${rule.signal}: it is fed by public web-vitals beacons that anyone can send, so it may only notify; use action {type: "none"}` });
+    issues.push({
+      path: "action.type",
+      message: `'${rule.action.type}' is refused on ${rule.signal}: it is fed by public web-vitals beacons that anyone can send, so it may only notify; use action {type: "none"}`,
+    });
   }
   return issues.length ? { ok: false, issues } : { ok: true, rule };
 }

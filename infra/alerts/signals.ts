@@ -30,8 +30,10 @@ export interface SignalSpec {
 
 const sel = (label: string, v: string) => (v ? `{${label}="${v.replace(/["\\]/g, "\\$&")}"}` : "");
 const dd = (label: string, v: string) => (v ? `{${label}:${v}}` : "{*}");
-const quantile = (q: number, metric: string, label: string, scale = 1) => (target: string, window: string) =>
-  `${scale !== 1 ? `${scale} * ` : ""}histogram_quantile(${q}, sum by (le) (rate(${metric}_bucket${sel(label, target)}[${window}])))`;
+const quantile =
+  (q: number, metric: string, label: string, scale = 1) =>
+  (target: string, window: string) =>
+    `${scale !== 1 ? `${scale} * ` : ""}histogram_quantile(${q}, sum by (le) (rate(${metric}_bucket${sel(label, target)}[${window}])))`;
 const requestCount = (target: string, window: string) => `sum(increase(stackguard_http_requests_total${sel("app", target)}[${window}]))`;
 
 const latency = (q: number, pct: string): SignalSpec => ({

@@ -40,9 +40,7 @@ export const ALPHASTACK_RESOURCES: readonly AlphaStackResource[] = [
 export const ALPHASTACK_PROTECTED_IDS: readonly string[] = ALPHASTACK_RESOURCES.map((r) => r.id);
 
 /** Resource name → label, for the resources that have a name. */
-export const ALPHASTACK_NAMES: Readonly<Record<string, string>> = Object.fromEntries(
-  ALPHASTACK_RESOURCES.flatMap((r) => (r.name ? [[r.name, r.label]] : [])),
-);
+export const ALPHASTACK_NAMES: Readonly<Record<string, string>> = Object.fromEntries(ALPHASTACK_RESOURCES.flatMap((r) => (r.name ? [[r.name, r.label]] : [])));
 
 /** Id → label (with the name when there is one), for messages. */
 export const ALPHASTACK_LABELS: Readonly<Record<string, string>> = Object.fromEntries(

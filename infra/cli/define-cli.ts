@@ -109,7 +109,9 @@ export function resolveStack(value: string | undefined, o: { qualified?: boolean
   const parts = value.split("/");
   const ok = o.qualified ? parts.length <= 3 && parts.every((p) => STACK_NAME.test(p)) : STACK_NAME.test(value);
   if (!ok) {
-    throw new UsageError(`--stack '${value}' is not a stack name: use letters, digits, '-', '_' or '.'${o.qualified ? " (or org/project/stack)" : ""}, e.g. --stack staging`);
+    throw new UsageError(
+      `--stack '${value}' is not a stack name: use letters, digits, '-', '_' or '.'${o.qualified ? " (or org/project/stack)" : ""}, e.g. --stack staging`,
+    );
   }
   return value;
 }

@@ -64,7 +64,9 @@ export class BlueGreenApp extends pulumi.ComponentResource {
         // would redeploy both slots at once, the live one included.
         { parent: this, ignoreChanges: ["image"] },
       );
-      args.envGroupIds.forEach((groupId, i) => links.push(new EnvGroupLink(`${name}-${s}-env-${i}`, { envGroupId: groupId, serviceId: service.id }, { parent: this })));
+      args.envGroupIds.forEach((groupId, i) =>
+        links.push(new EnvGroupLink(`${name}-${s}-env-${i}`, { envGroupId: groupId, serviceId: service.id }, { parent: this })),
+      );
       return service;
     };
     this.slots = { blue: slot("blue"), green: slot("green") };

@@ -64,21 +64,46 @@ export class EdgeRouter extends pulumi.ComponentResource {
   private readonly state: KeyValue;
   private resolveRouted!: (r: pulumi.Resource[]) => void;
 
-  constructor(name: string, private readonly args: EdgeRouterArgs, opts?: pulumi.ComponentResourceOptions) {
+  constructor(
+    name: string,
+    private readonly args: EdgeRouterArgs,
+    opts?: pulumi.ComponentResourceOptions,
+  ) {
     super("stackguard:components:Edge", name, {}, opts);
     const { environment: env, ownerId, region, edge } = args;
     const child = movedFromStackRoot(this);
     this.adminToken = new random.RandomPassword("edge-admin-token", { length: 48, special: false }, child);
     // `noeviction`: a full instance refuses writes rather than silently dropping a kill switch; no external access;
     // the pack's edge-state-key-value rule checks all three (and refuses the free plan in production).
-    this.state = new KeyValue("edge-state", {
-      name: `platform-${env}${EDGE_STATE_KV_SUFFIX}`, ownerId, region, plan: edge.statePlan, maxmemoryPolicy: "noeviction", ipAllowList: [],
-    }, child);
-    this.service = new Service("edge", {
-      name: `edge-${env}`, ownerId, region, type: "web_service", plan: edge.plan, numInstances: edge.instances,
-      autoscaling: edge.autoscaling, image: EDGE_IMAGE, healthCheckPath: edge.healthCheckPath,
-      autoDeploy: edge.autoDeploy, maxShutdownDelaySeconds: edge.maxShutdownDelaySeconds,
-    }, child);
+    this.state = new KeyValue(
+      "edge-state",
+      {
+        name: `platform-${env}${EDGE_STATE_KV_SUFFIX}`,
+        ownerId,
+        region,
+        plan: edge.statePlan,
+        maxmemoryPolicy: "noeviction",
+        ipAllowList: [],
+      },
+      child,
+    );
+    this.service = new Service(
+      "edge",
+      {
+        name: `edge-${env}`,
+        ownerId,
+        region,
+        type: "web_service",
+        plan: edge.plan,
+        numInstances: edge.instances,
+        autoscaling: edge.autoscaling,
+        image: EDGE_IMAGE,
+        healthCheckPath: edge.healthCheckPath,
+        autoDeploy: edge.autoDeploy,
+        maxShutdownDelaySeconds: edge.maxShutdownDelaySeconds,
+      },
+      child,
+    );
     for (const domain of edge.domains) new CustomDomain(`edge-domain-${domain}`, { serviceId: this.service.id, name: domain }, child);
     this.connection = {
       url: this.service.url.apply((u) => u ?? ""),
@@ -97,23 +122,27 @@ export class EdgeRouter extends pulumi.ComponentResource {
   route(routing: EdgeRouting): EnvVars {
     if (this.env) throw new Error("EdgeRouter.route: already called; pass every app in one call");
     const { edge } = this.args;
-    this.env = new EnvVars("edge-env", {
-      serviceId: this.service.id,
-      values: {
-        EDGE_APPS: pulumi.secret(pulumi.output(routing.apps).apply((a) => JSON.stringify(a))),
-        EDGE_ROUTES: pulumi.secret(JSON.stringify(routing.routes)),
-        EDGE_ADMIN_TOKEN: this.adminToken.result,
-        // Secret: on Render the internal string carries no password, but under the simulator it is a loopback URL.
-        EDGE_KEY_VALUE_URL: this.state.connectionInfo.apply((c) => c.internalConnectionString),
-        // Static sites the edge does not route still send their web vitals to it; beacons for any other name are refused.
-        ...(routing.vitalsOnly.length ? { EDGE_VITALS_APPS: pulumi.secret(routing.vitalsOnly.join(",")) } : {}),
-        // The shutdown delays above are derived from these two; setting them here keeps the edge and Render in step.
-        EDGE_DRAIN_TIMEOUT_MS: pulumi.secret(String(edge.drainTimeoutMs)),
-        EDGE_SHUTDOWN_GRACE_MS: pulumi.secret(String(edge.shutdownGraceMs)),
+    this.env = new EnvVars(
+      "edge-env",
+      {
+        serviceId: this.service.id,
+        values: {
+          EDGE_APPS: pulumi.secret(pulumi.output(routing.apps).apply((a) => JSON.stringify(a))),
+          EDGE_ROUTES: pulumi.secret(JSON.stringify(routing.routes)),
+          EDGE_ADMIN_TOKEN: this.adminToken.result,
+          // Secret: on Render the internal string carries no password, but under the simulator it is a loopback URL.
+          EDGE_KEY_VALUE_URL: this.state.connectionInfo.apply((c) => c.internalConnectionString),
+          // Static sites the edge does not route still send their web vitals to it; beacons for any other name are refused.
+          ...(routing.vitalsOnly.length ? { EDGE_VITALS_APPS: pulumi.secret(routing.vitalsOnly.join(",")) } : {}),
+          // The shutdown delays above are derived from these two; setting them here keeps the edge and Render in step.
+          EDGE_DRAIN_TIMEOUT_MS: pulumi.secret(String(edge.drainTimeoutMs)),
+          EDGE_SHUTDOWN_GRACE_MS: pulumi.secret(String(edge.shutdownGraceMs)),
+        },
+        // The starting point an edge of an older version persisted here; the edge seeds an empty Key Value from it.
+        unmanagedKeys: ["EDGE_ACTIVE"],
       },
-      // The starting point an edge of an older version persisted here; the edge seeds an empty Key Value from it.
-      unmanagedKeys: ["EDGE_ACTIVE"],
-    }, movedFromStackRoot(this));
+      movedFromStackRoot(this),
+    );
     this.resolveRouted([this.service, this.env]);
     return this.env;
   }

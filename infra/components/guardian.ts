@@ -44,29 +44,47 @@ export class Guardian extends pulumi.ComponentResource {
     super("stackguard:components:Guardian", name, {}, opts);
     const child = movedFromStackRoot(this);
     const pushed = args.pushedMetrics;
-    this.service = new Service("guardian", {
-      name: `guardian-${args.environment}`, ownerId: args.ownerId, region: args.region, plan: "starter", numInstances: 1, image: GUARDIAN_IMAGE, autoDeploy: false,
-      ...(pushed ? { type: "web_service" as const, healthCheckPath: "/healthz" } : { type: "background_worker" as const }),
-    }, child);
+    this.service = new Service(
+      "guardian",
+      {
+        name: `guardian-${args.environment}`,
+        ownerId: args.ownerId,
+        region: args.region,
+        plan: "starter",
+        numInstances: 1,
+        image: GUARDIAN_IMAGE,
+        autoDeploy: false,
+        ...(pushed ? { type: "web_service" as const, healthCheckPath: "/healthz" } : { type: "background_worker" as const }),
+      },
+      child,
+    );
     const otlpToken = pushed ? new random.RandomPassword("guardian-otlp-token", { length: 48, special: false }, child) : undefined;
     const edge = args.edge;
-    new EnvVars("guardian-env", {
-      serviceId: this.service.id,
-      values: {
-        EDGE_URL: pulumi.secret(edge.connection.url),
-        EDGE_ADMIN_TOKEN: edge.connection.adminToken,
-        EDGE_SERVICE_ID: pulumi.secret(edge.service.id),
-        GUARDIAN_SERVICES: pulumi.secret(pulumi.output(args.services).apply((s) => JSON.stringify(s))),
-        STACKGUARD_ENVIRONMENT: pulumi.secret(args.environment),
-        ...(otlpToken ? { GUARDIAN_OTLP_TOKEN: otlpToken.result } : {}),
-        ...(!pushed && args.renderApiKey ? { RENDER_API_KEY: pulumi.secret(args.renderApiKey), RENDER_API_URL: pulumi.secret(args.renderApiUrl) } : {}),
-        ...(args.alphaStackHealthUrl ? { ALPHASTACK_HEALTH_URL: pulumi.secret(args.alphaStackHealthUrl) } : {}),
-        ...(args.webhookUrl ? { ALERT_WEBHOOK_URL: pulumi.secret(args.webhookUrl) } : {}),
+    new EnvVars(
+      "guardian-env",
+      {
+        serviceId: this.service.id,
+        values: {
+          EDGE_URL: pulumi.secret(edge.connection.url),
+          EDGE_ADMIN_TOKEN: edge.connection.adminToken,
+          EDGE_SERVICE_ID: pulumi.secret(edge.service.id),
+          GUARDIAN_SERVICES: pulumi.secret(pulumi.output(args.services).apply((s) => JSON.stringify(s))),
+          STACKGUARD_ENVIRONMENT: pulumi.secret(args.environment),
+          ...(otlpToken ? { GUARDIAN_OTLP_TOKEN: otlpToken.result } : {}),
+          ...(!pushed && args.renderApiKey ? { RENDER_API_KEY: pulumi.secret(args.renderApiKey), RENDER_API_URL: pulumi.secret(args.renderApiUrl) } : {}),
+          ...(args.alphaStackHealthUrl ? { ALPHASTACK_HEALTH_URL: pulumi.secret(args.alphaStackHealthUrl) } : {}),
+          ...(args.webhookUrl ? { ALERT_WEBHOOK_URL: pulumi.secret(args.webhookUrl) } : {}),
+        },
       },
-    }, { ...child, dependsOn: edge.connection.routed });
+      { ...child, dependsOn: edge.connection.routed },
+    );
     // The workspace's metrics stream to the guardian (not in AlphaStack's workspace: see above).
     if (otlpToken) {
-      new MetricStream("metrics-stream", { ownerId: args.ownerId, provider: "CUSTOM", url: this.service.url.apply((u) => u ?? ""), token: otlpToken.result }, { ...child, dependsOn: [this.service] });
+      new MetricStream(
+        "metrics-stream",
+        { ownerId: args.ownerId, provider: "CUSTOM", url: this.service.url.apply((u) => u ?? ""), token: otlpToken.result },
+        { ...child, dependsOn: [this.service] },
+      );
     }
     this.registerOutputs({});
   }

@@ -23,7 +23,11 @@ const DEFAULT_PORTS: Readonly<Record<string, string>> = { "http:": "80", "https:
 
 /** Lower case, brackets and trailing dots removed (`Engine.AlphaStack.example.` → `engine.alphastack.example`). */
 export function normalizeHost(host: string): string {
-  return host.trim().toLowerCase().replace(/^\[|\]$/g, "").replace(/\.+$/, "");
+  return host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[|\]$/g, "")
+    .replace(/\.+$/, "");
 }
 
 /** Decodes percent-encoding until stable (at most 4 rounds: `%252e` is `%2e` is `.`); undecodable input is kept. */
@@ -164,7 +168,8 @@ export class AlphaStackHosts {
   match(host: string, port?: string): string | undefined {
     const h = normalizeHost(host);
     if (!h) return undefined;
-    if (this.addresses.has(h) || (port && this.addresses.has(`${h}:${port}`))) return `${h}${port && this.addresses.has(`${h}:${port}`) ? `:${port}` : ""} is an address of AlphaStack`;
+    if (this.addresses.has(h) || (port && this.addresses.has(`${h}:${port}`)))
+      return `${h}${port && this.addresses.has(`${h}:${port}`) ? `:${port}` : ""} is an address of AlphaStack`;
     for (const d of this.domains) if (h === d || h.endsWith(`.${d}`)) return `${h} is AlphaStack's domain ${d}`;
     const labels = h.split(".");
     const first = labels[0];
@@ -175,7 +180,9 @@ export class AlphaStackHosts {
       if (h === id || first === id || first.startsWith(`${base}-`) || first === base) return `${h} is AlphaStack's Render resource ${id}`;
     }
     if (renderHost) {
-      for (const n of this.names) if (first === n || new RegExp(`^${n.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}-[a-z0-9]{1,8}$`).test(first)) return `${h} is AlphaStack's Render service ${n}`;
+      for (const n of this.names)
+        if (first === n || new RegExp(`^${n.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}-[a-z0-9]{1,8}$`).test(first))
+          return `${h} is AlphaStack's Render service ${n}`;
     }
     return undefined;
   }

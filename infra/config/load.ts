@@ -3,7 +3,10 @@ import { StackConfig, StackConfigSchema } from "./schema";
 
 /** Raised before any resource is registered when a stack's config is invalid. Lists every problem at once. */
 export class StackConfigError extends Error {
-  constructor(readonly stackName: string, readonly problems: string[]) {
+  constructor(
+    readonly stackName: string,
+    readonly problems: string[],
+  ) {
     super(`Invalid config for stack '${stackName}' (Pulumi.${stackName}.yaml):\n${problems.map((p) => `  - ${p}`).join("\n")}`);
     this.name = "StackConfigError";
   }
@@ -37,9 +40,14 @@ export function parseStackConfig(stack: string, raw: Record<string, unknown>): S
   const result = StackConfigSchema.safeParse(raw);
   if (result.success) {
     if (result.data.environment !== stack && (stack === "staging" || stack === "production")) {
-      throw new StackConfigError(stack, [`stackguard:environment: must be '${stack}' for stack '${stack}' (got '${result.data.environment}'). Fix it in Pulumi.${stack}.yaml.`]);
+      throw new StackConfigError(stack, [
+        `stackguard:environment: must be '${stack}' for stack '${stack}' (got '${result.data.environment}'). Fix it in Pulumi.${stack}.yaml.`,
+      ]);
     }
     return result.data;
   }
-  throw new StackConfigError(stack, result.error.issues.map((i) => describeIssue(stack, i, raw)));
+  throw new StackConfigError(
+    stack,
+    result.error.issues.map((i) => describeIssue(stack, i, raw)),
+  );
 }

@@ -11,10 +11,28 @@ export type ServicePlan = (typeof SERVICE_PLANS)[number];
 
 /** Postgres instance types accepted by `POST /postgres` (flexible plans, as named in Render's docs). */
 export const POSTGRES_PLANS = [
-  "basic_256mb", "basic_1gb", "basic_4gb",
-  "pro_4gb", "pro_8gb", "pro_16gb", "pro_32gb", "pro_64gb", "pro_128gb", "pro_192gb", "pro_256gb", "pro_384gb", "pro_512gb",
-  "accelerated_16gb", "accelerated_32gb", "accelerated_64gb", "accelerated_128gb", "accelerated_256gb", "accelerated_384gb",
-  "accelerated_512gb", "accelerated_768gb", "accelerated_1024gb",
+  "basic_256mb",
+  "basic_1gb",
+  "basic_4gb",
+  "pro_4gb",
+  "pro_8gb",
+  "pro_16gb",
+  "pro_32gb",
+  "pro_64gb",
+  "pro_128gb",
+  "pro_192gb",
+  "pro_256gb",
+  "pro_384gb",
+  "pro_512gb",
+  "accelerated_16gb",
+  "accelerated_32gb",
+  "accelerated_64gb",
+  "accelerated_128gb",
+  "accelerated_256gb",
+  "accelerated_384gb",
+  "accelerated_512gb",
+  "accelerated_768gb",
+  "accelerated_1024gb",
 ] as const;
 export type PostgresPlan = (typeof POSTGRES_PLANS)[number];
 
@@ -26,6 +44,13 @@ export type KeyValuePlan = (typeof KEY_VALUE_PLANS)[number];
 
 /** Key Value eviction policies (openapi `maxmemoryPolicy`): the API spells them with `_`, redis with `-`. */
 export const KEY_VALUE_MAXMEMORY_POLICIES = [
-  "noeviction", "allkeys_lfu", "allkeys_lru", "allkeys_random", "volatile_lfu", "volatile_lru", "volatile_random", "volatile_ttl",
+  "noeviction",
+  "allkeys_lfu",
+  "allkeys_lru",
+  "allkeys_random",
+  "volatile_lfu",
+  "volatile_lru",
+  "volatile_random",
+  "volatile_ttl",
 ] as const;
 export type KeyValueMaxmemoryPolicy = (typeof KEY_VALUE_MAXMEMORY_POLICIES)[number];

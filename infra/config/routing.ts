@@ -37,7 +37,7 @@ export function edgeRoutes(apps: Readonly<Record<string, RoutableApp>>): EdgeRou
   for (const [app, a] of Object.entries(apps)) {
     if (a.kind !== "blueGreen" && a.kind !== "static") continue;
     const hosts = a.hosts?.length ? [...a.hosts] : undefined;
-    const prefixes = a.kind === "blueGreen" ? a.pathPrefixes ?? [] : [];
+    const prefixes = a.kind === "blueGreen" ? (a.pathPrefixes ?? []) : [];
     if (a.kind === "static" && !hosts) continue;
     if (prefixes.length) for (const pathPrefix of prefixes) routes.push({ app, ...(hosts ? { hosts } : {}), pathPrefix });
     else if (hosts) routes.push({ app, hosts, pathPrefix: "/" });
@@ -69,7 +69,10 @@ export function routingProblems(
     if (a.kind !== "blueGreen" && a.kind !== "static") continue;
     (a.hosts ?? []).forEach((host, i) => {
       if (!known.has(host)) {
-        problems.push({ path: ["apps", name, "hosts", i], message: `host ${host} is routed by the edge but is not one of edge.domains or edge.internalHosts: add it to edge.domains (a public custom domain) or edge.internalHosts (reached only on the private network)` });
+        problems.push({
+          path: ["apps", name, "hosts", i],
+          message: `host ${host} is routed by the edge but is not one of edge.domains or edge.internalHosts: add it to edge.domains (a public custom domain) or edge.internalHosts (reached only on the private network)`,
+        });
       }
       const other = hostOwner.get(host);
       if (other !== undefined && other !== name) {
@@ -82,7 +85,10 @@ export function routingProblems(
     if (a.kind === "blueGreen") {
       (a.pathPrefixes ?? []).forEach((p, i) => {
         if (!PATH_PREFIX.test(p)) {
-          problems.push({ path: ["apps", name, "pathPrefixes", i], message: `path prefix ${JSON.stringify(p)} is malformed: use '/' or '/segment/…' without a trailing '/', empty, '.' or '..' segments, query or fragment` });
+          problems.push({
+            path: ["apps", name, "pathPrefixes", i],
+            message: `path prefix ${JSON.stringify(p)} is malformed: use '/' or '/segment/…' without a trailing '/', empty, '.' or '..' segments, query or fragment`,
+          });
         }
       });
     }
@@ -94,7 +100,10 @@ export function routingProblems(
       const other = seen.get(key);
       // A host shared by two apps is reported above, once; here: host-less prefixes and an app's own repeats.
       if (other !== undefined && (h === "*" || other === r.app)) {
-        problems.push({ path: ["apps", r.app, r.hosts ? "hosts" : "pathPrefixes"], message: `${h === "*" ? "any host" : `host ${h}`} with path prefix ${r.pathPrefix} is already routed${other === r.app ? " by this app" : ` to app '${other}'`}: remove one` });
+        problems.push({
+          path: ["apps", r.app, r.hosts ? "hosts" : "pathPrefixes"],
+          message: `${h === "*" ? "any host" : `host ${h}`} with path prefix ${r.pathPrefix} is already routed${other === r.app ? " by this app" : ` to app '${other}'`}: remove one`,
+        });
       }
       seen.set(key, r.app);
     }
@@ -138,7 +147,8 @@ export function alphaStackRoutingProblems(
   const problems: RoutingProblem[] = [];
   const check = (host: string, at: (string | number)[]): void => {
     const why = hosts.match(host);
-    if (why) problems.push({ path: at, message: `host ${host} is AlphaStack's (${why}): the edge never routes AlphaStack's hosts or sends traffic to it; remove it` });
+    if (why)
+      problems.push({ path: at, message: `host ${host} is AlphaStack's (${why}): the edge never routes AlphaStack's hosts or sends traffic to it; remove it` });
   };
   edge.domains.forEach((h, i) => check(h, ["edge", "domains", i]));
   (edge.internalHosts ?? []).forEach((h, i) => check(h, ["edge", "internalHosts", i]));
@@ -162,7 +172,11 @@ export function upstreamProblems(
     for (const slot of ["blue", "green"] as const) {
       const url = slots[slot];
       const why = url ? hosts.matchUrl(url) : undefined;
-      if (why) problems.push({ path: [app, slot], message: `app ${app}'s ${slot} slot ${url} is AlphaStack (${why}): the edge must never send our traffic to AlphaStack; point the slot at this project's own service` });
+      if (why)
+        problems.push({
+          path: [app, slot],
+          message: `app ${app}'s ${slot} slot ${url} is AlphaStack (${why}): the edge must never send our traffic to AlphaStack; point the slot at this project's own service`,
+        });
     }
   }
   return problems;

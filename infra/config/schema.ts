@@ -4,7 +4,10 @@ import { KEY_VALUE_PLANS, POSTGRES_PLANS, POSTGRES_VERSIONS, RENDER_REGIONS, SER
 import { FLAG_KEY_PATTERN, FlagDefinitionSchema } from "../flags/definition";
 import { routingProblems } from "./routing";
 
-/** Render ids: `<prefix>-<20 chars>` (Render uses 0-9a-v; the seeded AlphaStack ids are readable names, so any lower-case alphanumeric is accepted), Postgres with a `-a`/`-b` suffix. */
+/**
+ * Render ids: `<prefix>-<20 chars>` (Render uses 0-9a-v; the seeded AlphaStack ids are readable names, so any lower-
+ * case alphanumeric is accepted), Postgres with a `-a`/`-b` suffix.
+ */
 const renderId = (prefix: string) =>
   z.string().regex(new RegExp(`^${prefix}-[0-9a-z]{20}(-[a-z])?$`), `must be a Render id like ${prefix}-xxxxxxxxxxxxxxxxxxxx`);
 
@@ -42,7 +45,10 @@ const scaling = {
 const deploy = {
   /** Deploy on every push of the image/branch. Default: off in production (promotion is `pulumi up`), on elsewhere. */
   autoDeploy: z.boolean().optional(),
-  /** Render's pre-deploy command, run in the new version before it goes live: the place for expand migrations (e.g. `npm run migrate:expand`). Default: none. */
+  /**
+   * Render's pre-deploy command, run in the new version before it goes live: the place for expand migrations (e.g.
+   * `npm run migrate:expand`). Default: none.
+   */
   preDeployCommand: z.string().trim().min(1).max(1000).optional(),
 };
 
@@ -56,7 +62,10 @@ const repoGlob = z
 export const BuildFilterSchema = z
   .object({ paths: z.array(repoGlob).default([]), ignoredPaths: z.array(repoGlob).default([]) })
   .strict()
-  .refine((b) => b.paths.length + b.ignoredPaths.length > 0, { message: "list at least one glob in paths or ignoredPaths, or remove buildFilter", path: ["paths"] });
+  .refine((b) => b.paths.length + b.ignoredPaths.length > 0, {
+    message: "list at least one glob in paths or ignoredPaths, or remove buildFilter",
+    path: ["paths"],
+  });
 
 /**
  * How a blue/green promotion judges a version (see infra/promotion/README.md). Every field has a default, so an
@@ -75,7 +84,10 @@ export const PromotionAnalysisSchema = z
         maxLatencyMs: z.number().positive().default(1_000),
       })
       .strict()
-      .refine((p) => p.timeoutMs <= Math.max(p.intervalMs, 1_000) * 10, { message: "timeoutMs must be at most 10 × max(intervalMs, 1000)", path: ["timeoutMs"] })
+      .refine((p) => p.timeoutMs <= Math.max(p.intervalMs, 1_000) * 10, {
+        message: "timeoutMs must be at most 10 × max(intervalMs, 1000)",
+        path: ["timeoutMs"],
+      })
       .default({ probes: 5, intervalMs: 2_000, timeoutMs: 2_000, maxLatencyMs: 1_000 }),
     /** The bake after the switch: the new slot's traffic through the edge (error rate, p99) plus probes. */
     postSwitch: z
@@ -120,9 +132,7 @@ export const BlueGreenAppSchema = z
   .strict();
 
 /** A Render background worker (no traffic; deployed in place). */
-export const WorkerAppSchema = z
-  .object({ kind: z.literal("worker"), image: z.string().min(1), version, ...scaling, ...deploy })
-  .strict();
+export const WorkerAppSchema = z.object({ kind: z.literal("worker"), image: z.string().min(1), version, ...scaling, ...deploy }).strict();
 
 /** A Render static site (the frontend), served through the edge's hosts. */
 export const StaticAppSchema = z
@@ -134,7 +144,10 @@ export const StaticAppSchema = z
     publishPath: z.string().min(1),
     hosts: z.array(hostName).default([]),
     /** The site's directory in the repository (Render's `rootDir`); the default build filter is `<rootDir>/**`. */
-    rootDir: z.string().regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$)).+$/, "must be a directory relative to the repository root (no leading '/', no '..')").optional(),
+    rootDir: z
+      .string()
+      .regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$)).+$/, "must be a directory relative to the repository root (no leading '/', no '..')")
+      .optional(),
     /** Which pushes rebuild the site. Default: `{paths: ["<rootDir>/**"]}` when rootDir is set. */
     buildFilter: BuildFilterSchema.optional(),
     /** A local checkout of `repo` (relative to the project root, or absolute): `check` verifies that every build filter glob matches a file there. */
@@ -233,7 +246,9 @@ export const StackConfigBaseSchema = z
      */
     logStream: z
       .object({
-        endpoint: z.string().regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, "must be the collector's host:port (syslog over TLS), e.g. logs.example.com:6514"),
+        endpoint: z
+          .string()
+          .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, "must be the collector's host:port (syslog over TLS), e.g. logs.example.com:6514"),
         /** Whether preview services' logs are streamed too. */
         preview: z.enum(["send", "drop"]).default("drop"),
       })
@@ -243,51 +258,80 @@ export const StackConfigBaseSchema = z
   .strict();
 
 /** The whole `stackguard:*` namespace of a stack's config: validated, then the defaults of infra/config/defaults.ts applied. */
-export const StackConfigSchema = StackConfigBaseSchema
-  .superRefine((cfg, ctx) => {
-    const apps = cfg.apps;
-    if (cfg.render.ownerId === cfg.alphaStack.ownerId && cfg.environment === "staging") {
-      ctx.addIssue({ code: "custom", path: ["render", "ownerId"], message: "staging must not deploy into AlphaStack's production workspace: use the staging workspace's owner id" });
-    }
-    for (const [name, app] of Object.entries(apps)) {
-      if (app.kind === "worker") continue;
-      for (const host of app.hosts) {
-        if (cfg.alphaStack.domains.includes(host)) {
-          ctx.addIssue({ code: "custom", path: ["apps", name, "hosts"], message: `host ${host} belongs to AlphaStack: remove it (AlphaStack's domains are never routed by this project)` });
-        }
+export const StackConfigSchema = StackConfigBaseSchema.superRefine((cfg, ctx) => {
+  const apps = cfg.apps;
+  if (cfg.render.ownerId === cfg.alphaStack.ownerId && cfg.environment === "staging") {
+    ctx.addIssue({
+      code: "custom",
+      path: ["render", "ownerId"],
+      message: "staging must not deploy into AlphaStack's production workspace: use the staging workspace's owner id",
+    });
+  }
+  for (const [name, app] of Object.entries(apps)) {
+    if (app.kind === "worker") continue;
+    for (const host of app.hosts) {
+      if (cfg.alphaStack.domains.includes(host)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["apps", name, "hosts"],
+          message: `host ${host} belongs to AlphaStack: remove it (AlphaStack's domains are never routed by this project)`,
+        });
       }
     }
-    const restore = cfg.database.restore;
-    if (restore && cfg.alphaStack.databases.some((d) => d.replace(/-[a-z]$/, "") === restore.id.replace(/-[a-z]$/, ""))) {
-      ctx.addIssue({ code: "custom", path: ["database", "restore", "id"], message: `${restore.id} is AlphaStack's database: the apps must never be pointed at it; remove database.restore or name a recovered database of this stack` });
-    }
-    for (const p of routingProblems(apps, cfg.edge, cfg.alphaStack)) ctx.addIssue({ code: "custom", path: p.path, message: p.message });
-    checkDeploySettings(cfg, ctx);
-  })
-  .transform(applyStackDefaults);
+  }
+  const restore = cfg.database.restore;
+  if (restore && cfg.alphaStack.databases.some((d) => d.replace(/-[a-z]$/, "") === restore.id.replace(/-[a-z]$/, ""))) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["database", "restore", "id"],
+      message: `${restore.id} is AlphaStack's database: the apps must never be pointed at it; remove database.restore or name a recovered database of this stack`,
+    });
+  }
+  for (const p of routingProblems(apps, cfg.edge, cfg.alphaStack)) ctx.addIssue({ code: "custom", path: p.path, message: p.message });
+  checkDeploySettings(cfg, ctx);
+}).transform(applyStackDefaults);
 
 /** Checks of the deploy settings whose defaults live in infra/config/defaults.ts: redundancy and drain time. */
 function checkDeploySettings(cfg: StackConfigInput, ctx: z.RefinementCtx): void {
   const production = cfg.environment === "production";
   const timing = edgeTiming(cfg.edge);
-  const services: Array<[(string | number)[], "blueGreen" | "worker" | "edge", z.infer<typeof BlueGreenAppSchema> | z.infer<typeof WorkerAppSchema> | StackConfigInput["edge"]]> = [
-    ...Object.entries(cfg.apps).flatMap(([name, app]) => (app.kind === "static" ? [] : [[["apps", name], app.kind, app] as [string[], "blueGreen" | "worker", typeof app]])),
+  const services: Array<
+    [(string | number)[], "blueGreen" | "worker" | "edge", z.infer<typeof BlueGreenAppSchema> | z.infer<typeof WorkerAppSchema> | StackConfigInput["edge"]]
+  > = [
+    ...Object.entries(cfg.apps).flatMap(([name, app]) =>
+      app.kind === "static" ? [] : [[["apps", name], app.kind, app] as [string[], "blueGreen" | "worker", typeof app]],
+    ),
     [["edge"], "edge", cfg.edge],
   ];
   for (const [at, kind, s] of services) {
     const min = minInstances(s);
     if (s.allowSingleInstance && !s.singleInstanceReason) {
-      ctx.addIssue({ code: "custom", path: [...at, "singleInstanceReason"], message: "allowSingleInstance needs singleInstanceReason: say why one instance is acceptable here" });
+      ctx.addIssue({
+        code: "custom",
+        path: [...at, "singleInstanceReason"],
+        message: "allowSingleInstance needs singleInstanceReason: say why one instance is acceptable here",
+      });
     }
     if (needsRedundancy(production, kind) && min !== undefined && min < PRODUCTION_MIN_INSTANCES && !s.allowSingleInstance) {
       const field = s.autoscaling ? "autoscaling.min" : "instances";
-      ctx.addIssue({ code: "custom", path: [...at, ...field.split(".")], message: `a production web service must run at least ${PRODUCTION_MIN_INSTANCES} instances (${field} is ${min}): one restart or bad host is an outage. Use ${PRODUCTION_MIN_INSTANCES} or more (or leave it out for the default), or set allowSingleInstance: true with singleInstanceReason` });
+      ctx.addIssue({
+        code: "custom",
+        path: [...at, ...field.split(".")],
+        message: `a production web service must run at least ${PRODUCTION_MIN_INSTANCES} instances (${field} is ${min}): one restart or bad host is an outage. Use ${PRODUCTION_MIN_INSTANCES} or more (or leave it out for the default), or set allowSingleInstance: true with singleInstanceReason`,
+      });
     }
     if (kind !== "worker" && "maxShutdownDelaySeconds" in s && s.maxShutdownDelaySeconds !== undefined) {
       const need = minShutdownDelaySeconds(kind === "edge" ? "edge" : "slot", timing);
       if (s.maxShutdownDelaySeconds < need) {
-        const why = kind === "edge" ? `the edge finishes requests for ${timing.shutdownGraceMs} ms after SIGTERM (edge.shutdownGraceMs)` : `the edge drains a slot for ${timing.drainTimeoutMs} ms after a switch (edge.drainTimeoutMs)`;
-        ctx.addIssue({ code: "custom", path: [...at, "maxShutdownDelaySeconds"], message: `maxShutdownDelaySeconds ${s.maxShutdownDelaySeconds} is too short: ${why}; use at least ${need} or leave it out for the default` });
+        const why =
+          kind === "edge"
+            ? `the edge finishes requests for ${timing.shutdownGraceMs} ms after SIGTERM (edge.shutdownGraceMs)`
+            : `the edge drains a slot for ${timing.drainTimeoutMs} ms after a switch (edge.drainTimeoutMs)`;
+        ctx.addIssue({
+          code: "custom",
+          path: [...at, "maxShutdownDelaySeconds"],
+          message: `maxShutdownDelaySeconds ${s.maxShutdownDelaySeconds} is too short: ${why}; use at least ${need} or leave it out for the default`,
+        });
       }
     }
   }

@@ -61,7 +61,16 @@ function instanceRange(s: { instances: number; autoscaling?: { min: number; max:
 
 function serviceLine(table: PriceTable, component: string, resource: string, role: CostRole, plan: string, range: { base: number; max: number }): CostLine {
   const unit = servicePlanPrice(table, plan);
-  return { component, resource, role, plan, quantity: range.base, unitPrice: unit, monthly: money(unit * range.base), autoscalingExtra: money(unit * (range.max - range.base)) };
+  return {
+    component,
+    resource,
+    role,
+    plan,
+    quantity: range.base,
+    unitPrice: unit,
+    monthly: money(unit * range.base),
+    autoscalingExtra: money(unit * (range.max - range.base)),
+  };
 }
 
 /**
@@ -82,7 +91,16 @@ export function estimateStackCost(stack: string, cfg: StackConfig, table: PriceT
       lines.push(serviceLine(table, name, `${name} (background worker)`, "worker", app.plan, instanceRange(app)));
     } else {
       const unit = table.staticSite.monthly;
-      lines.push({ component: name, resource: `${name} (static site)`, role: "static", plan: "-", quantity: 1, unitPrice: unit, monthly: money(unit), autoscalingExtra: 0 });
+      lines.push({
+        component: name,
+        resource: `${name} (static site)`,
+        role: "static",
+        plan: "-",
+        quantity: 1,
+        unitPrice: unit,
+        monthly: money(unit),
+        autoscalingExtra: 0,
+      });
     }
   }
   lines.push(serviceLine(table, "edge", "edge (web service)", "edge", cfg.edge.plan, instanceRange(cfg.edge)));
@@ -92,13 +110,40 @@ export function estimateStackCost(stack: string, cfg: StackConfig, table: PriceT
   const storageGB = opts.dbStorageGB ?? pg.assumedStorageGB.value;
   if (!Number.isFinite(storageGB) || storageGB <= 0) throw new Error(`--db-storage-gb must be a positive number of GB (got ${storageGB}).`);
   const instance = postgresPlanPrice(table, db.plan);
-  lines.push({ component: db.name, resource: `${db.name} (Postgres primary)`, role: "database", plan: db.plan, quantity: 1, unitPrice: instance, monthly: money(instance), autoscalingExtra: 0 });
+  lines.push({
+    component: db.name,
+    resource: `${db.name} (Postgres primary)`,
+    role: "database",
+    plan: db.plan,
+    quantity: 1,
+    unitPrice: instance,
+    monthly: money(instance),
+    autoscalingExtra: 0,
+  });
   const storageUnit = pg.storagePerGBMonth.value;
-  lines.push({ component: db.name, resource: `${db.name} storage (GB)`, role: "database-storage", plan: "-", quantity: storageGB, unitPrice: storageUnit, monthly: money(storageGB * storageUnit), autoscalingExtra: 0 });
+  lines.push({
+    component: db.name,
+    resource: `${db.name} storage (GB)`,
+    role: "database-storage",
+    plan: "-",
+    quantity: storageGB,
+    unitPrice: storageUnit,
+    monthly: money(storageGB * storageUnit),
+    autoscalingExtra: 0,
+  });
   // After `npm run db:restore`, the recovered database serves the apps while the declared one is kept: both are billed.
   const restored = (db as { restore?: { name: string } }).restore;
   if (restored) {
-    lines.push({ component: restored.name, resource: `${restored.name} (recovered Postgres + storage)`, role: "database", plan: db.plan, quantity: 1, unitPrice: money(instance + storageGB * storageUnit), monthly: money(instance + storageGB * storageUnit), autoscalingExtra: 0 });
+    lines.push({
+      component: restored.name,
+      resource: `${restored.name} (recovered Postgres + storage)`,
+      role: "database",
+      plan: db.plan,
+      quantity: 1,
+      unitPrice: money(instance + storageGB * storageUnit),
+      monthly: money(instance + storageGB * storageUnit),
+      autoscalingExtra: 0,
+    });
   }
   const assumptions = [
     `Prices: infra/cost/render-prices.json, gathered ${table.retrieved}; ${table.billingNote}`,
@@ -108,11 +153,22 @@ export function estimateStackCost(stack: string, cfg: StackConfig, table: PriceT
   if (db.highAvailability) {
     const ha = pg.highAvailability;
     if (!ha.planPrefixes.some((p) => db.plan.startsWith(p))) {
-      throw new Error(`stackguard:database.highAvailability is true but plan '${db.plan}' has no high availability on Render (only ${ha.planPrefixes.map((p) => `${p}*`).join(", ")}): choose such a plan or turn it off in Pulumi.${stack}.yaml.`);
+      throw new Error(
+        `stackguard:database.highAvailability is true but plan '${db.plan}' has no high availability on Render (only ${ha.planPrefixes.map((p) => `${p}*`).join(", ")}): choose such a plan or turn it off in Pulumi.${stack}.yaml.`,
+      );
     }
     const extra = ha.multiplier - 1;
     const standbyStorage = ha.appliesToStorage ? storageGB * storageUnit : 0;
-    lines.push({ component: db.name, resource: `${db.name} (HA standby${ha.appliesToStorage ? " + its storage" : ""})`, role: "database-standby", plan: db.plan, quantity: extra, unitPrice: money(instance + standbyStorage), monthly: money(extra * (instance + standbyStorage)), autoscalingExtra: 0 });
+    lines.push({
+      component: db.name,
+      resource: `${db.name} (HA standby${ha.appliesToStorage ? " + its storage" : ""})`,
+      role: "database-standby",
+      plan: db.plan,
+      quantity: extra,
+      unitPrice: money(instance + standbyStorage),
+      monthly: money(extra * (instance + standbyStorage)),
+      autoscalingExtra: 0,
+    });
     assumptions.push(`High availability: ${ha.note}`);
   }
 
@@ -125,7 +181,15 @@ export function estimateStackCost(stack: string, cfg: StackConfig, table: PriceT
     currency: table.currency,
     priceTable: { retrieved: table.retrieved, file: opts.priceTableFile ?? "infra/cost/render-prices.json" },
     lines,
-    totals: { baseline, warmSlots: sum((l) => l.monthly, (l) => l.role === "warm-slot"), autoscalingMaxExtra, maximum: money(baseline + autoscalingMaxExtra) },
+    totals: {
+      baseline,
+      warmSlots: sum(
+        (l) => l.monthly,
+        (l) => l.role === "warm-slot",
+      ),
+      autoscalingMaxExtra,
+      maximum: money(baseline + autoscalingMaxExtra),
+    },
     assumptions,
   };
 }

@@ -49,11 +49,13 @@ export const PriceTableSchema = z
     };
     for (const [plan, p] of Object.entries(t.services)) {
       cite(p.source, ["services", plan, "source"]);
-      if (p.monthly !== null && p.source.length === 0) ctx.addIssue({ code: "custom", path: ["services", plan, "source"], message: "a price needs at least one source" });
+      if (p.monthly !== null && p.source.length === 0)
+        ctx.addIssue({ code: "custom", path: ["services", plan, "source"], message: "a price needs at least one source" });
     }
     for (const [plan, p] of Object.entries(t.postgres.plans)) {
       cite(p.source, ["postgres", "plans", plan, "source"]);
-      if (p.monthly !== null && p.source.length === 0) ctx.addIssue({ code: "custom", path: ["postgres", "plans", plan, "source"], message: "a price needs at least one source" });
+      if (p.monthly !== null && p.source.length === 0)
+        ctx.addIssue({ code: "custom", path: ["postgres", "plans", plan, "source"], message: "a price needs at least one source" });
     }
     cite(t.staticSite.source, ["staticSite", "source"]);
     cite(t.postgres.storagePerGBMonth.source, ["postgres", "storagePerGBMonth", "source"]);
@@ -65,8 +67,14 @@ export type PriceTable = z.infer<typeof PriceTableSchema>;
 
 /** A price the table does not have (a `null` figure, or a plan it does not list). */
 export class UnpricedPlanError extends Error {
-  constructor(readonly kind: "service" | "postgres", readonly plan: string, file = "infra/cost/render-prices.json") {
-    super(`no documented monthly price for ${kind === "service" ? "service instance type" : "Postgres plan"} '${plan}' in ${file}: add it there with its source (Render's pricing page) before reporting this stack's cost.`);
+  constructor(
+    readonly kind: "service" | "postgres",
+    readonly plan: string,
+    file = "infra/cost/render-prices.json",
+  ) {
+    super(
+      `no documented monthly price for ${kind === "service" ? "service instance type" : "Postgres plan"} '${plan}' in ${file}: add it there with its source (Render's pricing page) before reporting this stack's cost.`,
+    );
     this.name = "UnpricedPlanError";
   }
 }

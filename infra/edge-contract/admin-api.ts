@@ -39,7 +39,10 @@ export const EDGE_ADMIN_PATHS = {
 /** Admin path segments the edge itself uses; an extension may not take them (`/__edge/<name>/`). */
 export const RESERVED_ADMIN_NAMES: ReadonlySet<string> = new Set(["state", "switch", "analysis", "metrics", "events", "internal", "healthz"]);
 
-const actor = z.string().regex(/^[\w.@:-]{1,64}$/, "actor must be a short name such as pulumi, guardian or rollback-cli").optional();
+const actor = z
+  .string()
+  .regex(/^[\w.@:-]{1,64}$/, "actor must be a short name such as pulumi, guardian or rollback-cli")
+  .optional();
 
 /** `POST /__edge/switch`. `slot` is any string on the wire so that an unknown slot is a 404, not a 400. */
 export const SwitchRequestSchema = z.object({

@@ -105,7 +105,8 @@ async function acquire(key: string, max: number | undefined): Promise<() => void
   else slot.n++;
   return () => {
     const next = slot.waiting.shift();
-    if (next) next(); // the slot passes to the next waiter
+    if (next)
+      next(); // the slot passes to the next waiter
     else if (--slot.n === 0) inFlight.delete(key);
   };
 }
@@ -141,13 +142,18 @@ export class EdgeAdminClient {
   private readonly base: string;
 
   constructor(private readonly o: EdgeAdminClientOptions) {
-    if (!o.url || !/^https?:\/\//.test(o.url)) throw new EdgeAdminError(0, "bad-options", `edge URL must be an http(s) URL, got '${o.url}' (set EDGE_URL or the resource's edgeUrl)`);
+    if (!o.url || !/^https?:\/\//.test(o.url))
+      throw new EdgeAdminError(0, "bad-options", `edge URL must be an http(s) URL, got '${o.url}' (set EDGE_URL or the resource's edgeUrl)`);
     if (!o.token) throw new EdgeAdminError(0, "bad-options", "no edge admin token: set EDGE_ADMIN_TOKEN in the environment (resources: pass adminToken)");
     this.base = o.url.replace(/\/+$/, "");
   }
 
   /** Reads `EDGE_URL` / `EDGE_ADMIN_TOKEN` (the URL may be given explicitly, e.g. from a resource input). */
-  static fromEnv(url = process.env.EDGE_URL ?? "", env: NodeJS.ProcessEnv = process.env, o: Omit<EdgeAdminClientOptions, "url" | "token"> = {}): EdgeAdminClient {
+  static fromEnv(
+    url = process.env.EDGE_URL ?? "",
+    env: NodeJS.ProcessEnv = process.env,
+    o: Omit<EdgeAdminClientOptions, "url" | "token"> = {},
+  ): EdgeAdminClient {
     return new EdgeAdminClient({ ...o, url, token: env.EDGE_ADMIN_TOKEN ?? "" });
   }
 
@@ -170,7 +176,13 @@ export class EdgeAdminClient {
    * Performs one call: `undefined` for 404 when `allow404`, and for a body-less answer without `schema`.
    * Retries as {@link EdgeAdminClientOptions.retries} and `readyTimeoutMs` say, never a write the edge may have seen.
    */
-  async call<T>(method: "GET" | "POST" | "PUT" | "DELETE", path: string, schema: z.ZodType<T> | undefined, body?: unknown, opts: CallOptions & { allow404?: boolean } = {}): Promise<T | undefined> {
+  async call<T>(
+    method: "GET" | "POST" | "PUT" | "DELETE",
+    path: string,
+    schema: z.ZodType<T> | undefined,
+    body?: unknown,
+    opts: CallOptions & { allow404?: boolean } = {},
+  ): Promise<T | undefined> {
     const retries = this.o.retries ?? 2;
     const timeoutMs = this.o.timeoutMs ?? 15_000;
     const readyBy = this.o.readyTimeoutMs ? Date.now() + this.o.readyTimeoutMs : 0;
@@ -192,7 +204,11 @@ export class EdgeAdminClient {
       try {
         res = await fetch(`${this.base}${path}`, {
           method,
-          headers: { authorization: `Bearer ${this.o.token}`, accept: "application/json", ...(body !== undefined ? { "content-type": "application/json" } : {}) },
+          headers: {
+            authorization: `Bearer ${this.o.token}`,
+            accept: "application/json",
+            ...(body !== undefined ? { "content-type": "application/json" } : {}),
+          },
           body: body === undefined ? undefined : JSON.stringify(body),
           signal: opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout,
         });
@@ -220,7 +236,12 @@ export class EdgeAdminClient {
       }
       const err = AdminErrorSchema.safeParse(safeJson(text));
       const detail = this.clean(err.success ? err.data.error : text.slice(0, 200));
-      last = new EdgeAdminError(res.status, (err.success && err.data.code) || codeOf(res.status), `${what}: HTTP ${res.status}: ${detail}`, err.success ? (err.data.issues ?? []) : []);
+      last = new EdgeAdminError(
+        res.status,
+        (err.success && err.data.code) || codeOf(res.status),
+        `${what}: HTTP ${res.status}: ${detail}`,
+        err.success ? (err.data.issues ?? []) : [],
+      );
       const waiting = readyBy > 0 && Date.now() < readyBy;
       if (waiting && res.status === 401) continue;
       if (waiting && (method === "PUT" || method === "DELETE") && (res.status === 429 || res.status >= 500)) continue;
@@ -271,7 +292,13 @@ export class EdgeAdminClient {
 
   /** Web-vitals beacons per app and metric over `windowMs`, `newCount` counting those after `since` (ms epoch). */
   vitals(q: { windowMs: number; since: number }, opts?: CallOptions): Promise<VitalsSummary> {
-    return this.must("GET", `${EDGE_ADMIN_PATHS.vitals}?windowMs=${encodeURIComponent(q.windowMs)}&since=${encodeURIComponent(q.since)}`, VitalsSummarySchema, undefined, opts);
+    return this.must(
+      "GET",
+      `${EDGE_ADMIN_PATHS.vitals}?windowMs=${encodeURIComponent(q.windowMs)}&since=${encodeURIComponent(q.since)}`,
+      VitalsSummarySchema,
+      undefined,
+      opts,
+    );
   }
 
   /** The flag admin API (`/__edge/flags`): definitions, and the kill switch (overrides). */

@@ -137,7 +137,9 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 export function bearerOk(req: IncomingMessage, token: string | undefined): boolean {
   if (!token) return false;
   const m = /^Bearer (\S+)\s*$/i.exec(req.headers.authorization ?? "");
-  const given = createHash("sha256").update(m ? m[1]! : "\u0000").digest();
+  const given = createHash("sha256")
+    .update(m ? m[1]! : "\u0000")
+    .digest();
   const want = createHash("sha256").update(token).digest();
   return timingSafeEqual(given, want) && m !== null;
 }

@@ -99,7 +99,7 @@ export function flagAdminHandler(target: FlagStore | FlagAdminBackend, opts: Fla
           const parsed = OverrideRequestSchema.safeParse(await readJsonBody(req, limits));
           if (!parsed.success) {
             const issues = parsed.error.issues.map((i) => ({ path: i.path.join(".") || "(body)", message: i.message }));
-            return sendJson(res, 400, { error: "invalid override request: send {\"state\": \"off\" | \"on\"}", issues });
+            return sendJson(res, 400, { error: 'invalid override request: send {"state": "off" | "on"}', issues });
           }
           const override = { ...parsed.data, at: now().toISOString() };
           await backend.mutate((s) => s.setOverride(key, override));

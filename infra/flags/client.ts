@@ -264,12 +264,15 @@ export class FlagClient {
     if (!this.running || this.timer) return;
     // No polling while changes are pushed; the stream's close schedules the fallback.
     if (this.stream?.open) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      if (!this.running || this.stream?.open) return;
-      this.counts.polls += 1;
-      void this.refresh().then(() => this.follow());
-    }, this.backoff(this.opts.pollIntervalMs ?? 1000, this.failures));
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        if (!this.running || this.stream?.open) return;
+        this.counts.polls += 1;
+        void this.refresh().then(() => this.follow());
+      },
+      this.backoff(this.opts.pollIntervalMs ?? 1000, this.failures),
+    );
     this.timer.unref();
   }
 
@@ -290,10 +293,13 @@ export class FlagClient {
       // Fall back to polling at once (a change may have been missed), and reconnect after a backoff.
       this.counts.polls += 1;
       void this.refresh().then(() => this.schedulePoll());
-      this.streamTimer = setTimeout(() => {
-        this.streamTimer = undefined;
-        this.follow();
-      }, this.backoff(this.retryMs, this.streamFailures));
+      this.streamTimer = setTimeout(
+        () => {
+          this.streamTimer = undefined;
+          this.follow();
+        },
+        this.backoff(this.retryMs, this.streamFailures),
+      );
       this.streamTimer.unref();
     };
     const touch = () => {
@@ -323,7 +329,12 @@ export class FlagClient {
     state.req = mod.get(
       url,
       {
-        headers: { accept: "text/event-stream", "cache-control": "no-store", ...(this.lastEventId ? { "last-event-id": this.lastEventId } : {}), ...this.opts.headers },
+        headers: {
+          accept: "text/event-stream",
+          "cache-control": "no-store",
+          ...(this.lastEventId ? { "last-event-id": this.lastEventId } : {}),
+          ...this.opts.headers,
+        },
         agent: false,
         timeout: this.opts.timeoutMs ?? 800, // until the answer's head; the idle timer takes over after
       },
@@ -396,9 +407,7 @@ export class FlagClient {
     if (!parsed.success) return this.fail("edge sent an unexpected OFREP body");
     this.streamUrl = this.opts.stream === false ? undefined : this.pickStream(parsed.data.eventStreams);
     const next = new Map(parsed.data.flags.map((i) => [i.key, i]));
-    const changed = [...new Set([...next.keys(), ...this.items.keys()])].filter(
-      (k) => JSON.stringify(next.get(k)) !== JSON.stringify(this.items.get(k)),
-    );
+    const changed = [...new Set([...next.keys(), ...this.items.keys()])].filter((k) => JSON.stringify(next.get(k)) !== JSON.stringify(this.items.get(k)));
     this.items = next;
     this.etag = res.headers.get("etag") ?? undefined;
     this.succeed();

@@ -107,7 +107,13 @@ export function flagsExtension(opts: FlagsExtensionOptions = {}): EdgeExtension 
         }
         const section = draft.snapshot();
         prepared = { section, store: draft };
-        return { ...current, version: current.version + 1, updatedAt: new Date().toISOString(), by: "flags", ext: { ...current.ext, [FLAGS_EXT_KEY]: section } };
+        return {
+          ...current,
+          version: current.version + 1,
+          updatedAt: new Date().toISOString(),
+          by: "flags",
+          ext: { ...current.ext, [FLAGS_EXT_KEY]: section },
+        };
       });
       if (failure) throw failure;
       load(ctx.state());

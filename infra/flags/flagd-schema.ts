@@ -64,7 +64,10 @@ function fromAjv(errors: AjvError[]): FlagIssue[] {
   const out = new Map<string, string>();
   const variantTypeFlags = new Set<string>();
   for (const e of errors) {
-    const parts = e.instancePath.split("/").slice(1).map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
+    const parts = e.instancePath
+      .split("/")
+      .slice(1)
+      .map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
     // The schema tries boolean, number, string and object variants in turn: report one issue for the flag.
     if (parts[0] === "flags" && parts[2] === "variants" && e.keyword === "type") {
       variantTypeFlags.add(parts[1]!);

@@ -109,7 +109,12 @@ export class FlagEventHub {
       retryMs: opts.retryMs ?? 1000,
       cors: opts.cors ?? {},
     };
-    for (const [k, v] of Object.entries({ maxStreams: this.o.maxStreams, heartbeatMs: this.o.heartbeatMs, maxBufferedBytes: this.o.maxBufferedBytes, maxStreamAgeMs: this.o.maxStreamAgeMs })) {
+    for (const [k, v] of Object.entries({
+      maxStreams: this.o.maxStreams,
+      heartbeatMs: this.o.heartbeatMs,
+      maxBufferedBytes: this.o.maxBufferedBytes,
+      maxStreamAgeMs: this.o.maxStreamAgeMs,
+    })) {
       if (!Number.isInteger(v) || v < 1) throw new Error(`FlagEventHub: ${k} must be a positive integer, got ${v}`);
     }
   }
@@ -125,7 +130,12 @@ export class FlagEventHub {
     if (req.method !== "GET") return sendJson(res, 405, { errorDetails: "the OFREP event stream takes GET" }, { allow: "GET", ...this.o.cors });
     if (this.closed || this.streams.size >= this.o.maxStreams) {
       this.counters.refusedAtLimit += this.closed ? 0 : 1;
-      return sendJson(res, 503, { errorDetails: "no event stream available on this instance now; keep polling and retry later" }, { "retry-after": "30", ...this.o.cors });
+      return sendJson(
+        res,
+        503,
+        { errorDetails: "no event stream available on this instance now; keep polling and retry later" },
+        { "retry-after": "30", ...this.o.cors },
+      );
     }
     res.writeHead(200, {
       "content-type": "text/event-stream; charset=utf-8",
@@ -160,11 +170,14 @@ export class FlagEventHub {
       s.pending = undefined;
       if (p) this.write(s, p);
     });
-    s.ageTimer = setTimeout(() => {
-      this.counters.closedByAge += 1;
-      remove();
-      out.end();
-    }, this.o.maxStreamAgeMs + Math.floor(Math.random() * this.o.maxStreamAgeMs * 0.1));
+    s.ageTimer = setTimeout(
+      () => {
+        this.counters.closedByAge += 1;
+        remove();
+        out.end();
+      },
+      this.o.maxStreamAgeMs + Math.floor(Math.random() * this.o.maxStreamAgeMs * 0.1),
+    );
     s.ageTimer.unref();
     if (first) this.write(s, first);
   }

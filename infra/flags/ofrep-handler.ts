@@ -37,7 +37,10 @@ const PREFIX = "/ofrep/v1/";
  *
  * Returns `true` when the request was for `/ofrep/v1/…` (and is being answered), `false` to let the caller route it.
  */
-export function ofrepHandler(storeOrGetter: FlagStore | (() => FlagStore), opts: OfrepHandlerOptions = {}): (req: IncomingMessage, res: ServerResponse) => boolean {
+export function ofrepHandler(
+  storeOrGetter: FlagStore | (() => FlagStore),
+  opts: OfrepHandlerOptions = {},
+): (req: IncomingMessage, res: ServerResponse) => boolean {
   // A getter: the edge swaps its store on every change, and a bulk request may wait (beforeBulk) for a newer one.
   const current = typeof storeOrGetter === "function" ? storeOrGetter : () => storeOrGetter;
   const maxBytes = opts.maxBodyBytes ?? 16 * 1024;
@@ -89,7 +92,12 @@ export function ofrepHandler(storeOrGetter: FlagStore | (() => FlagStore), opts:
     const key = single ? decodePathSegment(single[1]!) : undefined;
     if (single && key === undefined) {
       req.resume();
-      sendJson(res, 400, { key: single[1], errorCode: "PARSE_ERROR", errorDetails: "the flag key in the path is not valid percent-encoding (UTF-8, e.g. %C3%A9)" }, cors);
+      sendJson(
+        res,
+        400,
+        { key: single[1], errorCode: "PARSE_ERROR", errorDetails: "the flag key in the path is not valid percent-encoding (UTF-8, e.g. %C3%A9)" },
+        cors,
+      );
       return true;
     }
     readJsonBody(req, { maxBytes, timeoutMs })
@@ -101,7 +109,12 @@ export function ofrepHandler(storeOrGetter: FlagStore | (() => FlagStore), opts:
         },
         (err: unknown) => {
           const status = err instanceof BodyError ? err.status : 400;
-          sendJson(res, status, { ...(key !== undefined ? { key } : {}), errorCode: "PARSE_ERROR", errorDetails: err instanceof Error ? err.message : "bad request" }, cors);
+          sendJson(
+            res,
+            status,
+            { ...(key !== undefined ? { key } : {}), errorCode: "PARSE_ERROR", errorDetails: err instanceof Error ? err.message : "bad request" },
+            cors,
+          );
         },
       )
       // Last resort: an evaluation that throws answers 500 rather than leaving a rejected promise behind.

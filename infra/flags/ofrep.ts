@@ -48,7 +48,8 @@ function publicMetadata(m: FlagMetadata): FlagMetadata {
 /** Extracts the evaluation context from an OFREP request body (`{ "context": {…} }`; an empty body means `{}`). */
 export function parseEvaluationRequest(body: unknown): { ok: true; context: EvaluationContext } | { ok: false; details: string } {
   if (body === undefined || body === null) return { ok: true, context: {} };
-  if (typeof body !== "object" || Array.isArray(body)) return { ok: false, details: "request body must be a JSON object like {\"context\": {\"targetingKey\": \"user-1\"}}" };
+  if (typeof body !== "object" || Array.isArray(body))
+    return { ok: false, details: 'request body must be a JSON object like {"context": {"targetingKey": "user-1"}}' };
   const ctx = (body as { context?: unknown }).context;
   if (ctx === undefined) return { ok: true, context: {} };
   if (typeof ctx !== "object" || ctx === null || Array.isArray(ctx)) return { ok: false, details: "context must be a JSON object" };

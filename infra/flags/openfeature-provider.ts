@@ -95,7 +95,12 @@ export class EdgeFlagProvider implements Provider {
   }
 
   private resolve<T extends JsonValue>(key: string, defaultValue: T, type: "boolean" | "string" | "number" | "object"): ResolutionDetails<T> {
-    const fallback = (errorCode: ErrorCode | undefined, errorMessage: string | undefined, reason: string = StandardResolutionReasons.ERROR, flagMetadata?: FlagMetadata): ResolutionDetails<T> => ({
+    const fallback = (
+      errorCode: ErrorCode | undefined,
+      errorMessage: string | undefined,
+      reason: string = StandardResolutionReasons.ERROR,
+      flagMetadata?: FlagMetadata,
+    ): ResolutionDetails<T> => ({
       value: defaultValue,
       reason,
       ...(errorCode ? { errorCode, errorMessage } : {}),

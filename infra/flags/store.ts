@@ -120,7 +120,9 @@ export class FlagStore {
   /** The kill switch: sets an override on an existing flag. */
   setOverride(key: string, override: FlagOverride): void {
     if (!(key in this.set.flags)) {
-      throw new FlagValidationError([{ path: "key", message: `no flag '${key}' is defined; known flags: ${Object.keys(this.set.flags).join(", ") || "(none)"}` }]);
+      throw new FlagValidationError([
+        { path: "key", message: `no flag '${key}' is defined; known flags: ${Object.keys(this.set.flags).join(", ") || "(none)"}` },
+      ]);
     }
     this.live.set(key, override);
     this.rebuild();

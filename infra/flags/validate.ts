@@ -29,7 +29,10 @@ export function validateFlagSet(input: unknown): { ok: true; value: FlagSet } | 
   const issues: FlagIssue[] = [];
   for (const [key, def] of Object.entries(parsed.data.flags)) {
     if (def.metadata.offVariant && !(def.metadata.offVariant in def.variants)) {
-      issues.push({ path: `flags.${key}.metadata.offVariant`, message: `'${def.metadata.offVariant}' is not one of the variants (${Object.keys(def.variants).join(", ")})` });
+      issues.push({
+        path: `flags.${key}.metadata.offVariant`,
+        message: `'${def.metadata.offVariant}' is not one of the variants (${Object.keys(def.variants).join(", ")})`,
+      });
     }
     if (def.metadata.kind === "kill-switch" && !offVariantOf(def)) {
       issues.push({

@@ -75,25 +75,53 @@ export function evaluateMeasurement(metric: Metric, m: Measurement): Measurement
  */
 export function analyze(metric: Metric, measurements: readonly Measurement[]): AnalysisResult {
   const phases = measurements.map((m) => evaluateMeasurement(metric, m));
-  let successful = 0, failed = 0, inconclusive = 0, errors = 0, consecutiveErrors = 0;
+  let successful = 0,
+    failed = 0,
+    inconclusive = 0,
+    errors = 0,
+    consecutiveErrors = 0;
   // A limit decides at measurement `upTo`; later measurements (if any were taken) do not change the verdict.
   const base = (phase: AnalysisPhase, reason: string, upTo = phases.length): AnalysisResult => ({
-    phase, reason, metric: metric.name, measurements: upTo, successful, failed, inconclusive, errors, consecutiveErrors, phases: phases.slice(0, upTo),
+    phase,
+    reason,
+    metric: metric.name,
+    measurements: upTo,
+    successful,
+    failed,
+    inconclusive,
+    errors,
+    consecutiveErrors,
+    phases: phases.slice(0, upTo),
   });
   for (let i = 0; i < phases.length; i++) {
     const p = phases[i];
-    if (p === "Error") { errors++; consecutiveErrors++; } else consecutiveErrors = 0;
+    if (p === "Error") {
+      errors++;
+      consecutiveErrors++;
+    } else consecutiveErrors = 0;
     if (p === "Successful") successful++;
     if (p === "Failed") failed++;
     if (p === "Inconclusive") inconclusive++;
     if (failed > metric.failureLimit) {
-      return base("Failed", `${metric.name}: ${failed} failed measurement(s) of ${i + 1}, above failureLimit ${metric.failureLimit}${describe(measurements[i])}`, i + 1);
+      return base(
+        "Failed",
+        `${metric.name}: ${failed} failed measurement(s) of ${i + 1}, above failureLimit ${metric.failureLimit}${describe(measurements[i])}`,
+        i + 1,
+      );
     }
     if (consecutiveErrors > metric.consecutiveErrorLimit) {
-      return base("Error", `${metric.name}: ${consecutiveErrors} consecutive measurement errors, above consecutiveErrorLimit ${metric.consecutiveErrorLimit} (last: ${measurements[i].error})`, i + 1);
+      return base(
+        "Error",
+        `${metric.name}: ${consecutiveErrors} consecutive measurement errors, above consecutiveErrorLimit ${metric.consecutiveErrorLimit} (last: ${measurements[i].error})`,
+        i + 1,
+      );
     }
     if (inconclusive > metric.inconclusiveLimit) {
-      return base("Inconclusive", `${metric.name}: ${inconclusive} inconclusive measurement(s) (no data or fewer than ${metric.minSamples} samples), above inconclusiveLimit ${metric.inconclusiveLimit}`, i + 1);
+      return base(
+        "Inconclusive",
+        `${metric.name}: ${inconclusive} inconclusive measurement(s) (no data or fewer than ${metric.minSamples} samples), above inconclusiveLimit ${metric.inconclusiveLimit}`,
+        i + 1,
+      );
     }
   }
   if (phases.length < metric.count) {
@@ -103,7 +131,10 @@ export function analyze(metric: Metric, measurements: readonly Measurement[]): A
     // Reached only when every measurement errored within the limit: nothing was measured, so nothing passed.
     return base("Inconclusive", `${metric.name}: no successful measurement in ${phases.length} (errors: ${errors})`);
   }
-  return base("Successful", `${metric.name}: ${successful} of ${phases.length} measurements successful (failed ${failed}, inconclusive ${inconclusive}, errors ${errors})`);
+  return base(
+    "Successful",
+    `${metric.name}: ${successful} of ${phases.length} measurements successful (failed ${failed}, inconclusive ${inconclusive}, errors ${errors})`,
+  );
 }
 
 function describe(m: Measurement): string {

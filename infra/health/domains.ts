@@ -34,18 +34,29 @@ export interface DomainCheck {
 export function checkDomains(live: readonly CustomDomain[], expected: readonly string[]): DomainCheck {
   const byName = new Map(live.map((d) => [d.name.toLowerCase(), d]));
   const wanted = [...new Set(expected.map((d) => d.toLowerCase()))];
-  const names = [...wanted, ...live.filter((d) => d.redirectForName && wanted.includes(d.redirectForName.toLowerCase()) && !wanted.includes(d.name)).map((d) => d.name)];
+  const names = [
+    ...wanted,
+    ...live.filter((d) => d.redirectForName && wanted.includes(d.redirectForName.toLowerCase()) && !wanted.includes(d.name)).map((d) => d.name),
+  ];
   const domains: DomainCheck["domains"] = [];
   const problems: DomainProblem[] = [];
   for (const name of names) {
     const d = byName.get(name);
     if (!d) {
       domains.push({ name, verificationStatus: "missing" });
-      problems.push({ domain: name, problem: "missing", detail: `${name} is not a custom domain of the edge: add it to stackguard:edge.domains and run pulumi up` });
+      problems.push({
+        domain: name,
+        problem: "missing",
+        detail: `${name} is not a custom domain of the edge: add it to stackguard:edge.domains and run pulumi up`,
+      });
     } else {
       domains.push({ name, verificationStatus: d.verificationStatus });
       if (d.verificationStatus !== "verified") {
-        problems.push({ domain: name, problem: "unverified", detail: `${name} is not verified on Render (no certificate yet): point its DNS at the edge (CNAME to the service's onrender.com host, or Render's A record for an apex), then verify it in the dashboard` });
+        problems.push({
+          domain: name,
+          problem: "unverified",
+          detail: `${name} is not verified on Render (no certificate yet): point its DNS at the edge (CNAME to the service's onrender.com host, or Render's A record for an apex), then verify it in the dashboard`,
+        });
       }
     }
   }
@@ -54,7 +65,10 @@ export function checkDomains(live: readonly CustomDomain[], expected: readonly s
 
 /** Thrown by {@link assertDomainsReady}: traffic must not move. */
 export class DomainsNotReadyError extends Error {
-  constructor(readonly serviceId: string, readonly problems: DomainProblem[]) {
+  constructor(
+    readonly serviceId: string,
+    readonly problems: DomainProblem[],
+  ) {
     super(`traffic not moved: ${problems.length} custom domain(s) of ${serviceId} are not ready: ${problems.map((p) => p.detail).join("; ")}`);
     this.name = "DomainsNotReadyError";
   }
@@ -97,7 +111,12 @@ export async function collectDomainSignals(client: RenderClient, serviceIds: rea
   for (const serviceId of serviceIds) {
     try {
       for (const d of await client.customDomains.list(serviceId)) {
-        out.samples.push({ signal: "domain.verification", target: d.name, serviceId, sample: { t: now, v: d.verificationStatus === "verified" ? 1 : 0, n: 1 } });
+        out.samples.push({
+          signal: "domain.verification",
+          target: d.name,
+          serviceId,
+          sample: { t: now, v: d.verificationStatus === "verified" ? 1 : 0, n: 1 },
+        });
       }
     } catch (e) {
       out.errors.push({ serviceId, error: (e as Error).message });

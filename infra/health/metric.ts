@@ -16,11 +16,20 @@ export const ConditionSchema = z
     errorRate: BoundSchema.optional(),
     /** Latency percentiles in milliseconds, e.g. `{ p99: { lt: 500 } }`. */
     latencyMs: z
-      .object({ p50: BoundSchema.optional(), p90: BoundSchema.optional(), p95: BoundSchema.optional(), p99: BoundSchema.optional(), max: BoundSchema.optional() })
+      .object({
+        p50: BoundSchema.optional(),
+        p90: BoundSchema.optional(),
+        p95: BoundSchema.optional(),
+        p99: BoundSchema.optional(),
+        max: BoundSchema.optional(),
+      })
       .strict()
       .optional(),
     /** Probe status: exact codes and/or classes such as `"2xx"`. Holds when the status matches any entry. */
-    status: z.array(z.union([z.number().int().min(0).max(599), z.enum(["1xx", "2xx", "3xx", "4xx", "5xx"])])).min(1).optional(),
+    status: z
+      .array(z.union([z.number().int().min(0).max(599), z.enum(["1xx", "2xx", "3xx", "4xx", "5xx"])]))
+      .min(1)
+      .optional(),
   })
   .strict()
   .refine((c) => c.errorRate !== undefined || c.latencyMs !== undefined || c.status !== undefined, {

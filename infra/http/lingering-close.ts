@@ -22,7 +22,8 @@ const LINGER_IDLE_MS = 2_000;
  */
 export function lingerOnClose(server: http.Server, opts: LingerOptions = {}): void {
   const bounds = { totalMs: opts.totalMs ?? LINGER_TOTAL_MS, idleMs: opts.idleMs ?? LINGER_IDLE_MS };
-  const answer = opts.clientErrorAnswer ?? ((err) => `HTTP/1.1 ${clientErrorStatus(err)}\r\ncontent-type: text/plain\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`);
+  const answer =
+    opts.clientErrorAnswer ?? ((err) => `HTTP/1.1 ${clientErrorStatus(err)}\r\ncontent-type: text/plain\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`);
   server.on("connection", (socket: import("node:net").Socket) => {
     socket.destroySoon = () => linger(socket, bounds);
   });

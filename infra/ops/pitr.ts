@@ -10,7 +10,10 @@ import type { RecoveryWindow } from "./restore-time";
 export async function recoveryWindow(client: RenderClient, db: Postgres, now: Date): Promise<RecoveryWindow> {
   const r = await client.postgres.recoveryStatus(db.id);
   if (r.recoveryStatus !== "AVAILABLE" || !r.startsAt) {
-    const why = r.recoveryStatus === "BACKUP_NOT_READY" ? "its first backup is not ready yet; wait and retry" : "its plan has no point-in-time recovery (the free plan); restore an export instead";
+    const why =
+      r.recoveryStatus === "BACKUP_NOT_READY"
+        ? "its first backup is not ready yet; wait and retry"
+        : "its plan has no point-in-time recovery (the free plan); restore an export instead";
     throw new RestoreInputError("--stack", `point-in-time recovery of ${db.name} (${db.id}) is ${r.recoveryStatus}: ${why}`);
   }
   return { startsAt: new Date(r.startsAt), endsAt: now };
@@ -44,9 +47,12 @@ export async function waitUntilAvailable(client: RenderClient, id: string, o: Wa
     if (db.status !== last) o.log?.(`${id}: ${db.status}`);
     last = db.status;
     if (db.status === "available") return db;
-    if (db.status === "suspended" || db.suspended === "suspended") throw new Error(`${id} is suspended: resume it in Render's dashboard, then re-run with the same --to`);
+    if (db.status === "suspended" || db.suspended === "suspended")
+      throw new Error(`${id} is suspended: resume it in Render's dashboard, then re-run with the same --to`);
     if (Date.now() >= deadline) {
-      throw new Error(`${id} is still '${db.status}' after ${Math.round(o.timeoutMs / 1000)} s: check it in Render's dashboard; the stack's config was not changed (raise --timeout-seconds to wait longer)`);
+      throw new Error(
+        `${id} is still '${db.status}' after ${Math.round(o.timeoutMs / 1000)} s: check it in Render's dashboard; the stack's config was not changed (raise --timeout-seconds to wait longer)`,
+      );
     }
     await sleep(o.pollMs);
   }

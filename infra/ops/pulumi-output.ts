@@ -137,7 +137,10 @@ export class PulumiOutputRedactor {
     if (end < 0) return "";
     const lines = this.pending.slice(0, end + 1);
     this.pending = this.pending.slice(end + 1);
-    return lines.split(/(?<=\n)/).map((l) => this.line(l)).join("");
+    return lines
+      .split(/(?<=\n)/)
+      .map((l) => this.line(l))
+      .join("");
   }
 
   /** Redacts whatever is left (a last line without a newline). */

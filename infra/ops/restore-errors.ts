@@ -6,7 +6,10 @@ import { UsageError } from "../cli/define-cli";
  * (2, the CLIs' usage error: infra/cli/define-cli.ts) tell the user where to look.
  */
 export class RestoreInputError extends UsageError {
-  constructor(readonly field: string, message: string) {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
     super(`${field}: ${message}`);
     this.name = "RestoreInputError";
   }

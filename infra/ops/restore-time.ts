@@ -25,7 +25,10 @@ export function parseRestoreTime(raw: string | undefined, window: RecoveryWindow
     throw new RestoreInputError("--to", `${t.toISOString()} is in the future (now is ${window.endsAt.toISOString()}); pick a time that has passed`);
   }
   if (t.getTime() < window.startsAt.getTime()) {
-    throw new RestoreInputError("--to", `${t.toISOString()} is before the oldest recoverable point ${window.startsAt.toISOString()} of this database's point-in-time recovery window; pick a time between that and now, or restore an export instead (docs/recovery.md)`);
+    throw new RestoreInputError(
+      "--to",
+      `${t.toISOString()} is before the oldest recoverable point ${window.startsAt.toISOString()} of this database's point-in-time recovery window; pick a time between that and now, or restore an export instead (docs/recovery.md)`,
+    );
   }
   return t;
 }

@@ -102,7 +102,12 @@ export async function restoreStackDatabase(o: RestoreOptions): Promise<RestoreRe
   for (const c of verification.checks) log(`  ${c.ok ? "ok  " : "FAIL"} ${c.name}: ${c.detail}`);
   for (const l of verification.limits) log(`  note: ${l}`);
   if (!verification.ok) {
-    throw new Error(`the recovered database ${ready.id} failed verification (${verification.checks.filter((c) => !c.ok).map((c) => c.name).join(", ")}); the stack's config was not changed and the apps still use ${source.id}`);
+    throw new Error(
+      `the recovered database ${ready.id} failed verification (${verification.checks
+        .filter((c) => !c.ok)
+        .map((c) => c.name)
+        .join(", ")}); the stack's config was not changed and the apps still use ${source.id}`,
+    );
   }
 
   // pulumi's diagnostics can show resource inputs in plain text: everything it prints passes through redaction
@@ -118,7 +123,9 @@ export async function restoreStackDatabase(o: RestoreOptions): Promise<RestoreRe
   const preview = await o.pulumi(["preview", "--diff", "--stack", o.stack, ...o.policyArgs]);
   print(preview.stdout);
   if (preview.code !== 0) {
-    throw new Error(`pulumi preview failed (exit ${preview.code}): ${lastLines(redact(preview.stderr, secrets))} (see its output above). The recovered database ${ref.id} exists and the config names it; fix the problem and re-run the preview, or remove stackguard:database.restore to go back`);
+    throw new Error(
+      `pulumi preview failed (exit ${preview.code}): ${lastLines(redact(preview.stderr, secrets))} (see its output above). The recovered database ${ref.id} exists and the config names it; fix the problem and re-run the preview, or remove stackguard:database.restore to go back`,
+    );
   }
   const done = { stack: o.stack, source: { id: source.id, name: source.name }, restored: ref, verification, recoveryMs };
   if (!o.yes) {
@@ -127,7 +134,10 @@ export async function restoreStackDatabase(o: RestoreOptions): Promise<RestoreRe
   }
   const up = await o.pulumi(["up", "--yes", "--skip-preview", "--stack", o.stack, ...o.policyArgs]);
   print(up.stdout);
-  if (up.code !== 0) throw new Error(`pulumi up failed (exit ${up.code}): ${lastLines(redact(up.stderr, secrets))} (see its output above). The apps may still use ${source.id}; re-run the preview and up`);
+  if (up.code !== 0)
+    throw new Error(
+      `pulumi up failed (exit ${up.code}): ${lastLines(redact(up.stderr, secrets))} (see its output above). The apps may still use ${source.id}; re-run the preview and up`,
+    );
   log(`the apps' DATABASE_URL now comes from ${ref.id}`);
   return { ...done, applied: true };
 }
@@ -139,25 +149,55 @@ export async function restoreStackDatabase(o: RestoreOptions): Promise<RestoreRe
  */
 async function applyThroughGate(
   o: RestoreOptions,
-  s: { source: Postgres; ref: DatabaseRestoreRef; verification: Verification; recoveryMs: number; log: (l: string) => void; print: (t: string) => void; secrets: Array<string | undefined> },
+  s: {
+    source: Postgres;
+    ref: DatabaseRestoreRef;
+    verification: Verification;
+    recoveryMs: number;
+    log: (l: string) => void;
+    print: (t: string) => void;
+    secrets: Array<string | undefined>;
+  },
 ): Promise<RestoreRecord> {
   const outDir = fs.mkdtempSync(path.join(os.tmpdir(), `stackguard-restore-${o.stack}-`));
   const gate = await o.gate(o.stack, outDir);
   s.print(gate.stdout);
-  const recordFile = fs.readdirSync(outDir).filter((f) => f.endsWith(".gate.json")).sort().pop();
-  const record = recordFile ? (JSON.parse(fs.readFileSync(path.join(outDir, recordFile), "utf8")) as { result?: string; planFile?: string; stack?: string }) : undefined;
+  const recordFile = fs
+    .readdirSync(outDir)
+    .filter((f) => f.endsWith(".gate.json"))
+    .sort()
+    .pop();
+  const record = recordFile
+    ? (JSON.parse(fs.readFileSync(path.join(outDir, recordFile), "utf8")) as { result?: string; planFile?: string; stack?: string })
+    : undefined;
   if (gate.code !== 0 || record?.result !== "pass" || record.stack !== o.stack || !record.planFile) {
-    throw new Error(`the gate did not pass the preview (exit ${gate.code}${record ? `, record ${record.result}` : ", no record"}): see its report above. The recovered database ${s.ref.id} exists and the config names it; fix the problem and re-run, or remove stackguard:database.restore to go back`);
+    throw new Error(
+      `the gate did not pass the preview (exit ${gate.code}${record ? `, record ${record.result}` : ", no record"}): see its report above. The recovered database ${s.ref.id} exists and the config names it; fix the problem and re-run, or remove stackguard:database.restore to go back`,
+    );
   }
   const planFile = path.join(outDir, record.planFile);
-  const done = { stack: o.stack, source: { id: s.source.id, name: s.source.name }, restored: s.ref, verification: s.verification, recoveryMs: s.recoveryMs, planFile };
+  const done = {
+    stack: o.stack,
+    source: { id: s.source.id, name: s.source.name },
+    restored: s.ref,
+    verification: s.verification,
+    recoveryMs: s.recoveryMs,
+    planFile,
+  };
   if (!o.yes) {
     s.log(`stopped after the gate's preview (no --yes): review it, commit Pulumi.${o.stack}.yaml, then promote; the reviewed plan is ${planFile}`);
     return { ...done, applied: false };
   }
-  const up = await o.pulumi(["up", "--yes", "--stack", o.stack, "--plan", planFile, ...o.policyArgs], { STACKGUARD_PROMOTION: path.join(outDir, recordFile!), STACKGUARD_PROMOTION_PLAN: planFile, PULUMI_EXPERIMENTAL: "true" });
+  const up = await o.pulumi(["up", "--yes", "--stack", o.stack, "--plan", planFile, ...o.policyArgs], {
+    STACKGUARD_PROMOTION: path.join(outDir, recordFile!),
+    STACKGUARD_PROMOTION_PLAN: planFile,
+    PULUMI_EXPERIMENTAL: "true",
+  });
   s.print(up.stdout);
-  if (up.code !== 0) throw new Error(`pulumi up from the gate's plan failed (exit ${up.code}): ${lastLines(redact(up.stderr, s.secrets))} (see its output above). The apps may still use ${s.source.id}; re-run the restore's preview and up`);
+  if (up.code !== 0)
+    throw new Error(
+      `pulumi up from the gate's plan failed (exit ${up.code}): ${lastLines(redact(up.stderr, s.secrets))} (see its output above). The apps may still use ${s.source.id}; re-run the restore's preview and up`,
+    );
   s.log(`the apps' DATABASE_URL now comes from ${s.ref.id} (applied from the gate's plan ${planFile})`);
   return { ...done, applied: true };
 }

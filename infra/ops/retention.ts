@@ -18,7 +18,11 @@ export const RetentionPolicySchema = z
     /** Exports older than this many days are expired (the newest one excepted). */
     maxAgeDays: z.number().positive().max(3650),
     /** The newest export older than this many hours makes the archive `stale` (default 26: a daily job plus slack). */
-    staleAfterHours: z.number().positive().max(24 * 365).default(26),
+    staleAfterHours: z
+      .number()
+      .positive()
+      .max(24 * 365)
+      .default(26),
   })
   .strict();
 /** A validated retention policy. */
@@ -93,11 +97,14 @@ export function directoryExportStore(dir: string): ExportStore {
   return {
     async list() {
       if (!fs.existsSync(dir)) return [];
-      return fs.readdirSync(dir).filter((f) => f.endsWith(".json")).map((f) => {
-        const meta = JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")) as Partial<ExportEntry>;
-        if (typeof meta.id !== "string" || typeof meta.createdAt !== "string") throw new Error(`${path.join(dir, f)}: needs string fields id and createdAt`);
-        return { id: meta.id, createdAt: meta.createdAt };
-      });
+      return fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith(".json"))
+        .map((f) => {
+          const meta = JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")) as Partial<ExportEntry>;
+          if (typeof meta.id !== "string" || typeof meta.createdAt !== "string") throw new Error(`${path.join(dir, f)}: needs string fields id and createdAt`);
+          return { id: meta.id, createdAt: meta.createdAt };
+        });
     },
     async remove(id) {
       const prefix = `${safe(id)}.`;
@@ -107,7 +114,12 @@ export function directoryExportStore(dir: string): ExportStore {
 }
 
 /** Plans and applies retention on a store; with `dryRun` only plans. Returns the plan that was (or would be) applied. */
-export async function applyRetention(store: ExportStore, policy: z.input<typeof RetentionPolicySchema>, now: Date, opts: { dryRun?: boolean } = {}): Promise<RetentionPlan> {
+export async function applyRetention(
+  store: ExportStore,
+  policy: z.input<typeof RetentionPolicySchema>,
+  now: Date,
+  opts: { dryRun?: boolean } = {},
+): Promise<RetentionPlan> {
   const plan = planRetention(await store.list(), policy, now);
   if (!opts.dryRun) for (const e of plan.expire) await store.remove(e.id);
   return plan;

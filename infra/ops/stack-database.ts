@@ -20,22 +20,34 @@ export async function findStackDatabase(client: RenderClient, stack: string, cfg
   let db: Postgres;
   if (restored) {
     db = await client.postgres.get(restored.id).catch((e: Error) => {
-      throw new RestoreInputError("stackguard:database.restore.id", `cannot read ${restored.id} (${e.message}); fix or remove stackguard:database.restore in Pulumi.${stack}.yaml`);
+      throw new RestoreInputError(
+        "stackguard:database.restore.id",
+        `cannot read ${restored.id} (${e.message}); fix or remove stackguard:database.restore in Pulumi.${stack}.yaml`,
+      );
     });
   } else {
     const { name } = cfg.database;
     const ownerId = cfg.render.ownerId;
     const matches = (await client.postgres.list({ name: [name], ownerId: [ownerId] })).filter((p) => p.name === name);
     if (matches.length === 0) {
-      throw new RestoreInputError("stackguard:database.name", `no Postgres named '${name}' in workspace ${ownerId} (stack '${stack}'): deploy the stack first or fix the name in Pulumi.${stack}.yaml`);
+      throw new RestoreInputError(
+        "stackguard:database.name",
+        `no Postgres named '${name}' in workspace ${ownerId} (stack '${stack}'): deploy the stack first or fix the name in Pulumi.${stack}.yaml`,
+      );
     }
     if (matches.length > 1) {
-      throw new RestoreInputError("stackguard:database.name", `${matches.length} Postgres instances are named '${name}' in workspace ${ownerId} (${matches.map((p) => p.id).join(", ")}): rename the extra ones so the stack's database is unambiguous`);
+      throw new RestoreInputError(
+        "stackguard:database.name",
+        `${matches.length} Postgres instances are named '${name}' in workspace ${ownerId} (${matches.map((p) => p.id).join(", ")}): rename the extra ones so the stack's database is unambiguous`,
+      );
     }
     db = matches[0];
   }
   if (isAlphaStackDatabase(db.id, cfg)) {
-    throw new RestoreInputError(restored ? "stackguard:database.restore.id" : "stackguard:database.name", `${db.id} is one of AlphaStack's databases, which this project never restores, repoints or changes; fix Pulumi.${stack}.yaml`);
+    throw new RestoreInputError(
+      restored ? "stackguard:database.restore.id" : "stackguard:database.name",
+      `${db.id} is one of AlphaStack's databases, which this project never restores, repoints or changes; fix Pulumi.${stack}.yaml`,
+    );
   }
   return db;
 }

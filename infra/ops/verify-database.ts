@@ -44,14 +44,23 @@ export async function verifyRestoredDatabase(client: RenderClient, restored: Pos
     add("connection info", false, `cannot read it: ${(e as Error).message}`);
   }
   if (info) {
-    const urls = [["internal", info.internalConnectionString], ["external", info.externalConnectionString]] as const;
+    const urls = [
+      ["internal", info.internalConnectionString],
+      ["external", info.externalConnectionString],
+    ] as const;
     for (const [kind, raw] of urls) {
       let detail: string;
       let ok = false;
       try {
         const u = new URL(raw);
-        ok = /^postgres(ql)?:$/.test(u.protocol) && decodeURIComponent(u.username) === db.databaseUser && u.pathname.replace(/^\//, "") === db.databaseName && u.password.length > 0;
-        detail = ok ? `postgres URL for ${db.databaseUser}@${u.hostname}/${db.databaseName}` : `does not name user ${db.databaseUser} and database ${db.databaseName}`;
+        ok =
+          /^postgres(ql)?:$/.test(u.protocol) &&
+          decodeURIComponent(u.username) === db.databaseUser &&
+          u.pathname.replace(/^\//, "") === db.databaseName &&
+          u.password.length > 0;
+        detail = ok
+          ? `postgres URL for ${db.databaseUser}@${u.hostname}/${db.databaseName}`
+          : `does not name user ${db.databaseUser} and database ${db.databaseName}`;
       } catch {
         detail = raw ? "not a URL" : "missing";
       }
@@ -62,7 +71,9 @@ export async function verifyRestoredDatabase(client: RenderClient, restored: Pos
   if (!at) {
     return { ok: checks.every((c) => c.ok), checks, limits: ["no restore time given: the data was not compared with the source."] };
   }
-  const limits = ["rows the source updated or deleted after the restore time are shown as 'changed since' (the live source no longer holds their old versions), not as errors."];
+  const limits = [
+    "rows the source updated or deleted after the restore time are shown as 'changed since' (the live source no longer holds their old versions), not as errors.",
+  ];
   let tables: TableVerification[] | undefined;
   if (info && checks.every((c) => c.ok)) {
     try {
@@ -81,7 +92,18 @@ export async function verifyRestoredDatabase(client: RenderClient, restored: Pos
     const exact = tables.filter((t) => t.checksum === t.sourceChecksum).length;
     add("rows at the restore time", rowsLost === 0, `${rows} rows in ${tables.length} tables; ${rowsLost} lost of what the source held at ${at.toISOString()}`);
     add("nothing newer than the restore time", newer === 0, `${newer} rows the source committed after ${at.toISOString()}`);
-    add("checksums", exact === tables.length || rowsLost === 0, `${exact}/${tables.length} tables identical to the source at the restore time${exact < tables.length ? ` (others differ by rows changed since: ${tables.filter((t) => t.checksum !== t.sourceChecksum).map((t) => `${t.table} ${t.changedSince}`).join(", ")})` : ""}`);
+    add(
+      "checksums",
+      exact === tables.length || rowsLost === 0,
+      `${exact}/${tables.length} tables identical to the source at the restore time${
+        exact < tables.length
+          ? ` (others differ by rows changed since: ${tables
+              .filter((t) => t.checksum !== t.sourceChecksum)
+              .map((t) => `${t.table} ${t.changedSince}`)
+              .join(", ")})`
+          : ""
+      }`,
+    );
   }
   return { ok: checks.every((c) => c.ok), checks, limits, tables, rowsLost };
 }

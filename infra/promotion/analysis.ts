@@ -1,14 +1,5 @@
 import type { PromotionAnalysis } from "../config/schema";
-import {
-  EdgeMetricsProvider,
-  HttpProbeProvider,
-  parseMetric,
-  runAnalysis,
-  type AnalysisPhase,
-  type Measurement,
-  type Metric,
-  type RunResult,
-} from "../health";
+import { EdgeMetricsProvider, HttpProbeProvider, parseMetric, runAnalysis, type AnalysisPhase, type Measurement, type Metric, type RunResult } from "../health";
 import { bakeWindowCount } from "./bake-windows";
 import { runGuard, type GuardBaseline } from "./protected-guard";
 
@@ -119,7 +110,14 @@ export async function runPostSwitch(
   const started = Date.now();
   const stop = new AbortController();
   const both = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
-  const traffic = new EdgeMetricsProvider({ edgeUrl: edge.url, token: edge.token, app: edge.app, slot: edge.slot, windowMs: a.postSwitch.intervalMs, timeoutMs: 5_000 });
+  const traffic = new EdgeMetricsProvider({
+    edgeUrl: edge.url,
+    token: edge.token,
+    app: edge.app,
+    slot: edge.slot,
+    windowMs: a.postSwitch.intervalMs,
+    timeoutMs: 5_000,
+  });
   const probe = new HttpProbeProvider({ url: healthUrl, timeoutMs: a.preSwitch.timeoutMs });
   const run = async (metric: Metric, provider: EdgeMetricsProvider | HttpProbeProvider): Promise<RunResult> => {
     const r = await runAnalysis({ metric, provider, signal: both });

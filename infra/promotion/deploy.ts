@@ -27,8 +27,7 @@ export interface DeployImageOptions {
 /** Deploys `ref` to a slot and waits for `live`; a deploy of the same ref already under way is awaited, not repeated. */
 export async function deployImage(o: DeployImageOptions): Promise<void> {
   const { render, service, ref, onFail } = o;
-  let deploy: Deploy | undefined =
-    o.newest && IN_PROGRESS.has(o.newest.status ?? "") && canonicalImage(o.newest.image?.ref) === ref ? o.newest : undefined;
+  let deploy: Deploy | undefined = o.newest && IN_PROGRESS.has(o.newest.status ?? "") && canonicalImage(o.newest.image?.ref) === ref ? o.newest : undefined;
   if (!deploy) {
     const svc = await render.services.get(service.id);
     // The service's image is what Render redeploys on a restart: keep it equal to what the switch deployed.
@@ -46,7 +45,9 @@ export async function deployImage(o: DeployImageOptions): Promise<void> {
       throw new PromotionError(`deploy ${deploy.id} of ${ref} to ${service.name} ended ${deploy.status}; ${onFail}`);
     }
     if (Date.now() > deadline) {
-      throw new PromotionError(`deploy ${deploy.id} of ${ref} to ${service.name} was not live within deployTimeoutMs ${o.timeoutMs} ms (status ${deploy.status}); ${onFail}`);
+      throw new PromotionError(
+        `deploy ${deploy.id} of ${ref} to ${service.name} was not live within deployTimeoutMs ${o.timeoutMs} ms (status ${deploy.status}); ${onFail}`,
+      );
     }
     await sleep(o.pollMs);
     deploy = await render.services.getDeploy(service.id, deploy.id);

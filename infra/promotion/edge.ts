@@ -31,10 +31,14 @@ export async function edgeStateFor(edge: EdgeAdminClient, app: string, timeoutMs
       if (s.apps?.[app]) return s;
       last = `the edge does not route app '${app}' yet (apps: ${Object.keys(s.apps ?? {}).join(", ") || "none"})`;
     } catch (e) {
-      if (e instanceof EdgeAdminError && e.status === 401) throw new PromotionError(`edge admin API refused the token (401): the edge's EDGE_ADMIN_TOKEN and the switch's adminToken differ; run pulumi up again after the edge env is applied`);
+      if (e instanceof EdgeAdminError && e.status === 401)
+        throw new PromotionError(
+          `edge admin API refused the token (401): the edge's EDGE_ADMIN_TOKEN and the switch's adminToken differ; run pulumi up again after the edge env is applied`,
+        );
       last = (e as Error).message;
     }
-    if (Date.now() > deadline) throw new PromotionError(`the edge did not become ready for app '${app}' within ${timeoutMs} ms: ${last}; traffic was not changed`);
+    if (Date.now() > deadline)
+      throw new PromotionError(`the edge did not become ready for app '${app}' within ${timeoutMs} ms: ${last}; traffic was not changed`);
     await sleep(1_000);
   }
 }

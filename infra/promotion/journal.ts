@@ -14,8 +14,12 @@ import type { PromotionAttempt } from "./record";
 
 const slot = z.enum(["blue", "green"]);
 const window = z.object({
-  at: z.string(), slot, samples: z.number().int().nonnegative(),
-  errorRate: z.number().min(0).max(1).optional(), p50Ms: z.number().nonnegative().optional(), p99Ms: z.number().nonnegative().optional(),
+  at: z.string(),
+  slot,
+  samples: z.number().int().nonnegative(),
+  errorRate: z.number().min(0).max(1).optional(),
+  p50Ms: z.number().nonnegative().optional(),
+  p99Ms: z.number().nonnegative().optional(),
 });
 
 /** One journal entry (what {@link writeAttempt} writes). */
@@ -26,10 +30,18 @@ export const JournalEntrySchema = z.object({
   app: z.string(),
   message: z.string(),
   attempt: z.object({
-    version: z.string(), from: slot, to: slot, phase: z.enum(["deploy", "pre-switch", "post-switch"]), result: z.enum(["failed", "rolled-back"]),
-    at: z.string(), switchedAt: z.string().optional(), switchedBackAt: z.string().optional(),
+    version: z.string(),
+    from: slot,
+    to: slot,
+    phase: z.enum(["deploy", "pre-switch", "post-switch"]),
+    result: z.enum(["failed", "rolled-back"]),
+    at: z.string(),
+    switchedAt: z.string().optional(),
+    switchedBackAt: z.string().optional(),
     timings: z.record(z.string(), z.number()),
-    traffic: z.object({ windowMs: z.number(), limits: z.object({ maxErrorRate: z.number(), maxP99LatencyMs: z.number() }), windows: z.array(window).max(120) }).optional(),
+    traffic: z
+      .object({ windowMs: z.number(), limits: z.object({ maxErrorRate: z.number(), maxP99LatencyMs: z.number() }), windows: z.array(window).max(120) })
+      .optional(),
     live: z.object({ activeSlot: slot, versions: z.object({ blue: z.string().optional(), green: z.string().optional() }) }).optional(),
   }),
 });
@@ -57,7 +69,10 @@ export function writeAttempt(dir: string, e: { edgeUrl: string; app: string; mes
     const tmp = `${file}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, `${JSON.stringify(entry, null, 1)}\n`);
     fs.renameSync(tmp, file);
-    const all = fs.readdirSync(dir).filter((f) => f.endsWith(".json")).sort();
+    const all = fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith(".json"))
+      .sort();
     for (const old of all.slice(0, Math.max(0, all.length - KEEP))) fs.rmSync(path.join(dir, old), { force: true });
     return file;
   } catch {
@@ -69,7 +84,10 @@ export function writeAttempt(dir: string, e: { edgeUrl: string; app: string; mes
 export function readAttempts(dir: string, edgeUrl: string): JournalEntry[] {
   let files: string[];
   try {
-    files = fs.readdirSync(dir).filter((f) => f.endsWith(".json")).sort();
+    files = fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith(".json"))
+      .sort();
   } catch {
     return [];
   }

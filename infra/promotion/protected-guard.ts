@@ -42,21 +42,24 @@ export const GUARD_FAILURE_LIMIT = 1;
  * promotion started while AlphaStack is degraded could not be told apart from harm it causes, so traffic stays.
  */
 export async function recordBaselines(services: readonly ProtectedService[], a: PromotionAnalysis, signal?: AbortSignal): Promise<GuardBaseline[]> {
-  return Promise.all(services.map(async (service) => {
-    const provider = new HttpProbeProvider({ url: service.url, timeoutMs: a.preSwitch.timeoutMs });
-    let ok = 0, maxLatencyMs = 0;
-    for (let i = 0; i < a.preSwitch.probes; i++) {
-      if (i > 0) await new Promise((r) => setTimeout(r, a.preSwitch.intervalMs));
-      const m = await measureOnce(provider, a.preSwitch.timeoutMs, signal);
-      const status = m.value?.status ?? 0;
-      if (status >= 200 && status < 300) {
-        ok++;
-        maxLatencyMs = Math.max(maxLatencyMs, m.value?.latencyMs?.max ?? 0);
+  return Promise.all(
+    services.map(async (service) => {
+      const provider = new HttpProbeProvider({ url: service.url, timeoutMs: a.preSwitch.timeoutMs });
+      let ok = 0,
+        maxLatencyMs = 0;
+      for (let i = 0; i < a.preSwitch.probes; i++) {
+        if (i > 0) await new Promise((r) => setTimeout(r, a.preSwitch.intervalMs));
+        const m = await measureOnce(provider, a.preSwitch.timeoutMs, signal);
+        const status = m.value?.status ?? 0;
+        if (status >= 200 && status < 300) {
+          ok++;
+          maxLatencyMs = Math.max(maxLatencyMs, m.value?.latencyMs?.max ?? 0);
+        }
       }
-    }
-    const latencyLimitMs = Math.ceil(Math.max(maxLatencyMs * LATENCY_FACTOR, maxLatencyMs + LATENCY_MARGIN_MS));
-    return { service, probes: a.preSwitch.probes, ok, maxLatencyMs, latencyLimitMs };
-  }));
+      const latencyLimitMs = Math.ceil(Math.max(maxLatencyMs * LATENCY_FACTOR, maxLatencyMs + LATENCY_MARGIN_MS));
+      return { service, probes: a.preSwitch.probes, ok, maxLatencyMs, latencyLimitMs };
+    }),
+  );
 }
 
 /** Why the baselines refuse a switch, or undefined when every protected service is healthy. */
@@ -96,8 +99,9 @@ export function guardMetric(b: GuardBaseline, a: PromotionAnalysis): Metric {
 export async function runGuard(b: GuardBaseline, a: PromotionAnalysis, signal: AbortSignal): Promise<RunResult> {
   const r = await runAnalysis({ metric: guardMetric(b, a), provider: new HttpProbeProvider({ url: b.service.url, timeoutMs: guardTimeoutMs(b, a) }), signal });
   const baseline = `before the switch: ${b.ok}/${b.probes} probes 2xx, slowest ${Math.round(b.maxLatencyMs)} ms; limit ${b.latencyLimitMs} ms`;
-  const reason = r.phase === "Failed" || r.phase === "Error"
-    ? `${b.service.name} degraded during the bake (${b.service.url}): ${r.reason} (${baseline})`
-    : `${b.service.name} held its baseline: ${r.reason} (${baseline})`;
+  const reason =
+    r.phase === "Failed" || r.phase === "Error"
+      ? `${b.service.name} degraded during the bake (${b.service.url}): ${r.reason} (${baseline})`
+      : `${b.service.name} held its baseline: ${r.reason} (${baseline})`;
   return { ...r, reason };
 }

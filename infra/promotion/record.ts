@@ -127,7 +127,13 @@ export class RunRecord {
   /** The record of a run that finished: traffic is on `to`. */
   record(result: PromotionRecord["result"], from: Slot, to: Slot): PromotionRecord {
     return {
-      result, version: this.version, from, to, at: this.isoNow(), timings: this.timingsNow(), ...this.reasons,
+      result,
+      version: this.version,
+      from,
+      to,
+      at: this.isoNow(),
+      timings: this.timingsNow(),
+      ...this.reasons,
       ...(this.trafficOfBake ? { traffic: this.traffic() } : {}),
     };
   }
@@ -135,17 +141,28 @@ export class RunRecord {
   /** The attempt of a run that stopped in `phase`, with where traffic is now (`live`). */
   attempt(phase: PromotionAttempt["phase"], from: Slot, to: Slot, live: LiveState): PromotionAttempt {
     return {
-      version: this.version, from, to, phase, result: this.rolledBack ? "rolled-back" : "failed", at: this.isoNow(),
+      version: this.version,
+      from,
+      to,
+      phase,
+      result: this.rolledBack ? "rolled-back" : "failed",
+      at: this.isoNow(),
       ...(this.switchedAt ? { switchedAt: this.switchedAt } : {}),
       ...(this.switchedBackAt ? { switchedBackAt: this.switchedBackAt } : {}),
-      timings: this.timingsNow(), traffic: this.traffic(), live,
+      timings: this.timingsNow(),
+      traffic: this.traffic(),
+      live,
     };
   }
 
   /** The traffic around the switch: the old slot's windows before it and the new slot's during the bake, bounded. */
   private traffic(): PromotionTraffic {
     const p = this.analysis.postSwitch;
-    return { windowMs: p.intervalMs, limits: { maxErrorRate: p.maxErrorRate, maxP99LatencyMs: p.maxP99LatencyMs }, windows: boundWindows(this.trafficBefore, this.trafficOfBake ?? []) };
+    return {
+      windowMs: p.intervalMs,
+      limits: { maxErrorRate: p.maxErrorRate, maxP99LatencyMs: p.maxP99LatencyMs },
+      windows: boundWindows(this.trafficBefore, this.trafficOfBake ?? []),
+    };
   }
 
   private timingsNow(): PromotionTimings {

@@ -88,7 +88,8 @@ export class PromotionRun {
       return this.bake(this.idle, baselines);
     }
     const v = this.verdictOf(slot);
-    if (v?.phase === "Successful" && (v.reason.startsWith(REASON.post) || v.reason.startsWith(REASON.baseline))) return this.finish("already-active", slot, slot);
+    if (v?.phase === "Successful" && (v.reason.startsWith(REASON.post) || v.reason.startsWith(REASON.baseline)))
+      return this.finish("already-active", slot, slot);
     return v ? this.resumeBake() : this.recordBaseline();
   }
 
@@ -124,7 +125,11 @@ export class PromotionRun {
   async beforeSwitch(): Promise<GuardBaseline[]> {
     const { t } = this;
     const recorder = recordTraffic({
-      edgeUrl: t.edgeUrl, token: t.adminToken, app: t.app, slot: this.active, windowMs: t.analysis.postSwitch.intervalMs,
+      edgeUrl: t.edgeUrl,
+      token: t.adminToken,
+      app: t.app,
+      slot: this.active,
+      windowMs: t.analysis.postSwitch.intervalMs,
       keep: beforeSwitchWindowCount(t.analysis),
     });
     let phase: "deploy" | "pre-switch" = "deploy";
@@ -163,8 +168,14 @@ export class PromotionRun {
     const id = t.slots[idle].serviceId;
     const newest = (await deps.render.services.listDeploys(id, 1))[0];
     await deployImage({
-      render: deps.render, service: { id, name: `${t.app}-${idle}` }, ref: this.want, newest, timeoutMs: t.analysis.deployTimeoutMs,
-      pollMs: deps.pollMs ?? 1_000, onFail: this.trafficStays(), log: deps.log,
+      render: deps.render,
+      service: { id, name: `${t.app}-${idle}` },
+      ref: this.want,
+      newest,
+      timeoutMs: t.analysis.deployTimeoutMs,
+      pollMs: deps.pollMs ?? 1_000,
+      onFail: this.trafficStays(),
+      log: deps.log,
     });
     this.recorded.took("deployMs", Date.now() - t0);
   }
@@ -181,12 +192,16 @@ export class PromotionRun {
     this.recorded.took("preSwitchMs", pre.durationMs);
     if (pre.phase !== "Successful") {
       await this.verdict(idle, pre.phase === "Failed" ? "Failed" : "Inconclusive", `${REASON.pre} ${pre.phase}: ${pre.reason}`);
-      throw new PromotionError(`pre-switch analysis of ${t.app} ${t.version} on ${t.app}-${idle} ${pre.phase}: ${pre.reason}; the version received no traffic, ${this.trafficStays()}`);
+      throw new PromotionError(
+        `pre-switch analysis of ${t.app} ${t.version} on ${t.app}-${idle} ${pre.phase}: ${pre.reason}; the version received no traffic, ${this.trafficStays()}`,
+      );
     }
     const unhealthy = unhealthyBaseline(baselines);
     if (unhealthy) {
       await this.verdict(idle, "Inconclusive", `${REASON.pre} ${unhealthy}`);
-      throw new PromotionError(`promotion of ${t.app} ${t.version} refused before the switch: ${unhealthy}; a promotion now could not be told apart from harm it causes. The version received no traffic, ${this.trafficStays()}; run pulumi up again once it is healthy`);
+      throw new PromotionError(
+        `promotion of ${t.app} ${t.version} refused before the switch: ${unhealthy}; a promotion now could not be told apart from harm it causes. The version received no traffic, ${this.trafficStays()}; run pulumi up again once it is healthy`,
+      );
     }
     await this.verdict(idle, "Successful", `${REASON.pre} ${pre.reason}`);
     this.recorded.passed("preSwitch", pre.reason);
@@ -200,7 +215,10 @@ export class PromotionRun {
     const s0 = Date.now();
     try {
       const r = await this.edge.switch({ app: t.app, slot: idle, reason: `promote ${t.app} ${t.version}`.slice(0, 480), actor: ACTOR });
-      if (!r.synced) throw new PromotionError(`switch of ${t.app} to ${idle} was persisted but not every edge instance confirmed (${r.peers?.failed?.length ?? "?"} missing); they converge within the edge's sync interval; run pulumi up again to finish the promotion`);
+      if (!r.synced)
+        throw new PromotionError(
+          `switch of ${t.app} to ${idle} was persisted but not every edge instance confirmed (${r.peers?.failed?.length ?? "?"} missing); they converge within the edge's sync interval; run pulumi up again to finish the promotion`,
+        );
     } catch (e) {
       if (e instanceof PromotionError) throw e;
       throw new PromotionError(`switching ${t.app} to ${idle} failed: ${(e as Error).message}; ${this.trafficStays()}`);
@@ -246,7 +264,10 @@ export class PromotionRun {
     await this.verdict(slot, post.phase === "Failed" ? "Failed" : "Inconclusive", `${REASON.post} ${post.phase}: ${post.reason}`).catch(() => undefined);
     const hint = post.phase === "Failed" ? "" : "; send traffic during the bake, lower analysis.postSwitch.minSamples, or set analysis.onInconclusive: promote";
     const live = this.liveWith(this.recorded.rolledBack ? back : slot, slot);
-    throw new PromotionError(`post-switch analysis of ${t.app} ${t.version} on ${t.app}-${slot} ${post.phase}: ${post.reason}; ${restored}${hint}`, this.recorded.attempt("post-switch", back, slot, live));
+    throw new PromotionError(
+      `post-switch analysis of ${t.app} ${t.version} on ${t.app}-${slot} ${post.phase}: ${post.reason}; ${restored}${hint}`,
+      this.recorded.attempt("post-switch", back, slot, live),
+    );
   }
 
   /** The run's result: traffic on `to`, which runs the version. */
@@ -288,5 +309,7 @@ export async function movedBack(edge: EdgeAdminClient, app: string, slot: Slot, 
   if (!view || view.active === slot) return post;
   const why = view.slots[slot]?.verdict?.reason;
   const note = `the edge moved ${app}'s traffic back to ${app}-${view.active} during the bake${why ? ` (${why})` : ""}`;
-  return post.phase === "Failed" ? { ...post, reason: `${post.reason}; ${note}` } : { ...post, phase: "Failed", reason: `${note}; the analysis had: ${post.phase}: ${post.reason}` };
+  return post.phase === "Failed"
+    ? { ...post, reason: `${post.reason}; ${note}` }
+    : { ...post, phase: "Failed", reason: `${note}; the analysis had: ${post.phase}: ${post.reason}` };
 }

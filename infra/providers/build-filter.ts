@@ -36,7 +36,12 @@ export function listRepoFiles(checkout: string): string[] {
   const root = path.resolve(checkout);
   if (!statSync(root, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`${checkout} is not a directory`);
   try {
-    const out = execFileSync("git", ["ls-files", "-z"], { cwd: root, timeout: GIT_TIMEOUT_MS, stdio: ["ignore", "pipe", "ignore"], maxBuffer: 64 * 1024 * 1024 });
+    const out = execFileSync("git", ["ls-files", "-z"], {
+      cwd: root,
+      timeout: GIT_TIMEOUT_MS,
+      stdio: ["ignore", "pipe", "ignore"],
+      maxBuffer: 64 * 1024 * 1024,
+    });
     const files = out.toString("utf8").split("\0").filter(Boolean);
     if (files.length) return files;
   } catch {
@@ -68,17 +73,26 @@ export function buildFilterProblems(filter: BuildFilterInput, files: readonly st
   const problems: BuildFilterProblem[] = [];
   const paths = filter.paths ?? [];
   const ignored = filter.ignoredPaths ?? [];
-  for (const [field, globs] of [["paths", paths], ["ignoredPaths", ignored]] as const) {
+  for (const [field, globs] of [
+    ["paths", paths],
+    ["ignoredPaths", ignored],
+  ] as const) {
     globs.forEach((g, i) => {
       if (!files.some((f) => globMatches(g, f))) {
-        problems.push({ path: ["buildFilter", field, i], message: `buildFilter.${field}[${i}] ${JSON.stringify(g)} matches no file in ${checkout}: fix the glob (e.g. apps/web/**) or remove it` });
+        problems.push({
+          path: ["buildFilter", field, i],
+          message: `buildFilter.${field}[${i}] ${JSON.stringify(g)} matches no file in ${checkout}: fix the glob (e.g. apps/web/**) or remove it`,
+        });
       }
     });
   }
   if (!problems.length) {
     const triggering = files.filter((f) => (paths.length === 0 || paths.some((g) => globMatches(g, f))) && !ignored.some((g) => globMatches(g, f)));
     if (!triggering.length) {
-      problems.push({ path: ["buildFilter"], message: `buildFilter leaves no file in ${checkout} that can trigger a build (every file matched by paths is also in ignoredPaths): narrow ignoredPaths` });
+      problems.push({
+        path: ["buildFilter"],
+        message: `buildFilter leaves no file in ${checkout} that can trigger a build (every file matched by paths is also in ignoredPaths): narrow ignoredPaths`,
+      });
     }
   }
   return problems;

@@ -57,7 +57,11 @@ function involvesUnknown(v: unknown): boolean {
 function withoutUnknowns(v: unknown): unknown {
   if (Array.isArray(v)) return v.map((x) => (x === UNKNOWN ? undefined : withoutUnknowns(x)));
   if (v && typeof v === "object") {
-    return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== UNKNOWN).map(([k, x]) => [k, withoutUnknowns(x)]));
+    return Object.fromEntries(
+      Object.entries(v)
+        .filter(([, x]) => x !== UNKNOWN)
+        .map(([k, x]) => [k, withoutUnknowns(x)]),
+    );
   }
   return v;
 }

@@ -125,10 +125,15 @@ export function providerClient(env: NodeJS.ProcessEnv = process.env): RenderClie
       if (fresh(c)) return c.value;
       const kind = id.slice(0, 3);
       const found =
-        kind === "srv" || kind === "crn" ? await lookup((cl) => cl.services.get(id)) :
-        kind === "evg" ? await lookup((cl) => cl.envGroups.get(id)) :
-        kind === "dpg" ? await lookup((cl) => cl.postgres.get(id)) :
-        kind === "red" ? await lookup((cl) => cl.keyValue.get(id)) : undefined;
+        kind === "srv" || kind === "crn"
+          ? await lookup((cl) => cl.services.get(id))
+          : kind === "evg"
+            ? await lookup((cl) => cl.envGroups.get(id))
+            : kind === "dpg"
+              ? await lookup((cl) => cl.postgres.get(id))
+              : kind === "red"
+                ? await lookup((cl) => cl.keyValue.get(id))
+                : undefined;
       const value = found?.environmentId ?? null;
       envOf.set(id, { value, at: Date.now() });
       return value;

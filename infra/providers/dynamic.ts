@@ -78,7 +78,10 @@ export function lazyProvider(kind: string): pulumi.dynamic.ResourceProvider {
   const keepAdopt = <T extends Record<string, unknown> | undefined>(from: Record<string, unknown> | undefined, to: T): T =>
     from && from.adopt !== undefined && to ? ({ ...to, adopt: from.adopt } as T) : to;
   return {
-    configure: async (req) => { const p = load(); if (p.configure) await p.configure(req); },
+    configure: async (req) => {
+      const p = load();
+      if (p.configure) await p.configure(req);
+    },
     check: async (olds, news) => {
       const p = load();
       const r = clean(p.check ? await p.check(withoutAdopt(olds), withoutAdopt(news)) : { inputs: withoutAdopt(news) });
@@ -90,7 +93,10 @@ export function lazyProvider(kind: string): pulumi.dynamic.ResourceProvider {
       return withDigest({ inputs: keepAdopt(news, r.inputs), failures });
     },
     // Adoption happens once, at create: setting or removing `adopt` later changes nothing.
-    diff: async (id, olds, news) => { const p = load(); return clean(p.diff ? await p.diff(id, withoutAdopt(olds), withoutAdopt(news)) : {}); },
+    diff: async (id, olds, news) => {
+      const p = load();
+      return clean(p.diff ? await p.diff(id, withoutAdopt(olds), withoutAdopt(news)) : {});
+    },
     create: async (inputs) => {
       if (inputs.adopt !== true) return clean(await load().create(withoutAdopt(inputs)));
       const { runAdopting } = projectRequire()(require("path").join(projectRoot(), "infra", "providers", "adopt"));
@@ -108,7 +114,10 @@ export function lazyProvider(kind: string): pulumi.dynamic.ResourceProvider {
       const r = clean(await p.update(id, withoutAdopt(olds), withoutAdopt(news)));
       return { ...r, outs: keepAdopt(olds, r.outs) };
     },
-    delete: async (id, props) => { const p = load(); if (p.delete) await p.delete(id, withoutAdopt(props)); },
+    delete: async (id, props) => {
+      const p = load();
+      if (p.delete) await p.delete(id, withoutAdopt(props));
+    },
   };
 }
 /* eslint-enable @typescript-eslint/no-require-imports */
@@ -172,4 +181,3 @@ function refuseImports(): void {
   }
 }
 refuseImports();
-

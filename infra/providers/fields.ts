@@ -86,11 +86,15 @@ export function resourceFields<S extends z.ZodType, const T extends { readonly [
   const outsOnly = Object.keys(computed.shape);
   const clash = outsOnly.filter((f) => inputs.includes(f as Keys<I>));
   if (missing.length || extra.length || clash.length) {
-    throw new Error(`stackguard: field table out of step with the schema: ${[
-      missing.length ? `missing ${missing.join(", ")}` : "",
-      extra.length ? `not in the schema ${extra.join(", ")}` : "",
-      clash.length ? `computed and input ${clash.join(", ")}` : "",
-    ].filter(Boolean).join("; ")}`);
+    throw new Error(
+      `stackguard: field table out of step with the schema: ${[
+        missing.length ? `missing ${missing.join(", ")}` : "",
+        extra.length ? `not in the schema ${extra.join(", ")}` : "",
+        clash.length ? `computed and input ${clash.join(", ")}` : "",
+      ]
+        .filter(Boolean)
+        .join("; ")}`,
+    );
   }
   const having = <F extends FieldChange>(c: F) => inputs.filter((f) => table[f] === c) as Array<FieldsWith<T, F>>;
   const replace = having("replace");

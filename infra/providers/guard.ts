@@ -20,7 +20,12 @@ export { ALPHASTACK_PROTECTED_IDS };
 
 /** Thrown when a write targets something protected. The message says what, why and what to do instead. */
 export class ProtectedResourceError extends Error {
-  constructor(readonly method: string, readonly path: string, readonly target: string, readonly reason: string) {
+  constructor(
+    readonly method: string,
+    readonly path: string,
+    readonly target: string,
+    readonly reason: string,
+  ) {
     super(
       `stackguard guard refused ${method} ${path}: ${target} ${reason}. ` +
         "stackguard never changes AlphaStack production (or anything in a protected Render environment); " +
@@ -107,7 +112,7 @@ export function targetsOf(req: OutgoingRequest): string[] {
   visit(req.body, undefined, 0);
   // A custom domain's name is what it protects: adding AlphaStack's hostname to another service would steal it.
   if (req.method === "POST" && /\/custom-domains$/.test(req.path) && req.body && typeof (req.body as { name?: unknown }).name === "string") {
-    out.add(((req.body as { name: string }).name).toLowerCase());
+    out.add((req.body as { name: string }).name.toLowerCase());
   }
   return [...out];
 }
@@ -133,9 +138,11 @@ export class WriteGuard {
 
   constructor(private readonly opts: WriteGuardOptions) {
     for (const id of ALPHASTACK_PROTECTED_IDS) for (const v of variants(id)) this.ids.set(v, "is AlphaStack production (built in)");
-    for (const id of opts.extraIds ?? []) for (const v of variants(id)) {
-      if (!this.ids.has(v)) this.ids.set(v, "is listed as protected (stack config stackguard:protectedIds / stackguard:alphaStack or STACKGUARD_PROTECTED_IDS)");
-    }
+    for (const id of opts.extraIds ?? [])
+      for (const v of variants(id)) {
+        if (!this.ids.has(v))
+          this.ids.set(v, "is listed as protected (stack config stackguard:protectedIds / stackguard:alphaStack or STACKGUARD_PROTECTED_IDS)");
+      }
   }
 
   /** True when the id (or its primary, for a replica) is protected by id. */
@@ -172,9 +179,16 @@ export class WriteGuard {
         if (!/^evg-/.test(t) || !RESOURCE_ID.test(t)) continue;
         for (const raw of (await this.opts.linksOf(t)) ?? []) {
           const linked = normalizeTarget(raw);
-          if (this.isProtectedId(linked)) throw new ProtectedResourceError(req.method, req.path, t, `is linked to ${linked}, which ${this.ids.get(variants(linked).find((v) => this.ids.has(v))!)}`);
+          if (this.isProtectedId(linked))
+            throw new ProtectedResourceError(
+              req.method,
+              req.path,
+              t,
+              `is linked to ${linked}, which ${this.ids.get(variants(linked).find((v) => this.ids.has(v))!)}`,
+            );
           const env = ENV_SCOPED.test(linked) ? await this.opts.environmentOf(linked) : undefined;
-          if (env && this.ids.has(env)) throw new ProtectedResourceError(req.method, req.path, t, `is linked to ${linked}, which lives in protected environment ${env}`);
+          if (env && this.ids.has(env))
+            throw new ProtectedResourceError(req.method, req.path, t, `is linked to ${linked}, which lives in protected environment ${env}`);
           if (env) envs.add(env);
         }
       }

@@ -57,7 +57,10 @@ export function providerDigest(root: string, kind: string): string {
   if (!entry) throw new Error(`stackguard: no provider implementation infra/providers/impl/${kind}.ts`);
   const files = new Set([...moduleClosure(entry, root), path.join(root, "infra", "providers", "dynamic.ts")]);
   const h = createHash("sha256").update("stackguard/provider-code/v1\n");
-  for (const f of [...files].sort()) h.update(`${path.relative(root, f)}\0`).update(fs.readFileSync(f)).update("\0");
+  for (const f of [...files].sort())
+    h.update(`${path.relative(root, f)}\0`)
+      .update(fs.readFileSync(f))
+      .update("\0");
   const digest = `sha256:${h.digest("hex")}`;
   cache.set(key, digest);
   return digest;
@@ -66,5 +69,9 @@ export function providerDigest(root: string, kind: string): string {
 /** The project's provider kinds (file names under infra/providers/impl/ that export a provider). */
 export function providerKinds(root: string): string[] {
   const dir = path.join(root, "infra", "providers", "impl");
-  return fs.readdirSync(dir).filter((f) => f.endsWith(".ts") && /export const provider\b/.test(fs.readFileSync(path.join(dir, f), "utf8"))).map((f) => f.slice(0, -3)).sort();
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(".ts") && /export const provider\b/.test(fs.readFileSync(path.join(dir, f), "utf8")))
+    .map((f) => f.slice(0, -3))
+    .sort();
 }

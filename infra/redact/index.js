@@ -27,18 +27,32 @@ const MIN_ENV_SECRET_LENGTH = 6;
 
 /** Environment variables whose values are secrets wherever they appear (besides {@link SECRET_ENV_PATTERN}). */
 const SECRET_ENV_NAMES = [
-  "RENDER_API_KEY", "PULUMI_ACCESS_TOKEN", "PULUMI_CONFIG_PASSPHRASE", "GITHUB_TOKEN", "GH_TOKEN", "EDGE_ADMIN_TOKEN",
-  "EDGE_RENDER_API_KEY", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "ARM_CLIENT_SECRET", "GOOGLE_CREDENTIALS",
-  "SLACK_WEBHOOK_URL", "STACKGUARD_ALERT_WEBHOOK_URL", "DATABASE_URL", "REDIS_URL",
+  "RENDER_API_KEY",
+  "PULUMI_ACCESS_TOKEN",
+  "PULUMI_CONFIG_PASSPHRASE",
+  "GITHUB_TOKEN",
+  "GH_TOKEN",
+  "EDGE_ADMIN_TOKEN",
+  "EDGE_RENDER_API_KEY",
+  "AWS_SECRET_ACCESS_KEY",
+  "AWS_SESSION_TOKEN",
+  "ARM_CLIENT_SECRET",
+  "GOOGLE_CREDENTIALS",
+  "SLACK_WEBHOOK_URL",
+  "STACKGUARD_ALERT_WEBHOOK_URL",
+  "DATABASE_URL",
+  "REDIS_URL",
 ];
 /** Names of environment variables that hold secrets by convention. */
 const SECRET_ENV_PATTERN = /(^|_)(TOKEN|SECRET|PASSWORD|PASSPHRASE|API_KEY|ACCESS_KEY|PRIVATE_KEY|CREDENTIALS|WEBHOOK_URL)$/;
 
 /** Keys whose string values are secret in Render request and response bodies. */
-const SECRET_BODY_KEY = /^(value|content|password|token|secret|apikey|authtoken|datadogapikey|internalconnectionstring|externalconnectionstring|psqlcommand|rediscliCommand|connectioninfo)$/i;
+const SECRET_BODY_KEY =
+  /^(value|content|password|token|secret|apikey|authtoken|datadogapikey|internalconnectionstring|externalconnectionstring|psqlcommand|rediscliCommand|connectioninfo)$/i;
 
 /** Key names whose values are secrets when they appear as `key=value`, `key: value` or `"key": "value"`. */
-const SECRET_KEY_NAMES = "password|passwd|pass|pwd|sslpassword|secret|client_secret|clientSecret|token|access_token|accessToken|refresh_token|refreshToken|id_token|auth_token|authToken|api_key|apiKey|apikey|api-key|private_key|privateKey|sig|signature";
+const SECRET_KEY_NAMES =
+  "password|passwd|pass|pwd|sslpassword|secret|client_secret|clientSecret|token|access_token|accessToken|refresh_token|refreshToken|id_token|auth_token|authToken|api_key|apiKey|apikey|api-key|private_key|privateKey|sig|signature";
 
 /**
  * Credential shapes, each with a canary test (test/unit/redact/redact.test.ts). `$1` keeps the part that says what
@@ -60,13 +74,25 @@ const PATTERNS = [
   // libpq keyword/value connection strings and psql commands: password=… / password='…' / PGPASSWORD=…
   { name: "libpq-password", re: /(\b(?:PG|ssl)?password\s*=\s*)(?:'(?:[^'\\]|\\.)*'|[^\s'";&]+)/gi, keep: true },
   // Authorization headers of any scheme (Basic, Bearer, token, Digest…), as header lines or JSON.
-  { name: "authorization-header", re: /(\b(?:proxy-)?authorization"?\s*[:=]\s*"?(?:(?:basic|bearer|token|digest|negotiate|ntlm)\s+)?)[^\s"',;]+/gi, keep: true },
+  {
+    name: "authorization-header",
+    re: /(\b(?:proxy-)?authorization"?\s*[:=]\s*"?(?:(?:basic|bearer|token|digest|negotiate|ntlm)\s+)?)[^\s"',;]+/gi,
+    keep: true,
+  },
   // API-key headers: x-api-key, api-key, x-auth-token, private-token (GitLab), x-pulumi-access-token…
-  { name: "api-key-header", re: /(\b(?:x-api-key|api-key|x-auth-token|x-access-token|private-token|x-pulumi-access-token|x-render-api-key)"?\s*[:=]\s*"?)[^\s"',;]+/gi, keep: true },
+  {
+    name: "api-key-header",
+    re: /(\b(?:x-api-key|api-key|x-auth-token|x-access-token|private-token|x-pulumi-access-token|x-render-api-key)"?\s*[:=]\s*"?)[^\s"',;]+/gi,
+    keep: true,
+  },
   // JSON fields with secret names: "password": "…", "apiKey": "…"
   { name: "json-secret-field", re: new RegExp(`("(?:${SECRET_KEY_NAMES})"\\s*:\\s*")(?:[^"\\\\]|\\\\.)+(?=")`, "gi"), keep: true },
   // Upper-case environment assignments of secret-named variables: GITHUB_TOKEN=…, DB_PASSWORD=…
-  { name: "env-assignment", re: /(\b[A-Z][A-Z0-9_]*(?:PASSWORD|PASSPHRASE|SECRET|TOKEN|API_KEY|ACCESS_KEY|PRIVATE_KEY|WEBHOOK_URL)=)(?:"[^"]*"|'[^']*'|[^\s"']+)/g, keep: true },
+  {
+    name: "env-assignment",
+    re: /(\b[A-Z][A-Z0-9_]*(?:PASSWORD|PASSPHRASE|SECRET|TOKEN|API_KEY|ACCESS_KEY|PRIVATE_KEY|WEBHOOK_URL)=)(?:"[^"]*"|'[^']*'|[^\s"']+)/g,
+    keep: true,
+  },
   // Bearer tokens anywhere
   { name: "bearer-token", re: /(\bbearer\s+)[A-Za-z0-9._~+/-]{4,}=*/gi, keep: true },
   // GitHub tokens: classic (ghp_), OAuth (gho_), user-to-server (ghu_), server-to-server (ghs_), refresh (ghr_), fine-grained PATs

@@ -87,8 +87,13 @@ export function retryAfterMs(headers: Record<string, unknown> | undefined, now: 
  * Delay before retrying a 429: at least what the server asked for, plus a little jitter so that callers waiting on
  * the same reset do not all fire in the same millisecond; otherwise plain backoff.
  */
-export function rateLimitDelayMs(headers: Record<string, unknown> | undefined, attempt: number, opts: BackoffOptions = DEFAULT_BACKOFF,
-  random: () => number = Math.random, now: number = Date.now()): number {
+export function rateLimitDelayMs(
+  headers: Record<string, unknown> | undefined,
+  attempt: number,
+  opts: BackoffOptions = DEFAULT_BACKOFF,
+  random: () => number = Math.random,
+  now: number = Date.now(),
+): number {
   const asked = retryAfterMs(headers, now);
   if (asked === undefined) return backoffDelayMs(attempt, opts, random);
   return asked + Math.floor(random() * Math.min(1000, opts.baseMs * 2));

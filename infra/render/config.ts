@@ -12,11 +12,7 @@ export interface RenderConfig {
 export const DEFAULT_RENDER_API_URL = "https://api.render.com/v1";
 
 const envSchema = z.object({
-  RENDER_API_URL: z
-    .string()
-    .trim()
-    .url({ message: "RENDER_API_URL must be an absolute http(s) URL such as https://api.render.com/v1" })
-    .optional(),
+  RENDER_API_URL: z.string().trim().url({ message: "RENDER_API_URL must be an absolute http(s) URL such as https://api.render.com/v1" }).optional(),
   RENDER_API_KEY: z
     .string({ message: "RENDER_API_KEY is required: set it to a Render API key (or the simulator's key)" })
     .trim()

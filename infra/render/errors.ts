@@ -18,8 +18,7 @@ export class RenderApiError extends Error {
 
   constructor(args: { method: string; path: string; status: number; renderMessage: string; attempts: number; retryAfterSeconds?: number }) {
     const what = args.status === 0 ? "no response" : `HTTP ${args.status}`;
-    super(`Render API ${args.method} ${args.path} failed: ${what}: ${args.renderMessage}` +
-      (args.attempts > 1 ? ` (after ${args.attempts} attempts)` : ""));
+    super(`Render API ${args.method} ${args.path} failed: ${what}: ${args.renderMessage}` + (args.attempts > 1 ? ` (after ${args.attempts} attempts)` : ""));
     this.name = "RenderApiError";
     this.method = args.method;
     this.path = args.path;

@@ -215,7 +215,10 @@ export class RenderHttp {
     const parsed = spec.schema.safeParse(data);
     if (!parsed.success) {
       // Name the fields, never the values (a value could be a secret).
-      const where = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join(".") || "(root)"}: ${i.code}`).join(", ");
+      const where = parsed.error.issues
+        .slice(0, 5)
+        .map((i) => `${i.path.join(".") || "(root)"}: ${i.code}`)
+        .join(", ");
       throw fail(res.status, `unexpected response shape (${where})`, attempt);
     }
     return parsed.data;

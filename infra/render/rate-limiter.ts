@@ -63,7 +63,10 @@ export interface RateLimiterOptions {
 
 /** Thrown when a bucket is empty and its reset is further away than `maxWaitMs`. */
 export class RateLimitExhausted extends Error {
-  constructor(readonly bucket: string, readonly resetSeconds: number) {
+  constructor(
+    readonly bucket: string,
+    readonly resetSeconds: number,
+  ) {
     super(`Render rate limit for ${bucket} is used up; it resets in ${resetSeconds} s. Retry after that, or lower the number of changes per run.`);
     this.name = "RateLimitExhausted";
   }

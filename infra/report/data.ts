@@ -57,7 +57,10 @@ export const PromotionEntrySchema = z
     series: z.array(TrafficPointSchema).default([]),
     switchedAt: time.optional(),
     switchedBackAt: time.optional(),
-    thresholds: z.object({ maxErrorRate: z.number().min(0).max(1), maxP99LatencyMs: z.number().positive() }).strict().optional(),
+    thresholds: z
+      .object({ maxErrorRate: z.number().min(0).max(1), maxP99LatencyMs: z.number().positive() })
+      .strict()
+      .optional(),
     timings: z.record(z.string(), z.number().nonnegative()).optional(),
   })
   .strict();
@@ -85,7 +88,9 @@ export const DeployReportDataSchema = z
     changeSummary: z.record(z.string(), z.number().int().nonnegative()).optional(),
     promotions: z.array(PromotionEntrySchema).default([]),
     /** The active slot and the version on each slot per app, after the `up`. */
-    finalSlots: z.record(z.string(), z.object({ activeSlot: slot, versions: z.object({ blue: z.string().optional(), green: z.string().optional() }).strict() }).strict()).default({}),
+    finalSlots: z
+      .record(z.string(), z.object({ activeSlot: slot, versions: z.object({ blue: z.string().optional(), green: z.string().optional() }).strict() }).strict())
+      .default({}),
   })
   .strict();
 

@@ -29,7 +29,13 @@ table{border-collapse:collapse;margin:6px 0 10px}th,td{border:1px solid #d0d0d0;
 code{background:#f3f4f6;padding:0 4px;border-radius:3px}`;
 
 function badge(text: string): string {
-  const cls = /^(succeeded|promoted|Successful|available)$/.test(text) ? "ok" : /^(failed|Failed|Error|rolled-back)$/.test(text) ? "bad" : /Inconclusive|inconclusive/.test(text) ? "warn" : "neutral";
+  const cls = /^(succeeded|promoted|Successful|available)$/.test(text)
+    ? "ok"
+    : /^(failed|Failed|Error|rolled-back)$/.test(text)
+      ? "bad"
+      : /Inconclusive|inconclusive/.test(text)
+        ? "warn"
+        : "neutral";
   return `<span class="badge ${cls}">${text}</span>`;
 }
 
@@ -37,7 +43,11 @@ function promotionSection(p: PromotionEntry, t: (s: string | undefined) => strin
   const analysis = p.analysis.length
     ? `<table><tr><th>phase</th><th>verdict</th><th>why</th><th>took</th></tr>${p.analysis.map((a) => `<tr><td>${t(a.phase)}</td><td>${badge(t(a.verdict))}</td><td>${t(a.reason)}</td><td>${a.durationMs === undefined ? "" : `${(a.durationMs / 1000).toFixed(1)} s`}</td></tr>`).join("")}</table>`
     : `<p class="muted">No analysis ran (nothing to move).</p>`;
-  const timings = p.timings ? `<p class="muted">${Object.entries(p.timings).map(([k, v]) => `${t(k.replace(/Ms$/, ""))} ${(v / 1000).toFixed(1)} s`).join(" · ")}</p>` : "";
+  const timings = p.timings
+    ? `<p class="muted">${Object.entries(p.timings)
+        .map(([k, v]) => `${t(k.replace(/Ms$/, ""))} ${(v / 1000).toFixed(1)} s`)
+        .join(" · ")}</p>`
+    : "";
   return `<h3>${t(p.app)}: ${t(p.previousVersion ?? "?")} → ${t(p.version)} (${t(p.from)} → ${t(p.to)}) ${badge(t(p.result))}</h3>
 ${p.error ? `<p><strong>Stopped:</strong> ${t(p.error)}</p>` : ""}${analysis}${timings}
 ${trafficPlotSvgSafe(p, t)}`;
@@ -62,7 +72,9 @@ export function renderDeployReport(data: DeployReportData, opts: ReportOptions =
   const r: DeployReport = parsed.data;
   const t = (s: string | undefined) => (s === undefined ? "" : redact(String(s), opts.secrets ?? []).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`));
   const changed = r.changes.filter((c) => c.op !== "same");
-  const counts = Object.entries(changed.reduce<Record<string, number>>((acc, c) => ({ ...acc, [c.op]: (acc[c.op] ?? 0) + 1 }), {})).map(([op, n]) => `${op}: ${n}`).join(", ");
+  const counts = Object.entries(changed.reduce<Record<string, number>>((acc, c) => ({ ...acc, [c.op]: (acc[c.op] ?? 0) + 1 }), {}))
+    .map(([op, n]) => `${op}: ${n}`)
+    .join(", ");
   const applied = Object.entries(r.changeSummary ?? {}).filter(([op, n]) => op !== "same" && n > 0);
   const summary = r.changeSummary
     ? `<p>Applied by the update (pulumi stack history): ${applied.length ? t(applied.map(([op, n]) => `${op} ${n}`).join(", ")) : "no change"}${r.changeSummary.same ? t(`; ${r.changeSummary.same} unchanged`) : ""}.</p>`
@@ -74,7 +86,12 @@ export function renderDeployReport(data: DeployReportData, opts: ReportOptions =
       ? `${summary}<p class="muted">The per-resource list needs the update's plan or preview: pass --changes &lt;gate dir | plan | preview JSON&gt;.</p>`
       : `${summary}<p class="muted">No resource changed.</p>`;
   const slots = Object.keys(r.finalSlots).length
-    ? `<table><tr><th>app</th><th>active slot</th><th>blue</th><th>green</th></tr>${Object.entries(r.finalSlots).map(([app, s]) => `<tr><td>${t(app)}</td><td><strong>${t(s.activeSlot)}</strong></td><td>${t(s.versions.blue ?? "—")}${s.activeSlot === "blue" ? " (live)" : " (warm)"}</td><td>${t(s.versions.green ?? "—")}${s.activeSlot === "green" ? " (live)" : " (warm)"}</td></tr>`).join("")}</table>`
+    ? `<table><tr><th>app</th><th>active slot</th><th>blue</th><th>green</th></tr>${Object.entries(r.finalSlots)
+        .map(
+          ([app, s]) =>
+            `<tr><td>${t(app)}</td><td><strong>${t(s.activeSlot)}</strong></td><td>${t(s.versions.blue ?? "—")}${s.activeSlot === "blue" ? " (live)" : " (warm)"}</td><td>${t(s.versions.green ?? "—")}${s.activeSlot === "green" ? " (live)" : " (warm)"}</td></tr>`,
+        )
+        .join("")}</table>`
     : `<p class="muted">No blue/green app in this stack.</p>`;
   const took = ((Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000).toFixed(0);
   return `<!DOCTYPE html>

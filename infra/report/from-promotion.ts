@@ -15,7 +15,9 @@ export interface PromotionExtras {
 /** The plot's points from the traffic a promotion recorded through the edge (one per measured window). */
 export function seriesFromTraffic(traffic: PromotionTraffic | undefined): TrafficPoint[] {
   return (traffic?.windows ?? []).map((w) => ({
-    at: w.at, slot: w.slot, requests: w.samples,
+    at: w.at,
+    slot: w.slot,
+    requests: w.samples,
     ...(w.errorRate === undefined ? {} : { errorRate: w.errorRate }),
     ...(w.p50Ms === undefined ? {} : { p50Ms: w.p50Ms }),
     ...(w.p99Ms === undefined ? {} : { p99Ms: w.p99Ms }),
@@ -29,12 +31,32 @@ export function seriesFromTraffic(traffic: PromotionTraffic | undefined): Traffi
  */
 export function promotionEntryFromRecord(app: string, r: PromotionRecord, extras: PromotionExtras = {}): PromotionEntryInput {
   const analysis: PromotionEntryInput["analysis"] = [];
-  if (r.preSwitch !== undefined) analysis.push({ phase: r.result === "already-active" ? "baseline" : "pre-switch", verdict: "Successful", reason: r.preSwitch, durationMs: r.timings.preSwitchMs });
-  if (r.postSwitch !== undefined) analysis.push({ phase: "post-switch", verdict: r.result === "promoted-inconclusive" ? "Inconclusive" : "Successful", reason: r.postSwitch, durationMs: r.timings.bakeMs });
+  if (r.preSwitch !== undefined)
+    analysis.push({
+      phase: r.result === "already-active" ? "baseline" : "pre-switch",
+      verdict: "Successful",
+      reason: r.preSwitch,
+      durationMs: r.timings.preSwitchMs,
+    });
+  if (r.postSwitch !== undefined)
+    analysis.push({
+      phase: "post-switch",
+      verdict: r.result === "promoted-inconclusive" ? "Inconclusive" : "Successful",
+      reason: r.postSwitch,
+      durationMs: r.timings.bakeMs,
+    });
   const moved = r.from !== r.to;
   return {
-    app, version: r.version, previousVersion: extras.previousVersion, from: r.from, to: r.to, result: r.result, analysis,
-    series: extras.series ?? seriesFromTraffic(r.traffic), thresholds: extras.thresholds ?? r.traffic?.limits, timings: { ...r.timings },
+    app,
+    version: r.version,
+    previousVersion: extras.previousVersion,
+    from: r.from,
+    to: r.to,
+    result: r.result,
+    analysis,
+    series: extras.series ?? seriesFromTraffic(r.traffic),
+    thresholds: extras.thresholds ?? r.traffic?.limits,
+    timings: { ...r.timings },
     ...(moved ? { switchedAt: new Date(Date.parse(r.at) - r.timings.bakeMs).toISOString() } : {}),
   };
 }
@@ -45,14 +67,39 @@ export function promotionEntryFromRecord(app: string, r: PromotionRecord, extras
  */
 export function promotionEntryFromError(
   app: string,
-  p: { version: string; from: "blue" | "green"; to: "blue" | "green"; error: Error; switchedAt?: string; switchedBackAt?: string; phase?: "deploy" | "pre-switch" | "post-switch" | "baseline" },
+  p: {
+    version: string;
+    from: "blue" | "green";
+    to: "blue" | "green";
+    error: Error;
+    switchedAt?: string;
+    switchedBackAt?: string;
+    phase?: "deploy" | "pre-switch" | "post-switch" | "baseline";
+  },
   extras: PromotionExtras = {},
 ): PromotionEntryInput {
-  const phase = p.phase ?? (/^pre-switch/.test(p.error.message) ? "pre-switch" : /^baseline/.test(p.error.message) ? "baseline" : /^deploy/.test(p.error.message) ? "deploy" : "post-switch");
+  const phase =
+    p.phase ??
+    (/^pre-switch/.test(p.error.message)
+      ? "pre-switch"
+      : /^baseline/.test(p.error.message)
+        ? "baseline"
+        : /^deploy/.test(p.error.message)
+          ? "deploy"
+          : "post-switch");
   return {
-    app, version: p.version, previousVersion: extras.previousVersion, from: p.from, to: p.to, result: p.switchedBackAt ? "rolled-back" : "failed",
-    error: p.error.message, analysis: [{ phase, verdict: phase === "deploy" ? "Error" : "Failed", reason: p.error.message }],
-    series: extras.series ?? [], thresholds: extras.thresholds, switchedAt: p.switchedAt, switchedBackAt: p.switchedBackAt,
+    app,
+    version: p.version,
+    previousVersion: extras.previousVersion,
+    from: p.from,
+    to: p.to,
+    result: p.switchedBackAt ? "rolled-back" : "failed",
+    error: p.error.message,
+    analysis: [{ phase, verdict: phase === "deploy" ? "Error" : "Failed", reason: p.error.message }],
+    series: extras.series ?? [],
+    thresholds: extras.thresholds,
+    switchedAt: p.switchedAt,
+    switchedBackAt: p.switchedBackAt,
   };
 }
 
@@ -60,11 +107,22 @@ export function promotionEntryFromError(
  * A promotion that stopped, from what the TrafficSwitch journaled (`PromotionError.attempt` and its message): the
  * step, the switch and switch back, the timings, and the traffic it measured through the edge.
  */
-export function promotionEntryFromAttempt(app: string, message: string, a: PromotionAttempt, extras: Pick<PromotionExtras, "previousVersion"> = {}): PromotionEntryInput {
+export function promotionEntryFromAttempt(
+  app: string,
+  message: string,
+  a: PromotionAttempt,
+  extras: Pick<PromotionExtras, "previousVersion"> = {},
+): PromotionEntryInput {
   return {
-    ...promotionEntryFromError(app, { version: a.version, from: a.from, to: a.to, error: new Error(message), switchedAt: a.switchedAt, switchedBackAt: a.switchedBackAt, phase: a.phase }, {
-      previousVersion: extras.previousVersion, series: seriesFromTraffic(a.traffic), thresholds: a.traffic?.limits,
-    }),
+    ...promotionEntryFromError(
+      app,
+      { version: a.version, from: a.from, to: a.to, error: new Error(message), switchedAt: a.switchedAt, switchedBackAt: a.switchedBackAt, phase: a.phase },
+      {
+        previousVersion: extras.previousVersion,
+        series: seriesFromTraffic(a.traffic),
+        thresholds: a.traffic?.limits,
+      },
+    ),
     result: a.result,
     timings: { ...a.timings },
   };

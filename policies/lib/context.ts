@@ -58,10 +58,14 @@ export function configObject(cfg: StackConfigValues, key: string): unknown {
 export function resolveEnvironment(stack: string, configured: string | undefined): Environment {
   const byName: Environment | undefined = stack === "production" || stack === "staging" ? stack : undefined;
   if (configured !== undefined && configured !== "staging" && configured !== "production") {
-    throw new PolicyConfigError(`stack config stackguard:environment is "${configured}": it must be "staging" or "production" (set it in Pulumi.${stack}.yaml).`);
+    throw new PolicyConfigError(
+      `stack config stackguard:environment is "${configured}": it must be "staging" or "production" (set it in Pulumi.${stack}.yaml).`,
+    );
   }
   if (byName && configured && configured !== byName) {
-    throw new PolicyConfigError(`stack config stackguard:environment is "${configured}" but the stack is named "${byName}": set stackguard:environment: ${byName} in Pulumi.${byName}.yaml.`);
+    throw new PolicyConfigError(
+      `stack config stackguard:environment is "${configured}" but the stack is named "${byName}": set stackguard:environment: ${byName} in Pulumi.${byName}.yaml.`,
+    );
   }
   return byName ?? (configured as Environment | undefined) ?? "production";
 }
@@ -70,7 +74,10 @@ export function resolveEnvironment(stack: string, configured: string | undefined
 export function stackContext(urn: string | undefined, env: NodeJS.ProcessEnv = process.env, cfg: StackConfigValues = stackConfigFromEnv(env)): StackContext {
   const fromUrn = urn ? parseUrn(urn).stack : undefined;
   const stack = env.PULUMI_NODEJS_STACK || fromUrn || "";
-  if (!stack) throw new PolicyConfigError("the policy pack cannot tell which stack it is checking (no PULUMI_NODEJS_STACK and no URN): run it through pulumi preview/up.");
+  if (!stack)
+    throw new PolicyConfigError(
+      "the policy pack cannot tell which stack it is checking (no PULUMI_NODEJS_STACK and no URN): run it through pulumi preview/up.",
+    );
   const configured = cfg["stackguard:environment"];
   const dry = env.PULUMI_NODEJS_DRY_RUN;
   return {

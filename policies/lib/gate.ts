@@ -59,7 +59,13 @@ export function gateHosts(set: ProtectedSet, addresses: readonly string[] = []):
   });
 }
 
-export function touchesAlphaStack(step: StepMetadata, set: ProtectedSet, pinnedUrns: ReadonlySet<string>, readOnlyUrls: readonly string[], hosts: AlphaStackHosts = gateHosts(set)): string[] {
+export function touchesAlphaStack(
+  step: StepMetadata,
+  set: ProtectedSet,
+  pinnedUrns: ReadonlySet<string>,
+  readOnlyUrls: readonly string[],
+  hosts: AlphaStackHosts = gateHosts(set),
+): string[] {
   if (step.type === "pulumi:providers:pulumi-nodejs") return []; // its inputs are the stack config, which names AlphaStack
   // An alert rule that only notifies watches AlphaStack without acting on it (same as alphastack-frozen).
   if (/stackguard:AlertRule$/.test(step.type) && onlyNotifies(step.new?.inputs ?? undefined) && onlyNotifies(step.old?.inputs ?? undefined)) return [];
@@ -133,7 +139,11 @@ export function analyseEvents(text: string, set: ProtectedSet, pins: readonly Ga
   // address (an IP, a loopback port on the simulator) is AlphaStack whatever host name it is written with.
   const addresses = report.steps
     .filter((s) => isNonChange(s.op) && ((s.new?.id && set.exact(s.new.id)) || pinnedUrns.has(s.urn)))
-    .flatMap((s) => stringsIn(s.new?.outputs ?? {}).filter((x) => x.key === "url" || x.key === "serviceUrl").map((x) => x.value));
+    .flatMap((s) =>
+      stringsIn(s.new?.outputs ?? {})
+        .filter((x) => x.key === "url" || x.key === "serviceUrl")
+        .map((x) => x.value),
+    );
   const hosts = gateHosts(set, addresses);
   for (const m of changing) {
     const reasons = touchesAlphaStack(m, set, pinnedUrns, readOnlyUrls, hosts);
@@ -142,7 +152,10 @@ export function analyseEvents(text: string, set: ProtectedSet, pins: readonly Ga
   for (const pin of pins.filter((p) => p.mode === "read")) {
     const step = report.steps.find((s) => s.urn === pin.urn);
     const id = step?.new?.id ?? step?.old?.id;
-    if (!step) report.missingReads.push(`${pin.urn} no longer reads ${pin.id}: restore the .get, or regenerate the baseline (npm run baseline) and have the diff reviewed`);
+    if (!step)
+      report.missingReads.push(
+        `${pin.urn} no longer reads ${pin.id}: restore the .get, or regenerate the baseline (npm run baseline) and have the diff reviewed`,
+      );
     else if (!step.op.startsWith("read")) report.missingReads.push(`${pin.urn} must stay a .get of ${pin.id}, but its step is ${step.op}`);
     else if (id && id !== pin.id) report.missingReads.push(`${pin.urn} must read ${pin.id}, but reads ${id}`);
   }

@@ -26,7 +26,16 @@ const ID = /^[a-z]{3}-[a-z0-9]{8,}(-[a-z])?$/;
 function labelFor(token: string): string {
   if (ALPHASTACK_LABELS[token]) return ALPHASTACK_LABELS[token];
   if (ALPHASTACK_NAMES[token]) return `${ALPHASTACK_NAMES[token]} (${token})`;
-  const kind = { srv: "service", crn: "cron job", evg: "env group", dpg: "database", red: "key value store", evm: "environment", prj: "project", cdm: "custom domain" }[token.slice(0, 3)];
+  const kind = {
+    srv: "service",
+    crn: "cron job",
+    evg: "env group",
+    dpg: "database",
+    red: "key value store",
+    evm: "environment",
+    prj: "project",
+    cdm: "custom domain",
+  }[token.slice(0, 3)];
   return kind ? `AlphaStack ${kind} ${token}` : `protected ${token}`;
 }
 

@@ -18,9 +18,25 @@ const VALUE_SHAPES: ReadonlyArray<[RegExp, string]> = [
 
 /** Word sequences in a key name that mean its value is a credential. */
 const SECRET_WORDS: ReadonlyArray<readonly string[]> = [
-  ["api", "key"], ["apikey"], ["token"], ["secret"], ["password"], ["passwd"], ["pwd"], ["private", "key"],
-  ["credential"], ["credentials"], ["database", "url"], ["db", "url"], ["dsn"], ["connection", "string"],
-  ["conn", "str"], ["access", "key"], ["auth"], ["signing", "key"], ["encryption", "key"],
+  ["api", "key"],
+  ["apikey"],
+  ["token"],
+  ["secret"],
+  ["password"],
+  ["passwd"],
+  ["pwd"],
+  ["private", "key"],
+  ["credential"],
+  ["credentials"],
+  ["database", "url"],
+  ["db", "url"],
+  ["dsn"],
+  ["connection", "string"],
+  ["conn", "str"],
+  ["access", "key"],
+  ["auth"],
+  ["signing", "key"],
+  ["encryption", "key"],
 ];
 
 /** `DATABASE_URL`, `databaseUrl`, `database-url` → ["database", "url"]. */

@@ -19,9 +19,7 @@ export interface SqlFinding {
   message: string;
 }
 
-const ReportSchema = z.array(
-  z.object({ file: z.string(), line: z.number().int(), rule_name: z.string(), message: z.string() }).passthrough(),
-);
+const ReportSchema = z.array(z.object({ file: z.string(), line: z.number().int(), rule_name: z.string(), message: z.string() }).passthrough());
 
 /** Raised when squawk cannot run or answers something unreadable: the lint must not pass silently. */
 export class SquawkError extends Error {
@@ -38,7 +36,9 @@ export function squawkBinary(): string {
   try {
     return req.resolve(`${pkg}/bin/${process.platform === "win32" ? "squawk.exe" : "squawk"}`);
   } catch {
-    throw new SquawkError(`squawk is not installed for ${process.platform}-${process.arch} (${pkg}): run npm ci in policies/ (optional dependencies included).`);
+    throw new SquawkError(
+      `squawk is not installed for ${process.platform}-${process.arch} (${pkg}): run npm ci in policies/ (optional dependencies included).`,
+    );
   }
 }
 
@@ -53,12 +53,17 @@ export function lintSqlFiles(files: readonly string[], timeoutMs = 20_000): Map<
     const key = createHash("sha256").update(fs.readFileSync(f)).digest("hex");
     keyOf.set(f, key);
     const hit = cache.get(key);
-    if (hit) result.set(f, hit.map((x) => ({ ...x, file: f })));
+    if (hit)
+      result.set(
+        f,
+        hit.map((x) => ({ ...x, file: f })),
+      );
     else todo.push(f);
   }
   if (!todo.length) return result;
   const r = spawnSync(squawkBinary(), ["--reporter", "json", ...todo], { encoding: "utf8", timeout: timeoutMs, maxBuffer: 32 * 1024 * 1024 });
-  if (r.error) throw new SquawkError(`squawk could not run (${(r.error as NodeJS.ErrnoException).code ?? r.error.message}); the migration lint cannot pass without it.`);
+  if (r.error)
+    throw new SquawkError(`squawk could not run (${(r.error as NodeJS.ErrnoException).code ?? r.error.message}); the migration lint cannot pass without it.`);
   let parsed: z.infer<typeof ReportSchema>;
   try {
     parsed = ReportSchema.parse(JSON.parse(r.stdout || "[]"));

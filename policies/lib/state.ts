@@ -89,7 +89,8 @@ export function diffStackBaseline(before: StackBaseline | undefined, after: Stac
   for (const [urn, e] of now) {
     const o = old.get(urn);
     if (!o) out.push(`+ pin ${e.mode} ${urn} (${e.id})${e.inputsHash ? ` ${e.inputsHash}` : ""}`);
-    else if (o.mode !== e.mode || o.inputsHash !== e.inputsHash || o.id !== e.id) out.push(`~ pin ${urn}: ${o.mode} ${o.inputsHash ?? ""} → ${e.mode} ${e.inputsHash ?? ""}`);
+    else if (o.mode !== e.mode || o.inputsHash !== e.inputsHash || o.id !== e.id)
+      out.push(`~ pin ${urn}: ${o.mode} ${o.inputsHash ?? ""} → ${e.mode} ${e.inputsHash ?? ""}`);
   }
   for (const [urn, o] of old) if (!now.has(urn)) out.push(`- pin ${o.mode} ${urn} (${o.id})`);
   const oldInv = new Set(before?.inventory ?? []);

@@ -21,10 +21,19 @@ export function alphaStackFrozenPolicy(args?: PolicyArgs): ResourceValidationPol
     rule: (r, cfg, ctx) => {
       // Reported once, on the stack resource: a config that tried to lower a mandatory policy (it runs anyway).
       if (r.type === "pulumi:pulumi:Stack" && loweredByConfig.size) {
-        return violations([...loweredByConfig].map(([name, level]) => `The policy config must not set ${name} to "${level}": it is mandatory whatever the config says, and the pack enforced it anyway. Remove that entry (and any "all" level) from the --policy-pack-config file.`));
+        return violations(
+          [...loweredByConfig].map(
+            ([name, level]) =>
+              `The policy config must not set ${name} to "${level}": it is mandatory whatever the config says, and the pack enforced it anyway. Remove that entry (and any "all" level) from the --policy-pack-config file.`,
+          ),
+        );
       }
       const baseline = baselineFrom(cfg);
-      const pinned = new Set(stackBaseline(baseline, ctx.stack).resources.filter((e) => e.mode === "managed").map((e) => e.urn));
+      const pinned = new Set(
+        stackBaseline(baseline, ctx.stack)
+          .resources.filter((e) => e.mode === "managed")
+          .map((e) => e.urn),
+      );
       const protectedSet = protectedSetFor(baseline, ctx.stack, cfg.extraProtected);
       return alphaStackFrozen(r, {
         protectedSet,

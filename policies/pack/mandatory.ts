@@ -48,7 +48,8 @@ export function keepMandatoryPoliciesMandatory(): void {
   const grpc = require(grpcPath) as { Server: { prototype: { addService: (svc: unknown, impl: Record<string, unknown>) => void } } };
   const original = grpc.Server.prototype.addService;
   grpc.Server.prototype.addService = function (this: unknown, svc: unknown, impl: Record<string, unknown>) {
-    const configure = impl?.configure as ((call: { request: { getPolicyconfigMap(): { entries(): Iterable<[string, PolicyConfigProto]> } } }, cb: unknown) => unknown) | undefined;
+    const configure = impl?.configure as
+      ((call: { request: { getPolicyconfigMap(): { entries(): Iterable<[string, PolicyConfigProto]> } } }, cb: unknown) => unknown) | undefined;
     if (typeof configure === "function") {
       impl = {
         ...impl,

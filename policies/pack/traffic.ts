@@ -47,6 +47,7 @@ export function forceBreakGlassPolicy(args?: PolicyArgs & { now?: () => Date }):
     description: "No force on a production traffic switch without a reviewed, unexpired break-glass entry.",
     level: checkArgs("traffic-switch-force-break-glass", args, "mandatory"),
     config: BreakGlassConfigSchema,
-    rule: (r, cfg, ctx) => forceNeedsBreakGlass(r, { environment: ctx.environment, breakGlass: cfg.breakGlass, maxValidityHours: cfg.maxValidityHours, now: now() }),
+    rule: (r, cfg, ctx) =>
+      forceNeedsBreakGlass(r, { environment: ctx.environment, breakGlass: cfg.breakGlass, maxValidityHours: cfg.maxValidityHours, now: now() }),
   });
 }

@@ -9,21 +9,28 @@ import { CONFIG_SCHEMAS } from "./policy";
  * of {@link MANDATORY_POLICIES} (directly or through `all`), or a baseline other than the committed, signed one.
  */
 export function checkMandatoryLevels(raw: Record<string, unknown>, where: string): void {
-  const levelOf = (v: unknown): string | undefined => (typeof v === "string" ? v : v && typeof v === "object" ? ((v as Record<string, unknown>).enforcementLevel as string | undefined) : undefined);
+  const levelOf = (v: unknown): string | undefined =>
+    typeof v === "string" ? v : v && typeof v === "object" ? ((v as Record<string, unknown>).enforcementLevel as string | undefined) : undefined;
   const all = levelOf(raw.all);
   if (all !== undefined && !BLOCKING_LEVELS.has(all)) {
-    throw new PolicyConfigError(`${where}: "all": "${all}" would lower ${[...MANDATORY_POLICIES].join(", ")}, which are mandatory whatever the config says. Set levels per policy instead (only advisory policies may be lowered).`);
+    throw new PolicyConfigError(
+      `${where}: "all": "${all}" would lower ${[...MANDATORY_POLICIES].join(", ")}, which are mandatory whatever the config says. Set levels per policy instead (only advisory policies may be lowered).`,
+    );
   }
   for (const name of MANDATORY_POLICIES) {
     const level = levelOf(raw[name]);
     if (level !== undefined && !BLOCKING_LEVELS.has(level)) {
-      throw new PolicyConfigError(`${where}: "${name}" is "${level}", but ${name} is mandatory whatever the config says. Remove the entry or set it to "mandatory".`);
+      throw new PolicyConfigError(
+        `${where}: "${name}" is "${level}", but ${name} is mandatory whatever the config says. Remove the entry or set it to "mandatory".`,
+      );
     }
   }
   for (const [name, value] of Object.entries(raw)) {
     const file = value && typeof value === "object" ? (value as Record<string, unknown>).baselineFile : undefined;
     if (file !== undefined && file !== "baseline.json") {
-      throw new PolicyConfigError(`${where}: "${name}".baselineFile is ${JSON.stringify(file)}: the pack reads only the committed, signed policies/baseline.json. Remove baselineFile and regenerate the baseline with npm run baseline.`);
+      throw new PolicyConfigError(
+        `${where}: "${name}".baselineFile is ${JSON.stringify(file)}: the pack reads only the committed, signed policies/baseline.json. Remove baselineFile and regenerate the baseline with npm run baseline.`,
+      );
     }
   }
 }

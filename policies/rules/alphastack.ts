@@ -6,16 +6,7 @@ import { commandLines, scriptsOf } from "../lib/commands";
 import { ProtectedEntry, ProtectedSet } from "../lib/protected";
 import { str, stringsIn } from "../lib/values";
 import type { BaselineEntry } from "../config";
-import {
-  compliant,
-  describeResource,
-  notApplicable,
-  ResourceFacts,
-  RuleResult,
-  StackResourceFacts,
-  TYPES,
-  violations,
-} from "./types";
+import { compliant, describeResource, notApplicable, ResourceFacts, RuleResult, StackResourceFacts, TYPES, violations } from "./types";
 
 /**
  * The AlphaStack freeze (docs/design.md, layers 2 and 3). CrossGuard shows only the new inputs of each resource, not the
@@ -26,8 +17,20 @@ import {
 
 /** Input keys whose value names the resource a write goes to. */
 export const TARGET_KEYS: ReadonlySet<string> = new Set([
-  "serviceId", "serviceIds", "envGroupId", "envGroupIds", "postgresId", "postgresIds", "databaseId", "resourceId",
-  "resourceIds", "environmentId", "projectId", "domainId", "targetId", "targetServiceId",
+  "serviceId",
+  "serviceIds",
+  "envGroupId",
+  "envGroupIds",
+  "postgresId",
+  "postgresIds",
+  "databaseId",
+  "resourceId",
+  "resourceIds",
+  "environmentId",
+  "projectId",
+  "domainId",
+  "targetId",
+  "targetServiceId",
 ]);
 
 /** Types whose `name` is how the provider finds (and adopts) an existing Render resource. */
@@ -147,12 +150,16 @@ export function alphaStackFrozen(r: ResourceFacts, s: FreezeSettings): RuleResul
   if (r.type === TYPES.customDomain) {
     const host = str(r.props.name);
     const hit = host ? s.protectedSet.mentions(host) : [];
-    if (hit.length) out.push(`${who} must not claim AlphaStack's domain: name is ${host} (${hit[0].label}). Use a host name of your own; AlphaStack's domains never move.`);
+    if (hit.length)
+      out.push(`${who} must not claim AlphaStack's domain: name is ${host} (${hit[0].label}). Use a host name of your own; AlphaStack's domains never move.`);
   }
   if (ADOPT_BY_NAME.has(r.type)) {
     const name = str(r.props.name);
     const e = name ? s.protectedSet.exact(name) : undefined;
-    if (name && e) out.push(`${who} must not use AlphaStack's resource name "${name}" (${e.label}): the provider adopts an existing resource of the same name. Choose another name.`);
+    if (name && e)
+      out.push(
+        `${who} must not use AlphaStack's resource name "${name}" (${e.label}): the provider adopts an existing resource of the same name. Choose another name.`,
+      );
   }
   if (isCommand && s.projectRoot) {
     // A command that runs a repository script acts through the script's body, which no input shows.
@@ -160,13 +167,21 @@ export function alphaStackFrozen(r: ResourceFacts, s: FreezeSettings): RuleResul
       const found = s.protectedSet.mentions(script.content, true);
       const urls = s.hosts ? alphaStackUrlsIn(script.content, s.hosts) : [];
       if (found.length || urls.length) {
-        out.push(`${who} must not run a script that acts on AlphaStack production: ${script.path} mentions ${[...found.map((e) => `${e.token} (${e.label})`), ...urls.map((u) => `${u.url} (${u.why})`)].join(", ")}. Remove the command or the AlphaStack part of the script; ${FIX}.`);
+        out.push(
+          `${who} must not run a script that acts on AlphaStack production: ${script.path} mentions ${[...found.map((e) => `${e.token} (${e.label})`), ...urls.map((u) => `${u.url} (${u.why})`)].join(", ")}. Remove the command or the AlphaStack part of the script; ${FIX}.`,
+        );
       }
     }
   }
   if (r.type === TYPES.alertRule) {
-    const why = alertRuleActsOnAlphaStack(r.props, s.protectedSet.list().map((e) => e.token));
-    if (why) out.push(`${who} must not act on AlphaStack production: ${why} and its action is "${alertActionOf(r.props)}". Set the rule's action to { type: "none" } (notify only) for rules on AlphaStack.`);
+    const why = alertRuleActsOnAlphaStack(
+      r.props,
+      s.protectedSet.list().map((e) => e.token),
+    );
+    if (why)
+      out.push(
+        `${who} must not act on AlphaStack production: ${why} and its action is "${alertActionOf(r.props)}". Set the rule's action to { type: "none" } (notify only) for rules on AlphaStack.`,
+      );
   }
   for (const at of stringsIn(r.props, new Set(["__provider", "stackguardProviderDigest"]))) {
     if (s.hosts && !at.path.endsWith("(key)")) {
@@ -174,11 +189,15 @@ export function alphaStackFrozen(r: ResourceFacts, s: FreezeSettings): RuleResul
       const readOnly = !traffic && !isCommand && isReadOnlyUrl(at.value, s.readOnlyUrls);
       const hits = readOnly ? [] : alphaStackUrlsIn(at.value, s.hosts);
       if (hits.length && traffic) {
-        out.push(`${who} must not send traffic to AlphaStack production: ${at.path} routes to ${hits.map((h) => `${h.url} (${h.why})`).join(", ")}. Routes and slots point at this project's own services only; AlphaStack's engine is never an upstream.`);
+        out.push(
+          `${who} must not send traffic to AlphaStack production: ${at.path} routes to ${hits.map((h) => `${h.url} (${h.why})`).join(", ")}. Routes and slots point at this project's own services only; AlphaStack's engine is never an upstream.`,
+        );
         continue;
       }
       if (hits.length && !isCommand && !observerAllowed(r)) {
-        out.push(`${who} must not refer to AlphaStack production: ${at.path} contains ${hits.map((h) => `${h.url} (${h.why})`).join(", ")}. ${FIX}; only its status URL may be referenced.`);
+        out.push(
+          `${who} must not refer to AlphaStack production: ${at.path} contains ${hits.map((h) => `${h.url} (${h.why})`).join(", ")}. ${FIX}; only its status URL may be referenced.`,
+        );
         continue;
       }
     }
@@ -189,7 +208,9 @@ export function alphaStackFrozen(r: ResourceFacts, s: FreezeSettings): RuleResul
     } else if (observerAllowed(r)) {
       continue; // an alert rule that only notifies watches AlphaStack, it does not act on it
     } else if (r.type === TYPES.alertRule) {
-      out.push(`${who} must not act on AlphaStack production: it watches ${listOf(found)} (${at.path}) with action "${alertActionOf(r.props)}". Set the rule's action to { type: "none" } (notify only) for rules on AlphaStack.`);
+      out.push(
+        `${who} must not act on AlphaStack production: it watches ${listOf(found)} (${at.path}) with action "${alertActionOf(r.props)}". Set the rule's action to { type: "none" } (notify only) for rules on AlphaStack.`,
+      );
     } else if (at.key !== undefined && TARGET_KEYS.has(at.key)) {
       out.push(`${who} must not act on AlphaStack production: ${at.path} targets ${listOf(found)}. ${FIX}.`);
     } else if (isReadOnlyUrl(at.value, s.readOnlyUrls)) {
@@ -210,19 +231,29 @@ export function alphaStackReferencePinned(r: ResourceFacts, entry: BaselineEntry
   if (!entry) return notApplicable("not a pinned AlphaStack reference");
   const who = describeResource(r);
   if (entry.mode === "read") {
-    return violations([`${who} must not be a managed resource: the baseline pins it as a read-only reference to ${entry.id}. Read it with <Resource>.get("${r.name}", "${entry.id}") instead of creating it.`]);
+    return violations([
+      `${who} must not be a managed resource: the baseline pins it as a read-only reference to ${entry.id}. Read it with <Resource>.get("${r.name}", "${entry.id}") instead of creating it.`,
+    ]);
   }
   const out: string[] = [];
-  if (!r.opts.protect) out.push(`${who} must carry protect: true: it represents AlphaStack ${entry.id}, and protect makes the engine refuse to delete or replace it.`);
-  if (r.opts.ignoreChanges.length) out.push(`${who} must not set ignoreChanges (${r.opts.ignoreChanges.join(", ")}): it represents AlphaStack ${entry.id}, and ignoreChanges would hide a change to it. Remove the option.`);
+  if (!r.opts.protect)
+    out.push(`${who} must carry protect: true: it represents AlphaStack ${entry.id}, and protect makes the engine refuse to delete or replace it.`);
+  if (r.opts.ignoreChanges.length)
+    out.push(
+      `${who} must not set ignoreChanges (${r.opts.ignoreChanges.join(", ")}): it represents AlphaStack ${entry.id}, and ignoreChanges would hide a change to it. Remove the option.`,
+    );
   try {
     const now = inputsHash(r.props);
     if (now !== entry.inputsHash) {
-      out.push(`${who} must keep the inputs pinned in the baseline: they hash to ${now.slice(0, 19)}…, the pin is ${entry.inputsHash?.slice(0, 19)}…. Revert the change to this AlphaStack reference; if AlphaStack itself changed, regenerate the pin with npm run baseline and have the diff reviewed.`);
+      out.push(
+        `${who} must keep the inputs pinned in the baseline: they hash to ${now.slice(0, 19)}…, the pin is ${entry.inputsHash?.slice(0, 19)}…. Revert the change to this AlphaStack reference; if AlphaStack itself changed, regenerate the pin with npm run baseline and have the diff reviewed.`,
+      );
     }
   } catch (e) {
     if (!(e instanceof UnknownInputError)) throw e;
-    out.push(`${who} must have inputs known at preview: it represents AlphaStack ${entry.id} and its pin cannot be checked against values computed during the update. Use literal values.`);
+    out.push(
+      `${who} must have inputs known at preview: it represents AlphaStack ${entry.id} and its pin cannot be checked against values computed during the update. Use literal values.`,
+    );
   }
   return violations(out);
 }
@@ -244,7 +275,9 @@ export function alphaStackReferencesPresent(resources: readonly StackResourceFac
   for (const e of managed) {
     const r = byUrn.get(e.urn);
     if (!r) {
-      out.push(`The stack must still hold the AlphaStack reference ${e.urn} (${e.id}): it is pinned in the baseline but missing. Restore it; removing or renaming it is a change to AlphaStack's representation. If it is intended, regenerate the baseline with npm run baseline and have the diff reviewed.`);
+      out.push(
+        `The stack must still hold the AlphaStack reference ${e.urn} (${e.id}): it is pinned in the baseline but missing. Restore it; removing or renaming it is a change to AlphaStack's representation. If it is intended, regenerate the baseline with npm run baseline and have the diff reviewed.`,
+      );
       continue;
     }
     if (!r.opts.protect) out.push(`${describeResource(r)} must carry protect: true: it represents AlphaStack ${e.id}.`);

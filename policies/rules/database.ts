@@ -12,9 +12,11 @@ import { describeResource, Environment, notApplicable, ResourceFacts, RuleResult
  */
 
 /** Tools whose invocation writes to a database (or may: psql runs whatever it is given). */
-const WRITE_TOOLS = /(?<![\w./-])(psql|pg_restore|createdb|dropdb|createuser|dropuser|pgbench|mysql|mongosh|redis-cli|flyway|liquibase|sqitch|goose|dbmate|atlas|alembic|knex|sequelize|typeorm|prisma|diesel|rails\s+db:|rake\s+db:|manage\.py\s+(migrate|flush|loaddata|dbshell)|npm\s+run\s+(db:|migrate)|npx\s+(prisma|knex|sequelize|typeorm)|migrate)(?![\w.-])/i;
+const WRITE_TOOLS =
+  /(?<![\w./-])(psql|pg_restore|createdb|dropdb|createuser|dropuser|pgbench|mysql|mongosh|redis-cli|flyway|liquibase|sqitch|goose|dbmate|atlas|alembic|knex|sequelize|typeorm|prisma|diesel|rails\s+db:|rake\s+db:|manage\.py\s+(migrate|flush|loaddata|dbshell)|npm\s+run\s+(db:|migrate)|npx\s+(prisma|knex|sequelize|typeorm)|migrate)(?![\w.-])/i;
 /** SQL that writes. */
-const WRITE_SQL = /\b(INSERT\s+INTO|UPDATE\s+\S+\s+SET|DELETE\s+FROM|TRUNCATE|DROP\s+(TABLE|SCHEMA|DATABASE|INDEX|COLUMN|VIEW)|ALTER\s+(TABLE|SCHEMA|DATABASE|ROLE)|CREATE\s+(TABLE|SCHEMA|INDEX|ROLE|EXTENSION)|GRANT|REVOKE|COPY\s+\S+\s+FROM)\b/i;
+const WRITE_SQL =
+  /\b(INSERT\s+INTO|UPDATE\s+\S+\s+SET|DELETE\s+FROM|TRUNCATE|DROP\s+(TABLE|SCHEMA|DATABASE|INDEX|COLUMN|VIEW)|ALTER\s+(TABLE|SCHEMA|DATABASE|ROLE)|CREATE\s+(TABLE|SCHEMA|INDEX|ROLE|EXTENSION)|GRANT|REVOKE|COPY\s+\S+\s+FROM)\b/i;
 /** Read-only database tools. */
 const READ_ONLY_TOOLS = /(?<![\w./-])(pg_dump|pg_dumpall|pg_isready)(?![\w-])/i;
 /** Resource type prefixes of database-management providers (pulumi-postgresql, pulumi-mysql). */
@@ -35,7 +37,8 @@ const SERVICE_COMMANDS = ["buildCommand", "startCommand"] as const;
 export function productionDatabaseWrites(r: ResourceFacts, environment: Environment): RuleResult {
   if (environment !== "production") return notApplicable("only production's databases are guarded");
   const who = describeResource(r);
-  const fix = "Run schema changes as a migration in the service's preDeployCommand (expand) or as a reviewed contract migration; read-only work such as pg_dump or a render:PostgresExport is allowed.";
+  const fix =
+    "Run schema changes as a migration in the service's preDeployCommand (expand) or as a reviewed contract migration; read-only work such as pg_dump or a render:PostgresExport is allowed.";
   if (DB_PROVIDER_TYPES.test(r.type)) {
     return violations([`${who} must not manage a production database's contents from this stack: ${r.type} writes to the database directly. ${fix}`]);
   }
@@ -52,7 +55,8 @@ export function productionDatabaseWrites(r: ResourceFacts, environment: Environm
     for (const field of SERVICE_COMMANDS) {
       const cmd = str(r.props[field]);
       const why = cmd ? databaseWrite(cmd) : undefined;
-      if (why) out.push(`${who} must not write to a production database from ${field}: ${why}, outside the migration step. Move it to preDeployCommand. ${fix}`);
+      if (why)
+        out.push(`${who} must not write to a production database from ${field}: ${why}, outside the migration step. Move it to preDeployCommand. ${fix}`);
     }
     return violations(out);
   }

@@ -23,17 +23,23 @@ export function edgeStateKeyValueSafe(r: ResourceFacts, environment: Environment
   const policy = r.props.maxmemoryPolicy;
   if (!isUnknown(policy) && policy !== "noeviction") {
     const now = policy === undefined ? "unset (left to Render's default)" : `"${String(policy)}"`;
-    out.push(`${who} must set maxmemoryPolicy: "noeviction", not ${now}: evicting keys would silently reset active slots, flags and kill switches. Set maxmemoryPolicy: "noeviction" (a full instance then refuses writes, loudly).`);
+    out.push(
+      `${who} must set maxmemoryPolicy: "noeviction", not ${now}: evicting keys would silently reset active slots, flags and kill switches. Set maxmemoryPolicy: "noeviction" (a full instance then refuses writes, loudly).`,
+    );
   }
 
   const allow = r.props.ipAllowList;
   if (Array.isArray(allow) && allow.length > 0) {
     const cidrs = allow.map((c) => (c && typeof c === "object" ? str((c as Record<string, unknown>).cidrBlock) : undefined) ?? "?").join(", ");
-    out.push(`${who} must not have ipAllowList entries (${cidrs}): the edge's state is reached over Render's private network only. Remove them (ipAllowList: []).`);
+    out.push(
+      `${who} must not have ipAllowList entries (${cidrs}): the edge's state is reached over Render's private network only. Remove them (ipAllowList: []).`,
+    );
   }
 
   if (environment === "production" && r.props.plan === "free") {
-    out.push(`${who} must not use the free plan in production: it has no persistence, so a restart would lose every kill switch and slot. Use plan "starter" or larger.`);
+    out.push(
+      `${who} must not use the free plan in production: it has no persistence, so a restart would lose every kill switch and slot. Use plan "starter" or larger.`,
+    );
   }
   return violations(out);
 }

@@ -61,7 +61,9 @@ export function environmentIsolation(r: ResourceFacts, s: IsolationSettings): Ru
       hits = set!.mentions(at.value).map((e) => e.token);
     }
     if (hits.length) {
-      out.push(`${describeResource(r)} in ${s.environment} must not refer to ${other}: ${at.path} contains ${hits.join(", ")}. Use the ${s.environment} counterpart (each environment has its own workspace, services, env groups and database).`);
+      out.push(
+        `${describeResource(r)} in ${s.environment} must not refer to ${other}: ${at.path} contains ${hits.join(", ")}. Use the ${s.environment} counterpart (each environment has its own workspace, services, env groups and database).`,
+      );
     }
   }
   return violations(out);

@@ -71,19 +71,27 @@ export function migrationBackwardCompatible(m: MigrationFile, slots: SlotVersion
   if (!destructive.length) return violations([]);
   const what = destructive.map((f) => `line ${f.line} ${DESTRUCTIVE_RULES[f.rule]}`).join("; ");
   if (m.phase === "expand") {
-    return violations([`Migration ${m.file} must be backward compatible (expand phase): ${what}. Add the new shape alongside the old one now, and move the destructive part to a contract migration (*.contract.sql) that runs after the previous slot is retired.`]);
+    return violations([
+      `Migration ${m.file} must be backward compatible (expand phase): ${what}. Add the new shape alongside the old one now, and move the destructive part to a contract migration (*.contract.sql) that runs after the previous slot is retired.`,
+    ]);
   }
   if (!m.waitsFor) {
-    return violations([`Contract migration ${m.file} must say which release it waits for: add the header "-- stackguard:previous-slot-retired <app>@<version>" naming the last version that used the old schema (it ${what}).`]);
+    return violations([
+      `Contract migration ${m.file} must say which release it waits for: add the header "-- stackguard:previous-slot-retired <app>@<version>" naming the last version that used the old schema (it ${what}).`,
+    ]);
   }
   const { app, version } = m.waitsFor;
   const running = slots.get(app);
   if (!running || !running.length) {
-    return violations([`Contract migration ${m.file} must wait until the previous slot of ${app} is retired, but no slot of ${app} is in this stack to prove it (it ${what}). Check the app name in its header.`]);
+    return violations([
+      `Contract migration ${m.file} must wait until the previous slot of ${app} is retired, but no slot of ${app} is in this stack to prove it (it ${what}). Check the app name in its header.`,
+    ]);
   }
   const old = running.filter((v) => v === undefined || compareVersions(v, version) <= 0);
   if (old.length) {
-    return violations([`Contract migration ${m.file} must not run yet: a slot of ${app} still runs ${old.map((v) => v ?? "an unknown version").join(", ")} (≤ ${version}), which uses the old schema (the migration ${what}). Promote a newer version to both slots first.`]);
+    return violations([
+      `Contract migration ${m.file} must not run yet: a slot of ${app} still runs ${old.map((v) => v ?? "an unknown version").join(", ")} (≤ ${version}), which uses the old schema (the migration ${what}). Promote a newer version to both slots first.`,
+    ]);
   }
   return violations([]);
 }
@@ -109,4 +117,3 @@ export function slotVersions(resources: readonly StackResourceFacts[]): SlotVers
   }
   return out;
 }
-

@@ -1,16 +1,7 @@
 import { SERVICE_PLANS } from "../../infra/config/render-enums";
 import type { Utilisation } from "../config";
 import { isUnknown, Props, str } from "../lib/values";
-import {
-  describeResource,
-  Environment,
-  notApplicable,
-  ResourceFacts,
-  RuleResult,
-  StackResourceFacts,
-  TYPES,
-  violations,
-} from "./types";
+import { describeResource, Environment, notApplicable, ResourceFacts, RuleResult, StackResourceFacts, TYPES, violations } from "./types";
 
 /**
  * Render advisories (issue 9): departures from the defaults that make deploys fast, cheap and safe. Advisory:
@@ -30,7 +21,9 @@ export function productionWebServiceRedundant(r: ResourceFacts, environment: Env
   const min = autoscaled ? a.min : r.props.numInstances;
   if (isUnknown(min) || (typeof min === "number" && min >= 2)) return violations([]);
   const what = autoscaled ? `autoscaling.min is ${String(min)}` : `numInstances is ${min === undefined ? "unset (1)" : String(min)}`;
-  return violations([`${describeResource(r)} should run at least two instances in production (${what}): one instance means a restart or a bad host is an outage. Set numInstances: 2 or autoscaling {min: 2, max, cpuPercent}.`]);
+  return violations([
+    `${describeResource(r)} should run at least two instances in production (${what}): one instance means a restart or a bad host is an outage. Set numInstances: 2 or autoscaling {min: 2, max, cpuPercent}.`,
+  ]);
 }
 
 /** `production-auto-deploy-off`: production deploys only by promotion, never on a push. */
@@ -38,7 +31,9 @@ export function productionAutoDeployOff(r: ResourceFacts, environment: Environme
   if (r.type !== TYPES.service) return notApplicable("not a Render service");
   if (environment !== "production") return notApplicable("auto-deploy is fine outside production");
   if (r.props.autoDeploy !== true) return violations([]);
-  return violations([`${describeResource(r)} should not auto-deploy in production: a push would bypass the promotion (preview, gate, analysis). Set autoDeploy: false; pulumi up promotes.`]);
+  return violations([
+    `${describeResource(r)} should not auto-deploy in production: a push would bypass the promotion (preview, gate, analysis). Set autoDeploy: false; pulumi up promotes.`,
+  ]);
 }
 
 /** `build-filter-present`: a repo-backed service rebuilds only when its own paths change. */
@@ -47,21 +42,23 @@ export function buildFilterPresent(r: ResourceFacts): RuleResult {
   if (!str(r.props.repo)) return notApplicable("image-backed: nothing is built from the repository");
   const bf = r.props.buildFilter as { paths?: unknown[]; ignoredPaths?: unknown[] } | undefined;
   if (isUnknown(bf) || (bf && ((bf.paths?.length ?? 0) > 0 || (bf.ignoredPaths?.length ?? 0) > 0))) return violations([]);
-  return violations([`${describeResource(r)} should set buildFilter.paths: without it any commit in the repository rebuilds and redeploys it. List the directories it is built from (e.g. ["apps/api/**"]).`]);
+  return violations([
+    `${describeResource(r)} should set buildFilter.paths: without it any commit in the repository rebuilds and redeploys it. List the directories it is built from (e.g. ["apps/api/**"]).`,
+  ]);
 }
 
 /** `service-region-matches-database` (stack): services run in the region of the database they use. */
 export function serviceRegionMatchesDatabase(resources: readonly StackResourceFacts[]): RuleResult {
-  const dbRegions = new Set(
-    resources.filter((r) => r.type === TYPES.postgres).map((r) => str(r.props.region) ?? "oregon"),
-  );
+  const dbRegions = new Set(resources.filter((r) => r.type === TYPES.postgres).map((r) => str(r.props.region) ?? "oregon"));
   if (!dbRegions.size) return notApplicable("no database in this stack");
   const out: string[] = [];
   for (const r of resources) {
     if (r.type !== TYPES.service || r.props.type === "static_site") continue;
     const region = str(r.props.region);
     if (region && !dbRegions.has(region)) {
-      out.push(`${describeResource(r)} should run in the database's region (${[...dbRegions].join(", ")}), not ${region}: Render's private network does not cross regions, so every query would leave it. Set region: ${[...dbRegions][0]}.`);
+      out.push(
+        `${describeResource(r)} should run in the database's region (${[...dbRegions].join(", ")}), not ${region}: Render's private network does not cross regions, so every query would leave it. Set region: ${[...dbRegions][0]}.`,
+      );
     }
   }
   return violations(out);
@@ -87,7 +84,9 @@ export function servicePlanMatchesMetrics(
     return violations([`${describeResource(r)} should have a larger plan than ${plan}: ${measured}, above ${s.highPercent}%.${up ? ` Consider ${up}.` : ""}`]);
   }
   if (m.cpuP95Percent < s.lowPercent && m.memoryP95Percent < s.lowPercent && i > 0) {
-    return violations([`${describeResource(r)} should have a smaller plan than ${plan}: ${measured}, both below ${s.lowPercent}%. Consider ${SERVICE_PLANS[i - 1]}.`]);
+    return violations([
+      `${describeResource(r)} should have a smaller plan than ${plan}: ${measured}, both below ${s.lowPercent}%. Consider ${SERVICE_PLANS[i - 1]}.`,
+    ]);
   }
   return violations([]);
 }

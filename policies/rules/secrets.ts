@@ -43,7 +43,10 @@ export function secretsAreSecret(r: ResourceFacts, s: SecretsSettings): RuleResu
     for (const [field, wasSecret] of Object.entries(marker as Record<string, unknown>)) {
       // A field still unknown at preview (an output of a resource being created) has no secretness yet: the
       // program computes the marker again during the update, when the value exists.
-      if (wasSecret === false && !containsUnknown(r.props[field])) out.push(`${who} must receive ${field} as a Pulumi secret, but it was given in plain text. Wrap it with pulumi.secret(...) or read it with config.requireSecret(...).`);
+      if (wasSecret === false && !containsUnknown(r.props[field]))
+        out.push(
+          `${who} must receive ${field} as a Pulumi secret, but it was given in plain text. Wrap it with pulumi.secret(...) or read it with config.requireSecret(...).`,
+        );
     }
   }
   for (const at of stringsIn(r.props, new Set(["__provider", "secretInputs"]))) {
@@ -52,9 +55,13 @@ export function secretsAreSecret(r: ResourceFacts, s: SecretsSettings): RuleResu
     const why = secretValueShape(at.value) ?? secretKeyReason(at.key);
     if (!why) continue;
     if (!s.secretPaths) {
-      out.push(`${who} must have its secrets checked, but the pack cannot tell whether ${at.path} (${why}) is a secret: run secrets-are-secret at enforcementLevel "remediate" (its default; it changes nothing and only reads the engine's secret markers).`);
+      out.push(
+        `${who} must have its secrets checked, but the pack cannot tell whether ${at.path} (${why}) is a secret: run secrets-are-secret at enforcementLevel "remediate" (its default; it changes nothing and only reads the engine's secret markers).`,
+      );
     } else if (!underSecret(at.path, s.secretPaths)) {
-      out.push(`${who} must not take ${at.path} in plain text: it is ${why.startsWith("key name") ? `a credential by its ${why}` : why}. Pass it as a Pulumi secret (pulumi.secret(...) or config.requireSecret(...)).`);
+      out.push(
+        `${who} must not take ${at.path} in plain text: it is ${why.startsWith("key name") ? `a credential by its ${why}` : why}. Pass it as a Pulumi secret (pulumi.secret(...) or config.requireSecret(...)).`,
+      );
     }
   }
   return violations(out);

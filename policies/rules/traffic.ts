@@ -44,7 +44,8 @@ export function trafficSwitchAnalysed(r: ResourceFacts): RuleResult {
     out.push(`${who} must set healthCheckPath to a path such as /healthz: a slot that cannot be health-checked must not take traffic.`);
   }
   if (!hasAnalysis(at(p, "analysis.preSwitch"))) out.push(`${who} must define analysis.preSwitch: the idle slot is analysed before any traffic moves to it.`);
-  if (!hasAnalysis(at(p, "analysis.postSwitch"))) out.push(`${who} must define analysis.postSwitch: the bake-window analysis is what switches back automatically on failure.`);
+  if (!hasAnalysis(at(p, "analysis.postSwitch")))
+    out.push(`${who} must define analysis.postSwitch: the bake-window analysis is what switches back automatically on failure.`);
   return violations(out);
 }
 
@@ -62,7 +63,9 @@ export function slotHealthChecked(r: ResourceFacts): RuleResult {
   if (!slot) return notApplicable("not a blue/green slot");
   const hc = r.props.healthCheckPath;
   if (isUnknown(hc) || (typeof hc === "string" && hc.startsWith("/"))) return violations([]);
-  return violations([`${describeResource(r)} must set healthCheckPath (e.g. /healthz): it is the ${slot.color} slot of ${slot.app}, and a slot without a health check can take traffic while broken.`]);
+  return violations([
+    `${describeResource(r)} must set healthCheckPath (e.g. /healthz): it is the ${slot.color} slot of ${slot.app}, and a slot without a health check can take traffic while broken.`,
+  ]);
 }
 
 /** `blue-green-slot-no-persistent-disk`: a disk on a slot disables Render's zero-downtime deploys. */
@@ -72,7 +75,9 @@ export function slotWithoutDisk(r: ResourceFacts): RuleResult {
   if (!slot) return notApplicable("not a blue/green slot");
   const disk = r.props.disk ?? r.props.disks ?? r.props.persistentDisk;
   if (disk === undefined || disk === null || (Array.isArray(disk) && !disk.length)) return violations([]);
-  return violations([`${describeResource(r)} must not have a persistent disk: it is the ${slot.color} slot of ${slot.app}, and a disk turns off Render's zero-downtime deploys (the old instance stops before the new one starts). Keep state in the database or object storage.`]);
+  return violations([
+    `${describeResource(r)} must not have a persistent disk: it is the ${slot.color} slot of ${slot.app}, and a disk turns off Render's zero-downtime deploys (the old instance stops before the new one starts). Keep state in the database or object storage.`,
+  ]);
 }
 
 /** Settings for {@link forceNeedsBreakGlass}. */
@@ -93,11 +98,16 @@ export function forceNeedsBreakGlass(r: ResourceFacts, s: BreakGlassSettings): R
   const app = str(r.props.app) ?? r.name;
   const fix = `Add a break-glass entry {app: "${app}", reason, requestedBy, reviewer, expires} to this policy's config (policies/config/production.json), reviewed by someone else, expiring within ${s.maxValidityHours} h, or remove force.`;
   const entries = s.breakGlass.filter((b) => b.app === app);
-  if (!entries.length) return violations([`${who} must not set force in production without a reviewed break-glass entry: force skips the pre- and post-switch analysis. ${fix}`]);
+  if (!entries.length)
+    return violations([`${who} must not set force in production without a reviewed break-glass entry: force skips the pre- and post-switch analysis. ${fix}`]);
   const now = s.now.getTime();
   const current = entries.filter((b) => Date.parse(b.expires) > now);
-  if (!current.length) return violations([`${who} must not set force: the break-glass entry for ${app} expired at ${entries.map((b) => b.expires).join(", ")}. ${fix}`]);
+  if (!current.length)
+    return violations([`${who} must not set force: the break-glass entry for ${app} expired at ${entries.map((b) => b.expires).join(", ")}. ${fix}`]);
   const bounded = current.filter((b) => Date.parse(b.expires) - now <= s.maxValidityHours * 3_600_000);
-  if (!bounded.length) return violations([`${who} must not set force: the break-glass entry for ${app} expires more than ${s.maxValidityHours} h from now (${current[0].expires}), which would make it permanent. ${fix}`]);
+  if (!bounded.length)
+    return violations([
+      `${who} must not set force: the break-glass entry for ${app} expires more than ${s.maxValidityHours} h from now (${current[0].expires}), which would make it permanent. ${fix}`,
+    ]);
   return violations([]);
 }

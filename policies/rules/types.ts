@@ -6,16 +6,12 @@ import type { Props } from "../lib/values";
  */
 
 /** Outcome of one rule on one resource or stack. */
-export type RuleResult =
-  | { status: "compliant" }
-  | { status: "not-applicable"; reason: string }
-  | { status: "non-compliant"; messages: string[] };
+export type RuleResult = { status: "compliant" } | { status: "not-applicable"; reason: string } | { status: "non-compliant"; messages: string[] };
 
 export const compliant: RuleResult = { status: "compliant" };
 export const notApplicable = (reason: string): RuleResult => ({ status: "not-applicable", reason });
 /** Non-compliant with the given messages, or compliant when there are none. */
-export const violations = (messages: string[]): RuleResult =>
-  messages.length ? { status: "non-compliant", messages: [...new Set(messages)] } : compliant;
+export const violations = (messages: string[]): RuleResult => (messages.length ? { status: "non-compliant", messages: [...new Set(messages)] } : compliant);
 
 /** The deployment environment a stack belongs to. */
 export type Environment = "staging" | "production";

@@ -20,9 +20,13 @@ const ROOT = path.resolve(PACK_DIR, "..");
 export function dynamicTypes(root = ROOT): Record<string, string> {
   const dir = path.join(root, "infra", "providers");
   const out: Record<string, string> = {};
-  for (const f of fs.readdirSync(dir).filter((x) => x.endsWith(".ts")).sort()) {
+  for (const f of fs
+    .readdirSync(dir)
+    .filter((x) => x.endsWith(".ts"))
+    .sort()) {
     const text = fs.readFileSync(path.join(dir, f), "utf8");
-    for (const m of text.matchAll(/lazyProvider\("([a-z-]+)"\)[\s\S]*?"(render|stackguard)",\s*"([A-Za-z]+)"/g)) out[`pulumi-nodejs:dynamic/${m[2]}:${m[3]}`] = m[1];
+    for (const m of text.matchAll(/lazyProvider\("([a-z-]+)"\)[\s\S]*?"(render|stackguard)",\s*"([A-Za-z]+)"/g))
+      out[`pulumi-nodejs:dynamic/${m[2]}:${m[3]}`] = m[1];
   }
   return out;
 }

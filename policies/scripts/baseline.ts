@@ -37,7 +37,8 @@ export const main = defineCli({
   options: { ...stackOption, state: { type: "string" }, check: { type: "boolean" }, out: { type: "string" }, "from-preview": { type: "boolean" } },
   run: ({ values }) => {
     const stack = resolveStack(values.stack as string | undefined);
-    if (values.state !== undefined && !fs.existsSync(values.state as string)) throw new UsageError(`--state ${values.state}: no such file (export it with: npm run pulumi -- stack export --stack ${stack} --file <file>)`);
+    if (values.state !== undefined && !fs.existsSync(values.state as string))
+      throw new UsageError(`--state ${values.state}: no such file (export it with: npm run pulumi -- stack export --stack ${stack} --file <file>)`);
     return baseline(stack, values as BaselineArgs);
   },
 });

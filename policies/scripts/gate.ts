@@ -35,7 +35,8 @@ export const main = defineCli({
   usage: USAGE,
   name: "[stackguard] gate",
   options: { ...stackOption, "out-dir": { type: "string" }, "timeout-minutes": { type: "string" } },
-  run: ({ values }) => gate(resolveStack(values.stack as string | undefined), values["out-dir"] as string | undefined, values["timeout-minutes"] as string | undefined),
+  run: ({ values }) =>
+    gate(resolveStack(values.stack as string | undefined), values["out-dir"] as string | undefined, values["timeout-minutes"] as string | undefined),
 });
 
 async function gate(stack: string, outDirArg: string | undefined, timeoutArg: string | undefined): Promise<number> {
@@ -80,16 +81,26 @@ async function gate(stack: string, outDirArg: string | undefined, timeoutArg: st
 
   const lines: string[] = [];
   lines.push(`gate ${stack}: ${pass ? "PASS" : "FAIL"} (preview exit ${r.code}, ${((Date.now() - started) / 1000).toFixed(1)} s)`);
-  lines.push(`  steps: ${Object.entries(report.summary).map(([op, n]) => `${op} ${n}`).join(", ") || "none"}`);
+  lines.push(
+    `  steps: ${
+      Object.entries(report.summary)
+        .map(([op, n]) => `${op} ${n}`)
+        .join(", ") || "none"
+    }`,
+  );
   for (const t of report.touching) lines.push(`  ✗ ${t.op} ${t.urn}: touches AlphaStack: ${t.reasons.join("; ")}`);
   for (const v of report.violations) {
     const mark = v.enforcementLevel === "mandatory" ? "✗" : "!";
-    const said = v.message.split("\n").map((l) => l.trim()).filter(Boolean);
+    const said = v.message
+      .split("\n")
+      .map((l) => l.trim())
+      .filter(Boolean);
     lines.push(`  ${mark} [${v.enforcementLevel}] ${v.policyName} ${v.resourceUrn ?? ""}\n      ${said[said.length - 1] ?? ""}`);
   }
   for (const m of report.missingReads) lines.push(`  ✗ ${m}`);
   for (const e of report.errors) lines.push(`  ✗ error: ${e.split("\n")[0]}`);
-  if (r.code !== 0 && !report.violations.length && !report.errors.length) lines.push("  ✗ the preview failed; run npm run pulumi -- preview --stack " + stack + " to see why");
+  if (r.code !== 0 && !report.violations.length && !report.errors.length)
+    lines.push("  ✗ the preview failed; run npm run pulumi -- preview --stack " + stack + " to see why");
 
   const record: GateRecord = {
     stack,
@@ -106,7 +117,9 @@ async function gate(stack: string, outDirArg: string | undefined, timeoutArg: st
   if (pass) {
     lines.push(`  plan:   ${path.relative(ROOT, planFile)}`);
     lines.push(`  record: ${path.relative(ROOT, recordFile)}`);
-    lines.push(`  promote: STACKGUARD_PROMOTION=${path.relative(ROOT, recordFile)} PULUMI_EXPERIMENTAL=true npm run pulumi -- up --stack ${stack} --plan ${path.relative(ROOT, planFile)} --yes ${packArgs.map((a) => (a.includes("/") ? path.relative(ROOT, a) : a)).join(" ")}`);
+    lines.push(
+      `  promote: STACKGUARD_PROMOTION=${path.relative(ROOT, recordFile)} PULUMI_EXPERIMENTAL=true npm run pulumi -- up --stack ${stack} --plan ${path.relative(ROOT, planFile)} --yes ${packArgs.map((a) => (a.includes("/") ? path.relative(ROOT, a) : a)).join(" ")}`,
+    );
   } else if (fs.existsSync(planFile)) {
     fs.rmSync(planFile); // a plan the gate refused must not be promotable
   }

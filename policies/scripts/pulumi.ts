@@ -21,10 +21,11 @@ interface PolicyArgsModule {
   policyPackArgs(stack: string): string[];
 }
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+/* eslint-disable @typescript-eslint/no-require-imports -- CommonJS scripts without types, loaded when first used */
 const wrapper = (): PulumiWrapper => require(path.join(ROOT, "tools", "scripts", "pulumi.js")) as PulumiWrapper;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-export const policyPackArgs = (stack: string): string[] => (require(path.join(ROOT, "tools", "scripts", "lib", "policy-args.js")) as PolicyArgsModule).policyPackArgs(stack);
+const policyArgs = (): PolicyArgsModule => require(path.join(ROOT, "tools", "scripts", "lib", "policy-args.js")) as PolicyArgsModule;
+/* eslint-enable @typescript-eslint/no-require-imports */
+export const policyPackArgs = (stack: string): string[] => policyArgs().policyPackArgs(stack);
 
 /** Options of {@link runPulumi}. */
 export interface RunOptions {
@@ -38,7 +39,12 @@ export interface RunOptions {
  * Runs `pulumi <args>` in the project with stdout captured and stderr passed through, redacted (the engine's
  * diagnostics can print resource inputs, secrets included: infra/ops/pulumi-output.ts), killed after `timeoutMs`.
  */
-export async function runPulumi(args: string[], extraEnv: NodeJS.ProcessEnv = {}, timeoutMs = 20 * 60_000, opts: RunOptions = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function runPulumi(
+  args: string[],
+  extraEnv: NodeJS.ProcessEnv = {},
+  timeoutMs = 20 * 60_000,
+  opts: RunOptions = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const { env } = await wrapper().preparePulumi({ quiet: true });
   return new Promise((resolve, reject) => {
     const child = spawn("pulumi", args, { cwd: ROOT, env: { ...env, ...extraEnv }, stdio: ["ignore", "pipe", "pipe"] });

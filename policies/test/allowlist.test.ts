@@ -25,7 +25,12 @@ afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 const prod = { stack: "production", environment: "production" as const, dryRun: true };
 const staging = { stack: "staging", environment: "staging" as const, dryRun: true };
 const SVC = TYPES.service;
-const list = (over: Partial<Allowlist> = {}): Allowlist => ({ resourceTypes: [SVC, TYPES.localCommand], commands: [], providerDigests: { [SVC]: "sha256:" + "a".repeat(64) }, ...over });
+const list = (over: Partial<Allowlist> = {}): Allowlist => ({
+  resourceTypes: [SVC, TYPES.localCommand],
+  commands: [],
+  providerDigests: { [SVC]: "sha256:" + "a".repeat(64) },
+  ...over,
+});
 
 describe("command digests", () => {
   test("cover the command line and the repository scripts it names, by content", () => {
@@ -51,14 +56,18 @@ describe("production-resource-allowlist", () => {
   test("the committed allowlist records the current provider code (else: run npm run allowlist and review the diff)", () => {
     const root = path.join(__dirname, "..", "..");
     const recorded = readAllowlistFile().providerDigests;
-    const stale = Object.entries(dynamicTypes(root)).filter(([type, kind]) => recorded[type] !== providerDigest(root, kind)).map(([type]) => type);
+    const stale = Object.entries(dynamicTypes(root))
+      .filter(([type, kind]) => recorded[type] !== providerDigest(root, kind))
+      .map(([type]) => type);
     expect(stale).toEqual([]);
   });
 
   test("an unknown dynamic provider and an unknown type are refused in production only", () => {
     const adhoc = res("pulumi-nodejs:dynamic/ops:Adhoc", "x", {});
     expect(messages(productionResourceAllowlist(adhoc, list(), prod, root))[0]).toMatch(/must not use an unknown dynamic provider in production/);
-    expect(messages(productionResourceAllowlist(res("aws:s3/bucket:Bucket", "b", {}), list(), prod, root))[0]).toMatch(/must not appear in production: its type aws:s3\/bucket:Bucket/);
+    expect(messages(productionResourceAllowlist(res("aws:s3/bucket:Bucket", "b", {}), list(), prod, root))[0]).toMatch(
+      /must not appear in production: its type aws:s3\/bucket:Bucket/,
+    );
     expect(productionResourceAllowlist(adhoc, list(), staging, root).status).toBe("not-applicable");
   });
   test("a command needs an entry with the digest of what it runs", () => {
@@ -66,14 +75,18 @@ describe("production-resource-allowlist", () => {
     expect(messages(productionResourceAllowlist(cmd, list(), prod, root))[0]).toMatch(/no entry for "warm" \(it runs scripts\/warm.sh\)/);
     const digest = commandDigest(cmd.props, root).digest;
     expect(productionResourceAllowlist(cmd, list({ commands: [{ name: "warm", sha256: digest }] }), prod, root)).toEqual({ status: "compliant" });
-    expect(messages(productionResourceAllowlist(cmd, list({ commands: [{ name: "warm", sha256: "sha256:" + "0".repeat(64) }] }), prod, root))[0]).toMatch(/must run what its allowlist entry reviewed/);
+    expect(messages(productionResourceAllowlist(cmd, list({ commands: [{ name: "warm", sha256: "sha256:" + "0".repeat(64) }] }), prod, root))[0]).toMatch(
+      /must run what its allowlist entry reviewed/,
+    );
     const unknown = res(TYPES.localCommand, "warm", { create: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" });
     expect(messages(productionResourceAllowlist(unknown, list(), prod, root))[0]).toMatch(/known at preview/);
   });
   test("a changed provider digest is refused until the allowlist records it", () => {
     const ok = res(SVC, "api", { name: "api", stackguardProviderDigest: "sha256:" + "a".repeat(64) });
     expect(productionResourceAllowlist(ok, list(), prod, root)).toEqual({ status: "compliant" });
-    expect(messages(productionResourceAllowlist({ ...ok, props: { ...ok.props, stackguardProviderDigest: "sha256:" + "b".repeat(64) } }, list(), prod, root))[0]).toMatch(/runs changed provider code/);
+    expect(
+      messages(productionResourceAllowlist({ ...ok, props: { ...ok.props, stackguardProviderDigest: "sha256:" + "b".repeat(64) } }, list(), prod, root))[0],
+    ).toMatch(/runs changed provider code/);
     expect(messages(productionResourceAllowlist({ ...ok, props: { name: "api" } }, list(), prod, root))[0]).toMatch(/must record its provider code digest/);
   });
 });
@@ -81,7 +94,9 @@ describe("production-resource-allowlist", () => {
 describe("alphastack-frozen reads the scripts commands run", () => {
   test("a script whose body suspends AlphaStack's engine is refused; a harmless one passes", () => {
     const s = { protectedSet: new ProtectedSet(), readOnlyUrls: [], pinnedUrns: new Set<string>(), projectRoot: root };
-    expect(messages(alphaStackFrozen(res(TYPES.localCommand, "m", { create: "sh scripts/pause.sh" }), s))[0]).toMatch(/must not run a script that acts on AlphaStack production: scripts\/pause.sh mentions srv-alphastackengine0000/);
+    expect(messages(alphaStackFrozen(res(TYPES.localCommand, "m", { create: "sh scripts/pause.sh" }), s))[0]).toMatch(
+      /must not run a script that acts on AlphaStack production: scripts\/pause.sh mentions srv-alphastackengine0000/,
+    );
     expect(alphaStackFrozen(res(TYPES.localCommand, "w", { create: "sh scripts/warm.sh" }), s)).toEqual({ status: "compliant" });
   });
 });

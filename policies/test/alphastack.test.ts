@@ -32,12 +32,16 @@ describe("alphastack-frozen", () => {
   });
 
   test("linking a new env group to AlphaStack's engine is refused", () => {
-    const m = messages(alphaStackFrozen(res(TYPES.envGroupLink, "link", { envGroupId: "evg-ours00000000000000", serviceId: "srv-alphastackengine0000" }), settings()));
+    const m = messages(
+      alphaStackFrozen(res(TYPES.envGroupLink, "link", { envGroupId: "evg-ours00000000000000", serviceId: "srv-alphastackengine0000" }), settings()),
+    );
     expect(m[0]).toMatch(/serviceId targets srv-alphastackengine0000/);
   });
 
   test("linking AlphaStack's env group to one of our services is refused", () => {
-    const m = messages(alphaStackFrozen(res(TYPES.envGroupLink, "link", { envGroupId: "evg-alphastackenv0000000", serviceId: "srv-ourapiblue000000000" }), settings()));
+    const m = messages(
+      alphaStackFrozen(res(TYPES.envGroupLink, "link", { envGroupId: "evg-alphastackenv0000000", serviceId: "srv-ourapiblue000000000" }), settings()),
+    );
     expect(m[0]).toMatch(/envGroupId targets evg-alphastackenv0000000/);
   });
 
@@ -54,7 +58,9 @@ describe("alphastack-frozen", () => {
   });
 
   test("a service named like AlphaStack's engine is refused (the provider adopts by name)", () => {
-    const m = messages(alphaStackFrozen(res(TYPES.service, "svc", { name: "alphastack-engine", ownerId: "tea-alphastackprod000000", type: "web_service" }), settings()));
+    const m = messages(
+      alphaStackFrozen(res(TYPES.service, "svc", { name: "alphastack-engine", ownerId: "tea-alphastackprod000000", type: "web_service" }), settings()),
+    );
     expect(m[0]).toMatch(/must not use AlphaStack's resource name "alphastack-engine"/);
   });
 
@@ -74,12 +80,19 @@ describe("alphastack-frozen", () => {
   });
 
   test("a command with psql against AlphaStack's database host is refused", () => {
-    const m = messages(alphaStackFrozen(res(TYPES.localCommand, "c", { create: "psql -h dpg-alphastackdb00000000-a.oregon-postgres.render.com -c 'select 1'" }), settings()));
+    const m = messages(
+      alphaStackFrozen(res(TYPES.localCommand, "c", { create: "psql -h dpg-alphastackdb00000000-a.oregon-postgres.render.com -c 'select 1'" }), settings()),
+    );
     expect(m[0]).toMatch(/create mentions dpg-alphastackdb00000000-a/);
   });
 
   test("a command's delete step is checked too", () => {
-    const m = messages(alphaStackFrozen(res(TYPES.localCommand, "c", { create: "true", delete: "curl -X DELETE https://api.render.com/v1/services/srv-alphastackengine0000" }), settings()));
+    const m = messages(
+      alphaStackFrozen(
+        res(TYPES.localCommand, "c", { create: "true", delete: "curl -X DELETE https://api.render.com/v1/services/srv-alphastackengine0000" }),
+        settings(),
+      ),
+    );
     expect(m[0]).toMatch(/delete mentions srv-alphastackengine0000/);
   });
 
@@ -89,26 +102,43 @@ describe("alphastack-frozen", () => {
   });
 
   test("AlphaStack's status URL is a read-only reference and allowed", () => {
-    const r = alphaStackFrozen(res(TYPES.envVars, "guardian-env", { serviceId: "srv-ourguardian00000000", values: { ALPHASTACK_STATUS_URL: "https://engine.alphastack.example/healthz" } }), settings());
+    const r = alphaStackFrozen(
+      res(TYPES.envVars, "guardian-env", {
+        serviceId: "srv-ourguardian00000000",
+        values: { ALPHASTACK_STATUS_URL: "https://engine.alphastack.example/healthz" },
+      }),
+      settings(),
+    );
     expect(r.status).toBe("compliant");
   });
 
   test("any other URL on AlphaStack's domain is refused", () => {
-    const m = messages(alphaStackFrozen(res(TYPES.envVars, "e", { serviceId: "srv-ourguardian00000000", values: { HOOK: "https://engine.alphastack.example/admin/restart" } }), settings()));
+    const m = messages(
+      alphaStackFrozen(
+        res(TYPES.envVars, "e", { serviceId: "srv-ourguardian00000000", values: { HOOK: "https://engine.alphastack.example/admin/restart" } }),
+        settings(),
+      ),
+    );
     expect(m[0]).toMatch(/values\.HOOK contains engine\.alphastack\.example/);
   });
 
   test("an alert rule may watch AlphaStack to notify, not to act", () => {
-    const rule = (action: unknown) => ({ rule: { name: "engine-down", signal: { probe: "https://engine.alphastack.example/healthz" }, target: { serviceId: "srv-alphastackengine0000" }, action } });
+    const rule = (action: unknown) => ({
+      rule: { name: "engine-down", signal: { probe: "https://engine.alphastack.example/healthz" }, target: { serviceId: "srv-alphastackengine0000" }, action },
+    });
     expect(alphaStackFrozen(res(TYPES.alertRule, "a", rule({ type: "none" })), settings()).status).toBe("compliant");
     const m = messages(alphaStackFrozen(res(TYPES.alertRule, "a", rule({ type: "rollback", app: "api" })), settings()));
     expect(m).toHaveLength(2); // the probe URL and the target: each is named
-    expect(m.join("\n")).toMatch(/must not act on AlphaStack production: it watches srv-alphastackengine0000 .*\(rule\.target\.serviceId\) with action "rollback"\. Set the rule's action to \{ type: "none" \}/);
+    expect(m.join("\n")).toMatch(
+      /must not act on AlphaStack production: it watches srv-alphastackengine0000 .*\(rule\.target\.serviceId\) with action "rollback"\. Set the rule's action to \{ type: "none" \}/,
+    );
   });
 
   test("ids added by config are protected too", () => {
     const s = settings({ protectedSet: new ProtectedSet(["srv-extra0000000000000000"]) });
-    expect(messages(alphaStackFrozen(res(TYPES.envVars, "e", { serviceId: "srv-extra0000000000000000", values: {} }), s))[0]).toMatch(/srv-extra0000000000000000/);
+    expect(messages(alphaStackFrozen(res(TYPES.envVars, "e", { serviceId: "srv-extra0000000000000000", values: {} }), s))[0]).toMatch(
+      /srv-extra0000000000000000/,
+    );
   });
 
   test("a pinned AlphaStack reference is left to alphastack-references-pinned", () => {
@@ -131,8 +161,10 @@ describe("alphastack-references-pinned", () => {
     mode: "managed",
     inputsHash: inputsHash(props),
   };
-  const ref = (p = props, opts: { protect?: boolean; ignoreChanges?: string[] } = { protect: true }) =>
-    ({ ...res(entry.type, "alphastack-engine", p, opts), urn: entry.urn });
+  const ref = (p = props, opts: { protect?: boolean; ignoreChanges?: string[] } = { protect: true }) => ({
+    ...res(entry.type, "alphastack-engine", p, opts),
+    urn: entry.urn,
+  });
 
   test("a protected reference whose inputs match the pin is compliant", () => {
     expect(alphaStackReferencePinned(ref(), entry)).toEqual({ status: "compliant" });
@@ -153,7 +185,9 @@ describe("alphastack-references-pinned", () => {
   });
 
   test("ignoreChanges is refused", () => {
-    expect(messages(alphaStackReferencePinned(ref(props, { protect: true, ignoreChanges: ["kind"] }), entry))[0]).toMatch(/must not set ignoreChanges \(kind\)/);
+    expect(messages(alphaStackReferencePinned(ref(props, { protect: true, ignoreChanges: ["kind"] }), entry))[0]).toMatch(
+      /must not set ignoreChanges \(kind\)/,
+    );
   });
 
   test("unknown inputs at preview are refused (a pin cannot be checked against them)", () => {
@@ -172,8 +206,19 @@ describe("alphastack-references-pinned", () => {
 });
 
 describe("alphastack-references-present", () => {
-  const read: BaselineEntry = { urn: "urn:pulumi:production::stackguard::pulumi-nodejs:dynamic/render:Service::alphastack-engine", type: TYPES.service, id: "srv-alphastackengine0000", mode: "read" };
-  const managed: BaselineEntry = { urn: "urn:pulumi:production::stackguard::pulumi-nodejs:dynamic/stackguard:ProtectedRef::alphastack-db", type: "pulumi-nodejs:dynamic/stackguard:ProtectedRef", id: "dpg-alphastackdb00000000-a", mode: "managed", inputsHash: `sha256:${"0".repeat(64)}` };
+  const read: BaselineEntry = {
+    urn: "urn:pulumi:production::stackguard::pulumi-nodejs:dynamic/render:Service::alphastack-engine",
+    type: TYPES.service,
+    id: "srv-alphastackengine0000",
+    mode: "read",
+  };
+  const managed: BaselineEntry = {
+    urn: "urn:pulumi:production::stackguard::pulumi-nodejs:dynamic/stackguard:ProtectedRef::alphastack-db",
+    type: "pulumi-nodejs:dynamic/stackguard:ProtectedRef",
+    id: "dpg-alphastackdb00000000-a",
+    mode: "managed",
+    inputsHash: `sha256:${"0".repeat(64)}`,
+  };
   const stack = () => [
     { ...res(TYPES.service, "alphastack-engine", { serviceId: "srv-alphastackengine0000", name: "alphastack-engine" }), urn: read.urn },
     { ...res(managed.type, "alphastack-db", { postgresId: "dpg-alphastackdb00000000-a" }, { protect: true }), urn: managed.urn },
@@ -185,13 +230,17 @@ describe("alphastack-references-present", () => {
 
   test("a deleted (or renamed) managed reference is refused with its URN", () => {
     const m = messages(alphaStackReferencesPresent(stack().slice(0, 1), [read, managed]));
-    expect(m[0]).toMatch(/^The stack must still hold the AlphaStack reference urn:pulumi:production::stackguard::pulumi-nodejs:dynamic\/stackguard:ProtectedRef::alphastack-db \(dpg-alphastackdb00000000-a\)/);
+    expect(m[0]).toMatch(
+      /^The stack must still hold the AlphaStack reference urn:pulumi:production::stackguard::pulumi-nodejs:dynamic\/stackguard:ProtectedRef::alphastack-db \(dpg-alphastackdb00000000-a\)/,
+    );
   });
 
   test("a managed reference that lost protect is refused", () => {
     const s = stack();
     s[1].opts.protect = false;
-    expect(messages(alphaStackReferencesPresent(s, [read, managed]))[0]).toMatch(/must carry protect: true: it represents AlphaStack dpg-alphastackdb00000000-a/);
+    expect(messages(alphaStackReferencesPresent(s, [read, managed]))[0]).toMatch(
+      /must carry protect: true: it represents AlphaStack dpg-alphastackdb00000000-a/,
+    );
   });
 
   test("read pins are left to the gate (the engine never shows .get resources to stack policies)", () => {

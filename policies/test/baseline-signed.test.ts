@@ -23,17 +23,23 @@ describe("alphastack-baseline-signed", () => {
 
   test("production without its entry is a violation", () => {
     const { production: _p, ...rest } = committed.stacks;
-    expect(messages(alphaStackBaselineSigned({ ...committed, stacks: rest }, file, ctx("production")))[0]).toMatch(/^Production stack production must have its AlphaStack baseline: the baseline has no entry for stack production/);
+    expect(messages(alphaStackBaselineSigned({ ...committed, stacks: rest }, file, ctx("production")))[0]).toMatch(
+      /^Production stack production must have its AlphaStack baseline: the baseline has no entry for stack production/,
+    );
   });
 
   test("a pin deleted, a hash pasted or a digest copied by hand is a violation", () => {
     const prod = committed.stacks.production;
     const deleted = { ...prod, resources: prod.resources.slice(1) };
-    expect(messages(alphaStackBaselineSigned({ ...committed, stacks: { ...committed.stacks, production: deleted } }, file, ctx("production")))[0]).toMatch(/does not match its digest \(edited by hand\?\)/);
+    expect(messages(alphaStackBaselineSigned({ ...committed, stacks: { ...committed.stacks, production: deleted } }, file, ctx("production")))[0]).toMatch(
+      /does not match its digest \(edited by hand\?\)/,
+    );
     const copied = { ...committed.stacks.staging }; // staging's entry and digest under production's name
     expect(messages(alphaStackBaselineSigned({ ...committed, stacks: { ...committed.stacks, production: copied } }, file, ctx("production"))).length).toBe(1);
     const unsigned = { ...prod, digest: undefined };
-    expect(messages(alphaStackBaselineSigned({ ...committed, stacks: { ...committed.stacks, production: unsigned } }, file, ctx("production")))[0]).toMatch(/has no digest/);
+    expect(messages(alphaStackBaselineSigned({ ...committed, stacks: { ...committed.stacks, production: unsigned } }, file, ctx("production")))[0]).toMatch(
+      /has no digest/,
+    );
   });
 
   test("the digest covers the stack name and a domain-separation string; signing is what npm run baseline does", () => {
@@ -43,8 +49,12 @@ describe("alphastack-baseline-signed", () => {
   });
 
   test("a baselineFile override or an inline baseline on a real stack is a violation", () => {
-    expect(messages(alphaStackBaselineSigned(committed, { baselineFile: "empty.json", inline: false }, ctx("production")))[0]).toMatch(/must not set baselineFile \("empty.json"\)/);
-    expect(messages(alphaStackBaselineSigned(committed, { baselineFile: "baseline.json", inline: true }, ctx("production")))[0]).toMatch(/must not carry an inline baseline for stack production/);
+    expect(messages(alphaStackBaselineSigned(committed, { baselineFile: "empty.json", inline: false }, ctx("production")))[0]).toMatch(
+      /must not set baselineFile \("empty.json"\)/,
+    );
+    expect(messages(alphaStackBaselineSigned(committed, { baselineFile: "baseline.json", inline: true }, ctx("production")))[0]).toMatch(
+      /must not carry an inline baseline for stack production/,
+    );
   });
 });
 

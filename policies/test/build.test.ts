@@ -8,7 +8,10 @@ import YAML from "yaml";
  */
 
 const PACK = path.join(__dirname, "..");
-const build = require(path.join(PACK, "build.js")) as { ensurePackBuilt(o?: { log?: (l: string) => void }): { built: boolean }; staleReason(): string | undefined };
+const build = require(path.join(PACK, "build.js")) as {
+  ensurePackBuilt(o?: { log?: (l: string) => void }): { built: boolean };
+  staleReason(): string | undefined;
+};
 
 describe("the compiled policy pack", () => {
   test("PulumiPolicy.yaml turns TypeScript off and package.json's main is the compiled entry point", () => {
@@ -18,7 +21,9 @@ describe("the compiled policy pack", () => {
     expect(pkg.main).toBe("pack.js");
     // Built first, the SDK's unused modules deferred next (lazy-sdk.test.ts), then the compiled pack.
     const entry = fs.readFileSync(path.join(PACK, "pack.js"), "utf8");
-    const order = ['require("./build").ensurePackBuilt()', 'require("./lazy-sdk").deferUnusedSdkModules()', 'require("./dist/policies/index.js")'].map((s) => entry.indexOf(s));
+    const order = ['require("./build").ensurePackBuilt()', 'require("./lazy-sdk").deferUnusedSdkModules()', 'require("./dist/policies/index.js")'].map((s) =>
+      entry.indexOf(s),
+    );
     expect(order.every((i, k) => i >= 0 && (k === 0 || i > order[k - 1]))).toBe(true);
   });
 

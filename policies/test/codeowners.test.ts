@@ -7,7 +7,11 @@ import * as path from "node:path";
  */
 
 const ROOT = path.join(__dirname, "..", "..");
-const lines = fs.readFileSync(path.join(ROOT, ".github", "CODEOWNERS"), "utf8").split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
+const lines = fs
+  .readFileSync(path.join(ROOT, ".github", "CODEOWNERS"), "utf8")
+  .split("\n")
+  .map((l) => l.trim())
+  .filter((l) => l && !l.startsWith("#"));
 const rules = lines.map((l) => {
   const [pattern, ...owners] = l.split(/\s+/);
   return { pattern, owners };

@@ -23,7 +23,9 @@ describe("baseline file", () => {
   });
 
   test("a missing file names the path and the fix", () => {
-    expect(() => readBaselineFile("/nonexistent/baseline.json")).toThrow(/baseline file \/nonexistent\/baseline\.json does not exist: restore policies\/baseline\.json from git or run npm run baseline/);
+    expect(() => readBaselineFile("/nonexistent/baseline.json")).toThrow(
+      /baseline file \/nonexistent\/baseline\.json does not exist: restore policies\/baseline\.json from git or run npm run baseline/,
+    );
   });
 
   test("a file that is not JSON is refused", () => {
@@ -35,7 +37,17 @@ describe("baseline file", () => {
   test("a bad pin names its key", () => {
     const d = tmp();
     const f = path.join(d, "b.json");
-    fs.writeFileSync(f, JSON.stringify({ version: 1, stacks: { production: { resources: [{ urn: "urn:pulumi:production::stackguard::render:Service::x", type: "t", id: "srv-x", mode: "managed", inputsHash: "md5:abc" }] } } }));
+    fs.writeFileSync(
+      f,
+      JSON.stringify({
+        version: 1,
+        stacks: {
+          production: {
+            resources: [{ urn: "urn:pulumi:production::stackguard::render:Service::x", type: "t", id: "srv-x", mode: "managed", inputsHash: "md5:abc" }],
+          },
+        },
+      }),
+    );
     expect(() => readBaselineFile(f)).toThrow(/stacks\.production\.resources\.0\.inputsHash: must be "sha256:" followed by 64 lower-case hex digits/);
   });
 
@@ -71,7 +83,9 @@ describe("policy config", () => {
   });
 
   test("a config file naming an unknown policy is refused (the engine would ignore it)", () => {
-    expect(() => checkPackConfig({ "alphastack-frozn": "mandatory" }, ["alphastack-frozen"], "policies/config/x.json")).toThrow(/"alphastack-frozn" is not a policy of the stackguard pack/);
+    expect(() => checkPackConfig({ "alphastack-frozn": "mandatory" }, ["alphastack-frozen"], "policies/config/x.json")).toThrow(
+      /"alphastack-frozn" is not a policy of the stackguard pack/,
+    );
     expect(() => checkPackConfig({ "alphastack-frozen": "strict" }, ["alphastack-frozen"], "f")).toThrow(/must be an enforcement level/);
     expect(() => checkPackConfig({ all: "mandatory", "alphastack-frozen": { enforcementLevel: "advisory" } }, ["alphastack-frozen"], "f")).not.toThrow();
   });
@@ -89,7 +103,11 @@ describe("stack context", () => {
   });
   test("context comes from the engine's environment variables, the URN as fallback", () => {
     const env = { PULUMI_NODEJS_DRY_RUN: "true", PULUMI_CONFIG: JSON.stringify({ "stackguard:environment": "staging" }) };
-    expect(stackContext("urn:pulumi:matrix::stackguard::pulumi:pulumi:Stack::stackguard-matrix", env)).toEqual({ stack: "matrix", environment: "staging", dryRun: true });
+    expect(stackContext("urn:pulumi:matrix::stackguard::pulumi:pulumi:Stack::stackguard-matrix", env)).toEqual({
+      stack: "matrix",
+      environment: "staging",
+      dryRun: true,
+    });
     expect(stackConfigFromEnv({ PULUMI_CONFIG: "not json" })).toEqual({});
   });
 });

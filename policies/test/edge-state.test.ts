@@ -7,7 +7,15 @@ const UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 /** A compliant edge-state Key Value (as its provider's check returns it: ipAllowList defaults to []). */
 const kv = (props: Record<string, unknown> = {}) =>
-  res(TYPES.keyValue, "edge-state", { name: `prod${EDGE_STATE_KV_SUFFIX}`, ownerId: "tea-alphastackprod000000", plan: "starter", region: "oregon", maxmemoryPolicy: "noeviction", ipAllowList: [], ...props });
+  res(TYPES.keyValue, "edge-state", {
+    name: `prod${EDGE_STATE_KV_SUFFIX}`,
+    ownerId: "tea-alphastackprod000000",
+    plan: "starter",
+    region: "oregon",
+    maxmemoryPolicy: "noeviction",
+    ipAllowList: [],
+    ...props,
+  });
 
 describe("edge-state-key-value", () => {
   test("the suffix is -edge-state", () => {
@@ -23,7 +31,9 @@ describe("edge-state-key-value", () => {
     ]);
   });
   test("an unset eviction policy is refused (left to Render's default)", () => {
-    expect(messages(edgeStateKeyValueSafe(kv({ maxmemoryPolicy: undefined }), "staging"))[0]).toMatch(/must set maxmemoryPolicy: "noeviction", not unset \(left to Render's default\)/);
+    expect(messages(edgeStateKeyValueSafe(kv({ maxmemoryPolicy: undefined }), "staging"))[0]).toMatch(
+      /must set maxmemoryPolicy: "noeviction", not unset \(left to Render's default\)/,
+    );
   });
   test("an IP allow list entry is refused, listing the CIDRs", () => {
     const m = messages(edgeStateKeyValueSafe(kv({ ipAllowList: [{ cidrBlock: "203.0.113.0/24", description: "office" }] }), "staging"));
@@ -35,7 +45,9 @@ describe("edge-state-key-value", () => {
     ]);
   });
   test("every broken property is reported at once", () => {
-    expect(messages(edgeStateKeyValueSafe(kv({ plan: "free", maxmemoryPolicy: "volatile_ttl", ipAllowList: [{ cidrBlock: "0.0.0.0/0" }] }), "production"))).toHaveLength(3);
+    expect(
+      messages(edgeStateKeyValueSafe(kv({ plan: "free", maxmemoryPolicy: "volatile_ttl", ipAllowList: [{ cidrBlock: "0.0.0.0/0" }] }), "production")),
+    ).toHaveLength(3);
   });
   test("other Key Values, other types and unknown values are not judged", () => {
     expect(edgeStateKeyValueSafe(kv({ name: "cache", maxmemoryPolicy: "allkeys_lru" }), "production").status).toBe("not-applicable");

@@ -50,7 +50,8 @@ async function useStack(stack: string, config: Record<string, string>): Promise<
 }
 
 beforeAll(async () => {
-  const binDir = process.env.STACKGUARD_PULUMI_BIN_DIR ?? (await require(path.join(ROOT, "tools", "scripts", "toolchain")).ensureToolchain({ log: () => {} })).binDir;
+  const binDir =
+    process.env.STACKGUARD_PULUMI_BIN_DIR ?? (await require(path.join(ROOT, "tools", "scripts", "toolchain")).ensureToolchain({ log: () => {} })).binDir;
   require(path.join(PACK, "build.js")).ensurePackBuilt({ log: () => {} }); // the engine loads the compiled pack
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "sg-pack-engine-"));
   fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: sgtest\nruntime: nodejs\nmain: program.js\n");
@@ -112,7 +113,14 @@ describe("the pack under the real engine", () => {
   test("bad config: a break-glass entry reviewed by its requester fails the preview, naming the key", async () => {
     await pulumi(["config", "set", "sgtest:scenario", "ok", "--stack", "staging"]);
     const cfg = path.join(dir, "bad-config.json");
-    fs.writeFileSync(cfg, JSON.stringify({ "traffic-switch-force-break-glass": { breakGlass: [{ app: "api", reason: "incident 42 rollback", requestedBy: "a", reviewer: "a", expires: "2026-01-01T00:00:00Z" }] } }));
+    fs.writeFileSync(
+      cfg,
+      JSON.stringify({
+        "traffic-switch-force-break-glass": {
+          breakGlass: [{ app: "api", reason: "incident 42 rollback", requestedBy: "a", reviewer: "a", expires: "2026-01-01T00:00:00Z" }],
+        },
+      }),
+    );
     const r = await pulumi(["preview", "--stack", "staging", ...withPack(cfg)]);
     expect(r.code).not.toBe(0);
     expect(r.out).toMatch(/traffic-switch-force-break-glass' is invalid: breakGlass\.0\.reviewer: reviewer must be someone other than requestedBy/);
@@ -120,7 +128,11 @@ describe("the pack under the real engine", () => {
 
   test("promotion: production previews freely, updates only from a gate-passed plan", async () => {
     const allowlist = JSON.parse(fs.readFileSync(path.join(PACK, "allowlist.json"), "utf8")) as { providerDigests: Record<string, string> };
-    await useStack("production", { "stackguard:environment": "production", "sgtest:scenario": "ok", "sgtest:digest": allowlist.providerDigests["pulumi-nodejs:dynamic/render:Service"] });
+    await useStack("production", {
+      "stackguard:environment": "production",
+      "sgtest:scenario": "ok",
+      "sgtest:digest": allowlist.providerDigests["pulumi-nodejs:dynamic/render:Service"],
+    });
     const plan = path.join(dir, "p.plan.json");
     const direct = await pulumi(["up", "--stack", "production", "--yes", ...withPack()]);
     expect(direct.code).not.toBe(0);
@@ -132,16 +144,35 @@ describe("the pack under the real engine", () => {
     const record = path.join(dir, "p.gate.json");
     const sha = createHash("sha256").update(fs.readFileSync(plan)).digest("hex");
     // Bound to the commit the pack runs on and, through STACKGUARD_PROMOTION_PLAN, to the plan the up runs under.
-    fs.writeFileSync(record, JSON.stringify({ stack: "production", planFile: "p.plan.json", planSha256: sha, createdAt: new Date().toISOString(), result: "pass", summary: {}, commit: gitCommit() ?? null }));
+    fs.writeFileSync(
+      record,
+      JSON.stringify({
+        stack: "production",
+        planFile: "p.plan.json",
+        planSha256: sha,
+        createdAt: new Date().toISOString(),
+        result: "pass",
+        summary: {},
+        commit: gitCommit() ?? null,
+      }),
+    );
 
     const reviewed = fs.readFileSync(plan);
     fs.appendFileSync(plan, " "); // a plan edited after the gate is refused
-    const tampered = await pulumi(["up", "--stack", "production", "--yes", "--plan", plan, ...withPack()], { STACKGUARD_PROMOTION: record, STACKGUARD_PROMOTION_PLAN: plan, PULUMI_EXPERIMENTAL: "true" });
+    const tampered = await pulumi(["up", "--stack", "production", "--yes", "--plan", plan, ...withPack()], {
+      STACKGUARD_PROMOTION: record,
+      STACKGUARD_PROMOTION_PLAN: plan,
+      PULUMI_EXPERIMENTAL: "true",
+    });
     expect(tampered.code).not.toBe(0);
     expect(tampered.out).toMatch(/must be the one the gate reviewed/);
 
     fs.writeFileSync(plan, reviewed);
-    const promoted = await pulumi(["up", "--stack", "production", "--yes", "--plan", plan, ...withPack()], { STACKGUARD_PROMOTION: record, STACKGUARD_PROMOTION_PLAN: plan, PULUMI_EXPERIMENTAL: "true" });
+    const promoted = await pulumi(["up", "--stack", "production", "--yes", "--plan", plan, ...withPack()], {
+      STACKGUARD_PROMOTION: record,
+      STACKGUARD_PROMOTION_PLAN: plan,
+      PULUMI_EXPERIMENTAL: "true",
+    });
     expect(promoted.out).not.toMatch(/production-requires-promotion/);
     expect(promoted.code).toBe(0);
   }, 600_000);

@@ -1,7 +1,13 @@
 import type { ResourceFacts } from "../rules/types";
 
 /** A resource as a rule sees it, in stack `production` of project `stackguard`. */
-export function res(type: string, name: string, props: Record<string, unknown>, opts: Partial<ResourceFacts["opts"]> = {}, stack = "production"): ResourceFacts {
+export function res(
+  type: string,
+  name: string,
+  props: Record<string, unknown>,
+  opts: Partial<ResourceFacts["opts"]> = {},
+  stack = "production",
+): ResourceFacts {
   return {
     urn: `urn:pulumi:${stack}::stackguard::${type}::${name}`,
     type,

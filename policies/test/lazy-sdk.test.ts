@@ -25,7 +25,10 @@ require("@pulumi/policy");
 describe("the SDK modules a policy pack never uses", () => {
   test("are not loaded by the SDK and @pulumi/policy", () => {
     const r = inPackProcess(`return { files: files.map((f) => require("node:path").relative(process.cwd(), f)), proxied: proxied() };`);
-    expect(r.files).toEqual([path.join("node_modules", "typescript", "lib", "typescript.js"), path.join("node_modules", "@npmcli", "arborist", "lib", "index.js")]);
+    expect(r.files).toEqual([
+      path.join("node_modules", "typescript", "lib", "typescript.js"),
+      path.join("node_modules", "@npmcli", "arborist", "lib", "index.js"),
+    ]);
     expect(r.proxied).toEqual([true, true]);
   }, 180_000);
 

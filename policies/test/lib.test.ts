@@ -33,7 +33,9 @@ describe("protected set", () => {
 describe("values", () => {
   test("the unknown sentinels are @pulumi/policy's", () => {
     const proxy = require(path.join(__dirname, "..", "node_modules", "@pulumi", "policy", "proxy.js")) as Record<string, unknown>;
-    const theirs = Object.entries(proxy).filter(([k]) => /^unknown.*Value$/.test(k)).map(([, v]) => v);
+    const theirs = Object.entries(proxy)
+      .filter(([k]) => /^unknown.*Value$/.test(k))
+      .map(([, v]) => v);
     expect(new Set(theirs)).toEqual(UNKNOWN_SENTINELS);
   });
   test("strings are found with their paths, keys included, unknowns skipped", () => {
@@ -42,7 +44,10 @@ describe("values", () => {
   });
   test("URNs split into stack, project, type and name", () => {
     expect(parseUrn("urn:pulumi:production::stackguard::stackguard:app:BlueGreen$pulumi-nodejs:dynamic/render:Service::api-blue")).toEqual({
-      stack: "production", project: "stackguard", type: "pulumi-nodejs:dynamic/render:Service", name: "api-blue",
+      stack: "production",
+      project: "stackguard",
+      type: "pulumi-nodejs:dynamic/render:Service",
+      name: "api-blue",
     });
   });
 });

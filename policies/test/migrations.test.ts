@@ -26,10 +26,14 @@ describe("migrations-backward-compatible (rule)", () => {
     );
   });
   test("a contract migration without its header is refused", () => {
-    expect(messages(migrationBackwardCompatible(contract({ waitsFor: undefined }), retired))[0]).toMatch(/must say which release it waits for: add the header "-- stackguard:previous-slot-retired <app>@<version>"/);
+    expect(messages(migrationBackwardCompatible(contract({ waitsFor: undefined }), retired))[0]).toMatch(
+      /must say which release it waits for: add the header "-- stackguard:previous-slot-retired <app>@<version>"/,
+    );
   });
   test("a contract migration while a slot still runs the old version is refused", () => {
-    expect(messages(migrationBackwardCompatible(contract(), new Map([["api", ["1.4.1", "1.4.2"]]])))[0]).toMatch(/must not run yet: a slot of api still runs 1\.4\.1/);
+    expect(messages(migrationBackwardCompatible(contract(), new Map([["api", ["1.4.1", "1.4.2"]]])))[0]).toMatch(
+      /must not run yet: a slot of api still runs 1\.4\.1/,
+    );
   });
   test("a contract migration for an app with no slots in the stack is refused", () => {
     expect(messages(migrationBackwardCompatible(contract(), new Map()))[0]).toMatch(/no slot of api is in this stack/);
@@ -60,13 +64,16 @@ describe("squawk (the real binary from the pack's node_modules)", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sg-squawk-"));
     try {
       const file = path.join(dir, "0001.sql");
-      fs.writeFileSync(file, [
-        "ALTER TABLE orders ADD COLUMN note text;",
-        "ALTER TABLE orders DROP COLUMN legacy;",
-        "ALTER TABLE orders RENAME COLUMN a TO b;",
-        "ALTER TABLE orders ALTER COLUMN total TYPE numeric(12,2);",
-        "ALTER TABLE orders ADD COLUMN flag boolean NOT NULL;",
-      ].join("\n"));
+      fs.writeFileSync(
+        file,
+        [
+          "ALTER TABLE orders ADD COLUMN note text;",
+          "ALTER TABLE orders DROP COLUMN legacy;",
+          "ALTER TABLE orders RENAME COLUMN a TO b;",
+          "ALTER TABLE orders ALTER COLUMN total TYPE numeric(12,2);",
+          "ALTER TABLE orders ADD COLUMN flag boolean NOT NULL;",
+        ].join("\n"),
+      );
       const rules = (lintSqlFiles([file]).get(file) ?? []).map((f) => `${f.line}:${f.rule}`);
       expect(rules).toEqual(expect.arrayContaining(["2:ban-drop-column", "3:renaming-column", "4:changing-column-type", "5:adding-required-field"]));
       expect(rules.filter((r) => r.startsWith("1:") && r !== "1:prefer-robust-stmts" && !r.includes("timeout"))).toEqual([]);

@@ -11,11 +11,29 @@ describe("the stackguard pack", () => {
     expect(new Set(names).size).toBe(names.length);
     for (const n of names) expect(n).toMatch(/^[a-z]+(-[a-z]+)*$/);
     const level = (n: string) => policies.find((p) => p.name === n)?.enforcementLevel;
-    for (const n of ["alphastack-frozen", "alphastack-references-pinned", "alphastack-references-present", "environment-isolation", "traffic-switch-analysed",
-      "blue-green-slot-health-check", "blue-green-slot-no-persistent-disk", "traffic-switch-force-break-glass", "production-database-writes",
-      "migrations-backward-compatible", "production-requires-promotion", "edge-state-key-value"]) expect(level(n)).toBe("mandatory");
+    for (const n of [
+      "alphastack-frozen",
+      "alphastack-references-pinned",
+      "alphastack-references-present",
+      "environment-isolation",
+      "traffic-switch-analysed",
+      "blue-green-slot-health-check",
+      "blue-green-slot-no-persistent-disk",
+      "traffic-switch-force-break-glass",
+      "production-database-writes",
+      "migrations-backward-compatible",
+      "production-requires-promotion",
+      "edge-state-key-value",
+    ])
+      expect(level(n)).toBe("mandatory");
     expect(level("secrets-are-secret")).toBe("remediate");
-    for (const n of ["production-web-service-redundant", "production-auto-deploy-off", "build-filter-present", "service-region-matches-database", "service-plan-matches-metrics"]) {
+    for (const n of [
+      "production-web-service-redundant",
+      "production-auto-deploy-off",
+      "build-filter-present",
+      "service-region-matches-database",
+      "service-plan-matches-metrics",
+    ]) {
       expect(level(n)).toBe("advisory");
     }
   });

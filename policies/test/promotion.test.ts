@@ -7,7 +7,15 @@ import { GateRecord, productionRequiresPromotion, PromotionSettings } from "../r
 
 const sha = "a".repeat(64);
 const commit = "c".repeat(40);
-const record: GateRecord = { stack: "production", planFile: "production.plan.json", planSha256: sha, createdAt: "2026-11-27T00:00:00Z", result: "pass", summary: { same: 12, update: 1 }, commit };
+const record: GateRecord = {
+  stack: "production",
+  planFile: "production.plan.json",
+  planSha256: sha,
+  createdAt: "2026-11-27T00:00:00Z",
+  result: "pass",
+  summary: { same: 12, update: 1 },
+  commit,
+};
 const planPath = "/tmp/production.plan.json";
 const s = (over: Partial<PromotionSettings> = {}): PromotionSettings => ({
   environment: "production",
@@ -25,23 +33,31 @@ describe("production-requires-promotion", () => {
   });
   test("an update without STACKGUARD_PROMOTION is refused with the promote path", () => {
     const r = productionRequiresPromotion(s({ evidence: {} }));
-    expect(r.status === "non-compliant" && r.messages[0]).toMatch(/^An update of production must come through the promote path: STACKGUARD_PROMOTION is not set\. Run npm run gate -- --stack production/);
+    expect(r.status === "non-compliant" && r.messages[0]).toMatch(
+      /^An update of production must come through the promote path: STACKGUARD_PROMOTION is not set\. Run npm run gate -- --stack production/,
+    );
   });
   test("an unreadable gate record is refused", () => {
     const r = productionRequiresPromotion(s({ evidence: { recordPath: "/tmp/x.json", problem: "ENOENT" } }));
     expect(r.status === "non-compliant" && r.messages[0]).toMatch(/gate record \/tmp\/x\.json cannot be used: ENOENT/);
   });
   test("a record of another stack is refused", () => {
-    const r = productionRequiresPromotion(s({ evidence: { recordPath: "/g", record: { ...record, stack: "staging" }, planPath, planSha256Now: sha, commitNow: commit } }));
+    const r = productionRequiresPromotion(
+      s({ evidence: { recordPath: "/g", record: { ...record, stack: "staging" }, planPath, planSha256Now: sha, commitNow: commit } }),
+    );
     expect(r.status === "non-compliant" && r.messages[0]).toMatch(/must be for stack production, not staging/);
   });
   test("a failed gate is refused", () => {
-    const r = productionRequiresPromotion(s({ evidence: { recordPath: "/g", record: { ...record, result: "fail" }, planPath, planSha256Now: sha, commitNow: commit } }));
+    const r = productionRequiresPromotion(
+      s({ evidence: { recordPath: "/g", record: { ...record, result: "fail" }, planPath, planSha256Now: sha, commitNow: commit } }),
+    );
     expect(r.status === "non-compliant" && r.messages[0]).toMatch(/must show a passing gate/);
   });
   test("an update running under another plan than the one the gate recorded (sha256 mismatch) is refused", () => {
     const r = productionRequiresPromotion(s({ evidence: { recordPath: "/g", record, planPath, planSha256Now: "b".repeat(64), commitNow: commit } }));
-    expect(r.status === "non-compliant" && r.messages[0]).toMatch(/The plan this update runs under \(\/tmp\/production\.plan\.json, sha256 b{64}\) must be the one the gate reviewed \(production\.plan\.json, sha256 a{64}\)/);
+    expect(r.status === "non-compliant" && r.messages[0]).toMatch(
+      /The plan this update runs under \(\/tmp\/production\.plan\.json, sha256 b{64}\) must be the one the gate reviewed \(production\.plan\.json, sha256 a{64}\)/,
+    );
   });
   test("an update that does not name the plan it runs under is refused", () => {
     const r = productionRequiresPromotion(s({ evidence: { recordPath: "/g", record, commitNow: commit } }));
@@ -84,7 +100,9 @@ describe("readPromotionEvidence (the pack's view of the plan it runs under)", ()
   test("another plan file, even next to an intact gated plan, is a hash mismatch", () => {
     const other = path.join(dir, "other.plan.json");
     fs.writeFileSync(other, '{"resourcePlans":{"x":{}}}');
-    const r = productionRequiresPromotion(settings(readPromotionEvidence({ STACKGUARD_PROMOTION: recordPath, STACKGUARD_PROMOTION_PLAN: other }, () => commit)));
+    const r = productionRequiresPromotion(
+      settings(readPromotionEvidence({ STACKGUARD_PROMOTION: recordPath, STACKGUARD_PROMOTION_PLAN: other }, () => commit)),
+    );
     expect(r.status === "non-compliant" && r.messages.join("\n")).toMatch(/other\.plan\.json, sha256 [0-9a-f]{64}\) must be the one the gate reviewed/);
   });
 

@@ -9,15 +9,20 @@ const PG = "postgres://app:CANARY-pg-pass@dpg-ourdb00000000000000-a/app";
 const RENDER_KEY = "rnd_" + "CANARYcanaryCANARYcanary1234";
 
 describe("secrets-are-secret", () => {
-  const env = (values: Record<string, string>) => res(TYPES.envVars, "api-env", { serviceId: "srv-ours0000000000000000", values, secretInputs: { values: true } });
+  const env = (values: Record<string, string>) =>
+    res(TYPES.envVars, "api-env", { serviceId: "srv-ours0000000000000000", values, secretInputs: { values: true } });
 
   test("secret values marked secret are compliant", () => {
-    expect(secretsAreSecret(env({ DATABASE_URL: PG, LOG_LEVEL: "info" }), { secretPaths: new Set(["values"]), allowPlaintext: [] })).toEqual({ status: "compliant" });
+    expect(secretsAreSecret(env({ DATABASE_URL: PG, LOG_LEVEL: "info" }), { secretPaths: new Set(["values"]), allowPlaintext: [] })).toEqual({
+      status: "compliant",
+    });
   });
 
   test("a plain-text database URL is refused, naming the path and not the value", () => {
     const m = messages(secretsAreSecret(env({ DATABASE_URL: PG }), { secretPaths: new Set(), allowPlaintext: [] }));
-    expect(m[0]).toBe('render:EnvVars "api-env" must not take values.DATABASE_URL in plain text: it is a URL with a password (user:password@). Pass it as a Pulumi secret (pulumi.secret(...) or config.requireSecret(...)).');
+    expect(m[0]).toBe(
+      'render:EnvVars "api-env" must not take values.DATABASE_URL in plain text: it is a URL with a password (user:password@). Pass it as a Pulumi secret (pulumi.secret(...) or config.requireSecret(...)).',
+    );
     expect(m.join()).not.toMatch(/CANARY/);
   });
 
@@ -40,16 +45,24 @@ describe("secrets-are-secret", () => {
 
   test("the resource class's own marker catches plain text the class wrapped afterwards", () => {
     const r = res(TYPES.envVars, "api-env", { serviceId: "srv-x", values: { A: "b" }, secretInputs: { values: false } });
-    expect(messages(secretsAreSecret(r, { secretPaths: new Set(["values"]), allowPlaintext: [] }))[0]).toMatch(/must receive values as a Pulumi secret, but it was given in plain text/);
+    expect(messages(secretsAreSecret(r, { secretPaths: new Set(["values"]), allowPlaintext: [] }))[0]).toMatch(
+      /must receive values as a Pulumi secret, but it was given in plain text/,
+    );
   });
 
   test("the marker of a field still unknown at preview is judged at update time, not now", () => {
-    const r = res(TYPES.envGroup, "shared-env", { name: "g", envVars: { DATABASE_URL: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" }, secretInputs: { envVars: false } });
+    const r = res(TYPES.envGroup, "shared-env", {
+      name: "g",
+      envVars: { DATABASE_URL: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" },
+      secretInputs: { envVars: false },
+    });
     expect(secretsAreSecret(r, { secretPaths: new Set(["envVars"]), allowPlaintext: [] }).status).toBe("compliant");
   });
 
   test("without the remediation pass the rule says it cannot tell, loudly", () => {
-    expect(messages(secretsAreSecret(env({ DATABASE_URL: PG }), { secretPaths: undefined, allowPlaintext: [] }))[0]).toMatch(/cannot tell whether values\.DATABASE_URL .* enforcementLevel "remediate"/);
+    expect(messages(secretsAreSecret(env({ DATABASE_URL: PG }), { secretPaths: undefined, allowPlaintext: [] }))[0]).toMatch(
+      /cannot tell whether values\.DATABASE_URL .* enforcementLevel "remediate"/,
+    );
   });
 
   test("an allow-listed path is not treated as a secret", () => {
@@ -58,8 +71,10 @@ describe("secrets-are-secret", () => {
   });
 
   test("references to secrets (names, paths, URLs of token endpoints) are not secrets", () => {
-    for (const k of ["secretName", "tokenPath", "authUrl", "passwordPolicy", "apiKeyId", "tokenBucket", "secretFiles"]) expect(secretKeyReason(k)).toBeUndefined();
-    for (const k of ["apiKey", "API_KEY", "DATABASE_URL", "databaseUrl", "clientSecret", "RENDER_API_KEY", "db_password"]) expect(secretKeyReason(k)).toBeDefined();
+    for (const k of ["secretName", "tokenPath", "authUrl", "passwordPolicy", "apiKeyId", "tokenBucket", "secretFiles"])
+      expect(secretKeyReason(k)).toBeUndefined();
+    for (const k of ["apiKey", "API_KEY", "DATABASE_URL", "databaseUrl", "clientSecret", "RENDER_API_KEY", "db_password"])
+      expect(secretKeyReason(k)).toBeDefined();
     expect(secretValueShape("https://example.com/a")).toBeUndefined();
     // Concatenated so the file never holds a PEM header that secret scanners read as a committed key (same value).
     expect(secretValueShape("-----BEGIN RSA " + "PRIVATE KEY-----")).toBe("a PEM private key");

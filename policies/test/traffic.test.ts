@@ -31,7 +31,10 @@ describe("traffic-switch-analysed", () => {
     );
   });
   test("two services in the provider's { serviceId, url } shape are compliant", () => {
-    const slots = { blue: { serviceId: "srv-apiblue0000000000000", url: "http://127.0.0.1:10001" }, green: { serviceId: "srv-apigreen000000000000", url: "http://127.0.0.1:10002" } };
+    const slots = {
+      blue: { serviceId: "srv-apiblue0000000000000", url: "http://127.0.0.1:10001" },
+      green: { serviceId: "srv-apigreen000000000000", url: "http://127.0.0.1:10002" },
+    };
     expect(trafficSwitchAnalysed(sw({ ...valid(), slots }))).toEqual({ status: "compliant" });
   });
   test("a missing health check path is refused", () => {
@@ -54,7 +57,8 @@ describe("traffic-switch-analysed", () => {
 });
 
 describe("blue-green slots", () => {
-  const slot = (props: Record<string, unknown>) => res(TYPES.service, "api-blue", { name: "api-blue", type: "web_service", healthCheckPath: "/healthz", ...props });
+  const slot = (props: Record<string, unknown>) =>
+    res(TYPES.service, "api-blue", { name: "api-blue", type: "web_service", healthCheckPath: "/healthz", ...props });
   test("a slot with a health check and no disk is compliant", () => {
     expect(slotHealthChecked(slot({}))).toEqual({ status: "compliant" });
     expect(slotWithoutDisk(slot({}))).toEqual({ status: "compliant" });
@@ -77,23 +81,35 @@ describe("blue-green slots", () => {
 describe("traffic-switch-force-break-glass", () => {
   const now = new Date("2026-11-27T00:00:00Z");
   const entry = { app: "api", reason: "incident 42: analysis provider down", requestedBy: "alice", reviewer: "bob", expires: "2026-11-27T06:00:00Z" };
-  const s = (over: Partial<BreakGlassSettings> = {}): BreakGlassSettings => ({ environment: "production", breakGlass: [entry], maxValidityHours: 24, now, ...over });
+  const s = (over: Partial<BreakGlassSettings> = {}): BreakGlassSettings => ({
+    environment: "production",
+    breakGlass: [entry],
+    maxValidityHours: 24,
+    now,
+    ...over,
+  });
   const forced = () => sw({ ...valid(), force: true });
 
   test("force with a current, reviewed entry is compliant", () => {
     expect(forceNeedsBreakGlass(forced(), s())).toEqual({ status: "compliant" });
   });
   test("force without any entry is refused", () => {
-    expect(messages(forceNeedsBreakGlass(forced(), s({ breakGlass: [] })))[0]).toMatch(/^stackguard:TrafficSwitch "api-switch" must not set force in production without a reviewed break-glass entry/);
+    expect(messages(forceNeedsBreakGlass(forced(), s({ breakGlass: [] })))[0]).toMatch(
+      /^stackguard:TrafficSwitch "api-switch" must not set force in production without a reviewed break-glass entry/,
+    );
   });
   test("an entry for another app does not count", () => {
     expect(messages(forceNeedsBreakGlass(forced(), s({ breakGlass: [{ ...entry, app: "web" }] })))).toHaveLength(1);
   });
   test("an expired entry is refused", () => {
-    expect(messages(forceNeedsBreakGlass(forced(), s({ breakGlass: [{ ...entry, expires: "2026-11-26T23:00:00Z" }] })))[0]).toMatch(/expired at 2026-11-26T23:00:00Z/);
+    expect(messages(forceNeedsBreakGlass(forced(), s({ breakGlass: [{ ...entry, expires: "2026-11-26T23:00:00Z" }] })))[0]).toMatch(
+      /expired at 2026-11-26T23:00:00Z/,
+    );
   });
   test("an entry expiring beyond the window is refused", () => {
-    expect(messages(forceNeedsBreakGlass(forced(), s({ breakGlass: [{ ...entry, expires: "2026-12-30T00:00:00Z" }] })))[0]).toMatch(/expires more than 24 h from now/);
+    expect(messages(forceNeedsBreakGlass(forced(), s({ breakGlass: [{ ...entry, expires: "2026-12-30T00:00:00Z" }] })))[0]).toMatch(
+      /expires more than 24 h from now/,
+    );
   });
   test("force in staging is not applicable", () => {
     expect(forceNeedsBreakGlass(forced(), s({ environment: "staging", breakGlass: [] })).status).toBe("not-applicable");

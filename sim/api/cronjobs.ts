@@ -69,16 +69,26 @@ export function cronJobRoutes(): Route[] {
         for (const { data: r } of app.store.list<CronRunRec>("cronRun", svc.id)) {
           if (r.status === "pending") app.store.put("cronRun", r.id, { ...r, status: "canceled", finishedAt: now, canceledBy: "api" }, svc.id);
         }
-        const run: CronRunRec = { id: newId("cronRun"), serviceId: svc.id, status: "pending", startedAt: now, triggeredBy: "api", endsAt: Date.now() + app.scaled(RUN_SECONDS) };
+        const run: CronRunRec = {
+          id: newId("cronRun"),
+          serviceId: svc.id,
+          status: "pending",
+          startedAt: now,
+          triggeredBy: "api",
+          endsAt: Date.now() + app.scaled(RUN_SECONDS),
+        };
         app.store.insert("cronRun", run.id, run, svc.id);
         ctx.effects.push(() => {
-          const t = setTimeout(() => {
-            try {
-              app.store.tx(() => settleRuns(app, svc.id));
-            } catch {
-              // The simulator may have stopped; the next request settles the run.
-            }
-          }, app.scaled(RUN_SECONDS) + 5);
+          const t = setTimeout(
+            () => {
+              try {
+                app.store.tx(() => settleRuns(app, svc.id));
+              } catch {
+                // The simulator may have stopped; the next request settles the run.
+              }
+            },
+            app.scaled(RUN_SECONDS) + 5,
+          );
           t.unref();
         });
         return { status: 200, body: renderRun(run) };

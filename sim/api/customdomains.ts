@@ -60,7 +60,8 @@ function getOne(ctx: Ctx): CustomDomainRec {
 function create(ctx: Ctx) {
   const { app } = ctx;
   const svc = getService(app, ctx.params.serviceId);
-  if (svc.type !== "web_service" && svc.type !== "static_site") throw new ApiError(400, `custom domains can only be added to web services and static sites, not a ${svc.type}`);
+  if (svc.type !== "web_service" && svc.type !== "static_site")
+    throw new ApiError(400, `custom domains can only be added to web services and static sites, not a ${svc.type}`);
   const name = String(ctx.body.name).trim().toLowerCase().replace(/\.$/, "");
   if (!/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(name)) {
     throw new ApiError(400, `invalid value for "name": ${JSON.stringify(ctx.body.name)} is not a domain name`);
@@ -107,7 +108,16 @@ function list(ctx: Ctx) {
         (after === undefined || c > after)
       );
     });
-  return { status: 200, body: paginate(rows, (r) => r.id, `domains:${svc.id}`, query, (cursor, r) => ({ cursor, customDomain: render(r.data) })) };
+  return {
+    status: 200,
+    body: paginate(
+      rows,
+      (r) => r.id,
+      `domains:${svc.id}`,
+      query,
+      (cursor, r) => ({ cursor, customDomain: render(r.data) }),
+    ),
+  };
 }
 
 export function customDomainRoutes(): Route[] {

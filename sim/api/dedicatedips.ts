@@ -98,7 +98,8 @@ function stringField(body: Record<string, unknown>, name: string, required: bool
 function environmentIdsField(app: SimApp, body: Record<string, unknown>, ownerId: string): string[] | undefined {
   const v = body.environmentIds;
   if (v === undefined) return undefined;
-  if (!Array.isArray(v) || v.some((e) => typeof e !== "string")) throw new ApiError(400, `invalid type for "environmentIds": must be an array of environment ids (evm-…)`);
+  if (!Array.isArray(v) || v.some((e) => typeof e !== "string"))
+    throw new ApiError(400, `invalid type for "environmentIds": must be an array of environment ids (evm-…)`);
   for (const id of v as string[]) {
     const env = app.store.get<{ projectId: string }>("environment", id);
     const project = env ? app.store.get<{ ownerId: string }>("project", env.projectId) : undefined;
@@ -149,7 +150,16 @@ export function dedicatedIpRoutes(): Route[] {
           .reverse()
           .filter(({ data: d }) => (!owners.length || owners.includes(d.ownerId)) && (!regions.length || regions.includes(d.region)));
         // Render's list convention (bare array of `{cursor, <item>}`), as for every other list of its API.
-        return { status: 200, body: paginate(rows, (r) => r.id, `dedicated-ips:${owners.join(",")}`, ctx.query, (cursor, r) => ({ cursor, dedicatedIp: renderDedicatedIp(ctx.app, r.data) })) };
+        return {
+          status: 200,
+          body: paginate(
+            rows,
+            (r) => r.id,
+            `dedicated-ips:${owners.join(",")}`,
+            ctx.query,
+            (cursor, r) => ({ cursor, dedicatedIp: renderDedicatedIp(ctx.app, r.data) }),
+          ),
+        };
       },
     },
     {

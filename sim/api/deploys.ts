@@ -7,8 +7,17 @@ import { microStamp } from "../render/time";
 import { enumListParam, timeParam } from "./params";
 
 const STATUSES = [
-  "created", "queued", "build_in_progress", "update_in_progress", "live", "deactivated", "build_failed",
-  "update_failed", "canceled", "pre_deploy_in_progress", "pre_deploy_failed",
+  "created",
+  "queued",
+  "build_in_progress",
+  "update_in_progress",
+  "live",
+  "deactivated",
+  "build_failed",
+  "update_failed",
+  "canceled",
+  "pre_deploy_in_progress",
+  "pre_deploy_failed",
 ] as const;
 
 function getDeploy(ctx: Ctx): DeployRec {
@@ -29,13 +38,23 @@ function list(ctx: Ctx) {
   const rows = app.store
     .list<DeployRec>("deploy", svc.id)
     .reverse()
-    .filter(({ data: d }) =>
-      (!statuses.length || statuses.includes(d.status)) &&
-      within(ms(d.createdAt), bounds[0], bounds[1]) &&
-      within(ms(d.updatedAt), bounds[2], bounds[3]) &&
-      within(ms(d.finishedAt), bounds[4], bounds[5]),
+    .filter(
+      ({ data: d }) =>
+        (!statuses.length || statuses.includes(d.status)) &&
+        within(ms(d.createdAt), bounds[0], bounds[1]) &&
+        within(ms(d.updatedAt), bounds[2], bounds[3]) &&
+        within(ms(d.finishedAt), bounds[4], bounds[5]),
     );
-  return { status: 200, body: paginate(rows, (r) => r.id, `deploys:${svc.id}`, query, (cursor, r) => ({ cursor, deploy: renderDeploy(r.data) })) };
+  return {
+    status: 200,
+    body: paginate(
+      rows,
+      (r) => r.id,
+      `deploys:${svc.id}`,
+      query,
+      (cursor, r) => ({ cursor, deploy: renderDeploy(r.data) }),
+    ),
+  };
 }
 
 function trigger(ctx: Ctx) {
@@ -52,11 +71,18 @@ function trigger(ctx: Ctx) {
     imageRef = normalizeImage(body.imageUrl);
     const repoOf = (ref: string) => ref.replace(/@.*$/, "").replace(/:[^/:]*$/, "");
     if (repoOf(imageRef) !== repoOf(svc.imagePath!)) {
-      throw new ApiError(400, `"imageUrl" ${JSON.stringify(body.imageUrl)} must have the same host, repository and name as the service's image ${svc.imagePath}`);
+      throw new ApiError(
+        400,
+        `"imageUrl" ${JSON.stringify(body.imageUrl)} must have the same host, repository and name as the service's image ${svc.imagePath}`,
+      );
     }
   }
   if (body.commitId !== undefined && isImageBacked(svc)) throw new ApiError(400, `"commitId" is not valid for an image-backed service`);
-  const { deploy, queued } = app.lifecycle.create(svc, { trigger: "api", commitId: body.commitId, imageRef, clearCache: body.clearCache === "clear" }, ctx.effects);
+  const { deploy, queued } = app.lifecycle.create(
+    svc,
+    { trigger: "api", commitId: body.commitId, imageRef, clearCache: body.clearCache === "clear" },
+    ctx.effects,
+  );
   return queued ? { status: 202 } : { status: 201, body: renderDeploy(deploy, true) };
 }
 

@@ -62,9 +62,24 @@ export function diskRoutes(): Route[] {
           .reverse()
           .filter(({ data: d }) => {
             const owner = ctx.app.store.get<ServiceRec>("service", d.serviceId)?.ownerId;
-            return (!owners.length || (owner !== undefined && owners.includes(owner))) && (!ids.length || ids.includes(d.id)) && (!names.length || names.includes(d.name)) && (!services.length || services.includes(d.serviceId)) && inTime(d);
+            return (
+              (!owners.length || (owner !== undefined && owners.includes(owner))) &&
+              (!ids.length || ids.includes(d.id)) &&
+              (!names.length || names.includes(d.name)) &&
+              (!services.length || services.includes(d.serviceId)) &&
+              inTime(d)
+            );
           });
-        return { status: 200, body: paginate(rows, (r) => r.id, "disks", q, (cursor, r) => ({ cursor, disk: render(r.data) })) };
+        return {
+          status: 200,
+          body: paginate(
+            rows,
+            (r) => r.id,
+            "disks",
+            q,
+            (cursor, r) => ({ cursor, disk: render(r.data) }),
+          ),
+        };
       },
     },
     { method: "GET", template: "/disks/{diskId}", handler: (ctx) => ({ status: 200, body: render(getDisk(ctx.app, ctx.params.diskId)) }) },
@@ -75,7 +90,12 @@ export function diskRoutes(): Route[] {
         const d = getDisk(ctx.app, ctx.params.diskId);
         const b = (ctx.body ?? {}) as Partial<DiskRec>;
         if (b.sizeGB !== undefined && b.sizeGB < d.sizeGB) throw new ApiError(400, `invalid value for "sizeGB": disks can only grow (now ${d.sizeGB} GB)`);
-        const next = { ...d, ...(b.name !== undefined ? { name: b.name } : {}), ...(b.mountPath !== undefined ? { mountPath: b.mountPath } : {}), ...(b.sizeGB !== undefined ? { sizeGB: b.sizeGB } : {}) };
+        const next = {
+          ...d,
+          ...(b.name !== undefined ? { name: b.name } : {}),
+          ...(b.mountPath !== undefined ? { mountPath: b.mountPath } : {}),
+          ...(b.sizeGB !== undefined ? { sizeGB: b.sizeGB } : {}),
+        };
         if (next.name !== d.name || next.mountPath !== d.mountPath || next.sizeGB !== d.sizeGB) next.updatedAt = nowNs().toString();
         ctx.app.store.put("disk", d.id, next);
         return { status: 200, body: render(next) };

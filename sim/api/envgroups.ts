@@ -41,8 +41,14 @@ function meta(app: SimApp, g: EnvGroupRec, nano = false): Record<string, unknown
 function render(app: SimApp, g: EnvGroupRec, nano = false): Record<string, unknown> {
   return sortKeys({
     ...meta(app, g, nano),
-    envVars: app.store.list<KeyValueRow>("grpEnv", g.id).reverse().map((r) => ({ key: r.data.key, value: r.data.value })),
-    secretFiles: app.store.list<KeyValueRow>("grpFile", g.id).reverse().map((r) => ({ content: r.data.value, name: r.data.key })),
+    envVars: app.store
+      .list<KeyValueRow>("grpEnv", g.id)
+      .reverse()
+      .map((r) => ({ key: r.data.key, value: r.data.value })),
+    secretFiles: app.store
+      .list<KeyValueRow>("grpFile", g.id)
+      .reverse()
+      .map((r) => ({ content: r.data.value, name: r.data.key })),
   });
 }
 
@@ -53,7 +59,14 @@ function create(ctx: Ctx) {
   for (const s of b.serviceIds ?? []) getService(app, s);
   if (b.environmentId !== undefined && !app.store.get("environment", b.environmentId)) throw notFound(b.environmentId);
   const now = nowNs().toString();
-  const g: EnvGroupRec = { id: newId("envGroup"), name: b.name, ownerId: b.ownerId, createdAt: now, updatedAt: now, serviceIds: [...new Set(b.serviceIds ?? [])] };
+  const g: EnvGroupRec = {
+    id: newId("envGroup"),
+    name: b.name,
+    ownerId: b.ownerId,
+    createdAt: now,
+    updatedAt: now,
+    serviceIds: [...new Set(b.serviceIds ?? [])],
+  };
   app.store.insert("envGroup", g.id, g, g.ownerId);
   insertRows(app, "grpEnv", g.id, envRowsFrom(b.envVars, "envVars"));
   insertRows(app, "grpFile", g.id, fileRowsFrom(b.secretFiles, "secretFiles"));
@@ -74,7 +87,12 @@ function list(ctx: Ctx) {
     .map((r) => r.data)
     .filter((g) => {
       const env = environmentOf(app, g.id);
-      return (!names.length || names.includes(g.name)) && (!owners.length || owners.includes(g.ownerId)) && (!envs.length || (env !== undefined && envs.includes(env))) && inTime(g);
+      return (
+        (!names.length || names.includes(g.name)) &&
+        (!owners.length || owners.includes(g.ownerId)) &&
+        (!envs.length || (env !== undefined && envs.includes(env))) &&
+        inTime(g)
+      );
     });
   const cursor = query.get("cursor");
   const start = cursor ? rows.findIndex((g) => g.id === cursor) + 1 : 0;

@@ -30,14 +30,24 @@ function list(ctx: Ctx, kind: Kind) {
   const { app } = ctx;
   const svc = getService(app, ctx.params.serviceId);
   const rows = app.store.list<KeyValueRow>(kind, svc.id).reverse();
-  return { status: 200, body: paginate(rows, (r) => r.id, scopeOf(svc.id), ctx.query, (cursor, r) => ({ [SHAPE[kind].wrap]: item(kind, r.data), cursor })) };
+  return {
+    status: 200,
+    body: paginate(
+      rows,
+      (r) => r.id,
+      scopeOf(svc.id),
+      ctx.query,
+      (cursor, r) => ({ [SHAPE[kind].wrap]: item(kind, r.data), cursor }),
+    ),
+  };
 }
 
 function replace(ctx: Ctx, kind: Kind) {
   const { app } = ctx;
   const svc = getService(app, ctx.params.serviceId);
   const input = ctx.body === undefined ? [] : ctx.body;
-  if (!Array.isArray(input)) throw new ApiError(400, `invalid request body: must be a JSON array of ${kind === "svcEnv" ? "{key, value}" : "{name, content}"} objects`);
+  if (!Array.isArray(input))
+    throw new ApiError(400, `invalid request body: must be a JSON array of ${kind === "svcEnv" ? "{key, value}" : "{name, content}"} objects`);
   const rows = kind === "svcEnv" ? envRowsFrom(input, "body") : fileRowsFrom(input, "body");
   app.store.deleteChildren(kind, svc.id);
   const inserted = insertRows(app, kind, svc.id, rows);

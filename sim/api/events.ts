@@ -28,7 +28,16 @@ export function eventRoutes(): Route[] {
             const t = Date.parse(microStamp(e.timestamp));
             return (!types.length || types.includes(e.type)) && (start === undefined || t >= start) && (end === undefined || t <= end);
           });
-        return { status: 200, body: paginate(rows, (r) => r.id, `events:${svc.id}`, ctx.query, (cursor, r) => ({ cursor, event: render(r.data) })) };
+        return {
+          status: 200,
+          body: paginate(
+            rows,
+            (r) => r.id,
+            `events:${svc.id}`,
+            ctx.query,
+            (cursor, r) => ({ cursor, event: render(r.data) }),
+          ),
+        };
       },
     },
     {

@@ -19,31 +19,46 @@ import { mulberry32 } from "../prng";
  * - `DELETE /__sim/api-faults` → faults off
  */
 
-const RuleSchema = z.object({
-  /** HTTP method to match (any when omitted). */
-  method: z.enum(["GET", "POST", "PUT", "PATCH", "DELETE"]).optional(),
-  /** Regular expression matched against the path under /v1 (e.g. `^/services$`). */
-  path: z.string().optional(),
-  status: z.number().int().refine((s) => s === 429 || (s >= 500 && s <= 599), "status must be 429 or 5xx"),
-  when: z.enum(["before", "after"]).default("before"),
-  /** How many matching requests get this fault (default 1). */
-  times: z.number().int().min(1).default(1),
-}).strict();
+const RuleSchema = z
+  .object({
+    /** HTTP method to match (any when omitted). */
+    method: z.enum(["GET", "POST", "PUT", "PATCH", "DELETE"]).optional(),
+    /** Regular expression matched against the path under /v1 (e.g. `^/services$`). */
+    path: z.string().optional(),
+    status: z
+      .number()
+      .int()
+      .refine((s) => s === 429 || (s >= 500 && s <= 599), "status must be 429 or 5xx"),
+    when: z.enum(["before", "after"]).default("before"),
+    /** How many matching requests get this fault (default 1). */
+    times: z.number().int().min(1).default(1),
+  })
+  .strict();
 
 /** Body of `PUT /__sim/api-faults`. */
-export const ApiFaultConfigSchema = z.object({
-  /** Probability in [0,1] that any API request gets a random fault. */
-  rate: z.number().min(0).max(1).default(0),
-  /** Statuses drawn from for random faults. */
-  statuses: z.array(z.number().int().refine((s) => s === 429 || (s >= 500 && s <= 599), "statuses must be 429 or 5xx")).min(1).default([500, 502, 503, 429]),
-  /** Share of random 5xx faults injected after the handler committed (429s are always `before`, as Render's are). */
-  afterShare: z.number().min(0).max(1).default(0.5),
-  /** Restrict random faults to these methods. */
-  methods: z.array(z.enum(["GET", "POST", "PUT", "PATCH", "DELETE"])).optional(),
-  /** Seed for the random faults (reproducible runs). */
-  seed: z.number().int().optional(),
-  rules: z.array(RuleSchema).default([]),
-}).strict();
+export const ApiFaultConfigSchema = z
+  .object({
+    /** Probability in [0,1] that any API request gets a random fault. */
+    rate: z.number().min(0).max(1).default(0),
+    /** Statuses drawn from for random faults. */
+    statuses: z
+      .array(
+        z
+          .number()
+          .int()
+          .refine((s) => s === 429 || (s >= 500 && s <= 599), "statuses must be 429 or 5xx"),
+      )
+      .min(1)
+      .default([500, 502, 503, 429]),
+    /** Share of random 5xx faults injected after the handler committed (429s are always `before`, as Render's are). */
+    afterShare: z.number().min(0).max(1).default(0.5),
+    /** Restrict random faults to these methods. */
+    methods: z.array(z.enum(["GET", "POST", "PUT", "PATCH", "DELETE"])).optional(),
+    /** Seed for the random faults (reproducible runs). */
+    seed: z.number().int().optional(),
+    rules: z.array(RuleSchema).default([]),
+  })
+  .strict();
 export type ApiFaultConfig = z.infer<typeof ApiFaultConfigSchema>;
 
 /** A fault decided for one request. */

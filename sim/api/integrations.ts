@@ -46,8 +46,20 @@ export function integrationRoutes(): Route[] {
       template: "/webhooks",
       handler: (ctx) => {
         const owners = listParam(ctx.query, "ownerId");
-        const rows = ctx.app.store.list<WebhookRec>("webhook").reverse().filter((r) => !owners.length || owners.includes(r.data.ownerId));
-        return { status: 200, body: paginate(rows, (r) => r.id, `webhooks:${owners.join(",")}`, ctx.query, (cursor, r) => ({ cursor, webhook: renderWebhook(r.data) })) };
+        const rows = ctx.app.store
+          .list<WebhookRec>("webhook")
+          .reverse()
+          .filter((r) => !owners.length || owners.includes(r.data.ownerId));
+        return {
+          status: 200,
+          body: paginate(
+            rows,
+            (r) => r.id,
+            `webhooks:${owners.join(",")}`,
+            ctx.query,
+            (cursor, r) => ({ cursor, webhook: renderWebhook(r.data) }),
+          ),
+        };
       },
     },
     { method: "GET", template: "/webhooks/{webhookId}", handler: (ctx) => ({ status: 200, body: renderWebhook(getWebhook(ctx.app, ctx.params.webhookId)) }) },

@@ -122,9 +122,24 @@ function routesFor(flavour: Flavour): Route[] {
           .reverse()
           .filter(({ data: r }) => {
             const env = environmentOf(app, r.id);
-            return (!names.length || names.includes(r.name)) && (!owners.length || owners.includes(r.ownerId)) && (!regions.length || regions.includes(r.region)) && (!envs.length || (env !== undefined && envs.includes(env))) && inTime(r);
+            return (
+              (!names.length || names.includes(r.name)) &&
+              (!owners.length || owners.includes(r.ownerId)) &&
+              (!regions.length || regions.includes(r.region)) &&
+              (!envs.length || (env !== undefined && envs.includes(env))) &&
+              inTime(r)
+            );
           });
-        return { status: 200, body: paginate(rows, (r) => r.id, `${flavour}:${owners.join(",")}`, query, (cursor, r) => ({ cursor, [wrap]: render(app, r.data, { list: true }) })) };
+        return {
+          status: 200,
+          body: paginate(
+            rows,
+            (r) => r.id,
+            `${flavour}:${owners.join(",")}`,
+            query,
+            (cursor, r) => ({ cursor, [wrap]: render(app, r.data, { list: true }) }),
+          ),
+        };
       },
     },
     { method: "GET", template: one, handler: (ctx) => ({ status: 200, body: render(ctx.app, get(ctx.app, ctx.params[param])) }) },
@@ -194,7 +209,10 @@ function routesFor(flavour: Flavour): Route[] {
     },
   ];
   if (flavour === "key-value") {
-    for (const [op, suspended] of [["suspend", true], ["resume", false]] as const) {
+    for (const [op, suspended] of [
+      ["suspend", true],
+      ["resume", false],
+    ] as const) {
       routes.push({
         method: "POST",
         template: `${one}/${op}`,

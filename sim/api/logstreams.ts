@@ -15,7 +15,9 @@ function resourceExists(app: SimApp, id: string): boolean {
   if (/^(srv|crn)-/.test(id)) return !!app.store.get("service", id);
   if (/^red-/.test(id)) return !!app.store.get("keyValue", id);
   if (/^dpg-/.test(id)) {
-    return app.store.list<{ id: string; readReplicas: Array<{ id: string }> }>("postgres").some((p) => p.id === id || p.data.readReplicas.some((r) => r.id === id));
+    return app.store
+      .list<{ id: string; readReplicas: Array<{ id: string }> }>("postgres")
+      .some((p) => p.id === id || p.data.readReplicas.some((r) => r.id === id));
   }
   return false;
 }
@@ -24,7 +26,9 @@ function resourceExists(app: SimApp, id: string): boolean {
 function ownerOf(app: SimApp, id: string): string | undefined {
   if (/^(srv|crn)-/.test(id)) return app.store.get<{ ownerId: string }>("service", id)?.ownerId;
   if (/^red-/.test(id)) return app.store.get<{ ownerId: string }>("keyValue", id)?.ownerId;
-  const pg = app.store.list<{ id: string; ownerId: string; readReplicas: Array<{ id: string }> }>("postgres").find((p) => p.id === id || p.data.readReplicas.some((r) => r.id === id));
+  const pg = app.store
+    .list<{ id: string; ownerId: string; readReplicas: Array<{ id: string }> }>("postgres")
+    .find((p) => p.id === id || p.data.readReplicas.some((r) => r.id === id));
   return pg?.data.ownerId;
 }
 

@@ -52,13 +52,20 @@ export function notificationRoutes(): Route[] {
       handler: (ctx) => {
         const owners = listParam(ctx.query, "ownerId");
         const services = listParam(ctx.query, "serviceId");
-        const rows = ctx.app.store
-          .list<NotificationOverride>("notifOverride")
-          .filter((r) => {
-            const svc = ctx.app.store.get<ServiceRec>("service", r.id);
-            return svc && (!owners.length || owners.includes(svc.ownerId)) && (!services.length || services.includes(r.id));
-          });
-        return { status: 200, body: paginate(rows, (r) => r.id, "overrides", ctx.query, (cursor, r) => ({ cursor, override: sortKeys({ ...r.data, serviceId: r.id, type: "service" }) })) };
+        const rows = ctx.app.store.list<NotificationOverride>("notifOverride").filter((r) => {
+          const svc = ctx.app.store.get<ServiceRec>("service", r.id);
+          return svc && (!owners.length || owners.includes(svc.ownerId)) && (!services.length || services.includes(r.id));
+        });
+        return {
+          status: 200,
+          body: paginate(
+            rows,
+            (r) => r.id,
+            "overrides",
+            ctx.query,
+            (cursor, r) => ({ cursor, override: sortKeys({ ...r.data, serviceId: r.id, type: "service" }) }),
+          ),
+        };
       },
     },
     {

@@ -16,8 +16,19 @@ export function ownerRoutes(): Route[] {
       handler: (ctx) => {
         const names = listParam(ctx.query, "name");
         const emails = listParam(ctx.query, "email");
-        const rows = ctx.app.store.list<OwnerRec>("owner").filter(({ data: o }) => (!names.length || names.includes(o.name)) && (!emails.length || emails.includes(o.email)));
-        return { status: 200, body: paginate(rows, (r) => r.id, "owners", ctx.query, (cursor, r) => ({ cursor, owner: render(r.data) })) };
+        const rows = ctx.app.store
+          .list<OwnerRec>("owner")
+          .filter(({ data: o }) => (!names.length || names.includes(o.name)) && (!emails.length || emails.includes(o.email)));
+        return {
+          status: 200,
+          body: paginate(
+            rows,
+            (r) => r.id,
+            "owners",
+            ctx.query,
+            (cursor, r) => ({ cursor, owner: render(r.data) }),
+          ),
+        };
       },
     },
     { method: "GET", template: "/owners/{ownerId}", handler: (ctx) => ({ status: 200, body: render(getOwner(ctx.app, ctx.params.ownerId)) }) },

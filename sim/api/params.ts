@@ -51,7 +51,6 @@ export function timeFilter(query: URLSearchParams): (rec: { createdAt: string; u
   };
 }
 
-
 /** `limit` for lists without cursor wrappers (env groups). */
 export function parseLimitOnly(query: URLSearchParams): number {
   return parseLimit(query.get("limit") ?? undefined);

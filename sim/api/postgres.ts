@@ -99,7 +99,12 @@ function render(app: SimApp, rec: PostgresRec, opts: { created?: boolean } = {})
 }
 
 function dbIdent(s: string): string {
-  return s.toLowerCase().replace(/[^a-z0-9_]+/g, "_").replace(/^_+|_+$/g, "") || "db";
+  return (
+    s
+      .toLowerCase()
+      .replace(/[^a-z0-9_]+/g, "_")
+      .replace(/^_+|_+$/g, "") || "db"
+  );
 }
 
 function replicasFor(base: string, wanted: Array<{ name: string }> | undefined, current: Array<{ id: string; name: string }>) {
@@ -169,7 +174,16 @@ function list(ctx: Ctx) {
         inTime(p)
       );
     });
-  return { status: 200, body: paginate(rows, (r) => r.id, `postgres:${owners.join(",")}`, query, (cursor, r) => ({ cursor, postgres: render(app, r.data) })) };
+  return {
+    status: 200,
+    body: paginate(
+      rows,
+      (r) => r.id,
+      `postgres:${owners.join(",")}`,
+      query,
+      (cursor, r) => ({ cursor, postgres: render(app, r.data) }),
+    ),
+  };
 }
 
 function update(ctx: Ctx) {
@@ -245,7 +259,8 @@ function recover(ctx: Ctx) {
   const b = ctx.body as { restoreTime: string; restoreName?: string; plan?: string; environmentId?: string };
   const t = Date.parse(b.restoreTime);
   const created = Date.parse(microStamp(src.createdAt));
-  if (statusOf(app, src) !== "available") throw new ApiError(400, `database ${src.id} is ${statusOf(app, src)}; point-in-time recovery needs an available database`);
+  if (statusOf(app, src) !== "available")
+    throw new ApiError(400, `database ${src.id} is ${statusOf(app, src)}; point-in-time recovery needs an available database`);
   // `!(…)` so an unparsable time (NaN, e.g. `restoreTime: null`, which Go decodes to "") is refused too.
   if (!(t >= created && t <= Date.now())) {
     throw new ApiError(400, `invalid value for "restoreTime": must be between ${microStamp(src.createdAt)} and now`);
@@ -300,7 +315,12 @@ export function postgresRoutes(): Route[] {
       handler: (ctx) => {
         const rec = getPg(ctx.app, ctx.params.postgresId);
         const ready = statusOf(ctx.app, rec) === "available";
-        return { status: 200, body: ready ? { recoveryStatus: rec.plan === "free" ? "NOT_AVAILABLE" : "AVAILABLE", startsAt: microStamp(rec.createdAt) } : { recoveryStatus: "BACKUP_NOT_READY" } };
+        return {
+          status: 200,
+          body: ready
+            ? { recoveryStatus: rec.plan === "free" ? "NOT_AVAILABLE" : "AVAILABLE", startsAt: microStamp(rec.createdAt) }
+            : { recoveryStatus: "BACKUP_NOT_READY" },
+        };
       },
     },
     { method: "POST", template: `${one}/recovery`, handler: recover },
@@ -320,14 +340,15 @@ export function postgresRoutes(): Route[] {
         if (statusOf(app, rec) !== "available") throw new ApiError(400, `database ${rec.id} is ${statusOf(app, rec)}; an export needs an available database`);
         // A real pg_dump: listed at once (the spec's `url` is optional), with its download link once the file is ready.
         app.store.insert<ExportRec>("pgExport", id, { id, createdAt: now, url: "" }, rec.id);
-        ctx.effects.push(() =>
-          void pg.export(instanceOf(rec), id).then(
-            () => {
-              const done = app.store.get<ExportRec>("pgExport", id);
-              if (done && app.store.get("postgres", rec.id)) app.store.tx(() => app.store.put<ExportRec>("pgExport", id, { ...done, file: true }));
-            },
-            (e: Error) => process.stderr.write(`[sim] export ${id} of ${rec.id} failed: ${e.message}\n`),
-          ),
+        ctx.effects.push(
+          () =>
+            void pg.export(instanceOf(rec), id).then(
+              () => {
+                const done = app.store.get<ExportRec>("pgExport", id);
+                if (done && app.store.get("postgres", rec.id)) app.store.tx(() => app.store.put<ExportRec>("pgExport", id, { ...done, file: true }));
+              },
+              (e: Error) => process.stderr.write(`[sim] export ${id} of ${rec.id} failed: ${e.message}\n`),
+            ),
         );
         return { status: 202 };
       },
@@ -356,4 +377,3 @@ export function postgresRoutes(): Route[] {
     },
   ];
 }
-

@@ -1,12 +1,5 @@
 import type { SimApp } from "../app";
-import {
-  addToEnvironment,
-  DEFAULT_IP_ALLOW_LIST,
-  getEnvironment,
-  removeFromEnvironment,
-  renderEnvironment,
-  type EnvironmentRec,
-} from "../domain/environments";
+import { addToEnvironment, DEFAULT_IP_ALLOW_LIST, getEnvironment, removeFromEnvironment, renderEnvironment, type EnvironmentRec } from "../domain/environments";
 import { getOwner, ownerObject, requireOwner } from "../domain/owners";
 import type { Ctx, Route } from "../http/router";
 import { paginate } from "../render/cursor";
@@ -93,11 +86,27 @@ export function projectRoutes(): Route[] {
         const names = listParam(query, "name");
         const owners = listParam(query, "ownerId");
         const inTime = timeFilter(query);
-        const rows = app.store.list<ProjectRec>("project").reverse().filter(({ data: p }) => (!names.length || names.includes(p.name)) && (!owners.length || owners.includes(p.ownerId)) && inTime(p));
-        return { status: 200, body: paginate(rows, (r) => r.id, `projects:${owners.join(",")}`, query, (cursor, r) => ({ cursor, project: renderProject(app, r.data) })) };
+        const rows = app.store
+          .list<ProjectRec>("project")
+          .reverse()
+          .filter(({ data: p }) => (!names.length || names.includes(p.name)) && (!owners.length || owners.includes(p.ownerId)) && inTime(p));
+        return {
+          status: 200,
+          body: paginate(
+            rows,
+            (r) => r.id,
+            `projects:${owners.join(",")}`,
+            query,
+            (cursor, r) => ({ cursor, project: renderProject(app, r.data) }),
+          ),
+        };
       },
     },
-    { method: "GET", template: "/projects/{projectId}", handler: (ctx) => ({ status: 200, body: renderProject(ctx.app, getProject(ctx.app, ctx.params.projectId)) }) },
+    {
+      method: "GET",
+      template: "/projects/{projectId}",
+      handler: (ctx) => ({ status: 200, body: renderProject(ctx.app, getProject(ctx.app, ctx.params.projectId)) }),
+    },
     {
       method: "PATCH",
       template: "/projects/{projectId}",
@@ -145,11 +154,26 @@ export function projectRoutes(): Route[] {
         const inTime = timeFilter(query);
         const rows = app.store
           .list<EnvironmentRec>("environment")
-          .filter(({ data: e }) => projects.includes(e.projectId) && (!names.length || names.includes(e.name)) && (!ids.length || ids.includes(e.id)) && inTime(e));
-        return { status: 200, body: paginate(rows, (r) => r.id, `environments:${projects.join(",")}`, query, (cursor, r) => ({ cursor, environment: renderEnvironment(app, r.data) })) };
+          .filter(
+            ({ data: e }) => projects.includes(e.projectId) && (!names.length || names.includes(e.name)) && (!ids.length || ids.includes(e.id)) && inTime(e),
+          );
+        return {
+          status: 200,
+          body: paginate(
+            rows,
+            (r) => r.id,
+            `environments:${projects.join(",")}`,
+            query,
+            (cursor, r) => ({ cursor, environment: renderEnvironment(app, r.data) }),
+          ),
+        };
       },
     },
-    { method: "GET", template: "/environments/{environmentId}", handler: (ctx) => ({ status: 200, body: renderEnvironment(ctx.app, getEnvironment(ctx.app, ctx.params.environmentId)) }) },
+    {
+      method: "GET",
+      template: "/environments/{environmentId}",
+      handler: (ctx) => ({ status: 200, body: renderEnvironment(ctx.app, getEnvironment(ctx.app, ctx.params.environmentId)) }),
+    },
     {
       method: "PATCH",
       template: "/environments/{environmentId}",

@@ -4,14 +4,7 @@ import type { ServiceType } from "../dataplane/types";
 import { addToEnvironment, environmentOf, removeFromEnvironment } from "../domain/environments";
 import { recordEvent } from "../domain/events";
 import { requireOwner } from "../domain/owners";
-import {
-  getService,
-  normalizeImage,
-  renderService,
-  scheduleApply,
-  type KeyValueRow,
-  type ServiceRec,
-} from "../domain/services";
+import { getService, normalizeImage, renderService, scheduleApply, type KeyValueRow, type ServiceRec } from "../domain/services";
 import type { Ctx, Route } from "../http/router";
 import type { DeployRec } from "../lifecycle/deploys";
 import { check, componentValidator, requestBodyValidator } from "../openapi/validator";
@@ -38,7 +31,12 @@ export function generatedValue(): string {
 }
 
 /** Inserts env var / secret file rows in request order (so that a newest-first read reverses them). */
-export function insertRows(app: SimApp, kind: "svcEnv" | "svcFile" | "grpEnv" | "grpFile", parent: string, rows: KeyValueRow[]): Array<{ id: string; data: KeyValueRow }> {
+export function insertRows(
+  app: SimApp,
+  kind: "svcEnv" | "svcFile" | "grpEnv" | "grpFile",
+  parent: string,
+  rows: KeyValueRow[],
+): Array<{ id: string; data: KeyValueRow }> {
   return rows.map((r) => {
     const id = newId("row");
     app.store.insert(kind, id, r, parent);
@@ -68,7 +66,11 @@ export function fileRowsFrom(input: Array<{ name: string; content: string }> | u
 }
 
 function uniqueSlug(app: SimApp, type: ServiceType, name: string): string {
-  const base = name.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "") || "service";
+  const base =
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, "-")
+      .replace(/^-+|-+$/g, "") || "service";
   // Workers and cron jobs always get a random suffix; public names get one only when taken (cassette-notes §3).
   if (type === "background_worker" || type === "cron_job") return `${base}-${randomSuffix()}`;
   const taken = new Set(app.store.list<ServiceRec>("service").map((s) => s.data.slug));
@@ -86,7 +88,13 @@ function validateDetails(ctx: Ctx, type: ServiceType, details: unknown, suffix: 
     const { envSpecificDetails, ...rest } = details as Record<string, unknown>;
     check(componentValidator("cronJobDetailsPOST"), rest, "serviceDetails", ctx.nulls, "/serviceDetails");
     if (envSpecificDetails !== undefined) {
-      check(componentValidator("envSpecificDetailsPOST"), envSpecificDetails, "serviceDetails.envSpecificDetails", ctx.nulls, "/serviceDetails/envSpecificDetails");
+      check(
+        componentValidator("envSpecificDetailsPOST"),
+        envSpecificDetails,
+        "serviceDetails.envSpecificDetails",
+        ctx.nulls,
+        "/serviceDetails/envSpecificDetails",
+      );
     }
     return;
   }
@@ -108,13 +116,25 @@ function create(ctx: Ctx) {
   const d: Record<string, any> = { ...(serviceDetails ?? {}) };
   const runtime = d.runtime ?? d.env ?? (top.image ? "image" : undefined);
   if (type !== "static_site" && !runtime) throw new ApiError(400, `missing required field "serviceDetails.runtime"`);
-  if (top.image && type !== "static_site" && runtime !== "image") throw new ApiError(400, `"serviceDetails.runtime" must be "image" for an image-backed service`);
+  if (top.image && type !== "static_site" && runtime !== "image")
+    throw new ApiError(400, `"serviceDetails.runtime" must be "image" for an image-backed service`);
   const now = nowNs().toString();
   const id = newId(type === "cron_job" ? "cronJob" : "service");
   const details: Record<string, any> = {};
   const copy = [
-    "plan", "region", "numInstances", "healthCheckPath", "maintenanceMode", "autoscaling", "envSpecificDetails",
-    "buildCommand", "publishPath", "schedule", "ipAllowList", "renderSubdomainPolicy", "maxShutdownDelaySeconds",
+    "plan",
+    "region",
+    "numInstances",
+    "healthCheckPath",
+    "maintenanceMode",
+    "autoscaling",
+    "envSpecificDetails",
+    "buildCommand",
+    "publishPath",
+    "schedule",
+    "ipAllowList",
+    "renderSubdomainPolicy",
+    "maxShutdownDelaySeconds",
   ];
   for (const k of copy) if (d[k] !== undefined) details[k] = d[k];
   if (runtime) details.runtime = runtime;
@@ -132,7 +152,10 @@ function create(ctx: Ctx) {
     autoDeploy: top.autoDeploy ?? "yes",
     repo: top.repo,
     branch: top.repo ? (top.branch ?? "main") : undefined,
-    buildFilter: top.buildFilter?.paths || top.buildFilter?.ignoredPaths ? { ignoredPaths: top.buildFilter.ignoredPaths ?? [], paths: top.buildFilter.paths ?? [] } : undefined,
+    buildFilter:
+      top.buildFilter?.paths || top.buildFilter?.ignoredPaths
+        ? { ignoredPaths: top.buildFilter.ignoredPaths ?? [], paths: top.buildFilter.paths ?? [] }
+        : undefined,
     rootDir: top.rootDir ?? "",
     imagePath: top.image ? normalizeImage(top.image.imagePath) : undefined,
     registryCredentialId: top.image?.registryCredentialId,
@@ -142,7 +165,12 @@ function create(ctx: Ctx) {
   };
   if (d.disk && type !== "static_site" && type !== "cron_job") {
     const diskId = newId("disk");
-    app.store.insert("disk", diskId, { id: diskId, name: d.disk.name, mountPath: d.disk.mountPath, sizeGB: d.disk.sizeGB ?? 1, serviceId: id, createdAt: now, updatedAt: now }, id);
+    app.store.insert(
+      "disk",
+      diskId,
+      { id: diskId, name: d.disk.name, mountPath: d.disk.mountPath, sizeGB: d.disk.sizeGB ?? 1, serviceId: id, createdAt: now, updatedAt: now },
+      id,
+    );
     rec.diskId = diskId;
   }
   app.store.insert("service", id, rec, top.ownerId);
@@ -191,7 +219,16 @@ function list(ctx: Ctx) {
       );
     });
   const scope = `services:${owners.join(",")}`;
-  return { status: 200, body: paginate(rows, (r) => r.id, scope, query, (cursor, r) => ({ cursor, service: renderService(app, r.data) })) };
+  return {
+    status: 200,
+    body: paginate(
+      rows,
+      (r) => r.id,
+      scope,
+      query,
+      (cursor, r) => ({ cursor, service: renderService(app, r.data) }),
+    ),
+  };
 }
 
 function update(ctx: Ctx) {
@@ -211,7 +248,19 @@ function update(ctx: Ctx) {
     rec.imagePath = normalizeImage(top.image.imagePath);
   }
   const d = (serviceDetails ?? {}) as Record<string, any>;
-  for (const k of ["plan", "healthCheckPath", "maintenanceMode", "runtime", "maxShutdownDelaySeconds", "renderSubdomainPolicy", "ipAllowList", "buildCommand", "publishPath", "schedule", "cache"]) {
+  for (const k of [
+    "plan",
+    "healthCheckPath",
+    "maintenanceMode",
+    "runtime",
+    "maxShutdownDelaySeconds",
+    "renderSubdomainPolicy",
+    "ipAllowList",
+    "buildCommand",
+    "publishPath",
+    "schedule",
+    "cache",
+  ]) {
     if (d[k] !== undefined) rec.details[k] = d[k];
   }
   if (d.envSpecificDetails) rec.details.envSpecificDetails = { ...(rec.details.envSpecificDetails ?? {}), ...d.envSpecificDetails };
@@ -226,7 +275,8 @@ function update(ctx: Ctx) {
 /** Deletes a service and everything that hangs off it; the data plane stops serving it. */
 export function deleteServiceCascade(app: SimApp, rec: ServiceRec, effects: Array<() => unknown>): void {
   for (const d of app.store.list<DeployRec>("deploy", rec.id)) app.lifecycle.cancel(d.data, []);
-  for (const kind of ["deploy", "deployEnv", "svcEnv", "svcFile", "customDomain", "header", "route", "event", "disk"] as const) app.store.deleteChildren(kind, rec.id);
+  for (const kind of ["deploy", "deployEnv", "svcEnv", "svcFile", "customDomain", "header", "route", "event", "disk"] as const)
+    app.store.deleteChildren(kind, rec.id);
   app.store.delete("notifOverride", rec.id);
   app.store.delete("logStream", rec.id);
   removeFromEnvironment(app, [rec.id]);
@@ -300,7 +350,11 @@ export function serviceRoutes(): Route[] {
   return [
     { method: "POST", template: "/services", handler: create, validate: false },
     { method: "GET", template: "/services", handler: list },
-    { method: "GET", template: "/services/{serviceId}", handler: (ctx) => ({ status: 200, body: renderService(ctx.app, getService(ctx.app, ctx.params.serviceId)) }) },
+    {
+      method: "GET",
+      template: "/services/{serviceId}",
+      handler: (ctx) => ({ status: 200, body: renderService(ctx.app, getService(ctx.app, ctx.params.serviceId)) }),
+    },
     { method: "PATCH", template: "/services/{serviceId}", handler: update, validate: false },
     {
       method: "DELETE",
@@ -331,7 +385,10 @@ export function serviceRoutes(): Route[] {
       handler: (ctx) => {
         const rec = getService(ctx.app, ctx.params.serviceId);
         const n = rec.suspended ? 0 : (rec.details.numInstances ?? 1);
-        return { status: 200, body: Array.from({ length: n }, (_, i) => ({ createdAt: microStamp(rec.updatedAt), id: `${rec.id}-${rec.slug.slice(0, 5)}${i}` })) };
+        return {
+          status: 200,
+          body: Array.from({ length: n }, (_, i) => ({ createdAt: microStamp(rec.updatedAt), id: `${rec.id}-${rec.slug.slice(0, 5)}${i}` })),
+        };
       },
     },
   ];

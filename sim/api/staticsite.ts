@@ -21,7 +21,10 @@ function rows(ctx: Ctx, kind: Kind, serviceId: string) {
 
 function insert(ctx: Ctx, kind: Kind, serviceId: string, input: Record<string, any>, priority: number) {
   const id = newId(kind);
-  const data = kind === "header" ? { id, name: input.name, path: input.path, value: input.value } : { id, type: input.type, source: input.source, destination: input.destination, priority };
+  const data =
+    kind === "header"
+      ? { id, name: input.name, path: input.path, value: input.value }
+      : { id, type: input.type, source: input.source, destination: input.destination, priority };
   ctx.app.store.insert(kind, id, data, serviceId);
   return sortKeys(data);
 }
@@ -36,7 +39,16 @@ export function staticSiteRoutes(): Route[] {
         template: base,
         handler: (ctx) => {
           const svc = staticSite(ctx);
-          return { status: 200, body: paginate(rows(ctx, kind, svc.id), (r) => r.id, `${kind}s:${svc.id}`, ctx.query, (cursor, r) => ({ cursor, [kind]: sortKeys(r.data) })) };
+          return {
+            status: 200,
+            body: paginate(
+              rows(ctx, kind, svc.id),
+              (r) => r.id,
+              `${kind}s:${svc.id}`,
+              ctx.query,
+              (cursor, r) => ({ cursor, [kind]: sortKeys(r.data) }),
+            ),
+          };
         },
       },
       {

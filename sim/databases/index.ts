@@ -73,11 +73,16 @@ export class Databases {
       res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(body) });
       res.end(body);
     };
-    if (given.length !== want.length || !timingSafeEqual(given, want)) deny(403, "invalid or missing signature: list the exports again for a fresh download link");
+    if (given.length !== want.length || !timingSafeEqual(given, want))
+      deny(403, "invalid or missing signature: list the exports again for a fresh download link");
     else if (!Number.isFinite(expires) || expires * 1000 < Date.now()) deny(403, "the download link has expired: list the exports again for a fresh one");
     else if (!file) deny(404, `not found: ${m[2]}`);
     else {
-      res.writeHead(200, { "Content-Type": "application/gzip", "Content-Length": statSync(file).size, "Content-Disposition": `attachment; filename="${m[2]}.dir.tar.gz"` });
+      res.writeHead(200, {
+        "Content-Type": "application/gzip",
+        "Content-Length": statSync(file).size,
+        "Content-Disposition": `attachment; filename="${m[2]}.dir.tar.gz"`,
+      });
       createReadStream(file).pipe(res);
     }
     return true;

@@ -23,7 +23,9 @@ export function findPostgres(env: NodeJS.ProcessEnv = process.env): PostgresInst
   if (env.SIM_POSTGRES_BIN) candidates.push({ bin: env.SIM_POSTGRES_BIN, version: "" });
   const base = "/usr/lib/postgresql";
   if (existsSync(base)) {
-    const versions = readdirSync(base).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
+    const versions = readdirSync(base)
+      .filter((v) => /^\d+$/.test(v))
+      .sort((a, b) => Number(b) - Number(a));
     for (const v of versions) candidates.push({ bin: join(base, v, "bin"), version: v });
   }
   const found = candidates.find((c) => NEEDED.every((p) => existsSync(join(c.bin, p))));
@@ -31,6 +33,9 @@ export function findPostgres(env: NodeJS.ProcessEnv = process.env): PostgresInst
   const version = found.version || /postgresql\/(\d+)/.exec(found.bin)?.[1] || "";
   if (process.getuid?.() !== 0) return { ...found, version, runAs: {} };
   const user = systemUser(env.SIM_POSTGRES_USER ?? "postgres");
-  if (!user) return { missing: `the simulator runs as root and PostgreSQL refuses root, but there is no '${env.SIM_POSTGRES_USER ?? "postgres"}' system user to run it as (install Debian's postgresql package, which creates it)` };
+  if (!user)
+    return {
+      missing: `the simulator runs as root and PostgreSQL refuses root, but there is no '${env.SIM_POSTGRES_USER ?? "postgres"}' system user to run it as (install Debian's postgresql package, which creates it)`,
+    };
   return { ...found, version, runAs: user };
 }

@@ -132,7 +132,15 @@ export class PostgresServers {
   private async admin<T>(id: string, database: string, fn: (c: Client) => Promise<T>): Promise<T> {
     const info = this.servers.get(id);
     if (!info) throw new Error(`no server for ${id}`);
-    const c = new Client({ host: "127.0.0.1", port: info.port, user: ADMIN, password: this.adminPassword(id), database, connectionTimeoutMillis: 10_000, statement_timeout: STEP_TIMEOUT_MS });
+    const c = new Client({
+      host: "127.0.0.1",
+      port: info.port,
+      user: ADMIN,
+      password: this.adminPassword(id),
+      database,
+      connectionTimeoutMillis: 10_000,
+      statement_timeout: STEP_TIMEOUT_MS,
+    });
     await c.connect();
     try {
       return await fn(c);
@@ -204,7 +212,11 @@ export class PostgresServers {
 
   private logTail(id: string): string {
     try {
-      return readFileSync(join(this.dir(id), "server.log"), "utf8").trim().split("\n").slice(-3).join(" | ");
+      return readFileSync(join(this.dir(id), "server.log"), "utf8")
+        .trim()
+        .split("\n")
+        .slice(-3)
+        .join(" | ");
     } catch {
       return "no server log";
     }
@@ -265,7 +277,24 @@ export class PostgresServers {
         const pwFile = join(work, ".pw");
         writeFileSync(pwFile, adminPw, { mode: 0o600 });
         if (this.runAs.uid !== undefined) chownSync(pwFile, this.runAs.uid, this.runAs.gid ?? this.runAs.uid);
-        await runOk(this.runAs, this.bin("initdb"), ["-D", join(work, "data"), "-U", ADMIN, `--pwfile=${pwFile}`, "--auth=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync", "--no-instructions"], { timeoutMs: STEP_TIMEOUT_MS });
+        await runOk(
+          this.runAs,
+          this.bin("initdb"),
+          [
+            "-D",
+            join(work, "data"),
+            "-U",
+            ADMIN,
+            `--pwfile=${pwFile}`,
+            "--auth=scram-sha-256",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+            "--no-sync",
+            "--no-instructions",
+          ],
+          { timeoutMs: STEP_TIMEOUT_MS },
+        );
         rmSync(pwFile, { force: true });
         const conf = join(work, "data", "postgresql.conf");
         writeFileSync(conf, `${readFileSync(conf, "utf8")}\ninclude 'sim.conf'\n`);
@@ -306,7 +335,14 @@ export class PostgresServers {
     });
     if (seedSql) {
       const info = this.servers.get(id)!;
-      const c = new Client({ host: "127.0.0.1", port: info.port, user: inst.databaseUser, password: inst.password, database: inst.databaseName, connectionTimeoutMillis: 10_000 });
+      const c = new Client({
+        host: "127.0.0.1",
+        port: info.port,
+        user: inst.databaseUser,
+        password: inst.password,
+        database: inst.databaseName,
+        connectionTimeoutMillis: 10_000,
+      });
       await c.connect();
       try {
         await c.query(seedSql);
@@ -320,7 +356,12 @@ export class PostgresServers {
   private async baseBackup(id: string): Promise<BaseBackup> {
     const info = this.servers.get(id)!;
     const dir = join(this.dir(id), "base", String(Date.now()));
-    await runOk(this.runAs, this.bin("pg_basebackup"), ["-h", "127.0.0.1", "-p", String(info.port), "-U", ADMIN, "-D", dir, "-X", "stream", "-c", "fast", "--no-sync", "-w"], { env: { PGPASSWORD: this.adminPassword(id) }, timeoutMs: RECOVERY_TIMEOUT_MS });
+    await runOk(
+      this.runAs,
+      this.bin("pg_basebackup"),
+      ["-h", "127.0.0.1", "-p", String(info.port), "-U", ADMIN, "-D", dir, "-X", "stream", "-c", "fast", "--no-sync", "-w"],
+      { env: { PGPASSWORD: this.adminPassword(id) }, timeoutMs: RECOVERY_TIMEOUT_MS },
+    );
     const backup = { dir, completedAt: Date.now() };
     writeFileSync(join(this.root, `${id}.base-${backup.completedAt}.json`), JSON.stringify(backup));
     return backup;
@@ -361,7 +402,10 @@ export class PostgresServers {
         chownTree(this.data(id), this.runAs);
         writeFileSync(this.adminFile(id), this.adminPassword(source.id), { mode: 0o600 });
         // Before the first base backup completed there is nothing to replay to: the state right after it.
-        await this.startServer(id, { recovery: { fromArchive: join(this.dir(source.id), "wal"), target: usable.length ? at : undefined }, timeoutMs: RECOVERY_TIMEOUT_MS });
+        await this.startServer(id, {
+          recovery: { fromArchive: join(this.dir(source.id), "wal"), target: usable.length ? at : undefined },
+          timeoutMs: RECOVERY_TIMEOUT_MS,
+        });
         await this.waitPromoted(id);
         const info = this.servers.get(id)!;
         // Later starts are ordinary: no recovery settings.
@@ -392,7 +436,11 @@ export class PostgresServers {
     });
     const deadline = Date.now() + STEP_TIMEOUT_MS;
     for (;;) {
-      const last = await this.admin(id, "postgres", async (c) => (await c.query<{ w: string | null }>("SELECT last_archived_wal AS w FROM pg_stat_archiver")).rows[0].w);
+      const last = await this.admin(
+        id,
+        "postgres",
+        async (c) => (await c.query<{ w: string | null }>("SELECT last_archived_wal AS w FROM pg_stat_archiver")).rows[0].w,
+      );
       if (last && last >= segment) return;
       if (Date.now() > deadline) throw new Error(`WAL segment ${segment} of ${id} was not archived in time`);
       await new Promise((r) => setTimeout(r, 100));
@@ -402,7 +450,9 @@ export class PostgresServers {
   private async waitPromoted(id: string): Promise<void> {
     const deadline = Date.now() + RECOVERY_TIMEOUT_MS;
     for (;;) {
-      const inRecovery = await this.admin(id, "postgres", async (c) => (await c.query<{ r: boolean }>("SELECT pg_is_in_recovery() AS r")).rows[0].r).catch(() => true);
+      const inRecovery = await this.admin(id, "postgres", async (c) => (await c.query<{ r: boolean }>("SELECT pg_is_in_recovery() AS r")).rows[0].r).catch(
+        () => true,
+      );
       if (!inRecovery) return;
       if (Date.now() > deadline) throw new Error(`recovery of ${id} did not finish in time: ${this.logTail(id)}`);
       await new Promise((r) => setTimeout(r, 100));
@@ -497,7 +547,12 @@ export class PostgresServers {
       const out = join(this.dir(inst.id), "exports");
       ownedDir(out, this.runAs);
       const dumpDir = join(out, `${exportId}.dir`);
-      await runOk(this.runAs, this.bin("pg_dump"), ["-h", "127.0.0.1", "-p", String(info.port), "-U", ADMIN, "-w", "-Fd", "-f", dumpDir, "--no-owner", inst.databaseName], { env: { PGPASSWORD: this.adminPassword(inst.id) }, timeoutMs: RECOVERY_TIMEOUT_MS });
+      await runOk(
+        this.runAs,
+        this.bin("pg_dump"),
+        ["-h", "127.0.0.1", "-p", String(info.port), "-U", ADMIN, "-w", "-Fd", "-f", dumpDir, "--no-owner", inst.databaseName],
+        { env: { PGPASSWORD: this.adminPassword(inst.id) }, timeoutMs: RECOVERY_TIMEOUT_MS },
+      );
       const file = join(out, `${exportId}.dir.tar.gz`);
       await runOk(this.runAs, "tar", ["-czf", file, "-C", out, `${exportId}.dir`], { timeoutMs: RECOVERY_TIMEOUT_MS });
       rmSync(dumpDir, { recursive: true, force: true });

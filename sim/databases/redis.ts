@@ -175,13 +175,16 @@ export class RedisServers {
   reconfigure(inst: KvInstance): Promise<void> {
     // From now, not from when the queue gets to it: the API's next answer must not say `available` for the old server.
     this.restarting.set(inst.id, (this.restarting.get(inst.id) ?? 0) + 1);
-    return this.queue.run(inst.id, async () => {
-      await this.stopServer(inst.id);
-    }).then(() => this.start(inst)).finally(() => {
-      const left = (this.restarting.get(inst.id) ?? 1) - 1;
-      if (left > 0) this.restarting.set(inst.id, left);
-      else this.restarting.delete(inst.id);
-    });
+    return this.queue
+      .run(inst.id, async () => {
+        await this.stopServer(inst.id);
+      })
+      .then(() => this.start(inst))
+      .finally(() => {
+        const left = (this.restarting.get(inst.id) ?? 1) - 1;
+        if (left > 0) this.restarting.set(inst.id, left);
+        else this.restarting.delete(inst.id);
+      });
   }
 
   /** Stops the server, keeping its data (suspend, simulator stop). */
@@ -207,7 +210,11 @@ export class RedisServers {
 
   /** Starts every instance that is not suspended (simulator start). */
   async startAll(instances: Array<KvInstance & { suspended: boolean }>): Promise<void> {
-    await Promise.all(instances.map((i) => (i.suspended ? (this.servers.set(i.id, { port: this.index()[i.id]?.port ?? 0, state: "stopped" }), Promise.resolve()) : this.start(i))));
+    await Promise.all(
+      instances.map((i) =>
+        i.suspended ? (this.servers.set(i.id, { port: this.index()[i.id]?.port ?? 0, state: "stopped" }), Promise.resolve()) : this.start(i),
+      ),
+    );
   }
 
   async stopAll(): Promise<void> {

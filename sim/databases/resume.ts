@@ -31,6 +31,8 @@ export async function startDatabases(app: SimApp): Promise<void> {
       if (m && source) return postgres.recover(source, inst, new Date(m[2]));
       return postgres.provision(inst, seedSqlFor(inst.id));
     }),
-    redis?.startAll(kvs.map((k) => ({ id: k.id, password: k.password, maxmemoryPolicy: k.maxmemoryPolicy, persistence: persistenceOf(k.plan), suspended: k.suspended }))),
+    redis?.startAll(
+      kvs.map((k) => ({ id: k.id, password: k.password, maxmemoryPolicy: k.maxmemoryPolicy, persistence: persistenceOf(k.plan), suspended: k.suspended })),
+    ),
   ]);
 }

@@ -17,6 +17,9 @@ export function plainError(res: ServerResponse, status: number, text: string, ro
     return;
   }
   const body = `${text}\n`;
-  res.writeHead(status, routing ? { ...TEXT, "Content-Length": Buffer.byteLength(body), "x-render-routing": routing } : { ...TEXT, "Content-Length": Buffer.byteLength(body) });
+  res.writeHead(
+    status,
+    routing ? { ...TEXT, "Content-Length": Buffer.byteLength(body), "x-render-routing": routing } : { ...TEXT, "Content-Length": Buffer.byteLength(body) },
+  );
   res.end(body);
 }

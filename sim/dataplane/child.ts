@@ -43,7 +43,10 @@ export class ChildInstance {
   /** The last non-empty line the app wrote to stderr (already redacted): quoted when it fails to start. */
   private lastStderr = "";
 
-  constructor(private readonly spec: ChildSpec, onUnexpectedExit: (c: ChildInstance, reason: string) => void) {
+  constructor(
+    private readonly spec: ChildSpec,
+    onUnexpectedExit: (c: ChildInstance, reason: string) => void,
+  ) {
     this.id = spec.instanceId;
     this.port = spec.port;
     this.host = spec.host;
@@ -135,12 +138,15 @@ export class ChildInstance {
     while (this.inflight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     this.spec.log.event(this.id, "stopping (SIGTERM)");
     this.proc.kill("SIGTERM");
-    const timer = setTimeout(() => {
-      if (!this.exitInfo) {
-        this.spec.log.event(this.id, `still running after ${graceMs} ms: SIGKILL`);
-        this.proc.kill("SIGKILL");
-      }
-    }, Math.max(0, deadline - Date.now()));
+    const timer = setTimeout(
+      () => {
+        if (!this.exitInfo) {
+          this.spec.log.event(this.id, `still running after ${graceMs} ms: SIGKILL`);
+          this.proc.kill("SIGKILL");
+        }
+      },
+      Math.max(0, deadline - Date.now()),
+    );
     await this.exited;
     clearTimeout(timer);
   }

@@ -38,7 +38,10 @@ export class ServiceMetrics {
   /** First second this service was tracked: request counts are zero-filled from here on, never before. */
   private readonly since: number;
 
-  constructor(private readonly retention: number, now = Date.now()) {
+  constructor(
+    private readonly retention: number,
+    now = Date.now(),
+  ) {
     const n = retention;
     this.sec = new Float64Array(n).fill(-1);
     this.requests = new Uint32Array(n);
@@ -140,7 +143,12 @@ export class ServiceMetrics {
           case "memory": {
             if (this.usageSec[i] !== s) break;
             const cpu = name === "cpu";
-            const v = method === "MAX" ? (cpu ? this.cpuMax : this.memMax)[i] : method === "MIN" ? (cpu ? this.cpuMin : this.memMin)[i] : (cpu ? this.cpuAvg : this.memAvg)[i];
+            const v =
+              method === "MAX"
+                ? (cpu ? this.cpuMax : this.memMax)[i]
+                : method === "MIN"
+                  ? (cpu ? this.cpuMin : this.memMin)[i]
+                  : (cpu ? this.cpuAvg : this.memAvg)[i];
             sum += v;
             n++;
             break;

@@ -46,7 +46,10 @@ function responseHeaders(up: IncomingMessage, instance: string): string[] {
 export class ProcessBackend implements Backend {
   private next = 0;
 
-  constructor(readonly instances: ChildInstance[], private readonly timeoutMs: number) {}
+  constructor(
+    readonly instances: ChildInstance[],
+    private readonly timeoutMs: number,
+  ) {}
 
   get instanceCount(): number {
     let n = 0;

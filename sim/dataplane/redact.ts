@@ -4,7 +4,8 @@ import { LineState, REDACTED, redact as redactText } from "../../infra/redact";
 export { REDACTED };
 
 /** Env keys whose values are treated as secrets (Render shows no env values in logs; we redact what looks secret). */
-const SECRET_KEY = /SECRET|TOKEN|PASSW|PASSPHRASE|PRIVATE|CREDENTIAL|API_?KEY|ACCESS_?KEY|AUTH|SIGNING|COOKIE|SESSION|SALT|DSN|DATABASE_URL|_URL_WITH_CREDENTIALS|CONNECTION_STRING|(^|_)KEY($|_)|(^|_)PWD($|_)|(^|_)PASS($|_)/i;
+const SECRET_KEY =
+  /SECRET|TOKEN|PASSW|PASSPHRASE|PRIVATE|CREDENTIAL|API_?KEY|ACCESS_?KEY|AUTH|SIGNING|COOKIE|SESSION|SALT|DSN|DATABASE_URL|_URL_WITH_CREDENTIALS|CONNECTION_STRING|(^|_)KEY($|_)|(^|_)PWD($|_)|(^|_)PASS($|_)/i;
 
 /** Shorter values would blank out ordinary words; they are documented as not redacted. */
 const MIN_SECRET_LENGTH = 4;
@@ -56,7 +57,10 @@ export class LineRedactor {
   /** Credential shapes and a private key printed over several lines (its body lines are dropped). */
   private readonly state = new LineState();
 
-  constructor(private readonly secrets: readonly string[], private readonly emit: (line: string) => void) {}
+  constructor(
+    private readonly secrets: readonly string[],
+    private readonly emit: (line: string) => void,
+  ) {}
 
   write(chunk: string): void {
     this.buf += chunk;

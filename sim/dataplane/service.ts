@@ -56,8 +56,19 @@ const MAX_RESTART_DELAY_MS = 30_000;
 
 /** The fields whose change needs new instances (a deploy): everything an instance is started from. */
 function configKey(spec: ServiceRuntimeSpec): string {
-  const sorted = (o: Record<string, string>) => Object.keys(o).sort().map((k) => [k, o[k]]);
-  const material = JSON.stringify([spec.type, spec.deployId, spec.image ?? "", spec.commit ?? "", sorted(spec.env), sorted(spec.secretFiles), spec.startCommand ?? ""]);
+  const sorted = (o: Record<string, string>) =>
+    Object.keys(o)
+      .sort()
+      .map((k) => [k, o[k]]);
+  const material = JSON.stringify([
+    spec.type,
+    spec.deployId,
+    spec.image ?? "",
+    spec.commit ?? "",
+    sorted(spec.env),
+    sorted(spec.secretFiles),
+    spec.startCommand ?? "",
+  ]);
   return createHash("sha256").update(material).digest("hex");
 }
 
@@ -170,7 +181,10 @@ export class ServiceRuntime implements FrontTarget {
     }
     const old = this.live;
     this.live = gen;
-    this.log.event("sim", `deploy ${spec.deployId} is live (${gen.app ? `apps/${gen.app.name}, ${gen.children.length} instance(s)` : spec.type === "static_site" ? "static site" : "synthetic app"})`);
+    this.log.event(
+      "sim",
+      `deploy ${spec.deployId} is live (${gen.app ? `apps/${gen.app.name}, ${gen.children.length} instance(s)` : spec.type === "static_site" ? "static site" : "synthetic app"})`,
+    );
     // Like Render: the old version stops only after the new one serves, and drains in-flight requests first.
     if (old) this.inBackground(this.retire(old, true));
     return { url, started: true };

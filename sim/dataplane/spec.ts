@@ -22,7 +22,7 @@ export const ServiceRuntimeSpecSchema = z.object({
   commit: z.string().optional(),
   env: z.record(z.string(), z.string()),
   secretFiles: z.record(z.string().regex(/^[\w.-]+$/, "secret file names must be plain file names"), z.string()),
-  healthCheckPath: z.string().refine((p) => p === "" || p.startsWith("/"), "must be \"\" or a path starting with /"),
+  healthCheckPath: z.string().refine((p) => p === "" || p.startsWith("/"), 'must be "" or a path starting with /'),
   numInstances: z.number().int().min(0, "must be ≥ 0").max(100, "must be ≤ 100"),
   suspended: z.boolean(),
   customDomains: z.array(z.string().min(1)),

@@ -28,8 +28,15 @@ export class OrdersEndpoint {
   private readonly problem?: string;
   private readonly columns: string[];
 
-  constructor(databaseUrl: string, columnsList: string, private readonly version: string) {
-    this.columns = columnsList.split(",").map((c) => c.trim()).filter(Boolean);
+  constructor(
+    databaseUrl: string,
+    columnsList: string,
+    private readonly version: string,
+  ) {
+    this.columns = columnsList
+      .split(",")
+      .map((c) => c.trim())
+      .filter(Boolean);
     const bad = this.columns.find((c) => !IDENT.test(c) || c === "id");
     if (!this.columns.length || bad !== undefined) {
       this.problem = `${ORDERS_COLUMNS_ENV} must list column names (lowercase letters, digits, _; not id) separated by commas${bad !== undefined ? `; "${bad.slice(0, 64)}" is not one` : ""}`;

@@ -31,7 +31,8 @@ function send(res: ServerResponse, p: Prepared, head: boolean): void {
 /**
  * A stand-in for an app that is not one of ours: its health path answers `{"status":"ok"}`, `GET /version` tells
  * the deploy, and every other path answers a small JSON body, each after the app's own latency (a base plus uniform
- * jitter); with a database in its env, `/orders` reads and writes a table (`synthetic-orders.ts`). Bodies and headers are prepared once per deploy and instance so the hot path allocates little.
+ * jitter); with a database in its env, `/orders` reads and writes a table (`synthetic-orders.ts`). Bodies and headers
+ * are prepared once per deploy and instance so the hot path allocates little.
  */
 export class SyntheticBackend implements Backend {
   private readonly health: Prepared[];

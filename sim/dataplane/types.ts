@@ -68,13 +68,7 @@ export interface MetricSeries {
 }
 
 /** Metrics the data plane computes from real traffic and process usage. */
-export type MetricName =
-  | "http-requests"
-  | "http-latency"
-  | "cpu"
-  | "memory"
-  | "instance-count"
-  | "bandwidth";
+export type MetricName = "http-requests" | "http-latency" | "cpu" | "memory" | "instance-count" | "bandwidth";
 
 /** Faults the `/__sim/` API can inject into a service (documented in `sim/README.md`). */
 export interface ServiceFaults {

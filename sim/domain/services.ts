@@ -240,13 +240,16 @@ export function deployConfig(app: SimApp, serviceId: string, deployId: string): 
 
 /** What the data plane should run for the service's live deploy; undefined before its first deploy went live. */
 export function runtimeSpec(app: SimApp, rec: ServiceRec, liveDeployId?: string): ServiceRuntimeSpec | undefined {
-  const deployId = liveDeployId ?? app.store.list<{ status: string }>("deploy", rec.id).reverse().find((d) => d.data.status === "live")?.id;
+  const deployId =
+    liveDeployId ??
+    app.store
+      .list<{ status: string }>("deploy", rec.id)
+      .reverse()
+      .find((d) => d.data.status === "live")?.id;
   if (!deployId) return undefined;
   const deploy = app.store.get<{ image?: { ref: string }; commit?: { id: string } | null }>("deploy", deployId);
   const { env, files } = deployConfig(app, rec.id, deployId);
-  const domains = app.store
-    .list<{ name: string }>("customDomain", rec.id)
-    .map((d) => d.data.name);
+  const domains = app.store.list<{ name: string }>("customDomain", rec.id).map((d) => d.data.name);
   return {
     id: rec.id,
     name: rec.name,
@@ -261,8 +264,7 @@ export function runtimeSpec(app: SimApp, rec: ServiceRec, liveDeployId?: string)
     numInstances: rec.details.numInstances ?? 1,
     suspended: rec.suspended,
     customDomains: domains,
-    startCommand:
-      rec.details.envSpecificDetails?.startCommand || rec.details.envSpecificDetails?.dockerCommand || undefined,
+    startCommand: rec.details.envSpecificDetails?.startCommand || rec.details.envSpecificDetails?.dockerCommand || undefined,
   };
 }
 

@@ -50,12 +50,35 @@ const STAGING = "tea-stackguardstaging000";
  * Render. Every other user holds one generated key, written once to `<stateDir>/api-keys/<key>` (mode 0600).
  */
 export const SEEDED_USERS: ReadonlyArray<{ user: UserRec; key?: string; roles: Record<string, WorkspaceRole> }> = [
-  { user: { id: "usr-stackguardoperator00", name: "stackguard simulator", email: "operator@stackguard.example" }, roles: { [PRODUCTION]: "ADMIN", [STAGING]: "ADMIN" } },
-  { user: { id: "usr-alphastackadmin00000", name: "AlphaStack platform admin", email: "admin@alphastack.example" }, key: "alphastack-admin", roles: { [PRODUCTION]: "ADMIN" } },
-  { user: { id: "usr-stackguardciprod0000", name: "stackguard CI (production)", email: "ci-production@stackguard.example" }, key: "ci-production", roles: { [PRODUCTION]: "DEVELOPER" } },
-  { user: { id: "usr-stackguardcistaging0", name: "stackguard CI (staging)", email: "ci-staging@stackguard.example" }, key: "ci-staging", roles: { [STAGING]: "DEVELOPER" } },
-  { user: { id: "usr-stackguardedge000000", name: "stackguard edge", email: "edge@stackguard.example" }, key: "edge", roles: { [PRODUCTION]: "DEVELOPER", [STAGING]: "DEVELOPER" } },
-  { user: { id: "usr-stackguardguardian00", name: "stackguard guardian", email: "guardian@stackguard.example" }, key: "guardian", roles: { [PRODUCTION]: "WORKSPACE_VIEWER", [STAGING]: "WORKSPACE_VIEWER" } },
+  {
+    user: { id: "usr-stackguardoperator00", name: "stackguard simulator", email: "operator@stackguard.example" },
+    roles: { [PRODUCTION]: "ADMIN", [STAGING]: "ADMIN" },
+  },
+  {
+    user: { id: "usr-alphastackadmin00000", name: "AlphaStack platform admin", email: "admin@alphastack.example" },
+    key: "alphastack-admin",
+    roles: { [PRODUCTION]: "ADMIN" },
+  },
+  {
+    user: { id: "usr-stackguardciprod0000", name: "stackguard CI (production)", email: "ci-production@stackguard.example" },
+    key: "ci-production",
+    roles: { [PRODUCTION]: "DEVELOPER" },
+  },
+  {
+    user: { id: "usr-stackguardcistaging0", name: "stackguard CI (staging)", email: "ci-staging@stackguard.example" },
+    key: "ci-staging",
+    roles: { [STAGING]: "DEVELOPER" },
+  },
+  {
+    user: { id: "usr-stackguardedge000000", name: "stackguard edge", email: "edge@stackguard.example" },
+    key: "edge",
+    roles: { [PRODUCTION]: "DEVELOPER", [STAGING]: "DEVELOPER" },
+  },
+  {
+    user: { id: "usr-stackguardguardian00", name: "stackguard guardian", email: "guardian@stackguard.example" },
+    key: "guardian",
+    roles: { [PRODUCTION]: "WORKSPACE_VIEWER", [STAGING]: "WORKSPACE_VIEWER" },
+  },
 ];
 
 /** The operator: the user of the simulator's default key. */

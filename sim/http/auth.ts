@@ -25,11 +25,29 @@ interface Target {
 }
 
 /** Path parameters and body fields that name a resource the request acts on (or moves into an environment). */
-const PARAM_KEYS = ["serviceId", "cronJobId", "envGroupId", "postgresId", "keyValueId", "redisId", "environmentId", "projectId", "diskId", "ownerId", "resourceId", "webhookId", "dedicatedIpId"];
+const PARAM_KEYS = [
+  "serviceId",
+  "cronJobId",
+  "envGroupId",
+  "postgresId",
+  "keyValueId",
+  "redisId",
+  "environmentId",
+  "projectId",
+  "diskId",
+  "ownerId",
+  "resourceId",
+  "webhookId",
+  "dedicatedIpId",
+];
 const BODY_KEYS = ["environmentId", "projectId", "ownerId", "serviceId", "resourceId"];
 const BODY_LIST_KEYS = ["resourceIds", "serviceIds", "environmentIds"];
 
-function ownerField(app: SimApp, kind: "service" | "postgres" | "envGroup" | "keyValue" | "project" | "webhook" | "dedicatedIp", id: string): string | undefined {
+function ownerField(
+  app: SimApp,
+  kind: "service" | "postgres" | "envGroup" | "keyValue" | "project" | "webhook" | "dedicatedIp",
+  id: string,
+): string | undefined {
   return app.store.get<{ ownerId?: string }>(kind, id)?.ownerId;
 }
 
@@ -86,7 +104,10 @@ function setsProtection(body: unknown): boolean {
   if (!body || typeof body !== "object" || Array.isArray(body)) return false;
   const b = body as { protectedStatus?: unknown; environments?: unknown };
   if (b.protectedStatus !== undefined) return true;
-  return Array.isArray(b.environments) && b.environments.some((e) => e && typeof e === "object" && (e as { protectedStatus?: unknown }).protectedStatus === "protected");
+  return (
+    Array.isArray(b.environments) &&
+    b.environments.some((e) => e && typeof e === "object" && (e as { protectedStatus?: unknown }).protectedStatus === "protected")
+  );
 }
 
 /**
@@ -105,17 +126,21 @@ export function authorize(app: SimApp, principal: Principal, method: string, par
     .filter((t): t is Target => t !== undefined);
   if (!targets.length) {
     // Nothing to place in a workspace (an unknown id is the handler's 404): a read-only user still changes nothing.
-    if (![...principal.roles.values()].some((r) => WRITE_ROLES.has(r))) throw forbidden(`the API key's user (${principal.user.id}) has no role that may change resources`);
+    if (![...principal.roles.values()].some((r) => WRITE_ROLES.has(r)))
+      throw forbidden(`the API key's user (${principal.user.id}) has no role that may change resources`);
     return;
   }
   const protection = setsProtection(body);
   for (const t of targets) {
     const role = t.ownerId ? principal.roles.get(t.ownerId) : undefined;
     if (!role) throw new ApiError(404, `not found: ${t.id}`);
-    if (!WRITE_ROLES.has(role)) throw forbidden(`the API key's user (${principal.user.id}) has the role ${role} in workspace ${t.ownerId}, which cannot change resources`);
+    if (!WRITE_ROLES.has(role))
+      throw forbidden(`the API key's user (${principal.user.id}) has the role ${role} in workspace ${t.ownerId}, which cannot change resources`);
     if (role === "ADMIN") continue;
     if (t.environment?.protectedStatus === "protected") {
-      throw forbidden(`${t.id} is in the protected environment ${t.environment.id} (${JSON.stringify(t.environment.name)}): only workspace Admins may change resources in a protected environment, and the API key's user (${principal.user.id}) is ${role}`);
+      throw forbidden(
+        `${t.id} is in the protected environment ${t.environment.id} (${JSON.stringify(t.environment.name)}): only workspace Admins may change resources in a protected environment, and the API key's user (${principal.user.id}) is ${role}`,
+      );
     }
     if (protection) throw forbidden(`only workspace Admins may set an environment's protectedStatus; the API key's user (${principal.user.id}) is ${role}`);
   }

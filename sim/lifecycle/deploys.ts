@@ -216,10 +216,13 @@ export class DeployLifecycle {
     if (this.stopped) return;
     const old = this.timers.get(id);
     if (old) clearTimeout(old);
-    const t = setTimeout(() => {
-      this.timers.delete(id);
-      void this.advance(id);
-    }, Math.max(0, delayMs));
+    const t = setTimeout(
+      () => {
+        this.timers.delete(id);
+        void this.advance(id);
+      },
+      Math.max(0, delayMs),
+    );
     t.unref();
     this.timers.set(id, t);
   }
@@ -397,4 +400,3 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
     );
   });
 }
-

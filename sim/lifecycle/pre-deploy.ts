@@ -117,7 +117,13 @@ export function runPreDeploy(command: string, spec: ServiceRuntimeSpec, opts: { 
       if (output.length > TAIL_BYTES) output = output.slice(output.indexOf("\n", output.length - TAIL_BYTES) + 1);
       const last = output.trim().split(/\r?\n/).pop() ?? "";
       const ok = !timedOut && !aborted && !error && code === 0;
-      const why = error ? `could not start: ${error.message}` : aborted ? "was stopped (deploy canceled or simulator stopping)" : timedOut ? `timed out after ${timeoutMs} ms` : `exited with ${code === null ? "a signal" : `code ${code}`}`;
+      const why = error
+        ? `could not start: ${error.message}`
+        : aborted
+          ? "was stopped (deploy canceled or simulator stopping)"
+          : timedOut
+            ? `timed out after ${timeoutMs} ms`
+            : `exited with ${code === null ? "a signal" : `code ${code}`}`;
       resolve({ ok, code, output, reason: ok ? undefined : `pre-deploy command ${why}${last ? `: ${last.slice(0, 500)}` : ""}` });
     };
     child.on("error", (e) => done(null, e));

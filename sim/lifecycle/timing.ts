@@ -38,12 +38,7 @@ export function phasesFor(type: ServiceType, opts: { build: boolean; preDeploy: 
   const phases: Phase[] = [];
   if (opts.build) phases.push({ status: "build_in_progress", seconds: TIMING.buildSeconds });
   if (opts.preDeploy && type !== "static_site") phases.push({ status: "pre_deploy_in_progress", seconds: TIMING.preDeploySeconds });
-  const update =
-    type === "static_site"
-      ? TIMING.updateSecondsStatic
-      : type === "background_worker"
-        ? TIMING.updateSecondsWorker
-        : TIMING.updateSecondsServing;
+  const update = type === "static_site" ? TIMING.updateSecondsStatic : type === "background_worker" ? TIMING.updateSecondsWorker : TIMING.updateSecondsServing;
   phases.push({ status: "update_in_progress", seconds: update });
   return phases;
 }

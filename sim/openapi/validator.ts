@@ -54,7 +54,10 @@ function resolvePath(path: string[]): string[] | undefined {
   let at: string[] = [];
   const follow = () => {
     for (let hops = 0; node && typeof node.$ref === "string" && node.$ref.startsWith("#/") && hops < 10; hops++) {
-      at = node.$ref.slice(2).split("/").map((p: string) => decodeURIComponent(p).replace(/~1/g, "/").replace(/~0/g, "~"));
+      at = node.$ref
+        .slice(2)
+        .split("/")
+        .map((p: string) => decodeURIComponent(p).replace(/~1/g, "/").replace(/~0/g, "~"));
       node = at.reduce((n: any, p: string) => n?.[p], SPEC);
     }
   };

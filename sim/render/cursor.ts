@@ -34,19 +34,17 @@ export function parseLimit(raw: string | undefined): number {
  * One page of `rows` (already in list order) after `cursor`: `[{cursor, <key>: item}]`. Unknown cursors yield an
  * empty page, which is how a client walking with the last cursor learns it reached the end.
  */
-export function paginate<T>(
-  rows: T[],
-  idOf: (row: T) => string,
-  scope: string,
-  query: URLSearchParams,
-  wrap: (cursor: string, row: T) => unknown,
-): unknown[] {
+export function paginate<T>(rows: T[], idOf: (row: T) => string, scope: string, query: URLSearchParams, wrap: (cursor: string, row: T) => unknown): unknown[] {
   const limit = parseLimit(query.get("limit") ?? undefined);
   const cursor = query.get("cursor");
   let start = 0;
   if (cursor) {
     const tail = cursorTail(cursor);
-    const idx = rows.findIndex((r) => idOf(r).replace(/-[ab]$/, "").endsWith(tail));
+    const idx = rows.findIndex((r) =>
+      idOf(r)
+        .replace(/-[ab]$/, "")
+        .endsWith(tail),
+    );
     start = idx < 0 ? rows.length : idx + 1;
   }
   return rows.slice(start, start + limit).map((r) => wrap(makeCursor(scope, idOf(r)), r));

@@ -38,7 +38,18 @@ export type Kind =
   | "member"
   | "apiKey";
 
-const SECRET_KINDS: ReadonlySet<Kind> = new Set<Kind>(["deployEnv", "svcEnv", "svcFile", "grpEnv", "grpFile", "postgres", "keyValue", "webhook", "ownerLogStream", "metricsStream"]);
+const SECRET_KINDS: ReadonlySet<Kind> = new Set<Kind>([
+  "deployEnv",
+  "svcEnv",
+  "svcFile",
+  "grpEnv",
+  "grpFile",
+  "postgres",
+  "keyValue",
+  "webhook",
+  "ownerLogStream",
+  "metricsStream",
+]);
 
 /** Schema migrations, applied in order; `PRAGMA user_version` records how many ran. */
 const MIGRATIONS: string[] = [
@@ -93,7 +104,9 @@ export class Store {
   private migrate(): void {
     const version = this.db.pragma("user_version", { simple: true }) as number;
     if (version > MIGRATIONS.length) {
-      throw new Error(`state schema version ${version} is newer than this simulator (${MIGRATIONS.length}); use a newer stackguard or a fresh --state directory`);
+      throw new Error(
+        `state schema version ${version} is newer than this simulator (${MIGRATIONS.length}); use a newer stackguard or a fresh --state directory`,
+      );
     }
     for (let v = version; v < MIGRATIONS.length; v++) {
       this.db.transaction(() => {
@@ -141,9 +154,7 @@ export class Store {
   /** Inserts (or replaces, moving it to the end of its list) a document. */
   insert<T>(kind: Kind, id: string, data: T, parent: string | null = null): Doc<T> {
     const seq = ++this.seq;
-    this.db
-      .prepare("INSERT OR REPLACE INTO docs (kind, id, parent, seq, body) VALUES (?, ?, ?, ?, ?)")
-      .run(kind, id, parent, seq, this.encode(kind, data));
+    this.db.prepare("INSERT OR REPLACE INTO docs (kind, id, parent, seq, body) VALUES (?, ?, ?, ?, ?)").run(kind, id, parent, seq, this.encode(kind, data));
     return { id, parent, seq, data };
   }
 

@@ -27,11 +27,29 @@ function certificate(dir: string): { key: string; cert: string } {
   const keyFile = join(dir, "key.pem");
   const certFile = join(dir, "cert.pem");
   if (!existsSync(keyFile) || !existsSync(certFile)) {
-    execFileSync("openssl", [
-      "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "3650",
-      "-subj", "/CN=stackguard-sim-log-collector", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
-      "-keyout", keyFile, "-out", certFile,
-    ], { stdio: "ignore", timeout: 20_000 });
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-days",
+        "3650",
+        "-subj",
+        "/CN=stackguard-sim-log-collector",
+        "-addext",
+        "subjectAltName=IP:127.0.0.1,DNS:localhost",
+        "-keyout",
+        keyFile,
+        "-out",
+        certFile,
+      ],
+      { stdio: "ignore", timeout: 20_000 },
+    );
   }
   return { key: readFileSync(keyFile, "utf8"), cert: readFileSync(certFile, "utf8") };
 }

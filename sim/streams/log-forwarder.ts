@@ -43,7 +43,11 @@ export class LogForwarder {
   sent = 0;
   failures = 0;
 
-  constructor(private readonly app: SimApp, private readonly logDir: string, private readonly extraCa: string[] = []) {}
+  constructor(
+    private readonly app: SimApp,
+    private readonly logDir: string,
+    private readonly extraCa: string[] = [],
+  ) {}
 
   start(): void {
     this.timer = setInterval(() => void this.poll(), Math.max(50, this.app.scaled(POLL_SECONDS)));
@@ -74,10 +78,20 @@ export class LogForwarder {
       for (const svc of services) {
         const o = overrides.get(svc.id);
         const stream = owners.get(svc.ownerId);
-        const dest = o?.setting === "drop" ? undefined : o?.endpoint ? { endpoint: o.endpoint, token: o.token } : stream?.endpoint ? { endpoint: stream.endpoint, token: stream.token } : undefined;
+        const dest =
+          o?.setting === "drop"
+            ? undefined
+            : o?.endpoint
+              ? { endpoint: o.endpoint, token: o.token }
+              : stream?.endpoint
+                ? { endpoint: stream.endpoint, token: stream.token }
+                : undefined;
         const lines = this.newLines(svc.id, dest !== undefined);
         if (!dest || !lines.length) continue;
-        await this.send(dest.endpoint, lines.map((l) => this.frame(svc, l, dest.token)));
+        await this.send(
+          dest.endpoint,
+          lines.map((l) => this.frame(svc, l, dest.token)),
+        );
       }
     } finally {
       this.busy = false;
@@ -114,7 +128,10 @@ export class LogForwarder {
     const end = text.lastIndexOf("\n");
     if (end < 0) return [];
     this.offsets.set(serviceId, from + Buffer.byteLength(text.slice(0, end + 1)));
-    return text.slice(0, end).split("\n").filter((l) => l.length > 0);
+    return text
+      .slice(0, end)
+      .split("\n")
+      .filter((l) => l.length > 0);
   }
 
   private frame(svc: ServiceRec, line: string, token: string | undefined): Buffer {
@@ -137,11 +154,16 @@ export class LogForwarder {
     if (!m) throw new Error(`log stream endpoint ${JSON.stringify(endpoint)} is not host:port`);
     const host = m[1]!;
     const socket = await new Promise<tls.TLSSocket>((resolve, reject) => {
-      const s = tls.connect({
-        host, port: Number(m[2]), servername: /^[\d.]+$|:/.test(host) ? undefined : host,
-        ca: this.extraCa.length ? [...tls.rootCertificates, ...this.extraCa] : undefined,
-        timeout: CONNECT_TIMEOUT_MS,
-      }, () => resolve(s));
+      const s = tls.connect(
+        {
+          host,
+          port: Number(m[2]),
+          servername: /^[\d.]+$|:/.test(host) ? undefined : host,
+          ca: this.extraCa.length ? [...tls.rootCertificates, ...this.extraCa] : undefined,
+          timeout: CONNECT_TIMEOUT_MS,
+        },
+        () => resolve(s),
+      );
       s.once("error", reject);
       s.once("timeout", () => s.destroy(new Error("connect timeout")));
     });

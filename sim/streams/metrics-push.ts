@@ -96,7 +96,12 @@ export class MetricsPusher {
 
   private latest(id: string, name: MetricName, method: "AVG" | "MAX", now: number): number | undefined {
     const span = Math.max(this.app.scaled(PUSH_EVERY_SECONDS), 2_000);
-    const pts = this.app.dataPlane.metrics(id, name, { startTime: new Date(now - span), endTime: new Date(now), resolutionSeconds: 30, aggregationMethod: method });
+    const pts = this.app.dataPlane.metrics(id, name, {
+      startTime: new Date(now - span),
+      endTime: new Date(now),
+      resolutionSeconds: 30,
+      aggregationMethod: method,
+    });
     return pts.length ? pts[pts.length - 1]!.value : undefined;
   }
 
@@ -111,10 +116,27 @@ export class MetricsPusher {
     const plan = this.prices.services[(svc.details.plan ?? "starter") as keyof PriceTable["services"]];
     const out: Point[] = [
       { name: "render.service.cpu.usage", unit: "1", description: "CPU usage (cores)", values: instances.map((instance) => ({ instance, value: cpu })) },
-      { name: "render.service.memory.usage", unit: "By", description: "Memory usage", values: instances.map((instance, k) => ({ instance, value: k === 0 ? memMax : memAvg })) },
+      {
+        name: "render.service.memory.usage",
+        unit: "By",
+        description: "Memory usage",
+        values: instances.map((instance, k) => ({ instance, value: k === 0 ? memMax : memAvg })),
+      },
     ];
-    if (plan?.cpu) out.push({ name: "render.service.cpu.limit", unit: "1", description: "CPU limit (cores)", values: instances.map((instance) => ({ instance, value: plan.cpu! })) });
-    if (plan?.memoryGB) out.push({ name: "render.service.memory.limit", unit: "By", description: "Memory limit", values: instances.map((instance) => ({ instance, value: plan.memoryGB! * GIB })) });
+    if (plan?.cpu)
+      out.push({
+        name: "render.service.cpu.limit",
+        unit: "1",
+        description: "CPU limit (cores)",
+        values: instances.map((instance) => ({ instance, value: plan.cpu! })),
+      });
+    if (plan?.memoryGB)
+      out.push({
+        name: "render.service.memory.limit",
+        unit: "By",
+        description: "Memory limit",
+        values: instances.map((instance) => ({ instance, value: plan.memoryGB! * GIB })),
+      });
     return out;
   }
 

@@ -4,7 +4,8 @@ import { MAX_TIMED_LAG_SECONDS, replayCassette, type ReplayResult } from "./repl
 /**
  * Contract test: every interaction of every recorded cassette of Render's API is replayed against the simulator
  * (recorded ids mapped to the simulator's) and must match in status code, response shape, the values of semantic
- * fields (states, derived flags, echoed settings: `SEMANTIC_KEYS`), rate-limit bucket and headers; every simulator answer must also validate against Render's OpenAPI document.
+ * fields (states, derived flags, echoed settings: `SEMANTIC_KEYS`), rate-limit bucket and headers; every simulator
+ * answer must also validate against Render's OpenAPI document.
  */
 const cassettes = loadCassettes();
 const results: ReplayResult[] = [];

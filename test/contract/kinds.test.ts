@@ -39,7 +39,12 @@ describe("Render kinds beyond the vendored cassettes", () => {
       ownerId: STAGING,
       secretFiles: [{ content: "content1", name: "file1" }],
       serviceDetails: {
-        envSpecificDetails: { dockerCommand: "", dockerContext: "", dockerfilePath: "", registryCredential: { id: "", name: "", registry: "", updatedAt: "0001-01-01T00:00:00Z", username: "" } },
+        envSpecificDetails: {
+          dockerCommand: "",
+          dockerContext: "",
+          dockerfilePath: "",
+          registryCredential: { id: "", name: "", registry: "", updatedAt: "0001-01-01T00:00:00Z", username: "" },
+        },
         plan: "starter",
         region: "oregon",
         runtime: "image",
@@ -99,11 +104,15 @@ describe("Render kinds beyond the vendored cassettes", () => {
     expect(ip.updatedAt).toBe(ip.createdAt);
 
     const seen = new Set<string>();
-    const running = await eventually(async () => {
-      const r = (await api.get(`/dedicated-ips/${ip.id}`)).body;
-      seen.add(r.status);
-      return r.status === "RUNNING" ? r : undefined;
-    }, 20_000, 5);
+    const running = await eventually(
+      async () => {
+        const r = (await api.get(`/dedicated-ips/${ip.id}`)).body;
+        seen.add(r.status);
+        return r.status === "RUNNING" ? r : undefined;
+      },
+      20_000,
+      5,
+    );
     expect(seen.has("PENDING")).toBe(true);
     expect(running.ips).toHaveLength(3);
     expect(running.createdAt).toMatch(US);

@@ -24,7 +24,14 @@ describe("every simulator operation answers per openapi.json", () => {
       problems.push(...validateAgainstSpec(method, bare, r.status, r.body).map((p) => `${p} (${path})`));
       return r;
     };
-    h.api = { ...raw, get: wrap(raw.get, "GET"), post: wrap(raw.post, "POST"), put: wrap(raw.put, "PUT"), patch: wrap(raw.patch, "PATCH"), del: wrap(raw.del, "DELETE") };
+    h.api = {
+      ...raw,
+      get: wrap(raw.get, "GET"),
+      post: wrap(raw.post, "POST"),
+      put: wrap(raw.put, "PUT"),
+      patch: wrap(raw.patch, "PATCH"),
+      del: wrap(raw.del, "DELETE"),
+    };
   });
   afterAll(() => h.done());
 
@@ -37,7 +44,13 @@ describe("every simulator operation answers per openapi.json", () => {
     for (const type of ["private_service", "background_worker"]) {
       expect((await api.post("/services", { ...imageWebService(`ops-${type}`), type, serviceDetails: { runtime: "image" } })).status).toBe(201);
     }
-    const site = await api.post("/services", { type: "static_site", name: "ops-site", ownerId: STAGING, repo: "https://github.com/a/site", serviceDetails: { buildCommand: "make", publishPath: "public", routes: [{ type: "rewrite", source: "/*", destination: "/index.html" }] } });
+    const site = await api.post("/services", {
+      type: "static_site",
+      name: "ops-site",
+      ownerId: STAGING,
+      repo: "https://github.com/a/site",
+      serviceDetails: { buildCommand: "make", publishPath: "public", routes: [{ type: "rewrite", source: "/*", destination: "/index.html" }] },
+    });
     expect(site.status).toBe(201);
     expect((await api.get(`/services?ownerId=${STAGING}&limit=100`)).status).toBe(200);
     expect((await api.get(`/services/${id}`)).status).toBe(200);
@@ -50,7 +63,12 @@ describe("every simulator operation answers per openapi.json", () => {
     expect((await api.post(`/services/${id}/scale`, { numInstances: 3 })).status).toBe(202);
     expect((await api.get(`/services/${id}`)).body.serviceDetails.numInstances).toBe(3);
     expect((await api.get(`/services/${id}/instances`)).body).toHaveLength(3);
-    const auto = await api.put(`/services/${id}/autoscaling`, { enabled: true, min: 2, max: 5, criteria: { cpu: { enabled: true, percentage: 70 }, memory: { enabled: false, percentage: 80 } } });
+    const auto = await api.put(`/services/${id}/autoscaling`, {
+      enabled: true,
+      min: 2,
+      max: 5,
+      criteria: { cpu: { enabled: true, percentage: 70 }, memory: { enabled: false, percentage: 80 } },
+    });
     expect(auto.status).toBe(200);
     expect((await api.get(`/services/${id}`)).body.serviceDetails.autoscaling.max).toBe(5);
     expect((await api.del(`/services/${id}/autoscaling`)).status).toBe(204);
@@ -70,7 +88,14 @@ describe("every simulator operation answers per openapi.json", () => {
     const { api } = h;
     const web = (await api.post("/services", imageWebService("ops-config", { disk: { name: "data", mountPath: "/data", sizeGB: 5 } }))).body.service;
     const id = web.id;
-    expect((await api.put(`/services/${id}/env-vars`, [{ key: "A", value: "1" }, { key: "B", generateValue: true }])).body[1].envVar.value).toHaveLength(44);
+    expect(
+      (
+        await api.put(`/services/${id}/env-vars`, [
+          { key: "A", value: "1" },
+          { key: "B", generateValue: true },
+        ])
+      ).body[1].envVar.value,
+    ).toHaveLength(44);
     expect((await api.get(`/services/${id}/env-vars`)).body.map((v: any) => v.envVar.key)).toEqual(["B", "A"]);
     expect((await api.put(`/services/${id}/env-vars/C`, { value: "3" })).body).toEqual({ key: "C", value: "3" });
     expect((await api.get(`/services/${id}/env-vars/C`)).body.value).toBe("3");
@@ -99,7 +124,15 @@ describe("every simulator operation answers per openapi.json", () => {
     expect((await api.patch(`/disks/${disk.id}`, { sizeGB: 1 })).status).toBe(400);
     expect((await api.del(`/disks/${disk.id}`)).status).toBe(204);
 
-    const site = (await api.post("/services", { type: "static_site", name: "ops-rules", ownerId: STAGING, repo: "https://github.com/a/site", serviceDetails: { publishPath: "dist" } })).body.service.id;
+    const site = (
+      await api.post("/services", {
+        type: "static_site",
+        name: "ops-rules",
+        ownerId: STAGING,
+        repo: "https://github.com/a/site",
+        serviceDetails: { publishPath: "dist" },
+      })
+    ).body.service.id;
     expect((await api.put(`/services/${site}/headers`, [{ path: "/*", name: "X-Frame-Options", value: "DENY" }])).body[0].id).toMatch(/^hdr-/);
     const route = await api.post(`/services/${site}/routes`, { type: "redirect", source: "/old", destination: "/new" });
     expect(route.body.id).toMatch(/^rdr-/);
@@ -115,7 +148,12 @@ describe("every simulator operation answers per openapi.json", () => {
   it("serves env groups with links, Postgres with exports and recovery, projects and environments", async () => {
     const { api } = h;
     const svc = (await api.post("/services", imageWebService("ops-linked"))).body.service.id;
-    const g = await api.post("/env-groups", { name: "ops-group", ownerId: STAGING, envVars: [{ key: "X", value: "1" }], secretFiles: [{ name: "f", content: "c" }] });
+    const g = await api.post("/env-groups", {
+      name: "ops-group",
+      ownerId: STAGING,
+      envVars: [{ key: "X", value: "1" }],
+      secretFiles: [{ name: "f", content: "c" }],
+    });
     expect(g.status).toBe(201);
     expect(g.body.createdAt).toMatch(/\.\d{7,9}Z$|:\d\dZ$/);
     expect((await api.post(`/env-groups/${g.body.id}/services/${svc}`)).body.serviceLinks).toEqual([{ id: svc, name: "ops-linked", type: "web" }]);
@@ -172,7 +210,12 @@ describe("every simulator operation answers per openapi.json", () => {
     expect((await api.get(`/owners/${SEED.productionOwner}/members`)).body.map((m: any) => m.role)).toContain("DEVELOPER");
     expect((await api.patch(`/owners/${STAGING}/members/usr-stackguardguardian00`, { role: "WORKSPACE_BILLING" })).body.role).toBe("WORKSPACE_BILLING");
     expect((await api.del(`/owners/${STAGING}/members/usr-stackguardguardian00`)).status).toBe(204);
-    expect((await api.get(`/environments/${SEED.environment}`)).body).toMatchObject({ protectedStatus: "protected", serviceIds: [SEED.engine, SEED.worker], databasesIds: [SEED.postgres], envGroupIds: [SEED.envGroup] });
+    expect((await api.get(`/environments/${SEED.environment}`)).body).toMatchObject({
+      protectedStatus: "protected",
+      serviceIds: [SEED.engine, SEED.worker],
+      databasesIds: [SEED.postgres],
+      envGroupIds: [SEED.envGroup],
+    });
     const engine = (await api.get(`/services/${SEED.engine}`)).body;
     expect(engine).toMatchObject({ name: "alphastack-engine", imagePath: SEED.engineImage, serviceDetails: { healthCheckPath: "/healthz", numInstances: 3 } });
     expect((await api.get(`/services/${SEED.engine}/custom-domains`)).body[0].customDomain.name).toBe("engine.alphastack.example");
@@ -189,7 +232,11 @@ describe("every simulator operation answers per openapi.json", () => {
     expect((await api.get(`/notification-settings/overrides?serviceId=${SEED.engine}`)).body).toHaveLength(1);
 
     expect((await api.get(`/logs/streams/resource/${SEED.engine}`)).status).toBe(404);
-    expect((await api.put(`/logs/streams/resource/${SEED.engine}`, { setting: "drop" })).body).toEqual({ endpoint: "", resourceId: SEED.engine, setting: "drop" });
+    expect((await api.put(`/logs/streams/resource/${SEED.engine}`, { setting: "drop" })).body).toEqual({
+      endpoint: "",
+      resourceId: SEED.engine,
+      setting: "drop",
+    });
     expect((await api.get(`/logs/streams/resource/${SEED.engine}`)).status).toBe(200);
     expect((await api.del(`/logs/streams/resource/${SEED.engine}`)).status).toBe(204);
 
@@ -205,12 +252,22 @@ describe("every simulator operation answers per openapi.json", () => {
     const { api } = h;
     const kv = await api.post("/key-value", { name: "ops-kv", ownerId: STAGING, plan: "starter", maxmemoryPolicy: "noeviction" });
     expect(kv.status).toBe(201);
-    expect(kv.body).toMatchObject({ id: expect.stringMatching(/^red-/), status: "unknown", ipAllowList: null, version: "8.1.4", options: { maxmemoryPolicy: "noeviction" } });
+    expect(kv.body).toMatchObject({
+      id: expect.stringMatching(/^red-/),
+      status: "unknown",
+      ipAllowList: null,
+      version: "8.1.4",
+      options: { maxmemoryPolicy: "noeviction" },
+    });
     const kid = kv.body.id;
     expect((await api.get(`/key-value/${kid}`)).body.status).toBe("creating");
     expect((await api.get(`/key-value?ownerId=${STAGING}`)).body[0].keyValue.id).toBe(kid);
     expect((await api.patch(`/key-value/${kid}`, { name: "ops-kv-2", ipAllowList: [] })).body).toMatchObject({ name: "ops-kv-2", ipAllowList: null });
-    expect(Object.keys((await api.get(`/key-value/${kid}/connection-info`)).body)).toEqual(["cliCommand", "externalConnectionString", "internalConnectionString"]);
+    expect(Object.keys((await api.get(`/key-value/${kid}/connection-info`)).body)).toEqual([
+      "cliCommand",
+      "externalConnectionString",
+      "internalConnectionString",
+    ]);
     expect((await api.get(`/redis/${kid}/connection-info`)).body.redisCLICommand).toContain(kid);
     expect((await api.get(`/redis/${kid}`)).status).toBe(200);
     expect((await api.get(`/redis?ownerId=${STAGING}`)).body[0].redis.id).toBe(kid);
@@ -223,14 +280,22 @@ describe("every simulator operation answers per openapi.json", () => {
 
     const wh = await api.post("/webhooks", { ownerId: STAGING, name: "ops-hook", url: "https://hooks.example.com/x", enabled: true, eventFilter: [] });
     expect(wh.status).toBe(201);
-    expect(wh.body).toEqual({ enabled: true, eventFilter: null, id: expect.stringMatching(/^whk-/), name: "ops-hook", secret: "", url: "https://hooks.example.com/x" });
+    expect(wh.body).toEqual({
+      enabled: true,
+      eventFilter: null,
+      id: expect.stringMatching(/^whk-/),
+      name: "ops-hook",
+      secret: "",
+      url: "https://hooks.example.com/x",
+    });
     expect((await api.get(`/webhooks?ownerId=${STAGING}`)).body).toHaveLength(1);
     expect((await api.get(`/webhooks/${wh.body.id}`)).status).toBe(200);
     expect((await api.patch(`/webhooks/${wh.body.id}`, { enabled: false })).body.enabled).toBe(false);
     expect((await api.get(`/webhooks/${wh.body.id}/events`)).body).toEqual([]);
     expect((await api.del(`/webhooks/${wh.body.id}`)).status).toBe(204);
 
-    const worker = (await api.post("/services", { ...imageWebService("ops-disk"), type: "background_worker", serviceDetails: { runtime: "image" } })).body.service.id;
+    const worker = (await api.post("/services", { ...imageWebService("ops-disk"), type: "background_worker", serviceDetails: { runtime: "image" } })).body
+      .service.id;
     const disk = await api.post("/disks", { name: "ops-data", sizeGB: 2, mountPath: "/var/data", serviceId: worker });
     expect(disk.status).toBe(201);
     expect((await api.get(`/services/${worker}`)).body.serviceDetails.disk.id).toBe(disk.body.id);
@@ -238,10 +303,18 @@ describe("every simulator operation answers per openapi.json", () => {
     expect((await api.get(`/disks?serviceId=${worker}`)).body[0].disk.id).toBe(disk.body.id);
 
     expect((await api.get(`/logs/streams/owner/${STAGING}`)).status).toBe(404);
-    expect((await api.put(`/logs/streams/owner/${STAGING}`, { preview: "drop", endpoint: "logs.example.com:6514", token: "canary-token" })).body).toEqual({ endpoint: "logs.example.com:6514", ownerId: STAGING, preview: "drop" });
+    expect((await api.put(`/logs/streams/owner/${STAGING}`, { preview: "drop", endpoint: "logs.example.com:6514", token: "canary-token" })).body).toEqual({
+      endpoint: "logs.example.com:6514",
+      ownerId: STAGING,
+      preview: "drop",
+    });
     expect((await api.get(`/logs/streams/owner/${STAGING}`)).status).toBe(200);
     expect((await api.del(`/logs/streams/owner/${STAGING}`)).status).toBe(204);
-    expect((await api.put(`/metrics-stream/${STAGING}`, { provider: "GRAFANA", url: "https://otlp.example.com", token: "t" })).body).toEqual({ ownerId: STAGING, provider: "GRAFANA", url: "https://otlp.example.com" });
+    expect((await api.put(`/metrics-stream/${STAGING}`, { provider: "GRAFANA", url: "https://otlp.example.com", token: "t" })).body).toEqual({
+      ownerId: STAGING,
+      provider: "GRAFANA",
+      url: "https://otlp.example.com",
+    });
     expect((await api.get(`/metrics-stream/${STAGING}`)).status).toBe(200);
     expect((await api.del(`/metrics-stream/${STAGING}`)).status).toBe(204);
     expect((await api.get(`/metrics-stream/${STAGING}`)).status).toBe(404);
@@ -250,7 +323,10 @@ describe("every simulator operation answers per openapi.json", () => {
   it("serves cron job runs, dedicated IPs and the log-stream override list", async () => {
     const { api } = h;
     const cron = await api.post("/services", {
-      type: "cron_job", name: "ops-cron", ownerId: STAGING, image: { imagePath: "docker.io/library/alpine:3", ownerId: STAGING },
+      type: "cron_job",
+      name: "ops-cron",
+      ownerId: STAGING,
+      image: { imagePath: "docker.io/library/alpine:3", ownerId: STAGING },
       serviceDetails: { runtime: "image", schedule: "0 3 * * *", plan: "starter", envSpecificDetails: { dockerCommand: "echo ok" } },
     });
     expect(cron.status).toBe(201);

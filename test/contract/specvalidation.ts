@@ -37,7 +37,7 @@ export const SPEC_DEVIATIONS: Array<{ test: (e: ErrorObject, data: unknown) => b
   },
   {
     test: (e, d) => e.keyword === "type" && d === null && /^(\/\d+\/deploy)?\/(commit|finishedAt)$/.test(e.instancePath),
-    reason: "deploys: Render sends \"commit\": null for image deploys and \"finishedAt\": null until done (recorded)",
+    reason: 'deploys: Render sends "commit": null for image deploys and "finishedAt": null until done (recorded)',
   },
   {
     test: (e, d) => e.keyword === "type" && d === null && /^(\/\d+\/(postgres|keyValue|redis))?\/ipAllowList$/.test(e.instancePath),
@@ -82,7 +82,9 @@ export function validateAgainstSpec(method: string, path: string, status: number
   }
   if (!v) return status >= 400 ? [] : [`${method} ${template} ${status}: the spec defines no JSON body for this status`];
   if (v(body)) return [];
-  const real = (v.errors ?? []).filter((e) => !["anyOf", "oneOf", "allOf", "if"].includes(e.keyword) && !SPEC_DEVIATIONS.some((d) => d.test(e, dataAt(body, e.instancePath))));
+  const real = (v.errors ?? []).filter(
+    (e) => !["anyOf", "oneOf", "allOf", "if"].includes(e.keyword) && !SPEC_DEVIATIONS.some((d) => d.test(e, dataAt(body, e.instancePath))),
+  );
   return real.length ? [`${method} ${template} ${status}: ${describeErrors(real)}`] : [];
 }
 

@@ -46,8 +46,11 @@ describe("adopting existing Render resources", () => {
     api = renderApi(sim.apiUrl, sim.apiKey);
     // A service made outside this program (by hand in the dashboard, or by another tool).
     const created = await api<any>("POST", "/services", {
-      type: "web_service", name: "legacy-api", ownerId: OWNER,
-      image: { ownerId: OWNER, imagePath: "docker.io/acme/legacy:1" }, serviceDetails: { runtime: "image", plan: "starter", healthCheckPath: "/healthz" },
+      type: "web_service",
+      name: "legacy-api",
+      ownerId: OWNER,
+      image: { ownerId: OWNER, imagePath: "docker.io/acme/legacy:1" },
+      serviceDetails: { runtime: "image", plan: "starter", healthCheckPath: "/healthz" },
     });
     expect(created.status).toBe(201);
     existingId = created.body.service.id;
@@ -83,7 +86,9 @@ describe("adopting existing Render resources", () => {
     const out = r.stdout + r.stderr;
     expect(r.code).not.toBe(0);
     expect(out).not.toContain("toJavaScript");
-    expect(out).toContain(`render:Service "legacy-api": import of SRV-AlphaStackEngine0000 refused: srv-alphastackengine0000 is AlphaStack's, and AlphaStack is never managed by this program`);
+    expect(out).toContain(
+      `render:Service "legacy-api": import of SRV-AlphaStackEngine0000 refused: srv-alphastackengine0000 is AlphaStack's, and AlphaStack is never managed by this program`,
+    );
   });
 
   it("adopt: true shows in the preview, then takes over the existing service without creating a twin", async () => {
@@ -103,7 +108,12 @@ describe("adopting existing Render resources", () => {
   });
 
   it("adopt: true with an identity Render does not have fails instead of creating", async () => {
-    const ghost = program("adopt: true,").split("\n").slice(2, 6).join("\n").replace(/legacy-api/g, "legacy-typo").replace("const svc", "const ghost");
+    const ghost = program("adopt: true,")
+      .split("\n")
+      .slice(2, 6)
+      .join("\n")
+      .replace(/legacy-api/g, "legacy-typo")
+      .replace("const svc", "const ghost");
     setProgram(program("adopt: true,", "{}", ghost));
     const r = await project.run(["up", "--yes", "--skip-preview", "--stack", "staging"]);
     expect(r.code).not.toBe(0);

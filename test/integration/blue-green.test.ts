@@ -36,12 +36,21 @@ describe("blue/green promotion, rollback and drift on the real engine", () => {
 
   const up = (...extra: string[]) => project.run(["up", "--yes", "--skip-preview", "--stack", STACK, ...extra]);
   const setVersion = (version: string, analysis: Record<string, unknown> = ANALYSIS) =>
-    project.editConfig(STACK, (cfg) => { cfg.apps.api.version = version; cfg.apps.api.analysis = analysis; });
+    project.editConfig(STACK, (cfg) => {
+      cfg.apps.api.version = version;
+      cfg.apps.api.analysis = analysis;
+    });
   const fault = async (slot: "blue" | "green", f: Record<string, unknown>) => {
-    const r = await fetch(`${sim.url}/__sim/services/${slots[slot]}/faults`, { method: "PUT", headers: { authorization: `Bearer ${sim.apiKey}`, "content-type": "application/json" }, body: JSON.stringify(f) });
+    const r = await fetch(`${sim.url}/__sim/services/${slots[slot]}/faults`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${sim.apiKey}`, "content-type": "application/json" },
+      body: JSON.stringify(f),
+    });
     expect(r.status).toBe(200);
   };
-  const clearFaults = async () => { for (const s of ["blue", "green"] as const) await fault(s, { healthy: true, errorRate: 0, latencyMs: 0, failNextDeploy: false }); };
+  const clearFaults = async () => {
+    for (const s of ["blue", "green"] as const) await fault(s, { healthy: true, errorRate: 0, latencyMs: 0, failNextDeploy: false });
+  };
   const state = (): Promise<EdgeStateView> => edge.getState();
   const liveImage = async (slot: "blue" | "green") => {
     const deploys = (await api<any[]>("GET", `/services/${slots[slot]}/deploys?limit=10`)).body.map((d) => d.deploy);
@@ -57,10 +66,14 @@ describe("blue/green promotion, rollback and drift on the real engine", () => {
   /** `npm run rollback` as a user runs it (ts-node), against the project copy's stack. */
   const rollback = (...args: string[]) =>
     new Promise<{ code: number; out: string }>((resolve) => {
-      const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "tools", "scripts", "rollback.ts"), ...args, "--cwd", project.dir], {
-        cwd: ROOT,
-        env: { ...process.env, ...project.env },
-      });
+      const child = spawn(
+        process.execPath,
+        ["-r", "ts-node/register/transpile-only", path.join(ROOT, "tools", "scripts", "rollback.ts"), ...args, "--cwd", project.dir],
+        {
+          cwd: ROOT,
+          env: { ...process.env, ...project.env },
+        },
+      );
       let out = "";
       child.stdout.on("data", (d) => (out += d));
       child.stderr.on("data", (d) => (out += d));
@@ -70,11 +83,16 @@ describe("blue/green promotion, rollback and drift on the real engine", () => {
   /** `npm run report:deploy` as CI runs it (ts-node), against the project copy's stack; `out` is stdout, `err` stderr. */
   const deployReport = (args: string[], env: Record<string, string> = {}) =>
     new Promise<{ code: number; out: string; err: string }>((resolve) => {
-      const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "tools", "scripts", "deploy-report.ts"), ...args, "--cwd", project.dir], {
-        cwd: ROOT,
-        env: { ...process.env, ...project.env, ...env },
-      });
-      let out = "", err = "";
+      const child = spawn(
+        process.execPath,
+        ["-r", "ts-node/register/transpile-only", path.join(ROOT, "tools", "scripts", "deploy-report.ts"), ...args, "--cwd", project.dir],
+        {
+          cwd: ROOT,
+          env: { ...process.env, ...project.env, ...env },
+        },
+      );
+      let out = "",
+        err = "";
       child.stdout.on("data", (d) => (out += d));
       child.stderr.on("data", (d) => (err += d));
       child.on("close", (code) => resolve({ code: code ?? 1, out: out.trim(), err }));
@@ -123,7 +141,11 @@ describe("blue/green promotion, rollback and drift on the real engine", () => {
     expect(r.stderr + r.stdout).not.toMatch(/error:/);
     expect(r.code).toBe(0);
     const out = await project.outputs(STACK);
-    expect(out.apps.api).toMatchObject({ activeSlot: "green", versions: { blue: "1.4.2", green: "1.5.0" }, lastPromotion: { result: "promoted", from: "blue", to: "green", version: "1.5.0" } });
+    expect(out.apps.api).toMatchObject({
+      activeSlot: "green",
+      versions: { blue: "1.4.2", green: "1.5.0" },
+      lastPromotion: { result: "promoted", from: "blue", to: "green", version: "1.5.0" },
+    });
     console.log(`promotion timings: ${JSON.stringify(out.apps.api.lastPromotion.timings)}`);
     expect((await state()).apps.api.active).toBe("green");
     expect(await liveImage("green")).toBe("docker.io/alphaplatform/api:1.5.0");
@@ -147,10 +169,25 @@ describe("blue/green promotion, rollback and drift on the real engine", () => {
     // the Render key of the environment, and a canary given as PULUMI_ACCESS_TOKEN.
     const canary = "canary-deploy-report-" + "9d41f0c2e7";
     const changes = path.join(project.dir, "preview.json");
-    fs.writeFileSync(changes, JSON.stringify({ steps: [
-      { op: "update", urn: "urn:pulumi:staging::stackguard::stackguard:components:BlueGreenApp$pulumi-nodejs:dynamic/stackguard:TrafficSwitch::api-switch", newState: { type: "pulumi-nodejs:dynamic/stackguard:TrafficSwitch" }, diffReasons: ["version"] },
-      { op: "update", urn: `urn:pulumi:staging::stackguard::pulumi-nodejs:dynamic/render:EnvVars::planted-${out.edgeAdminToken}-${sim.apiKey}-${canary}`, newState: { type: "pulumi-nodejs:dynamic/render:EnvVars" }, diffReasons: [canary] },
-    ] }));
+    fs.writeFileSync(
+      changes,
+      JSON.stringify({
+        steps: [
+          {
+            op: "update",
+            urn: "urn:pulumi:staging::stackguard::stackguard:components:BlueGreenApp$pulumi-nodejs:dynamic/stackguard:TrafficSwitch::api-switch",
+            newState: { type: "pulumi-nodejs:dynamic/stackguard:TrafficSwitch" },
+            diffReasons: ["version"],
+          },
+          {
+            op: "update",
+            urn: `urn:pulumi:staging::stackguard::pulumi-nodejs:dynamic/render:EnvVars::planted-${out.edgeAdminToken}-${sim.apiKey}-${canary}`,
+            newState: { type: "pulumi-nodejs:dynamic/render:EnvVars" },
+            diffReasons: [canary],
+          },
+        ],
+      }),
+    );
     const file = path.join(project.dir, "reports", "promotion.html");
     const t1 = Date.now();
     const rep = await deployReport(["--stack", STACK, "--out", file, "--changes", changes], { PULUMI_ACCESS_TOKEN: canary });
@@ -180,7 +217,9 @@ describe("blue/green promotion, rollback and drift on the real engine", () => {
     setVersion("1.6.0");
     const r = await up();
     expect(r.code).not.toBe(0);
-    expect(r.stdout + r.stderr).toMatch(/pre-switch analysis of api 1\.6\.0 on api-blue Failed: .*status 503.*the version received no traffic, traffic stays on api-green \(1\.5\.0\)/s);
+    expect(r.stdout + r.stderr).toMatch(
+      /pre-switch analysis of api 1\.6\.0 on api-blue Failed: .*status 503.*the version received no traffic, traffic stays on api-green \(1\.5\.0\)/s,
+    );
     const s = await state();
     expect(s.apps.api.active).toBe("green");
     expect(s.apps.api.slots.blue.verdict?.phase).toBe("Failed");
@@ -193,7 +232,9 @@ describe("blue/green promotion, rollback and drift on the real engine", () => {
     setVersion("1.6.1");
     const r = await up();
     expect(r.code).not.toBe(0);
-    expect(r.stdout + r.stderr).toMatch(/deploy dep-\w+ of docker\.io\/alphaplatform\/api:1\.6\.1 to api-blue ended update_failed; traffic stays on api-green \(1\.5\.0\)/);
+    expect(r.stdout + r.stderr).toMatch(
+      /deploy dep-\w+ of docker\.io\/alphaplatform\/api:1\.6\.1 to api-blue ended update_failed; traffic stays on api-green \(1\.5\.0\)/,
+    );
     expect((await state()).apps.api.active).toBe("green");
   });
 
@@ -202,7 +243,8 @@ describe("blue/green promotion, rollback and drift on the real engine", () => {
     setVersion("1.7.0");
     // The hook: watch the edge; the moment traffic reaches the new slot, make it fail half its requests (its health
     // path keeps answering, so only the bake on real traffic can see it).
-    let switchedAt = 0, restoredAt = 0;
+    let switchedAt = 0,
+      restoredAt = 0;
     const watcher = (async () => {
       await waitFor("the switch to blue", async () => (await state()).apps.api.active === "blue", 120_000);
       switchedAt = Date.now();
@@ -217,7 +259,9 @@ describe("blue/green promotion, rollback and drift on the real engine", () => {
     await load.stop();
     console.log(`post-switch rollback: switched → back on the old slot in ${restoredAt - switchedAt} ms`);
     expect(r.code).not.toBe(0);
-    expect(r.stdout + r.stderr).toMatch(/post-switch analysis of api 1\.7\.0 on api-blue Failed: post-switch traffic: .*error rate [0-9.]+%.*want: error rate < 5%.*traffic is back on api-green \(1\.5\.0\)/s);
+    expect(r.stdout + r.stderr).toMatch(
+      /post-switch analysis of api 1\.7\.0 on api-blue Failed: post-switch traffic: .*error rate [0-9.]+%.*want: error rate < 5%.*traffic is back on api-green \(1\.5\.0\)/s,
+    );
     const s = await state();
     expect(s.apps.api.active).toBe("green");
     expect(s.apps.api.slots.blue.verdict).toMatchObject({ phase: "Failed", reason: expect.stringMatching(/^post-switch:/) });
@@ -246,7 +290,9 @@ describe("blue/green promotion, rollback and drift on the real engine", () => {
     setVersion("1.8.0");
     const r = await up();
     expect(r.code).not.toBe(0);
-    expect(r.stdout + r.stderr).toMatch(/post-switch analysis of api 1\.8\.0 on api-blue Inconclusive: .*traffic is back on api-green \(1\.5\.0\).*onInconclusive: promote/s);
+    expect(r.stdout + r.stderr).toMatch(
+      /post-switch analysis of api 1\.8\.0 on api-blue Inconclusive: .*traffic is back on api-green \(1\.5\.0\).*onInconclusive: promote/s,
+    );
     let s = await state();
     expect(s.apps.api.active).toBe("green");
     expect(s.apps.api.slots.blue.verdict?.phase).toBe("Inconclusive");
@@ -317,7 +363,12 @@ describe("blue/green promotion, rollback and drift on the real engine", () => {
      * groups of their own and are orphaned: the switch's provider must stop by itself), `tree` kills every process.
      */
     const killedUp = async (mode: "cli" | "tree", when: () => Promise<boolean>) => {
-      const child = spawn("pulumi", ["up", "--yes", "--skip-preview", "--stack", STACK, "--non-interactive"], { cwd: project.dir, env, detached: true, stdio: "ignore" });
+      const child = spawn("pulumi", ["up", "--yes", "--skip-preview", "--stack", STACK, "--non-interactive"], {
+        cwd: project.dir,
+        env,
+        detached: true,
+        stdio: "ignore",
+      });
       const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
       await waitFor("the kill point", when, 120_000);
       const leftRunning = await killUp(child.pid!, mode);
@@ -333,7 +384,9 @@ describe("blue/green promotion, rollback and drift on the real engine", () => {
     try {
       // Killed while the new version deploys to the idle slot (right after the slot was marked pending).
       setVersion("1.9.0");
-      const left = await killedUp("cli", async () => (await edge.events()).some((e) => e.kind === "analysis" && e.reason.includes("pending:") && e.reason.includes(":1.9.0;")));
+      const left = await killedUp("cli", async () =>
+        (await edge.events()).some((e) => e.kind === "analysis" && e.reason.includes("pending:") && e.reason.includes(":1.9.0;")),
+      );
       expect(left.filter((c) => c.includes("dynamic-provider"))).toEqual([]);
       const afterDeployKill = await passed();
       expect(afterDeployKill.ok).toBe(true);

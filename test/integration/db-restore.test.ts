@@ -24,7 +24,6 @@ import { sql } from "../support/sql";
 
 jest.setTimeout(900_000);
 
-
 const CHECKSUM = "SELECT count(*)::int AS n, md5(string_agg(md5(t::text), '' ORDER BY md5(t::text))) AS h FROM ledger t";
 
 const STAGING_OWNER = "tea-stackguardstaging000";
@@ -42,8 +41,14 @@ describe("db:restore on the real engine and the simulator", () => {
   const client = () => providerClient({ RENDER_API_URL: sim.apiUrl, RENDER_API_KEY: sim.apiKey, STACKGUARD_PROTECTED_IDS: ALPHA_DB });
   const restore = (argv: string[], onRecord?: (r: RestoreRecord) => void) =>
     main(argv, {
-      root: project.dir, client: client(), policyArgs: PACK, pollMs: 100, onRecord,
-      pulumi: (args) => project.run(args), log: (l) => lines.push(l), out: (t) => printed.push(t),
+      root: project.dir,
+      client: client(),
+      policyArgs: PACK,
+      pollMs: 100,
+      onRecord,
+      pulumi: (args) => project.run(args),
+      log: (l) => lines.push(l),
+      out: (t) => printed.push(t),
     });
   const sharedEnv = async (): Promise<Record<string, string>> => {
     const group = (await api<any[]>("GET", `/env-groups?ownerId=${STAGING_OWNER}`)).body.find((g) => g.name === "platform-shared-staging");
@@ -95,7 +100,9 @@ describe("db:restore on the real engine and the simulator", () => {
     expect(await restore(["--stack", "production", "--to", new Date(Date.now() - 1000).toISOString(), "--yes"])).toBe(2);
     expect(lines.join("\n")).toMatch(/stackguard:database\.name: dpg-alphastackdb00000000-a is one of AlphaStack's databases/);
     // The guard refuses the recovery call itself, whatever chose the target.
-    await expect(client().postgres.recover(ALPHA_DB, { restoreTime: new Date(Date.now() - 1000).toISOString() })).rejects.toThrow(/guard refused POST \/postgres\/dpg-alphastackdb00000000-a\/recovery/);
+    await expect(client().postgres.recover(ALPHA_DB, { restoreTime: new Date(Date.now() - 1000).toISOString() })).rejects.toThrow(
+      /guard refused POST \/postgres\/dpg-alphastackdb00000000-a\/recovery/,
+    );
     expect((await api("GET", `/postgres/${ALPHA_DB}`)).body).toEqual(alphaBefore);
     expect((await api<any[]>("GET", "/postgres?ownerId=tea-alphastackprod000000")).body.map((w) => w.postgres.id)).toEqual([ALPHA_DB]);
   });
@@ -126,7 +133,9 @@ describe("db:restore on the real engine and the simulator", () => {
     expect(record!.verification.rowsLost).toBe(0);
     const ledger = record!.verification.tables!.find((t) => t.table === "public.ledger")!;
     expect(ledger).toMatchObject({ rows: 5000, sourceRows: 5000, lost: 0, newerThanTarget: 0, checksum: ledger.sourceChecksum });
-    console.log(`restore on the simulator (timeScale 0.01): recovery ${record!.recoveryMs} ms; verified ${ledger.rows} rows, rows lost ${record!.verification.rowsLost}`);
+    console.log(
+      `restore on the simulator (timeScale 0.01): recovery ${record!.recoveryMs} ms; verified ${ledger.rows} rows, rows lost ${record!.verification.rowsLost}`,
+    );
 
     // The preview was printed before the up, and it showed the env group's change.
     const previewText = printed.find((t) => /Previewing update/.test(t)) ?? "";
@@ -180,17 +189,22 @@ describe("db:restore in production: the gate previews, the up runs from the gate
   const pulumiCalls: Array<{ args: string[]; env: Record<string, string> }> = [];
 
   /** The real gate (policies/scripts/gate.ts) on the project copy, with the copy's backend, toolchain and simulator. */
-  const gate = (stack: string, outDir: string) => new Promise<{ code: number; stdout: string }>((resolve, reject) => {
-    // The copy's pulumi environment (backend, PULUMI_HOME, the toolchain on PATH, the simulator): what project.run uses.
-    const env = (project as unknown as { env: NodeJS.ProcessEnv }).env;
-    const child = spawn(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", "policies/scripts/gate.ts", "--stack", stack, "--out-dir", outDir], { cwd: project.dir, env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? 1, stdout: code === 0 ? stdout : `${stdout}\n${stderr}` }));
-  });
+  const gate = (stack: string, outDir: string) =>
+    new Promise<{ code: number; stdout: string }>((resolve, reject) => {
+      // The copy's pulumi environment (backend, PULUMI_HOME, the toolchain on PATH, the simulator): what project.run uses.
+      const env = (project as unknown as { env: NodeJS.ProcessEnv }).env;
+      const child = spawn(
+        process.execPath,
+        [require.resolve("ts-node/dist/bin.js"), "--transpile-only", "policies/scripts/gate.ts", "--stack", stack, "--out-dir", outDir],
+        { cwd: project.dir, env, stdio: ["ignore", "pipe", "pipe"] },
+      );
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d) => (stdout += d));
+      child.stderr.on("data", (d) => (stderr += d));
+      child.on("error", reject);
+      child.on("close", (code) => resolve({ code: code ?? 1, stdout: code === 0 ? stdout : `${stdout}\n${stderr}` }));
+    });
 
   beforeAll(async () => {
     sim = await startSimulator({ stateDir, timeScale: 0.01, rateLimit: "relaxed" });
@@ -199,7 +213,10 @@ describe("db:restore in production: the gate previews, the up runs from the gate
     // The gate resolves the project from its own location: give the copy its own policies/ and tools/scripts/.
     const root = path.resolve(__dirname, "..", "..");
     fs.rmSync(path.join(project.dir, "policies"));
-    fs.cpSync(path.join(root, "policies"), path.join(project.dir, "policies"), { recursive: true, filter: (src) => !src.startsWith(path.join(root, "policies", "node_modules")) });
+    fs.cpSync(path.join(root, "policies"), path.join(project.dir, "policies"), {
+      recursive: true,
+      filter: (src) => !src.startsWith(path.join(root, "policies", "node_modules")),
+    });
     fs.symlinkSync(path.join(root, "policies", "node_modules"), path.join(project.dir, "policies", "node_modules"));
     fs.cpSync(path.join(root, "tools", "scripts"), path.join(project.dir, "tools", "scripts"), { recursive: true });
     fs.copyFileSync(path.join(root, "package-lock.json"), path.join(project.dir, "package-lock.json"));
@@ -222,7 +239,13 @@ describe("db:restore in production: the gate previews, the up runs from the gate
     let record: RestoreRecord | undefined;
     const printed: string[] = [];
     const code = await main(["--stack", "production", "--to", marker, "--yes"], {
-      root: project.dir, policyArgs: PROD_PACK, pollMs: 100, onRecord: (r) => (record = r), log: (l) => lines.push(l), out: (t) => printed.push(t), gate,
+      root: project.dir,
+      policyArgs: PROD_PACK,
+      pollMs: 100,
+      onRecord: (r) => (record = r),
+      log: (l) => lines.push(l),
+      out: (t) => printed.push(t),
+      gate,
       client: providerClient({ RENDER_API_URL: sim.apiUrl, RENDER_API_KEY: sim.apiKey, STACKGUARD_PROTECTED_IDS: ALPHA_DB }),
       // The gate runs through the project's pulumi wrapper, which, with RENDER_API_URL set, does not mark the run as
       // embedded; the up must see the same program inputs as the gate's preview or Pulumi refuses the plan.

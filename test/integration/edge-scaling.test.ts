@@ -125,14 +125,19 @@ describe("the edge on several instances under the simulator", () => {
 
   /** The instances of the edge on their own URLs, once exactly `n` answer and Render reports `n`. */
   async function instances(n: number): Promise<Announced[]> {
-    return until(`${n} edge instances announced and healthy`, async () => {
-      const list = announced(peersDir);
-      if (list.length !== n) return undefined;
-      const health = await Promise.all(list.map((i) => getJson(`${i.url}${EDGE_HEALTH_CHECK_PATH}`).catch(() => ({ status: 0, body: undefined }))));
-      if (!health.every((h) => h.status === 200)) return undefined;
-      const reported = (await api<any[]>("GET", `/services/${edgeId}/instances`)).body;
-      return reported.length === n ? list : undefined;
-    }, 120_000, 300);
+    return until(
+      `${n} edge instances announced and healthy`,
+      async () => {
+        const list = announced(peersDir);
+        if (list.length !== n) return undefined;
+        const health = await Promise.all(list.map((i) => getJson(`${i.url}${EDGE_HEALTH_CHECK_PATH}`).catch(() => ({ status: 0, body: undefined }))));
+        if (!health.every((h) => h.status === 200)) return undefined;
+        const reported = (await api<any[]>("GET", `/services/${edgeId}/instances`)).body;
+        return reported.length === n ? list : undefined;
+      },
+      120_000,
+      300,
+    );
   }
 
   beforeAll(async () => {
@@ -140,14 +145,20 @@ describe("the edge on several instances under the simulator", () => {
     api = renderApi(sim.apiUrl, sim.apiKey);
     const slot = (s: Slot) =>
       createWebService({
-        type: "web_service", name: `api-${s}`, ownerId: STAGING_OWNER, autoDeploy: "no",
+        type: "web_service",
+        name: `api-${s}`,
+        ownerId: STAGING_OWNER,
+        autoDeploy: "no",
         image: { ownerId: STAGING_OWNER, imagePath: `docker.io/acme/api:${SLOT_VERSION[s]}` },
         serviceDetails: { runtime: "image", plan: "starter", region: "oregon", numInstances: 2, healthCheckPath: "/healthz" },
       });
     const blue = await slot("blue");
     const green = await slot("green");
     const edge = await createWebService({
-      type: "web_service", name: "edge-scaling", ownerId: STAGING_OWNER, autoDeploy: "no",
+      type: "web_service",
+      name: "edge-scaling",
+      ownerId: STAGING_OWNER,
+      autoDeploy: "no",
       image: { ownerId: STAGING_OWNER, imagePath: EDGE_IMAGE },
       serviceDetails: { runtime: "image", plan: "starter", region: "oregon", numInstances: 3, healthCheckPath: EDGE_HEALTH_CHECK_PATH },
       envVars: Object.entries({
@@ -208,7 +219,13 @@ describe("the edge on several instances under the simulator", () => {
     });
     try {
       await new Promise((r) => setTimeout(r, 1_000));
-      const plan: Array<[number, Slot]> = [[0, "green"], [1, "blue"], [2, "green"], [1, "blue"], [0, "green"]];
+      const plan: Array<[number, Slot]> = [
+        [0, "green"],
+        [1, "blue"],
+        [2, "green"],
+        [1, "blue"],
+        [0, "green"],
+      ];
       let version = (await adminCall(list[0].url, "GET", "/__edge/state")).body.version as number;
       for (const [i, slot] of plan) {
         const r = await adminCall(list[i].url, "POST", "/__edge/switch", { app: "api", slot, reason: "edge-scaling test", actor: "test" });
@@ -227,7 +244,9 @@ describe("the edge on several instances under the simulator", () => {
     }
     const result = await loadDone;
     expect(result.requests.total).toBeGreaterThan(100);
-    console.info(`edge-scaling load: ${result.requests.total} requests through the front during 5 switches, p99 ${result.latency.p99} ms, errors ${result.errors}, non-2xx ${result.non2xx}`);
+    console.info(
+      `edge-scaling load: ${result.requests.total} requests through the front during 5 switches, p99 ${result.latency.p99} ms, errors ${result.errors}, non-2xx ${result.non2xx}`,
+    );
     expect({ errors: result.errors, timeouts: result.timeouts, non2xx: result.non2xx }).toEqual({ errors: 0, timeouts: 0, non2xx: 0 });
   });
 

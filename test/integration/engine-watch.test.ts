@@ -51,11 +51,19 @@ describe("engine watch", () => {
 
   it("a TrafficSwitch provider run by the official /bin/sh wrapper exits once the engine is killed", async () => {
     // The "engine": a process holding a listening gRPC port, as the pulumi CLI does for its plugins.
-    const engine = spawn(process.execPath, ["-e", "require('net').createServer(s=>s.destroy()).listen(0,'127.0.0.1',function(){console.log(this.address().port)})"], { stdio: ["ignore", "pipe", "inherit"] });
+    const engine = spawn(
+      process.execPath,
+      ["-e", "require('net').createServer(s=>s.destroy()).listen(0,'127.0.0.1',function(){console.log(this.address().port)})"],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
     children.push(engine);
     const enginePort = Number(await firstLine(engine));
 
-    const wrapper = spawn(WRAPPER, [`127.0.0.1:${enginePort}`], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, STACKGUARD_EMBEDDED: "1" } });
+    const wrapper = spawn(WRAPPER, [`127.0.0.1:${enginePort}`], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, STACKGUARD_EMBEDDED: "1" },
+    });
     children.push(wrapper);
     let stderr = "";
     wrapper.stderr!.on("data", (d) => (stderr += d));

@@ -16,7 +16,12 @@ describe("20% of Render API requests failing (5xx/429) during a full up of the s
     for (const r of results) {
       expect({ run: r.run, upCode: r.upCode, error: r.error }).toEqual({ run: r.run, upCode: 0, error: undefined });
       expect({ run: r.run, diff: r.diff }).toEqual({ run: r.run, diff: [] });
-      expect({ run: r.run, duplicates: r.duplicates, orphans: r.orphans, leftovers: r.leftovers }).toEqual({ run: r.run, duplicates: [], orphans: [], leftovers: [] });
+      expect({ run: r.run, duplicates: r.duplicates, orphans: r.orphans, leftovers: r.leftovers }).toEqual({
+        run: r.run,
+        duplicates: [],
+        orphans: [],
+        leftovers: [],
+      });
     }
     expect(summary).toMatchObject({ runs: 2, converged: 2, duplicates: 0, orphans: 0 });
     // Faults were really injected, and the providers really retried.

@@ -43,7 +43,9 @@ class Tally {
     if (outcome === "failed" && this.failures.length < 5) this.failures.push(`${this.phase} ${target} ${version}: ${detail}`);
   }
   total(phase: string, target: string, outcome: Outcome): number {
-    return Object.entries(this.counts[phase] ?? {}).filter(([k]) => k.startsWith(`${target} `)).reduce((n, [, v]) => n + v[outcome], 0);
+    return Object.entries(this.counts[phase] ?? {})
+      .filter(([k]) => k.startsWith(`${target} `))
+      .reduce((n, [, v]) => n + v[outcome], 0);
   }
 }
 
@@ -51,16 +53,29 @@ class Tally {
 function order(base: string, write: boolean): Promise<{ status: number; version: string; body: string }> {
   return new Promise((resolve) => {
     const body = write ? "{}" : undefined;
-    const req = http.request(`${base}/orders`, { method: write ? "POST" : "GET", agent: false, timeout: 15_000, headers: body ? { "content-type": "application/json", "content-length": body.length } : {} }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (d) => (text += d));
-      res.on("end", () => {
-        let version = "none";
-        try { version = JSON.parse(text).version ?? "none"; } catch { /* not the app's answer */ }
-        resolve({ status: res.statusCode ?? 0, version, body: text.slice(0, 300) });
-      });
-    });
+    const req = http.request(
+      `${base}/orders`,
+      {
+        method: write ? "POST" : "GET",
+        agent: false,
+        timeout: 15_000,
+        headers: body ? { "content-type": "application/json", "content-length": body.length } : {},
+      },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (d) => (text += d));
+        res.on("end", () => {
+          let version = "none";
+          try {
+            version = JSON.parse(text).version ?? "none";
+          } catch {
+            /* not the app's answer */
+          }
+          resolve({ status: res.statusCode ?? 0, version, body: text.slice(0, 300) });
+        });
+      },
+    );
     req.on("timeout", () => req.destroy(new Error("timeout")));
     req.on("error", (e) => resolve({ status: 0, version: "none", body: e.message }));
     req.end(body);
@@ -78,7 +93,12 @@ function drive(tally: Tally, targets: Record<string, () => string>) {
     }
   };
   const loops = Object.entries(targets).map(([name, url]) => loop(name, url));
-  return { stop: async () => { running = false; await Promise.all(loops); } };
+  return {
+    stop: async () => {
+      running = false;
+      await Promise.all(loops);
+    },
+  };
 }
 
 describe("migrations under traffic: expand in the new slot's pre-deploy, switch, and a forced destructive expand", () => {
@@ -99,7 +119,10 @@ describe("migrations under traffic: expand in the new slot's pre-deploy, switch,
   const deploy = (svc: string, id: string) => api<any>("GET", `/services/${svc}/deploys/${id}`).then((r) => r.body);
   const ended = async (svc: string, id: string) => {
     let d: any;
-    await until(`deploy ${id} to end`, async () => !["created", "queued", "build_in_progress", "pre_deploy_in_progress", "update_in_progress"].includes((d = await deploy(svc, id)).status));
+    await until(
+      `deploy ${id} to end`,
+      async () => !["created", "queued", "build_in_progress", "pre_deploy_in_progress", "update_in_progress"].includes((d = await deploy(svc, id)).status),
+    );
     return d;
   };
   /** Deploys `version` of the app to a slot, with the columns it uses and its pre-deploy migration. */
@@ -111,7 +134,8 @@ describe("migrations under traffic: expand in the new slot's pre-deploy, switch,
     expect(d.status).toBe(201);
     return d.body.id as string;
   };
-  const columns = async () => (await sql(dbUrl, "SELECT column_name FROM information_schema.columns WHERE table_name = 'orders' ORDER BY ordinal_position")).map((r) => r.column_name);
+  const columns = async () =>
+    (await sql(dbUrl, "SELECT column_name FROM information_schema.columns WHERE table_name = 'orders' ORDER BY ordinal_position")).map((r) => r.column_name);
 
   beforeAll(async () => {
     sim = await startSimulator({ stateDir, timeScale: 0.01, rateLimit: "relaxed", apiKey: "test-key" });
@@ -127,7 +151,10 @@ describe("migrations under traffic: expand in the new slot's pre-deploy, switch,
         name: `shop-${slot}`,
         ownerId: OWNER,
         image: { ownerId: OWNER, imagePath: "docker.io/acme/shop:1.0.0" },
-        envVars: [{ key: "DATABASE_URL", value: dbUrl }, { key: "SIM_ORDERS_COLUMNS", value: "item" }],
+        envVars: [
+          { key: "DATABASE_URL", value: dbUrl },
+          { key: "SIM_ORDERS_COLUMNS", value: "item" },
+        ],
         serviceDetails: { runtime: "image", healthCheckPath: "/healthz", preDeployCommand: psql("0001_create_orders.sql") },
       });
       expect(created.status).toBe(201);
@@ -177,7 +204,10 @@ describe("migrations under traffic: expand in the new slot's pre-deploy, switch,
 
     tally.phase = "switched";
     expect((await admin(edge.url, "POST", "/__edge/switch", { app: "shop", slot: "green" })).status).toBe(200);
-    await until("v2 through the edge and v1 on blue after the switch", () => (tally.counts.switched?.["edge 2.0.0"]?.ok ?? 0) >= 40 && (tally.counts.switched?.["blue 1.0.0"]?.ok ?? 0) >= 20);
+    await until(
+      "v2 through the edge and v1 on blue after the switch",
+      () => (tally.counts.switched?.["edge 2.0.0"]?.ok ?? 0) >= 40 && (tally.counts.switched?.["blue 1.0.0"]?.ok ?? 0) >= 20,
+    );
     await load.stop();
     console.log(`migration under traffic (expand 0002_add_note.sql in green's pre-deploy): ${JSON.stringify(tally.counts)}`);
 
@@ -186,7 +216,10 @@ describe("migrations under traffic: expand in the new slot's pre-deploy, switch,
     expect(tally.counts.expand?.["edge 1.0.0"]?.ok ?? 0).toBeGreaterThan(0);
     expect(tally.counts.switched?.["edge 2.0.0"]?.ok ?? 0).toBeGreaterThan(0);
     // v2 wrote its note; v1's rows leave it NULL.
-    const notes = await sql(dbUrl, "SELECT count(*) FILTER (WHERE note IS NOT NULL)::int AS with_note, count(*) FILTER (WHERE note IS NULL)::int AS without FROM orders");
+    const notes = await sql(
+      dbUrl,
+      "SELECT count(*) FILTER (WHERE note IS NOT NULL)::int AS with_note, count(*) FILTER (WHERE note IS NULL)::int AS without FROM orders",
+    );
     expect(notes[0].with_note).toBeGreaterThan(0);
     expect(notes[0].without).toBeGreaterThan(0);
   });
@@ -196,8 +229,13 @@ describe("migrations under traffic: expand in the new slot's pre-deploy, switch,
     const findings = lintSqlFiles([file]).get(file) ?? [];
     /** The pack's verdict on the contract file with the versions the slots really run now. */
     const verdict = async () => {
-      const running = await Promise.all((["blue", "green"] as const).map(async (s) => imageTag((await api<any>("GET", `/services/${slots[s].id}`)).body.imagePath)));
-      return migrationBackwardCompatible({ file: "0004_note_required.contract.sql", phase: phaseOf(file), waitsFor: waitsForOf(fs.readFileSync(file, "utf8")), findings }, new Map([["shop", running]]));
+      const running = await Promise.all(
+        (["blue", "green"] as const).map(async (s) => imageTag((await api<any>("GET", `/services/${slots[s].id}`)).body.imagePath)),
+      );
+      return migrationBackwardCompatible(
+        { file: "0004_note_required.contract.sql", phase: phaseOf(file), waitsFor: waitsForOf(fs.readFileSync(file, "utf8")), findings },
+        new Map([["shop", running]]),
+      );
     };
     const early = await verdict();
     expect(early.status === "non-compliant" && early.messages.join("\n")).toMatch(/must not run yet: a slot of shop still runs 1\.0\.0/);
@@ -216,7 +254,9 @@ describe("migrations under traffic: expand in the new slot's pre-deploy, switch,
     await load.stop();
     console.log(`contract migration (0004_note_required.contract.sql in blue's pre-deploy after v1 retired): ${JSON.stringify(tally.counts)}`);
     expect(tally.failures).toEqual([]);
-    expect(await sql(dbUrl, "SELECT is_nullable FROM information_schema.columns WHERE table_name = 'orders' AND column_name = 'note'")).toEqual([{ is_nullable: "NO" }]);
+    expect(await sql(dbUrl, "SELECT is_nullable FROM information_schema.columns WHERE table_name = 'orders' AND column_name = 'note'")).toEqual([
+      { is_nullable: "NO" },
+    ]);
   });
 
   it("a destructive expand migration is refused by the pack and, forced, breaks the version still serving", async () => {
@@ -225,7 +265,9 @@ describe("migrations under traffic: expand in the new slot's pre-deploy, switch,
     const findings = lintSqlFiles([file]).get(file) ?? [];
     const verdict = migrationBackwardCompatible({ file: "0003_rename_item.sql", phase: phaseOf(file), findings }, new Map());
     expect(verdict.status).toBe("non-compliant");
-    expect(verdict.status === "non-compliant" && verdict.messages.join("\n")).toMatch(/must be backward compatible \(expand phase\): line \d+ renames a column/);
+    expect(verdict.status === "non-compliant" && verdict.messages.join("\n")).toMatch(
+      /must be backward compatible \(expand phase\): line \d+ renames a column/,
+    );
 
     // Forced: v3 (which calls the column `product`) goes to blue, its pre-deploy renames the column while v2 serves
     // on green (the active slot). The edge's passive rollback may move traffic off the failing slot, so v2 is also
@@ -237,11 +279,16 @@ describe("migrations under traffic: expand in the new slot's pre-deploy, switch,
     const dep = await release("blue", "3.0.0", "product,note", psql("0003_rename_item.sql"));
     expect((await ended(slots.blue.id, dep)).status).toBe("live");
     expect(await columns()).toEqual(["id", "product", "note"]);
-    const v2Failed = () => Object.entries(tally.counts.forced ?? {}).filter(([k]) => k.endsWith(" 2.0.0")).reduce((n, [, v]) => n + v.failed, 0);
+    const v2Failed = () =>
+      Object.entries(tally.counts.forced ?? {})
+        .filter(([k]) => k.endsWith(" 2.0.0"))
+        .reduce((n, [, v]) => n + v.failed, 0);
     await until("v2's failures", () => v2Failed() >= 10);
     await until("v3 answering on blue", () => (tally.counts.forced?.["blue 3.0.0"]?.ok ?? 0) >= 10);
     await load.stop();
-    console.log(`forced destructive expand (0003_rename_item.sql in blue's pre-deploy, v2 serving on green): ${JSON.stringify(tally.counts)}; e.g. ${tally.failures[0]}`);
+    console.log(
+      `forced destructive expand (0003_rename_item.sql in blue's pre-deploy, v2 serving on green): ${JSON.stringify(tally.counts)}; e.g. ${tally.failures[0]}`,
+    );
 
     expect(Object.values(tally.counts.before ?? {}).reduce((n, v) => n + v.failed, 0)).toBe(0);
     // The old version, still serving on the active slot, fails on the renamed column; the new one works.

@@ -84,7 +84,8 @@ describe("state written by the official random and command plugins", () => {
   };
 
   beforeAll(async () => {
-    const binDir = process.env.STACKGUARD_PULUMI_BIN_DIR ?? (await require(path.join(ROOT, "tools", "scripts", "toolchain")).ensureToolchain({ log: () => {} })).binDir;
+    const binDir =
+      process.env.STACKGUARD_PULUMI_BIN_DIR ?? (await require(path.join(ROOT, "tools", "scripts", "toolchain")).ensureToolchain({ log: () => {} })).binDir;
     for (const f of ["Pulumi.yaml", "Pulumi.staging.yaml", "index.js"]) fs.copyFileSync(path.join(FIXTURE, f), path.join(dir, f));
     fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
     fs.mkdirSync(path.join(dir, ".backend"));
@@ -121,7 +122,12 @@ describe("state written by the official random and command plugins", () => {
     for (const name of ["edge-admin-token", "suffix", "hello"]) {
       const was = byName(official, name);
       const now = byName(after, name);
-      expect({ name, id: now.id, inputs: now.inputs, outputs: reveal(now.outputs) }).toEqual({ name, id: was.id, inputs: was.inputs, outputs: reveal(was.outputs) });
+      expect({ name, id: now.id, inputs: now.inputs, outputs: reveal(now.outputs) }).toEqual({
+        name,
+        id: was.id,
+        inputs: was.inputs,
+        outputs: reveal(was.outputs),
+      });
     }
   });
 
@@ -130,7 +136,11 @@ describe("state written by the official random and command plugins", () => {
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     const after = await exported();
-    for (const [theirs, ours] of [["edge-admin-token", "fresh-token"], ["suffix", "fresh-suffix"], ["hello", "fresh-hello"]]) {
+    for (const [theirs, ours] of [
+      ["edge-admin-token", "fresh-token"],
+      ["suffix", "fresh-suffix"],
+      ["hello", "fresh-hello"],
+    ]) {
       const o = byName(official, theirs);
       const n = byName(after, ours);
       const oOut = reveal(o.outputs) as Record<string, any>;

@@ -61,7 +61,9 @@ describe("the program on the real engine and the simulator", () => {
     const edgeEnv = (await api<Array<{ envVar: { key: string; value: string } }>>("GET", `/services/${edge.id}/env-vars?limit=100`)).body.map((e) => e.envVar);
     expect(edgeEnv.map((e) => e.key).filter((k) => /RENDER_API/.test(k))).toEqual([]);
     for (const key of [sim.apiKey, ...Object.values(sim.keys ?? {})]) expect(edgeEnv.map((e) => e.value)).not.toContain(key);
-    const kv = (await api<Array<{ keyValue: { id: string; name: string; options: { maxmemoryPolicy: string } } }>>("GET", `/key-value?ownerId=${STAGING_OWNER}&limit=100`)).body.map((w) => w.keyValue);
+    const kv = (
+      await api<Array<{ keyValue: { id: string; name: string; options: { maxmemoryPolicy: string } } }>>("GET", `/key-value?ownerId=${STAGING_OWNER}&limit=100`)
+    ).body.map((w) => w.keyValue);
     const state = kv.find((k) => k.name === "platform-staging-edge-state");
     expect(state?.options.maxmemoryPolicy).toBe("noeviction");
     const info = (await api<{ internalConnectionString: string }>("GET", `/key-value/${state!.id}/connection-info`)).body;
@@ -94,7 +96,9 @@ describe("the program on the real engine and the simulator", () => {
     // Without the token: refused before any resource is touched, naming the fix.
     const missing = await up(...PACK);
     expect(missing.code).not.toBe(0);
-    expect(missing.stderr + missing.stdout).toMatch(/stackguard:logStream is set but stackguard:logStreamToken is not: run `pulumi config set --secret stackguard:logStreamToken/);
+    expect(missing.stderr + missing.stdout).toMatch(
+      /stackguard:logStream is set but stackguard:logStreamToken is not: run `pulumi config set --secret stackguard:logStreamToken/,
+    );
     const set = await project.run(["config", "set", "--secret", "stackguard:logStreamToken", "--stack", "staging"], {}, 60_000, TOKEN);
     expect(set.code).toBe(0);
     const r = await up(...PACK);

@@ -24,7 +24,8 @@ const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 function summary(stdout: string): Record<string, number> {
   const block = stdout.slice(stdout.lastIndexOf("Resources:"));
   const counts: Record<string, number> = {};
-  for (const m of block.matchAll(/^\s*[+~\-±]*\s*(\d+) (created|updated|replaced|deleted|unchanged|to create|to update|to replace|to delete)\b/gm)) counts[m[2]!] = Number(m[1]);
+  for (const m of block.matchAll(/^\s*[+~\-±]*\s*(\d+) (created|updated|replaced|deleted|unchanged|to create|to update|to replace|to delete)\b/gm))
+    counts[m[2]!] = Number(m[1]);
   return counts;
 }
 
@@ -33,7 +34,8 @@ describe("npm start manages the default flags and alert rules (no EDGE_ADMIN_TOK
   let project: PulumiProject;
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "stackguard-sim-"));
   /** `npm start`'s up, exactly as start.js runs it (policy pack arguments from the same helper). */
-  const start = () => project.run(["up", "--yes", "--non-interactive", "--skip-preview", "--refresh", "--stack", "staging", ...policyPackArgs("staging")], {}, 900_000);
+  const start = () =>
+    project.run(["up", "--yes", "--non-interactive", "--skip-preview", "--refresh", "--stack", "staging", ...policyPackArgs("staging")], {}, 900_000);
   const exportState = async () => {
     const r = await project.run(["stack", "export", "--stack", "staging"]);
     expect(r.code).toBe(0);
@@ -97,7 +99,9 @@ describe("npm start manages the default flags and alert rules (no EDGE_ADMIN_TOK
     const drift = await project.run(["preview", "--refresh", "--expect-no-changes", "--stack", "staging", ...policyPackArgs("staging")]);
     expect(drift.stderr).not.toMatch(/changes were proposed/);
     expect(drift.code).toBe(0);
-    console.log(`npm start on a fresh state: ${created} resources created (${flagUrns.length} flags, ${ruleUrns.length} rules) in ${firstMs} ms; second run: ${counts.unchanged} unchanged in ${secondMs} ms`);
+    console.log(
+      `npm start on a fresh state: ${created} resources created (${flagUrns.length} flags, ${ruleUrns.length} rules) in ${firstMs} ms; second run: ${counts.unchanged} unchanged in ${secondMs} ms`,
+    );
 
     // The token is never printed, and never in plain text in state: each flag and rule records it as a secret.
     for (const r of [first, second, drift]) expect(r.stdout + r.stderr).not.toContain(token);

@@ -42,10 +42,13 @@ function pulumiEnv(home: string): NodeJS.ProcessEnv {
   };
 }
 
-beforeAll(async () => {
-  // A cold build takes several minutes on a 2-core machine; `npm test` builds it before jest starts.
-  tc = await toolchain.ensureToolchain({ log: () => {} });
-}, 60 * 60 * 1000);
+beforeAll(
+  async () => {
+    // A cold build takes several minutes on a 2-core machine; `npm test` builds it before jest starts.
+    tc = await toolchain.ensureToolchain({ log: () => {} });
+  },
+  60 * 60 * 1000,
+);
 
 afterAll(() => {
   for (const d of tmpDirs) fs.rmSync(d, { recursive: true, force: true });
@@ -134,7 +137,11 @@ describe("toolchain", () => {
   });
 
   it("the dynamic-provider shim fails with one clear sentence outside a project", () => {
-    const r = spawnSync(path.join(tc.binDir, "pulumi-resource-pulumi-nodejs"), ["127.0.0.1:1"], { cwd: tmp("sg-noproject-"), encoding: "utf8", timeout: 30_000 });
+    const r = spawnSync(path.join(tc.binDir, "pulumi-resource-pulumi-nodejs"), ["127.0.0.1:1"], {
+      cwd: tmp("sg-noproject-"),
+      encoding: "utf8",
+      timeout: 30_000,
+    });
     expect(r.status).toBe(1);
     expect(r.stdout).toBe("");
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
@@ -196,11 +203,17 @@ describe("toolchain", () => {
       const bin = tmp("sg-official-bin-");
       fs.copyFileSync(path.join(tc.binDir, "pulumi"), path.join(bin, "pulumi"));
       fs.copyFileSync(path.join(tc.binDir, "pulumi-language-nodejs"), path.join(bin, "pulumi-language-nodejs"));
-      fs.copyFileSync(path.join(ROOT, "test", "fixtures", "official-toolchain", "pulumi-resource-pulumi-nodejs"), path.join(bin, "pulumi-resource-pulumi-nodejs"));
+      fs.copyFileSync(
+        path.join(ROOT, "test", "fixtures", "official-toolchain", "pulumi-resource-pulumi-nodejs"),
+        path.join(bin, "pulumi-resource-pulumi-nodejs"),
+      );
       for (const f of fs.readdirSync(bin)) fs.chmodSync(path.join(bin, f), 0o755);
       fs.symlinkSync(process.execPath, path.join(bin, "node"));
       const home = tmp("sg-user-home-");
-      for (const [name, version] of [["random", "4.21.1"], ["command", "1.2.1"]]) {
+      for (const [name, version] of [
+        ["random", "4.21.1"],
+        ["command", "1.2.1"],
+      ]) {
         const dir = path.join(home, "plugins", `resource-${name}-v${version}`);
         fs.mkdirSync(dir, { recursive: true });
         fs.copyFileSync(path.join(tc.binDir, `pulumi-resource-${name}`), path.join(dir, `pulumi-resource-${name}`));
@@ -265,7 +278,12 @@ describe("toolchain", () => {
       const bin = tmp("sg-old-pulumi-");
       fs.writeFileSync(path.join(bin, "pulumi"), "#!/bin/sh\necho v3.100.0\n", { mode: 0o755 });
       fs.symlinkSync(process.execPath, path.join(bin, "node"));
-      const r = toolchainCli({ ...process.env, PATH: `${bin}${path.delimiter}/usr/bin${path.delimiter}/bin`, STACKGUARD_TOOLCHAIN: "official", STACKGUARD_CACHE: tmp("sg-cache-") });
+      const r = toolchainCli({
+        ...process.env,
+        PATH: `${bin}${path.delimiter}/usr/bin${path.delimiter}/bin`,
+        STACKGUARD_TOOLCHAIN: "official",
+        STACKGUARD_CACHE: tmp("sg-cache-"),
+      });
       expect(r.status).toBe(1);
       expect(r.stdout).toBe("");
       const lines = r.stderr.trim().split("\n");
@@ -278,7 +296,9 @@ describe("toolchain", () => {
     it("STACKGUARD_TOOLCHAIN with another value is refused, naming the allowed ones", () => {
       const r = toolchainCli({ ...process.env, STACKGUARD_TOOLCHAIN: "latest" });
       expect(r.status).toBe(1);
-      expect(r.stderr.trim()).toBe('error: STACKGUARD_TOOLCHAIN is "latest": set it to official (the Pulumi v3.248.0 on PATH), offline (stackguard\'s own build) or leave it unset to detect');
+      expect(r.stderr.trim()).toBe(
+        'error: STACKGUARD_TOOLCHAIN is "latest": set it to official (the Pulumi v3.248.0 on PATH), offline (stackguard\'s own build) or leave it unset to detect',
+      );
     });
   });
 });

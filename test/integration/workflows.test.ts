@@ -66,7 +66,9 @@ describe("rollback.yml", () => {
   it("validate: an unknown stack fails at once, naming the input and the choices", async () => {
     const r = await runJob({ workflow: "rollback.yml", job: "validate", cwd: checkout, inputs: { stack: "prod", app: "api" } });
     expect(r.ok).toBe(false);
-    expect(failedStep(r)!.stdout).toContain("::error title=Invalid input::input 'stack' is 'prod', which has no Pulumi.prod.yaml: choose one of production, staging.");
+    expect(failedStep(r)!.stdout).toContain(
+      "::error title=Invalid input::input 'stack' is 'prod', which has no Pulumi.prod.yaml: choose one of production, staging.",
+    );
   });
 
   it("validate: an app without a warm slot fails at once", async () => {
@@ -76,17 +78,32 @@ describe("rollback.yml", () => {
 
   it("rollback: a missing secret fails the job before any change, naming it", async () => {
     const env = environment(path.join(checkout, ".backend-rollback"));
-    const r = await runJob({ workflow: "rollback.yml", job: "rollback", cwd: checkout, inputs: { stack: "production", app: "api" }, secrets: { ...env.secrets, PULUMI_CONFIG_PASSPHRASE: "" }, vars: env.vars });
+    const r = await runJob({
+      workflow: "rollback.yml",
+      job: "rollback",
+      cwd: checkout,
+      inputs: { stack: "production", app: "api" },
+      secrets: { ...env.secrets, PULUMI_CONFIG_PASSPHRASE: "" },
+      vars: env.vars,
+    });
     expect(r.environment).toBe("production");
     expect(r.concurrency).toBe("rollback-production");
     const failed = failedStep(r)!;
     expect(failed.name).toBe("Check secrets (before anything runs)");
-    expect(failed.stdout).toContain("PULUMI_CONFIG_PASSPHRASE is not set (self-managed backend file://): add it as a secret of the GitHub environment 'production'");
+    expect(failed.stdout).toContain(
+      "PULUMI_CONFIG_PASSPHRASE is not set (self-managed backend file://): add it as a secret of the GitHub environment 'production'",
+    );
     expect(nothingRanAfter(r, failed.name)).toBe(true);
   });
 
   it("rollback: dispatched from another ref than main, the job does not run", async () => {
-    const r = await runJob({ workflow: "rollback.yml", job: "rollback", cwd: checkout, inputs: { stack: "production", app: "api" }, github: { ref: "refs/heads/feature" } });
+    const r = await runJob({
+      workflow: "rollback.yml",
+      job: "rollback",
+      cwd: checkout,
+      inputs: { stack: "production", app: "api" },
+      github: { ref: "refs/heads/feature" },
+    });
     expect(r.ran).toBe(false);
   });
 
@@ -95,7 +112,10 @@ describe("rollback.yml", () => {
     const r = await runJob({ workflow: "rollback.yml", job: "rollback", cwd: checkout, inputs: { stack: "staging", app: "api" }, ...env });
     expect(r.environment).toBe("staging");
     expect(r.concurrency).toBe("rollback-staging");
-    expect(r.steps.filter((s) => s.status === "passed").map((s) => s.name)).toEqual(["Check secrets (before anything runs)", "Install and toolchain (idempotent; pulumi v3.248.0, the official install or the offline build)"]);
+    expect(r.steps.filter((s) => s.status === "passed").map((s) => s.name)).toEqual([
+      "Check secrets (before anything runs)",
+      "Install and toolchain (idempotent; pulumi v3.248.0, the official install or the offline build)",
+    ]);
     const last = r.steps.find((s) => s.name === "Roll back")!;
     expect(last).toMatchObject({ name: "Roll back", status: "failed" });
     expect(last.stdout + last.stderr).toContain("cannot read the outputs of stack 'staging'");
@@ -109,7 +129,13 @@ describe("promote.yml", () => {
   it("staging: a missing passphrase for a self-managed backend fails first, and the backend stays empty", async () => {
     const backend = path.join(checkout, ".backend-missing");
     const env = environment(backend);
-    const r = await runJob({ workflow: "promote.yml", job: "staging", cwd: checkout, secrets: { ...env.secrets, PULUMI_CONFIG_PASSPHRASE: "" }, vars: env.vars });
+    const r = await runJob({
+      workflow: "promote.yml",
+      job: "staging",
+      cwd: checkout,
+      secrets: { ...env.secrets, PULUMI_CONFIG_PASSPHRASE: "" },
+      vars: env.vars,
+    });
     expect(r.environment).toBe("staging");
     const failed = failedStep(r)!;
     expect(failed.name).toBe("Check secrets (before anything runs)");
@@ -120,9 +146,18 @@ describe("promote.yml", () => {
 
   it("staging: the secrets check and the install/toolchain steps pass, and the toolchain is the pinned pulumi", async () => {
     const env = environment(path.join(checkout, ".backend-toolchain"));
-    const r = await runJob({ workflow: "promote.yml", job: "staging", cwd: checkout, ...env, until: "Install and toolchain (idempotent; pulumi v3.248.0, the official install or the offline build)" });
+    const r = await runJob({
+      workflow: "promote.yml",
+      job: "staging",
+      cwd: checkout,
+      ...env,
+      until: "Install and toolchain (idempotent; pulumi v3.248.0, the official install or the offline build)",
+    });
     expect(r.steps.filter((s) => s.status === "failed")).toEqual([]);
-    expect(r.steps.filter((s) => s.status === "passed").map((s) => s.name)).toEqual(["Check secrets (before anything runs)", "Install and toolchain (idempotent; pulumi v3.248.0, the official install or the offline build)"]);
+    expect(r.steps.filter((s) => s.status === "passed").map((s) => s.name)).toEqual([
+      "Check secrets (before anything runs)",
+      "Install and toolchain (idempotent; pulumi v3.248.0, the official install or the offline build)",
+    ]);
     expect(r.steps[r.steps.length - 1].stdout).toMatch(/pulumi v3\.248\.0 toolchain \(offline\) (reused|built)/);
     // The harness runs with STACKGUARD_TOOLCHAIN=offline: the official install (internet) is skipped, the build stands in.
     expect(r.steps.find((s) => s.name.startsWith("Official Pulumi CLI"))!.status).toBe("skipped-if");
@@ -132,7 +167,15 @@ describe("promote.yml", () => {
     const backend = () => path.join(checkout, ".backend-up");
     const sh = (script: string) => {
       fs.mkdirSync(backend(), { recursive: true });
-      const env = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", STACKGUARD_CACHE: process.env.STACKGUARD_CACHE ?? "", RENDER_API_URL: sim.apiUrl, RENDER_API_KEY: sim.apiKey, PULUMI_BACKEND_URL: `file://${backend()}`, PULUMI_CONFIG_PASSPHRASE: PASSPHRASE };
+      const env = {
+        PATH: process.env.PATH ?? "",
+        HOME: process.env.HOME ?? "",
+        STACKGUARD_CACHE: process.env.STACKGUARD_CACHE ?? "",
+        RENDER_API_URL: sim.apiUrl,
+        RENDER_API_KEY: sim.apiKey,
+        PULUMI_BACKEND_URL: `file://${backend()}`,
+        PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
+      };
       // spawnSync blocks this process and so the in-process simulator: only for steps that never call Render.
       return spawnSync("bash", ["-eo", "pipefail", "-c", script], { cwd: checkout, env, encoding: "utf8", timeout: 300_000 });
     };
@@ -141,7 +184,14 @@ describe("promote.yml", () => {
       const dir = path.join(checkout, ".stackguard/ci", name);
       fs.mkdirSync(dir, { recursive: true });
       fs.writeFileSync(path.join(dir, "2026-01-01T00-00-00-000Z.plan.json"), "{}");
-      const record = { stack: "staging", planFile: "2026-01-01T00-00-00-000Z.plan.json", planSha256: "0".repeat(64), createdAt: new Date().toISOString(), result, summary: {} };
+      const record = {
+        stack: "staging",
+        planFile: "2026-01-01T00-00-00-000Z.plan.json",
+        planSha256: "0".repeat(64),
+        createdAt: new Date().toISOString(),
+        result,
+        summary: {},
+      };
       fs.writeFileSync(path.join(dir, "2026-01-01T00-00-00-000Z.gate.json"), JSON.stringify(record));
       fs.writeFileSync(path.join(dir, "stack-head"), `${head}\n`);
       return path.relative(checkout, dir);
@@ -193,7 +243,6 @@ describe("promote.yml", () => {
       expect(fs.existsSync(path.join(dir, record.planFile))).toBe(false); // a refused plan is not promotable
     }
   });
-
 });
 
 describe("promote.yml end to end, then rollback.yml on the deployed stack (real engine, pack and simulator)", () => {
@@ -219,7 +268,14 @@ describe("promote.yml end to end, then rollback.yml on the deployed stack (real 
   /** `npm run pulumi -- <args>` in the checkout as a workflow step runs it (never blocking: the simulator is in-process). */
   const pulumi = (args: string[], extraEnv: Record<string, string> = {}) =>
     new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) => {
-      const procEnv = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...(process.env.STACKGUARD_CACHE ? { STACKGUARD_CACHE: process.env.STACKGUARD_CACHE } : {}), ...env.secrets, ...env.vars, ...extraEnv };
+      const procEnv = {
+        PATH: process.env.PATH ?? "",
+        HOME: process.env.HOME ?? "",
+        ...(process.env.STACKGUARD_CACHE ? { STACKGUARD_CACHE: process.env.STACKGUARD_CACHE } : {}),
+        ...env.secrets,
+        ...env.vars,
+        ...extraEnv,
+      };
       const child = spawn("npm", ["run", "--silent", "pulumi", "--", ...args], { cwd: co, env: procEnv });
       let stdout = "";
       let stderr = "";
@@ -237,7 +293,11 @@ describe("promote.yml end to end, then rollback.yml on the deployed stack (real 
   /** The promote path's own steps (other steps of the job, e.g. a report, are not this test's subject). */
   const promotePath = (r: JobResult) => Object.fromEntries(Object.values(STEP).map((n) => [n, r.steps.find((st) => st.name === n)?.status]));
   const printed = (r: JobResult) => r.steps.map((st) => st.stdout + st.stderr).join("\n") + r.summary;
-  const explain = (r: JobResult) => r.steps.filter((st) => st.status === "failed").map((st) => `${st.name}: ${(st.stdout + st.stderr).slice(-3000)}`).join("\n");
+  const explain = (r: JobResult) =>
+    r.steps
+      .filter((st) => st.status === "failed")
+      .map((st) => `${st.name}: ${(st.stdout + st.stderr).slice(-3000)}`)
+      .join("\n");
 
   it("staging: gate → up --plan from the gated plan → post-deploy checks, for the first deployment and for a blue/green promotion", async () => {
     const passed = Object.fromEntries(Object.values(STEP).map((n) => [n, "passed"]));
@@ -262,7 +322,11 @@ describe("promote.yml end to end, then rollback.yml on the deployed stack (real 
     const gateReport = second.steps.find((st) => st.name === STEP.gate)!.stdout;
     expect(gateReport).toMatch(/gate staging: PASS/);
     outputs = await stackOutputs();
-    expect(outputs.apps.api).toMatchObject({ activeSlot: "green", versions: { blue: "1.4.2", green: "1.4.3" }, lastPromotion: { from: "blue", to: "green", version: "1.4.3" } });
+    expect(outputs.apps.api).toMatchObject({
+      activeSlot: "green",
+      versions: { blue: "1.4.2", green: "1.4.3" },
+      lastPromotion: { from: "blue", to: "green", version: "1.4.3" },
+    });
     for (const r of [first, second]) {
       expect(printed(r)).not.toContain(outputs.edgeAdminToken);
       expect(printed(r)).not.toContain(sim.apiKey);
@@ -293,10 +357,12 @@ describe("promote.yml end to end, then rollback.yml on the deployed stack (real 
     expect((await edge.getState()).apps.api.active).toBe("blue");
     // Requests to the app now reach blue: its version is the previous one.
     const version = await new Promise<string>((resolve, reject) => {
-      http.get(new URL("/version", outputs.edgeUrl), { headers: { host: "api.staging.alphaplatform.example" } }, (res) => {
-        let body = "";
-        res.on("data", (d) => (body += d)).on("end", () => resolve(body));
-      }).on("error", reject);
+      http
+        .get(new URL("/version", outputs.edgeUrl), { headers: { host: "api.staging.alphaplatform.example" } }, (res) => {
+          let body = "";
+          res.on("data", (d) => (body += d)).on("end", () => resolve(body));
+        })
+        .on("error", reject);
     });
     expect(version).toContain("1.4.2");
     expect(printed(r)).not.toContain(outputs.edgeAdminToken);
@@ -304,7 +370,9 @@ describe("promote.yml end to end, then rollback.yml on the deployed stack (real 
     expect(await head()).toBeGreaterThan(headBefore);
     // The refresh recorded the switch's state (stack outputs change only with the next up, which re-runs the program).
     const exported = JSON.parse((await pulumi(["stack", "export", "--stack", "staging"])).stdout);
-    const sw = exported.deployment.resources.find((res: { type: string; urn: string }) => res.type.endsWith("stackguard:TrafficSwitch") && res.urn.endsWith("::api-switch"));
+    const sw = exported.deployment.resources.find(
+      (res: { type: string; urn: string }) => res.type.endsWith("stackguard:TrafficSwitch") && res.urn.endsWith("::api-switch"),
+    );
     expect(sw?.outputs?.activeSlot).toBe("blue");
     // Re-running it changes nothing.
     const again = await runJob({ workflow: "rollback.yml", job: "rollback", cwd: co, inputs: { stack: "staging", app: "api" }, ...env });
@@ -323,19 +391,44 @@ describe("promote.yml end to end, then rollback.yml on the deployed stack (real 
     // … and the config changes before the up: the up's inputs differ from the reviewed plan.
     expect((await pulumi(["config", "set", "--secret", "--stack", "staging", "stackguard:alertWebhookUrl", applied])).code).toBe(0);
     const dir = ".stackguard/ci/gate-staging";
-    const record = fs.readdirSync(path.join(co, dir)).filter((f) => f.endsWith(".gate.json")).sort().pop()!;
+    const record = fs
+      .readdirSync(path.join(co, dir))
+      .filter((f) => f.endsWith(".gate.json"))
+      .sort()
+      .pop()!;
     const plan = JSON.parse(fs.readFileSync(path.join(co, dir, record), "utf8")).planFile as string;
 
     // Unredacted, the engine's diagnostic prints the planned value in plain text: the canary is a real one. (The
     // dynamic provider's inputs are the whole stack config, so it is the provider that violates the plan first.)
-    const raw = await pulumi(["up", "--stack", "staging", "--yes", "--non-interactive", "--plan", path.join(dir, plan), "--policy-pack", "policies", "--policy-pack-config", "policies/config/staging.json"], { PULUMI_EXPERIMENTAL: "true" });
+    const raw = await pulumi(
+      [
+        "up",
+        "--stack",
+        "staging",
+        "--yes",
+        "--non-interactive",
+        "--plan",
+        path.join(dir, plan),
+        "--policy-pack",
+        "policies",
+        "--policy-pack-config",
+        "policies/config/staging.json",
+      ],
+      { PULUMI_EXPERIMENTAL: "true" },
+    );
     expect(raw.code).not.toBe(0);
     expect(raw.stdout + raw.stderr).toMatch(/violates plan: properties changed: \+\+stackguard:alertWebhookUrl\[/);
     expect(raw.stdout + raw.stderr).toContain(planned);
 
     // Through the workflow's script: the same refusal, named, without any of them.
     const up = await new Promise<{ code: number; out: string }>((resolve, reject) => {
-      const procEnv = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...(process.env.STACKGUARD_CACHE ? { STACKGUARD_CACHE: process.env.STACKGUARD_CACHE } : {}), ...env.secrets, ...env.vars };
+      const procEnv = {
+        PATH: process.env.PATH ?? "",
+        HOME: process.env.HOME ?? "",
+        ...(process.env.STACKGUARD_CACHE ? { STACKGUARD_CACHE: process.env.STACKGUARD_CACHE } : {}),
+        ...env.secrets,
+        ...env.vars,
+      };
       const child = spawn("bash", [".github/scripts/pulumi-up.sh", "staging", dir], { cwd: co, env: procEnv });
       let out = "";
       child.stdout.on("data", (d) => (out += d));
@@ -356,7 +449,9 @@ describe("backup.yml and npm run db:backup", () => {
   it("exports the stack's database through Render's API on the simulator", async () => {
     // The staging stack's database: created by an earlier up in this file's simulator, or here.
     const existing = (await render.postgres.list({ name: ["platform-db-staging"], ownerId: ["tea-stackguardstaging000"] }))[0];
-    const db = existing ?? (await render.postgres.create({ name: "platform-db-staging", ownerId: "tea-stackguardstaging000", plan: "basic_1gb", version: "16", region: "oregon" }));
+    const db =
+      existing ??
+      (await render.postgres.create({ name: "platform-db-staging", ownerId: "tea-stackguardstaging000", plan: "basic_1gb", version: "16", region: "oregon" }));
     const exportsBefore = (await render.postgres.listExports(db.id)).length;
     const env = environment(path.join(checkout, ".backend-backup"));
     const r = await runJob({ workflow: "backup.yml", job: "backup", cwd: checkout, matrix: { stack: "staging" }, secrets: env.secrets, vars: env.vars });
@@ -389,12 +484,16 @@ describe("backup.yml and npm run db:backup", () => {
     expect(text).toContain("name: alphastack-db");
     fs.writeFileSync(path.join(root, "Pulumi.production.yaml"), text);
     const before = await render.postgres.listExports("dpg-alphastackdb00000000-a");
-    await expect(backupStackDatabase({ stack: "production", root, client: render })).rejects.toThrow(/refusing to export dpg-alphastackdb00000000-a: it is one of AlphaStack's databases/);
+    await expect(backupStackDatabase({ stack: "production", root, client: render })).rejects.toThrow(
+      /refusing to export dpg-alphastackdb00000000-a: it is one of AlphaStack's databases/,
+    );
     expect(await render.postgres.listExports("dpg-alphastackdb00000000-a")).toEqual(before);
   });
 
   it("names the missing database and how to create it", async () => {
-    await expect(backupStackDatabase({ stack: "production", root: checkout, client: render })).rejects.toThrow(/no Postgres named 'platform-db' in workspace tea-alphastackprod000000 \(stack 'production'\): deploy the stack first/);
+    await expect(backupStackDatabase({ stack: "production", root: checkout, client: render })).rejects.toThrow(
+      /no Postgres named 'platform-db' in workspace tea-alphastackprod000000 \(stack 'production'\): deploy the stack first/,
+    );
   });
 });
 
@@ -406,7 +505,11 @@ describe("pr.yml", () => {
       job: "preview",
       cwd: checkout,
       matrix: { stack: "staging" },
-      github: { event_name: "pull_request", repository: "alphaplatform/stackguard", event: { pull_request: { number: 7, head: { repo: { full_name: "alphaplatform/stackguard" } } } } },
+      github: {
+        event_name: "pull_request",
+        repository: "alphaplatform/stackguard",
+        event: { pull_request: { number: 7, head: { repo: { full_name: "alphaplatform/stackguard" } } } },
+      },
       ...env,
       until: "pulumi preview --json (policy pack enforced)",
     });
@@ -429,20 +532,31 @@ describe("pr.yml", () => {
       // As if someone had put the stack's Render key into the PR's environment (or the repository's secrets).
       const r = await runJob({ workflow: "pr.yml", job: "preview", cwd: co, matrix: { stack: "staging" }, github: prEvent, ...env, until: "gate" });
       expect(r.environment).toBe("staging-preview");
-      const writers = Object.entries(sim.keys).filter(([name]) => name !== "guardian").map(([, key]) => key).concat(sim.apiKey);
+      const writers = Object.entries(sim.keys)
+        .filter(([name]) => name !== "guardian")
+        .map(([, key]) => key)
+        .concat(sim.apiKey);
       const heldWriter = r.steps.filter((st) => st.env && Object.values(st.env).some((v) => writers.includes(v))).map((st) => st.name);
       expect(heldWriter).toEqual([]);
       const ran = r.steps.filter((st) => st.env); // run: steps and actions (a step skipped by its if: gets nothing)
       expect(ran.map((st) => st.env!.STACKGUARD_RENDER_ACCESS)).toEqual(ran.map(() => "read"));
       // Only the steps that run pulumi hold a key at all, and it is the read-only one.
       const keyed = r.steps.filter((st) => st.env && "RENDER_API_KEY" in st.env);
-      expect(keyed.map((st) => [st.id, st.env!.RENDER_API_KEY === sim.keys.guardian])).toEqual([["preview", true], ["gate", true]]);
+      expect(keyed.map((st) => [st.id, st.env!.RENDER_API_KEY === sim.keys.guardian])).toEqual([
+        ["preview", true],
+        ["gate", true],
+      ]);
       // The simulator (Render's workspace roles) refuses a change made with the key the job holds, and nothing changes.
       const held = RenderClient.fromEnv({}, { RENDER_API_URL: sim.apiUrl, RENDER_API_KEY: keyed[0].env!.RENDER_API_KEY });
       const before = (await render.services.get("srv-alphastackengine0000")).name;
       await expect(held.services.update("srv-alphastackengine0000", { name: "changed-by-a-pr" })).rejects.toThrow(/403/);
       // Also outside a protected environment (where a Developer's key could write): a Viewer can create nothing.
-      const created = held.services.create({ type: "web_service", name: "created-by-a-pr", ownerId: "tea-stackguardstaging000", image: { imagePath: "docker.io/library/nginx:1" } } as never);
+      const created = held.services.create({
+        type: "web_service",
+        name: "created-by-a-pr",
+        ownerId: "tea-stackguardstaging000",
+        image: { imagePath: "docker.io/library/nginx:1" },
+      } as never);
       await expect(created).rejects.toThrow(/403/);
       expect((await render.services.list({ ownerId: ["tea-stackguardstaging000"] })).map((x) => x.name)).not.toContain("created-by-a-pr");
       expect((await render.services.get("srv-alphastackengine0000")).name).toBe(before);
@@ -453,7 +567,10 @@ describe("pr.yml", () => {
   });
 
   it("preview: the preview and the gate pass with the read-only key (the program's gets read AlphaStack from Render)", () => {
-    expect({ preview: readOnly?.preview.outputs.code, gate: readOnly?.gate?.outputs.code, said: readOnly?.preview.stderr.slice(-800) }).toMatchObject({ preview: "0", gate: "0" });
+    expect({ preview: readOnly?.preview.outputs.code, gate: readOnly?.gate?.outputs.code, said: readOnly?.preview.stderr.slice(-800) }).toMatchObject({
+      preview: "0",
+      gate: "0",
+    });
   });
 
   it("preview: a PR from a fork does not run (it would get no secrets)", async () => {
@@ -467,16 +584,31 @@ describe("pr.yml", () => {
     expect(r.ran).toBe(false);
   });
 
-  const prEvent = { event_name: "pull_request", repository: "alphaplatform/stackguard", event: { pull_request: { number: 7, head: { repo: { full_name: "alphaplatform/stackguard" } } } } };
+  const prEvent = {
+    event_name: "pull_request",
+    repository: "alphaplatform/stackguard",
+    event: { pull_request: { number: 7, head: { repo: { full_name: "alphaplatform/stackguard" } } } },
+  };
 
   it("preview: an allowed change (a version bump) passes the preview, the policy pack and the gate, with a comment per stack", async () => {
     const co = createCheckout();
     try {
       const file = path.join(co, "Pulumi.staging.yaml");
       fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace(/version: 1\.4\.2/, "version: 1.4.3"));
-      const r = await runJob({ workflow: "pr.yml", job: "preview", cwd: co, matrix: { stack: "staging" }, github: prEvent, ...environment(path.join(co, ".backend")) });
+      const r = await runJob({
+        workflow: "pr.yml",
+        job: "preview",
+        cwd: co,
+        matrix: { stack: "staging" },
+        github: prEvent,
+        ...environment(path.join(co, ".backend")),
+      });
       const summary = fs.readFileSync(path.join(co, ".stackguard/ci/summary-staging.md"), "utf8");
-      expect({ ok: r.ok, failed: r.steps.filter((s) => s.status === "failed").map((s) => `${s.name}: ${s.stdout.slice(-500)}`), summary: r.ok ? "" : summary }).toEqual({ ok: true, failed: [], summary: "" });
+      expect({
+        ok: r.ok,
+        failed: r.steps.filter((s) => s.status === "failed").map((s) => `${s.name}: ${s.stdout.slice(-500)}`),
+        summary: r.ok ? "" : summary,
+      }).toEqual({ ok: true, failed: [], summary: "" });
       expect(summary.split("\n")[0]).toBe("<!-- stackguard:preview:staging -->");
       expect(summary).toContain("preview passed** · AlphaStack gate passed");
       expect(summary).toContain("gate staging: PASS");
@@ -494,7 +626,14 @@ describe("pr.yml", () => {
         path.join(co, "stacks", "index.ts"),
         '\nimport { EnvVars as ForbiddenEnvVars } from "../infra/providers/env-vars";\nnew ForbiddenEnvVars("forbidden-alphastack-env", { serviceId: "srv-alphastackengine0000", values: pulumi.secret({ FORBIDDEN: "1" }) });\n',
       );
-      const r = await runJob({ workflow: "pr.yml", job: "preview", cwd: co, matrix: { stack: "staging" }, github: prEvent, ...environment(path.join(co, ".backend")) });
+      const r = await runJob({
+        workflow: "pr.yml",
+        job: "preview",
+        cwd: co,
+        matrix: { stack: "staging" },
+        github: prEvent,
+        ...environment(path.join(co, ".backend")),
+      });
       expect(r.ok).toBe(false);
       expect(r.steps[r.steps.length - 1]).toMatchObject({ name: "Fail on a failed preview or gate", status: "failed" });
       const summary = fs.readFileSync(path.join(co, ".stackguard/ci/summary-staging.md"), "utf8");

@@ -29,7 +29,12 @@ describe("forbidden changes are refused by their policy, with its message", () =
   test.each(forbidden)("%s is refused by %s", (_name, policy, s) => {
     const o = outcomeOf(s.name);
     expect(o.code).not.toBe(0);
-    expect(o.mandatory.filter((v) => v.policy === policy).map((v) => v.message).join("\n")).toContain(s.message);
+    expect(
+      o.mandatory
+        .filter((v) => v.policy === policy)
+        .map((v) => v.message)
+        .join("\n"),
+    ).toContain(s.message);
     expect(o.unexpected).toEqual([]);
     expect(o.problem).toBeUndefined();
     if (s.command === "up") expect(o.steps).toEqual({}); // refused at the first resource: no step ran

@@ -53,13 +53,18 @@ const PROTECT_ERROR = /marked for protection|because it is protected/;
 
 /** The policy's message without the description line the engine prepends. */
 function messageOf(raw: string): string {
-  const lines = raw.split("\n").map((l) => l.trim()).filter(Boolean);
+  const lines = raw
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
   return lines.length > 1 ? lines.slice(1).join(" ") : (lines[0] ?? "");
 }
 
 export function judge(s: Scenario, run: RunResult): Outcome {
   const report = analyseEvents(run.stdout, new ProtectedSet(), [], []);
-  const mandatory = report.violations.filter((v) => v.enforcementLevel === "mandatory").map((v) => ({ policy: v.policyName, urn: v.resourceUrn, message: messageOf(v.message) }));
+  const mandatory = report.violations
+    .filter((v) => v.enforcementLevel === "mandatory")
+    .map((v) => ({ policy: v.policyName, urn: v.resourceUrn, message: messageOf(v.message) }));
   const advisory = [...new Set(report.violations.filter((v) => v.enforcementLevel !== "mandatory").map((v) => v.policyName))];
   const errors = report.errors.map((e) => e.replace(/\s+/g, " ").slice(0, 600));
   const allowed = new Set([s.policy, ...(s.alsoBy ?? [])]);
@@ -70,10 +75,12 @@ export function judge(s: Scenario, run: RunResult): Outcome {
 
   let problem: string | undefined;
   if (s.expect === "blocked") {
-    if (!hit) problem = `expected ${s.policy} to refuse it with "${s.message}"; mandatory violations: ${mandatory.map((v) => `${v.policy}: ${v.message}`).join(" | ") || "none"}${errors.length ? `; errors: ${errors.join(" | ")}` : ""}`;
+    if (!hit)
+      problem = `expected ${s.policy} to refuse it with "${s.message}"; mandatory violations: ${mandatory.map((v) => `${v.policy}: ${v.message}`).join(" | ") || "none"}${errors.length ? `; errors: ${errors.join(" | ")}` : ""}`;
     else if (run.code === 0) problem = "the policy reported, but the run exited 0";
     else if (unexpected.length) problem = `also refused by ${unexpected.join(", ")}, which the scenario does not expect`;
-    else if (errors.length && !s.checkRejects && !(s.engineRefuses && errors.every((e) => PROTECT_ERROR.test(e)))) problem = `errors besides the policy: ${errors.join(" | ")}`;
+    else if (errors.length && !s.checkRejects && !(s.engineRefuses && errors.every((e) => PROTECT_ERROR.test(e))))
+      problem = `errors besides the policy: ${errors.join(" | ")}`;
     else if (s.command === "up" && run.resourcesAfter !== 0) problem = `the refused up left ${run.resourcesAfter} resources in the state`;
   } else if (!passed) {
     problem = `expected to pass; exit ${run.code}; mandatory: ${mandatory.map((v) => `${v.policy}: ${v.message}`).join(" | ") || "none"}; errors: ${errors.join(" | ") || (run.code !== 0 ? (run.stderr || run.stdout).trim().split("\n").slice(-3).join(" ") : "none")}`;

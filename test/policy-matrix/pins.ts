@@ -71,10 +71,15 @@ export async function preparePins(render: { apiUrl: string; apiKey: string }, ou
 
     const stackYaml = fs.readFileSync(yamlFile, "utf8");
     // Signed like npm run baseline signs it (alphastack-baseline-signed checks the digest of every entry).
-    const entry = signStackBaseline(PIN_STACK, buildStackBaseline(resources, new ProtectedSet(alphaStackIds(stackYaml)), `pulumi stack export --stack ${PIN_STACK} (policy matrix setup)`));
+    const entry = signStackBaseline(
+      PIN_STACK,
+      buildStackBaseline(resources, new ProtectedSet(alphaStackIds(stackYaml)), `pulumi stack export --stack ${PIN_STACK} (policy matrix setup)`),
+    );
     const managed = entry.resources.find((e) => e.urn === PIN_URN);
-    if (managed?.mode !== "managed" || !managed.inputsHash) throw new Error(`pin setup: the state of ${PIN_STACK} gave no managed pin for ${PIN_URN}: ${JSON.stringify(entry)}`);
-    if (entry.resources.filter((e) => e.mode === "read").length < 2) throw new Error(`pin setup: expected the two .get reads of AlphaStack's services in ${PIN_STACK}'s state: ${JSON.stringify(entry)}`);
+    if (managed?.mode !== "managed" || !managed.inputsHash)
+      throw new Error(`pin setup: the state of ${PIN_STACK} gave no managed pin for ${PIN_URN}: ${JSON.stringify(entry)}`);
+    if (entry.resources.filter((e) => e.mode === "read").length < 2)
+      throw new Error(`pin setup: expected the two .get reads of AlphaStack's services in ${PIN_STACK}'s state: ${JSON.stringify(entry)}`);
 
     const { $comment: _comment, ...committed } = readBaselineFile("baseline.json");
     const baseline = BaselineSchema.parse({ ...committed, stacks: { ...committed.stacks, [PIN_STACK]: entry } });

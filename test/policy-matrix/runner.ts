@@ -67,10 +67,15 @@ interface Job {
  */
 function jobsFor(scenarios: readonly Scenario[]): { pooled: Job[]; timed: Job[] } {
   const ordered = [...scenarios.filter((s) => s.stack !== PIN_STACK), ...scenarios.filter((s) => s.stack === PIN_STACK)];
-  const timed = ordered.filter((s) => s.timed).flatMap((s, i): Job[] => {
-    const pair = [{ scenario: s, pack: true }, { scenario: s, pack: false }];
-    return i % 2 === 0 ? pair : pair.reverse();
-  });
+  const timed = ordered
+    .filter((s) => s.timed)
+    .flatMap((s, i): Job[] => {
+      const pair = [
+        { scenario: s, pack: true },
+        { scenario: s, pack: false },
+      ];
+      return i % 2 === 0 ? pair : pair.reverse();
+    });
   return { pooled: ordered.filter((s) => !s.timed).map((s) => ({ scenario: s, pack: true })), timed };
 }
 
@@ -103,7 +108,11 @@ export async function runMatrix(opts: MatrixOptions = {}): Promise<MatrixResult>
   const withoutPack = new Map<string, { ms: number; code: number }>();
   try {
     const pinsPromise: Promise<PinState> | undefined = scenarios.some((s) => s.stack === PIN_STACK) ? preparePins(render, tmp) : undefined;
-    pinsPromise?.then((p) => log(`  pin stack ready in ${(p.ms / 1000).toFixed(1)} s: ${p.entry.resources.map((e) => `${e.mode} ${e.urn.split("::").pop()}`).join(", ")}`)).catch(() => {});
+    pinsPromise
+      ?.then((p) =>
+        log(`  pin stack ready in ${(p.ms / 1000).toFixed(1)} s: ${p.entry.resources.map((e) => `${e.mode} ${e.urn.split("::").pop()}`).join(", ")}`),
+      )
+      .catch(() => {});
     const { pooled, timed } = jobsFor(scenarios);
     const total = scenarios.length;
     /** A worker takes the queue's next job until it is empty (workers share a queue). */
@@ -126,12 +135,16 @@ export async function runMatrix(opts: MatrixOptions = {}): Promise<MatrixResult>
         outcomes.push(o);
         const verdict = o.ok ? "✓" : "✗";
         const what = s.expect === "blocked" ? `blocked by ${s.policy}` : "passes";
-        log(`${verdict} [${outcomes.length}/${total}] ${s.name} (${s.stack}${o.command === "up" ? ", up" : ""}) ${what}: ${o.ok ? "yes" : o.problem} (${(o.ms / 1000).toFixed(1)} s, w${ws.id})`);
+        log(
+          `${verdict} [${outcomes.length}/${total}] ${s.name} (${s.stack}${o.command === "up" ? ", up" : ""}) ${what}: ${o.ok ? "yes" : o.problem} (${(o.ms / 1000).toFixed(1)} s, w${ws.id})`,
+        );
       }
     };
     const pool = await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, pooled.length)) }, (_, i) => Workspace.create(i + 1, render)));
     workspaces.push(...pool);
-    log(`  ${pooled.length + timed.length} runs of ${total} scenarios on ${pool.length} workers, then ${timed.length / 2} timed pairs one at a time (simulator ${sim.url})`);
+    log(
+      `  ${pooled.length + timed.length} runs of ${total} scenarios on ${pool.length} workers, then ${timed.length / 2} timed pairs one at a time (simulator ${sim.url})`,
+    );
     await Promise.all(pool.map((ws) => worker(ws, pooled)));
     await worker(pool[0]!, timed);
     if (pinsPromise) await pinsPromise;
@@ -144,7 +157,12 @@ export async function runMatrix(opts: MatrixOptions = {}): Promise<MatrixResult>
   outcomes.sort((a, b) => scenarios.findIndex((s) => s.name === a.name) - scenarios.findIndex((s) => s.name === b.name));
   const timings = scenarios
     .filter((s) => s.timed && withoutPack.has(s.name))
-    .map((s) => ({ name: s.name, msWithPack: outcomes.find((o) => o.name === s.name)!.ms, msWithoutPack: withoutPack.get(s.name)!.ms, withoutPackExit: withoutPack.get(s.name)!.code }));
+    .map((s) => ({
+      name: s.name,
+      msWithPack: outcomes.find((o) => o.name === s.name)!.ms,
+      msWithoutPack: withoutPack.get(s.name)!.ms,
+      withoutPackExit: withoutPack.get(s.name)!.code,
+    }));
   const forbidden = outcomes.filter((o) => o.expect === "blocked");
   const allowed = outcomes.filter((o) => o.expect === "passes");
   const summary: MatrixSummary = {
@@ -170,7 +188,10 @@ function arg(name: string): string | undefined {
 }
 
 async function main(): Promise<number> {
-  const only = arg("--only")?.split(",").map((s) => s.trim()).filter(Boolean);
+  const only = arg("--only")
+    ?.split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   const concurrency = arg("--concurrency") ? Number(arg("--concurrency")) : undefined;
   const { summary, outcomes, timings } = await runMatrix({ only, concurrency, resultsFile: arg("--results"), log: (l) => process.stdout.write(`${l}\n`) });
   const failed = outcomes.filter((o) => !o.ok);

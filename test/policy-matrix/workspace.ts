@@ -21,7 +21,13 @@ export interface RunResult extends PulumiResult {
 }
 
 /** Policies that take a `baseline` setting (policies/config.ts): the pin scenarios pass theirs inline to each. */
-const BASELINE_POLICIES = ["alphastack-frozen", "alphastack-references-pinned", "alphastack-references-present", "alphastack-baseline-signed", "environment-isolation"];
+const BASELINE_POLICIES = [
+  "alphastack-frozen",
+  "alphastack-references-pinned",
+  "alphastack-references-present",
+  "alphastack-baseline-signed",
+  "environment-isolation",
+];
 
 /** The environment whose committed policy config a stack uses. */
 const environmentOf = (stack: MatrixStack): "staging" | "production" => (stack === "staging" ? "staging" : "production");
@@ -30,7 +36,10 @@ export class Workspace {
   private readonly stackFiles = new Map<string, string>();
   private pinStackReady = false;
 
-  private constructor(readonly project: PulumiProject, readonly id: number) {}
+  private constructor(
+    readonly project: PulumiProject,
+    readonly id: number,
+  ) {}
 
   /** A project copy with the staging and production stacks created (no state). */
   static async create(id: number, render: { apiUrl: string; apiKey: string }): Promise<Workspace> {
@@ -120,7 +129,10 @@ export class Workspace {
       const packConfigFile = opts.pack ? this.writePackConfig(s, opts.pins) : undefined;
       const command = s.command ?? "preview";
       const args = [
-        command, "--stack", s.stack, "--json",
+        command,
+        "--stack",
+        s.stack,
+        "--json",
         ...(command === "up" ? ["--yes", "--skip-preview"] : []),
         ...(packConfigFile ? ["--policy-pack", path.join(ROOT, "policies"), "--policy-pack-config", packConfigFile] : []),
       ];

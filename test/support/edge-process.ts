@@ -41,7 +41,10 @@ export function spawnEdge(env: Record<string, string>, timeoutMs = 30_000): Prom
     },
   };
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { proc.kill("SIGKILL"); reject(new Error(`edge did not start within ${timeoutMs} ms:\n${out}`)); }, timeoutMs);
+    const timer = setTimeout(() => {
+      proc.kill("SIGKILL");
+      reject(new Error(`edge did not start within ${timeoutMs} ms:\n${out}`));
+    }, timeoutMs);
     const onData = () => {
       const m = /listening on (http:\/\/[\d.]+:\d+)/.exec(out);
       if (m) {
@@ -52,6 +55,9 @@ export function spawnEdge(env: Record<string, string>, timeoutMs = 30_000): Prom
       }
     };
     proc.stderr!.on("data", onData);
-    void exited.then((code) => { clearTimeout(timer); reject(new Error(`edge exited with ${code} before listening:\n${out}`)); });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`edge exited with ${code} before listening:\n${out}`));
+    });
   });
 }

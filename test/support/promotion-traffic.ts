@@ -17,9 +17,15 @@ export function traffic(edgeUrl: string, host = HOST): { stop: () => Promise<Rec
     new Promise<void>((resolve) => {
       const req = http.get(new URL("/orders", edgeUrl), { agent, headers: { host }, timeout: 5_000 }, (res) => {
         res.resume();
-        res.on("end", () => { counts[res.statusCode ?? 0] = (counts[res.statusCode ?? 0] ?? 0) + 1; resolve(); });
+        res.on("end", () => {
+          counts[res.statusCode ?? 0] = (counts[res.statusCode ?? 0] ?? 0) + 1;
+          resolve();
+        });
       });
-      req.on("error", () => { counts.error = (counts.error ?? 0) + 1; resolve(); });
+      req.on("error", () => {
+        counts.error = (counts.error ?? 0) + 1;
+        resolve();
+      });
       req.on("timeout", () => req.destroy());
     });
   const loops = [0, 1].map(async () => {
@@ -28,7 +34,14 @@ export function traffic(edgeUrl: string, host = HOST): { stop: () => Promise<Rec
       await new Promise((r) => setTimeout(r, 20));
     }
   });
-  return { stop: async () => { running = false; await Promise.all(loops); agent.destroy(); return counts; } };
+  return {
+    stop: async () => {
+      running = false;
+      await Promise.all(loops);
+      agent.destroy();
+      return counts;
+    },
+  };
 }
 
 /** Every descendant of `pid` (from /proc), children first found: plugins run in process groups of their own. */
@@ -39,15 +52,30 @@ export function descendants(pid: number): number[] {
     try {
       const stat = fs.readFileSync(`/proc/${e}/stat`, "utf8");
       parentOf.set(Number(e), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
-    } catch { /* exited meanwhile */ }
+    } catch {
+      /* exited meanwhile */
+    }
   }
   const out: number[] = [];
-  const walk = (p: number) => { for (const [c, pp] of parentOf) if (pp === p) { out.push(c); walk(c); } };
+  const walk = (p: number) => {
+    for (const [c, pp] of parentOf)
+      if (pp === p) {
+        out.push(c);
+        walk(c);
+      }
+  };
   walk(pid);
   return out;
 }
 
-const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 /**
  * Kills a running `pulumi up`. `tree`: the CLI and every descendant at once (a CI job cancel, a container stop).
@@ -56,11 +84,36 @@ const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catc
  */
 export async function killUp(pid: number, mode: "tree" | "cli"): Promise<string[]> {
   const tree = descendants(pid);
-  if (mode === "tree") for (const p of [pid, ...tree]) { try { process.kill(p, "SIGKILL"); } catch { /* gone */ } }
-  else { try { process.kill(-pid, "SIGKILL"); } catch { /* gone */ } }
+  if (mode === "tree")
+    for (const p of [pid, ...tree]) {
+      try {
+        process.kill(p, "SIGKILL");
+      } catch {
+        /* gone */
+      }
+    }
+  else {
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      /* gone */
+    }
+  }
   await new Promise((r) => setTimeout(r, 2_000));
   const left = tree.filter(alive);
-  const names = left.map((p) => { try { return fs.readFileSync(`/proc/${p}/cmdline`, "utf8").split("\0").slice(0, 2).join(" "); } catch { return String(p); } });
-  for (const p of left) { try { process.kill(p, "SIGKILL"); } catch { /* gone */ } }
+  const names = left.map((p) => {
+    try {
+      return fs.readFileSync(`/proc/${p}/cmdline`, "utf8").split("\0").slice(0, 2).join(" ");
+    } catch {
+      return String(p);
+    }
+  });
+  for (const p of left) {
+    try {
+      process.kill(p, "SIGKILL");
+    } catch {
+      /* gone */
+    }
+  }
   return names;
 }

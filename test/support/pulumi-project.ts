@@ -34,10 +34,14 @@ const COPIED = ["Pulumi.yaml", "package.json", "tsconfig.json", "stacks", "infra
  */
 export class PulumiProject {
   /** `env`: what every pulumi call of this project runs with (tests that spawn pulumi themselves, e.g. to kill it, reuse it). */
-  private constructor(readonly dir: string, readonly env: NodeJS.ProcessEnv) {}
+  private constructor(
+    readonly dir: string,
+    readonly env: NodeJS.ProcessEnv,
+  ) {}
 
   static async create(opts: ProjectOptions): Promise<PulumiProject> {
-    const binDir = process.env.STACKGUARD_PULUMI_BIN_DIR ?? (await require(path.join(ROOT, "tools", "scripts", "toolchain")).ensureToolchain({ log: () => {} })).binDir;
+    const binDir =
+      process.env.STACKGUARD_PULUMI_BIN_DIR ?? (await require(path.join(ROOT, "tools", "scripts", "toolchain")).ensureToolchain({ log: () => {} })).binDir;
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stackguard-it-"));
     for (const entry of COPIED) {
       const from = path.join(ROOT, entry);
@@ -50,10 +54,12 @@ export class PulumiProject {
     fs.symlinkSync(path.join(ROOT, "policies"), path.join(dir, "policies"));
     fs.mkdirSync(path.join(dir, ".backend"));
     const { toolEnv, EMBEDDED_PASSPHRASE, EMBEDDED_SERVICE_KEY_VARS } = require(path.join(ROOT, "tools", "scripts", "lib", "pulumi-env"));
-    const serviceKeys = Object.fromEntries(Object.entries(EMBEDDED_SERVICE_KEY_VARS as Record<string, string>).flatMap(([name, variable]) => {
-      const key = opts.render.keys?.[name as "edge" | "guardian"];
-      return key ? [[variable, key]] : [];
-    }));
+    const serviceKeys = Object.fromEntries(
+      Object.entries(EMBEDDED_SERVICE_KEY_VARS as Record<string, string>).flatMap(([name, variable]) => {
+        const key = opts.render.keys?.[name as "edge" | "guardian"];
+        return key ? [[variable, key]] : [];
+      }),
+    );
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       ...toolEnv(binDir, path.join(dir, ".pulumi-home")),

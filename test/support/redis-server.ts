@@ -36,7 +36,28 @@ export async function startRedisServer(password: string): Promise<RedisServer> {
   let proc: ChildProcess | undefined;
   const launch = async () => {
     fs.mkdirSync(dir, { recursive: true });
-    proc = spawn(found.server, ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--appendonly", "yes", "--appendfsync", "everysec", "--save", "", "--requirepass", password, "--protected-mode", "no"], { stdio: "ignore" });
+    proc = spawn(
+      found.server,
+      [
+        "--port",
+        String(port),
+        "--bind",
+        "127.0.0.1",
+        "--dir",
+        dir,
+        "--appendonly",
+        "yes",
+        "--appendfsync",
+        "everysec",
+        "--save",
+        "",
+        "--requirepass",
+        password,
+        "--protected-mode",
+        "no",
+      ],
+      { stdio: "ignore" },
+    );
     const deadline = Date.now() + 10_000;
     while (!(await answers(port))) {
       if (Date.now() > deadline) throw new Error(`redis-server did not answer on port ${port} within 10 s`);

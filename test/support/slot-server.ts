@@ -36,7 +36,9 @@ export async function startSlotServer(name: string, healthPath = "/healthz"): Pr
       return;
     }
     if (path === "/__slot/stats") {
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ served: s.served, probes: s.probes, failingSince: s.failingSince, faults: s.faults }));
+      res
+        .writeHead(200, { "content-type": "application/json" })
+        .end(JSON.stringify({ served: s.served, probes: s.probes, failingSince: s.failingSince, faults: s.faults }));
       return;
     }
     if (path === healthPath) {

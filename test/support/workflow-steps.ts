@@ -99,7 +99,8 @@ function tokenize(src: string): Token[] {
   return out;
 }
 
-const truthy = (v: Value | undefined): boolean => !(v === null || v === undefined || v === false || v === 0 || v === "" || (typeof v === "number" && Number.isNaN(v)));
+const truthy = (v: Value | undefined): boolean =>
+  !(v === null || v === undefined || v === false || v === 0 || v === "" || (typeof v === "number" && Number.isNaN(v)));
 
 function toStr(v: Value | undefined): string {
   if (v === null || v === undefined) return "";
@@ -199,7 +200,8 @@ export function evaluate(src: string, ctx: ExprContext): Value {
       eat(")");
       return call(t.v, args);
     }
-    if (!(t.v in ctx.contexts)) throw new Error(`unknown context '${t.v}' in expression: ${src} (the harness provides ${Object.keys(ctx.contexts).join(", ")})`);
+    if (!(t.v in ctx.contexts))
+      throw new Error(`unknown context '${t.v}' in expression: ${src} (the harness provides ${Object.keys(ctx.contexts).join(", ")})`);
     return ctx.contexts[t.v];
   }
   function call(name: string, args: Value[]): Value {
@@ -351,7 +353,26 @@ export interface JobResult {
   summary: string;
 }
 
-const ALLOWED_ENV = ["PATH", "HOME", "USER", "LANG", "LC_ALL", "TMPDIR", "SHELL", "GOPATH", "GOMODCACHE", "GOCACHE", "GOFLAGS", "GOPROXY", "GOSUMDB", "GOTOOLCHAIN", "XDG_CACHE_HOME", "STACKGUARD_CACHE", "STACKGUARD_PULUMI_BIN_DIR", "npm_config_cache"];
+const ALLOWED_ENV = [
+  "PATH",
+  "HOME",
+  "USER",
+  "LANG",
+  "LC_ALL",
+  "TMPDIR",
+  "SHELL",
+  "GOPATH",
+  "GOMODCACHE",
+  "GOCACHE",
+  "GOFLAGS",
+  "GOPROXY",
+  "GOSUMDB",
+  "GOTOOLCHAIN",
+  "XDG_CACHE_HOME",
+  "STACKGUARD_CACHE",
+  "STACKGUARD_PULUMI_BIN_DIR",
+  "npm_config_cache",
+];
 
 function readKeyValueFile(file: string): Record<string, string> {
   if (!fs.existsSync(file)) return {};
@@ -432,7 +453,12 @@ export async function runJob(o: JobRunOptions): Promise<JobResult> {
   }
 
   const temp = fs.mkdtempSync(path.join(os.tmpdir(), "stackguard-runner-"));
-  const files = { GITHUB_OUTPUT: "", GITHUB_ENV: path.join(temp, "env"), GITHUB_PATH: path.join(temp, "path"), GITHUB_STEP_SUMMARY: path.join(temp, "summary.md") };
+  const files = {
+    GITHUB_OUTPUT: "",
+    GITHUB_ENV: path.join(temp, "env"),
+    GITHUB_PATH: path.join(temp, "path"),
+    GITHUB_STEP_SUMMARY: path.join(temp, "summary.md"),
+  };
   for (const f of [files.GITHUB_ENV, files.GITHUB_PATH, files.GITHUB_STEP_SUMMARY]) fs.writeFileSync(f, "");
 
   const github: Record<string, Value> = {
@@ -466,10 +492,18 @@ export async function runJob(o: JobRunOptions): Promise<JobResult> {
 
   const result: JobResult = { ran: true, ok: true, steps: [], summary: "" };
   if (job.if !== undefined && !evaluateIf(job.if, ctx({}, false))) return { ...result, ran: false };
-  if (job.environment !== undefined) result.environment = interpolate(toStr(typeof job.environment === "object" ? job.environment.name : job.environment), ctx({}, false));
-  if (job.concurrency !== undefined) result.concurrency = interpolate(toStr(typeof job.concurrency === "object" ? job.concurrency.group : job.concurrency), ctx({}, false));
+  if (job.environment !== undefined)
+    result.environment = interpolate(toStr(typeof job.environment === "object" ? job.environment.name : job.environment), ctx({}, false));
+  if (job.concurrency !== undefined)
+    result.concurrency = interpolate(toStr(typeof job.concurrency === "object" ? job.concurrency.group : job.concurrency), ctx({}, false));
 
-  const base: Record<string, string> = { CI: "true", RUNNER_TEMP: temp, GITHUB_WORKSPACE: o.cwd, GITHUB_REPOSITORY: String(github.repository), GITHUB_RUN_ID: String(github.run_id) };
+  const base: Record<string, string> = {
+    CI: "true",
+    RUNNER_TEMP: temp,
+    GITHUB_WORKSPACE: o.cwd,
+    GITHUB_REPOSITORY: String(github.repository),
+    GITHUB_RUN_ID: String(github.run_id),
+  };
   for (const k of ALLOWED_ENV) if (process.env[k] !== undefined) base[k] = process.env[k] as string;
   Object.assign(base, o.baseEnv ?? {});
   const wfEnv = evalEnv(wf.env, ctx({}, false), {});
@@ -484,7 +518,10 @@ export async function runJob(o: JobRunOptions): Promise<JobResult> {
     if (step.uses) {
       const action = actionName(step.uses);
       const reason = SKIPPABLE_ACTIONS[action];
-      if (!reason) throw new Error(`step '${name}' uses ${step.uses}, which the local harness cannot run and does not know how to skip: add it to SKIPPABLE_ACTIONS with what stands in for it`);
+      if (!reason)
+        throw new Error(
+          `step '${name}' uses ${step.uses}, which the local harness cannot run and does not know how to skip: add it to SKIPPABLE_ACTIONS with what stands in for it`,
+        );
       // Not run, but what the action would get in its environment is recorded all the same.
       const actionEnv = { ...env, ...evalEnv(step.env, ctx(env, failed), env) };
       result.steps.push({ name, id: step.id, status: "skipped-uses", reason: `${action}: ${reason}`, stdout: "", stderr: "", outputs: {}, env: actionEnv });
@@ -502,7 +539,17 @@ export async function runJob(o: JobRunOptions): Promise<JobResult> {
       const durationMs = Date.now() - t0;
       const outputs = readKeyValueFile(files.GITHUB_OUTPUT);
       const status = r.code === 0 ? "passed" : "failed";
-      result.steps.push({ name, id: step.id, status, code: r.code, stdout: r.stdout, stderr: r.stderr, outputs, durationMs, env: { ...procEnv } as Record<string, string> });
+      result.steps.push({
+        name,
+        id: step.id,
+        status,
+        code: r.code,
+        stdout: r.stdout,
+        stderr: r.stderr,
+        outputs,
+        durationMs,
+        env: { ...procEnv } as Record<string, string>,
+      });
       if (step.id) steps[step.id] = { outputs, outcome: status === "passed" ? "success" : "failure" };
       fromSteps = { ...fromSteps, ...readKeyValueFile(files.GITHUB_ENV) };
       extraPath = fs.readFileSync(files.GITHUB_PATH, "utf8").split("\n").filter(Boolean).reverse();
@@ -536,7 +583,9 @@ async function cli(argv: string[]): Promise<number> {
   const workflow = opt("--workflow");
   const job = opt("--job");
   if (!workflow || !job) {
-    process.stderr.write("usage: test/support/workflow-steps.ts --workflow <name> --job <job> [--input k=v] [--matrix k=v] [--secret K=v] [--var K=v] [--until <step>] [--keep]\n");
+    process.stderr.write(
+      "usage: test/support/workflow-steps.ts --workflow <name> --job <job> [--input k=v] [--matrix k=v] [--secret K=v] [--var K=v] [--until <step>] [--keep]\n",
+    );
     return 2;
   }
   const cwd = createCheckout();

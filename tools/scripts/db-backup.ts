@@ -51,7 +51,12 @@ export interface BackupRecord {
  * as `<id>.dir.tar.gz` plus `<id>.json`; written to a temporary name first, so a partial file is never kept.
  * The link is never printed: errors name the export only.
  */
-export async function downloadExport(url: string, exp: { id: string; createdAt: string }, dir: string, timeoutMs = 60 * 60_000): Promise<{ file: string; bytes: number }> {
+export async function downloadExport(
+  url: string,
+  exp: { id: string; createdAt: string },
+  dir: string,
+  timeoutMs = 60 * 60_000,
+): Promise<{ file: string; bytes: number }> {
   if (!/^[A-Za-z0-9_-]+$/.test(exp.id)) throw new Error(`export id '${exp.id}' is not a plain file name`);
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${exp.id}.dir.tar.gz`);
@@ -99,16 +104,22 @@ export async function backupStackDatabase(o: BackupOptions): Promise<BackupRecor
   const found = await o.client.postgres.list({ name: [name], ownerId: [ownerId] });
   const matches = found.filter((p) => p.name === name);
   if (matches.length === 0) {
-    throw new BackupInputError(`no Postgres named '${name}' in workspace ${ownerId} (stack '${o.stack}'): deploy the stack first (npm run pulumi -- up --stack ${o.stack}) or fix stackguard:database.name.`);
+    throw new BackupInputError(
+      `no Postgres named '${name}' in workspace ${ownerId} (stack '${o.stack}'): deploy the stack first (npm run pulumi -- up --stack ${o.stack}) or fix stackguard:database.name.`,
+    );
   }
   if (matches.length > 1) {
-    throw new BackupInputError(`${matches.length} Postgres instances are named '${name}' in workspace ${ownerId} (${matches.map((p) => p.id).join(", ")}): rename the extra ones in Render so the stack's database is unambiguous.`);
+    throw new BackupInputError(
+      `${matches.length} Postgres instances are named '${name}' in workspace ${ownerId} (${matches.map((p) => p.id).join(", ")}): rename the extra ones in Render so the stack's database is unambiguous.`,
+    );
   }
   const db = matches[0];
   // Render ids are lower case; compare normalized, and a replica (`-b`) is the same database.
   const base = (id: string) => normalizeTarget(id).replace(/^(dpg-[a-z0-9]+)-[a-z]$/, "$1");
   if (cfg.alphaStack.databases.some((d) => base(d) === base(db.id))) {
-    throw new BackupInputError(`refusing to export ${db.id}: it is one of AlphaStack's databases, which this project never touches. Fix stackguard:database.name in Pulumi.${o.stack}.yaml.`);
+    throw new BackupInputError(
+      `refusing to export ${db.id}: it is one of AlphaStack's databases, which this project never touches. Fix stackguard:database.name in Pulumi.${o.stack}.yaml.`,
+    );
   }
 
   const before = new Set((await o.client.postgres.listExports(db.id)).map((e) => e.id));
@@ -121,10 +132,14 @@ export async function backupStackDatabase(o: BackupOptions): Promise<BackupRecor
   let fresh: PostgresExport | undefined;
   for (;;) {
     const listed = await o.client.postgres.listExports(db.id);
-    fresh = listed.filter((e) => !before.has(e.id) && Date.parse(e.createdAt) >= startedAt.getTime() - 60_000).sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
+    fresh = listed
+      .filter((e) => !before.has(e.id) && Date.parse(e.createdAt) >= startedAt.getTime() - 60_000)
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
     if (fresh?.url) break;
     if (now().getTime() >= deadline) {
-      throw new Error(`the export of ${db.id} was started at ${startedAt.toISOString()} but ${fresh ? `export ${fresh.id} has no download URL yet` : "Render lists no new export"} after ${Math.round(((o.timeoutMs ?? 900_000) / 1000))} s: check the database's Exports tab in Render's dashboard, then re-run.`);
+      throw new Error(
+        `the export of ${db.id} was started at ${startedAt.toISOString()} but ${fresh ? `export ${fresh.id} has no download URL yet` : "Render lists no new export"} after ${Math.round((o.timeoutMs ?? 900_000) / 1000)} s: check the database's Exports tab in Render's dashboard, then re-run.`,
+      );
     }
     await sleep(o.pollMs ?? 5_000);
   }
@@ -154,10 +169,16 @@ export async function backupStackDatabase(o: BackupOptions): Promise<BackupRecor
  */
 export async function clientFromEnv(log: (m: string) => void, protectedIds: readonly string[]): Promise<RenderClient> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- a CommonJS script without types, loaded only when a backup runs
-  const pulumiEnv = require("./lib/pulumi-env") as { isEmbedded(): boolean; ensureEmbeddedRender(log: (m: string) => void): Promise<{ apiUrl: string; apiKey: string }> };
+  const pulumiEnv = require("./lib/pulumi-env") as {
+    isEmbedded(): boolean;
+    ensureEmbeddedRender(log: (m: string) => void): Promise<{ apiUrl: string; apiKey: string }>;
+  };
   const guarded = { STACKGUARD_PROTECTED_IDS: [...parseIdList(process.env.STACKGUARD_PROTECTED_IDS), ...protectedIds].join(",") };
   if (!pulumiEnv.isEmbedded()) {
-    if (!process.env.RENDER_API_KEY) throw new BackupInputError("RENDER_API_URL is set but RENDER_API_KEY is not: export your Render API key, or unset RENDER_API_URL to use the embedded Render.");
+    if (!process.env.RENDER_API_KEY)
+      throw new BackupInputError(
+        "RENDER_API_URL is set but RENDER_API_KEY is not: export your Render API key, or unset RENDER_API_URL to use the embedded Render.",
+      );
     return providerClient({ RENDER_API_URL: process.env.RENDER_API_URL, RENDER_API_KEY: process.env.RENDER_API_KEY, ...guarded });
   }
   const sim = await pulumiEnv.ensureEmbeddedRender(log);
@@ -184,7 +205,11 @@ export function main(argv: string[], io: CliIO = {}, root = ROOT): Promise<numbe
       const { alphaStack } = stackConfig(stack, root);
       const client = await clientFromEnv(log, idsFromAlphaStackConfig(alphaStack));
       const record = await backupStackDatabase({ stack, root, client, timeoutMs, downloadDir: values.download as string | undefined, log });
-      out(values.json ? JSON.stringify(record, null, 2) : `backup of stack '${record.stack}': export ${record.exportId} of ${record.databaseName} (${record.databaseId}), created ${record.exportCreatedAt}`);
+      out(
+        values.json
+          ? JSON.stringify(record, null, 2)
+          : `backup of stack '${record.stack}': export ${record.exportId} of ${record.databaseName} (${record.databaseId}), created ${record.exportCreatedAt}`,
+      );
       return 0;
     },
   })(argv, { out: io.out, err });

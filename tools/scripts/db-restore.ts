@@ -39,22 +39,30 @@ function defaultPulumi(root: string): PulumiRunner {
 
 /** The default gate: `npm run gate -- --stack <stack> --out-dir <dir>` in the project (its report on stdout). */
 function defaultGate(root: string): GateRunner {
-  return (stack, outDir) => new Promise((resolve, reject) => {
-    const child = spawn("npm", ["run", "--silent", "gate", "--", "--stack", stack, "--out-dir", outDir], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
-    let stdout = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? 1, stdout }));
-  });
+  return (stack, outDir) =>
+    new Promise((resolve, reject) => {
+      const child = spawn("npm", ["run", "--silent", "gate", "--", "--stack", stack, "--out-dir", outDir], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+      let stdout = "";
+      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+      child.on("error", reject);
+      child.on("close", (code) => resolve({ code: code ?? 1, stdout }));
+    });
 }
 
 /** A Render client with the providers' write guard, protecting the stack config's AlphaStack ids as well as the built-in ones. */
 async function guardedClient(alphaStackIds: string[], log: (m: string) => void): Promise<RenderClient> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const pulumiEnv = require("./lib/pulumi-env") as { isEmbedded(): boolean; ensureEmbeddedRender(log: (m: string) => void): Promise<{ apiUrl: string; apiKey: string }> };
+  const pulumiEnv = require("./lib/pulumi-env") as {
+    isEmbedded(): boolean;
+    ensureEmbeddedRender(log: (m: string) => void): Promise<{ apiUrl: string; apiKey: string }>;
+  };
   const protectedIds = [process.env.STACKGUARD_PROTECTED_IDS ?? "", ...alphaStackIds].filter(Boolean).join(",");
   if (!pulumiEnv.isEmbedded()) {
-    if (!process.env.RENDER_API_KEY) throw new RestoreInputError("RENDER_API_KEY", "RENDER_API_URL is set but RENDER_API_KEY is not: export your Render API key, or unset RENDER_API_URL to use the embedded Render");
+    if (!process.env.RENDER_API_KEY)
+      throw new RestoreInputError(
+        "RENDER_API_KEY",
+        "RENDER_API_URL is set but RENDER_API_KEY is not: export your Render API key, or unset RENDER_API_URL to use the embedded Render",
+      );
     return providerClient({ ...process.env, STACKGUARD_PROTECTED_IDS: protectedIds });
   }
   const sim = await pulumiEnv.ensureEmbeddedRender(log);
@@ -105,12 +113,25 @@ export async function main(argv: string[], deps: RestoreDeps = {}): Promise<numb
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const policyArgs = deps.policyArgs ?? (require("./lib/policy-args") as { policyPackArgs(s: string): string[] }).policyPackArgs(stack);
       const record = await restoreStackDatabase({
-        stack, to, yes: Boolean(values.yes), root, client, pulumi: deps.pulumi ?? defaultPulumi(root), gate: deps.gate ?? defaultGate(root), policyArgs,
-        timeoutMs, pollMs: deps.pollMs, log, print: out,
+        stack,
+        to,
+        yes: Boolean(values.yes),
+        root,
+        client,
+        pulumi: deps.pulumi ?? defaultPulumi(root),
+        gate: deps.gate ?? defaultGate(root),
+        policyArgs,
+        timeoutMs,
+        pollMs: deps.pollMs,
+        log,
+        print: out,
       });
       deps.onRecord?.(record);
       if (values.json) out(JSON.stringify(record, null, 2));
-      else out(`${record.applied ? "restored" : "recovered (not yet applied)"}: stack '${record.stack}' ${record.applied ? "now uses" : "will use"} ${record.restored.id} (${record.restored.name}), ${record.source.id} at ${record.restored.restoreTime}; recovery took ${(record.recoveryMs / 1000).toFixed(1)} s`);
+      else
+        out(
+          `${record.applied ? "restored" : "recovered (not yet applied)"}: stack '${record.stack}' ${record.applied ? "now uses" : "will use"} ${record.restored.id} (${record.restored.name}), ${record.source.id} at ${record.restored.restoreTime}; recovery took ${(record.recoveryMs / 1000).toFixed(1)} s`,
+        );
       return 0;
     },
   })(argv, { out, err: log });

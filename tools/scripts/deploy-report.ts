@@ -29,7 +29,8 @@ import { secretEnvValues, stringLeaves } from "../../infra/ops/pulumi-output";
 import { writeDeployReport, type DeployReportData } from "../../infra/report/deploy-report";
 import { promotionEntryFromAttempt, promotionEntryFromRecord, type PromotionEntryInput } from "../../infra/report/from-promotion";
 
-const USAGE = "usage: npm run report:deploy -- --stack <stack> [--out <file.html>] [--since <iso time>] [--changes <gate dir | plan.json | gate.json | preview JSON>]";
+const USAGE =
+  "usage: npm run report:deploy -- --stack <stack> [--out <file.html>] [--since <iso time>] [--changes <gate dir | plan.json | gate.json | preview JSON>]";
 
 /** A bad argument or input: exit 2 (the CLIs' one convention). */
 export { UsageError };
@@ -78,8 +79,17 @@ export function secretValues(plain: unknown, shown: unknown): string[] {
 }
 
 const OPS: Record<string, Change["op"] | undefined> = {
-  create: "create", update: "update", delete: "delete", replace: "replace", "create-replacement": "replace", "delete-replaced": "replace",
-  import: "create", "import-replacement": "replace", discard: "delete", "discard-replaced": "replace", "remove-pending-replace": "delete",
+  create: "create",
+  update: "update",
+  delete: "delete",
+  replace: "replace",
+  "create-replacement": "replace",
+  "delete-replaced": "replace",
+  import: "create",
+  "import-replacement": "replace",
+  discard: "delete",
+  "discard-replaced": "replace",
+  "remove-pending-replace": "delete",
 };
 
 const nameOf = (urn: string) => urn.slice(urn.lastIndexOf("::") + 2);
@@ -92,12 +102,16 @@ function opOf(steps: string[]): Change["op"] | undefined {
 }
 
 /** Changes from a Pulumi plan (`--save-plan`): one per resource whose steps change it; fields are the input keys. */
-export function changesFromPlan(plan: { resourcePlans?: Record<string, { goal?: { type?: string; inputDiff?: Record<string, Record<string, unknown>> }; steps?: string[] }> }): Change[] {
+export function changesFromPlan(plan: {
+  resourcePlans?: Record<string, { goal?: { type?: string; inputDiff?: Record<string, Record<string, unknown>> }; steps?: string[] }>;
+}): Change[] {
   return Object.entries(plan.resourcePlans ?? {}).flatMap(([urn, p]) => {
     const op = opOf(p.steps ?? []);
     if (!op) return [];
     const d = p.goal?.inputDiff ?? {};
-    const fields = [...new Set([...Object.keys(d.adds ?? {}), ...Object.keys(d.updates ?? {}), ...Object.keys(d.deletes ?? {})])].filter((f) => f !== "__provider");
+    const fields = [...new Set([...Object.keys(d.adds ?? {}), ...Object.keys(d.updates ?? {}), ...Object.keys(d.deletes ?? {})])].filter(
+      (f) => f !== "__provider",
+    );
     return [{ resource: nameOf(urn), type: shortType(p.goal?.type ?? urn.split("::")[2]?.split("$").pop() ?? "unknown"), op, fields }];
   });
 }
@@ -119,13 +133,16 @@ export function changesFromPreview(doc: { steps?: PreviewStep[] }): Change[] {
     if (!op) continue;
     let fields = s.diffReasons ?? Object.keys(s.detailedDiff ?? {}).map((k) => k.split(/[.[]/)[0]);
     if (!fields.length && s.oldState?.inputs && s.newState?.inputs) {
-      const o = s.oldState.inputs, n = s.newState.inputs;
+      const o = s.oldState.inputs,
+        n = s.newState.inputs;
       fields = [...new Set([...Object.keys(o), ...Object.keys(n)])].filter((k) => JSON.stringify(o[k]) !== JSON.stringify(n[k]));
     }
     const prev = byUrn.get(s.urn);
     byUrn.set(s.urn, {
-      resource: nameOf(s.urn), type: shortType(s.newState?.type ?? s.oldState?.type ?? s.urn.split("::")[2]?.split("$").pop() ?? "unknown"),
-      op: prev && prev.op !== op ? "replace" : op, fields: [...new Set([...(prev?.fields ?? []), ...fields])].filter((f) => f !== "__provider"),
+      resource: nameOf(s.urn),
+      type: shortType(s.newState?.type ?? s.oldState?.type ?? s.urn.split("::")[2]?.split("$").pop() ?? "unknown"),
+      op: prev && prev.op !== op ? "replace" : op,
+      fields: [...new Set([...(prev?.fields ?? []), ...fields])].filter((f) => f !== "__provider"),
     });
   }
   return [...byUrn.values()];
@@ -170,7 +187,8 @@ export function readChanges(file: string): { changes: Change[]; source: string }
     if (!fs.existsSync(plan)) throw bad(`the gate record names the plan ${doc.planFile}, which is missing`);
     return { changes: readChanges(plan).changes, source: `the gated plan ${doc.planFile} (gate ${doc.result ?? "?"})` };
   }
-  if (doc && typeof doc.resourcePlans === "object") return { changes: changesFromPlan(doc as Parameters<typeof changesFromPlan>[0]), source: `the plan ${path.basename(file)}` };
+  if (doc && typeof doc.resourcePlans === "object")
+    return { changes: changesFromPlan(doc as Parameters<typeof changesFromPlan>[0]), source: `the plan ${path.basename(file)}` };
   if (doc && Array.isArray(doc.steps)) return { changes: changesFromPreview(doc as { steps: PreviewStep[] }), source: `the preview ${path.basename(file)}` };
   throw bad("expected a gate directory or record, a plan (resourcePlans) or a preview document (steps)");
 }
@@ -192,13 +210,16 @@ export async function buildReport(runner: PulumiRunner, o: BuildOptions): Promis
   const env = o.env ?? process.env;
   const now = (o.now ?? (() => new Date()))();
   const sinceMs = o.since === undefined ? undefined : Date.parse(o.since);
-  if (o.since !== undefined && (!/^\d{4}-\d\d-\d\dT/.test(o.since) || Number.isNaN(sinceMs))) throw new UsageError(`--since must be an ISO time such as 2026-11-27T10:00:00Z (got '${o.since}')`);
+  if (o.since !== undefined && (!/^\d{4}-\d\d-\d\dT/.test(o.since) || Number.isNaN(sinceMs)))
+    throw new UsageError(`--since must be an ISO time such as 2026-11-27T10:00:00Z (got '${o.since}')`);
   const changes = o.changes ? readChanges(o.changes) : undefined;
 
   const json = async (args: string[], what: string) => {
     const r = await runner.run(args, o.cwd);
     if (r.code !== 0) {
-      throw new UsageError(`--stack '${o.stack}': cannot read its ${what} (pulumi exited ${r.code}); is it a stack of this project and backend? List them with: npm run pulumi -- stack ls`);
+      throw new UsageError(
+        `--stack '${o.stack}': cannot read its ${what} (pulumi exited ${r.code}); is it a stack of this project and backend? List them with: npm run pulumi -- stack ls`,
+      );
     }
     try {
       return JSON.parse(r.stdout || "null") as unknown;
@@ -215,8 +236,9 @@ export async function buildReport(runner: PulumiRunner, o: BuildOptions): Promis
   if (!shown || typeof shown !== "object" || Object.keys(shown).length === 0) {
     throw new UsageError(`--stack '${o.stack}' has no outputs: it was never deployed (or its last up created nothing); run pulumi up on it first`);
   }
-  const secrets = [...secretValues(plain, shown), ...stringLeaves(shown.edgeAdminToken), ...secretEnvValues(env), ...runner.secrets]
-    .filter((s): s is string => typeof s === "string" && s.length >= 4);
+  const secrets = [...secretValues(plain, shown), ...stringLeaves(shown.edgeAdminToken), ...secretEnvValues(env), ...runner.secrets].filter(
+    (s): s is string => typeof s === "string" && s.length >= 4,
+  );
 
   // The update the report is about: the newest `update`, when it started at or after --since (history has seconds).
   const floorSec = (ms: number) => Math.floor(ms / 1000) * 1000;
@@ -237,31 +259,45 @@ export async function buildReport(runner: PulumiRunner, o: BuildOptions): Promis
     // After a promotion that stopped, the outputs still show the state before it: its journal entry has the state after.
     const stopped = attempts.filter((j) => j.app === app && j.attempt.live && (!r || j.attempt.at > r.at)).pop()?.attempt.live;
     const final = stopped ?? { activeSlot: a.activeSlot, versions: a.versions ?? {} };
-    finalSlots[app] = { activeSlot: final.activeSlot, versions: { ...(final.versions.blue ? { blue: final.versions.blue } : {}), ...(final.versions.green ? { green: final.versions.green } : {}) } };
+    finalSlots[app] = {
+      activeSlot: final.activeSlot,
+      versions: { ...(final.versions.blue ? { blue: final.versions.blue } : {}), ...(final.versions.green ? { green: final.versions.green } : {}) },
+    };
     if (r && Date.parse(r.at) >= from) {
       promotions.push({ ...promotionEntryFromRecord(app, r, { previousVersion: r.from !== r.to ? a.versions?.[r.from] : undefined }), at: r.at });
     }
     for (const j of attempts) {
       if (j.app !== app || Date.parse(j.attempt.at) < from) continue;
       const previousVersion = j.attempt.result === "rolled-back" || j.attempt.from === a.activeSlot ? a.versions?.[j.attempt.from] : undefined;
-      promotions.push({ ...promotionEntryFromAttempt(app, j.message, j.attempt as Parameters<typeof promotionEntryFromAttempt>[2], { previousVersion }), at: j.attempt.at });
+      promotions.push({
+        ...promotionEntryFromAttempt(app, j.message, j.attempt as Parameters<typeof promotionEntryFromAttempt>[2], { previousVersion }),
+        at: j.attempt.at,
+      });
     }
   }
   promotions.sort((x, y) => x.at.localeCompare(y.at));
 
   const result = update?.result;
-  const outcome: DeployReportData["outcome"] = result === "succeeded" ? "succeeded" : promotions.some((p) => p.result === "rolled-back") ? "rolled-back" : "failed";
+  const outcome: DeployReportData["outcome"] =
+    result === "succeeded" ? "succeeded" : promotions.some((p) => p.result === "rolled-back") ? "rolled-back" : "failed";
   const gh = env.GITHUB_ACTIONS === "true";
-  const runUrl = gh && env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : undefined;
+  const runUrl =
+    gh && env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
+      ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
+      : undefined;
   const data: DeployReportData = {
     stack: o.stack,
     startedAt: startedAt.toISOString(),
     finishedAt: finishedAt.toISOString(),
     outcome,
-    actor: gh ? `github-actions (${env.GITHUB_WORKFLOW ?? "workflow"} #${env.GITHUB_RUN_NUMBER ?? "?"}, ${env.GITHUB_ACTOR ?? "?"})` : env.USER ? `${env.USER} (local)` : undefined,
+    actor: gh
+      ? `github-actions (${env.GITHUB_WORKFLOW ?? "workflow"} #${env.GITHUB_RUN_NUMBER ?? "?"}, ${env.GITHUB_ACTOR ?? "?"})`
+      : env.USER
+        ? `${env.USER} (local)`
+        : undefined,
     commit: env.GITHUB_SHA ? env.GITHUB_SHA.slice(0, 12) : undefined,
     ...(runUrl ? { runUrl } : {}),
-    changes: update || !o.since ? changes?.changes ?? [] : [],
+    changes: update || !o.since ? (changes?.changes ?? []) : [],
     ...(changes && (update || !o.since) ? { changesSource: changes.source } : {}),
     ...(update?.resourceChanges ? { changeSummary: update.resourceChanges } : {}),
     promotions: promotions.map(({ at: _at, ...p }) => p),
@@ -278,12 +314,22 @@ export async function buildReport(runner: PulumiRunner, o: BuildOptions): Promis
 }
 
 /** Parses the arguments, builds and writes the report; returns the exit code (infra/cli/define-cli.ts). */
-export async function main(argv: string[], deps: { runner?: () => Promise<PulumiRunner>; out?: (s: string) => void; err?: (s: string) => void; env?: NodeJS.ProcessEnv; now?: () => Date } = {}): Promise<number> {
+export async function main(
+  argv: string[],
+  deps: { runner?: () => Promise<PulumiRunner>; out?: (s: string) => void; err?: (s: string) => void; env?: NodeJS.ProcessEnv; now?: () => Date } = {},
+): Promise<number> {
   const err = deps.err ?? ((s: string) => process.stderr.write(`${s}\n`));
   return defineCli({
     usage: USAGE,
     name: "deploy report",
-    options: { ...stackOption, out: { type: "string" }, since: { type: "string" }, changes: { type: "string" }, journal: { type: "string" }, cwd: { type: "string" } },
+    options: {
+      ...stackOption,
+      out: { type: "string" },
+      since: { type: "string" },
+      changes: { type: "string" },
+      journal: { type: "string" },
+      cwd: { type: "string" },
+    },
     run: async ({ values, out }) => {
       // Handed to the pulumi CLI only (the file name replaces '/'), so Pulumi's org/project/stack form is fine.
       const stack = resolveStack(values.stack as string | undefined, { qualified: true });
@@ -297,7 +343,9 @@ export async function main(argv: string[], deps: { runner?: () => Promise<Pulumi
       const stamp = (deps.now ?? (() => new Date()))().toISOString().replace(/[:.]/g, "-");
       const target = file ? path.resolve(file) : path.join(cwd, ".stackguard", "reports", `${stack.replace(/\//g, "_")}-${stamp}.html`);
       const written = writeDeployReport(data, target, { secrets });
-      err(`deploy report of ${stack}: ${data.outcome}, ${data.promotions?.length ?? 0} promotion(s), ${Object.keys(data.finalSlots ?? {}).length} blue/green app(s); ${written.bytes} bytes`);
+      err(
+        `deploy report of ${stack}: ${data.outcome}, ${data.promotions?.length ?? 0} promotion(s), ${Object.keys(data.finalSlots ?? {}).length} blue/green app(s); ${written.bytes} bytes`,
+      );
       out(written.file);
       return 0;
     },

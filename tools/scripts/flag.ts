@@ -31,7 +31,12 @@ const readStackOutputs: EdgeOutputsReader = (stack, cwd) => readOutputs(stack, c
  * Runs the command; resolves to the exit code. `out` receives every line (errors included) when given; `read`
  * (tests) replaces the stack output reader.
  */
-export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env, out?: (s: string) => void, read: EdgeOutputsReader = readStackOutputs): Promise<number> {
+export async function main(
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  out?: (s: string) => void,
+  read: EdgeOutputsReader = readStackOutputs,
+): Promise<number> {
   const secrets: string[] = [];
   // The token comes from the stack's outputs or the environment: no line printed may quote it.
   const redact = (sink: (s: string) => void) => (s: string) => sink(secrets.reduce((t, v) => t.split(v).join("[secret]"), s));
@@ -41,8 +46,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
     options: { ...stackOption, reason: { type: "string" }, "edge-url": { type: "string" } },
     run: async ({ values, positionals, out: print }) => {
       const [command, key, ...extra] = positionals;
-      if (!command || !(COMMANDS as readonly string[]).includes(command)) throw new UsageError(`the command must be one of ${COMMANDS.join(", ")}${command ? `, not '${command}'` : ""}`);
-      if (command !== "list" && !key) throw new UsageError(`'${command}' needs the flag's key, e.g. npm run flag -- ${command} new-checkout --stack production`);
+      if (!command || !(COMMANDS as readonly string[]).includes(command))
+        throw new UsageError(`the command must be one of ${COMMANDS.join(", ")}${command ? `, not '${command}'` : ""}`);
+      if (command !== "list" && !key)
+        throw new UsageError(`'${command}' needs the flag's key, e.g. npm run flag -- ${command} new-checkout --stack production`);
       if (extra.length) throw new UsageError(`unexpected argument(s): ${extra.join(" ")}`);
       const reason = values.reason as string | undefined;
       const edgeUrlArg = values["edge-url"] as string | undefined;
@@ -75,7 +82,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
         return 0;
       } catch (err) {
         const e = err as EdgeAdminError;
-        throw new Error(`flag ${command}${key ? ` ${key}` : ""} failed: ${e.message}${e.issues?.length ? `\n${e.issues.map((i) => `  - ${i.path}: ${i.message}`).join("\n")}` : ""}`, { cause: err });
+        throw new Error(
+          `flag ${command}${key ? ` ${key}` : ""} failed: ${e.message}${e.issues?.length ? `\n${e.issues.map((i) => `  - ${i.path}: ${i.message}`).join("\n")}` : ""}`,
+          { cause: err },
+        );
       }
     },
   })(argv, { out: redact(out ?? console.log), err: redact(out ?? console.error) });

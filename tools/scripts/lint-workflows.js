@@ -56,7 +56,8 @@ function ensureActionlint({ log: say = log } = {}) {
   const dir = path.join(cacheRoot(), "actionlint", version);
   const bin = path.join(dir, "actionlint");
   if (fs.existsSync(bin)) return { bin, version, built: false };
-  if (!onPath("go")) throw new SetupError("actionlint is not built yet and `go` is not on PATH: install Go ≥ 1.25 and re-run (it is built once from the Go module proxy).");
+  if (!onPath("go"))
+    throw new SetupError("actionlint is not built yet and `go` is not on PATH: install Go ≥ 1.25 and re-run (it is built once from the Go module proxy).");
   fs.mkdirSync(dir, { recursive: true });
   const tmp = `${bin}.tmp-${process.pid}`;
   say(`building actionlint ${version} from the Go module proxy into ${dir}…`);
@@ -69,7 +70,9 @@ function ensureActionlint({ log: say = log } = {}) {
   });
   if (r.status !== 0) {
     fs.rmSync(tmp, { force: true });
-    throw new SetupError(`go build of actionlint ${version} failed (exit ${r.status}): see the Go output above; check access to the Go module proxy (GOPROXY) and re-run.`);
+    throw new SetupError(
+      `go build of actionlint ${version} failed (exit ${r.status}): see the Go output above; check access to the Go module proxy (GOPROXY) and re-run.`,
+    );
   }
   fs.renameSync(tmp, bin);
   say(`actionlint ${version} built in ${((Date.now() - started) / 1000).toFixed(0)} s`);
@@ -80,7 +83,11 @@ function ensureActionlint({ log: say = log } = {}) {
 function defaultWorkflowFiles(root = ROOT) {
   const dir = path.join(root, ".github", "workflows");
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => path.join(dir, f));
+  return fs
+    .readdirSync(dir)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort()
+    .map((f) => path.join(dir, f));
 }
 
 /**
@@ -117,7 +124,8 @@ function ensureZizmor({ log: say = log } = {}) {
   const bin = path.join(dir, "venv", "bin", "zizmor");
   if (fs.existsSync(bin)) return { bin, version, installed: false };
   const python = onPath("python3");
-  if (!python) throw new SetupError("zizmor is not installed yet and `python3` is not on PATH: install Python ≥ 3.9 and re-run (zizmor is installed once from PyPI).");
+  if (!python)
+    throw new SetupError("zizmor is not installed yet and `python3` is not on PATH: install Python ≥ 3.9 and re-run (zizmor is installed once from PyPI).");
   fs.mkdirSync(dir, { recursive: true });
   const tmp = path.join(dir, `venv.tmp-${process.pid}`);
   fs.rmSync(tmp, { recursive: true, force: true });
@@ -127,7 +135,9 @@ function ensureZizmor({ log: say = log } = {}) {
     const r = spawnSync(cmd, args, { stdio: ["ignore", "ignore", "inherit"], timeout: 600_000 });
     if (r.status !== 0) {
       fs.rmSync(tmp, { recursive: true, force: true });
-      throw new SetupError(`${path.basename(cmd)} ${args.slice(0, 3).join(" ")} failed (exit ${r.status ?? r.signal}): see the output above; check access to PyPI (pip's index settings) and re-run.`);
+      throw new SetupError(
+        `${path.basename(cmd)} ${args.slice(0, 3).join(" ")} failed (exit ${r.status ?? r.signal}): see the output above; check access to PyPI (pip's index settings) and re-run.`,
+      );
     }
   };
   step(python, ["-m", "venv", tmp]);
@@ -154,7 +164,8 @@ function ensureZizmor({ log: say = log } = {}) {
 function runZizmor(inputs, { cwd = ROOT, quiet = false } = {}) {
   const { bin } = ensureZizmor({ log: quiet ? () => {} : log });
   const r = spawnSync(bin, ["--offline", "--quiet", "--no-progress", "--color", "never", ...inputs], { cwd, encoding: "utf8", timeout: 300_000 });
-  if (r.error) throw new SetupError(`zizmor could not be started (${r.error.code}): delete ${path.dirname(path.dirname(path.dirname(bin)))} and re-run to reinstall it.`);
+  if (r.error)
+    throw new SetupError(`zizmor could not be started (${r.error.code}): delete ${path.dirname(path.dirname(path.dirname(bin)))} and re-run to reinstall it.`);
   const text = `${r.stdout}${r.stderr}`;
   const counted = text.match(/(\d+) findings?\b/);
   const findings = r.status === 0 ? 0 : counted ? Number(counted[1]) : NaN;

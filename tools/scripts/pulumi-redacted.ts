@@ -49,7 +49,14 @@ export async function secretsFor(args: string[], env: NodeJS.ProcessEnv, cwd: st
 }
 
 /** Runs pulumi with stdout and stderr redacted line by line; resolves with its exit code. */
-export function runRedacted(args: string[], env: NodeJS.ProcessEnv, cwd: string, secrets: string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
+export function runRedacted(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  secrets: string[],
+  out: NodeJS.WritableStream = process.stdout,
+  err: NodeJS.WritableStream = process.stderr,
+): Promise<number> {
   return new Promise((resolve) => {
     const child = spawn("pulumi", args, { cwd, env, stdio: ["inherit", "pipe", "pipe"] });
     const o = new PulumiOutputRedactor(secrets);

@@ -27,7 +27,8 @@ export function main(argv: string[], io: CliIO = {}, root = ROOT): Promise<numbe
       let dbStorageGB: number | undefined;
       if (values["db-storage-gb"] !== undefined) {
         dbStorageGB = Number(values["db-storage-gb"]);
-        if (!Number.isInteger(dbStorageGB) || dbStorageGB <= 0) throw new UsageError(`--db-storage-gb must be a whole number of GB above 0 (got '${values["db-storage-gb"]}').`);
+        if (!Number.isInteger(dbStorageGB) || dbStorageGB <= 0)
+          throw new UsageError(`--db-storage-gb must be a whole number of GB above 0 (got '${values["db-storage-gb"]}').`);
       }
       const prices = values.prices ? path.resolve(values.prices) : DEFAULT_PRICE_TABLE;
       let table;

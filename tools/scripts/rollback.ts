@@ -18,7 +18,10 @@ import { captureRunner } from "./pulumi-redacted";
 interface StackOutputs {
   edgeUrl?: string;
   edgeAdminToken?: string;
-  apps?: Record<string, { activeSlot?: Slot; versions?: Partial<Record<Slot, string>>; lastPromotion?: { result: string; from: Slot; to: Slot; version: string } }>;
+  apps?: Record<
+    string,
+    { activeSlot?: Slot; versions?: Partial<Record<Slot, string>>; lastPromotion?: { result: string; from: Slot; to: Slot; version: string } }
+  >;
 }
 
 /** Reads a stack's outputs; throws an Error naming the stack when it cannot. */
@@ -33,7 +36,9 @@ export const readOutputs: OutputsReader = async (stack, cwd) => {
   const r = await captureRunner({ ...env, PULUMI_SKIP_UPDATE_CHECK: "true" }, cwd)(["stack", "output", "--json", "--show-secrets", "--stack", stack]);
   if (r.code !== 0) {
     const said = r.stderr.trim().split("\n").slice(-3).join(" | ");
-    throw new Error(`cannot read the outputs of stack '${stack}' (pulumi stack output exited ${r.code}${said ? `: ${said}` : ""}); check the stack name with: npm run pulumi -- stack ls`);
+    throw new Error(
+      `cannot read the outputs of stack '${stack}' (pulumi stack output exited ${r.code}${said ? `: ${said}` : ""}); check the stack name with: npm run pulumi -- stack ls`,
+    );
   }
   return JSON.parse(r.stdout) as StackOutputs;
 };
@@ -70,7 +75,9 @@ export async function main(argv: string[], deps: { read?: OutputsReader; out?: (
           err(`rollback: stack '${stack}' has no edgeUrl/edgeAdminToken outputs; run pulumi up on it first`);
           return 1;
         }
-        const known = Object.entries(outputs.apps ?? {}).filter(([, a]) => a && "activeSlot" in a).map(([n]) => n);
+        const known = Object.entries(outputs.apps ?? {})
+          .filter(([, a]) => a && "activeSlot" in a)
+          .map(([n]) => n);
         const declared = outputs.apps?.[app];
         if (!declared || !known.includes(app)) {
           err(`rollback: unknown app '${app}' in stack '${stack}'; blue/green apps there: ${known.join(", ") || "none"}`);
@@ -89,12 +96,20 @@ export async function main(argv: string[], deps: { read?: OutputsReader; out?: (
         const label = (s: Slot) => `${app}-${s} (${declared.versions?.[s] ?? "unknown version"})`;
         const ms = Date.now() - t0;
         if (!r.changed) out(`rollback: ${app} is already on ${label(target)}; nothing changed`);
-        else out(`rollback: switched ${app} from ${label(r.from)} to ${label(target)}${r.forced ? " (forced)" : ""} in ${ms} ms; edge state version ${r.version}${r.synced ? "" : `; NOT every edge instance confirmed yet (${r.peers?.failed?.length ?? "?"} pending; they converge within the sync interval)`}`);
-        out(`rollback: the next pulumi preview shows this as drift; pulumi up would promote ${last.version} again. To stay on ${declared.versions?.[target] ?? "the previous version"}, set apps.${app}.version accordingly.`);
+        else
+          out(
+            `rollback: switched ${app} from ${label(r.from)} to ${label(target)}${r.forced ? " (forced)" : ""} in ${ms} ms; edge state version ${r.version}${r.synced ? "" : `; NOT every edge instance confirmed yet (${r.peers?.failed?.length ?? "?"} pending; they converge within the sync interval)`}`,
+          );
+        out(
+          `rollback: the next pulumi preview shows this as drift; pulumi up would promote ${last.version} again. To stay on ${declared.versions?.[target] ?? "the previous version"}, set apps.${app}.version accordingly.`,
+        );
         return r.synced ? 0 : 3;
       } catch (e) {
         if (e instanceof EdgeAdminError && e.status === 409) {
-          throw new Error(`rollback refused by the edge: ${e.message.replace(/^edge admin POST \/__edge\/switch: HTTP 409: /, "")}${force ? "" : "\n(pass --force to switch anyway)"}`, { cause: e });
+          throw new Error(
+            `rollback refused by the edge: ${e.message.replace(/^edge admin POST \/__edge\/switch: HTTP 409: /, "")}${force ? "" : "\n(pass --force to switch anyway)"}`,
+            { cause: e },
+          );
         }
         throw new Error(`rollback failed: ${(e as Error).message}`, { cause: e });
       }

@@ -17,13 +17,25 @@ runMain(async () => {
   const extra = process.argv.slice(2);
   if (extra.length === 0) {
     log("type-checking (tsc --noEmit)…");
-    const tsc = spawnSync(process.execPath, [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "--noEmit", "-p", "tsconfig.json"], { cwd: ROOT, stdio: "inherit", env });
+    const tsc = spawnSync(process.execPath, [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "--noEmit", "-p", "tsconfig.json"], {
+      cwd: ROOT,
+      stdio: "inherit",
+      env,
+    });
     if (tsc.status !== 0) return tsc.status ?? 1;
     // The policy pack has its own tsconfig and TypeScript; the engine loads it compiled without checks (policies/build.js).
     log("type-checking the policy pack (policies/tsconfig.json)…");
-    const packTsc = spawnSync(process.execPath, [path.join(ROOT, "policies", "node_modules", "typescript", "bin", "tsc"), "--noEmit", "-p", path.join("policies", "tsconfig.json")], { cwd: ROOT, stdio: "inherit", env });
+    const packTsc = spawnSync(
+      process.execPath,
+      [path.join(ROOT, "policies", "node_modules", "typescript", "bin", "tsc"), "--noEmit", "-p", path.join("policies", "tsconfig.json")],
+      { cwd: ROOT, stdio: "inherit", env },
+    );
     if (packTsc.status !== 0) return packTsc.status ?? 1;
   }
-  const jest = spawnSync(process.execPath, [path.join(ROOT, "node_modules", "jest", "bin", "jest.js"), "--maxWorkers=2", ...extra], { cwd: ROOT, stdio: "inherit", env });
+  const jest = spawnSync(process.execPath, [path.join(ROOT, "node_modules", "jest", "bin", "jest.js"), "--maxWorkers=2", ...extra], {
+    cwd: ROOT,
+    stdio: "inherit",
+    env,
+  });
   return jest.status ?? 1;
 });

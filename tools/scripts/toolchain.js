@@ -199,9 +199,11 @@ async function detectOfficial(env = process.env) {
   try {
     const version = await run(path.join(dir, "pulumi"), ["version"], { cwd: neutralDir, env: runEnv });
     const v = version.out.trim().split("\n").pop();
-    if (version.code !== 0 || v !== PULUMI_VERSION) return { ok: false, why: `the \`pulumi\` on PATH (${dir}) is ${v || "not runnable"}, not ${PULUMI_VERSION}` };
+    if (version.code !== 0 || v !== PULUMI_VERSION)
+      return { ok: false, why: `the \`pulumi\` on PATH (${dir}) is ${v || "not runnable"}, not ${PULUMI_VERSION}` };
     for (const bundled of ["pulumi-language-nodejs", "pulumi-resource-pulumi-nodejs"]) {
-      if (!isExecutable(path.join(dir, bundled))) return { ok: false, why: `${bundled} is missing beside ${path.join(dir, "pulumi")} (it ships with the Pulumi CLI)` };
+      if (!isExecutable(path.join(dir, bundled)))
+        return { ok: false, why: `${bundled} is missing beside ${path.join(dir, "pulumi")} (it ships with the Pulumi CLI)` };
     }
     const ls = await run(path.join(dir, "pulumi"), ["plugin", "ls", "--json"], { cwd: neutralDir, env: runEnv });
     let have = [];
@@ -226,7 +228,9 @@ function toolchainMode(env = process.env) {
   const v = (env.STACKGUARD_TOOLCHAIN ?? "").trim();
   if (v === "" || v === "auto") return "auto";
   if (v === "official" || v === "offline") return v;
-  throw new ToolchainError(`STACKGUARD_TOOLCHAIN is "${v}": set it to official (the Pulumi v3.248.0 on PATH), offline (stackguard's own build) or leave it unset to detect`);
+  throw new ToolchainError(
+    `STACKGUARD_TOOLCHAIN is "${v}": set it to official (the Pulumi v3.248.0 on PATH), offline (stackguard's own build) or leave it unset to detect`,
+  );
 }
 
 function checkNode() {
@@ -289,7 +293,10 @@ function explainGoFailure(what, cwd, out, timedOut) {
     return `go.mod/go.sum in ${path.relative(ROOT, cwd)} are out of date: run \`go mod tidy\` there and commit both files`;
   }
   // The compiler's own message (file:line: …), not the progress noise ("go: downloading …", "# package").
-  const lines = out.split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("go: downloading") && !l.startsWith("#"));
+  const lines = out
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith("go: downloading") && !l.startsWith("#"));
   const firstError = lines.find((l) => /\.go:\d+/.test(l)) ?? lines.find((l) => /error|cannot|undefined/.test(l)) ?? lines[0] ?? "see the log";
   return `building ${what} failed: ${firstError}`;
 }
@@ -366,7 +373,19 @@ async function build({ root, key, log }) {
     log(`[toolchain] step 4/${total}: publishing ${finalDir} [${elapsed()}]`);
     fs.writeFileSync(
       path.join(partialDir, "manifest.json"),
-      JSON.stringify({ key, pulumi: PULUMI_VERSION, providers: PROVIDERS, go: goVersion, builtAt: new Date().toISOString(), totalSeconds: Math.round((Date.now() - started) / 1000), binaries: built }, null, 2),
+      JSON.stringify(
+        {
+          key,
+          pulumi: PULUMI_VERSION,
+          providers: PROVIDERS,
+          go: goVersion,
+          builtAt: new Date().toISOString(),
+          totalSeconds: Math.round((Date.now() - started) / 1000),
+          binaries: built,
+        },
+        null,
+        2,
+      ),
     );
     fs.rmSync(finalDir, { recursive: true, force: true }); // only ever a broken entry: a good one is reused before we get here
     fs.renameSync(partialDir, finalDir);
@@ -420,7 +439,9 @@ async function acquireLock(lockPath, log) {
       continue;
     }
     if (Date.now() > deadline) {
-      throw new ToolchainError(`timed out waiting for another toolchain build (lock ${lockPath}${holder ? ` held by pid ${holder.pid}` : ""}); if no build is running, delete the lock file and re-run`);
+      throw new ToolchainError(
+        `timed out waiting for another toolchain build (lock ${lockPath}${holder ? ` held by pid ${holder.pid}` : ""}); if no build is running, delete the lock file and re-run`,
+      );
     }
     if (!announced && holder) {
       log(`[toolchain] waiting for another toolchain build to finish (pid ${holder.pid})...`);
@@ -504,14 +525,25 @@ async function ensureToolchain({ log = (line) => process.stderr.write(`${line}\n
     const official = await detectOfficial();
     if (official.ok) {
       const home = process.env.PULUMI_HOME || path.join(os.homedir(), ".pulumi");
-      return { kind: "official", binDir: official.binDir, version: PULUMI_VERSION, reused: true, describe: `the official Pulumi ${PULUMI_VERSION} on PATH (${official.binDir}, plugins from ${home})`, env: { ...quiet } };
+      return {
+        kind: "official",
+        binDir: official.binDir,
+        version: PULUMI_VERSION,
+        reused: true,
+        describe: `the official Pulumi ${PULUMI_VERSION} on PATH (${official.binDir}, plugins from ${home})`,
+        env: { ...quiet },
+      };
     }
     if (mode === "official") {
-      throw new ToolchainError(`STACKGUARD_TOOLCHAIN=official but ${official.why}: install Pulumi ${PULUMI_VERSION} and \`pulumi plugin install resource random 4.21.1\` and \`pulumi plugin install resource command 1.2.1\`, or set STACKGUARD_TOOLCHAIN=offline`);
+      throw new ToolchainError(
+        `STACKGUARD_TOOLCHAIN=official but ${official.why}: install Pulumi ${PULUMI_VERSION} and \`pulumi plugin install resource random 4.21.1\` and \`pulumi plugin install resource command 1.2.1\`, or set STACKGUARD_TOOLCHAIN=offline`,
+      );
     }
   }
   if (mode === "official") {
-    throw new ToolchainError(`STACKGUARD_TOOLCHAIN=official but the \`pulumi\` first on PATH (${onPath}) is stackguard's offline build: put the official Pulumi ${PULUMI_VERSION} first on PATH, or set STACKGUARD_TOOLCHAIN=offline`);
+    throw new ToolchainError(
+      `STACKGUARD_TOOLCHAIN=official but the \`pulumi\` first on PATH (${onPath}) is stackguard's offline build: put the official Pulumi ${PULUMI_VERSION} first on PATH, or set STACKGUARD_TOOLCHAIN=offline`,
+    );
   }
   if (onPath) return result(onPath, true);
 

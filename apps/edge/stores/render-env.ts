@@ -31,7 +31,12 @@ export class RenderEnvStore implements StateStore {
   private readonly env: ServiceEnvApi;
 
   constructor(private readonly o: RenderEnvStoreOptions) {
-    this.http = new RenderHttp({ config: { apiUrl: o.apiUrl, apiKey: o.apiKey }, timeoutMs: o.timeoutMs ?? 5_000, maxAttempts: o.attempts ?? 3, maxRateLimitWaitMs: 5_000 });
+    this.http = new RenderHttp({
+      config: { apiUrl: o.apiUrl, apiKey: o.apiKey },
+      timeoutMs: o.timeoutMs ?? 5_000,
+      maxAttempts: o.attempts ?? 3,
+      maxRateLimitWaitMs: 5_000,
+    });
     this.env = new ServiceEnvApi(this.http);
   }
 

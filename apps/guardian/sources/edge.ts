@@ -33,7 +33,10 @@ export class EdgeSource implements SignalSource {
   async collect(rules: readonly AlertRule[], store: SeriesStore, now: number): Promise<void> {
     const traffic = rules.filter((r) => r.signal !== "api.availability");
     const availability = rules.filter((r) => r.signal === "api.availability");
-    await Promise.all([traffic.length ? this.traffic(traffic, store, now) : undefined, availability.length ? this.availability(availability, store, now) : undefined]);
+    await Promise.all([
+      traffic.length ? this.traffic(traffic, store, now) : undefined,
+      availability.length ? this.availability(availability, store, now) : undefined,
+    ]);
   }
 
   private async traffic(rules: readonly AlertRule[], store: SeriesStore, now: number): Promise<void> {

@@ -33,8 +33,7 @@ export class PushedMetricsSource implements SignalSource {
         const cpuLimit = byInstance("render.service.cpu.limit");
         const mem = byInstance("render.service.memory.usage");
         const memLimit = byInstance("render.service.memory.limit");
-        const pct = (use: Map<string, number>, lim: Map<string, number>) =>
-          [...use].flatMap(([i, v]) => (lim.get(i) ? [(v / lim.get(i)!) * 100] : []));
+        const pct = (use: Map<string, number>, lim: Map<string, number>) => [...use].flatMap(([i, v]) => (lim.get(i) ? [(v / lim.get(i)!) * 100] : []));
         if (wanted.has("resource.cpu")) {
           const p = pct(cpu, cpuLimit);
           if (p.length) store.add(seriesKey("resource.cpu", name), { t, v: p.reduce((a, b) => a + b, 0) / p.length });

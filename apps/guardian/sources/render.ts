@@ -28,7 +28,16 @@ export class RenderSource implements SignalSource {
   private prices: PriceTable | undefined;
 
   /** `signals`: a subset to collect (resource signals come from pushed metrics when the guardian receives them). */
-  constructor(private readonly o: { render?: RenderClient; services: Record<string, string>; edgeServiceId?: string; intervalMs: number; redact: Redactor; signals?: readonly SignalName[] }) {
+  constructor(
+    private readonly o: {
+      render?: RenderClient;
+      services: Record<string, string>;
+      edgeServiceId?: string;
+      intervalMs: number;
+      redact: Redactor;
+      signals?: readonly SignalName[];
+    },
+  ) {
     this.signals = o.signals ?? ["resource.cpu", "resource.memory", "resource.instance_count", "domain.verification"];
   }
 
@@ -43,7 +52,15 @@ export class RenderSource implements SignalSource {
     const resources = rules.filter((r) => r.signal !== "domain.verification");
     const domains = rules.filter((r) => r.signal === "domain.verification");
     await Promise.all([
-      ...targetsOf(resources).map((name) => this.service(render, name!, resources.filter((r) => r.target === name), store, now)),
+      ...targetsOf(resources).map((name) =>
+        this.service(
+          render,
+          name!,
+          resources.filter((r) => r.target === name),
+          store,
+          now,
+        ),
+      ),
       domains.length ? this.domains(render, domains, store) : undefined,
     ]);
   }
@@ -64,22 +81,37 @@ export class RenderSource implements SignalSource {
 
   private async service(render: RenderClient, name: string, rules: readonly AlertRule[], store: SeriesStore, now: number): Promise<void> {
     const from = now - LOOKBACK_MS;
-    const q = { resource: undefined as string | undefined, startTime: new Date(from).toISOString(), endTime: new Date(now).toISOString(), resolutionSeconds: RESOLUTION_S };
+    const q = {
+      resource: undefined as string | undefined,
+      startTime: new Date(from).toISOString(),
+      endTime: new Date(now).toISOString(),
+      resolutionSeconds: RESOLUTION_S,
+    };
     const wanted = new Set(rules.map((r) => r.signal));
     try {
       const svc = await this.lookup(render, name);
       q.resource = svc.id;
       const points = async (metric: "cpu" | "memory" | "instance-count", aggregationMethod?: "AVG" | "MAX") =>
-        (await render.workspace.metrics(metric, { ...q, ...(aggregationMethod ? { aggregationMethod } : {}) })).flatMap((s) => s.values).map((p) => ({ t: Date.parse(p.timestamp), v: p.value }));
+        (await render.workspace.metrics(metric, { ...q, ...(aggregationMethod ? { aggregationMethod } : {}) }))
+          .flatMap((s) => s.values)
+          .map((p) => ({ t: Date.parse(p.timestamp), v: p.value }));
       if (wanted.has("resource.cpu")) {
         if (!svc.cpu) throw new Error(`the plan of '${name}' has no CPU size in the price table`);
         const pts = await points("cpu", "AVG");
-        store.replaceFrom(seriesKey("resource.cpu", name), from, pts.map((p) => ({ t: p.t, v: (p.v / svc.cpu!) * 100 })));
+        store.replaceFrom(
+          seriesKey("resource.cpu", name),
+          from,
+          pts.map((p) => ({ t: p.t, v: (p.v / svc.cpu!) * 100 })),
+        );
       }
       if (wanted.has("resource.memory")) {
         if (!svc.memoryGB) throw new Error(`the plan of '${name}' has no memory size in the price table`);
         const pts = await points("memory", "MAX");
-        store.replaceFrom(seriesKey("resource.memory", name), from, pts.map((p) => ({ t: p.t, v: (p.v / (svc.memoryGB! * GIB)) * 100 })));
+        store.replaceFrom(
+          seriesKey("resource.memory", name),
+          from,
+          pts.map((p) => ({ t: p.t, v: (p.v / (svc.memoryGB! * GIB)) * 100 })),
+        );
       }
       if (wanted.has("resource.instance_count")) store.replaceFrom(seriesKey("resource.instance_count", name), from, await points("instance-count"));
     } catch (e) {

@@ -4,7 +4,12 @@ import { EdgeAdminClient, type VitalsSummary } from "../../../infra/edge-contrac
 import { seriesKey, type SeriesStore } from "../series";
 import type { Redactor, SignalSource } from "./source";
 
-const BY_SIGNAL: Record<string, "LCP" | "INP" | "CLS" | "TTFB"> = { "frontend.lcp": "LCP", "frontend.inp": "INP", "frontend.cls": "CLS", "frontend.ttfb": "TTFB" };
+const BY_SIGNAL: Record<string, "LCP" | "INP" | "CLS" | "TTFB"> = {
+  "frontend.lcp": "LCP",
+  "frontend.inp": "INP",
+  "frontend.cls": "CLS",
+  "frontend.ttfb": "TTFB",
+};
 
 /**
  * Frontend performance from the web-vitals beacons the edge collects (`GET /__edge/vitals`): per app and metric,

@@ -55,7 +55,9 @@ export function toDatadog(rule: AlertRule): DatadogMonitor {
     message: [
       `{{#is_alert}}${summaryOf(rule, "critical", rule.critical)}{{/is_alert}}`,
       ...(rule.warning ? [`{{#is_warning}}${summaryOf(rule, "warning", rule.warning)}{{/is_warning}}`] : []),
-      ...(rule.noData === "nodata" || rule.noData === "alerting" ? [`{{#is_no_data}}no data for ${rule.name} for ${formatDuration(noDataMinutes * 60_000)}{{/is_no_data}}`] : []),
+      ...(rule.noData === "nodata" || rule.noData === "alerting"
+        ? [`{{#is_no_data}}no data for ${rule.name} for ${formatDuration(noDataMinutes * 60_000)}{{/is_no_data}}`]
+        : []),
       `Runbook: ${rule.runbookUrl}`,
     ].join("\n"),
     tags,

@@ -53,7 +53,13 @@ export function toGrafana(rule: AlertRule, opts: GrafanaExportOptions = {}): Gra
     datasourceUid: ds,
     model: { refId, expr: spec.promql(target, w), instant: false, range: true, intervalMs: parseDuration(rule.interval), maxDataPoints: 43200 },
   });
-  const expr = (refId: string, model: Record<string, unknown>) => ({ refId, queryType: "", relativeTimeRange: { from: 0, to: 0 }, datasourceUid: "__expr__", model: { refId, ...model } });
+  const expr = (refId: string, model: Record<string, unknown>) => ({
+    refId,
+    queryType: "",
+    relativeTimeRange: { from: 0, to: 0 },
+    datasourceUid: "__expr__",
+    model: { refId, ...model },
+  });
   return levelsOf(rule).map(({ level, t }) => {
     const threshold = (input: string, refId: string) =>
       expr(refId, {

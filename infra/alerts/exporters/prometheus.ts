@@ -63,8 +63,5 @@ export function prometheusRules(rule: AlertRule): PrometheusAlertingRule[] {
 /** A Prometheus rule file (YAML) with one group per rule, evaluated at the rule's interval. */
 export function toPrometheus(rules: AlertRule | AlertRule[]): string {
   const list = Array.isArray(rules) ? rules : [rules];
-  return YAML.stringify(
-    { groups: list.map((r) => ({ name: `stackguard-${r.name}`, interval: r.interval, rules: prometheusRules(r) })) },
-    { lineWidth: 0 },
-  );
+  return YAML.stringify({ groups: list.map((r) => ({ name: `stackguard-${r.name}`, interval: r.interval, rules: prometheusRules(r) })) }, { lineWidth: 0 });
 }

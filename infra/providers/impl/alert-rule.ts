@@ -72,7 +72,11 @@ export const alertRuleProvider = {
     const raw = (base.inputs as { rule: Record<string, unknown> }).rule;
     const r = validateAlertRule(raw, { extraProtected });
     const label = typeof raw.name === "string" ? `AlertRule "${raw.name}"` : "AlertRule";
-    if (!r.ok) return { inputs: news as AlertRuleResourceInputs, failures: r.issues.map((i) => ({ property: "rule", reason: `${label}: rule.${i.path}: ${i.message}` })) };
+    if (!r.ok)
+      return {
+        inputs: news as AlertRuleResourceInputs,
+        failures: r.issues.map((i) => ({ property: "rule", reason: `${label}: rule.${i.path}: ${i.message}` })),
+      };
     // The resolved rule (defaults filled in) is what is stored, so state shows exactly what the guardian evaluates.
     return { inputs: { ...(base.inputs as AlertRuleResourceInputs), rule: r.rule }, failures: [] };
   },

@@ -10,18 +10,24 @@ import { resourceFields } from "../fields";
 import { gone, readResult } from "../read-result";
 
 /** Checked inputs of a CustomDomain ({@link customDomainFields}); changing serviceId or name replaces the domain. */
-export const customDomainInputsSchema = z.object({
-  /** The service `srv-…` (a web service or static site). */
-  serviceId: z.string()
-    // Render serves custom domains on web services and static sites only; a cron job's id says what it is.
-    .refine((s) => !/^crn-/.test(s), "a cron job (crn-…) has no custom domains: point serviceId at a web service or static site, or remove the domain")
-    .regex(/^(srv|crn)-[a-z0-9]+$/, "serviceId must be a service id like srv-…"),
-  /** Host name, e.g. `api.example.com`. */
-  name: z.string().trim().toLowerCase()
-    .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "name must be a DNS host name such as api.example.com"),
-  /** Ask Render to re-check DNS after creating (default true). */
-  verify: z.boolean().default(true),
-}).strict();
+export const customDomainInputsSchema = z
+  .object({
+    /** The service `srv-…` (a web service or static site). */
+    serviceId: z
+      .string()
+      // Render serves custom domains on web services and static sites only; a cron job's id says what it is.
+      .refine((s) => !/^crn-/.test(s), "a cron job (crn-…) has no custom domains: point serviceId at a web service or static site, or remove the domain")
+      .regex(/^(srv|crn)-[a-z0-9]+$/, "serviceId must be a service id like srv-…"),
+    /** Host name, e.g. `api.example.com`. */
+    name: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "name must be a DNS host name such as api.example.com"),
+    /** Ask Render to re-check DNS after creating (default true). */
+    verify: z.boolean().default(true),
+  })
+  .strict();
 export type CustomDomainInputs = z.infer<typeof customDomainInputsSchema>;
 
 /** Render's view of the domain. */
@@ -38,7 +44,11 @@ export const customDomainComputedSchema = z.object({
  * A domain cannot move between services or be renamed in place (Render has no PATCH for custom domains): both are
  * replacements. `verify` is read at create only: a change is recorded, nothing is sent.
  */
-export const customDomainFields = resourceFields(customDomainInputsSchema, { serviceId: "replace", name: "replace", verify: "state" }, customDomainComputedSchema);
+export const customDomainFields = resourceFields(
+  customDomainInputsSchema,
+  { serviceId: "replace", name: "replace", verify: "state" },
+  customDomainComputedSchema,
+);
 
 /** Outputs: inputs plus Render's view of the domain. */
 export type CustomDomainOutputs = CustomDomainInputs & z.output<typeof customDomainComputedSchema>;

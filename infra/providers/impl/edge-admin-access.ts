@@ -26,7 +26,8 @@ export interface EdgeAccess {
  * token rotation): they wait up to 10 minutes for the edge to answer with the token (a Render deploy of the edge
  * takes minutes). Each write answers only once
  * every edge instance confirmed it, hence the long per-attempt timeout. Within the readiness window the client
- * retries these writes on no answer, 429, 5xx and 401: every one is an idempotent PUT or DELETE. At most 4 writes per edge at once: the stack's ~30 flags and rules are created in
+ * retries these writes on no answer, 429, 5xx and 401: every one is an idempotent PUT or DELETE. At most 4 writes per
+ * edge at once: the stack's ~30 flags and rules are created in
  * parallel at Pulumi's default parallelism, and each is replicated to every edge instance.
  */
 const WRITE = { timeoutMs: 20_000, retries: 2, readyTimeoutMs: 600_000, maxConcurrent: 4 } as const;
@@ -53,7 +54,9 @@ export function edgeAccess(i: EdgeAccess, use: "read" | "write"): EdgeAdminClien
 export function requireEdgeAccess(i: EdgeAccess, what: string): EdgeAdminClientOptions {
   const opts = edgeAccess(i, "write");
   if (!opts) {
-    throw new Error(`${what}: no edge admin token recorded in state (it was created before adminToken was an input); run \`pulumi up\` once to record it, or set EDGE_ADMIN_TOKEN for this run`);
+    throw new Error(
+      `${what}: no edge admin token recorded in state (it was created before adminToken was an input); run \`pulumi up\` once to record it, or set EDGE_ADMIN_TOKEN for this run`,
+    );
   }
   return opts;
 }

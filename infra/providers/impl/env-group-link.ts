@@ -9,12 +9,14 @@ import { gone, readResult } from "../read-result";
 import { deployToApplyEnv } from "./redeploy";
 
 /** Checked inputs of an EnvGroupLink: which group is linked to which service ({@link envGroupLinkFields}). */
-export const envGroupLinkInputsSchema = z.object({
-  /** The env group `evg-…` (replacement). */
-  envGroupId: z.string().regex(/^evg-[a-z0-9]+$/, "envGroupId must be an env group id like evg-…"),
-  /** The service `srv-…`/`crn-…` (replacement). */
-  serviceId: z.string().regex(/^(srv|crn)-[a-z0-9]+$/, "serviceId must be a service id like srv-…"),
-}).strict();
+export const envGroupLinkInputsSchema = z
+  .object({
+    /** The env group `evg-…` (replacement). */
+    envGroupId: z.string().regex(/^evg-[a-z0-9]+$/, "envGroupId must be an env group id like evg-…"),
+    /** The service `srv-…`/`crn-…` (replacement). */
+    serviceId: z.string().regex(/^(srv|crn)-[a-z0-9]+$/, "serviceId must be a service id like srv-…"),
+  })
+  .strict();
 export type EnvGroupLinkInputs = z.infer<typeof envGroupLinkInputsSchema>;
 
 /** Both ends identify the link: changing either is a new link. */

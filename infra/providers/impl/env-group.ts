@@ -12,20 +12,26 @@ import { ENV_KEY, FILE_NAME } from "./names";
 import { deployToApplyEnv } from "./redeploy";
 
 /** Checked inputs of an EnvGroup: the one list of its input fields ({@link envGroupFields}). */
-export const envGroupInputsSchema = z.object({
-  /** Group name (rename in place). */
-  name: z.string().trim().min(1, "name is required"),
-  /** Workspace `tea-…` (replacement). */
-  ownerId: z.string().regex(/^(tea|usr)-[a-z0-9]+$/, "ownerId must be a workspace id like tea-…"),
-  /** Render environment (replacement). */
-  environmentId: z.string().regex(/^evm-[a-z0-9]+$/, "environmentId must be an environment id like evm-…").optional(),
-  envVars: z.record(z.string().regex(ENV_KEY, "env var keys are letters, digits and '_' (not starting with a digit)"), z.string()).default({}),
-  secretFiles: z.record(z.string().regex(FILE_NAME, "secret file names are plain file names (no '/')"), z.string()).default({}),
-  secretInputs: secretMarkerSchema,
-}).strict().superRefine((v, ctx) => {
-  requireSecret(ctx, v.secretInputs, "envVars");
-  requireSecret(ctx, v.secretInputs, "secretFiles");
-});
+export const envGroupInputsSchema = z
+  .object({
+    /** Group name (rename in place). */
+    name: z.string().trim().min(1, "name is required"),
+    /** Workspace `tea-…` (replacement). */
+    ownerId: z.string().regex(/^(tea|usr)-[a-z0-9]+$/, "ownerId must be a workspace id like tea-…"),
+    /** Render environment (replacement). */
+    environmentId: z
+      .string()
+      .regex(/^evm-[a-z0-9]+$/, "environmentId must be an environment id like evm-…")
+      .optional(),
+    envVars: z.record(z.string().regex(ENV_KEY, "env var keys are letters, digits and '_' (not starting with a digit)"), z.string()).default({}),
+    secretFiles: z.record(z.string().regex(FILE_NAME, "secret file names are plain file names (no '/')"), z.string()).default({}),
+    secretInputs: secretMarkerSchema,
+  })
+  .strict()
+  .superRefine((v, ctx) => {
+    requireSecret(ctx, v.secretInputs, "envVars");
+    requireSecret(ctx, v.secretInputs, "secretFiles");
+  });
 export type EnvGroupInputs = z.infer<typeof envGroupInputsSchema>;
 
 /** What Render computes for an env group. */

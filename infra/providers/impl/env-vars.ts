@@ -9,6 +9,9 @@ export const provider = serviceListProvider({
   nameRule: [ENV_KEY, "env var keys are letters, digits and '_' (not starting with a digit)"],
   list: async (c, id) => (await c.serviceEnv.listEnvVars(id)).map((e) => [e.key, e.value]),
   replace: async (c, id, entries) => {
-    await c.serviceEnv.replaceEnvVars(id, entries.map(([key, value]) => ({ key, value })));
+    await c.serviceEnv.replaceEnvVars(
+      id,
+      entries.map(([key, value]) => ({ key, value })),
+    );
   },
 });

@@ -12,32 +12,39 @@ import { changedFields, diffBySpec, DiffSpec } from "../diff";
 import { bodyFrom, BodyParts, resourceFields } from "../fields";
 import { gone, readResult } from "../read-result";
 
-const cidr = z.object({ cidrBlock: z.string().regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, "cidrBlock must be CIDR notation like 10.0.0.0/8"), description: z.string().default("") }).strict();
+const cidr = z
+  .object({ cidrBlock: z.string().regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, "cidrBlock must be CIDR notation like 10.0.0.0/8"), description: z.string().default("") })
+  .strict();
 
 /** Checked inputs of a Key Value instance: the one list of its input fields ({@link keyValueFields}). */
-export const keyValueInputsSchema = z.object({
-  /** Render name (in place). */
-  name: z.string().trim().min(1, "name is required"),
-  /** Workspace (replacement). */
-  ownerId: z.string().regex(/^(tea|usr)-[a-z0-9]+$/, "ownerId must be a workspace id like tea-…"),
-  /** `free`, `starter`, `standard`, `pro`, `pro_plus` (in place; `free` has no persistence). */
-  plan: z.enum(KEY_VALUE_PLANS),
-  /** Default `oregon` (replacement). */
-  region: z.enum(RENDER_REGIONS).default("oregon"),
-  /**
-   * Eviction policy (in place), as Render's API spells it: `noeviction`, `allkeys_lru`, `allkeys_lfu`,
-   * `allkeys_random`, `volatile_lru`, `volatile_lfu`, `volatile_random`, `volatile_ttl`. Unset: Render's default is
-   * kept and never diffed (the live value is the `maxmemoryPolicy` output).
-   */
-  maxmemoryPolicy: z.enum(KEY_VALUE_MAXMEMORY_POLICIES).optional(),
-  /**
-   * Default `[]`: no external access, only Render's private network (Render's own default for Key Value). Set, so an
-   * entry added outside Pulumi shows on refresh and is removed by the next `up`.
-   */
-  ipAllowList: z.array(cidr).default([]),
-  /** Render environment (moved in place, data kept). */
-  environmentId: z.string().regex(/^evm-[a-z0-9]+$/, "environmentId must be an environment id like evm-…").optional(),
-}).strict();
+export const keyValueInputsSchema = z
+  .object({
+    /** Render name (in place). */
+    name: z.string().trim().min(1, "name is required"),
+    /** Workspace (replacement). */
+    ownerId: z.string().regex(/^(tea|usr)-[a-z0-9]+$/, "ownerId must be a workspace id like tea-…"),
+    /** `free`, `starter`, `standard`, `pro`, `pro_plus` (in place; `free` has no persistence). */
+    plan: z.enum(KEY_VALUE_PLANS),
+    /** Default `oregon` (replacement). */
+    region: z.enum(RENDER_REGIONS).default("oregon"),
+    /**
+     * Eviction policy (in place), as Render's API spells it: `noeviction`, `allkeys_lru`, `allkeys_lfu`,
+     * `allkeys_random`, `volatile_lru`, `volatile_lfu`, `volatile_random`, `volatile_ttl`. Unset: Render's default is
+     * kept and never diffed (the live value is the `maxmemoryPolicy` output).
+     */
+    maxmemoryPolicy: z.enum(KEY_VALUE_MAXMEMORY_POLICIES).optional(),
+    /**
+     * Default `[]`: no external access, only Render's private network (Render's own default for Key Value). Set, so an
+     * entry added outside Pulumi shows on refresh and is removed by the next `up`.
+     */
+    ipAllowList: z.array(cidr).default([]),
+    /** Render environment (moved in place, data kept). */
+    environmentId: z
+      .string()
+      .regex(/^evm-[a-z0-9]+$/, "environmentId must be an environment id like evm-…")
+      .optional(),
+  })
+  .strict();
 export type KeyValueInputs = z.infer<typeof keyValueInputsSchema>;
 
 /** What Render computes for a Key Value instance. `connectionInfo` is secret (additionalSecretOutputs on the class). */
@@ -96,17 +103,19 @@ function inputsFromKeyValue(kv: KeyValue, prev?: Partial<KeyValueInputs>): KeyVa
 }
 
 function outputs(i: KeyValueInputs, kv: KeyValue, connectionInfo?: KeyValueConnectionInfo): KeyValueOutputs {
-  return JSON.parse(JSON.stringify({
-    ...i,
-    // The live policy, also when the inputs leave it to Render (onlyWhenSet: never diffed then).
-    maxmemoryPolicy: i.maxmemoryPolicy ?? kv.options.maxmemoryPolicy,
-    keyValueId: kv.id,
-    status: kv.status,
-    version: kv.version,
-    persistenceMode: kv.options.persistenceMode,
-    dashboardUrl: kv.dashboardUrl,
-    ...(connectionInfo ? { connectionInfo } : {}),
-  })) as KeyValueOutputs;
+  return JSON.parse(
+    JSON.stringify({
+      ...i,
+      // The live policy, also when the inputs leave it to Render (onlyWhenSet: never diffed then).
+      maxmemoryPolicy: i.maxmemoryPolicy ?? kv.options.maxmemoryPolicy,
+      keyValueId: kv.id,
+      status: kv.status,
+      version: kv.version,
+      persistenceMode: kv.options.persistenceMode,
+      dashboardUrl: kv.dashboardUrl,
+      ...(connectionInfo ? { connectionInfo } : {}),
+    }),
+  ) as KeyValueOutputs;
 }
 
 /** `PATCH /key-value/{id}`, one part per field it sends ({@link keyValueFields}`.update`). */
@@ -135,7 +144,9 @@ async function waitAvailable(render: RenderClient, kv: KeyValue, name: string): 
       throw new Error(`KeyValue "${name}" (${cur.id}) is suspended: resume it (POST /key-value/${cur.id}/resume) and run the update again`);
     }
     if (Date.now() + delay > deadline) {
-      throw new Error(`KeyValue "${name}" (${cur.id}) is not available after ${Math.round(timeoutMs / 1000)} s (status: ${cur.status}): check it in the Render dashboard, then run the update again (it is adopted, not created twice)`);
+      throw new Error(
+        `KeyValue "${name}" (${cur.id}) is not available after ${Math.round(timeoutMs / 1000)} s (status: ${cur.status}): check it in the Render dashboard, then run the update again (it is adopted, not created twice)`,
+      );
     }
     await new Promise((r) => setTimeout(r, delay));
     delay = Math.min(delay * 2, 5_000);
@@ -177,17 +188,20 @@ export const keyValueProvider = {
   async create(news: KeyValueInputs) {
     const render = providerClient();
     const { resource, adopted } = await createOrAdopt<KeyValue>({
-      find: async () => (await render.keyValue.list({ name: [news.name], ownerId: [news.ownerId], region: [news.region] }))
-        .find((kv) => kv.name === news.name && kv.region === news.region),
-      create: () => render.keyValue.create({
-        name: news.name,
-        ownerId: news.ownerId,
-        plan: news.plan,
-        region: news.region,
-        ipAllowList: news.ipAllowList,
-        ...(news.maxmemoryPolicy ? { maxmemoryPolicy: news.maxmemoryPolicy } : {}),
-        ...(news.environmentId ? { environmentId: news.environmentId } : {}),
-      }),
+      find: async () =>
+        (await render.keyValue.list({ name: [news.name], ownerId: [news.ownerId], region: [news.region] })).find(
+          (kv) => kv.name === news.name && kv.region === news.region,
+        ),
+      create: () =>
+        render.keyValue.create({
+          name: news.name,
+          ownerId: news.ownerId,
+          plan: news.plan,
+          region: news.region,
+          ipAllowList: news.ipAllowList,
+          ...(news.maxmemoryPolicy ? { maxmemoryPolicy: news.maxmemoryPolicy } : {}),
+          ...(news.environmentId ? { environmentId: news.environmentId } : {}),
+        }),
     });
     let kv = resource;
     if (adopted) {

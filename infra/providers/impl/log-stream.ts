@@ -10,17 +10,26 @@ import { bodyFrom, type BodyParts, resourceFields } from "../fields";
 import { gone } from "../read-result";
 
 /** Checked inputs of a LogStream ({@link logStreamFields}). */
-export const logStreamInputsSchema = z.object({
-  /** The workspace (`tea-…`); Render has one log stream setting per workspace (replacement). */
-  ownerId: z.string().regex(/^tea-[a-z0-9]+$/, "ownerId must be a workspace id like tea-…")
-    .refine((id) => id !== PRODUCTION_OWNER_ID, "ownerId is AlphaStack's production workspace: its log stream is AlphaStack's, not stackguard's; use the environment's own workspace"),
-  /** The collector, `host:port` (syslog over TLS). */
-  endpoint: z.string().regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, "endpoint must be the collector's host:port (syslog over TLS), e.g. logs.example.com:6514"),
-  /** The collector's token, sent with every message; pass a secret. Never stored in state (only its hash). */
-  token: z.string().min(8, "token must be at least 8 characters: the collector's token, sent with every message"),
-  /** Whether preview services' logs are streamed too (Render's `preview`: `send` | `drop`; default `drop`). */
-  preview: z.enum(["send", "drop"], { error: "preview must be send or drop" }).default("drop"),
-}).strict();
+export const logStreamInputsSchema = z
+  .object({
+    /** The workspace (`tea-…`); Render has one log stream setting per workspace (replacement). */
+    ownerId: z
+      .string()
+      .regex(/^tea-[a-z0-9]+$/, "ownerId must be a workspace id like tea-…")
+      .refine(
+        (id) => id !== PRODUCTION_OWNER_ID,
+        "ownerId is AlphaStack's production workspace: its log stream is AlphaStack's, not stackguard's; use the environment's own workspace",
+      ),
+    /** The collector, `host:port` (syslog over TLS). */
+    endpoint: z
+      .string()
+      .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, "endpoint must be the collector's host:port (syslog over TLS), e.g. logs.example.com:6514"),
+    /** The collector's token, sent with every message; pass a secret. Never stored in state (only its hash). */
+    token: z.string().min(8, "token must be at least 8 characters: the collector's token, sent with every message"),
+    /** Whether preview services' logs are streamed too (Render's `preview`: `send` | `drop`; default `drop`). */
+    preview: z.enum(["send", "drop"], { error: "preview must be send or drop" }).default("drop"),
+  })
+  .strict();
 export type LogStreamInputs = z.infer<typeof logStreamInputsSchema>;
 
 const streamSchema = z.object({ ownerId: z.string(), endpoint: z.string(), preview: z.string() });
@@ -29,7 +38,11 @@ const streamSchema = z.object({ ownerId: z.string(), endpoint: z.string(), previ
 export const logStreamComputedSchema = z.object({ tokenHash: z.string() });
 
 /** One setting per workspace (`PUT /logs/streams/owner/{ownerId}`): a new owner is a new stream; the rest is the PUT. */
-export const logStreamFields = resourceFields(logStreamInputsSchema, { ownerId: "replace", endpoint: "update", token: "update", preview: "update" }, logStreamComputedSchema);
+export const logStreamFields = resourceFields(
+  logStreamInputsSchema,
+  { ownerId: "replace", endpoint: "update", token: "update", preview: "update" },
+  logStreamComputedSchema,
+);
 
 /** Outputs: the inputs but the token (write-only on Render), and the token's hash. */
 export type LogStreamOutputs = Omit<LogStreamInputs, "token"> & z.output<typeof logStreamComputedSchema>;
@@ -48,7 +61,12 @@ const LOG_STREAM_PUT: BodyParts<LogStreamInputs, (typeof logStreamFields.update)
 const tokenHash = (t: string) => createHash("sha256").update(t).digest("hex");
 
 async function put(i: LogStreamInputs): Promise<LogStreamOutputs> {
-  const s = await providerClient().http.request({ method: "PUT", path: apiPath`/logs/streams/owner/${i.ownerId}`, body: bodyFrom(LOG_STREAM_PUT, i), schema: streamSchema });
+  const s = await providerClient().http.request({
+    method: "PUT",
+    path: apiPath`/logs/streams/owner/${i.ownerId}`,
+    body: bodyFrom(LOG_STREAM_PUT, i),
+    schema: streamSchema,
+  });
   return { ownerId: s.ownerId, endpoint: s.endpoint, preview: s.preview as LogStreamInputs["preview"], tokenHash: tokenHash(i.token) };
 }
 

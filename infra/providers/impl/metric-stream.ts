@@ -12,17 +12,24 @@ import { gone } from "../read-result";
 const PROVIDERS = ["BETTER_STACK", "GRAFANA", "DATADOG", "NEW_RELIC", "HONEYCOMB", "SIGNOZ", "GROUNDCOVER", "CUSTOM"] as const;
 
 /** Checked inputs of a MetricStream ({@link metricStreamFields}). */
-export const metricStreamInputsSchema = z.object({
-  /** The workspace (`tea-…`); Render has one metrics stream per workspace (replacement). */
-  ownerId: z.string().regex(/^tea-[a-z0-9]+$/, "ownerId must be a workspace id like tea-…")
-    .refine((id) => id !== PRODUCTION_OWNER_ID, "ownerId is AlphaStack's production workspace: its metrics stream is AlphaStack's, not stackguard's; use the environment's own workspace"),
-  /** Render's provider enum; `CUSTOM` for any OTLP/HTTP endpoint (e.g. the guardian's receiver). */
-  provider: z.enum(PROVIDERS, { error: `provider must be one of ${PROVIDERS.join(", ")}` }).default("CUSTOM"),
-  /** The OTLP/HTTP endpoint (https in production). */
-  url: z.string().url("url must be the OTLP/HTTP endpoint's URL, e.g. https://guardian-production.onrender.com"),
-  /** Sent by Render as `Authorization: Bearer <token>`; pass a secret. Never stored in state (only its hash). */
-  token: z.string().min(16, "token must be at least 16 characters (Render sends it as a Bearer token; use a random secret)"),
-}).strict();
+export const metricStreamInputsSchema = z
+  .object({
+    /** The workspace (`tea-…`); Render has one metrics stream per workspace (replacement). */
+    ownerId: z
+      .string()
+      .regex(/^tea-[a-z0-9]+$/, "ownerId must be a workspace id like tea-…")
+      .refine(
+        (id) => id !== PRODUCTION_OWNER_ID,
+        "ownerId is AlphaStack's production workspace: its metrics stream is AlphaStack's, not stackguard's; use the environment's own workspace",
+      ),
+    /** Render's provider enum; `CUSTOM` for any OTLP/HTTP endpoint (e.g. the guardian's receiver). */
+    provider: z.enum(PROVIDERS, { error: `provider must be one of ${PROVIDERS.join(", ")}` }).default("CUSTOM"),
+    /** The OTLP/HTTP endpoint (https in production). */
+    url: z.string().url("url must be the OTLP/HTTP endpoint's URL, e.g. https://guardian-production.onrender.com"),
+    /** Sent by Render as `Authorization: Bearer <token>`; pass a secret. Never stored in state (only its hash). */
+    token: z.string().min(16, "token must be at least 16 characters (Render sends it as a Bearer token; use a random secret)"),
+  })
+  .strict();
 export type MetricStreamInputs = z.infer<typeof metricStreamInputsSchema>;
 
 const streamSchema = z.object({ ownerId: z.string(), provider: z.string(), url: z.string() });
@@ -31,7 +38,11 @@ const streamSchema = z.object({ ownerId: z.string(), provider: z.string(), url: 
 export const metricStreamComputedSchema = z.object({ tokenHash: z.string() });
 
 /** Render keeps one stream per workspace (`PUT /metrics-stream/{ownerId}`): a new owner is a new stream; the rest is the PUT. */
-export const metricStreamFields = resourceFields(metricStreamInputsSchema, { ownerId: "replace", provider: "update", url: "update", token: "update" }, metricStreamComputedSchema);
+export const metricStreamFields = resourceFields(
+  metricStreamInputsSchema,
+  { ownerId: "replace", provider: "update", url: "update", token: "update" },
+  metricStreamComputedSchema,
+);
 
 /** Outputs: the inputs but the token (write-only on Render), and the token's hash. */
 export type MetricStreamOutputs = Omit<MetricStreamInputs, "token"> & z.output<typeof metricStreamComputedSchema>;
@@ -50,7 +61,12 @@ const METRIC_STREAM_PUT: BodyParts<MetricStreamInputs, (typeof metricStreamField
 const tokenHash = (t: string) => createHash("sha256").update(t).digest("hex");
 
 async function put(i: MetricStreamInputs): Promise<MetricStreamOutputs> {
-  const s = await providerClient().http.request({ method: "PUT", path: apiPath`/metrics-stream/${i.ownerId}`, body: bodyFrom(METRIC_STREAM_PUT, i), schema: streamSchema });
+  const s = await providerClient().http.request({
+    method: "PUT",
+    path: apiPath`/metrics-stream/${i.ownerId}`,
+    body: bodyFrom(METRIC_STREAM_PUT, i),
+    schema: streamSchema,
+  });
   return { ownerId: s.ownerId, provider: s.provider as MetricStreamInputs["provider"], url: s.url, tokenHash: tokenHash(i.token) };
 }
 

@@ -12,12 +12,14 @@ import { gone, readResult } from "../read-result";
  * A logical export of a Postgres instance, as a resource: creating it starts an export; changing `trigger` starts a
  * new one (replacement). Deleting it forgets the export (Render keeps exports for their retention period).
  */
-export const postgresExportInputsSchema = z.object({
-  /** The Postgres instance `dpg-…-a`. */
-  postgresId: z.string().regex(/^dpg-[a-z0-9]+(-[a-z])?$/, "postgresId must be a Postgres id like dpg-…-a"),
-  /** Any value; change it to take a new export (e.g. a release version or a date). */
-  trigger: z.string().default(""),
-}).strict();
+export const postgresExportInputsSchema = z
+  .object({
+    /** The Postgres instance `dpg-…-a`. */
+    postgresId: z.string().regex(/^dpg-[a-z0-9]+(-[a-z])?$/, "postgresId must be a Postgres id like dpg-…-a"),
+    /** Any value; change it to take a new export (e.g. a release version or a date). */
+    trigger: z.string().default(""),
+  })
+  .strict();
 export type PostgresExportInputs = z.infer<typeof postgresExportInputsSchema>;
 
 /** What Render records of the export; `url` is a download link, so it is secret (additionalSecretOutputs). */
@@ -38,9 +40,7 @@ export type PostgresExportOutputs = PostgresExportInputs & z.output<typeof postg
 export const postgresExportDiffSpec: DiffSpec<PostgresExportInputs> = postgresExportFields.diffSpec;
 
 function newest(list: PostgresExport[], notBefore: number, known: Set<string>): PostgresExport | undefined {
-  return list
-    .filter((e) => !known.has(e.id) && Date.parse(e.createdAt) >= notBefore)
-    .sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt))[0];
+  return list.filter((e) => !known.has(e.id) && Date.parse(e.createdAt) >= notBefore).sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt))[0];
 }
 
 /** The dynamic provider for `render:PostgresExport`, typed with its checked inputs and its outputs. */
@@ -72,7 +72,8 @@ export const postgresExportProvider = {
     for (;;) {
       const mine = newest(await render.postgres.listExports(news.postgresId), startedAt, known);
       if (mine) return { id: mine.id, outs: { ...news, exportId: mine.id, createdAt: mine.createdAt, ...(mine.url ? { url: mine.url } : {}) } };
-      if (Date.now() > deadline) throw new Error(`PostgresExport: export of ${news.postgresId} started but did not appear within 60 s; run pulumi refresh later`);
+      if (Date.now() > deadline)
+        throw new Error(`PostgresExport: export of ${news.postgresId} started but did not appear within 60 s; run pulumi refresh later`);
       await new Promise((r) => setTimeout(r, 1000));
     }
   },

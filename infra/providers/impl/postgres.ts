@@ -11,42 +11,60 @@ import { changedFields, diffBySpec, DiffSpec } from "../diff";
 import { bodyFrom, BodyParts, resourceFields } from "../fields";
 import { gone, readResult } from "../read-result";
 
-const cidr = z.object({ cidrBlock: z.string().regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, "cidrBlock must be CIDR notation like 10.0.0.0/8"), description: z.string().default("") }).strict();
+const cidr = z
+  .object({ cidrBlock: z.string().regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, "cidrBlock must be CIDR notation like 10.0.0.0/8"), description: z.string().default("") })
+  .strict();
 
 /** Checked inputs of a Postgres instance: the one list of its input fields ({@link postgresFields}). */
-export const postgresInputsSchema = z.object({
-  /** Render name (in place). */
-  name: z.string().trim().min(1, "name is required"),
-  /** Workspace (replacement). */
-  ownerId: z.string().regex(/^(tea|usr)-[a-z0-9]+$/, "ownerId must be a workspace id like tea-…"),
-  /** e.g. `basic_1gb`, `pro_4gb` (in place). */
-  plan: z.enum(POSTGRES_PLANS),
-  /** Major version `13`…`18` (replacement). */
-  version: z.enum(POSTGRES_VERSIONS),
-  /** Default `oregon` (replacement). */
-  region: z.enum(RENDER_REGIONS).default("oregon"),
-  /** Needs a pro or accelerated plan (in place). */
-  highAvailability: z.boolean().default(false),
-  /** Grows in place; cannot shrink. */
-  diskSizeGB: z.number().int().min(1, "diskSizeGB must be at least 1").optional(),
-  /** Names of read replicas (in place). */
-  readReplicas: z.array(z.string().min(1)).default([]),
-  /** Requested database name (Render appends `_xxxx`; see `actualDatabaseName`). Replacement. */
-  databaseName: z.string().regex(/^[a-z_][a-z0-9_]*$/, "databaseName is lower-case letters, digits and '_'").optional(),
-  /** Replacement. */
-  databaseUser: z.string().regex(/^[a-z_][a-z0-9_]*$/, "databaseUser is lower-case letters, digits and '_'").optional(),
-  /** Render environment (replacement). */
-  environmentId: z.string().regex(/^evm-[a-z0-9]+$/, "environmentId must be an environment id like evm-…").optional(),
-  /** External access (in place); unset: Render's, never diffed. */
-  ipAllowList: z.array(cidr).optional(),
-}).strict().superRefine((v, ctx) => {
-  if (v.highAvailability && (v.plan.startsWith("basic_") || ["free", "starter"].includes(v.plan))) {
-    ctx.addIssue({ code: "custom", path: ["highAvailability"], message: `high availability needs a pro or accelerated plan, not ${v.plan}; change plan or set highAvailability: false` });
-  }
-  if (new Set(v.readReplicas).size !== v.readReplicas.length) {
-    ctx.addIssue({ code: "custom", path: ["readReplicas"], message: "read replica names must be unique" });
-  }
-});
+export const postgresInputsSchema = z
+  .object({
+    /** Render name (in place). */
+    name: z.string().trim().min(1, "name is required"),
+    /** Workspace (replacement). */
+    ownerId: z.string().regex(/^(tea|usr)-[a-z0-9]+$/, "ownerId must be a workspace id like tea-…"),
+    /** e.g. `basic_1gb`, `pro_4gb` (in place). */
+    plan: z.enum(POSTGRES_PLANS),
+    /** Major version `13`…`18` (replacement). */
+    version: z.enum(POSTGRES_VERSIONS),
+    /** Default `oregon` (replacement). */
+    region: z.enum(RENDER_REGIONS).default("oregon"),
+    /** Needs a pro or accelerated plan (in place). */
+    highAvailability: z.boolean().default(false),
+    /** Grows in place; cannot shrink. */
+    diskSizeGB: z.number().int().min(1, "diskSizeGB must be at least 1").optional(),
+    /** Names of read replicas (in place). */
+    readReplicas: z.array(z.string().min(1)).default([]),
+    /** Requested database name (Render appends `_xxxx`; see `actualDatabaseName`). Replacement. */
+    databaseName: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]*$/, "databaseName is lower-case letters, digits and '_'")
+      .optional(),
+    /** Replacement. */
+    databaseUser: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]*$/, "databaseUser is lower-case letters, digits and '_'")
+      .optional(),
+    /** Render environment (replacement). */
+    environmentId: z
+      .string()
+      .regex(/^evm-[a-z0-9]+$/, "environmentId must be an environment id like evm-…")
+      .optional(),
+    /** External access (in place); unset: Render's, never diffed. */
+    ipAllowList: z.array(cidr).optional(),
+  })
+  .strict()
+  .superRefine((v, ctx) => {
+    if (v.highAvailability && (v.plan.startsWith("basic_") || ["free", "starter"].includes(v.plan))) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["highAvailability"],
+        message: `high availability needs a pro or accelerated plan, not ${v.plan}; change plan or set highAvailability: false`,
+      });
+    }
+    if (new Set(v.readReplicas).size !== v.readReplicas.length) {
+      ctx.addIssue({ code: "custom", path: ["readReplicas"], message: "read replica names must be unique" });
+    }
+  });
 export type PostgresInputs = z.infer<typeof postgresInputsSchema>;
 
 /** What Render computes for a Postgres instance. `connectionInfo` is secret (additionalSecretOutputs on the class). */
@@ -69,8 +87,18 @@ export const postgresComputedSchema = z.object({
 export const postgresFields = resourceFields(
   postgresInputsSchema,
   {
-    name: "update", ownerId: "replace", plan: "update", version: "replace", region: "replace", highAvailability: "update", diskSizeGB: "update",
-    readReplicas: "update", databaseName: "replace", databaseUser: "replace", environmentId: "replace", ipAllowList: "update",
+    name: "update",
+    ownerId: "replace",
+    plan: "update",
+    version: "replace",
+    region: "replace",
+    highAvailability: "update",
+    diskSizeGB: "update",
+    readReplicas: "update",
+    databaseName: "replace",
+    databaseUser: "replace",
+    environmentId: "replace",
+    ipAllowList: "update",
   },
   postgresComputedSchema,
   { onlyWhenSet: ["diskSizeGB", "databaseName", "databaseUser", "ipAllowList", "environmentId"] },
@@ -104,21 +132,26 @@ function inputsFromPostgres(p: Postgres, prev?: Partial<PostgresInputs>): Postgr
     databaseName: requestedName(p.databaseName, prev?.databaseName),
     databaseUser: prev?.databaseUser === undefined ? undefined : p.databaseUser,
     environmentId: p.environmentId || undefined,
-    ipAllowList: prev?.ipAllowList === undefined && p.ipAllowList.length === 0 ? undefined : p.ipAllowList.map((c) => ({ cidrBlock: c.cidrBlock, description: c.description ?? "" })),
+    ipAllowList:
+      prev?.ipAllowList === undefined && p.ipAllowList.length === 0
+        ? undefined
+        : p.ipAllowList.map((c) => ({ cidrBlock: c.cidrBlock, description: c.description ?? "" })),
   };
 }
 
 function outputs(i: PostgresInputs, p: Postgres, connectionInfo?: PostgresConnectionInfo): PostgresOutputs {
-  return JSON.parse(JSON.stringify({
-    ...i,
-    postgresId: p.id,
-    status: p.status,
-    actualDatabaseName: p.databaseName,
-    actualDatabaseUser: p.databaseUser,
-    dashboardUrl: p.dashboardUrl,
-    readReplicaIds: p.readReplicas.map((r) => r.id),
-    ...(connectionInfo ? { connectionInfo } : {}),
-  })) as PostgresOutputs;
+  return JSON.parse(
+    JSON.stringify({
+      ...i,
+      postgresId: p.id,
+      status: p.status,
+      actualDatabaseName: p.databaseName,
+      actualDatabaseUser: p.databaseUser,
+      dashboardUrl: p.dashboardUrl,
+      readReplicaIds: p.readReplicas.map((r) => r.id),
+      ...(connectionInfo ? { connectionInfo } : {}),
+    }),
+  ) as PostgresOutputs;
 }
 
 /** `PATCH /postgres/{id}`, one part per field it sends ({@link postgresFields}`.update`). */
@@ -147,7 +180,15 @@ export const postgresProvider = {
     const res = checkWith("Postgres", postgresInputsSchema, news);
     const n = res.inputs as PostgresInputs;
     if (!res.failures?.length && olds?.diskSizeGB !== undefined && n.diskSizeGB !== undefined && n.diskSizeGB < olds.diskSizeGB) {
-      return { inputs: res.inputs, failures: [{ property: "diskSizeGB", reason: `Postgres "${n.name}": diskSizeGB: Render disks cannot shrink (${olds.diskSizeGB} → ${n.diskSizeGB}); keep ${olds.diskSizeGB} or more` }] };
+      return {
+        inputs: res.inputs,
+        failures: [
+          {
+            property: "diskSizeGB",
+            reason: `Postgres "${n.name}": diskSizeGB: Render disks cannot shrink (${olds.diskSizeGB} → ${n.diskSizeGB}); keep ${olds.diskSizeGB} or more`,
+          },
+        ],
+      };
     }
     return res;
   },
@@ -159,22 +200,25 @@ export const postgresProvider = {
   async create(news: PostgresInputs) {
     const render = providerClient();
     const { resource, adopted } = await createOrAdopt<Postgres>({
-      find: async () => (await render.postgres.list({ name: [news.name], ownerId: [news.ownerId], includeReplicas: false }))
-        .find((p) => p.name === news.name && p.version === news.version && p.region === news.region),
-      create: () => render.postgres.create({
-        name: news.name,
-        ownerId: news.ownerId,
-        plan: news.plan,
-        version: news.version,
-        region: news.region,
-        enableHighAvailability: news.highAvailability,
-        readReplicas: news.readReplicas.map((name) => ({ name })),
-        ...(news.diskSizeGB !== undefined ? { diskSizeGB: news.diskSizeGB } : {}),
-        ...(news.databaseName ? { databaseName: news.databaseName } : {}),
-        ...(news.databaseUser ? { databaseUser: news.databaseUser } : {}),
-        ...(news.environmentId ? { environmentId: news.environmentId } : {}),
-        ...(news.ipAllowList ? { ipAllowList: news.ipAllowList } : {}),
-      }),
+      find: async () =>
+        (await render.postgres.list({ name: [news.name], ownerId: [news.ownerId], includeReplicas: false })).find(
+          (p) => p.name === news.name && p.version === news.version && p.region === news.region,
+        ),
+      create: () =>
+        render.postgres.create({
+          name: news.name,
+          ownerId: news.ownerId,
+          plan: news.plan,
+          version: news.version,
+          region: news.region,
+          enableHighAvailability: news.highAvailability,
+          readReplicas: news.readReplicas.map((name) => ({ name })),
+          ...(news.diskSizeGB !== undefined ? { diskSizeGB: news.diskSizeGB } : {}),
+          ...(news.databaseName ? { databaseName: news.databaseName } : {}),
+          ...(news.databaseUser ? { databaseUser: news.databaseUser } : {}),
+          ...(news.environmentId ? { environmentId: news.environmentId } : {}),
+          ...(news.ipAllowList ? { ipAllowList: news.ipAllowList } : {}),
+        }),
     });
     let pg = resource;
     if (adopted) {

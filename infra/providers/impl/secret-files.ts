@@ -9,6 +9,9 @@ export const provider = serviceListProvider({
   nameRule: [FILE_NAME, "secret file names are plain file names (no '/')"],
   list: async (c, id) => (await c.serviceEnv.listSecretFiles(id)).map((f) => [f.name, f.content]),
   replace: async (c, id, entries) => {
-    await c.serviceEnv.replaceSecretFiles(id, entries.map(([name, content]) => ({ name, content })));
+    await c.serviceEnv.replaceSecretFiles(
+      id,
+      entries.map(([name, content]) => ({ name, content })),
+    );
   },
 });

@@ -66,7 +66,13 @@ export type ServiceListInputs = {
  * which live entries it keeps); the service is fixed.
  */
 function serviceListChanges(field: ServiceListKind["field"]) {
-  return { serviceId: "replace", [field]: "update", unmanagedKeys: "update", secretInputs: "local" } as { serviceId: "replace"; values: "update"; files: "update"; unmanagedKeys: "update"; secretInputs: "local" };
+  return { serviceId: "replace", [field]: "update", unmanagedKeys: "update", secretInputs: "local" } as {
+    serviceId: "replace";
+    values: "update";
+    files: "update";
+    unmanagedKeys: "update";
+    secretInputs: "local";
+  };
 }
 
 /** Builds the provider for one kind. */
@@ -74,18 +80,22 @@ export function serviceListProvider(k: ServiceListKind): pulumi.dynamic.Resource
   schema: z.ZodType<ServiceListInputs>;
   fields: ResourceFields<ServiceListInputs, Record<never, never>, ReturnType<typeof serviceListChanges>>;
 } {
-  const schema = z.object({
-    serviceId: z.string().regex(/^(srv|crn)-[a-z0-9]+$/, "serviceId must be a service id like srv-…"),
-    [k.field]: z.record(z.string().regex(k.nameRule[0], k.nameRule[1]), z.string()).default({}),
-    unmanagedKeys: z.array(z.string()).default([]),
-    secretInputs: secretMarkerSchema,
-  }).strict().superRefine((v, ctx) => {
-    requireSecret(ctx, v.secretInputs as Record<string, boolean> | undefined, k.field);
-    const map = v[k.field] as Record<string, string>;
-    for (const u of v.unmanagedKeys as string[]) {
-      if (u in map) ctx.addIssue({ code: "custom", path: ["unmanagedKeys"], message: `${u} is both managed (in ${k.field}) and unmanaged; keep it in one list` });
-    }
-  }) as unknown as z.ZodType<ServiceListInputs>;
+  const schema = z
+    .object({
+      serviceId: z.string().regex(/^(srv|crn)-[a-z0-9]+$/, "serviceId must be a service id like srv-…"),
+      [k.field]: z.record(z.string().regex(k.nameRule[0], k.nameRule[1]), z.string()).default({}),
+      unmanagedKeys: z.array(z.string()).default([]),
+      secretInputs: secretMarkerSchema,
+    })
+    .strict()
+    .superRefine((v, ctx) => {
+      requireSecret(ctx, v.secretInputs as Record<string, boolean> | undefined, k.field);
+      const map = v[k.field] as Record<string, string>;
+      for (const u of v.unmanagedKeys as string[]) {
+        if (u in map)
+          ctx.addIssue({ code: "custom", path: ["unmanagedKeys"], message: `${u} is both managed (in ${k.field}) and unmanaged; keep it in one list` });
+      }
+    }) as unknown as z.ZodType<ServiceListInputs>;
 
   const fields = resourceFields(schema, serviceListChanges(k.field), z.object({}));
   const spec: DiffSpec<ServiceListInputs> = fields.diffSpec;

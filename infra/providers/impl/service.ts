@@ -27,125 +27,156 @@ const NOT_FOR_CRON_JOBS = {
 } as const;
 const NATIVE_RUNTIMES = ["elixir", "go", "node", "python", "ruby", "rust"];
 
-const autoscalingInput = z.object({
-  enabled: z.boolean().default(true),
-  min: z.number().int().min(1, "autoscaling.min must be at least 1"),
-  max: z.number().int().min(1, "autoscaling.max must be at least 1"),
-  cpuPercent: z.number().int().min(1).max(100).optional(),
-  memoryPercent: z.number().int().min(1).max(100).optional(),
-}).strict();
+const autoscalingInput = z
+  .object({
+    enabled: z.boolean().default(true),
+    min: z.number().int().min(1, "autoscaling.min must be at least 1"),
+    max: z.number().int().min(1, "autoscaling.max must be at least 1"),
+    cpuPercent: z.number().int().min(1).max(100).optional(),
+    memoryPercent: z.number().int().min(1).max(100).optional(),
+  })
+  .strict();
 
 /**
  * Checked inputs of a Service (defaults applied): the one list of a Service's input fields. The program-side
  * `ServiceArgs`, the diff, the PATCH body and the output keys are derived from it ({@link serviceFields}).
  */
-export const serviceInputsSchema = z.object({
-  /** Render service name (renaming is an in-place update). */
-  name: z.string().trim().min(1, "name is required").max(100),
-  /** Workspace id `tea-…` (replacement). */
-  ownerId: z.string().regex(/^(tea|usr)-[a-z0-9]+$/, "ownerId must be a workspace id like tea-…"),
-  /** `web_service`, `private_service`, `background_worker`, `static_site` or `cron_job` (replacement). */
-  type: z.enum(SERVICE_TYPES),
-  /** Region (replacement); default `oregon`. Not for static sites. */
-  region: z.enum(RENDER_REGIONS).optional(),
-  /** Instance type; default `starter`. Not for static sites; cron jobs: starter, standard, pro, pro_plus, pro_max, pro_ultra. */
-  plan: z.enum(SERVICE_PLANS).optional(),
-  /**
-   * Not for static sites or cron jobs. Instance count (≥ 1); ignored while autoscaling is enabled. Default:
-   * autoscaling.min, else 2 for a web service in the production workspace, else 1.
-   */
-  numInstances: z.number().int().min(1, "numInstances must be at least 1 (use suspended: true to stop a service)").optional(),
-  /** Not for static sites or cron jobs. Autoscaling between min and max on CPU and/or memory targets (percent). */
-  autoscaling: autoscalingInput.optional(),
-  /** `image` for image-backed services (implied by `image`), or the native/docker runtime of a repo (replacement). */
-  runtime: runtimeSchema.optional(),
-  /** Container image, e.g. `docker.io/org/app:1.2.3`. Exactly one of image or repo. */
-  image: z.string().min(1).optional(),
-  /** Git repository URL. Exactly one of image or repo. */
-  repo: z.string().url("repo must be a git URL such as https://github.com/org/repo").optional(),
-  /** Git branch (default `main` when repo is set). */
-  branch: z.string().min(1).optional(),
-  rootDir: z.string().optional(),
-  /** Build command (native runtimes and static sites); Render's default when unset, never diffed then. */
-  buildCommand: z.string().optional(),
-  /** Start command (native runtimes) or docker command (image/docker; empty: the image's own command). A cron job runs it on each run. */
-  startCommand: z.string().optional(),
-  /** Not for static sites or cron jobs. */
-  preDeployCommand: z.string().optional(),
-  /** Web services only; must start with `/`. */
-  healthCheckPath: z.string().regex(/^\//, "healthCheckPath must start with '/'").optional(),
-  /** Static sites only. */
-  publishPath: z.string().optional(),
-  buildFilter: z.object({ paths: z.array(z.string()).default([]), ignoredPaths: z.array(z.string()).default([]) }).strict().optional(),
-  /**
-   * A local checkout of `repo` (path, relative to the project or absolute): `check` rejects a build filter glob that
-   * matches no file there. Never sent to Render.
-   */
-  repoCheckout: z.string().min(1).optional(),
-  /** 1–300 s; Render's default (30) when unset. Not for static sites or cron jobs. */
-  maxShutdownDelaySeconds: z.number().int().min(1).max(300).optional(),
-  /** Deploy on every push. Default: off in the production workspace, on elsewhere. */
-  autoDeploy: z.boolean().optional(),
-  /** Render environment `evm-…` (moved in place). */
-  environmentId: z.string().regex(/^evm-[a-z0-9]+$/, "environmentId must be an environment id like evm-…").optional(),
-  /** Suspend (true) or resume (false). Default false. */
-  suspended: z.boolean().default(false),
-  /** Cron jobs only (required there; in place): five-field cron expression in UTC, e.g. `0 3 * * *`. */
-  schedule: z.string().optional(),
-}).strict().superRefine((v, ctx) => {
-  const bad = (path: string, message: string): void => ctx.addIssue({ code: "custom", path: [path], message });
-  if (!!v.image === !!v.repo) bad(v.image ? "repo" : "image", "set exactly one of image (a container image) or repo (a git repository)");
-  if (v.image && v.runtime && v.runtime !== "image") bad("runtime", `an image-backed service has runtime "image"; remove runtime or set it to "image"`);
-  if (v.repo && !v.runtime && v.type !== "static_site") bad("runtime", "a repo-backed service needs runtime (docker, node, python, go, ruby, rust or elixir)");
-  if (v.autoscaling && v.autoscaling.min > v.autoscaling.max) bad("autoscaling", `autoscaling.min (${v.autoscaling.min}) is greater than autoscaling.max (${v.autoscaling.max}); make min ≤ max`);
-  // Render's scaling docs: autoscaling is available only for team accounts.
-  if (v.autoscaling && v.ownerId.startsWith("usr-")) bad("autoscaling", "autoscaling is available only in team workspaces (tea-…), not in a personal account (usr-…); use numInstances or move the service to a team workspace");
-  if (v.type === "static_site") {
-    for (const f of ["plan", "region", "numInstances", "autoscaling", "healthCheckPath", "startCommand", "preDeployCommand", "maxShutdownDelaySeconds", "image"] as const) {
-      if (v[f] !== undefined) bad(f, `a static site has no ${f}; remove it`);
+export const serviceInputsSchema = z
+  .object({
+    /** Render service name (renaming is an in-place update). */
+    name: z.string().trim().min(1, "name is required").max(100),
+    /** Workspace id `tea-…` (replacement). */
+    ownerId: z.string().regex(/^(tea|usr)-[a-z0-9]+$/, "ownerId must be a workspace id like tea-…"),
+    /** `web_service`, `private_service`, `background_worker`, `static_site` or `cron_job` (replacement). */
+    type: z.enum(SERVICE_TYPES),
+    /** Region (replacement); default `oregon`. Not for static sites. */
+    region: z.enum(RENDER_REGIONS).optional(),
+    /** Instance type; default `starter`. Not for static sites; cron jobs: starter, standard, pro, pro_plus, pro_max, pro_ultra. */
+    plan: z.enum(SERVICE_PLANS).optional(),
+    /**
+     * Not for static sites or cron jobs. Instance count (≥ 1); ignored while autoscaling is enabled. Default:
+     * autoscaling.min, else 2 for a web service in the production workspace, else 1.
+     */
+    numInstances: z.number().int().min(1, "numInstances must be at least 1 (use suspended: true to stop a service)").optional(),
+    /** Not for static sites or cron jobs. Autoscaling between min and max on CPU and/or memory targets (percent). */
+    autoscaling: autoscalingInput.optional(),
+    /** `image` for image-backed services (implied by `image`), or the native/docker runtime of a repo (replacement). */
+    runtime: runtimeSchema.optional(),
+    /** Container image, e.g. `docker.io/org/app:1.2.3`. Exactly one of image or repo. */
+    image: z.string().min(1).optional(),
+    /** Git repository URL. Exactly one of image or repo. */
+    repo: z.string().url("repo must be a git URL such as https://github.com/org/repo").optional(),
+    /** Git branch (default `main` when repo is set). */
+    branch: z.string().min(1).optional(),
+    rootDir: z.string().optional(),
+    /** Build command (native runtimes and static sites); Render's default when unset, never diffed then. */
+    buildCommand: z.string().optional(),
+    /** Start command (native runtimes) or docker command (image/docker; empty: the image's own command). A cron job runs it on each run. */
+    startCommand: z.string().optional(),
+    /** Not for static sites or cron jobs. */
+    preDeployCommand: z.string().optional(),
+    /** Web services only; must start with `/`. */
+    healthCheckPath: z.string().regex(/^\//, "healthCheckPath must start with '/'").optional(),
+    /** Static sites only. */
+    publishPath: z.string().optional(),
+    buildFilter: z
+      .object({ paths: z.array(z.string()).default([]), ignoredPaths: z.array(z.string()).default([]) })
+      .strict()
+      .optional(),
+    /**
+     * A local checkout of `repo` (path, relative to the project or absolute): `check` rejects a build filter glob that
+     * matches no file there. Never sent to Render.
+     */
+    repoCheckout: z.string().min(1).optional(),
+    /** 1–300 s; Render's default (30) when unset. Not for static sites or cron jobs. */
+    maxShutdownDelaySeconds: z.number().int().min(1).max(300).optional(),
+    /** Deploy on every push. Default: off in the production workspace, on elsewhere. */
+    autoDeploy: z.boolean().optional(),
+    /** Render environment `evm-…` (moved in place). */
+    environmentId: z
+      .string()
+      .regex(/^evm-[a-z0-9]+$/, "environmentId must be an environment id like evm-…")
+      .optional(),
+    /** Suspend (true) or resume (false). Default false. */
+    suspended: z.boolean().default(false),
+    /** Cron jobs only (required there; in place): five-field cron expression in UTC, e.g. `0 3 * * *`. */
+    schedule: z.string().optional(),
+  })
+  .strict()
+  .superRefine((v, ctx) => {
+    const bad = (path: string, message: string): void => ctx.addIssue({ code: "custom", path: [path], message });
+    if (!!v.image === !!v.repo) bad(v.image ? "repo" : "image", "set exactly one of image (a container image) or repo (a git repository)");
+    if (v.image && v.runtime && v.runtime !== "image") bad("runtime", `an image-backed service has runtime "image"; remove runtime or set it to "image"`);
+    if (v.repo && !v.runtime && v.type !== "static_site")
+      bad("runtime", "a repo-backed service needs runtime (docker, node, python, go, ruby, rust or elixir)");
+    if (v.autoscaling && v.autoscaling.min > v.autoscaling.max)
+      bad("autoscaling", `autoscaling.min (${v.autoscaling.min}) is greater than autoscaling.max (${v.autoscaling.max}); make min ≤ max`);
+    // Render's scaling docs: autoscaling is available only for team accounts.
+    if (v.autoscaling && v.ownerId.startsWith("usr-"))
+      bad(
+        "autoscaling",
+        "autoscaling is available only in team workspaces (tea-…), not in a personal account (usr-…); use numInstances or move the service to a team workspace",
+      );
+    if (v.type === "static_site") {
+      for (const f of [
+        "plan",
+        "region",
+        "numInstances",
+        "autoscaling",
+        "healthCheckPath",
+        "startCommand",
+        "preDeployCommand",
+        "maxShutdownDelaySeconds",
+        "image",
+      ] as const) {
+        if (v[f] !== undefined) bad(f, `a static site has no ${f}; remove it`);
+      }
+    } else {
+      if (v.publishPath !== undefined) bad("publishPath", "publishPath applies to static sites only; remove it");
+      if (v.runtime && NATIVE_RUNTIMES.includes(v.runtime) && !v.startCommand) bad("startCommand", `runtime ${v.runtime} needs a startCommand`);
     }
-  } else {
-    if (v.publishPath !== undefined) bad("publishPath", "publishPath applies to static sites only; remove it");
-    if (v.runtime && NATIVE_RUNTIMES.includes(v.runtime) && !v.startCommand) bad("startCommand", `runtime ${v.runtime} needs a startCommand`);
-  }
-  if (v.type === "cron_job") {
-    if (v.schedule === undefined) bad("schedule", `a cron job needs a schedule: set schedule to a five-field cron expression in UTC, e.g. "0 3 * * *"`);
-    else {
-      const problem = cronScheduleProblem(v.schedule);
-      if (problem) bad("schedule", problem);
+    if (v.type === "cron_job") {
+      if (v.schedule === undefined) bad("schedule", `a cron job needs a schedule: set schedule to a five-field cron expression in UTC, e.g. "0 3 * * *"`);
+      else {
+        const problem = cronScheduleProblem(v.schedule);
+        if (problem) bad("schedule", problem);
+      }
+      for (const [f, message] of Object.entries(NOT_FOR_CRON_JOBS)) if (v[f as keyof typeof NOT_FOR_CRON_JOBS] !== undefined) bad(f, message);
+      if (v.plan !== undefined && !CRON_JOB_PLANS.includes(v.plan))
+        bad("plan", `a cron job cannot use plan ${v.plan}; use one of ${CRON_JOB_PLANS.join(", ")}`);
+      if (v.healthCheckPath !== undefined) bad("healthCheckPath", "a cron job has no health check (each run exits by itself): remove healthCheckPath");
+    } else if (v.schedule !== undefined) {
+      bad("schedule", `schedule applies to cron jobs only: remove it, or set type to "cron_job"`);
     }
-    for (const [f, message] of Object.entries(NOT_FOR_CRON_JOBS)) if (v[f as keyof typeof NOT_FOR_CRON_JOBS] !== undefined) bad(f, message);
-    if (v.plan !== undefined && !CRON_JOB_PLANS.includes(v.plan)) bad("plan", `a cron job cannot use plan ${v.plan}; use one of ${CRON_JOB_PLANS.join(", ")}`);
-    if (v.healthCheckPath !== undefined) bad("healthCheckPath", "a cron job has no health check (each run exits by itself): remove healthCheckPath");
-  } else if (v.schedule !== undefined) {
-    bad("schedule", `schedule applies to cron jobs only: remove it, or set type to "cron_job"`);
-  }
-  if (v.healthCheckPath !== undefined && v.type !== "web_service" && v.type !== "cron_job") bad("healthCheckPath", "only web services have a health check path; remove it");
-  if (v.repoCheckout !== undefined && !v.repo) bad("repoCheckout", "repoCheckout is a local checkout of repo: set repo or remove it");
-  if (v.buildFilter && v.repoCheckout && v.repo) {
-    let files: string[] | undefined;
-    try {
-      files = listRepoFiles(v.repoCheckout);
-    } catch (e) {
-      bad("repoCheckout", `cannot list the files of ${v.repoCheckout} (${(e as Error).message}): point it at a checkout of ${v.repo} or remove it`);
+    if (v.healthCheckPath !== undefined && v.type !== "web_service" && v.type !== "cron_job")
+      bad("healthCheckPath", "only web services have a health check path; remove it");
+    if (v.repoCheckout !== undefined && !v.repo) bad("repoCheckout", "repoCheckout is a local checkout of repo: set repo or remove it");
+    if (v.buildFilter && v.repoCheckout && v.repo) {
+      let files: string[] | undefined;
+      try {
+        files = listRepoFiles(v.repoCheckout);
+      } catch (e) {
+        bad("repoCheckout", `cannot list the files of ${v.repoCheckout} (${(e as Error).message}): point it at a checkout of ${v.repo} or remove it`);
+      }
+      if (files) for (const p of buildFilterProblems(v.buildFilter, files, v.repoCheckout)) ctx.addIssue({ code: "custom", path: p.path, message: p.message });
     }
-    if (files) for (const p of buildFilterProblems(v.buildFilter, files, v.repoCheckout)) ctx.addIssue({ code: "custom", path: p.path, message: p.message });
-  }
-}).transform((v) => {
-  const isStatic = v.type === "static_site";
-  const isCron = v.type === "cron_job";
-  return {
-    ...v,
-    runtime: isStatic ? undefined : v.image ? ("image" as const) : v.runtime,
-    region: isStatic ? undefined : v.region ?? ("oregon" as const),
-    plan: isStatic ? undefined : v.plan ?? ("starter" as const),
-    // A production web service left without a count gets two: one restart must not be an outage (infra/config/defaults.ts).
-    numInstances: isStatic || isCron ? undefined : v.numInstances ?? v.autoscaling?.min ?? (v.type === "web_service" && isProductionOwner(v.ownerId) ? 2 : 1),
-    branch: v.repo ? v.branch ?? "main" : undefined,
-    // Production never deploys on a git push: promotion does (docs/design.md).
-    autoDeploy: v.autoDeploy ?? !isProductionOwner(v.ownerId),
-  };
-});
+  })
+  .transform((v) => {
+    const isStatic = v.type === "static_site";
+    const isCron = v.type === "cron_job";
+    return {
+      ...v,
+      runtime: isStatic ? undefined : v.image ? ("image" as const) : v.runtime,
+      region: isStatic ? undefined : (v.region ?? ("oregon" as const)),
+      plan: isStatic ? undefined : (v.plan ?? ("starter" as const)),
+      // A production web service left without a count gets two: one restart must not be an outage (infra/config/defaults.ts).
+      numInstances:
+        isStatic || isCron ? undefined : (v.numInstances ?? v.autoscaling?.min ?? (v.type === "web_service" && isProductionOwner(v.ownerId) ? 2 : 1)),
+      branch: v.repo ? (v.branch ?? "main") : undefined,
+      // Production never deploys on a git push: promotion does (docs/design.md).
+      autoDeploy: v.autoDeploy ?? !isProductionOwner(v.ownerId),
+    };
+  });
 
 /** Checked inputs. */
 export type ServiceInputs = z.infer<typeof serviceInputsSchema>;
@@ -172,10 +203,30 @@ export const serviceComputedSchema = z.object({
 export const serviceFields = resourceFields(
   serviceInputsSchema,
   {
-    name: "update", ownerId: "replace", type: "replace", region: "replace", plan: "update", numInstances: "action", autoscaling: "action",
-    runtime: "replace", image: "update", repo: "update", branch: "update", rootDir: "update", buildCommand: "update", startCommand: "update",
-    preDeployCommand: "update", healthCheckPath: "update", publishPath: "update", buildFilter: "update", repoCheckout: "local",
-    maxShutdownDelaySeconds: "update", autoDeploy: "update", environmentId: "action", suspended: "action", schedule: "update",
+    name: "update",
+    ownerId: "replace",
+    type: "replace",
+    region: "replace",
+    plan: "update",
+    numInstances: "action",
+    autoscaling: "action",
+    runtime: "replace",
+    image: "update",
+    repo: "update",
+    branch: "update",
+    rootDir: "update",
+    buildCommand: "update",
+    startCommand: "update",
+    preDeployCommand: "update",
+    healthCheckPath: "update",
+    publishPath: "update",
+    buildFilter: "update",
+    repoCheckout: "local",
+    maxShutdownDelaySeconds: "update",
+    autoDeploy: "update",
+    environmentId: "action",
+    suspended: "action",
+    schedule: "update",
   },
   serviceComputedSchema,
   {
@@ -217,9 +268,7 @@ function toRenderAutoscaling(a: NonNullable<ServiceInputs["autoscaling"]>): Auto
 
 function envSpecificDetails(i: ServiceInputs): Record<string, string> | undefined {
   if (i.type === "static_site") return undefined;
-  return isNative(i.runtime)
-    ? { buildCommand: i.buildCommand ?? "", startCommand: i.startCommand ?? "" }
-    : { dockerCommand: i.startCommand ?? "" };
+  return isNative(i.runtime) ? { buildCommand: i.buildCommand ?? "", startCommand: i.startCommand ?? "" } : { dockerCommand: i.startCommand ?? "" };
 }
 
 /** `POST /services` body. */
@@ -228,18 +277,18 @@ export function createBody(i: ServiceInputs): Record<string, unknown> & { type: 
     i.type === "static_site"
       ? { buildCommand: i.buildCommand ?? "", publishPath: i.publishPath ?? "public" }
       : i.type === "cron_job"
-      ? { runtime: i.runtime, plan: i.plan, region: i.region, schedule: i.schedule, envSpecificDetails: envSpecificDetails(i) }
-      : {
-          runtime: i.runtime,
-          plan: i.plan,
-          region: i.region,
-          numInstances: i.numInstances,
-          envSpecificDetails: envSpecificDetails(i),
-          ...(i.autoscaling ? { autoscaling: toRenderAutoscaling(i.autoscaling) } : {}),
-          ...(i.type === "web_service" ? { healthCheckPath: i.healthCheckPath ?? "" } : {}),
-          ...(i.preDeployCommand ? { preDeployCommand: i.preDeployCommand } : {}),
-          ...(i.maxShutdownDelaySeconds !== undefined ? { maxShutdownDelaySeconds: i.maxShutdownDelaySeconds } : {}),
-        };
+        ? { runtime: i.runtime, plan: i.plan, region: i.region, schedule: i.schedule, envSpecificDetails: envSpecificDetails(i) }
+        : {
+            runtime: i.runtime,
+            plan: i.plan,
+            region: i.region,
+            numInstances: i.numInstances,
+            envSpecificDetails: envSpecificDetails(i),
+            ...(i.autoscaling ? { autoscaling: toRenderAutoscaling(i.autoscaling) } : {}),
+            ...(i.type === "web_service" ? { healthCheckPath: i.healthCheckPath ?? "" } : {}),
+            ...(i.preDeployCommand ? { preDeployCommand: i.preDeployCommand } : {}),
+            ...(i.maxShutdownDelaySeconds !== undefined ? { maxShutdownDelaySeconds: i.maxShutdownDelaySeconds } : {}),
+          };
   return {
     type: i.type,
     name: i.name,
@@ -275,8 +324,10 @@ const SERVICE_PATCH: BodyParts<ServiceInputs, (typeof serviceFields.update)[numb
   rootDir: (i) => (i.repo || i.rootDir !== undefined ? { rootDir: i.rootDir ?? "" } : {}),
   buildFilter: (i) => (i.repo || i.buildFilter ? { buildFilter: i.buildFilter ?? { paths: [], ignoredPaths: [] } } : {}),
   plan: (i) => (isStatic(i) ? {} : details({ plan: i.plan })),
-  buildCommand: (i) => (isStatic(i) ? details({ buildCommand: i.buildCommand ?? "" }) : isNative(i.runtime) ? envDetails({ buildCommand: i.buildCommand ?? "" }) : {}),
-  startCommand: (i) => (isStatic(i) ? {} : isNative(i.runtime) ? envDetails({ startCommand: i.startCommand ?? "" }) : envDetails({ dockerCommand: i.startCommand ?? "" })),
+  buildCommand: (i) =>
+    isStatic(i) ? details({ buildCommand: i.buildCommand ?? "" }) : isNative(i.runtime) ? envDetails({ buildCommand: i.buildCommand ?? "" }) : {},
+  startCommand: (i) =>
+    isStatic(i) ? {} : isNative(i.runtime) ? envDetails({ startCommand: i.startCommand ?? "" }) : envDetails({ dockerCommand: i.startCommand ?? "" }),
   preDeployCommand: (i) => (isStatic(i) || i.type === "cron_job" ? {} : details({ preDeployCommand: i.preDeployCommand ?? "" })),
   healthCheckPath: (i) => (i.type === "web_service" ? details({ healthCheckPath: i.healthCheckPath ?? "" }) : {}),
   publishPath: (i) => (isStatic(i) ? details({ publishPath: i.publishPath ?? "public" }) : {}),
@@ -294,7 +345,7 @@ export function patchBody(i: ServiceInputs): Record<string, unknown> {
 export function inputsFromService(s: Service): ServiceInputs {
   const d = s.serviceDetails;
   const esd = d.envSpecificDetails ?? {};
-  const runtime = s.type === "static_site" ? undefined : d.runtime ?? d.env;
+  const runtime = s.type === "static_site" ? undefined : (d.runtime ?? d.env);
   const a = d.autoscaling;
   const bf = s.buildFilter;
   return {
@@ -351,7 +402,9 @@ function stripUndefined<T extends object>(o: T): T {
 /** Whether an existing service is the one we meant to create (same identity and immutable fields). */
 function matchesIdentity(s: Service, i: ServiceInputs): boolean {
   const live = inputsFromService(s);
-  return s.name === i.name && s.ownerId === i.ownerId && s.type === i.type && live.region === i.region && (i.type === "static_site" || live.runtime === i.runtime);
+  return (
+    s.name === i.name && s.ownerId === i.ownerId && s.type === i.type && live.region === i.region && (i.type === "static_site" || live.runtime === i.runtime)
+  );
 }
 
 /**

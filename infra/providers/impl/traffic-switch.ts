@@ -13,28 +13,42 @@ import { same } from "../diff";
 import { resourceFields } from "../fields";
 import { watchEngine } from "../engine-watch";
 
-const slotRef = z.object({
-  serviceId: z.string().regex(/^srv-[a-z0-9]+$/, "serviceId must be a Render service id like srv-…"),
-  url: z.string().url("url must be the slot's own http(s) URL (Render's service URL)"),
-}).strict();
+const slotRef = z
+  .object({
+    serviceId: z.string().regex(/^srv-[a-z0-9]+$/, "serviceId must be a Render service id like srv-…"),
+    url: z.string().url("url must be the slot's own http(s) URL (Render's service URL)"),
+  })
+  .strict();
 
 /** Checked inputs of a TrafficSwitch ({@link trafficSwitchFields}). */
-export const trafficSwitchInputsSchema = z.object({
-  /** The app's name (as the edge routes it); changing it replaces the switch. */
-  app: z.string().regex(/^[a-z][a-z0-9-]{1,40}$/, "app must be the app's name in stack config"),
-  image: z.string().min(1, "image is the image repository, e.g. docker.io/org/api"),
-  version: z.string().regex(/^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$/, "version must be an image tag such as 1.4.2"),
-  healthCheckPath: z.string().regex(/^\//, "healthCheckPath must start with '/'"),
-  slots: z.object({ blue: slotRef, green: slotRef }).strict(),
-  edgeUrl: z.string().url("edgeUrl must be the edge's http(s) base URL"),
-  adminToken: z.string().min(16, "adminToken must be the edge admin token (at least 16 characters)"),
-  analysis: PromotionAnalysisSchema,
-  /** Services the promotion must not harm (AlphaStack's engine): watched before the switch and during the bake. */
-  guards: z.array(z.object({
-    name: z.string().min(1).max(80),
-    url: z.string().url("guards[].url must be the protected service's http(s) health URL").refine((u) => /^https?:/.test(u), "guards[].url must be http(s)"),
-  }).strict()).max(5).default([]),
-}).strict();
+export const trafficSwitchInputsSchema = z
+  .object({
+    /** The app's name (as the edge routes it); changing it replaces the switch. */
+    app: z.string().regex(/^[a-z][a-z0-9-]{1,40}$/, "app must be the app's name in stack config"),
+    image: z.string().min(1, "image is the image repository, e.g. docker.io/org/api"),
+    version: z.string().regex(/^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$/, "version must be an image tag such as 1.4.2"),
+    healthCheckPath: z.string().regex(/^\//, "healthCheckPath must start with '/'"),
+    slots: z.object({ blue: slotRef, green: slotRef }).strict(),
+    edgeUrl: z.string().url("edgeUrl must be the edge's http(s) base URL"),
+    adminToken: z.string().min(16, "adminToken must be the edge admin token (at least 16 characters)"),
+    analysis: PromotionAnalysisSchema,
+    /** Services the promotion must not harm (AlphaStack's engine): watched before the switch and during the bake. */
+    guards: z
+      .array(
+        z
+          .object({
+            name: z.string().min(1).max(80),
+            url: z
+              .string()
+              .url("guards[].url must be the protected service's http(s) health URL")
+              .refine((u) => /^https?:/.test(u), "guards[].url must be http(s)"),
+          })
+          .strict(),
+      )
+      .max(5)
+      .default([]),
+  })
+  .strict();
 
 /** Checked inputs. */
 export type TrafficSwitchInputs = z.infer<typeof trafficSwitchInputsSchema>;
@@ -56,7 +70,17 @@ export const trafficSwitchComputedSchema = z.object({
  */
 export const trafficSwitchFields = resourceFields(
   trafficSwitchInputsSchema,
-  { app: "replace", image: "update", version: "update", healthCheckPath: "update", slots: "update", edgeUrl: "update", adminToken: "update", analysis: "update", guards: "local" },
+  {
+    app: "replace",
+    image: "update",
+    version: "update",
+    healthCheckPath: "update",
+    slots: "update",
+    edgeUrl: "update",
+    adminToken: "update",
+    analysis: "update",
+    guards: "local",
+  },
   trafficSwitchComputedSchema,
 );
 

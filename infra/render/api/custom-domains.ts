@@ -8,10 +8,14 @@ export class CustomDomainsApi {
   constructor(private readonly http: RenderHttp) {}
 
   async list(serviceId: string): Promise<CustomDomain[]> {
-    const rows = await paginate((cursor, limit) => this.http.request({
-      method: "GET", path: apiPath`/services/${serviceId}/custom-domains`, query: { cursor, limit },
-      schema: z.array(z.looseObject({ cursor: z.string(), customDomain: customDomainSchema })),
-    }));
+    const rows = await paginate((cursor, limit) =>
+      this.http.request({
+        method: "GET",
+        path: apiPath`/services/${serviceId}/custom-domains`,
+        query: { cursor, limit },
+        schema: z.array(z.looseObject({ cursor: z.string(), customDomain: customDomainSchema })),
+      }),
+    );
     return rows.map((r) => r.customDomain);
   }
 
@@ -23,7 +27,10 @@ export class CustomDomainsApi {
   /** Adds a domain; Render answers with an array (cassette-notes §3). Not retried on 5xx. */
   async create(serviceId: string, name: string): Promise<CustomDomain> {
     const arr = await this.http.request({
-      method: "POST", path: apiPath`/services/${serviceId}/custom-domains`, body: { name }, schema: z.array(customDomainSchema).min(1),
+      method: "POST",
+      path: apiPath`/services/${serviceId}/custom-domains`,
+      body: { name },
+      schema: z.array(customDomainSchema).min(1),
     });
     return arr.find((d) => d.name === name) ?? arr[0];
   }

@@ -29,7 +29,14 @@ export class EnvGroupsApi {
   }
 
   /** Creates a group; not retried on 5xx (adopt by name instead). */
-  create(body: { name: string; ownerId: string; envVars: EnvVar[]; secretFiles?: SecretFile[]; environmentId?: string; serviceIds?: string[] }): Promise<EnvGroup> {
+  create(body: {
+    name: string;
+    ownerId: string;
+    envVars: EnvVar[];
+    secretFiles?: SecretFile[];
+    environmentId?: string;
+    serviceIds?: string[];
+  }): Promise<EnvGroup> {
     return this.http.request({ method: "POST", path: "/env-groups", body, schema: envGroupSchema });
   }
 

@@ -23,9 +23,14 @@ export class KeyValueApi {
   constructor(private readonly http: RenderHttp) {}
 
   async list(filter: { name?: string[]; ownerId?: string[]; region?: string[]; environmentId?: string[] } = {}): Promise<KeyValue[]> {
-    const rows = await paginate((cursor, limit) => this.http.request({
-      method: "GET", path: "/key-value", query: { ...filter, cursor, limit }, schema: z.array(z.looseObject({ cursor: z.string(), keyValue: keyValueSchema })),
-    }));
+    const rows = await paginate((cursor, limit) =>
+      this.http.request({
+        method: "GET",
+        path: "/key-value",
+        query: { ...filter, cursor, limit },
+        schema: z.array(z.looseObject({ cursor: z.string(), keyValue: keyValueSchema })),
+      }),
+    );
     return rows.map((r) => r.keyValue);
   }
 

@@ -2,7 +2,13 @@ import { z } from "zod";
 import { apiPath, RenderHttp } from "../http";
 import { paginate } from "../pagination";
 import {
-  Postgres, PostgresConnectionInfo, postgresConnectionInfoSchema, PostgresExport, postgresExportSchema, postgresRecoverySchema, postgresSchema,
+  Postgres,
+  PostgresConnectionInfo,
+  postgresConnectionInfoSchema,
+  PostgresExport,
+  postgresExportSchema,
+  postgresRecoverySchema,
+  postgresSchema,
 } from "../schemas/postgres";
 
 /** Body of `POST /postgres` (openapi `postgresPOSTInput`). */
@@ -31,9 +37,14 @@ export class PostgresApi {
   constructor(private readonly http: RenderHttp) {}
 
   async list(filter: { name?: string[]; ownerId?: string[]; environmentId?: string[]; includeReplicas?: boolean } = {}): Promise<Postgres[]> {
-    const rows = await paginate((cursor, limit) => this.http.request({
-      method: "GET", path: "/postgres", query: { ...filter, cursor, limit }, schema: z.array(z.looseObject({ cursor: z.string(), postgres: postgresSchema })),
-    }));
+    const rows = await paginate((cursor, limit) =>
+      this.http.request({
+        method: "GET",
+        path: "/postgres",
+        query: { ...filter, cursor, limit },
+        schema: z.array(z.looseObject({ cursor: z.string(), postgres: postgresSchema })),
+      }),
+    );
     return rows.map((r) => r.postgres);
   }
 

@@ -9,16 +9,23 @@ export class ServiceEnvApi {
 
   /** Every env var of a service (all pages). */
   async listEnvVars(serviceId: string): Promise<EnvVar[]> {
-    const rows = await paginate((cursor, limit) => this.http.request({
-      method: "GET", path: apiPath`/services/${serviceId}/env-vars`, query: { cursor, limit }, schema: z.array(envVarWithCursorSchema),
-    }));
+    const rows = await paginate((cursor, limit) =>
+      this.http.request({
+        method: "GET",
+        path: apiPath`/services/${serviceId}/env-vars`,
+        query: { cursor, limit },
+        schema: z.array(envVarWithCursorSchema),
+      }),
+    );
     return rows.map((r) => r.envVar);
   }
 
   /** Replaces all env vars of a service with `vars` (Render's PUT is replace-all). */
   async replaceEnvVars(serviceId: string, vars: EnvVar[]): Promise<EnvVar[]> {
     const rows = await this.http.request({
-      method: "PUT", path: apiPath`/services/${serviceId}/env-vars`, body: vars.map(({ key, value }) => ({ key, value })),
+      method: "PUT",
+      path: apiPath`/services/${serviceId}/env-vars`,
+      body: vars.map(({ key, value }) => ({ key, value })),
       schema: z.array(envVarWithCursorSchema),
     });
     return rows.map((r) => r.envVar);
@@ -33,16 +40,23 @@ export class ServiceEnvApi {
   }
 
   async listSecretFiles(serviceId: string): Promise<SecretFile[]> {
-    const rows = await paginate((cursor, limit) => this.http.request({
-      method: "GET", path: apiPath`/services/${serviceId}/secret-files`, query: { cursor, limit }, schema: z.array(secretFileWithCursorSchema),
-    }));
+    const rows = await paginate((cursor, limit) =>
+      this.http.request({
+        method: "GET",
+        path: apiPath`/services/${serviceId}/secret-files`,
+        query: { cursor, limit },
+        schema: z.array(secretFileWithCursorSchema),
+      }),
+    );
     return rows.map((r) => r.secretFile);
   }
 
   /** Replaces all secret files of a service (replace-all PUT). */
   async replaceSecretFiles(serviceId: string, files: SecretFile[]): Promise<SecretFile[]> {
     const rows = await this.http.request({
-      method: "PUT", path: apiPath`/services/${serviceId}/secret-files`, body: files.map(({ name, content }) => ({ name, content })),
+      method: "PUT",
+      path: apiPath`/services/${serviceId}/secret-files`,
+      body: files.map(({ name, content }) => ({ name, content })),
       schema: z.array(secretFileWithCursorSchema),
     });
     return rows.map((r) => r.secretFile);

@@ -27,7 +27,8 @@ export class ServicesApi {
   /** All services matching the filter, every page. */
   async list(filter: ServiceFilter = {}): Promise<Service[]> {
     const rows = await paginate((cursor, limit) =>
-      this.http.request({ method: "GET", path: "/services", query: { ...filter, cursor, limit }, schema: serviceListSchema }));
+      this.http.request({ method: "GET", path: "/services", query: { ...filter, cursor, limit }, schema: serviceListSchema }),
+    );
     return rows.map((r) => r.service);
   }
 
@@ -101,7 +102,12 @@ export class ServicesApi {
 
   /** Deploys newest first, up to `max` (default 20). */
   async listDeploys(id: string, max = 20): Promise<Deploy[]> {
-    const rows = await this.http.request({ method: "GET", path: apiPath`/services/${id}/deploys`, query: { limit: Math.min(100, max) }, schema: deployListSchema });
+    const rows = await this.http.request({
+      method: "GET",
+      path: apiPath`/services/${id}/deploys`,
+      query: { limit: Math.min(100, max) },
+      schema: deployListSchema,
+    });
     return rows.map((r) => r.deploy);
   }
 

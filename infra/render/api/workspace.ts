@@ -24,9 +24,14 @@ export class WorkspaceApi {
   constructor(private readonly http: RenderHttp) {}
 
   async listOwners(): Promise<Owner[]> {
-    const rows = await paginate((cursor, limit) => this.http.request({
-      method: "GET", path: "/owners", query: { cursor, limit }, schema: z.array(z.looseObject({ cursor: z.string(), owner: ownerSchema })),
-    }));
+    const rows = await paginate((cursor, limit) =>
+      this.http.request({
+        method: "GET",
+        path: "/owners",
+        query: { cursor, limit },
+        schema: z.array(z.looseObject({ cursor: z.string(), owner: ownerSchema })),
+      }),
+    );
     return rows.map((r) => r.owner);
   }
 
@@ -39,16 +44,26 @@ export class WorkspaceApi {
   }
 
   async listEnvironments(projectId: string): Promise<Environment[]> {
-    const rows = await paginate((cursor, limit) => this.http.request({
-      method: "GET", path: "/environments", query: { projectId: [projectId], cursor, limit },
-      schema: z.array(z.looseObject({ cursor: z.string(), environment: environmentSchema })),
-    }));
+    const rows = await paginate((cursor, limit) =>
+      this.http.request({
+        method: "GET",
+        path: "/environments",
+        query: { projectId: [projectId], cursor, limit },
+        schema: z.array(z.looseObject({ cursor: z.string(), environment: environmentSchema })),
+      }),
+    );
     return rows.map((r) => r.environment);
   }
 
   /** Moves resources into an environment. Adding what is already there changes nothing, so it is safe to repeat. */
   addToEnvironment(environmentId: string, resourceIds: string[]): Promise<Environment> {
-    return this.http.request({ method: "POST", path: apiPath`/environments/${environmentId}/resources`, body: { resourceIds }, schema: environmentSchema, idempotent: true });
+    return this.http.request({
+      method: "POST",
+      path: apiPath`/environments/${environmentId}/resources`,
+      body: { resourceIds },
+      schema: environmentSchema,
+      idempotent: true,
+    });
   }
 
   removeFromEnvironment(environmentId: string, resourceIds: string[]): Promise<void> {
@@ -63,9 +78,16 @@ export class WorkspaceApi {
     return this.http.request({ method: "GET", path: apiPath`/notification-settings/overrides/services/${serviceId}`, schema: notificationOverrideSchema });
   }
 
-  setNotificationOverride(serviceId: string, body: Partial<Pick<NotificationOverride, "notificationsToSend" | "previewNotificationsEnabled">>): Promise<NotificationOverride> {
+  setNotificationOverride(
+    serviceId: string,
+    body: Partial<Pick<NotificationOverride, "notificationsToSend" | "previewNotificationsEnabled">>,
+  ): Promise<NotificationOverride> {
     return this.http.request({
-      method: "PATCH", path: apiPath`/notification-settings/overrides/services/${serviceId}`, body, schema: notificationOverrideSchema, idempotent: true,
+      method: "PATCH",
+      path: apiPath`/notification-settings/overrides/services/${serviceId}`,
+      body,
+      schema: notificationOverrideSchema,
+      idempotent: true,
     });
   }
 }

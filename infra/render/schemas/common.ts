@@ -6,7 +6,10 @@ export type Region = z.infer<typeof regionSchema>;
 
 /** `{cidrBlock, description}`; Render returns `null` for an empty allow list (cassette-notes §3). */
 export const cidrSchema = z.looseObject({ cidrBlock: z.string(), description: z.string().optional() });
-export const ipAllowListSchema = z.array(cidrSchema).nullish().transform((v) => v ?? []);
+export const ipAllowListSchema = z
+  .array(cidrSchema)
+  .nullish()
+  .transform((v) => v ?? []);
 
 /** Render's `owner` object (workspace). */
 export const ownerSchema = z.looseObject({

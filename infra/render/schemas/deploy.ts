@@ -1,8 +1,17 @@
 import { z } from "zod";
 
 export const deployStatusSchema = z.enum([
-  "created", "queued", "build_in_progress", "update_in_progress", "live", "deactivated", "build_failed",
-  "update_failed", "canceled", "pre_deploy_in_progress", "pre_deploy_failed",
+  "created",
+  "queued",
+  "build_in_progress",
+  "update_in_progress",
+  "live",
+  "deactivated",
+  "build_failed",
+  "update_failed",
+  "canceled",
+  "pre_deploy_in_progress",
+  "pre_deploy_failed",
 ]);
 export type DeployStatus = z.infer<typeof deployStatusSchema>;
 

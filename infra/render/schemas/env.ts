@@ -22,13 +22,22 @@ export const envGroupMetaSchema = z.looseObject({
   environmentId: z.string().optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
-  serviceLinks: z.array(envGroupLinkSchema).nullish().transform((v) => v ?? []),
+  serviceLinks: z
+    .array(envGroupLinkSchema)
+    .nullish()
+    .transform((v) => v ?? []),
 });
 export type EnvGroupMeta = z.infer<typeof envGroupMetaSchema>;
 
 /** A whole env group, as POST/GET/PATCH and the per-key PUTs return it. */
 export const envGroupSchema = envGroupMetaSchema.extend({
-  envVars: z.array(envVarSchema).nullish().transform((v) => v ?? []),
-  secretFiles: z.array(secretFileSchema).nullish().transform((v) => v ?? []),
+  envVars: z
+    .array(envVarSchema)
+    .nullish()
+    .transform((v) => v ?? []),
+  secretFiles: z
+    .array(secretFileSchema)
+    .nullish()
+    .transform((v) => v ?? []),
 });
 export type EnvGroup = z.infer<typeof envGroupSchema>;

@@ -10,7 +10,10 @@ export const keyValuePlanSchema = z.enum(["free", "starter", "standard", "pro", 
  * dashboard's and Blueprints') is read as the API's (`allkeys_lru`), so the two never show as a difference.
  */
 export const keyValueOptionsSchema = z.looseObject({
-  maxmemoryPolicy: z.string().optional().transform((v) => v?.replace(/-/g, "_")),
+  maxmemoryPolicy: z
+    .string()
+    .optional()
+    .transform((v) => v?.replace(/-/g, "_")),
   persistenceMode: z.string().optional(),
 });
 

@@ -3,10 +3,34 @@ import { ipAllowListSchema, ownerSchema, regionSchema } from "./common";
 
 /** Postgres instance types (openapi `postgres.plan`), legacy and flexible. */
 export const postgresPlanSchema = z.enum([
-  "free", "starter", "standard", "pro", "pro_plus", "custom", "basic_256mb", "basic_1gb", "basic_4gb", "pro_4gb", "pro_8gb",
-  "pro_16gb", "pro_32gb", "pro_64gb", "pro_128gb", "pro_192gb", "pro_256gb", "pro_384gb", "pro_512gb", "accelerated_16gb",
-  "accelerated_32gb", "accelerated_64gb", "accelerated_128gb", "accelerated_256gb", "accelerated_384gb", "accelerated_512gb",
-  "accelerated_768gb", "accelerated_1024gb",
+  "free",
+  "starter",
+  "standard",
+  "pro",
+  "pro_plus",
+  "custom",
+  "basic_256mb",
+  "basic_1gb",
+  "basic_4gb",
+  "pro_4gb",
+  "pro_8gb",
+  "pro_16gb",
+  "pro_32gb",
+  "pro_64gb",
+  "pro_128gb",
+  "pro_192gb",
+  "pro_256gb",
+  "pro_384gb",
+  "pro_512gb",
+  "accelerated_16gb",
+  "accelerated_32gb",
+  "accelerated_64gb",
+  "accelerated_128gb",
+  "accelerated_256gb",
+  "accelerated_384gb",
+  "accelerated_512gb",
+  "accelerated_768gb",
+  "accelerated_1024gb",
 ]);
 export type PostgresPlan = z.infer<typeof postgresPlanSchema>;
 
@@ -28,7 +52,10 @@ export const postgresSchema = z.looseObject({
   highAvailabilityEnabled: z.boolean(),
   diskSizeGB: z.number().int().optional(),
   ipAllowList: ipAllowListSchema,
-  readReplicas: z.array(z.looseObject({ id: z.string(), name: z.string() })).nullish().transform((v) => v ?? []),
+  readReplicas: z
+    .array(z.looseObject({ id: z.string(), name: z.string() }))
+    .nullish()
+    .transform((v) => v ?? []),
   dashboardUrl: z.string().optional(),
   suspended: z.string().optional(),
   createdAt: z.string(),

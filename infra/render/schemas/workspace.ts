@@ -8,10 +8,22 @@ export const environmentSchema = z.looseObject({
   projectId: z.string(),
   protectedStatus: z.enum(["protected", "unprotected"]),
   networkIsolationEnabled: z.boolean().optional(),
-  serviceIds: z.array(z.string()).nullish().transform((v) => v ?? []),
-  databasesIds: z.array(z.string()).nullish().transform((v) => v ?? []),
-  envGroupIds: z.array(z.string()).nullish().transform((v) => v ?? []),
-  redisIds: z.array(z.string()).nullish().transform((v) => v ?? []),
+  serviceIds: z
+    .array(z.string())
+    .nullish()
+    .transform((v) => v ?? []),
+  databasesIds: z
+    .array(z.string())
+    .nullish()
+    .transform((v) => v ?? []),
+  envGroupIds: z
+    .array(z.string())
+    .nullish()
+    .transform((v) => v ?? []),
+  redisIds: z
+    .array(z.string())
+    .nullish()
+    .transform((v) => v ?? []),
   ipAllowList: ipAllowListSchema.optional(),
 });
 export type Environment = z.infer<typeof environmentSchema>;

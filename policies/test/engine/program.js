@@ -21,7 +21,24 @@ class R extends pulumi.dynamic.Resource {
 // In production the allowlist pins the provider code digest that the project's loader records (infra/providers/
 // dynamic.ts); this echo stands in for the project's Service, so the test hands it the reviewed digest.
 const digest = new pulumi.Config("sgtest").get("digest");
-new R("api-blue", { name: "api-blue", type: "web_service", ownerId: "tea-stackguardtest00000", healthCheckPath: "/healthz", numInstances: 2, ...(digest ? { stackguardProviderDigest: digest } : {}) }, "render:Service");
-if (scenario === "secret-env") new R("api-env", { serviceId: "srv-ourapiblue000000000", values: pulumi.secret({ DATABASE_URL: "postgres://app:CANARY-pw@db.internal/app" }) }, "render:EnvVars");
-if (scenario === "plain-env") new R("api-env", { serviceId: "srv-ourapiblue000000000", values: { DATABASE_URL: "postgres://app:CANARY-pw@db.internal/app" } }, "render:EnvVars");
+new R(
+  "api-blue",
+  {
+    name: "api-blue",
+    type: "web_service",
+    ownerId: "tea-stackguardtest00000",
+    healthCheckPath: "/healthz",
+    numInstances: 2,
+    ...(digest ? { stackguardProviderDigest: digest } : {}),
+  },
+  "render:Service",
+);
+if (scenario === "secret-env")
+  new R(
+    "api-env",
+    { serviceId: "srv-ourapiblue000000000", values: pulumi.secret({ DATABASE_URL: "postgres://app:CANARY-pw@db.internal/app" }) },
+    "render:EnvVars",
+  );
+if (scenario === "plain-env")
+  new R("api-env", { serviceId: "srv-ourapiblue000000000", values: { DATABASE_URL: "postgres://app:CANARY-pw@db.internal/app" } }, "render:EnvVars");
 if (scenario === "alphastack-env") new R("engine-env", { serviceId: "srv-alphastackengine0000", values: pulumi.secret({ A: "b" }) }, "render:EnvVars");

@@ -160,7 +160,9 @@ export async function settle(api: Api, timeoutMs = 120_000, owner = STAGING_OWNE
  * lists sorted by name. Two `up`s of the same program into an empty workspace give equal snapshots.
  */
 export function normalise(ws: Workspace, secrets: Record<string, string>): Record<string, unknown> {
-  const tokens: Array<[string, string]> = Object.entries(secrets).filter(([v]) => v.length >= 6).map(([v, t]) => [v, t]);
+  const tokens: Array<[string, string]> = Object.entries(secrets)
+    .filter(([v]) => v.length >= 6)
+    .map(([v, t]) => [v, t]);
   const nameOfService = new Map(ws.services.map((s) => [s.id, s.name as string]));
   for (const s of ws.services) {
     tokens.push([s.id, `<srv:${s.name}>`]);
@@ -215,7 +217,10 @@ export function normalise(ws: Workspace, secrets: Record<string, string>): Recor
         live: live ? { image: live.image?.ref ?? null, commit: live.commit ? "commit" : null } : null,
         envVars: Object.fromEntries(byName(ws.envVars[s.id] ?? [], (e) => e.key).map((e) => [e.key, envValue(e.key, e.value)])),
         secretFiles: Object.fromEntries(byName(ws.secretFiles[s.id] ?? [], (f) => f.name).map((f) => [f.name, sub(f.content)])),
-        domains: byName(ws.domains.filter((d) => d.serviceId === s.id).map((d) => d.domain), (d) => d.name).map(walk),
+        domains: byName(
+          ws.domains.filter((d) => d.serviceId === s.id).map((d) => d.domain),
+          (d) => d.name,
+        ).map(walk),
       };
     }),
     envGroups: byName(ws.envGroups, (g) => g.name).map(({ envVars, secretFiles, serviceLinks, ...g }) => ({
@@ -249,10 +254,22 @@ export function duplicatesOf(ws: Workspace): string[] {
     for (const x of names) n.set(x, (n.get(x) ?? 0) + 1);
     for (const [name, c] of n) if (c > 1) out.push(`${kind} ${name} ×${c}`);
   };
-  count("service", ws.services.map((s) => s.name));
-  count("env group", ws.envGroups.map((g) => g.name));
-  count("postgres", ws.postgres.map((p) => p.name));
-  count("custom domain", ws.domains.map((d) => d.domain.name));
+  count(
+    "service",
+    ws.services.map((s) => s.name),
+  );
+  count(
+    "env group",
+    ws.envGroups.map((g) => g.name),
+  );
+  count(
+    "postgres",
+    ws.postgres.map((p) => p.name),
+  );
+  count(
+    "custom domain",
+    ws.domains.map((d) => d.domain.name),
+  );
   return out;
 }
 
@@ -304,7 +321,11 @@ function median(xs: number[]): number {
 
 function readRequestLog(file: string): { attempts: number; retries: number; faultedWrites: Record<string, number> } {
   if (!fs.existsSync(file)) return { attempts: 0, retries: 0, faultedWrites: {} };
-  const entries = fs.readFileSync(file, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as { method: string; path: string; status: number; attempt: number });
+  const entries = fs
+    .readFileSync(file, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { method: string; path: string; status: number; attempt: number });
   const faultedWrites: Record<string, number> = {};
   for (const e of entries) {
     if (e.method === "GET" || !(e.status === 429 || e.status >= 500)) continue;
@@ -359,7 +380,14 @@ export async function runFaultTrials(opts: FaultTrialOptions): Promise<{ summary
 
   const teardown = async (project: PulumiProject): Promise<string[]> => {
     const d = await project.run(["destroy", "--yes", "--skip-preview", "--stack", STACK], {}, 600_000);
-    if (d.code !== 0) log(`  destroy exited ${d.code}: ${(d.stderr + d.stdout).split("\n").filter((l) => /error/i.test(l)).slice(0, 3).join(" | ")}`);
+    if (d.code !== 0)
+      log(
+        `  destroy exited ${d.code}: ${(d.stderr + d.stdout)
+          .split("\n")
+          .filter((l) => /error/i.test(l))
+          .slice(0, 3)
+          .join(" | ")}`,
+      );
     project.dispose();
     const left = await sweep(api);
     fs.rmSync(edgePeersDir(sim.apiUrl), { recursive: true, force: true });
@@ -392,11 +420,28 @@ export async function runFaultTrials(opts: FaultTrialOptions): Promise<{ summary
       const seed = seed0 + i;
       const run = await oneUp({ rate, seed, statuses: [500, 502, 503, 429], afterShare: 0.5 });
       const result: RunResult = {
-        run: i, seed, upCode: run.r.code, ms: run.ms, injected: run.stats.injected, byStatus: run.stats.byStatus,
-        attempts: run.requests.attempts, retries: run.requests.retries, faultedWrites: run.requests.faultedWrites,
-        stateEqual: false, diff: [], duplicates: [], orphans: [], leftovers: [], converged: false,
+        run: i,
+        seed,
+        upCode: run.r.code,
+        ms: run.ms,
+        injected: run.stats.injected,
+        byStatus: run.stats.byStatus,
+        attempts: run.requests.attempts,
+        retries: run.requests.retries,
+        faultedWrites: run.requests.faultedWrites,
+        stateEqual: false,
+        diff: [],
+        duplicates: [],
+        orphans: [],
+        leftovers: [],
+        converged: false,
       };
-      if (run.r.code !== 0) result.error = (run.r.stderr + run.r.stdout).split("\n").filter((l) => /error|failed/i.test(l)).slice(-6).join("\n");
+      if (run.r.code !== 0)
+        result.error = (run.r.stderr + run.r.stdout)
+          .split("\n")
+          .filter((l) => /error|failed/i.test(l))
+          .slice(-6)
+          .join("\n");
       try {
         await settle(api);
         const ws = await readWorkspace(api);
@@ -412,11 +457,19 @@ export async function runFaultTrials(opts: FaultTrialOptions): Promise<{ summary
       result.leftovers = await teardown(run.project);
       result.converged = result.upCode === 0 && result.stateEqual && result.duplicates.length === 0 && result.orphans.length === 0;
       results.push(result);
-      log(`faults: run ${i}/${opts.runs} seed ${seed}: up exit ${result.upCode} in ${result.ms} ms, ${result.injected} faults injected ` +
-        `(${Object.entries(result.byStatus).map(([k, v]) => `${k}:${v}`).join(" ")}), provider attempts ${result.attempts} (${result.retries} retries; ` +
-        `writes answered 5xx/429: ${Object.entries(result.faultedWrites).map(([k, v]) => `${k}×${v}`).join(", ") || "none"}); ` +
-        `state ${result.stateEqual ? "= reference" : `differs (${result.diff.slice(0, 3).join("; ")})`}, duplicates ${result.duplicates.length}, orphans ${result.orphans.length}` +
-        `${result.leftovers.length ? `, left after destroy: ${result.leftovers.join(", ")}` : ""}${result.error ? `\n  ${result.error.replace(/\n/g, "\n  ")}` : ""}`);
+      log(
+        `faults: run ${i}/${opts.runs} seed ${seed}: up exit ${result.upCode} in ${result.ms} ms, ${result.injected} faults injected ` +
+          `(${Object.entries(result.byStatus)
+            .map(([k, v]) => `${k}:${v}`)
+            .join(" ")}), provider attempts ${result.attempts} (${result.retries} retries; ` +
+          `writes answered 5xx/429: ${
+            Object.entries(result.faultedWrites)
+              .map(([k, v]) => `${k}×${v}`)
+              .join(", ") || "none"
+          }); ` +
+          `state ${result.stateEqual ? "= reference" : `differs (${result.diff.slice(0, 3).join("; ")})`}, duplicates ${result.duplicates.length}, orphans ${result.orphans.length}` +
+          `${result.leftovers.length ? `, left after destroy: ${result.leftovers.join(", ")}` : ""}${result.error ? `\n  ${result.error.replace(/\n/g, "\n  ")}` : ""}`,
+      );
     }
     const summary: FaultSummary = {
       runs: results.length,

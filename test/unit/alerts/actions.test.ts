@@ -26,7 +26,11 @@ describe("actionToTake", () => {
 
     const engine = parseAlertRule({ ...defaultRules("production").find((r) => r.name === "alphastack-engine-status")!, action: { type: "none" } });
     const forged = { ...engine, action: { type: "killSwitch", flag: "new-checkout" } } as AlertRule;
-    const firing = { state: { status: "firing" as const, since: 0, level: "critical" as const }, events: [{ type: "firing" as const, rule: forged.name, at: 0, level: "critical" as const, message: "" }], outcome: { kind: "nodata" as const } };
+    const firing = {
+      state: { status: "firing" as const, since: 0, level: "critical" as const },
+      events: [{ type: "firing" as const, rule: forged.name, at: 0, level: "critical" as const, message: "" }],
+      outcome: { kind: "nodata" as const },
+    };
     expect(actionToTake(forged, firing)).toBeUndefined();
     const forgedTarget = { ...rule, action: { type: "rollback", app: "alphastack-engine" } } as AlertRule;
     expect(actionToTake(forgedTarget, firing)).toBeUndefined();

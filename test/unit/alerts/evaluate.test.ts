@@ -34,7 +34,11 @@ describe("evaluate: for, keep-firing, hysteresis, levels", () => {
   });
 
   it("fires on the first breach when for is 0s, and a blip shorter than `for` never fires", () => {
-    expect(timeline(replay(rule({ for: "0s", keepFiringFor: "0s" }), incident, 40))).toEqual(["10:firing:warning", "11:level-changed:critical", "18:resolved:critical"]);
+    expect(timeline(replay(rule({ for: "0s", keepFiringFor: "0s" }), incident, 40))).toEqual([
+      "10:firing:warning",
+      "11:level-changed:critical",
+      "18:resolved:critical",
+    ]);
     const blip = series({ minutes: 20, shape: (m) => (m >= 5 && m < 6 ? 0.08 : 0.001) });
     expect(timeline(replay(rule({ for: "3m", warning: undefined }), blip, 20))).toEqual(["6:pending:critical"]);
   });
@@ -79,9 +83,16 @@ describe("evaluate: no data, errors, minimum samples", () => {
   });
 
   it("noData=alerting: a gap is a critical breach (through `for`); noData=ok: a gap clears a firing alert", () => {
-    expect(timeline(replay(rule({ noData: "alerting", noDataAfter: "2m" }), gappy, 30))).toEqual(["12:pending:critical", "14:firing:critical", "22:resolved:critical"]);
+    expect(timeline(replay(rule({ noData: "alerting", noDataAfter: "2m" }), gappy, 30))).toEqual([
+      "12:pending:critical",
+      "14:firing:critical",
+      "22:resolved:critical",
+    ]);
     const firingThenGap = series({ minutes: 30, shape: (m) => (m < 5 ? 0.05 : m < 20 ? undefined : 0.001) });
-    expect(timeline(replay(rule({ noData: "ok", for: "0s", keepFiringFor: "0s", noDataAfter: "2m" }), firingThenGap, 30))).toEqual(["1:firing:critical", "7:resolved:critical"]);
+    expect(timeline(replay(rule({ noData: "ok", for: "0s", keepFiringFor: "0s", noDataAfter: "2m" }), firingThenGap, 30))).toEqual([
+      "1:firing:critical",
+      "7:resolved:critical",
+    ]);
   });
 
   it("noData=keep-last: a firing alert keeps firing through a gap and resolves on data", () => {
@@ -102,7 +113,11 @@ describe("evaluate: no data, errors, minimum samples", () => {
     const healthy = series({ minutes: 20, shape: () => 0.001 });
     const errorAt = (m: number) => m >= 5 && m < 12;
     expect(timeline(replay(rule({ onError: "keep-last" }), healthy, 20, { errorAt }))).toEqual([]);
-    expect(timeline(replay(rule({ onError: "alerting" }), healthy, 20, { errorAt }))).toEqual(["5:pending:critical", "7:firing:critical", "14:resolved:critical"]);
+    expect(timeline(replay(rule({ onError: "alerting" }), healthy, 20, { errorAt }))).toEqual([
+      "5:pending:critical",
+      "7:firing:critical",
+      "14:resolved:critical",
+    ]);
     const bad = series({ minutes: 20, shape: () => 0.05 });
     const ok = replay(rule({ onError: "ok", for: "0s", keepFiringFor: "0s" }), bad, 20, { errorAt });
     expect(timeline(ok)).toEqual(["1:firing:critical", "5:resolved:critical", "12:firing:critical"]);
@@ -139,7 +154,13 @@ describe("default rules on recorded series", () => {
     const steps = replay(r, probes, 15);
     // Evaluated every 15 s: degraded (warning) 15 s after the outage starts, firing 30 s later, critical at 1 min;
     // back to warning once the 2m window is mostly healthy, resolved when it is all healthy.
-    expect(timeline(steps)).toEqual(["5.25:pending:warning", "5.75:firing:warning", "6:level-changed:critical", "10.75:level-changed:warning", "11.75:resolved:warning"]);
+    expect(timeline(steps)).toEqual([
+      "5.25:pending:warning",
+      "5.75:firing:warning",
+      "6:level-changed:critical",
+      "10.75:level-changed:warning",
+      "11.75:resolved:warning",
+    ]);
     expect(r.action).toEqual({ type: "none" });
     expect(r.severity).toBe("page");
   });

@@ -78,7 +78,13 @@ describe("Prometheus export", () => {
     const rules = doc.groups[0].rules;
     expect(doc.groups[0].interval).toBe("30s");
     expect(rules.map((r: { labels: { level: string; nodata?: string } }) => r.labels.nodata ?? r.labels.level)).toEqual(["critical", "warning", "true"]);
-    expect(rules[0]).toMatchObject({ alert: "api-error-rate", for: "2m", keep_firing_for: "5m", labels: { severity: "page", team: "platform", action: "rollback" }, annotations: { runbook_url: input.runbookUrl } });
+    expect(rules[0]).toMatchObject({
+      alert: "api-error-rate",
+      for: "2m",
+      keep_firing_for: "5m",
+      labels: { severity: "page", team: "platform", action: "rollback" },
+      annotations: { runbook_url: input.runbookUrl },
+    });
     expect(rules[1].labels.severity).toBe("ticket");
     expect(rules[2]).toMatchObject({ alert: "api-error-rate-nodata", for: "10m", expr: expect.stringMatching(/^absent\(/) });
   });
@@ -108,7 +114,14 @@ describe("Prometheus export", () => {
 describe("Grafana export", () => {
   it("maps noData/onError to noDataState/execErrState, for and keep_firing_for, and recovery to unloadEvaluator", () => {
     const [crit, warn] = toGrafana(rule, { datasourceUid: "prom-main" });
-    expect(crit).toMatchObject({ title: "api-error-rate (critical)", noDataState: "Alerting", execErrState: "KeepLast", for: "2m", keep_firing_for: "5m", condition: "C" });
+    expect(crit).toMatchObject({
+      title: "api-error-rate (critical)",
+      noDataState: "Alerting",
+      execErrState: "KeepLast",
+      for: "2m",
+      keep_firing_for: "5m",
+      condition: "C",
+    });
     const c = crit!.data.find((d) => d.refId === "C") as { model: { conditions: Array<{ evaluator: unknown; unloadEvaluator: unknown }> } };
     expect(c.model.conditions[0]).toEqual({ evaluator: { type: "gt", params: [0.02] }, unloadEvaluator: { type: "lt", params: [0.01] } });
     expect((crit!.data[0] as { datasourceUid: string }).datasourceUid).toBe("prom-main");
@@ -143,7 +156,9 @@ describe("Datadog export", () => {
     expect(m.query.startsWith("avg(last_5m):")).toBe(true);
     expect(m.options).toMatchObject({ notify_no_data: false, require_full_window: false });
     expect(m.options).not.toHaveProperty("no_data_timeframe");
-    const avail = toDatadog(parseAlertRule({ ...input, signal: "api.availability", comparator: "<", critical: { threshold: 0.99, recovery: 0.995 }, warning: undefined, for: "10m" }));
+    const avail = toDatadog(
+      parseAlertRule({ ...input, signal: "api.availability", comparator: "<", critical: { threshold: 0.99, recovery: 0.995 }, warning: undefined, for: "10m" }),
+    );
     expect(avail.query).toBe("max(last_10m):avg:stackguard.probe.success{app:api} < 0.99");
   });
 });

@@ -43,11 +43,19 @@ describe("AlertRule validation names the field", () => {
 
   it("an action on AlphaStack is rejected, by id, by name, and for any rule about AlphaStack", () => {
     expect(pathsOf({ action: { type: "rollback", app: "alphastack-engine" } })[0]!.path).toBe("action.app");
-    expect(pathsOf({ action: { type: "killSwitch", flag: "srv-alphastackengine0000" } })[0]).toEqual({ path: "action.flag", message: expect.stringMatching(/never acts on AlphaStack/) });
+    expect(pathsOf({ action: { type: "killSwitch", flag: "srv-alphastackengine0000" } })[0]).toEqual({
+      path: "action.flag",
+      message: expect.stringMatching(/never acts on AlphaStack/),
+    });
     const engine = { name: "engine-down", signal: "alphastack.engine_status", target: undefined, comparator: "<", critical: { threshold: 0.5 } };
     expect(pathsOf({ ...engine, action: { type: "killSwitch", flag: "new-checkout" } })[0]!.path).toBe("action");
     expect(pathsOf({ signal: "resource.cpu", target: "srv-alphastackworker0000", action: { type: "rollback", app: "api" } })[0]!.path).toBe("action");
-    expect(pathsOf({ signal: "resource.cpu", target: "srv-custom00000000000000", action: { type: "rollback", app: "api" } }, { extraProtected: ["srv-custom00000000000000"] })[0]!.path).toBe("action");
+    expect(
+      pathsOf(
+        { signal: "resource.cpu", target: "srv-custom00000000000000", action: { type: "rollback", app: "api" } },
+        { extraProtected: ["srv-custom00000000000000"] },
+      )[0]!.path,
+    ).toBe("action");
     expect(validateAlertRule({ ...valid, ...engine, action: { type: "none" } }).ok).toBe(true);
   });
 

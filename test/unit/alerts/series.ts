@@ -11,7 +11,14 @@ export const MIN = 60_000;
  * A recorded-style series: one sample every `stepMs` from T0 for `minutes`, value from `shape(minute)` plus noise,
  * each standing for `n` events. `shape` returning `undefined` leaves a gap (no data).
  */
-export function series(opts: { minutes: number; stepMs?: number; n?: number; noise?: number; seed?: number; shape: (minute: number) => number | undefined }): Sample[] {
+export function series(opts: {
+  minutes: number;
+  stepMs?: number;
+  n?: number;
+  noise?: number;
+  seed?: number;
+  shape: (minute: number) => number | undefined;
+}): Sample[] {
   const step = opts.stepMs ?? 15_000;
   const rand = rng(opts.seed ?? 42);
   const out: Sample[] = [];

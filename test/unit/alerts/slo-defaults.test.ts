@@ -2,7 +2,13 @@ import { defaultRules, parseAlertRule, SIGNAL_NAMES, sloBurnRateRules, toPrometh
 import YAML from "yaml";
 
 describe("sloBurnRateRules", () => {
-  const rules = sloBurnRateRules({ name: "api-slo", app: "api", objective: 0.999, runbookUrl: "https://runbooks.example/slo", pageAction: { type: "rollback", app: "api" } }).map((r) => parseAlertRule(r));
+  const rules = sloBurnRateRules({
+    name: "api-slo",
+    app: "api",
+    objective: 0.999,
+    runbookUrl: "https://runbooks.example/slo",
+    pageAction: { type: "rollback", app: "api" },
+  }).map((r) => parseAlertRule(r));
 
   it("generates the SRE workbook's four multi-window burn-rate rules", () => {
     expect(rules.map((r) => [r.window, r.confirmWindow, r.critical.threshold, r.severity])).toEqual([
@@ -58,7 +64,13 @@ describe("targetsFromStackConfig", () => {
     expect(t.apps).toEqual(["api"]);
     expect(t.frontends).toEqual(["frontend"]);
     expect(t.domains).toEqual(PRODUCTION_TARGETS.domains);
-    expect(t.services).toEqual(expect.arrayContaining([{ name: "api-blue", minInstances: 2 }, { name: "worker", minInstances: 2 }, { name: "edge", minInstances: 2 }]));
+    expect(t.services).toEqual(
+      expect.arrayContaining([
+        { name: "api-blue", minInstances: 2 },
+        { name: "worker", minInstances: 2 },
+        { name: "edge", minInstances: 2 },
+      ]),
+    );
     expect(defaultRules("production", t).length).toBeGreaterThan(30);
   });
 });

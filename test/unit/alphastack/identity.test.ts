@@ -24,9 +24,13 @@ describe("AlphaStack's identity", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sg-identity-"));
     const sim = await startSimulator({ stateDir: dir, timeScale: 0.01, rateLimit: "relaxed", realDatabases: false });
     try {
-      const get = async (p: string): Promise<{ name?: string }> => (await fetch(`${sim.apiUrl}${p}`, { headers: { authorization: `Bearer ${sim.apiKey}` }, signal: AbortSignal.timeout(10_000) })).json() as { name?: string };
+      const get = async (p: string): Promise<{ name?: string }> =>
+        (await fetch(`${sim.apiUrl}${p}`, { headers: { authorization: `Bearer ${sim.apiKey}` }, signal: AbortSignal.timeout(10_000) })).json() as {
+          name?: string;
+        };
       for (const r of ALPHASTACK_RESOURCES.filter((x) => x.name)) {
-        const body = r.kind === "service" ? await get(`/services/${r.id}`) : r.kind === "database" ? await get(`/postgres/${r.id}`) : await get(`/env-groups/${r.id}`);
+        const body =
+          r.kind === "service" ? await get(`/services/${r.id}`) : r.kind === "database" ? await get(`/postgres/${r.id}`) : await get(`/env-groups/${r.id}`);
         expect({ id: r.id, name: body.name }).toEqual({ id: r.id, name: r.name });
       }
     } finally {

@@ -7,7 +7,11 @@ const ROOT = path.resolve(__dirname, "..", "..", "..");
 
 function rawConfig(stack: string): Record<string, any> {
   const doc = parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8"));
-  return Object.fromEntries(Object.entries(doc.config as Record<string, unknown>).filter(([k]) => k.startsWith("stackguard:")).map(([k, v]) => [k.slice(11), v]));
+  return Object.fromEntries(
+    Object.entries(doc.config as Record<string, unknown>)
+      .filter(([k]) => k.startsWith("stackguard:"))
+      .map(([k, v]) => [k.slice(11), v]),
+  );
 }
 
 function problemsOf(stack: string, raw: Record<string, unknown>): string[] {
@@ -20,7 +24,12 @@ function problemsOf(stack: string, raw: Record<string, unknown>): string[] {
   throw new Error("expected the config to be rejected");
 }
 
-const restore = { id: "dpg-d4restored0000000000-a", name: "platform-db-staging-pitr-202611270030", sourceId: "dpg-d4source000000000000-a", restoreTime: "2026-11-27T00:30:00Z" };
+const restore = {
+  id: "dpg-d4restored0000000000-a",
+  name: "platform-db-staging-pitr-202611270030",
+  sourceId: "dpg-d4source000000000000-a",
+  restoreTime: "2026-11-27T00:30:00Z",
+};
 
 describe("stackguard:database.restore (written by npm run db:restore)", () => {
   it("is optional: the committed configs have none", () => {

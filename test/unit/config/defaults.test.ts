@@ -3,7 +3,13 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { EDGE_TIMING_DEFAULTS } from "../../../apps/edge/config";
 import { parseStackConfig, StackConfigError } from "../../../infra/config/load";
-import { defaultBuildFilter, EDGE_HEALTH_CHECK_PATH, minShutdownDelaySeconds, PRODUCTION_MIN_INSTANCES, SHUTDOWN_SLACK_SECONDS } from "../../../infra/config/defaults";
+import {
+  defaultBuildFilter,
+  EDGE_HEALTH_CHECK_PATH,
+  minShutdownDelaySeconds,
+  PRODUCTION_MIN_INSTANCES,
+  SHUTDOWN_SLACK_SECONDS,
+} from "../../../infra/config/defaults";
 import { edgeRoutes } from "../../../infra/config/routing";
 
 const ROOT = path.resolve(__dirname, "..", "..", "..");
@@ -77,7 +83,9 @@ describe("defaults: instances", () => {
     const raw = rawConfig("production");
     delete raw.apps.api.autoscaling;
     raw.apps.api.instances = 1;
-    expect(problemsOf("production", raw)).toMatch(/stackguard:apps\.api\.instances: a production web service must run at least 2 instances \(instances is 1\).*allowSingleInstance/);
+    expect(problemsOf("production", raw)).toMatch(
+      /stackguard:apps\.api\.instances: a production web service must run at least 2 instances \(instances is 1\).*allowSingleInstance/,
+    );
   });
 
   it("rejects a single edge instance in production", () => {
@@ -139,7 +147,9 @@ describe("defaults: shutdown delay follows the edge's drain", () => {
   it("rejects a slot delay shorter than the edge's drain, naming the field", () => {
     const raw = rawConfig("production");
     raw.apps.api.maxShutdownDelaySeconds = 3;
-    expect(problemsOf("production", raw)).toMatch(/stackguard:apps\.api\.maxShutdownDelaySeconds: maxShutdownDelaySeconds 3 is too short: the edge drains a slot for 5000 ms.*at least 10/);
+    expect(problemsOf("production", raw)).toMatch(
+      /stackguard:apps\.api\.maxShutdownDelaySeconds: maxShutdownDelaySeconds 3 is too short: the edge drains a slot for 5000 ms.*at least 10/,
+    );
   });
 
   it("rejects an edge delay shorter than its shutdown grace", () => {
@@ -254,7 +264,9 @@ describe("routing table", () => {
   it("rejects a routed host that is neither an edge domain nor internal, naming the host", () => {
     const raw = rawConfig("staging");
     raw.apps.api.hosts = ["api.elsewhere.example"];
-    expect(problemsOf("staging", raw)).toMatch(/stackguard:apps\.api\.hosts\.0: host api\.elsewhere\.example is routed by the edge but is not one of edge\.domains or edge\.internalHosts/);
+    expect(problemsOf("staging", raw)).toMatch(
+      /stackguard:apps\.api\.hosts\.0: host api\.elsewhere\.example is routed by the edge but is not one of edge\.domains or edge\.internalHosts/,
+    );
   });
 
   it("accepts a host declared internal", () => {
@@ -267,7 +279,9 @@ describe("routing table", () => {
   it("checks static-site hosts too", () => {
     const raw = rawConfig("staging");
     raw.apps.frontend.hosts = ["www.unknown.example"];
-    expect(problemsOf("staging", raw)).toMatch(/stackguard:apps\.frontend\.hosts\.0: host www\.unknown\.example is routed by the edge but is not one of edge\.domains/);
+    expect(problemsOf("staging", raw)).toMatch(
+      /stackguard:apps\.frontend\.hosts\.0: host www\.unknown\.example is routed by the edge but is not one of edge\.domains/,
+    );
   });
 
   it("rejects a host routed to two apps", () => {

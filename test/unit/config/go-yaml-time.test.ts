@@ -13,7 +13,8 @@ describe("Go-rendered YAML timestamps in stack config", () => {
     for (const s of ["2026-11-27", "hello 2026-11-27 00:00:00", "2026-11-27T00:00:00Z", ""]) expect(fromGoYamlTime(s)).toBe(s);
   });
   it("walks nested config values", () => {
-    expect(normalizeGoYamlTimes({ flags: { a: { metadata: { createdAt: "2026-11-27 00:00:00 +0000 UTC", n: 1 } } }, l: ["2026-01-02 00:00:00 +0000 UTC"] }))
-      .toEqual({ flags: { a: { metadata: { createdAt: "2026-11-27", n: 1 } } }, l: ["2026-01-02"] });
+    expect(
+      normalizeGoYamlTimes({ flags: { a: { metadata: { createdAt: "2026-11-27 00:00:00 +0000 UTC", n: 1 } } }, l: ["2026-01-02 00:00:00 +0000 UTC"] }),
+    ).toEqual({ flags: { a: { metadata: { createdAt: "2026-11-27", n: 1 } } }, l: ["2026-01-02"] });
   });
 });

@@ -41,7 +41,10 @@ describe("estimateStackCost", () => {
     const r = estimateStackCost("production", cfg, table);
     const api = cfg.apps.api;
     if (api.kind !== "blueGreen" || !api.autoscaling) throw new Error("fixture changed: production api must autoscale");
-    expect(r.totals.baseline).toBeCloseTo(r.lines.reduce((a, l) => a + l.monthly, 0), 2);
+    expect(r.totals.baseline).toBeCloseTo(
+      r.lines.reduce((a, l) => a + l.monthly, 0),
+      2,
+    );
     expect(r.totals.autoscalingMaxExtra).toBeCloseTo(svc(api.plan) * (api.autoscaling.max - api.autoscaling.min), 2);
     expect(r.totals.maximum).toBeCloseTo(r.totals.baseline + r.totals.autoscalingMaxExtra, 2);
     expect(r.lines.find((l) => l.role === "warm-slot")!.autoscalingExtra).toBe(0);
@@ -49,7 +52,10 @@ describe("estimateStackCost", () => {
 
   it("reports the warm idle slot's cost on its own", () => {
     const r = estimateStackCost("staging", config("staging"), table);
-    expect(r.totals.warmSlots).toBeCloseTo(r.lines.filter((l) => l.role === "warm-slot").reduce((a, l) => a + l.monthly, 0), 2);
+    expect(r.totals.warmSlots).toBeCloseTo(
+      r.lines.filter((l) => l.role === "warm-slot").reduce((a, l) => a + l.monthly, 0),
+      2,
+    );
     expect(r.totals.warmSlots).toBeGreaterThan(0);
   });
 
@@ -72,12 +78,20 @@ describe("estimateStackCost", () => {
     const edge = r.lines.find((l) => l.role === "edge")!;
     expect(edge.quantity).toBe(2);
     expect(edge.autoscalingExtra).toBeCloseTo(svc(cfg.edge.plan) * 3, 2);
-    expect(r.totals.autoscalingMaxExtra).toBeCloseTo(r.lines.reduce((a, l) => a + l.autoscalingExtra, 0), 2);
+    expect(r.totals.autoscalingMaxExtra).toBeCloseTo(
+      r.lines.reduce((a, l) => a + l.autoscalingExtra, 0),
+      2,
+    );
   });
 
   it("bills a recovered database next to the declared one while a restore is in place", () => {
     const cfg = config("staging");
-    (cfg.database as Record<string, unknown>).restore = { id: "dpg-restored00000000000-a", name: "platform-db-staging-restored", sourceId: "dpg-source000000000000-a", restoreTime: "2026-11-26T10:00:00Z" };
+    (cfg.database as Record<string, unknown>).restore = {
+      id: "dpg-restored00000000000-a",
+      name: "platform-db-staging-restored",
+      sourceId: "dpg-source000000000000-a",
+      restoreTime: "2026-11-26T10:00:00Z",
+    };
     const r = estimateStackCost("staging", cfg, table);
     const line = r.lines.find((l) => l.component === "platform-db-staging-restored")!;
     expect(line.monthly).toBeCloseTo(pg(cfg.database.plan) + table.postgres.assumedStorageGB.value * table.postgres.storagePerGBMonth.value, 2);

@@ -51,9 +51,18 @@ describe("npm run report:cost", () => {
   });
 
   it("fails without --stack and on an unknown option, exit 2 with the usage (infra/cli/define-cli.ts)", async () => {
-    expect(await run([])).toMatchObject({ code: 2, err: expect.stringMatching(/--stack <stack> is required, e\.g\. --stack staging\nusage: npm run report:cost/) });
-    expect(await run(["--stack", "staging", "--cheap"])).toMatchObject({ code: 2, err: expect.stringMatching(/Unknown option '--cheap'[\s\S]*usage: npm run report:cost/) });
-    expect(await run(["--stack", "staging", "--db-storage-gb", "lots"])).toMatchObject({ code: 2, err: expect.stringMatching(/--db-storage-gb must be a whole number/) });
+    expect(await run([])).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/--stack <stack> is required, e\.g\. --stack staging\nusage: npm run report:cost/),
+    });
+    expect(await run(["--stack", "staging", "--cheap"])).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/Unknown option '--cheap'[\s\S]*usage: npm run report:cost/),
+    });
+    expect(await run(["--stack", "staging", "--db-storage-gb", "lots"])).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/--db-storage-gb must be a whole number/),
+    });
     expect(await run(["--help"])).toMatchObject({ code: 0, out: expect.stringMatching(/^usage: npm run report:cost/), err: "" });
   });
 

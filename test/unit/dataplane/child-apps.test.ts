@@ -103,7 +103,11 @@ describe("data plane: project apps as child processes", () => {
     const s = echo();
     const { url } = await dp.apply(s);
     const crash = await dp.apply({ ...s, deployId: "dep-crashes000000000000", env: { ...s.env, FIXTURE_EXIT_CODE: "7" } });
-    expect(crash).toEqual({ url, started: false, reason: expect.stringMatching(/exited with code 7 before it answered \(last stderr: echo: exiting with 7 as asked, token \[REDACTED\]\)$/) });
+    expect(crash).toEqual({
+      url,
+      started: false,
+      reason: expect.stringMatching(/exited with code 7 before it answered \(last stderr: echo: exiting with 7 as asked, token \[REDACTED\]\)$/),
+    });
     expect(crash.reason).not.toContain(TOKEN);
     expect(json(await http(`${url}/version`)).deployId).toBe(s.deployId);
 
@@ -180,10 +184,14 @@ describe("data plane: project apps as child processes", () => {
     const [pid] = dp.pids(s.id);
     await http(`${url}/crash`);
     await eventually(() => !alive(pid), 5_000, "crashed");
-    await eventually(async () => {
-      const r = await http(`${url}/version`).catch(() => undefined);
-      return r?.status === 200 && json(r).pid !== pid;
-    }, 20_000, "replacement instance answering");
+    await eventually(
+      async () => {
+        const r = await http(`${url}/version`).catch(() => undefined);
+        return r?.status === 200 && json(r).pid !== pid;
+      },
+      20_000,
+      "replacement instance answering",
+    );
     expect(readFileSync(dp.logPath(s.id)!, "utf8")).toMatch(/exited with code 3; restarting in \d+ ms/);
   });
 

@@ -21,7 +21,10 @@ describe("ServiceMetrics", () => {
     expect(sum(m.query("http-requests", { ...q, statusCodes: [500] }, T0 + 90_000))).toBe(5);
     expect(m.query("bandwidth", q, T0 + 90_000)[0]).toEqual({ timestamp: "2026-01-01T12:00:00Z", value: 0.001 });
     const byCode = m.series("srv-x", "http-requests", { ...q, aggregateBy: "statusCode" }, T0 + 90_000);
-    expect(byCode.map((s) => [s.labels[1].value, sum(s.values)])).toEqual([["200", 10], ["500", 5]]);
+    expect(byCode.map((s) => [s.labels[1].value, sum(s.values)])).toEqual([
+      ["200", 10],
+      ["500", 5],
+    ]);
   });
 
   it("answers latency quantiles within the histogram's 5 % and leaves buckets without traffic out", () => {
@@ -82,7 +85,10 @@ describe("data plane: metrics from real traffic", () => {
     expect(sum(dp.metrics(s.id, "http-requests", lastMinute()))).toBe(50);
     expect(sum(dp.metrics(s.id, "http-requests", lastMinute({ statusCodes: [500] })))).toBe(10);
     const byCode = dp.metricSeries(s.id, "http-requests", lastMinute({ aggregateBy: "statusCode" }));
-    expect(byCode.map((x) => [x.labels.find((l) => l.field === "statusCode")?.value, sum(x.values)])).toEqual([["200", 40], ["500", 10]]);
+    expect(byCode.map((x) => [x.labels.find((l) => l.field === "statusCode")?.value, sum(x.values)])).toEqual([
+      ["200", 40],
+      ["500", 10],
+    ]);
 
     const p50 = dp.metrics(s.id, "http-latency", lastMinute({ quantile: 0.5 }));
     const p99 = dp.metrics(s.id, "http-latency", lastMinute({ quantile: 0.99 }));

@@ -2,7 +2,8 @@ import { LineRedactor, REDACTED, looksSecret, redact, secretValues } from "../..
 
 describe("redaction of child output", () => {
   it("treats secret-looking env keys as secrets, and not ordinary ones", () => {
-    for (const k of ["API_TOKEN", "EDGE_ADMIN_TOKEN", "DATABASE_URL", "STRIPE_SECRET_KEY", "DB_PASSWORD", "AWS_ACCESS_KEY_ID", "KEY", "SESSION_SECRET"]) expect(looksSecret(k)).toBe(true);
+    for (const k of ["API_TOKEN", "EDGE_ADMIN_TOKEN", "DATABASE_URL", "STRIPE_SECRET_KEY", "DB_PASSWORD", "AWS_ACCESS_KEY_ID", "KEY", "SESSION_SECRET"])
+      expect(looksSecret(k)).toBe(true);
     for (const k of ["PORT", "GREETING", "EDGE_APPS", "NODE_ENV", "LOG_LEVEL", "MONKEY_COUNT"]) expect(looksSecret(k)).toBe(false);
   });
 

@@ -17,7 +17,10 @@ describe("data plane: restart", () => {
     const router = first.routerUrl();
     first.setFaults(a.id, { latencyMs: 10, failNextDeploy: true });
     await first.stop();
-    expect(JSON.parse(readFileSync(join(dir, "dataplane.json"), "utf8")).ports).toEqual({ [a.id]: Number(new URL(urlA!).port), [b.id]: Number(new URL(urlB!).port) });
+    expect(JSON.parse(readFileSync(join(dir, "dataplane.json"), "utf8")).ports).toEqual({
+      [a.id]: Number(new URL(urlA!).port),
+      [b.id]: Number(new URL(urlB!).port),
+    });
 
     const second = dataPlane(dir);
     try {
@@ -46,7 +49,9 @@ describe("data plane: restart", () => {
     const first = dataPlane(dir);
     const urlA = (await first.apply(a)).url!;
     await first.stop();
-    const squatter = require("node:http").createServer().listen(Number(new URL(urlA).port), "127.0.0.1");
+    const squatter = require("node:http")
+      .createServer()
+      .listen(Number(new URL(urlA).port), "127.0.0.1");
     await new Promise((r) => squatter.once("listening", r));
     const second = dataPlane(dir);
     try {

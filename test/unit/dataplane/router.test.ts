@@ -52,7 +52,12 @@ describe("data plane: Host-header router", () => {
     dp.setFaults(a.id, { errorRate: 1 });
     expect((await http(`${dp.routerUrl()}/x`, { host: "api.example.com" })).status).toBe(500);
     const now = Date.now();
-    const points = dp.metrics(a.id, "http-requests", { startTime: new Date(now - 60_000), endTime: new Date(now + 1000), resolutionSeconds: 60, statusCodes: [500] });
+    const points = dp.metrics(a.id, "http-requests", {
+      startTime: new Date(now - 60_000),
+      endTime: new Date(now + 1000),
+      resolutionSeconds: 60,
+      statusCodes: [500],
+    });
     expect(points.reduce((s, p) => s + p.value, 0)).toBe(1);
   });
 });

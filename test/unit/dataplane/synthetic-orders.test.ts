@@ -15,7 +15,12 @@ async function serve(endpoint: OrdersEndpoint) {
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/orders`;
   const call = async (method: string, body?: string) => {
-    const res = await fetch(url, { method, body, headers: body !== undefined ? { "content-type": "application/json" } : {}, signal: AbortSignal.timeout(15_000) });
+    const res = await fetch(url, {
+      method,
+      body,
+      headers: body !== undefined ? { "content-type": "application/json" } : {},
+      signal: AbortSignal.timeout(15_000),
+    });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
   return { call, close: () => new Promise<void>((r) => server.close(() => r())) };
@@ -33,7 +38,10 @@ describe("synthetic /orders on bad input", () => {
     try {
       const r = await s.call("GET");
       expect(r.status).toBe(500);
-      expect(r.body).toEqual({ version: "1.0.0", error: expect.stringMatching(/^SIM_ORDERS_COLUMNS must list column names .*; ""; DROP TABLE orders; --" is not one$/) });
+      expect(r.body).toEqual({
+        version: "1.0.0",
+        error: expect.stringMatching(/^SIM_ORDERS_COLUMNS must list column names .*; ""; DROP TABLE orders; --" is not one$/),
+      });
       expect((await s.call("POST", "{}")).status).toBe(500);
     } finally {
       await s.close();
@@ -45,7 +53,10 @@ describe("synthetic /orders on bad input", () => {
     try {
       expect(await s.call("POST", "{not json")).toEqual({ status: 400, body: { version: "2.0.0", error: "the body must be JSON" } });
       expect(await s.call("POST", "[1,2]")).toEqual({ status: 400, body: { version: "2.0.0", error: "the body must be a JSON object of column values" } });
-      expect(await s.call("POST", JSON.stringify({ item: "x".repeat(20_000) }))).toEqual({ status: 400, body: { version: "2.0.0", error: "the body must be at most 16384 bytes" } });
+      expect(await s.call("POST", JSON.stringify({ item: "x".repeat(20_000) }))).toEqual({
+        status: 400,
+        body: { version: "2.0.0", error: "the body must be at most 16384 bytes" },
+      });
       expect(await s.call("PUT", "{}")).toEqual({ status: 405, body: { version: "2.0.0", error: "method not allowed: use GET or POST" } });
       const down = await s.call("GET");
       expect(down.status).toBe(500);

@@ -28,7 +28,10 @@ function files(dir: string, out: string[] = []): string[] {
 function commentText(file: string): string[] {
   const text = fs.readFileSync(file, "utf8");
   if (file.endsWith(".md")) return text.split("\n");
-  return text.split("\n").filter((l) => /^\s*(\/\/|\/\*|\*)/.test(l) || /\s\/\/\s/.test(l)).map((l) => l.replace(/^.*?(\/\/|\/\*|\*)/, ""));
+  return text
+    .split("\n")
+    .filter((l) => /^\s*(\/\/|\/\*|\*)/.test(l) || /\s\/\/\s/.test(l))
+    .map((l) => l.replace(/^.*?(\/\/|\/\*|\*)/, ""));
 }
 
 describe("paths quoted in comments and docs", () => {
@@ -52,7 +55,8 @@ describe("paths quoted in comments and docs", () => {
   });
 
   it("no comment cites the first brief's DESIGN.md: the design lives in docs/design.md", () => {
-    const cites = files(ROOT + "/infra").concat(files(ROOT + "/policies"), files(ROOT + "/apps"), files(ROOT + "/sim"), files(ROOT + "/stacks"))
+    const cites = files(ROOT + "/infra")
+      .concat(files(ROOT + "/policies"), files(ROOT + "/apps"), files(ROOT + "/sim"), files(ROOT + "/stacks"))
       .filter((f) => !f.endsWith(".md"))
       .filter((f) => commentText(f).some((l) => /(?<![\w/])DESIGN\.md/.test(l)))
       .map((f) => path.relative(ROOT, f));

@@ -50,16 +50,21 @@ async function serve(answer: (req: http.IncomingMessage, res: http.ServerRespons
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     hits,
-    close: () => new Promise<void>((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 
-const json = (res: http.ServerResponse, status: number, body: unknown) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+const json = (res: http.ServerResponse, status: number, body: unknown) =>
+  res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
 const failure = async (p: Promise<unknown>): Promise<EdgeAdminError> => {
-  const e = await p.then(() => undefined, (err: unknown) => err);
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
   expect(e).toBeInstanceOf(EdgeAdminError);
   return e as EdgeAdminError;
 };
@@ -151,7 +156,10 @@ describe("EdgeAdminClient: retries only where a retry cannot apply anything twic
     const call = client.switch({ app: "api", slot: "green" });
     // The edge comes up after the first refusal; the backoff (200 ms, 400 ms, …) leaves it seconds to do so.
     await new Promise((r) => setTimeout(r, 50));
-    const s = await server((_q, res) => json(res, 200, { app: "api", from: "blue", to: "green", changed: true, forced: false, version: 4, drained: true, synced: true }), port);
+    const s = await server(
+      (_q, res) => json(res, 200, { app: "api", from: "blue", to: "green", changed: true, forced: false, version: 4, drained: true, synced: true }),
+      port,
+    );
     expect(await call).toMatchObject({ changed: true, to: "green" });
     expect(s.hits.map((h) => h.method)).toEqual(["POST"]);
   });
@@ -189,7 +197,12 @@ describe("EdgeAdminClient: one error type", () => {
     );
     const client = new EdgeAdminClient({ url: s.url, token: TOKEN });
     const conflict = await failure(client.switch({ app: "api", slot: "green" }));
-    expect(conflict).toMatchObject({ name: "EdgeAdminError", status: 409, code: "slot-failed-analysis", message: "edge admin POST /__edge/switch: HTTP 409: slot green of api failed its last analysis" });
+    expect(conflict).toMatchObject({
+      name: "EdgeAdminError",
+      status: 409,
+      code: "slot-failed-analysis",
+      message: "edge admin POST /__edge/switch: HTTP 409: slot green of api failed its last analysis",
+    });
     const bad = await failure(client.reportAnalysis({ app: "api", slot: "green", phase: "Failed", reason: "" }));
     expect(bad).toMatchObject({ status: 400, code: "invalid-request", issues: [{ path: "reason", message: "reason is required" }] });
   });
@@ -206,7 +219,9 @@ describe("EdgeAdminClient: one error type", () => {
     expect(e).toMatchObject({ status: 401, code: "unauthorized" });
     expect(e.message).toContain("wrong token: got Bearer [redacted]");
     noToken(e);
-    const plain = await server((req, res) => res.writeHead(502, { "content-type": "text/html" }).end(`<html>bad gateway for ${req.headers.authorization}</html>`));
+    const plain = await server((req, res) =>
+      res.writeHead(502, { "content-type": "text/html" }).end(`<html>bad gateway for ${req.headers.authorization}</html>`),
+    );
     const e2 = await failure(new EdgeAdminClient({ url: plain.url, token: TOKEN, retries: 0 }).events());
     expect(e2.status).toBe(502);
     noToken(e2);

@@ -23,7 +23,14 @@ describe("admin API: authentication", () => {
     ["a prefix of the token", TOKEN.slice(0, 10)],
     ["an empty token", ""],
   ])("answers 401 to %s and changes nothing", async (_what, token) => {
-    for (const [method, path, body] of [["GET", "/__edge/state"], ["GET", "/__edge/metrics"], ["GET", "/__edge/events"], ["POST", "/__edge/switch", { app: "api", slot: "green", force: true }], ["POST", "/__edge/analysis", { app: "api", slot: "green", phase: "Failed", reason: "x" }], ["POST", "/__edge/internal/state", { version: 99, updatedAt: "z", by: "evil", active: { api: "green" } }]] as const) {
+    for (const [method, path, body] of [
+      ["GET", "/__edge/state"],
+      ["GET", "/__edge/metrics"],
+      ["GET", "/__edge/events"],
+      ["POST", "/__edge/switch", { app: "api", slot: "green", force: true }],
+      ["POST", "/__edge/analysis", { app: "api", slot: "green", phase: "Failed", reason: "x" }],
+      ["POST", "/__edge/internal/state", { version: 99, updatedAt: "z", by: "evil", active: { api: "green" } }],
+    ] as const) {
       const r = await admin(edge.url, method, path, body, token);
       expect(r.status).toBe(401);
       expect(JSON.stringify(r.body)).not.toContain(TOKEN);
@@ -48,13 +55,28 @@ describe("admin API: switch", () => {
   });
 
   it("answers 404 for an unknown app or slot, and 400 for a malformed body, changing nothing", async () => {
-    expect(await admin(edge.url, "POST", "/__edge/switch", { app: "nope", slot: "green" })).toMatchObject({ status: 404, body: { error: expect.stringContaining("unknown app 'nope'") } });
-    expect(await admin(edge.url, "POST", "/__edge/switch", { app: "api", slot: "purple" })).toMatchObject({ status: 404, body: { error: expect.stringContaining("unknown slot 'purple'") } });
-    expect(await admin(edge.url, "POST", "/__edge/switch", { app: "api" })).toMatchObject({ status: 400, body: { error: expect.stringMatching(/^slot: slot is required/) } });
+    expect(await admin(edge.url, "POST", "/__edge/switch", { app: "nope", slot: "green" })).toMatchObject({
+      status: 404,
+      body: { error: expect.stringContaining("unknown app 'nope'") },
+    });
+    expect(await admin(edge.url, "POST", "/__edge/switch", { app: "api", slot: "purple" })).toMatchObject({
+      status: 404,
+      body: { error: expect.stringContaining("unknown slot 'purple'") },
+    });
+    expect(await admin(edge.url, "POST", "/__edge/switch", { app: "api" })).toMatchObject({
+      status: 400,
+      body: { error: expect.stringMatching(/^slot: slot is required/) },
+    });
     expect(await admin(edge.url, "POST", "/__edge/switch", "{oops")).toMatchObject({ status: 400 });
-    expect(await admin(edge.url, "POST", "/__edge/switch", { app: "api", slot: "green", force: "yes" })).toMatchObject({ status: 400, body: { error: expect.stringContaining("force") } });
+    expect(await admin(edge.url, "POST", "/__edge/switch", { app: "api", slot: "green", force: "yes" })).toMatchObject({
+      status: 400,
+      body: { error: expect.stringContaining("force") },
+    });
     expect(await admin(edge.url, "GET", "/__edge/nothing-here")).toMatchObject({ status: 404 });
-    expect(await admin(edge.url, "POST", "/__edge/switch", { app: "api", slot: "green", actor: "a b" })).toMatchObject({ status: 400, body: { error: expect.stringMatching(/^actor: /) } });
+    expect(await admin(edge.url, "POST", "/__edge/switch", { app: "api", slot: "green", actor: "a b" })).toMatchObject({
+      status: 400,
+      body: { error: expect.stringMatching(/^actor: /) },
+    });
     expect(edge.state.version).toBe(0);
   });
 
@@ -117,7 +139,9 @@ describe("admin API: metrics and events", () => {
   it("feeds infra/health's edge-metrics provider: a failing slot fails a bake analysis", async () => {
     s.api.blue.faults.errorRate = 0.5;
     const stop = { done: false };
-    const load = (async () => { while (!stop.done) await servedBy(edge.url, "/load"); })();
+    const load = (async () => {
+      while (!stop.done) await servedBy(edge.url, "/load");
+    })();
     const provider = new EdgeMetricsProvider({ edgeUrl: edge.url, token: TOKEN, app: "api", slot: "blue", windowMs: 300 });
     const metric = parseMetric({ name: "bake", intervalMs: 300, count: 3, minSamples: 5, successCondition: { errorRate: { lt: 0.05 } } });
     const r = await runAnalysis({ metric, provider });

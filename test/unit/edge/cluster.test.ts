@@ -25,7 +25,14 @@ afterEach(async () => {
 });
 
 async function start(extra: Record<string, string> = {}): Promise<EdgeProcess> {
-  const p = await spawnEdge(edgeEnv(s, { EDGE_STATE_FILE: path.join(dir, "state.json"), EDGE_PEERS_DIR: path.join(dir, "peers"), EDGE_ACTIVE: JSON.stringify({ api: "blue" }), ...extra }));
+  const p = await spawnEdge(
+    edgeEnv(s, {
+      EDGE_STATE_FILE: path.join(dir, "state.json"),
+      EDGE_PEERS_DIR: path.join(dir, "peers"),
+      EDGE_ACTIVE: JSON.stringify({ api: "blue" }),
+      ...extra,
+    }),
+  );
   procs.push(p);
   return p;
 }
@@ -43,11 +50,29 @@ describe("edge processes", () => {
 
   it("stay in sync: a switch issued to one is seen by all before the call returns, under load, without a failed request", async () => {
     // A one-minute store poll: convergence within the test can only come from the fan-out barrier.
-    const edges = [await start({ EDGE_SYNC_INTERVAL_MS: "60000" }), await start({ EDGE_SYNC_INTERVAL_MS: "60000" }), await start({ EDGE_SYNC_INTERVAL_MS: "60000" })];
-    let failed = 0, total = 0;
+    const edges = [
+      await start({ EDGE_SYNC_INTERVAL_MS: "60000" }),
+      await start({ EDGE_SYNC_INTERVAL_MS: "60000" }),
+      await start({ EDGE_SYNC_INTERVAL_MS: "60000" }),
+    ];
+    let failed = 0,
+      total = 0;
     let stop = false;
-    const load = Promise.all(edges.map(async (e) => { while (!stop) { const r = await servedBy(e.url, "/load").catch(() => ({ status: 0 })); total++; if (r.status !== 200) failed++; } }));
-    for (const [i, slot] of [[0, "green"], [1, "blue"], [2, "green"], [0, "blue"]] as const) {
+    const load = Promise.all(
+      edges.map(async (e) => {
+        while (!stop) {
+          const r = await servedBy(e.url, "/load").catch(() => ({ status: 0 }));
+          total++;
+          if (r.status !== 200) failed++;
+        }
+      }),
+    );
+    for (const [i, slot] of [
+      [0, "green"],
+      [1, "blue"],
+      [2, "green"],
+      [0, "blue"],
+    ] as const) {
       const r = await admin(edges[i].url, "POST", "/__edge/switch", { app: "api", slot });
       expect(r.body).toMatchObject({ changed: true, synced: true, peers: { total: 2, acked: 2, failed: [] } });
       // Right after the call returned, every instance answers with the new slot.
@@ -100,7 +125,9 @@ describe("edge processes", () => {
     await until(async () => (await Promise.all(edges.map((e) => admin(e.url, "GET", "/__edge/state")))).every((x) => x.body.active.api === "blue"), 10_000);
     for (const e of edges) expect((await servedBy(e.url)).slot).toBe("api-blue");
     const events = (await admin(edges[1].url, "GET", "/__edge/events")).body.events;
-    expect(events.filter((e: any) => e.kind === "auto-rollback")).toEqual([expect.objectContaining({ app: "api", from: "green", to: "blue", reason: expect.stringContaining("status 503") })]);
+    expect(events.filter((e: any) => e.kind === "auto-rollback")).toEqual([
+      expect.objectContaining({ app: "api", from: "green", to: "blue", reason: expect.stringContaining("status 503") }),
+    ]);
     const stored = JSON.parse(fs.readFileSync(path.join(dir, "state.json"), "utf8"));
     expect(stored.active.api).toBe("blue");
     expect(stored.verdicts.api.green.phase).toBe("Failed");
@@ -112,6 +139,8 @@ describe("edge processes", () => {
   });
 
   it("refuses to start on bad input, naming the variable", async () => {
-    await expect(spawnEdge({ ...edgeEnv(s), EDGE_ROUTES: JSON.stringify([{ app: "web" }]) })).rejects.toThrow(/invalid configuration: EDGE_ROUTES: 0\.app: unknown app 'web'/);
+    await expect(spawnEdge({ ...edgeEnv(s), EDGE_ROUTES: JSON.stringify([{ app: "web" }]) })).rejects.toThrow(
+      /invalid configuration: EDGE_ROUTES: 0\.app: unknown app 'web'/,
+    );
   });
 });

@@ -22,7 +22,12 @@ beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "edge-concurrent-"));
   // Production's drain timeout (5 s: a push waits up to 7 s per attempt) and a one-minute store poll, so agreement
   // within the test can only come from the pushes.
-  const env = edgeEnv(s, { EDGE_STATE_FILE: path.join(dir, "state.json"), EDGE_PEERS_DIR: path.join(dir, "peers"), EDGE_DRAIN_TIMEOUT_MS: "5000", EDGE_SYNC_INTERVAL_MS: "60000" });
+  const env = edgeEnv(s, {
+    EDGE_STATE_FILE: path.join(dir, "state.json"),
+    EDGE_PEERS_DIR: path.join(dir, "peers"),
+    EDGE_DRAIN_TIMEOUT_MS: "5000",
+    EDGE_SYNC_INTERVAL_MS: "60000",
+  });
   procs.push(await spawnEdge(env), await spawnEdge(env));
 });
 afterAll(async () => {
@@ -41,7 +46,12 @@ const rule = (i: number) => ({
   severity: "ticket" as const,
   runbookUrl: `https://runbooks.example/rule-${i}`,
 });
-const flag = (i: number) => ({ state: "ENABLED" as const, variants: { on: true, off: false }, defaultVariant: "on", metadata: { kind: "release" as const, owner: "team-platform", createdAt: "2026-11-27", description: `flag ${i}` } });
+const flag = (i: number) => ({
+  state: "ENABLED" as const,
+  variants: { on: true, off: false },
+  defaultVariant: "on",
+  metadata: { kind: "release" as const, owner: "team-platform", createdAt: "2026-11-27", description: `flag ${i}` },
+});
 
 describe("concurrent admin writes on a 2-instance edge", () => {
   it("20 rule and 10 flag writes at once, spread over both instances, all succeed and both instances hold all of them", async () => {

@@ -27,11 +27,15 @@ describe("edge config (bad input names the variable and the fix)", () => {
   it("rejects a missing or malformed EDGE_APPS", () => {
     expect(err({ ...base, EDGE_APPS: undefined }).message).toMatch(/^EDGE_APPS: is required; set it to JSON such as/);
     expect(err({ ...base, EDGE_APPS: "{not json" }).message).toMatch(/^EDGE_APPS: is not valid JSON/);
-    expect(err({ ...base, EDGE_APPS: JSON.stringify({ api: { blue: "api-blue", green: "http://g" } }) }).message).toMatch(/^EDGE_APPS: api\.blue: must be an absolute URL/);
+    expect(err({ ...base, EDGE_APPS: JSON.stringify({ api: { blue: "api-blue", green: "http://g" } }) }).message).toMatch(
+      /^EDGE_APPS: api\.blue: must be an absolute URL/,
+    );
   });
   it("rejects a route to an unknown app, a bad prefix and a duplicate route", () => {
     expect(err({ ...base, EDGE_ROUTES: JSON.stringify([{ app: "web" }]) }).message).toMatch(/^EDGE_ROUTES: 0\.app: unknown app 'web'/);
-    expect(err({ ...base, EDGE_ROUTES: JSON.stringify([{ app: "api", pathPrefix: "api" }]) }).message).toMatch(/^EDGE_ROUTES: 0\.pathPrefix: must start with '\/'/);
+    expect(err({ ...base, EDGE_ROUTES: JSON.stringify([{ app: "api", pathPrefix: "api" }]) }).message).toMatch(
+      /^EDGE_ROUTES: 0\.pathPrefix: must start with '\/'/,
+    );
     expect(err({ ...base, EDGE_ROUTES: JSON.stringify([{ app: "api" }, { app: "api", pathPrefix: "/" }]) }).message).toMatch(/routed twice/);
   });
   it("rejects a short admin token without echoing it", () => {
@@ -46,13 +50,22 @@ describe("edge config (bad input names the variable and the fix)", () => {
     expect(err({ ...base, EDGE_RENDER_API_KEY: "rnd_canary" }).message).toMatch(/^RENDER_SERVICE_ID: is required when EDGE_RENDER_API_KEY is set/);
     // Render sets RENDER_SERVICE_ID on every service: alone it selects nothing.
     expect(loadConfig({ ...base, RENDER_SERVICE_ID: "srv-d0edge0000000000000a" }).store.kind).toBe("memory");
-    expect(err({ ...base, EDGE_RENDER_API_KEY: "rnd_canary", RENDER_SERVICE_ID: "edge" }).message).toMatch(/^RENDER_SERVICE_ID: must be the edge's own Render service id/);
-    const c = loadConfig({ ...base, EDGE_RENDER_API_KEY: "rnd_canary", RENDER_SERVICE_ID: "srv-d0edge0000000000000a", RENDER_API_URL: "http://127.0.0.1:9/v1/" });
+    expect(err({ ...base, EDGE_RENDER_API_KEY: "rnd_canary", RENDER_SERVICE_ID: "edge" }).message).toMatch(
+      /^RENDER_SERVICE_ID: must be the edge's own Render service id/,
+    );
+    const c = loadConfig({
+      ...base,
+      EDGE_RENDER_API_KEY: "rnd_canary",
+      RENDER_SERVICE_ID: "srv-d0edge0000000000000a",
+      RENDER_API_URL: "http://127.0.0.1:9/v1/",
+    });
     expect(c.store).toMatchObject({ kind: "render", apiUrl: "http://127.0.0.1:9/v1", envVar: "EDGE_ACTIVE" });
   });
   it("rejects bad probe settings", () => {
     expect(err({ ...base, EDGE_PROBE_INTERVAL_MS: "fast" }).message).toMatch(/^EDGE_PROBE_INTERVAL_MS: must be an integer/);
-    expect(err({ ...base, EDGE_PROBE_WINDOW: "2", EDGE_PROBE_FAILURE_LIMIT: "2" }).message).toMatch(/^EDGE_PROBE_FAILURE_LIMIT: must be below EDGE_PROBE_WINDOW/);
+    expect(err({ ...base, EDGE_PROBE_WINDOW: "2", EDGE_PROBE_FAILURE_LIMIT: "2" }).message).toMatch(
+      /^EDGE_PROBE_FAILURE_LIMIT: must be below EDGE_PROBE_WINDOW/,
+    );
     expect(err({ ...base, EDGE_AUTO_ROLLBACK: "yes" }).message).toMatch(/^EDGE_AUTO_ROLLBACK: must be 'on' or 'off'/);
     expect(err({ ...base, EDGE_PEERS: "edge-2:10000" }).message).toMatch(/^EDGE_PEERS: 0: must use http:\/\/ or https:\/\//);
   });

@@ -13,14 +13,23 @@ describe("edge extensions (flags over OFREP)", () => {
     const env = edgeEnv(s, { EDGE_STATE_FILE: path.join(dir, "state.json"), EDGE_PEERS_DIR: path.join(dir, "peers"), EDGE_SYNC_INTERVAL_MS: "60000" });
     const edges = [await startEdge(env, { extensions: loadExtensions({}) }), await startEdge(env, { extensions: loadExtensions({}) })];
     const evaluate = async (base: string) => {
-      const res = await fetch(`${base}/ofrep/v1/evaluate/flags/trading-enabled`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+      const res = await fetch(`${base}/ofrep/v1/evaluate/flags/trading-enabled`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: "{}",
+      });
       return { status: res.status, body: (await res.json()) as { value?: unknown } };
     };
     try {
       expect((await admin(edges[0].url, "GET", "/__edge/flags", undefined, null)).status).toBe(401);
       expect((await admin(edges[0].url, "GET", "/__edge/flags", undefined, "wrong-token-wrong-token")).status).toBe(401);
       const client = new EdgeAdminClient({ url: edges[0].url, token: TOKEN, retries: 0 }).flags;
-      await client.put("trading-enabled", { state: "ENABLED", variants: { on: true, off: false }, defaultVariant: "on", metadata: { kind: "kill-switch", owner: "team-platform", createdAt: "2025-01-01" } });
+      await client.put("trading-enabled", {
+        state: "ENABLED",
+        variants: { on: true, off: false },
+        defaultVariant: "on",
+        metadata: { kind: "kill-switch", owner: "team-platform", createdAt: "2025-01-01" },
+      });
       for (const e of edges) expect((await evaluate(e.url)).body.value).toBe(true);
 
       await client.setOverride("trading-enabled", { state: "off", reason: "incident 42" });

@@ -40,25 +40,96 @@ interface Case {
 }
 
 const PATHS = [
-  "/", "/api", "/api/orders", "/__edge", "/__edge/", "/__edge/healthz", "/__edge/state", "/__edge/events", "/__edge/metrics",
-  "/__edge/metrics?format=json", "/__edge/switch", "/__edge/analysis", "/__edge/internal/state", "/__edge/flags",
-  "/__edge/flags/trading-enabled", "/__edge/flags/trading-enabled/override", "/__edge/alerts/rules", "/__edge/alerts/rules/api-errors",
-  "/__edge/vitals", "/__edge/vitals?windowMs=abc&since=-1", "/__edge/nope", "/ofrep/v1/configuration", "/ofrep/v1/evaluate/flags",
-  "/ofrep/v1/evaluate/flags/trading-enabled", "/ofrep/v1/evaluate/flags/", "/ofrep/v1/", "/__vitals", "/__vitals/x",
+  "/",
+  "/api",
+  "/api/orders",
+  "/__edge",
+  "/__edge/",
+  "/__edge/healthz",
+  "/__edge/state",
+  "/__edge/events",
+  "/__edge/metrics",
+  "/__edge/metrics?format=json",
+  "/__edge/switch",
+  "/__edge/analysis",
+  "/__edge/internal/state",
+  "/__edge/flags",
+  "/__edge/flags/trading-enabled",
+  "/__edge/flags/trading-enabled/override",
+  "/__edge/alerts/rules",
+  "/__edge/alerts/rules/api-errors",
+  "/__edge/vitals",
+  "/__edge/vitals?windowMs=abc&since=-1",
+  "/__edge/nope",
+  "/ofrep/v1/configuration",
+  "/ofrep/v1/evaluate/flags",
+  "/ofrep/v1/evaluate/flags/trading-enabled",
+  "/ofrep/v1/evaluate/flags/",
+  "/ofrep/v1/",
+  "/__vitals",
+  "/__vitals/x",
 ];
-const ENCODINGS = ["%E0", "%", "%Z", "%ZZ", "%C3%A9", "%00", "%2F", "%2e%2e", "%FF%FE", "%E0%A4", "%F0%9F%98%80", "%%", "..", "//", "\u00e9", "\u00ff", "~", "%u0041"];
+const ENCODINGS = [
+  "%E0",
+  "%",
+  "%Z",
+  "%ZZ",
+  "%C3%A9",
+  "%00",
+  "%2F",
+  "%2e%2e",
+  "%FF%FE",
+  "%E0%A4",
+  "%F0%9F%98%80",
+  "%%",
+  "..",
+  "//",
+  "\u00e9",
+  "\u00ff",
+  "~",
+  "%u0041",
+];
 const METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "TRACE", "BREW", "CONNECT", "PROPFIND", "get"];
 
 function randomJson(r: Rand, depth = 0): unknown {
   switch (int(r, 0, depth > 2 ? 4 : 7)) {
-    case 0: return null;
-    case 1: return r() < 0.5;
-    case 2: return pick(r, [0, -1, 1e308, -1e-9, 42, 0.5, Number.MAX_SAFE_INTEGER + 2]);
-    case 3: return pick(r, ["", "api", "green", "blue", "x".repeat(int(r, 0, 600)), "\u0000", "Failed", "off", "frontend", "\ud800"]);
-    case 4: return pick(r, ["LCP", "TTFB", "purple", "rollback"]);
-    case 5: return Array.from({ length: int(r, 0, 4) }, () => randomJson(r, depth + 1));
+    case 0:
+      return null;
+    case 1:
+      return r() < 0.5;
+    case 2:
+      return pick(r, [0, -1, 1e308, -1e-9, 42, 0.5, Number.MAX_SAFE_INTEGER + 2]);
+    case 3:
+      return pick(r, ["", "api", "green", "blue", "x".repeat(int(r, 0, 600)), "\u0000", "Failed", "off", "frontend", "\ud800"]);
+    case 4:
+      return pick(r, ["LCP", "TTFB", "purple", "rollback"]);
+    case 5:
+      return Array.from({ length: int(r, 0, 4) }, () => randomJson(r, depth + 1));
     default: {
-      const keys = ["app", "slot", "force", "reason", "actor", "phase", "name", "value", "metrics", "state", "context", "targetingKey", "version", "active", "events", "ext", "signal", "action", "critical", "variants", "__proto__", "constructor"];
+      const keys = [
+        "app",
+        "slot",
+        "force",
+        "reason",
+        "actor",
+        "phase",
+        "name",
+        "value",
+        "metrics",
+        "state",
+        "context",
+        "targetingKey",
+        "version",
+        "active",
+        "events",
+        "ext",
+        "signal",
+        "action",
+        "critical",
+        "variants",
+        "__proto__",
+        "constructor",
+      ];
       return Object.fromEntries(Array.from({ length: int(r, 0, 6) }, () => [pick(r, keys), randomJson(r, depth + 1)]));
     }
   }
@@ -73,22 +144,49 @@ function plausibleBody(r: Rand): unknown {
     { app: "api", metrics: Array.from({ length: int(r, 0, 25) }, () => ({ name: "LCP", value: r() * 5000 })) },
     { context: { targetingKey: pick(r, ["u1", 1, null]), plan: "pro" } },
     { state: pick(r, ["off", "on", "maybe"]), reason: "fuzz" },
-    { state: "ENABLED", variants: { on: true, off: false }, defaultVariant: pick(r, ["on", "nope"]), metadata: { kind: "kill-switch", owner: "fuzz", createdAt: "2026-01-01" } },
-    { name: "api-errors", signal: pick(r, ["api.error_rate", "frontend.lcp"]), target: "api", comparator: ">", critical: { threshold: 0.1 }, severity: "ticket", runbookUrl: "https://r.example/x", action: pick(r, [{ type: "none" }, { type: "rollback", app: "api" }]) },
+    {
+      state: "ENABLED",
+      variants: { on: true, off: false },
+      defaultVariant: pick(r, ["on", "nope"]),
+      metadata: { kind: "kill-switch", owner: "fuzz", createdAt: "2026-01-01" },
+    },
+    {
+      name: "api-errors",
+      signal: pick(r, ["api.error_rate", "frontend.lcp"]),
+      target: "api",
+      comparator: ">",
+      critical: { threshold: 0.1 },
+      severity: "ticket",
+      runbookUrl: "https://r.example/x",
+      action: pick(r, [{ type: "none" }, { type: "rollback", app: "api" }]),
+    },
     { version: int(r, 0, 1e6), updatedAt: "z", by: "fuzz", active: { api: pick(r, ["blue", "green"]) }, events: [], ext: {} },
   ]);
 }
 
 function body(r: Rand): { bytes: Buffer; label: string } {
   switch (int(r, 0, 9)) {
-    case 0: return { bytes: Buffer.alloc(0), label: "empty" };
-    case 1: case 2: { const t = JSON.stringify(plausibleBody(r)); return { bytes: Buffer.from(t), label: "plausible" }; }
-    case 3: return { bytes: Buffer.from(JSON.stringify(randomJson(r))), label: "random-json" };
-    case 4: { const t = JSON.stringify(plausibleBody(r)); return { bytes: Buffer.from(t.slice(0, int(r, 0, t.length))), label: "cut-json" }; }
-    case 5: return { bytes: Buffer.from(Array.from({ length: int(r, 1, 200) }, () => int(r, 0x80, 0xff))), label: "invalid-utf8" };
-    case 6: return { bytes: Buffer.alloc(int(r, 17 * 1024, 2 * 1024 * 1024), pick(r, ["x", "{", "["])), label: "huge" };
-    case 7: return { bytes: Buffer.from(`{"app":"api","name":"LCP","value":1${" ".repeat(int(r, 0, 100))}}`), label: "padded" };
-    default: return { bytes: Buffer.from(pick(r, ["null", "[]", "\"x\"", "1e999", "{\"a\":", "{}", "{\"metrics\":null}", "\ufeff{}"])), label: "odd" };
+    case 0:
+      return { bytes: Buffer.alloc(0), label: "empty" };
+    case 1:
+    case 2: {
+      const t = JSON.stringify(plausibleBody(r));
+      return { bytes: Buffer.from(t), label: "plausible" };
+    }
+    case 3:
+      return { bytes: Buffer.from(JSON.stringify(randomJson(r))), label: "random-json" };
+    case 4: {
+      const t = JSON.stringify(plausibleBody(r));
+      return { bytes: Buffer.from(t.slice(0, int(r, 0, t.length))), label: "cut-json" };
+    }
+    case 5:
+      return { bytes: Buffer.from(Array.from({ length: int(r, 1, 200) }, () => int(r, 0x80, 0xff))), label: "invalid-utf8" };
+    case 6:
+      return { bytes: Buffer.alloc(int(r, 17 * 1024, 2 * 1024 * 1024), pick(r, ["x", "{", "["])), label: "huge" };
+    case 7:
+      return { bytes: Buffer.from(`{"app":"api","name":"LCP","value":1${" ".repeat(int(r, 0, 100))}}`), label: "padded" };
+    default:
+      return { bytes: Buffer.from(pick(r, ["null", "[]", '"x"', "1e999", '{"a":', "{}", '{"metrics":null}', "\ufeff{}"])), label: "odd" };
   }
 }
 
@@ -115,14 +213,21 @@ export function generate(i: number, signer = hmacSigner(Buffer.from(PEER_KEY))):
   if (auth === "basic") headers.push("authorization: Basic dXNlcjpwYXNz");
   if (auth === "lower") headers.push(`authorization: bearer ${TOKEN} extra`);
   if (auth === "empty") headers.push("authorization:");
-  if (r() < 0.2) headers.push(`${"x-edge-peer-signature"}: ${r() < 0.5 ? signer.headers(b.bytes.toString("utf8"))["x-edge-peer-signature"] : pick(r, ["t=1,v1=00", "junk", "t=99999999999999,v1=" + "a".repeat(64)])}`);
-  if (r() < 0.5) headers.push(`content-type: ${pick(r, ["application/json", "text/plain", "application/json; charset=latin1", "multipart/form-data; boundary=x", "\u00ff"])}`);
+  if (r() < 0.2)
+    headers.push(
+      `${"x-edge-peer-signature"}: ${r() < 0.5 ? signer.headers(b.bytes.toString("utf8"))["x-edge-peer-signature"] : pick(r, ["t=1,v1=00", "junk", "t=99999999999999,v1=" + "a".repeat(64)])}`,
+    );
+  if (r() < 0.5)
+    headers.push(
+      `content-type: ${pick(r, ["application/json", "text/plain", "application/json; charset=latin1", "multipart/form-data; boundary=x", "\u00ff"])}`,
+    );
   if (r() < 0.2) headers.push(`x-forwarded-for: ${pick(r, ["1.2.3.4", "::1, 10.0.0.1", "", "x".repeat(500), "1.1.1.1, 2.2.2.2, 3.3.3.3"])}`);
-  if (r() < 0.1) headers.push(`if-none-match: ${pick(r, ["*", "\"abc\"", "W/\"x\", \"y\"", ","])}`);
+  if (r() < 0.1) headers.push(`if-none-match: ${pick(r, ["*", '"abc"', 'W/"x", "y"', ","])}`);
   if (r() < 0.1) headers.push("expect: 100-continue");
   if (r() < 0.1) headers.push(`origin: ${pick(r, ["https://app.example", "null", "evil"])}`);
   if (r() < 0.05) headers.push(`x-big: ${"z".repeat(int(r, 1000, 20_000))}`);
-  if (r() < 0.05) headers.push(pick(r, ["connection: upgrade", "upgrade: websocket", "te: trailers", "x-dup: 1", "content-length: 5", "transfer-encoding: gzip"]));
+  if (r() < 0.05)
+    headers.push(pick(r, ["connection: upgrade", "upgrade: websocket", "te: trailers", "x-dup: 1", "content-length: 5", "transfer-encoding: gzip"]));
   headers.push("connection: close");
 
   let framing = pick(r, ["length", "length", "length", "chunked", "chunked-bad", "truncated", "none"]);
@@ -135,7 +240,7 @@ export function generate(i: number, signer = hmacSigner(Buffer.from(PEER_KEY))):
   } else if (framing === "chunked" || framing === "chunked-bad") {
     headers.push("transfer-encoding: chunked");
     const parts: Buffer[] = [];
-    for (let off = 0; off < b.bytes.length; ) {
+    for (let off = 0; off < b.bytes.length;) {
       const n = Math.min(b.bytes.length - off, int(r, 1, 64 * 1024));
       parts.push(Buffer.from(`${n.toString(16)}\r\n`), b.bytes.subarray(off, off + n), Buffer.from("\r\n"));
       off += n;
@@ -152,7 +257,13 @@ export function generate(i: number, signer = hmacSigner(Buffer.from(PEER_KEY))):
   } else payload = Buffer.alloc(0);
 
   const head = Buffer.from(`${method} ${p} HTTP/1.1\r\n${headers.join("\r\n")}\r\n\r\n`, "latin1");
-  return { i, label: `${method} ${p.slice(0, 80)} [${b.label}, ${framing}, auth ${auth}]`, bytes: Buffer.concat([head, payload]), truncated, head: method === "HEAD" };
+  return {
+    i,
+    label: `${method} ${p.slice(0, 80)} [${b.label}, ${framing}, auth ${auth}]`,
+    bytes: Buffer.concat([head, payload]),
+    truncated,
+    head: method === "HEAD",
+  };
 }
 
 function rssMb(pid: number): number {
@@ -181,7 +292,10 @@ describe("fuzzing the edge's public surface", () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "edge-fuzz-"));
     edge = await spawnEdge({
       EDGE_APPS: JSON.stringify({ api: { blue: url, green: `${url}/green`, healthPath: "/healthz" } }),
-      EDGE_ROUTES: JSON.stringify([{ hosts: ["api.example.com"], app: "api" }, { pathPrefix: "/api", app: "api", stripPrefix: true }]),
+      EDGE_ROUTES: JSON.stringify([
+        { hosts: ["api.example.com"], app: "api" },
+        { pathPrefix: "/api", app: "api", stripPrefix: true },
+      ]),
       EDGE_ADMIN_TOKEN: TOKEN,
       EDGE_PEER_KEY: PEER_KEY,
       EDGE_STATE_FILE: path.join(dir, "state.json"),
@@ -197,45 +311,58 @@ describe("fuzzing the edge's public surface", () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it(`never exits, stays within ${RSS_LIMIT_MB} MB and answers every request well-formed (seed ${SEED})`, async () => {
-    const pid = edge.proc.pid!;
-    const baseRss = rssMb(pid);
-    let maxRss = baseRss;
-    const sampler = setInterval(() => (maxRss = Math.max(maxRss, rssMb(pid))), 250);
-    const failures: string[] = [];
-    const statuses = new Map<number, number>();
-    let run = 0, unanswered = 0;
-    const started = Date.now();
-    let next = ONLY ?? 0;
-    const worker = async () => {
-      while (ONLY === undefined ? Date.now() - started < DURATION_MS : next === ONLY) {
-        const c = generate(next++);
-        // Longer than the edge's upstream timeout (30 s): a proxied request whose body stalls is answered 504 by then.
-        const a = await rawRequest(edge.url, c.bytes, 40_000, { halfClose: c.truncated, head: c.head });
-        run++;
-        statuses.set(a.status, (statuses.get(a.status) ?? 0) + 1);
-        if (a.status === 0 && c.truncated) unanswered++;
-        else if (!(a.status >= 100 && a.status <= 599)) failures.push(`case ${c.i}: ${c.label}: ${a.status === 0 ? "no HTTP answer" : `bad status line '${a.statusLine.slice(0, 80)}'`}`);
-        if (edge.proc.exitCode !== null || edge.proc.signalCode !== null) {
-          failures.push(`case ${c.i}: ${c.label}: the edge process exited (${edge.proc.exitCode ?? edge.proc.signalCode})`);
-          return;
+  it(
+    `never exits, stays within ${RSS_LIMIT_MB} MB and answers every request well-formed (seed ${SEED})`,
+    async () => {
+      const pid = edge.proc.pid!;
+      const baseRss = rssMb(pid);
+      let maxRss = baseRss;
+      const sampler = setInterval(() => (maxRss = Math.max(maxRss, rssMb(pid))), 250);
+      const failures: string[] = [];
+      const statuses = new Map<number, number>();
+      let run = 0,
+        unanswered = 0;
+      const started = Date.now();
+      let next = ONLY ?? 0;
+      const worker = async () => {
+        while (ONLY === undefined ? Date.now() - started < DURATION_MS : next === ONLY) {
+          const c = generate(next++);
+          // Longer than the edge's upstream timeout (30 s): a proxied request whose body stalls is answered 504 by then.
+          const a = await rawRequest(edge.url, c.bytes, 40_000, { halfClose: c.truncated, head: c.head });
+          run++;
+          statuses.set(a.status, (statuses.get(a.status) ?? 0) + 1);
+          if (a.status === 0 && c.truncated) unanswered++;
+          else if (!(a.status >= 100 && a.status <= 599))
+            failures.push(`case ${c.i}: ${c.label}: ${a.status === 0 ? "no HTTP answer" : `bad status line '${a.statusLine.slice(0, 80)}'`}`);
+          if (edge.proc.exitCode !== null || edge.proc.signalCode !== null) {
+            failures.push(`case ${c.i}: ${c.label}: the edge process exited (${edge.proc.exitCode ?? edge.proc.signalCode})`);
+            return;
+          }
         }
-      }
-    };
-    await Promise.all(Array.from({ length: ONLY === undefined ? CONCURRENCY : 1 }, worker));
-    clearInterval(sampler);
-    maxRss = Math.max(maxRss, rssMb(pid));
-    const byStatus = [...statuses].sort(([a], [b]) => a - b).map(([s, n]) => `${s}:${n}`).join(" ");
-    console.log(`edge fuzz: seed ${SEED}, ${run} cases in ${Date.now() - started} ms, ${failures.length} failures, ${unanswered} truncated requests closed unanswered; child RSS ${baseRss.toFixed(0)} → max ${maxRss.toFixed(0)} MB; statuses ${byStatus}${failures.length ? `\n  ${failures.slice(0, 20).join("\n  ")}` : ""}`);
+      };
+      await Promise.all(Array.from({ length: ONLY === undefined ? CONCURRENCY : 1 }, worker));
+      clearInterval(sampler);
+      maxRss = Math.max(maxRss, rssMb(pid));
+      const byStatus = [...statuses]
+        .sort(([a], [b]) => a - b)
+        .map(([s, n]) => `${s}:${n}`)
+        .join(" ");
+      console.log(
+        `edge fuzz: seed ${SEED}, ${run} cases in ${Date.now() - started} ms, ${failures.length} failures, ${unanswered} truncated requests closed unanswered; child RSS ${baseRss.toFixed(0)} → max ${maxRss.toFixed(0)} MB; statuses ${byStatus}${failures.length ? `\n  ${failures.slice(0, 20).join("\n  ")}` : ""}`,
+      );
 
-    expect(failures).toEqual([]);
-    expect(edge.proc.exitCode).toBeNull();
-    expect(maxRss).toBeLessThan(RSS_LIMIT_MB);
-    // Still serving, and still itself: health, admin and proxy answer.
-    await until(async () => (await rawRequest(edge.url, "GET /__edge/healthz HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")).status === 200, 5_000);
-    expect((await rawRequest(edge.url, `GET /__edge/state HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${TOKEN}\r\nconnection: close\r\n\r\n`)).status).toBe(200);
-    expect((await rawRequest(edge.url, "GET /x HTTP/1.1\r\nhost: api.example.com\r\nconnection: close\r\n\r\n")).status).toBe(200);
-    expect(edge.logs()).not.toContain(TOKEN);
-    expect(edge.logs()).not.toContain(PEER_KEY);
-  }, DURATION_MS + 90_000);
+      expect(failures).toEqual([]);
+      expect(edge.proc.exitCode).toBeNull();
+      expect(maxRss).toBeLessThan(RSS_LIMIT_MB);
+      // Still serving, and still itself: health, admin and proxy answer.
+      await until(async () => (await rawRequest(edge.url, "GET /__edge/healthz HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")).status === 200, 5_000);
+      expect((await rawRequest(edge.url, `GET /__edge/state HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${TOKEN}\r\nconnection: close\r\n\r\n`)).status).toBe(
+        200,
+      );
+      expect((await rawRequest(edge.url, "GET /x HTTP/1.1\r\nhost: api.example.com\r\nconnection: close\r\n\r\n")).status).toBe(200);
+      expect(edge.logs()).not.toContain(TOKEN);
+      expect(edge.logs()).not.toContain(PEER_KEY);
+    },
+    DURATION_MS + 90_000,
+  );
 });

@@ -51,7 +51,11 @@ export async function admin(base: string, method: string, path: string, body?: u
   });
   const text = await res.text();
   let parsed: unknown = text;
-  try { parsed = JSON.parse(text); } catch { /* Prometheus text */ }
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    /* Prometheus text */
+  }
   return { status: res.status, body: parsed };
 }
 
@@ -74,7 +78,11 @@ export function servedBy(base: string, path = "/", host?: string): Promise<{ sta
       res.on("data", (d) => (text += d));
       res.on("end", () => {
         let body: any = text;
-        try { body = JSON.parse(text); } catch { /* the edge's own text answer */ }
+        try {
+          body = JSON.parse(text);
+        } catch {
+          /* the edge's own text answer */
+        }
         resolve({ status: res.statusCode ?? 0, slot: body?.slot, edgeSlot: res.headers["x-edge-slot"] as string | undefined, body });
       });
     });

@@ -24,7 +24,13 @@ afterAll(async () => {
 
 const req = (method: string, path: string, opts: { token?: boolean; body?: string; headers?: string[] } = {}) => {
   const body = opts.body ?? "";
-  const lines = [`${method} ${path} HTTP/1.1`, "host: edge.test", "connection: close", ...(opts.token ? [`authorization: Bearer ${TOKEN}`] : []), ...(opts.headers ?? [])];
+  const lines = [
+    `${method} ${path} HTTP/1.1`,
+    "host: edge.test",
+    "connection: close",
+    ...(opts.token ? [`authorization: Bearer ${TOKEN}`] : []),
+    ...(opts.headers ?? []),
+  ];
   if (body || method === "POST" || method === "PUT") lines.push("content-type: application/json", `content-length: ${Buffer.byteLength(body)}`);
   return rawRequest(edge.url, `${lines.join("\r\n")}\r\n\r\n${body}`);
 };
@@ -73,7 +79,9 @@ describe("hostile requests to a real edge process", () => {
     await rawRequest(edge.url, `POST /ofrep/v1/evaluate/flags HTTP/1.1\r\nhost: x\r\ncontent-length: 100\r\n\r\n{"cont`, 300);
     await rawRequest(edge.url, `PUT /__edge/alerts/rules/x HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${TOKEN}\r\ncontent-length: 100\r\n\r\n{"na`, 300);
     expect((await rawRequest(edge.url, `GET http://[::1 HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n`)).status).toBeGreaterThanOrEqual(100);
-    expect((await rawRequest(edge.url, `GET http://${u.host}/ofrep/v1/configuration HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n`)).status).toBeLessThan(600);
+    expect((await rawRequest(edge.url, `GET http://${u.host}/ofrep/v1/configuration HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n`)).status).toBeLessThan(
+      600,
+    );
     expect((await req("BREW", "/ofrep/v1/evaluate/flags/a")).status).toBeGreaterThanOrEqual(400);
     await alive();
     expect(edge.logs()).not.toContain(TOKEN);
@@ -85,7 +93,13 @@ describe("process guard", () => {
     const target = new EventEmitter();
     const lines: string[] = [];
     const fatal: string[] = [];
-    const g = installProcessGuard({ log: (m) => lines.push(m), onFatal: (r) => fatal.push(r), maxFaults: 3, windowMs: 60_000, target: target as unknown as NodeJS.Process });
+    const g = installProcessGuard({
+      log: (m) => lines.push(m),
+      onFatal: (r) => fatal.push(r),
+      maxFaults: 3,
+      windowMs: 60_000,
+      target: target as unknown as NodeJS.Process,
+    });
     for (let i = 0; i < 10; i++) target.emit("unhandledRejection", new URIError("URI malformed"));
     expect(fatal).toEqual([]);
     expect(lines[0]).toMatch(/^unhandled rejection \(kept serving\): URIError: URI malformed/);

@@ -77,7 +77,11 @@ describe("edge instances sharing their state through Key Value", () => {
     const load = traffic(() => edges);
     // Traffic flowing before the first switch and after the kill switch: the switches happen under load.
     await until(async () => load.counts.total >= 100, 30_000);
-    for (const [i, slot] of [[0, "green"], [1, "blue"], [2, "green"]] as const) {
+    for (const [i, slot] of [
+      [0, "green"],
+      [1, "blue"],
+      [2, "green"],
+    ] as const) {
       const r = await admin(edges[i].url, "POST", "/__edge/switch", { app: "api", slot });
       expect(r.body).toMatchObject({ changed: true, synced: true, peers: { total: 2, acked: 2, failed: [] } });
       const seen = await states(edges);
@@ -87,10 +91,19 @@ describe("edge instances sharing their state through Key Value", () => {
     }
     // A kill switch: a flag override written through one instance, evaluated off on every instance right after.
     const flags = new EdgeAdminClient({ url: edges[1].url, token: TOKEN, retries: 0 }).flags;
-    await flags.put("trading-enabled", { state: "ENABLED", variants: { on: true, off: false }, defaultVariant: "on", metadata: { kind: "kill-switch", owner: "team-platform", createdAt: "2025-01-01" } });
+    await flags.put("trading-enabled", {
+      state: "ENABLED",
+      variants: { on: true, off: false },
+      defaultVariant: "on",
+      metadata: { kind: "kill-switch", owner: "team-platform", createdAt: "2025-01-01" },
+    });
     await flags.setOverride("trading-enabled", { state: "off", reason: "incident 42" });
     for (const e of edges) {
-      const res = await fetch(`${e.url}/ofrep/v1/evaluate/flags/trading-enabled`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+      const res = await fetch(`${e.url}/ofrep/v1/evaluate/flags/trading-enabled`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: "{}",
+      });
       expect(((await res.json()) as { value: unknown }).value).toBe(false);
     }
     const mark = load.counts.total;
@@ -114,7 +127,9 @@ describe("edge instances sharing their state through Key Value", () => {
     // 3 instances × 4 verdicts at once, on distinct slots/apps keys: each must end up recorded.
     const writes = await Promise.all(
       edges.flatMap((e, i) =>
-        [0, 1, 2, 3].map((k) => admin(e.url, "POST", "/__edge/analysis", { app: "api", slot: k % 2 ? "blue" : "green", phase: "Successful", reason: `writer ${i} round ${k}` })),
+        [0, 1, 2, 3].map((k) =>
+          admin(e.url, "POST", "/__edge/analysis", { app: "api", slot: k % 2 ? "blue" : "green", phase: "Successful", reason: `writer ${i} round ${k}` }),
+        ),
       ),
     );
     expect(writes.map((w) => w.status)).toEqual(writes.map(() => 200));
@@ -136,7 +151,11 @@ describe("edge instances sharing their state through Key Value", () => {
     edges[1] = await start({ EDGE_SYNC_INTERVAL_MS: "500" });
     await old.stop();
     expect((await admin(edges[1].url, "GET", "/__edge/state")).body.active.api).toBe("green");
-    expect((await admin(edges[1].url, "POST", "/__edge/switch", { app: "api", slot: "blue" })).body).toMatchObject({ changed: true, synced: true, peers: { total: 1, acked: 1 } });
+    expect((await admin(edges[1].url, "POST", "/__edge/switch", { app: "api", slot: "blue" })).body).toMatchObject({
+      changed: true,
+      synced: true,
+      peers: { total: 1, acked: 1 },
+    });
 
     // Key Value goes away: traffic keeps flowing on the state held in memory; a switch is refused and changes nothing.
     await kv.down();
@@ -167,14 +186,21 @@ describe("edge instances sharing their state through Key Value", () => {
     await until(async () => (await stored().catch(() => undefined))?.id === before.id, 10_000);
     expect((await servedBy(edges[1].url)).slot).toBe("api-green");
     // Writes continue on top of it.
-    expect((await admin(edges[1].url, "POST", "/__edge/switch", { app: "api", slot: "blue" })).body).toMatchObject({ changed: true, version: before.version + 1 });
+    expect((await admin(edges[1].url, "POST", "/__edge/switch", { app: "api", slot: "blue" })).body).toMatchObject({
+      changed: true,
+      version: before.version + 1,
+    });
   });
 
   it("refuses pushes from anyone (the store is the only source of state) and a Render key next to Key Value", async () => {
     const e = await start();
     const r = await fetch(`${e.url}/__edge/internal/state`, { method: "POST", body: "{}", headers: { "x-edge-peer-signature": "x" } });
     expect(r.status).toBe(410);
-    await expect(spawnEdge(edgeEnv(s, { EDGE_KEY_VALUE_URL: kv.url, EDGE_RENDER_API_KEY: "rnd_canary", RENDER_SERVICE_ID: "srv-aaaaaaaaaaaaaaaaaaaa" }))).rejects.toThrow(/EDGE_RENDER_API_KEY: must not be set with EDGE_KEY_VALUE_URL/);
-    await expect(spawnEdge(edgeEnv(s, { EDGE_KEY_VALUE_URL: `http://x:${KV_PASSWORD}@127.0.0.1:1` }))).rejects.toThrow(/EDGE_KEY_VALUE_URL: must be the Key Value instance's connection string/);
+    await expect(
+      spawnEdge(edgeEnv(s, { EDGE_KEY_VALUE_URL: kv.url, EDGE_RENDER_API_KEY: "rnd_canary", RENDER_SERVICE_ID: "srv-aaaaaaaaaaaaaaaaaaaa" })),
+    ).rejects.toThrow(/EDGE_RENDER_API_KEY: must not be set with EDGE_KEY_VALUE_URL/);
+    await expect(spawnEdge(edgeEnv(s, { EDGE_KEY_VALUE_URL: `http://x:${KV_PASSWORD}@127.0.0.1:1` }))).rejects.toThrow(
+      /EDGE_KEY_VALUE_URL: must be the Key Value instance's connection string/,
+    );
   });
 });

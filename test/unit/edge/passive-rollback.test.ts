@@ -41,11 +41,16 @@ async function upstream(name: string): Promise<Upstream> {
     }
     req.resume();
     switch (u.mode) {
-      case "ok": return answer(res, 200);
-      case "500": return answer(res, 500);
-      case "reset": return void req.socket.destroy();
-      case "hang": return; // never answers; the edge's upstream timeout ends it
-      case "hold": return void u.held.push(res);
+      case "ok":
+        return answer(res, 200);
+      case "500":
+        return answer(res, 500);
+      case "reset":
+        return void req.socket.destroy();
+      case "hang":
+        return; // never answers; the edge's upstream timeout ends it
+      case "hold":
+        return void u.held.push(res);
     }
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
@@ -53,23 +58,35 @@ async function upstream(name: string): Promise<Upstream> {
   u.release = (status) => {
     for (const res of u.held.splice(0)) answer(res, status);
   };
-  u.close = () => new Promise<void>((r) => { server.close(() => r()); server.closeAllConnections(); });
+  u.close = () =>
+    new Promise<void>((r) => {
+      server.close(() => r());
+      server.closeAllConnections();
+    });
   return u;
 }
 
 /** One request through an edge; never rejects (status 0 when there was no answer). */
 function request(base: string, method = "GET", body?: string): Promise<{ status: number; slot?: string }> {
   return new Promise((resolve) => {
-    const req = http.request(`${base}/orders`, { method, agent: false, timeout: 20_000, headers: body ? { "content-length": Buffer.byteLength(body) } : {} }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (d) => (text += d));
-      res.on("end", () => {
-        let slot: string | undefined;
-        try { slot = JSON.parse(text).slot; } catch { /* the edge's own answer */ }
-        resolve({ status: res.statusCode ?? 0, slot });
-      });
-    });
+    const req = http.request(
+      `${base}/orders`,
+      { method, agent: false, timeout: 20_000, headers: body ? { "content-length": Buffer.byteLength(body) } : {} },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (d) => (text += d));
+        res.on("end", () => {
+          let slot: string | undefined;
+          try {
+            slot = JSON.parse(text).slot;
+          } catch {
+            /* the edge's own answer */
+          }
+          resolve({ status: res.statusCode ?? 0, slot });
+        });
+      },
+    );
     req.on("timeout", () => req.destroy(new Error("timeout")));
     req.on("error", () => resolve({ status: 0 }));
     req.end(body);
@@ -121,7 +138,9 @@ async function state(e: EdgeProcess) {
 }
 
 async function rollbacks(e: EdgeProcess) {
-  return ((await admin(e.url, "GET", "/__edge/events")).body.events as { kind: string; from?: string; to?: string; reason: string }[]).filter((x) => x.kind === "auto-rollback");
+  return ((await admin(e.url, "GET", "/__edge/events")).body.events as { kind: string; from?: string; to?: string; reason: string }[]).filter(
+    (x) => x.kind === "auto-rollback",
+  );
 }
 
 /** Sends sequential GETs until one is served by `slot` (at most `max`); returns every answer. */
@@ -173,7 +192,10 @@ describe("passive rollback on the failing requests themselves", () => {
     await until(async () => (await state(a)).active.api === "green");
     const sa = await state(a);
     expect(sa.active.api).toBe("green");
-    expect(sa.apps.api.slots.blue.verdict).toMatchObject({ phase: "Failed", reason: expect.stringMatching(/^edge proxied requests: \d+ consecutive failed requests/) });
+    expect(sa.apps.api.slots.blue.verdict).toMatchObject({
+      phase: "Failed",
+      reason: expect.stringMatching(/^edge proxied requests: \d+ consecutive failed requests/),
+    });
     const rb = await rollbacks(a);
     expect(rb).toHaveLength(1);
     expect(rb[0]).toMatchObject({ from: "blue", to: "green", reason: expect.stringContaining("failed on real traffic") });
@@ -226,7 +248,9 @@ describe("passive rollback on the failing requests themselves", () => {
     expect((await state(e)).active.api).toBe("green");
     expect(await rollbacks(e)).toHaveLength(1);
     // A fresh passing analysis of blue clears it; now green's failures move traffic back to blue.
-    expect((await admin(e.url, "POST", "/__edge/analysis", { app: "api", slot: "blue", phase: "Successful", reason: "redeployed, analysis passed" })).status).toBe(200);
+    expect(
+      (await admin(e.url, "POST", "/__edge/analysis", { app: "api", slot: "blue", phase: "Successful", reason: "redeployed, analysis passed" })).status,
+    ).toBe(200);
     await untilServedBy(e, "blue");
     await until(async () => (await state(e)).active.api === "blue");
     expect((await rollbacks(e)).map((r) => `${r.from}->${r.to}`)).toEqual(["blue->green", "green->blue"]);
@@ -261,7 +285,11 @@ describe("requests caught on the failed slot during the switch", () => {
 });
 
 describe("configuration and counting", () => {
-  const base = { EDGE_APPS: JSON.stringify({ api: { blue: "http://b:1", green: "http://g:1" } }), EDGE_ROUTES: JSON.stringify([{ app: "api" }]), EDGE_ADMIN_TOKEN: TOKEN };
+  const base = {
+    EDGE_APPS: JSON.stringify({ api: { blue: "http://b:1", green: "http://g:1" } }),
+    EDGE_ROUTES: JSON.stringify([{ app: "api" }]),
+    EDGE_ADMIN_TOKEN: TOKEN,
+  };
 
   it("defaults to on with 5 consecutive failures, and names the variable on bad input", () => {
     expect(loadConfig(base).passive).toEqual({ enabled: true, consecutiveFailures: 5 });

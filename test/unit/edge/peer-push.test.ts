@@ -14,7 +14,11 @@ describe("peer state pushes", () => {
     const env = edgeEnv(s, { EDGE_PEER_KEY: PEER_KEY });
     const edge = await startEdge(env, { extensions: loadExtensions(env) });
     const push = async (doc: unknown, headers: Record<string, string>) => {
-      const res = await fetch(`${edge.url}/__edge/internal/state`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(doc) });
+      const res = await fetch(`${edge.url}/__edge/internal/state`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: JSON.stringify(doc),
+      });
       return { status: res.status, body: (await res.json()) as { error?: string; version?: number; state?: EdgeState } };
     };
     const signed = (doc: unknown, key = PEER_KEY) => push(doc, hmacSigner(Buffer.from(key)).headers(JSON.stringify(doc)));
@@ -41,10 +45,26 @@ describe("peer state pushes", () => {
       expect(r4.status).toBe(422);
       expect(r4.body.error).toMatch(/active\.api: green failed its last analysis; only a forced switch may activate it/);
       // Events rewritten (history dropped) or a slot changed with no event: refused.
-      expect((await signed({ ...seal(applySwitch(failed, { app: "api", slot: "green", by: "p", reason: "x", kind: "switch", forced: true }), failed, "peer"), events: [] })).body.error).toMatch(/events were rewritten/);
+      expect(
+        (
+          await signed({
+            ...seal(applySwitch(failed, { app: "api", slot: "green", by: "p", reason: "x", kind: "switch", forced: true }), failed, "peer"),
+            events: [],
+          })
+        ).body.error,
+      ).toMatch(/events were rewritten/);
       expect((await signed(seal({ ...failed, active: { api: "green" } }, failed, "peer"))).body.error).toMatch(/without a switch event/);
       // An alert rule the admin API would refuse (a rollback on a publicly fed signal) cannot come in by a push either.
-      const rule = { name: "frontend-lcp", signal: "frontend.lcp", target: "api", comparator: ">", critical: { threshold: 4000 }, severity: "ticket", runbookUrl: "https://r.example/x", action: { type: "rollback", app: "api" } };
+      const rule = {
+        name: "frontend-lcp",
+        signal: "frontend.lcp",
+        target: "api",
+        comparator: ">",
+        critical: { threshold: 4000 },
+        severity: "ticket",
+        runbookUrl: "https://r.example/x",
+        action: { type: "rollback", app: "api" },
+      };
       const r5 = await signed(seal({ ...failed, ext: { ...failed.ext, alerts: { rules: { "frontend-lcp": rule } } } }, failed, "peer"));
       expect(r5.status).toBe(422);
       expect(r5.body.error).toMatch(/ext\.alerts: rule 'frontend-lcp': action\.type: 'rollback' is refused/);
@@ -53,7 +73,7 @@ describe("peer state pushes", () => {
       // The legitimate next version (a forced switch, event appended) is adopted and routed at once.
       const ok = seal(applySwitch(failed, { app: "api", slot: "green", by: "admin@peer", reason: "forced", kind: "switch", forced: true }), failed, "peer");
       expect((await signed(ok)).status).toBe(200);
-      expect((await held())).toMatchObject({ version: ok.version, active: { api: "green" } });
+      expect(await held()).toMatchObject({ version: ok.version, active: { api: "green" } });
       // Replaying it is harmless: already included.
       expect((await signed(ok)).status).toBe(200);
       expect(edge.lines.join("\n")).not.toContain(PEER_KEY);
@@ -65,9 +85,15 @@ describe("peer state pushes", () => {
   });
 
   it("EDGE_PEER_KEY must be long and differ from the admin token", () => {
-    const base = { EDGE_APPS: JSON.stringify({ api: { blue: "http://a:1", green: "http://b:1" } }), EDGE_ROUTES: JSON.stringify([{ app: "api" }]), EDGE_ADMIN_TOKEN: TOKEN };
+    const base = {
+      EDGE_APPS: JSON.stringify({ api: { blue: "http://a:1", green: "http://b:1" } }),
+      EDGE_ROUTES: JSON.stringify([{ app: "api" }]),
+      EDGE_ADMIN_TOKEN: TOKEN,
+    };
     expect(() => loadConfig({ ...base, EDGE_PEER_KEY: "short" })).toThrow(/^EDGE_PEER_KEY: must be at least 32 characters/);
-    expect(() => loadConfig({ ...base, EDGE_PEER_KEY: TOKEN.padEnd(40, "x"), EDGE_ADMIN_TOKEN: TOKEN.padEnd(40, "x") })).toThrow(/^EDGE_PEER_KEY: must differ from EDGE_ADMIN_TOKEN/);
+    expect(() => loadConfig({ ...base, EDGE_PEER_KEY: TOKEN.padEnd(40, "x"), EDGE_ADMIN_TOKEN: TOKEN.padEnd(40, "x") })).toThrow(
+      /^EDGE_PEER_KEY: must differ from EDGE_ADMIN_TOKEN/,
+    );
     expect(loadConfig({ ...base, EDGE_PEER_KEY: PEER_KEY }).peerKey).toBe(PEER_KEY);
   });
 

@@ -26,7 +26,10 @@ beforeAll(async () => {
       return;
     }
     const h = createHash("sha256");
-    req.on("data", (d: Buffer) => { h.update(d); rec.bodyBytes += d.length; });
+    req.on("data", (d: Buffer) => {
+      h.update(d);
+      rec.bodyBytes += d.length;
+    });
     req.on("end", () => {
       rec.bodySha = h.digest("hex");
       if (req.url === "/big") {
@@ -34,17 +37,31 @@ beforeAll(async () => {
         res.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(4 * 1024 * 1024) });
         const chunk = Buffer.alloc(64 * 1024, 7);
         let i = 0;
-        const more = () => { while (i < 64) { i++; if (!res.write(chunk)) return void res.once("drain", more); } res.end(); };
+        const more = () => {
+          while (i < 64) {
+            i++;
+            if (!res.write(chunk)) return void res.once("drain", more);
+          }
+          res.end();
+        };
         return more();
       }
-      res.writeHead(200, [
-        "content-type", "text/plain",
-        "connection", "keep-alive, x-up-hop",
-        "x-up-hop", "secret",
-        "keep-alive", "timeout=5",
-        "proxy-authenticate", "Basic",
-        "x-kept", "yes",
-      ]).end("ok\n");
+      res
+        .writeHead(200, [
+          "content-type",
+          "text/plain",
+          "connection",
+          "keep-alive, x-up-hop",
+          "x-up-hop",
+          "secret",
+          "keep-alive",
+          "timeout=5",
+          "proxy-authenticate",
+          "Basic",
+          "x-kept",
+          "yes",
+        ])
+        .end("ok\n");
     });
   });
   await new Promise<void>((r) => upstream.listen(0, "127.0.0.1", () => r()));
@@ -77,18 +94,22 @@ const proxied = () => seen.filter((s) => s.url !== "/healthz");
 
 describe("the proxy's forwarding", () => {
   it("strips hop-by-hop headers both ways (also those named in Connection) and adds X-Forwarded-*", async () => {
-    const r = await rawRequest(edge.url, [
-      "GET /orders?id=1 HTTP/1.1",
-      "Host: api.example.com",
-      "Connection: keep-alive, X-Client-Hop",
-      "X-Client-Hop: secret",
-      "Keep-Alive: timeout=9",
-      "TE: trailers",
-      "Proxy-Authorization: Basic dXNlcjpwYXNz",
-      "X-Forwarded-For: 203.0.113.9",
-      "X-Kept: 1",
-      "", "",
-    ].join("\r\n"));
+    const r = await rawRequest(
+      edge.url,
+      [
+        "GET /orders?id=1 HTTP/1.1",
+        "Host: api.example.com",
+        "Connection: keep-alive, X-Client-Hop",
+        "X-Client-Hop: secret",
+        "Keep-Alive: timeout=9",
+        "TE: trailers",
+        "Proxy-Authorization: Basic dXNlcjpwYXNz",
+        "X-Forwarded-For: 203.0.113.9",
+        "X-Kept: 1",
+        "",
+        "",
+      ].join("\r\n"),
+    );
     expect(r.status).toBe(200);
     const got = headerMap(proxied()[0]!.headers);
     expect(proxied()[0]).toMatchObject({ method: "GET", url: "/orders?id=1" });
@@ -114,7 +135,10 @@ describe("the proxy's forwarding", () => {
       const req = http.request(`${edge.url}/big`, { method: "PUT", agent: false, headers: { "transfer-encoding": "chunked" } }, (res) => {
         const h = createHash("sha256");
         let bytes = 0;
-        res.on("data", (d: Buffer) => { h.update(d); bytes += d.length; });
+        res.on("data", (d: Buffer) => {
+          h.update(d);
+          bytes += d.length;
+        });
         res.on("end", () => resolve({ status: res.statusCode ?? 0, bytes, sha: h.digest("hex") }));
       });
       req.on("error", reject);
@@ -123,7 +147,11 @@ describe("the proxy's forwarding", () => {
     });
     expect(answer.status).toBe(200);
     expect(answer.bytes).toBe(4 * 1024 * 1024);
-    expect(answer.sha).toBe(createHash("sha256").update(Buffer.alloc(4 * 1024 * 1024, 7)).digest("hex"));
+    expect(answer.sha).toBe(
+      createHash("sha256")
+        .update(Buffer.alloc(4 * 1024 * 1024, 7))
+        .digest("hex"),
+    );
     expect(proxied()[0]).toMatchObject({ method: "PUT", bodyBytes: body.length, bodySha: createHash("sha256").update(body).digest("hex") });
     expect(headerMap(proxied()[0]!.headers)["transfer-encoding"]).toEqual(["chunked"]);
   });
@@ -148,7 +176,8 @@ describe("the proxy's forwarding", () => {
     const r = await rawRequest(edge.url, "POST /orders HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhe", 10_000);
     expect(r.status).toBe(408);
     expect(r.raw).toContain("x-edge: request-body-timeout");
-    const m = (await rawRequest(edge.url, `GET /__edge/metrics?format=json HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nConnection: close\r\n\r\n`)).raw;
+    const m = (await rawRequest(edge.url, `GET /__edge/metrics?format=json HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nConnection: close\r\n\r\n`))
+      .raw;
     expect(m).not.toContain('"5xx":1');
     // The next request is served normally.
     expect((await rawRequest(edge.url, "GET /after HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")).status).toBe(200);

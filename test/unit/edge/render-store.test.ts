@@ -19,12 +19,33 @@ describe("edge state in a Render env var (simulator)", () => {
       const ports = [await freePort(), await freePort(), await freePort()];
       const peers = ports.map((p) => `http://127.0.0.1:${p}`).join(",");
       // A one-minute store poll: instances can only agree at once through the switch barrier.
-      const base = edgeEnv(s, { EDGE_ACTIVE: JSON.stringify({ api: "blue" }), EDGE_RENDER_API_KEY: env.sim.apiKey, RENDER_API_URL: env.sim.apiUrl, RENDER_SERVICE_ID: serviceId, EDGE_PEERS: peers, EDGE_SYNC_INTERVAL_MS: "60000" });
+      const base = edgeEnv(s, {
+        EDGE_ACTIVE: JSON.stringify({ api: "blue" }),
+        EDGE_RENDER_API_KEY: env.sim.apiKey,
+        RENDER_API_URL: env.sim.apiUrl,
+        RENDER_SERVICE_ID: serviceId,
+        EDGE_PEERS: peers,
+        EDGE_SYNC_INTERVAL_MS: "60000",
+      });
       for (const p of ports) procs.push(await spawnEdge({ ...base, PORT: String(p) }));
 
-      let stop = false, total = 0, failed = 0;
-      const load = Promise.all(procs.map(async (p) => { while (!stop) { const r = await servedBy(p.url, "/load").catch(() => ({ status: 0 })); total++; if (r.status !== 200) failed++; } }));
-      for (const [i, slot, version] of [[0, "green", 1], [1, "blue", 2], [2, "green", 3]] as const) {
+      let stop = false,
+        total = 0,
+        failed = 0;
+      const load = Promise.all(
+        procs.map(async (p) => {
+          while (!stop) {
+            const r = await servedBy(p.url, "/load").catch(() => ({ status: 0 }));
+            total++;
+            if (r.status !== 200) failed++;
+          }
+        }),
+      );
+      for (const [i, slot, version] of [
+        [0, "green", 1],
+        [1, "blue", 2],
+        [2, "green", 3],
+      ] as const) {
         const r = await admin(procs[i].url, "POST", "/__edge/switch", { app: "api", slot, reason: "promote" });
         expect(r.body).toMatchObject({ changed: true, version, synced: true, peers: { total: 2, acked: 2 } });
         const seen = await Promise.all(procs.map((p) => admin(p.url, "GET", "/__edge/state")));
@@ -37,7 +58,11 @@ describe("edge state in a Render env var (simulator)", () => {
 
       const stored = await env.api.get(`/services/${serviceId}/env-vars/EDGE_ACTIVE`);
       expect(stored.status).toBe(200);
-      expect(JSON.parse(stored.body.value)).toMatchObject({ version: 3, active: { api: "green" }, events: [expect.objectContaining({ kind: "switch", to: "green" }), expect.anything(), expect.anything()] });
+      expect(JSON.parse(stored.body.value)).toMatchObject({
+        version: 3,
+        active: { api: "green" },
+        events: [expect.objectContaining({ kind: "switch", to: "green" }), expect.anything(), expect.anything()],
+      });
 
       await Promise.all(procs.splice(0).map((p) => p.stop()));
       const again = await spawnEdge({ ...base, EDGE_PEERS: "" });

@@ -32,7 +32,16 @@ describe("Router", () => {
 describe("edge routing over real HTTP", () => {
   it("routes each host and path to its app's active slot and answers 404 for no route", async () => {
     const s = await slots("api", "web");
-    const edge = await startEdge(edgeEnv(s, { EDGE_ROUTES: JSON.stringify([{ hosts: ["api.example.com"], app: "api" }, { hosts: ["www.example.com"], app: "web" }, { pathPrefix: "/api", app: "api", stripPrefix: true }]), EDGE_ACTIVE: JSON.stringify({ web: "green" }) }));
+    const edge = await startEdge(
+      edgeEnv(s, {
+        EDGE_ROUTES: JSON.stringify([
+          { hosts: ["api.example.com"], app: "api" },
+          { hosts: ["www.example.com"], app: "web" },
+          { pathPrefix: "/api", app: "api", stripPrefix: true },
+        ]),
+        EDGE_ACTIVE: JSON.stringify({ web: "green" }),
+      }),
+    );
     try {
       expect(await servedBy(edge.url, "/x", "api.example.com")).toMatchObject({ status: 200, slot: "api-blue", body: { path: "/x", host: "api.example.com" } });
       expect(await servedBy(edge.url, "/x", "www.example.com")).toMatchObject({ status: 200, slot: "web-green" });
@@ -43,7 +52,10 @@ describe("edge routing over real HTTP", () => {
       expect(m.body).toContain("edge_unrouted_requests_total 1");
     } finally {
       await edge.stop();
-      for (const a of Object.values(s)) { await a.blue.close(); await a.green.close(); }
+      for (const a of Object.values(s)) {
+        await a.blue.close();
+        await a.green.close();
+      }
     }
   });
 

@@ -27,12 +27,28 @@ function memoryContext(initial: EdgeState) {
     onState: (l) => void listeners.push(l),
     log: () => {},
   };
-  return { ctx, saved, replace: (d: EdgeState) => { const prev = doc; doc = d; listeners.forEach((l) => l(d, prev)); } };
+  return {
+    ctx,
+    saved,
+    replace: (d: EdgeState) => {
+      const prev = doc;
+      doc = d;
+      listeners.forEach((l) => l(d, prev));
+    },
+  };
 }
 
 describe("flags edge extension", () => {
   it("loads flags from the shared state, kills through the admin path, persists in ext.flags, and a restart keeps the kill", async () => {
-    const state: EdgeState = { version: 3, updatedAt: "2026-11-26T00:00:00Z", by: "config", active: { api: "blue" }, verdicts: {}, events: [], ext: { flags: { flags: sampleSet(), overrides: {} } } };
+    const state: EdgeState = {
+      version: 3,
+      updatedAt: "2026-11-26T00:00:00Z",
+      by: "config",
+      active: { api: "blue" },
+      verdicts: {},
+      events: [],
+      ext: { flags: { flags: sampleSet(), overrides: {} } },
+    };
     const mem = memoryContext(state);
     const ext = flagsExtension();
     await ext.start!(mem.ctx);
@@ -63,7 +79,14 @@ describe("flags edge extension", () => {
 
     // An invalid change is refused with the field named and nothing is persisted.
     const before = mem.saved.length;
-    const err = await client.put("trading-enabled", { state: "ENABLED", variants: { on: true, off: 2 }, defaultVariant: "on", metadata: { kind: "kill-switch", owner: "x", createdAt: "2026-01-01" } }).catch((e: unknown) => e);
+    const err = await client
+      .put("trading-enabled", {
+        state: "ENABLED",
+        variants: { on: true, off: 2 },
+        defaultVariant: "on",
+        metadata: { kind: "kill-switch", owner: "x", createdAt: "2026-01-01" },
+      })
+      .catch((e: unknown) => e);
     expect((err as { issues: Array<{ path: string }> }).issues[0]!.path).toBe("flags.trading-enabled.variants");
     expect(mem.saved.length).toBe(before);
     await srv.close();

@@ -14,7 +14,18 @@ export function sampleSet(): Record<string, unknown> {
         state: "ENABLED",
         variants: { on: true, off: false },
         defaultVariant: "off",
-        targeting: { if: [{ $ref: "staff" }, "on", { fractional: [["on", 25], ["off", 75]] }] },
+        targeting: {
+          if: [
+            { $ref: "staff" },
+            "on",
+            {
+              fractional: [
+                ["on", 25],
+                ["off", 75],
+              ],
+            },
+          ],
+        },
         metadata: meta("release"),
       },
       "order-book-depth": {

@@ -24,7 +24,9 @@ describe("staleFlags", () => {
 
   it("honours an explicit expiresAt, even on a permanent kind", () => {
     const s = parseFlagSet({
-      flags: { temp: { state: "ENABLED", variants: { on: true, off: false }, defaultVariant: "on", metadata: { ...meta("operational"), expiresAt: "2026-11-20" } } },
+      flags: {
+        temp: { state: "ENABLED", variants: { on: true, off: false }, defaultVariant: "on", metadata: { ...meta("operational"), expiresAt: "2026-11-20" } },
+      },
     });
     const stale = staleFlags(s, new Date("2026-11-25T00:00:00Z"));
     expect(stale).toHaveLength(1);

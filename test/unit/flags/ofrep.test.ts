@@ -16,7 +16,10 @@ describe("OFREP mapping (pure)", () => {
   it("single: 404 FLAG_NOT_FOUND, 400 INVALID_CONTEXT, and a disabled flag answers without a value", () => {
     expect(evaluateSingle(store, "ghost", {})).toMatchObject({ status: 404, body: { key: "ghost", errorCode: "FLAG_NOT_FOUND" } });
     expect(evaluateSingle(store, "new-checkout", { context: [1] })).toMatchObject({ status: 400, body: { errorCode: "INVALID_CONTEXT" } });
-    expect(evaluateSingle(store, "new-checkout", { context: { targetingKey: 7 } })).toMatchObject({ status: 400, body: { errorDetails: expect.stringMatching(/targetingKey/) } });
+    expect(evaluateSingle(store, "new-checkout", { context: { targetingKey: 7 } })).toMatchObject({
+      status: 400,
+      body: { errorDetails: expect.stringMatching(/targetingKey/) },
+    });
     const disabled = evaluateSingle(store, "quote-banner", {});
     expect(disabled.status).toBe(200);
     expect(disabled.body).toEqual({ key: "quote-banner", reason: "DISABLED", metadata: { kind: "experiment" } });

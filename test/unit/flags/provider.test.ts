@@ -30,7 +30,13 @@ describe("stackguard:FeatureFlag provider against a real admin API", () => {
     targeting: { if: [{ $ref: "staff" }, "on", "off"] },
     metadata: meta("release"),
   };
-  const inputs = () => ({ key: "new-checkout", definition, evaluators: { staff: { ends_with: [{ var: "email" }, "@alphaplatform.example"] } }, edgeUrl: srv.url, adminToken: TOKEN });
+  const inputs = () => ({
+    key: "new-checkout",
+    definition,
+    evaluators: { staff: { ends_with: [{ var: "email" }, "@alphaplatform.example"] } },
+    edgeUrl: srv.url,
+    adminToken: TOKEN,
+  });
 
   it("check names the field: bad variants, bad targeting, missing metadata", async () => {
     const bad = await provider.check!({}, { ...inputs(), definition: { ...definition, variants: { on: true, off: "no" } } });

@@ -37,7 +37,14 @@ describe("pushed flag changes (OFREP event stream)", () => {
     return { edge: e, ext };
   }
   const client = (baseUrl: string, extra: Partial<ConstructorParameters<typeof FlagClient>[0]> = {}) => {
-    const c = new FlagClient({ baseUrl, context: { targetingKey: "app-1" }, defaults: { [KEY]: true }, pollIntervalMs: TEN_MINUTES, timeoutMs: 5_000, ...extra });
+    const c = new FlagClient({
+      baseUrl,
+      context: { targetingKey: "app-1" },
+      defaults: { [KEY]: true },
+      pollIntervalMs: TEN_MINUTES,
+      timeoutMs: 5_000,
+      ...extra,
+    });
     clients.push(c);
     return c;
   };
@@ -107,7 +114,10 @@ describe("pushed flag changes (OFREP event stream)", () => {
     await until(() => text.includes("refetchEvaluation"), 30_000);
     ctrl.abort();
     await read;
-    const data = text.split("\n").filter((l) => l.startsWith("data: ")).map((l) => JSON.parse(l.slice(6)) as Record<string, unknown>);
+    const data = text
+      .split("\n")
+      .filter((l) => l.startsWith("data: "))
+      .map((l) => JSON.parse(l.slice(6)) as Record<string, unknown>);
     expect(data.length).toBeGreaterThanOrEqual(1);
     for (const d of data) expect(Object.keys(d).sort()).toEqual(["etag", "lastModified", "type"]);
     expect(text).not.toMatch(/canary|trading-enabled|TOKEN/);
@@ -222,7 +232,9 @@ describe("pushed flag changes (OFREP event stream)", () => {
       expect(await flags.getBooleanValue(KEY, true)).toBe(true);
 
       const ext = flagsExtension({ events: { heartbeatMs: 250 } });
-      const e = await startEdge(edgeEnv(s, { PORT: String(port), EDGE_STATE_FILE: path.join(dir, "state.json"), EDGE_PEERS_DIR: path.join(dir, "peers") }), { extensions: [ext] });
+      const e = await startEdge(edgeEnv(s, { PORT: String(port), EDGE_STATE_FILE: path.join(dir, "state.json"), EDGE_PEERS_DIR: path.join(dir, "peers") }), {
+        extensions: [ext],
+      });
       edges.push(e);
       await new EdgeAdminClient({ url: e.url, token: TOKEN }).flags.put(KEY, { ...killSwitch, defaultVariant: "off" });
       await until(() => flags.providerStatus === ProviderStatus.READY, 30_000);

@@ -45,7 +45,9 @@ describe("FlagStore evaluates through flagd-core as flagd would", () => {
             state: "ENABLED",
             variants: { clubs: "clubs", diamonds: "diamonds", hearts: "hearts", spades: "spades", wild: "wild" },
             defaultVariant: "wild",
-            targeting: { fractional: [{ cat: [{ var: "$flagd.flagKey" }, { var: "user.name" }] }, ["clubs", 25], ["diamonds", 25], ["hearts", 25], ["spades", 25]] },
+            targeting: {
+              fractional: [{ cat: [{ var: "$flagd.flagKey" }, { var: "user.name" }] }, ["clubs", 25], ["diamonds", 25], ["hearts", 25], ["spades", 25]],
+            },
             metadata: meta("experiment"),
           },
         },
@@ -61,7 +63,12 @@ describe("FlagStore evaluates through flagd-core as flagd would", () => {
             state: "ENABLED",
             variants: { heads: "heads", tails: "tails", draw: "draw" },
             defaultVariant: "draw",
-            targeting: { fractional: [["heads", 50], ["tails", 50]] },
+            targeting: {
+              fractional: [
+                ["heads", 50],
+                ["tails", 50],
+              ],
+            },
             metadata: meta("experiment"),
           },
         },
@@ -76,7 +83,13 @@ describe("FlagStore evaluates through flagd-core as flagd would", () => {
   });
 
   it("a disabled flag has no value (callers use their code default); typed resolution returns the caller's default", () => {
-    expect(store.evaluate("quote-banner", { targetingKey: "x" })).toEqual({ key: "quote-banner", found: true, type: "string", reason: "DISABLED", metadata: expect.any(Object) });
+    expect(store.evaluate("quote-banner", { targetingKey: "x" })).toEqual({
+      key: "quote-banner",
+      found: true,
+      type: "string",
+      reason: "DISABLED",
+      metadata: expect.any(Object),
+    });
     expect(store.resolve("string", "quote-banner", "code default")).toMatchObject({ value: "code default", reason: "DISABLED" });
   });
 

@@ -4,7 +4,19 @@ import { EdgeAdminClient } from "../../../infra/edge-contract/client";
 import type { Edge } from "../../../apps/edge/edge";
 import { startEdge } from "../edge/helpers";
 import {
-  CANARY_RENDER_KEY, CANARY_WEBHOOK_PATH, TOKEN, guardianConfig, putRules, rule, setFaults, startSim, startWebhook, steadyTraffic, until, webService, type Webhook,
+  CANARY_RENDER_KEY,
+  CANARY_WEBHOOK_PATH,
+  TOKEN,
+  guardianConfig,
+  putRules,
+  rule,
+  setFaults,
+  startSim,
+  startWebhook,
+  steadyTraffic,
+  until,
+  webService,
+  type Webhook,
 } from "./helpers";
 
 jest.setTimeout(120_000);
@@ -23,14 +35,21 @@ describe("guardian: alerting over a real edge and the simulator", () => {
   beforeAll(async () => {
     h = await startSim();
     [blue, green] = await Promise.all([webService(h.api, "api-blue"), webService(h.api, "api-green")]);
-    edge = await startEdge({
-      PORT: "0", EDGE_LISTEN_HOST: "127.0.0.1", EDGE_ADMIN_TOKEN: TOKEN,
-      EDGE_APPS: JSON.stringify({ api: { blue: blue.url, green: green.url, healthPath: "/healthz" } }),
-      EDGE_ROUTES: JSON.stringify([{ app: "api" }]),
-      EDGE_PROBE_INTERVAL_MS: "200", EDGE_DRAIN_TIMEOUT_MS: "1000", EDGE_SHUTDOWN_GRACE_MS: "1000",
-      // The guardian's decisions are under test: the edge's own passive rollback on failing requests would pre-empt them.
-      EDGE_PASSIVE_ROLLBACK: "off",
-    }, { extensions: loadExtensions({}) });
+    edge = await startEdge(
+      {
+        PORT: "0",
+        EDGE_LISTEN_HOST: "127.0.0.1",
+        EDGE_ADMIN_TOKEN: TOKEN,
+        EDGE_APPS: JSON.stringify({ api: { blue: blue.url, green: green.url, healthPath: "/healthz" } }),
+        EDGE_ROUTES: JSON.stringify([{ app: "api" }]),
+        EDGE_PROBE_INTERVAL_MS: "200",
+        EDGE_DRAIN_TIMEOUT_MS: "1000",
+        EDGE_SHUTDOWN_GRACE_MS: "1000",
+        // The guardian's decisions are under test: the edge's own passive rollback on failing requests would pre-empt them.
+        EDGE_PASSIVE_ROLLBACK: "off",
+      },
+      { extensions: loadExtensions({}) },
+    );
   });
   afterAll(async () => {
     await edge?.stop();
@@ -47,14 +66,26 @@ describe("guardian: alerting over a real edge and the simulator", () => {
 
   it("fires once, keeps firing, recovers with one resolve message, and no secret reaches the webhook or the log", async () => {
     const r = rule({
-      name: "api-error-rate", signal: "api.error_rate", target: "api", comparator: ">",
-      critical: { threshold: 0.2, recovery: 0.1 }, window: "2s", for: "1s", keepFiringFor: "2s", noData: "keep-last", minSamples: 5,
+      name: "api-error-rate",
+      signal: "api.error_rate",
+      target: "api",
+      comparator: ">",
+      critical: { threshold: 0.2, recovery: 0.1 },
+      window: "2s",
+      for: "1s",
+      keepFiringFor: "2s",
+      noData: "keep-last",
+      minSamples: 5,
       // Canaries where a careless notifier would copy them from.
-      summary: `orders failing; key ${CANARY_RENDER_KEY} token ${TOKEN}`, labels: { team: "platform", leak: CANARY_RENDER_KEY },
+      summary: `orders failing; key ${CANARY_RENDER_KEY} token ${TOKEN}`,
+      labels: { team: "platform", leak: CANARY_RENDER_KEY },
     });
     await putRules(edge.url, [r]);
     const lines: string[] = [];
-    const g = new Guardian(guardianConfig({ EDGE_URL: edge.url, ALERT_WEBHOOK_URL: hook.url, RENDER_API_URL: h.sim.apiUrl, RENDER_API_KEY: CANARY_RENDER_KEY }), { log: (l) => lines.push(l) });
+    const g = new Guardian(
+      guardianConfig({ EDGE_URL: edge.url, ALERT_WEBHOOK_URL: hook.url, RENDER_API_URL: h.sim.apiUrl, RENDER_API_KEY: CANARY_RENDER_KEY }),
+      { log: (l) => lines.push(l) },
+    );
     const load = steadyTraffic(edge.url);
     g.start();
     try {
@@ -92,11 +123,21 @@ describe("guardian: alerting over a real edge and the simulator", () => {
   });
 
   it("a rule with action rollback switches the app back through the real edge, once, and says so", async () => {
-    await putRules(edge.url, [rule({
-      name: "api-error-rate", signal: "api.error_rate", target: "api", comparator: ">",
-      critical: { threshold: 0.2, recovery: 0.1 }, window: "2s", for: "0s", keepFiringFor: "3s", noData: "keep-last", minSamples: 5,
-      action: { type: "rollback", app: "api" },
-    })]);
+    await putRules(edge.url, [
+      rule({
+        name: "api-error-rate",
+        signal: "api.error_rate",
+        target: "api",
+        comparator: ">",
+        critical: { threshold: 0.2, recovery: 0.1 },
+        window: "2s",
+        for: "0s",
+        keepFiringFor: "3s",
+        noData: "keep-last",
+        minSamples: 5,
+        action: { type: "rollback", app: "api" },
+      }),
+    ]);
     const admin = new EdgeAdminClient({ url: edge.url, token: TOKEN });
     // Promote green first, so rolling back means returning to blue, the warm previous slot.
     await admin.switch({ app: "api", slot: "green", reason: "promote 2", actor: "test" });

@@ -20,25 +20,44 @@ describe("guardian: AlphaStack outage", () => {
     let g: Guardian | undefined;
     try {
       const [blue, green] = await Promise.all([webService(h.api, "api-blue"), webService(h.api, "api-green")]);
-      edge = await startEdge({
-        PORT: "0", EDGE_LISTEN_HOST: "127.0.0.1", EDGE_ADMIN_TOKEN: TOKEN,
-        EDGE_APPS: JSON.stringify({ api: { blue: blue.url, green: green.url, healthPath: "/healthz" } }), EDGE_ROUTES: JSON.stringify([{ app: "api" }]),
-      }, { extensions: loadExtensions({}) });
-      await putRules(edge.url, [rule({
-        name: "alphastack-engine-status", signal: "alphastack.engine_status", comparator: "<",
-        critical: { threshold: 0.5 }, window: "2s", noData: "alerting", noDataAfter: "2s",
-      })]);
+      edge = await startEdge(
+        {
+          PORT: "0",
+          EDGE_LISTEN_HOST: "127.0.0.1",
+          EDGE_ADMIN_TOKEN: TOKEN,
+          EDGE_APPS: JSON.stringify({ api: { blue: blue.url, green: green.url, healthPath: "/healthz" } }),
+          EDGE_ROUTES: JSON.stringify([{ app: "api" }]),
+        },
+        { extensions: loadExtensions({}) },
+      );
+      await putRules(edge.url, [
+        rule({
+          name: "alphastack-engine-status",
+          signal: "alphastack.engine_status",
+          comparator: "<",
+          critical: { threshold: 0.5 },
+          window: "2s",
+          noData: "alerting",
+          noDataAfter: "2s",
+        }),
+      ]);
       // The edge refuses to store a rule that would act on AlphaStack (first layer).
       const bad = await fetch(`${edge.url}/__edge/alerts/rules/alphastack-rollback`, {
-        method: "PUT", headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
-        body: JSON.stringify({ ...rule({ name: "alphastack-rollback", signal: "alphastack.engine_status", comparator: "<", critical: { threshold: 0.5 } }), action: { type: "rollback", app: "api" } }),
+        method: "PUT",
+        headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+        body: JSON.stringify({
+          ...rule({ name: "alphastack-rollback", signal: "alphastack.engine_status", comparator: "<", critical: { threshold: 0.5 } }),
+          action: { type: "rollback", app: "api" },
+        }),
       });
       expect(bad.status).toBe(400);
       expect(await bad.text()).toMatch(/action: rules about AlphaStack notify only/);
 
       const versionBefore = (await new EdgeAdminClient({ url: edge.url, token: TOKEN }).getState()).version;
       // No ALPHASTACK_HEALTH_URL: the guardian reads the engine's URL and health path from Render's API (GET only).
-      g = new Guardian(guardianConfig({ EDGE_URL: edge.url, ALERT_WEBHOOK_URL: hook.url, RENDER_API_URL: h.sim.apiUrl, RENDER_API_KEY: h.sim.apiKey }), { log: () => undefined });
+      g = new Guardian(guardianConfig({ EDGE_URL: edge.url, ALERT_WEBHOOK_URL: hook.url, RENDER_API_URL: h.sim.apiUrl, RENDER_API_KEY: h.sim.apiKey }), {
+        log: () => undefined,
+      });
       g.start();
       await until(() => g!.stateOf("alphastack-engine-status")?.status === "inactive" && g!.ticks > 10, 20_000, "engine up");
 
@@ -48,7 +67,10 @@ describe("guardian: AlphaStack outage", () => {
       await until(() => g!.events.some((e) => e.type === "resolved"), 20_000, "engine back");
       await g.idle();
 
-      expect(hook.bodies.map((b) => b.text)).toEqual([expect.stringMatching(/\[FIRING critical\] alphastack-engine-status/), expect.stringMatching(/\[RESOLVED\] alphastack-engine-status/)]);
+      expect(hook.bodies.map((b) => b.text)).toEqual([
+        expect.stringMatching(/\[FIRING critical\] alphastack-engine-status/),
+        expect.stringMatching(/\[RESOLVED\] alphastack-engine-status/),
+      ]);
       expect(g.actionsTaken).toEqual([]);
       // Nothing changed on the edge; the engine is still running its seeded deploy, unsuspended.
       expect((await new EdgeAdminClient({ url: edge.url, token: TOKEN }).getState()).version).toBe(versionBefore);
@@ -67,10 +89,16 @@ describe("guardian: AlphaStack outage", () => {
     let edge: (Edge & { lines: string[] }) | undefined;
     try {
       const [blue, green] = await Promise.all([webService(h.api, "api-blue"), webService(h.api, "api-green")]);
-      edge = await startEdge({
-        PORT: "0", EDGE_LISTEN_HOST: "127.0.0.1", EDGE_ADMIN_TOKEN: TOKEN,
-        EDGE_APPS: JSON.stringify({ api: { blue: blue.url, green: green.url, healthPath: "/healthz" } }), EDGE_ROUTES: JSON.stringify([{ app: "api" }]),
-      }, { extensions: loadExtensions({}) });
+      edge = await startEdge(
+        {
+          PORT: "0",
+          EDGE_LISTEN_HOST: "127.0.0.1",
+          EDGE_ADMIN_TOKEN: TOKEN,
+          EDGE_APPS: JSON.stringify({ api: { blue: blue.url, green: green.url, healthPath: "/healthz" } }),
+          EDGE_ROUTES: JSON.stringify([{ app: "api" }]),
+        },
+        { extensions: loadExtensions({}) },
+      );
       const admin = new EdgeAdminClient({ url: edge.url, token: TOKEN });
       const before = await admin.getState();
       const runner = new ActionRunner({ edgeUrl: edge.url, token: TOKEN, extraProtected: ["srv-extraprotected01"] });

@@ -7,8 +7,20 @@ const ok = { EDGE_URL: "http://127.0.0.1:1", EDGE_ADMIN_TOKEN: TOKEN };
 
 describe("guardian configuration", () => {
   it("reads defaults and the optional parts", () => {
-    const c = loadGuardianConfig({ ...ok, RENDER_API_KEY: CANARY_RENDER_KEY, ALERT_WEBHOOK_URL: `https://hooks.example${CANARY_WEBHOOK_PATH}`, GUARDIAN_SERVICES: '{"api-blue":"srv-abc123"}' });
-    expect(c).toMatchObject({ intervalMs: 15_000, rulesRefreshMs: 30_000, renderIntervalMs: 60_000, render: { apiUrl: "https://api.render.com/v1" }, services: { "api-blue": "srv-abc123" }, alphaStackServiceId: "srv-alphastackengine0000" });
+    const c = loadGuardianConfig({
+      ...ok,
+      RENDER_API_KEY: CANARY_RENDER_KEY,
+      ALERT_WEBHOOK_URL: `https://hooks.example${CANARY_WEBHOOK_PATH}`,
+      GUARDIAN_SERVICES: '{"api-blue":"srv-abc123"}',
+    });
+    expect(c).toMatchObject({
+      intervalMs: 15_000,
+      rulesRefreshMs: 30_000,
+      renderIntervalMs: 60_000,
+      render: { apiUrl: "https://api.render.com/v1" },
+      services: { "api-blue": "srv-abc123" },
+      alphaStackServiceId: "srv-alphastackengine0000",
+    });
     expect(secretsOf(c)).toEqual(expect.arrayContaining([TOKEN, CANARY_RENDER_KEY, CANARY_WEBHOOK_PATH]));
   });
 

@@ -30,7 +30,15 @@ export interface Webhook {
 }
 
 export async function startWebhook(opts: { failFirst?: number; failStatus?: number } = {}): Promise<Webhook> {
-  const w: Webhook = { url: "", bodies: [], raw: [], calls: [], failFirst: opts.failFirst ?? 0, failStatus: opts.failStatus ?? 500, close: async () => undefined };
+  const w: Webhook = {
+    url: "",
+    bodies: [],
+    raw: [],
+    calls: [],
+    failFirst: opts.failFirst ?? 0,
+    failStatus: opts.failStatus ?? 500,
+    close: async () => undefined,
+  };
   const server = http.createServer((req, res) => {
     let body = "";
     req.on("data", (d) => (body += d));
@@ -48,7 +56,11 @@ export async function startWebhook(opts: { failFirst?: number; failStatus?: numb
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
   w.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${CANARY_WEBHOOK_PATH}`;
-  w.close = () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); });
+  w.close = () =>
+    new Promise<void>((r) => {
+      server.closeAllConnections();
+      server.close(() => r());
+    });
   return w;
 }
 
@@ -105,8 +117,12 @@ export async function startSim(): Promise<{ sim: RunningSimulator; api: ReturnTy
 /** Creates a web service running a synthetic app on the simulator and waits until it answers; returns id and URL. */
 export async function webService(api: ReturnType<typeof renderApi>, name: string, extra: Record<string, unknown> = {}): Promise<{ id: string; url: string }> {
   const created = await api("POST", "/services", {
-    type: "web_service", name, ownerId: "tea-stackguardstaging000",
-    image: { ownerId: "tea-stackguardstaging000", imagePath: "docker.io/acme/api:1" }, serviceDetails: { runtime: "image", plan: "starter", healthCheckPath: "/healthz" }, ...extra,
+    type: "web_service",
+    name,
+    ownerId: "tea-stackguardstaging000",
+    image: { ownerId: "tea-stackguardstaging000", imagePath: "docker.io/acme/api:1" },
+    serviceDetails: { runtime: "image", plan: "starter", healthCheckPath: "/healthz" },
+    ...extra,
   });
   if (created.status !== 201) throw new Error(`create ${name}: ${created.status} ${JSON.stringify(created.body)}`);
   const id = created.body.service.id as string;
@@ -116,7 +132,12 @@ export async function webService(api: ReturnType<typeof renderApi>, name: string
 
 /** Sets simulator faults on a service (`PUT /__sim/services/{id}/faults`). */
 export async function setFaults(sim: RunningSimulator, id: string, faults: Record<string, unknown>): Promise<void> {
-  const res = await fetch(`${sim.url}/__sim/services/${id}/faults`, { method: "PUT", headers: { authorization: `Bearer ${sim.apiKey}`, "content-type": "application/json" }, body: JSON.stringify(faults), signal: AbortSignal.timeout(5000) });
+  const res = await fetch(`${sim.url}/__sim/services/${id}/faults`, {
+    method: "PUT",
+    headers: { authorization: `Bearer ${sim.apiKey}`, "content-type": "application/json" },
+    body: JSON.stringify(faults),
+    signal: AbortSignal.timeout(5000),
+  });
   if (!res.ok) throw new Error(`faults ${id}: ${res.status} ${await res.text()}`);
 }
 
@@ -124,11 +145,15 @@ export async function setFaults(sim: RunningSimulator, id: string, faults: Recor
 export async function traffic(edgeUrl: string, n: number, p = "/orders"): Promise<number[]> {
   const out: number[] = [];
   for (let i = 0; i < n; i += 10) {
-    out.push(...(await Promise.all(Array.from({ length: Math.min(10, n - i) }, async () => {
-      const r = await fetch(`${edgeUrl}${p}`, { signal: AbortSignal.timeout(5000) });
-      await r.arrayBuffer();
-      return r.status;
-    }))));
+    out.push(
+      ...(await Promise.all(
+        Array.from({ length: Math.min(10, n - i) }, async () => {
+          const r = await fetch(`${edgeUrl}${p}`, { signal: AbortSignal.timeout(5000) });
+          await r.arrayBuffer();
+          return r.status;
+        }),
+      )),
+    );
   }
   return out;
 }
@@ -149,5 +174,11 @@ export function steadyTraffic(edgeUrl: string, concurrency = 4, p = "/orders"): 
       await new Promise((r) => setTimeout(r, 10));
     }
   });
-  return { statuses, stop: async () => { running = false; await Promise.all(loops); } };
+  return {
+    statuses,
+    stop: async () => {
+      running = false;
+      await Promise.all(loops);
+    },
+  };
 }

@@ -9,8 +9,18 @@ import { CANARY_WEBHOOK_PATH, guardianConfig, putRules, rule, startWebhook, unti
 jest.setTimeout(60_000);
 
 const r = rule({ name: "engine", signal: "alphastack.engine_status", comparator: "<", critical: { threshold: 0.5 } });
-const firing = (at: number): Notice => ({ kind: "alert", rule: r, environment: "test", event: { type: "firing", rule: "engine", at, level: "critical", value: 0, message: "engine is firing at critical" } });
-const resolved = (at: number): Notice => ({ kind: "alert", rule: r, environment: "test", event: { type: "resolved", rule: "engine", at, value: 1, message: "engine resolved" } });
+const firing = (at: number): Notice => ({
+  kind: "alert",
+  rule: r,
+  environment: "test",
+  event: { type: "firing", rule: "engine", at, level: "critical", value: 0, message: "engine is firing at critical" },
+});
+const resolved = (at: number): Notice => ({
+  kind: "alert",
+  rule: r,
+  environment: "test",
+  event: { type: "resolved", rule: "engine", at, value: 1, message: "engine resolved" },
+});
 
 describe("guardian notifications (real webhook server)", () => {
   it("retries a failing webhook with growing backoff until it takes the message, in order, deduplicated", async () => {
@@ -57,11 +67,14 @@ describe("guardian notifications (real webhook server)", () => {
     await new Promise<void>((res) => engine.listen(0, "127.0.0.1", () => res()));
     const s = await slots("api");
     const edge = await startEdge(edgeEnv(s), { extensions: loadExtensions({}) });
-    const g = new Guardian(guardianConfig({
-      EDGE_URL: edge.url,
-      ALERT_WEBHOOK_URL: `http://127.0.0.1:${(stall.address() as AddressInfo).port}${CANARY_WEBHOOK_PATH}`,
-      ALPHASTACK_HEALTH_URL: `http://127.0.0.1:${(engine.address() as AddressInfo).port}/healthz`,
-    }), { log: () => undefined });
+    const g = new Guardian(
+      guardianConfig({
+        EDGE_URL: edge.url,
+        ALERT_WEBHOOK_URL: `http://127.0.0.1:${(stall.address() as AddressInfo).port}${CANARY_WEBHOOK_PATH}`,
+        ALPHASTACK_HEALTH_URL: `http://127.0.0.1:${(engine.address() as AddressInfo).port}/healthz`,
+      }),
+      { log: () => undefined },
+    );
     try {
       await putRules(edge.url, [rule({ name: "engine", signal: "alphastack.engine_status", comparator: "<", critical: { threshold: 0.5 }, window: "2s" })]);
       g.start();

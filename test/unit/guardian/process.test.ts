@@ -13,18 +13,35 @@ describe("guardian as a simulator background worker", () => {
     let edge: (Edge & { lines: string[] }) | undefined;
     try {
       const [blue, green] = await Promise.all([webService(h.api, "api-blue"), webService(h.api, "api-green")]);
-      edge = await startEdge({
-        PORT: "0", EDGE_LISTEN_HOST: "127.0.0.1", EDGE_ADMIN_TOKEN: TOKEN,
-        EDGE_APPS: JSON.stringify({ api: { blue: blue.url, green: green.url, healthPath: "/healthz" } }), EDGE_ROUTES: JSON.stringify([{ app: "api" }]),
-      }, { extensions: loadExtensions({}) });
-      await putRules(edge.url, [rule({ name: "alphastack-engine-status", signal: "alphastack.engine_status", comparator: "<", critical: { threshold: 0.5 }, window: "2s" })]);
+      edge = await startEdge(
+        {
+          PORT: "0",
+          EDGE_LISTEN_HOST: "127.0.0.1",
+          EDGE_ADMIN_TOKEN: TOKEN,
+          EDGE_APPS: JSON.stringify({ api: { blue: blue.url, green: green.url, healthPath: "/healthz" } }),
+          EDGE_ROUTES: JSON.stringify([{ app: "api" }]),
+        },
+        { extensions: loadExtensions({}) },
+      );
+      await putRules(edge.url, [
+        rule({ name: "alphastack-engine-status", signal: "alphastack.engine_status", comparator: "<", critical: { threshold: 0.5 }, window: "2s" }),
+      ]);
       const env = {
-        EDGE_URL: edge.url, EDGE_ADMIN_TOKEN: TOKEN, RENDER_API_URL: h.sim.apiUrl, RENDER_API_KEY: h.sim.apiKey, ALERT_WEBHOOK_URL: hook.url,
-        GUARDIAN_INTERVAL_MS: "200", GUARDIAN_RULES_REFRESH_MS: "500", STACKGUARD_ENVIRONMENT: "staging",
+        EDGE_URL: edge.url,
+        EDGE_ADMIN_TOKEN: TOKEN,
+        RENDER_API_URL: h.sim.apiUrl,
+        RENDER_API_KEY: h.sim.apiKey,
+        ALERT_WEBHOOK_URL: hook.url,
+        GUARDIAN_INTERVAL_MS: "200",
+        GUARDIAN_RULES_REFRESH_MS: "500",
+        STACKGUARD_ENVIRONMENT: "staging",
       };
       const created = await h.api("POST", "/services", {
-        type: "background_worker", name: "guardian", ownerId: "tea-stackguardstaging000",
-        image: { ownerId: "tea-stackguardstaging000", imagePath: "stackguard/guardian:0.1.0" }, serviceDetails: { runtime: "image", plan: "starter" },
+        type: "background_worker",
+        name: "guardian",
+        ownerId: "tea-stackguardstaging000",
+        image: { ownerId: "tea-stackguardstaging000", imagePath: "stackguard/guardian:0.1.0" },
+        serviceDetails: { runtime: "image", plan: "starter" },
         envVars: Object.entries(env).map(([key, value]) => ({ key, value })),
       });
       expect(created.status).toBe(201);

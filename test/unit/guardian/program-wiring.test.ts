@@ -10,13 +10,27 @@ import { parseStackConfig } from "../../../infra/config/load";
 describe("program: guardian, alert rules and flags", () => {
   const created: Array<{ type: string; name: string; inputs: Record<string, unknown> }> = [];
   beforeAll(() => {
-    pulumi.runtime.setMocks({
-      newResource: (args) => {
-        created.push({ type: args.type, name: args.name, inputs: args.inputs });
-        return { id: `${args.name}-id`, state: { ...args.inputs, url: args.name === "edge" ? "http://127.0.0.1:1" : undefined, slug: args.name, result: "mock-token-0123456789abcdef", connectionInfo: { internalConnectionString: "postgres://mock" } } };
+    pulumi.runtime.setMocks(
+      {
+        newResource: (args) => {
+          created.push({ type: args.type, name: args.name, inputs: args.inputs });
+          return {
+            id: `${args.name}-id`,
+            state: {
+              ...args.inputs,
+              url: args.name === "edge" ? "http://127.0.0.1:1" : undefined,
+              slug: args.name,
+              result: "mock-token-0123456789abcdef",
+              connectionInfo: { internalConnectionString: "postgres://mock" },
+            },
+          };
+        },
+        call: (args) => args.inputs,
       },
-      call: (args) => args.inputs,
-    }, "stackguard", "staging", false);
+      "stackguard",
+      "staging",
+      false,
+    );
   });
 
   it("declares the guardian worker with its secret env, and always the default rules and two flags, the token a secret input", async () => {
@@ -37,12 +51,18 @@ describe("program: guardian, alert rules and flags", () => {
       const secret = env.inputs.values as Record<string, unknown>;
       expect(secret["4dabf18193072939515e22adb298388d"]).toBe("1b47061264138c4ac30d75fd1eb44270");
       const values = secret.value as Record<string, unknown>;
-      expect(Object.keys(values)).toEqual(expect.arrayContaining(["EDGE_ADMIN_TOKEN", "EDGE_SERVICE_ID", "EDGE_URL", "GUARDIAN_SERVICES", "STACKGUARD_ENVIRONMENT", "GUARDIAN_OTLP_TOKEN"]));
+      expect(Object.keys(values)).toEqual(
+        expect.arrayContaining(["EDGE_ADMIN_TOKEN", "EDGE_SERVICE_ID", "EDGE_URL", "GUARDIAN_SERVICES", "STACKGUARD_ENVIRONMENT", "GUARDIAN_OTLP_TOKEN"]),
+      );
       // No Render key in the guardian: resource metrics are pushed to it by the workspace's metrics stream.
       expect(Object.keys(values).filter((k) => k.startsWith("RENDER_"))).toEqual([]);
       const stream = created.find((c) => c.type.endsWith("render:MetricStream"))!;
       expect(stream.inputs).toMatchObject({ ownerId: "tea-stackguardstaging000", provider: "CUSTOM" });
-      expect(JSON.parse(values.GUARDIAN_SERVICES as string)).toMatchObject({ "api-blue": "api-blue-id", "api-green": "api-green-id", "edge-staging": "edge-id" });
+      expect(JSON.parse(values.GUARDIAN_SERVICES as string)).toMatchObject({
+        "api-blue": "api-blue-id",
+        "api-green": "api-green-id",
+        "edge-staging": "edge-id",
+      });
       const rules = created.filter((c) => c.type.endsWith("stackguard:AlertRule"));
       expect(rules.length).toBe(31);
       expect(rules.map((r) => r.name)).toEqual(expect.arrayContaining(["alert-alphastack-engine-status", "alert-api-error-rate", "alert-edge-staging-cpu"]));

@@ -14,15 +14,24 @@ function exportRequest(points: Array<{ name: string; service: string; instance: 
   const hr = (ms: number): [number, number] => [Math.floor(ms / 1000), (ms % 1000) * 1e6];
   return {
     resource: { attributes: { "cloud.provider": "render" } },
-    scopeMetrics: [{
-      scope: { name: "render" },
-      metrics: [...new Set(points.map((p) => p.name))].map((name) => ({
-        descriptor: { name, description: "", unit: "1", valueType: 1 },
-        dataPointType: 2,
-        aggregationTemporality: 1,
-        dataPoints: points.filter((p) => p.name === name).map((p) => ({ startTime: hr(p.tMs - 1000), endTime: hr(p.tMs), attributes: { "service.name": p.service, "service.instance.id": p.instance }, value: p.value })),
-      })),
-    }],
+    scopeMetrics: [
+      {
+        scope: { name: "render" },
+        metrics: [...new Set(points.map((p) => p.name))].map((name) => ({
+          descriptor: { name, description: "", unit: "1", valueType: 1 },
+          dataPointType: 2,
+          aggregationTemporality: 1,
+          dataPoints: points
+            .filter((p) => p.name === name)
+            .map((p) => ({
+              startTime: hr(p.tMs - 1000),
+              endTime: hr(p.tMs),
+              attributes: { "service.name": p.service, "service.instance.id": p.instance },
+              value: p.value,
+            })),
+        })),
+      },
+    ],
   };
 }
 
@@ -33,21 +42,83 @@ describe("guardian: Render's metrics stream pushed to it (OTLP/HTTP), no Render 
     const url = `http://127.0.0.1:${port}/v1/metrics`;
     const t = Date.now();
     try {
-      const pb = ProtobufMetricsSerializer.serializeRequest(exportRequest([{ name: "render.service.cpu.usage", service: "api-blue", instance: "srv-x-0", value: 0.25, tMs: t }]) as never)!;
+      const pb = ProtobufMetricsSerializer.serializeRequest(
+        exportRequest([{ name: "render.service.cpu.usage", service: "api-blue", instance: "srv-x-0", value: 0.25, tMs: t }]) as never,
+      )!;
       const ok = await fetch(url, { method: "POST", headers: { authorization: `Bearer ${OTLP_TOKEN}`, "content-type": "application/x-protobuf" }, body: pb });
       expect(ok.status).toBe(200);
-      const json = { resourceMetrics: [{ resource: { attributes: [{ key: "service.name", value: { stringValue: "api-blue" } }] }, scopeMetrics: [{ metrics: [{ name: "render.service.cpu.limit", gauge: { dataPoints: [{ attributes: [{ key: "service.instance.id", value: { stringValue: "srv-x-0" } }], timeUnixNano: String(BigInt(t) * 1_000_000n), asDouble: 0.5 }] } }] }] }] };
-      expect((await fetch(url, { method: "POST", headers: { authorization: `Bearer ${OTLP_TOKEN}`, "content-type": "application/json" }, body: JSON.stringify(json) })).status).toBe(200);
-      expect(r.pointsFor("api-blue").map((p) => [p.metric, p.instance, p.v])).toEqual([["render.service.cpu.usage", "srv-x-0", 0.25], ["render.service.cpu.limit", "srv-x-0", 0.5]]);
+      const json = {
+        resourceMetrics: [
+          {
+            resource: { attributes: [{ key: "service.name", value: { stringValue: "api-blue" } }] },
+            scopeMetrics: [
+              {
+                metrics: [
+                  {
+                    name: "render.service.cpu.limit",
+                    gauge: {
+                      dataPoints: [
+                        {
+                          attributes: [{ key: "service.instance.id", value: { stringValue: "srv-x-0" } }],
+                          timeUnixNano: String(BigInt(t) * 1_000_000n),
+                          asDouble: 0.5,
+                        },
+                      ],
+                    },
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      };
+      expect(
+        (
+          await fetch(url, {
+            method: "POST",
+            headers: { authorization: `Bearer ${OTLP_TOKEN}`, "content-type": "application/json" },
+            body: JSON.stringify(json),
+          })
+        ).status,
+      ).toBe(200);
+      expect(r.pointsFor("api-blue").map((p) => [p.metric, p.instance, p.v])).toEqual([
+        ["render.service.cpu.usage", "srv-x-0", 0.25],
+        ["render.service.cpu.limit", "srv-x-0", 0.5],
+      ]);
 
       expect((await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" })).status).toBe(401);
-      expect((await fetch(url, { method: "POST", headers: { authorization: "Bearer wrong-token-0123456789", "content-type": "application/json" }, body: "{}" })).status).toBe(401);
-      const bad = await fetch(url, { method: "POST", headers: { authorization: `Bearer ${OTLP_TOKEN}`, "content-type": "application/json" }, body: "{not json" });
+      expect(
+        (await fetch(url, { method: "POST", headers: { authorization: "Bearer wrong-token-0123456789", "content-type": "application/json" }, body: "{}" }))
+          .status,
+      ).toBe(401);
+      const bad = await fetch(url, {
+        method: "POST",
+        headers: { authorization: `Bearer ${OTLP_TOKEN}`, "content-type": "application/json" },
+        body: "{not json",
+      });
       expect(bad.status).toBe(400);
       expect(await bad.text()).not.toContain(OTLP_TOKEN);
-      expect((await fetch(url, { method: "POST", headers: { authorization: `Bearer ${OTLP_TOKEN}`, "content-type": "application/x-protobuf" }, body: Buffer.from([0xff, 0xff, 0xff]) })).status).toBe(400);
-      expect((await fetch(url, { method: "POST", headers: { authorization: `Bearer ${OTLP_TOKEN}`, "content-type": "application/json" }, body: JSON.stringify({ resourceMetrics: 3 }) })).status).toBe(400);
-      expect((await fetch(url, { method: "POST", headers: { authorization: `Bearer ${OTLP_TOKEN}`, "content-type": "text/plain" }, body: "x" })).status).toBe(415);
+      expect(
+        (
+          await fetch(url, {
+            method: "POST",
+            headers: { authorization: `Bearer ${OTLP_TOKEN}`, "content-type": "application/x-protobuf" },
+            body: Buffer.from([0xff, 0xff, 0xff]),
+          })
+        ).status,
+      ).toBe(400);
+      expect(
+        (
+          await fetch(url, {
+            method: "POST",
+            headers: { authorization: `Bearer ${OTLP_TOKEN}`, "content-type": "application/json" },
+            body: JSON.stringify({ resourceMetrics: 3 }),
+          })
+        ).status,
+      ).toBe(400);
+      expect((await fetch(url, { method: "POST", headers: { authorization: `Bearer ${OTLP_TOKEN}`, "content-type": "text/plain" }, body: "x" })).status).toBe(
+        415,
+      );
       expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
     } finally {
       await r.stop();
@@ -64,14 +135,21 @@ describe("guardian: Render's metrics stream pushed to it (OTLP/HTTP), no Render 
     beforeAll(async () => {
       h = await startSim();
       [blue, green] = await Promise.all([webService(h.api, "api-blue"), webService(h.api, "api-green")]);
-      edge = await startEdge({
-        PORT: "0", EDGE_LISTEN_HOST: "127.0.0.1", EDGE_ADMIN_TOKEN: TOKEN,
-        EDGE_APPS: JSON.stringify({ api: { blue: blue.url, green: green.url, healthPath: "/healthz" } }),
-        EDGE_ROUTES: JSON.stringify([{ app: "api" }]),
-        EDGE_PROBE_INTERVAL_MS: "200", EDGE_DRAIN_TIMEOUT_MS: "1000", EDGE_SHUTDOWN_GRACE_MS: "1000",
-        // The guardian's decisions are under test: the edge's own passive rollback on failing requests would pre-empt them.
-        EDGE_PASSIVE_ROLLBACK: "off",
-      }, { extensions: loadExtensions({}) });
+      edge = await startEdge(
+        {
+          PORT: "0",
+          EDGE_LISTEN_HOST: "127.0.0.1",
+          EDGE_ADMIN_TOKEN: TOKEN,
+          EDGE_APPS: JSON.stringify({ api: { blue: blue.url, green: green.url, healthPath: "/healthz" } }),
+          EDGE_ROUTES: JSON.stringify([{ app: "api" }]),
+          EDGE_PROBE_INTERVAL_MS: "200",
+          EDGE_DRAIN_TIMEOUT_MS: "1000",
+          EDGE_SHUTDOWN_GRACE_MS: "1000",
+          // The guardian's decisions are under test: the edge's own passive rollback on failing requests would pre-empt them.
+          EDGE_PASSIVE_ROLLBACK: "off",
+        },
+        { extensions: loadExtensions({}) },
+      );
       hook = await startWebhook();
     });
     afterAll(async () => {
@@ -83,13 +161,41 @@ describe("guardian: Render's metrics stream pushed to it (OTLP/HTTP), no Render 
     it("detects bench:detection's scenario (errors on the active slot → critical, rollback) and resource alerts from pushed metrics, with no Render key", async () => {
       await putRules(edge.url, [
         rule({
-          name: "api-error-rate", signal: "api.error_rate", target: "api", comparator: ">",
-          critical: { threshold: 0.2, recovery: 0.1 }, window: "2s", for: "0s", keepFiringFor: "3s", noData: "keep-last", minSamples: 5,
+          name: "api-error-rate",
+          signal: "api.error_rate",
+          target: "api",
+          comparator: ">",
+          critical: { threshold: 0.2, recovery: 0.1 },
+          window: "2s",
+          for: "0s",
+          keepFiringFor: "3s",
+          noData: "keep-last",
+          minSamples: 5,
           action: { type: "rollback", app: "api" },
         }),
         // One instance runs; "fewer than 2" fires as soon as a push has arrived: proof the pushed series feed rules.
-        rule({ name: "api-blue-instances", signal: "resource.instance_count", target: "api-blue", comparator: "<", critical: { threshold: 2, recovery: 2 }, window: "5s", for: "0s", noData: "ok", minSamples: 1 }),
-        rule({ name: "api-blue-memory", signal: "resource.memory", target: "api-blue", comparator: ">", critical: { threshold: 1000, recovery: 900 }, window: "5s", for: "0s", noData: "ok", minSamples: 1 }),
+        rule({
+          name: "api-blue-instances",
+          signal: "resource.instance_count",
+          target: "api-blue",
+          comparator: "<",
+          critical: { threshold: 2, recovery: 2 },
+          window: "5s",
+          for: "0s",
+          noData: "ok",
+          minSamples: 1,
+        }),
+        rule({
+          name: "api-blue-memory",
+          signal: "resource.memory",
+          target: "api-blue",
+          comparator: ">",
+          critical: { threshold: 1000, recovery: 900 },
+          window: "5s",
+          for: "0s",
+          noData: "ok",
+          minSamples: 1,
+        }),
       ]);
       const env = { EDGE_URL: edge.url, ALERT_WEBHOOK_URL: hook.url, GUARDIAN_OTLP_TOKEN: OTLP_TOKEN, GUARDIAN_OTLP_PORT: "0" };
       expect(Object.keys(env).some((k) => k.startsWith("RENDER_"))).toBe(false);

@@ -25,10 +25,17 @@ describe("guardian: signal collection", () => {
   beforeAll(async () => {
     h = await startSim();
     [blue, green] = await Promise.all([webService(h.api, "api-blue"), webService(h.api, "api-green")]);
-    edge = await startEdge({
-      PORT: "0", EDGE_LISTEN_HOST: "127.0.0.1", EDGE_ADMIN_TOKEN: TOKEN, EDGE_AUTO_ROLLBACK: "off",
-      EDGE_APPS: JSON.stringify({ api: { blue: blue.url, green: green.url, healthPath: "/healthz" } }), EDGE_ROUTES: JSON.stringify([{ app: "api" }]),
-    }, { extensions: loadExtensions({ EDGE_VITALS_APPS: "frontend" }) });
+    edge = await startEdge(
+      {
+        PORT: "0",
+        EDGE_LISTEN_HOST: "127.0.0.1",
+        EDGE_ADMIN_TOKEN: TOKEN,
+        EDGE_AUTO_ROLLBACK: "off",
+        EDGE_APPS: JSON.stringify({ api: { blue: blue.url, green: green.url, healthPath: "/healthz" } }),
+        EDGE_ROUTES: JSON.stringify([{ app: "api" }]),
+      },
+      { extensions: loadExtensions({ EDGE_VITALS_APPS: "frontend" }) },
+    );
     const domain = await h.api("POST", `/services/${blue.id}/custom-domains`, { name: "api.guardian-test.example" });
     expect(domain.status).toBe(201);
     const base = { comparator: ">" as const, critical: { threshold: 1e9 } };
@@ -43,9 +50,16 @@ describe("guardian: signal collection", () => {
       rule({ name: "inst", signal: "resource.instance_count", target: "api-blue", comparator: "<", critical: { threshold: 1 }, window: "5m" }),
       rule({ name: "dom", signal: "domain.verification", target: "api.guardian-test.example", comparator: "<", critical: { threshold: 1 }, window: "5m" }),
     ]);
-    g = new Guardian(guardianConfig({
-      EDGE_URL: edge.url, RENDER_API_URL: h.sim.apiUrl, RENDER_API_KEY: h.sim.apiKey, EDGE_SERVICE_ID: blue.id, GUARDIAN_VITALS_WINDOW_MS: "60000",
-    }), { log: () => undefined });
+    g = new Guardian(
+      guardianConfig({
+        EDGE_URL: edge.url,
+        RENDER_API_URL: h.sim.apiUrl,
+        RENDER_API_KEY: h.sim.apiKey,
+        EDGE_SERVICE_ID: blue.id,
+        GUARDIAN_VITALS_WINDOW_MS: "60000",
+      }),
+      { log: () => undefined },
+    );
     g.start();
   });
   afterAll(async () => {
@@ -94,7 +108,18 @@ describe("guardian: signal collection", () => {
   it("web vitals: the p75 of the beacons the edge collected, weighted by new beacons", async () => {
     const post = (body: unknown) => fetch(`${edge.url}/__vitals`, { method: "POST", headers: { "content-type": "text/plain" }, body: JSON.stringify(body) });
     for (let i = 1; i <= 8; i++) expect((await post({ app: "frontend", name: "LCP", value: i * 500, rating: "good", id: `v4-${i}` })).status).toBe(204);
-    expect((await post({ app: "frontend", metrics: [{ name: "INP", value: 120 }, { name: "CLS", value: 0.05 }, { name: "TTFB", value: 300 }] })).status).toBe(204);
+    expect(
+      (
+        await post({
+          app: "frontend",
+          metrics: [
+            { name: "INP", value: 120 },
+            { name: "CLS", value: 0.05 },
+            { name: "TTFB", value: 300 },
+          ],
+        })
+      ).status,
+    ).toBe(204);
     await until(() => samples("frontend.lcp", "frontend").length > 0 && samples("frontend.ttfb", "frontend").length > 0, 10_000, "vitals samples");
     const lcp = samples("frontend.lcp", "frontend");
     expect(lcp.at(-1)!.v).toBe(3000); // nearest-rank p75 of 500…4000
@@ -119,7 +144,25 @@ describe("guardian: signal collection", () => {
 
   it("certificate days left from a TLS handshake", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sg-cert-"));
-    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-days", "30", "-keyout", path.join(dir, "k.pem"), "-out", path.join(dir, "c.pem")], { stdio: "ignore" });
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=localhost",
+        "-days",
+        "30",
+        "-keyout",
+        path.join(dir, "k.pem"),
+        "-out",
+        path.join(dir, "c.pem"),
+      ],
+      { stdio: "ignore" },
+    );
     const server = tls.createServer({ key: fs.readFileSync(path.join(dir, "k.pem")), cert: fs.readFileSync(path.join(dir, "c.pem")) }, (s) => s.end());
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
     try {

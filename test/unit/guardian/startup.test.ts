@@ -10,7 +10,18 @@ describe("guardian start-up", () => {
     const s = await slots("api");
     const edge = await startEdge(edgeEnv(s), { extensions: loadExtensions({}) });
     // No traffic at all: error-rate samples never come. noData "alerting" must fire, but not at the first tick.
-    await putRules(edge.url, [rule({ name: "quiet", signal: "api.error_rate", target: "api", comparator: ">", critical: { threshold: 0.5 }, window: "2s", noData: "alerting", noDataAfter: "2s" })]);
+    await putRules(edge.url, [
+      rule({
+        name: "quiet",
+        signal: "api.error_rate",
+        target: "api",
+        comparator: ">",
+        critical: { threshold: 0.5 },
+        window: "2s",
+        noData: "alerting",
+        noDataAfter: "2s",
+      }),
+    ]);
     const g = new Guardian(guardianConfig({ EDGE_URL: edge.url }), { log: () => undefined });
     const t0 = Date.now();
     g.start();

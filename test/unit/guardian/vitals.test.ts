@@ -7,12 +7,25 @@ describe("edge: web-vitals beacons", () => {
   it("takes public beacons (single and batched), refuses bad ones naming the field, and summarises for the admin token only", async () => {
     const s = await slots("api");
     const edge = await startEdge(edgeEnv(s), { extensions: loadExtensions({ EDGE_VITALS_ALLOW_ORIGIN: "https://app.example", EDGE_VITALS_APPS: "frontend" }) });
-    const post = (body: unknown, path = "/__vitals") => fetch(`${edge.url}${path}`, { method: "POST", headers: { "content-type": "text/plain" }, body: typeof body === "string" ? body : JSON.stringify(body) });
+    const post = (body: unknown, path = "/__vitals") =>
+      fetch(`${edge.url}${path}`, { method: "POST", headers: { "content-type": "text/plain" }, body: typeof body === "string" ? body : JSON.stringify(body) });
     try {
       const ok = await post({ app: "frontend", name: "LCP", value: 2100, rating: "good", delta: 2100, id: "v4-1", navigationType: "navigate" });
       expect(ok.status).toBe(204);
       expect(ok.headers.get("access-control-allow-origin")).toBe("https://app.example");
-      expect((await post({ app: "frontend", metrics: [{ name: "LCP", value: 4100 }, { name: "INP", value: 180 }, { name: "CLS", value: 0.3 }, { name: "TTFB", value: 900 }] })).status).toBe(204);
+      expect(
+        (
+          await post({
+            app: "frontend",
+            metrics: [
+              { name: "LCP", value: 4100 },
+              { name: "INP", value: 180 },
+              { name: "CLS", value: 0.3 },
+              { name: "TTFB", value: 900 },
+            ],
+          })
+        ).status,
+      ).toBe(204);
       const pre = await fetch(`${edge.url}/__vitals`, { method: "OPTIONS" });
       expect(pre.status).toBe(204);
       expect(pre.headers.get("access-control-allow-methods")).toContain("POST");
@@ -24,7 +37,16 @@ describe("edge: web-vitals beacons", () => {
         [{ name: "LCP", value: 10 }, /^app: app is required/],
         [{ app: "Front End", name: "LCP", value: 10 }, /^app: app must be an app name/],
         [{ app: "frontend", metrics: [] }, /^metrics: metrics must not be empty/],
-        [{ app: "frontend", metrics: [{ name: "LCP", value: 1 }, { name: "XYZ", value: 1 }] }, /^metrics\.1\.name: /],
+        [
+          {
+            app: "frontend",
+            metrics: [
+              { name: "LCP", value: 1 },
+              { name: "XYZ", value: 1 },
+            ],
+          },
+          /^metrics\.1\.name: /,
+        ],
         ["{not json", /not valid JSON/],
       ];
       for (const [body, msg] of bad) {

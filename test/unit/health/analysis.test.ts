@@ -30,7 +30,13 @@ describe("evaluateMeasurement (Argo's measurement phases)", () => {
     expect(evaluateMeasurement(bakeMetric(), { ...at, value: { samples: 500, errorRate: 0.02, latencyMs: { p99: 100 } } })).toBe("Inconclusive");
   });
   it("the failure condition wins over the success condition", () => {
-    const m = parseMetric({ name: "x", intervalMs: 1000, count: 1, successCondition: { latencyMs: { p99: { lt: 500 } } }, failureCondition: { errorRate: { gte: 0.05 } } });
+    const m = parseMetric({
+      name: "x",
+      intervalMs: 1000,
+      count: 1,
+      successCondition: { latencyMs: { p99: { lt: 500 } } },
+      failureCondition: { errorRate: { gte: 0.05 } },
+    });
     expect(evaluateMeasurement(m, { ...at, value: { samples: 500, errorRate: 0.5, latencyMs: { p99: 10 } } })).toBe("Failed");
   });
   it("with only a success condition, not meeting it is Failed", () => {
@@ -98,7 +104,15 @@ describe("analyze on recorded series", () => {
   });
 
   it("a latency regression with a clean error rate fails on p99", () => {
-    const r = analyze(bakeMetric({ failureCondition: { errorRate: { gte: 0.05 } }, successCondition: { errorRate: { lt: 0.01 }, latencyMs: { p99: { lt: 500 } } }, failureLimit: 0, inconclusiveLimit: 0 }), series("latency-regression-windows"));
+    const r = analyze(
+      bakeMetric({
+        failureCondition: { errorRate: { gte: 0.05 } },
+        successCondition: { errorRate: { lt: 0.01 }, latencyMs: { p99: { lt: 500 } } },
+        failureLimit: 0,
+        inconclusiveLimit: 0,
+      }),
+      series("latency-regression-windows"),
+    );
     // Both conditions set: p99 1480 ms meets neither (error rate fine) → Inconclusive stops the promotion.
     expect(r.phase).toBe("Inconclusive");
     const strict = analyze(bakeMetric({ failureCondition: undefined, failureLimit: 0 }), series("latency-regression-windows"));
@@ -133,7 +147,9 @@ describe("parseMetric (bad input)", () => {
   it("names the field and the fix", () => {
     expect(() => parseMetric({ name: "m", intervalMs: 0, count: 3, successCondition: { status: ["2xx"] } })).toThrow(/metric\.intervalMs/);
     expect(() => parseMetric({ name: "m", intervalMs: 1000, count: 3 })).toThrow(/metric\.successCondition: set successCondition and\/or failureCondition/);
-    expect(() => parseMetric({ name: "m", intervalMs: 1000, count: 3, successCondition: { errorRate: {} } })).toThrow(/errorRate: a bound needs at least one of/);
+    expect(() => parseMetric({ name: "m", intervalMs: 1000, count: 3, successCondition: { errorRate: {} } })).toThrow(
+      /errorRate: a bound needs at least one of/,
+    );
     expect(() => parseMetric({ name: "m", intervalMs: 1000, count: 3, successCondition: { status: ["6xx"] } })).toThrow(/successCondition\.status/);
   });
   it("applies Argo's defaults", () => {

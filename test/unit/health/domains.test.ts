@@ -5,7 +5,12 @@ import type { CustomDomain } from "../../../infra/render/schemas/domain";
 import { withSim, STAGING } from "../sim/helpers";
 
 const dom = (name: string, verificationStatus: "verified" | "unverified", redirectForName = ""): CustomDomain => ({
-  id: `cdm-${name.replace(/\W/g, "")}`, name, domainType: "subdomain", verificationStatus, createdAt: "2026-11-27T00:00:00Z", redirectForName,
+  id: `cdm-${name.replace(/\W/g, "")}`,
+  name,
+  domainType: "subdomain",
+  verificationStatus,
+  createdAt: "2026-11-27T00:00:00Z",
+  redirectForName,
 });
 
 describe("checkDomains (pure)", () => {
@@ -17,7 +22,10 @@ describe("checkDomains (pure)", () => {
   it("names a missing and an unverified domain, each with its fix", () => {
     const c = checkDomains([dom("api.example.com", "unverified")], ["api.example.com", "www.example.com"]);
     expect(c.ready).toBe(false);
-    expect(c.problems.map((p) => [p.domain, p.problem])).toEqual([["api.example.com", "unverified"], ["www.example.com", "missing"]]);
+    expect(c.problems.map((p) => [p.domain, p.problem])).toEqual([
+      ["api.example.com", "unverified"],
+      ["www.example.com", "missing"],
+    ]);
     expect(c.problems[0].detail).toMatch(/point its DNS at the edge/);
     expect(c.problems[1].detail).toMatch(/stackguard:edge\.domains/);
   });
@@ -40,11 +48,21 @@ describe("assertDomainsReady and collectDomainSignals against the simulator", ()
   beforeAll(async () => {
     s = await withSim({ timeScale: 0.01, rateLimit: "relaxed" });
     render = new RenderClient(new RenderHttp({ config: { apiUrl: s.sim.apiUrl, apiKey: s.sim.apiKey } }));
-    edgeId = (await render.services.create({ type: "web_service", name: "edge-domains", ownerId: STAGING, image: { ownerId: STAGING, imagePath: "nginx" }, serviceDetails: { runtime: "image" } })).service.id;
+    edgeId = (
+      await render.services.create({
+        type: "web_service",
+        name: "edge-domains",
+        ownerId: STAGING,
+        image: { ownerId: STAGING, imagePath: "nginx" },
+        serviceDetails: { runtime: "image" },
+      })
+    ).service.id;
     await render.customDomains.create(edgeId, "api.staging.example.com");
     await render.customDomains.create(edgeId, "shop.example");
   });
-  afterAll(async () => { await s.done(); });
+  afterAll(async () => {
+    await s.done();
+  });
 
   it("refuses to let traffic move while a domain is unverified, then passes once Render verified it", async () => {
     const err = await assertDomainsReady(render, edgeId, ["api.staging.example.com"]).catch((e) => e);
@@ -58,7 +76,10 @@ describe("assertDomainsReady and collectDomainSignals against the simulator", ()
   it("an apex domain needs its www redirect verified too; a domain not on the edge is missing", async () => {
     await render.customDomains.verify(edgeId, "shop.example");
     const err = await assertDomainsReady(render, edgeId, ["shop.example", "absent.example.com"]).catch((e) => e);
-    expect(err.problems.map((p: { domain: string; problem: string }) => `${p.domain}:${p.problem}`).sort()).toEqual(["absent.example.com:missing", "www.shop.example:unverified"]);
+    expect(err.problems.map((p: { domain: string; problem: string }) => `${p.domain}:${p.problem}`).sort()).toEqual([
+      "absent.example.com:missing",
+      "www.shop.example:unverified",
+    ]);
   });
 
   it("collects one domain.verification sample per domain, and an error for a service it cannot read", async () => {

@@ -21,8 +21,22 @@ describe("windowValue (edge-metrics provider)", () => {
     takenAt: "t",
     bucketsMs: [10, 100],
     series: [
-      { app: "api", route: "r", slot: "green", requests, classes: { "1xx": 0, "2xx": requests - fivexx, "3xx": 0, "4xx": 0, "5xx": fivexx, error: 0 }, latency: { cumulative: cum, sumMs: 0 } },
-      { app: "web", route: "r", slot: "green", requests: 999, classes: { "1xx": 0, "2xx": 0, "3xx": 0, "4xx": 0, "5xx": 999, error: 0 }, latency: { cumulative: [999, 999, 999], sumMs: 0 } },
+      {
+        app: "api",
+        route: "r",
+        slot: "green",
+        requests,
+        classes: { "1xx": 0, "2xx": requests - fivexx, "3xx": 0, "4xx": 0, "5xx": fivexx, error: 0 },
+        latency: { cumulative: cum, sumMs: 0 },
+      },
+      {
+        app: "web",
+        route: "r",
+        slot: "green",
+        requests: 999,
+        classes: { "1xx": 0, "2xx": 0, "3xx": 0, "4xx": 0, "5xx": 999, error: 0 },
+        latency: { cumulative: [999, 999, 999], sumMs: 0 },
+      },
     ],
   });
   it("diffs two snapshots of one app", () => {

@@ -15,8 +15,17 @@ beforeAll(async () => {
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
-afterAll(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
-beforeEach(() => { status = 200; hang = false; });
+afterAll(
+  () =>
+    new Promise<void>((r) => {
+      server.closeAllConnections();
+      server.close(() => r());
+    }),
+);
+beforeEach(() => {
+  status = 200;
+  hang = false;
+});
 
 const metric = (over = {}) => parseMetric({ name: "probe", intervalMs: 20, count: 3, timeoutMs: 300, successCondition: { status: ["2xx"] }, ...over });
 
@@ -58,7 +67,10 @@ describe("runAnalysis with real HTTP probes", () => {
 
   it("provider errors (an unauthorised metrics endpoint) are Errors, ending the run at the consecutive-error limit", async () => {
     const provider = new EdgeMetricsProvider({ edgeUrl: base, token: "canary-token-do-not-log", app: "api", windowMs: 10 });
-    const r = await runAnalysis({ metric: parseMetric({ name: "bake", intervalMs: 10, count: 5, consecutiveErrorLimit: 1, successCondition: { errorRate: { lt: 0.01 } } }), provider });
+    const r = await runAnalysis({
+      metric: parseMetric({ name: "bake", intervalMs: 10, count: 5, consecutiveErrorLimit: 1, successCondition: { errorRate: { lt: 0.01 } } }),
+      provider,
+    });
     expect(r.phase).toBe("Error");
     expect(r.series[0].error).toContain("HTTP 401");
     expect(JSON.stringify(r)).not.toContain("canary-token-do-not-log");

@@ -62,12 +62,17 @@ describe("layers (docs/design.md)", () => {
   });
 
   test("sim/ uses only infra/'s generic modules, never the Render client or the providers it is the test bench of", () => {
-    const bad = edges.filter((e) => e.from === "sim" && e.to === "infra").map((e) => path.relative(ROOT, path.resolve(ROOT, path.dirname(e.file), e.spec))).filter((t) => !SIM_MAY_USE.some((m) => t === m || t.startsWith(`${m}/`)));
+    const bad = edges
+      .filter((e) => e.from === "sim" && e.to === "infra")
+      .map((e) => path.relative(ROOT, path.resolve(ROOT, path.dirname(e.file), e.spec)))
+      .filter((t) => !SIM_MAY_USE.some((m) => t === m || t.startsWith(`${m}/`)));
     expect(bad).toEqual([]);
   });
 
   test("the edge imports its wire contract (the scanner sees apps/ -> infra/edge-contract)", () => {
-    expect(edges.some((e) => e.from === "apps" && path.resolve(ROOT, path.dirname(e.file), e.spec).startsWith(path.join(ROOT, "infra", "edge-contract")))).toBe(true);
+    expect(edges.some((e) => e.from === "apps" && path.resolve(ROOT, path.dirname(e.file), e.spec).startsWith(path.join(ROOT, "infra", "edge-contract")))).toBe(
+      true,
+    );
   });
 
   test("infra/edge-contract loads no Pulumi and nothing of apps/, however deep (the deployed edge imports it)", () => {

@@ -14,7 +14,9 @@ describe("point-in-time recovery steps on the simulator", () => {
     s = await withSim({ timeScale: 0.1 });
     render = new RenderClient(new RenderHttp({ config: { apiUrl: s.sim.apiUrl, apiKey: s.sim.apiKey } }));
   });
-  afterAll(async () => { await s.done(); });
+  afterAll(async () => {
+    await s.done();
+  });
 
   it("refuses recovery while the first backup is not ready, times out naming the status, then verifies a recovery", async () => {
     const db = await render.postgres.create({ name: "pitr-steps", ownerId: STAGING, plan: "basic_1gb", version: "16", region: "oregon" });
@@ -36,7 +38,16 @@ describe("point-in-time recovery steps on the simulator", () => {
     expect(seen[0]).toBe(`${recovered.id}: recovery_in_progress`);
     const v = await verifyRestoredDatabase(render, done, ready);
     expect(v.ok).toBe(true);
-    expect(v.checks.map((c) => c.name)).toEqual(["status", "not suspended", "new instance", "same version", "same region", "internal connection string", "external connection string", "password"]);
+    expect(v.checks.map((c) => c.name)).toEqual([
+      "status",
+      "not suspended",
+      "new instance",
+      "same version",
+      "same region",
+      "internal connection string",
+      "external connection string",
+      "password",
+    ]);
     // No credential in what verification reports.
     const { password } = await render.postgres.connectionInfo(done.id);
     expect(JSON.stringify(v)).not.toContain(password);

@@ -1,4 +1,11 @@
-import { PulumiOutputRedactor, redactPulumiOutput, secretEnvValues, secretsInConfig, secretsInStateExport, stackSecretsForRedaction } from "../../../infra/ops/pulumi-output";
+import {
+  PulumiOutputRedactor,
+  redactPulumiOutput,
+  secretEnvValues,
+  secretsInConfig,
+  secretsInStateExport,
+  stackSecretsForRedaction,
+} from "../../../infra/ops/pulumi-output";
 
 // Built by concatenation so they never read as committed values.
 const CANARY = ["sgcanary", "4f1d9a7c0e2b"].join("-");
@@ -12,7 +19,9 @@ const VIOLATION =
 describe("redaction of pulumi's output", () => {
   it("cuts the values out of a plan violation and keeps the property names, without knowing any secret", () => {
     const out = redactPulumiOutput(`${VIOLATION}\n`, []);
-    expect(out).toBe("    error: resource urn:pulumi:staging::stackguard::pulumi-nodejs:dynamic/render:EnvVars::edge-env violates plan: properties changed: ~=values[…], =+verify[…]\n");
+    expect(out).toBe(
+      "    error: resource urn:pulumi:staging::stackguard::pulumi-nodejs:dynamic/render:EnvVars::edge-env violates plan: properties changed: ~=values[…], =+verify[…]\n",
+    );
     expect(out).not.toContain(TOKEN);
     expect(out).not.toContain(CANARY);
   });
@@ -27,7 +36,10 @@ describe("redaction of pulumi's output", () => {
   });
 
   it("a config key (the provider's inputs are the stack config) keeps its name", () => {
-    const out = redactPulumiOutput(`pulumi-nodejs::default violates plan: properties changed: ++stackguard:alertWebhookUrl[{&{{https://hooks.example.invalid/${CANARY}}}}!={&{{[secret]}}}]`, []);
+    const out = redactPulumiOutput(
+      `pulumi-nodejs::default violates plan: properties changed: ++stackguard:alertWebhookUrl[{&{{https://hooks.example.invalid/${CANARY}}}}!={&{{[secret]}}}]`,
+      [],
+    );
     expect(out).toBe("pulumi-nodejs::default violates plan: properties changed: ++stackguard:alertWebhookUrl[…]");
   });
 
@@ -44,14 +56,30 @@ describe("redaction of pulumi's output", () => {
   });
 
   it("finds the secrets of the environment by name", () => {
-    expect(secretEnvValues({ RENDER_API_KEY: "rnd_x-123456", EDGE_ADMIN_TOKEN: TOKEN, MY_SERVICE_TOKEN: CANARY, HOME: "/root", SHORT_TOKEN: "abc" }).sort()).toEqual([CANARY, "rnd_x-123456", TOKEN].sort());
+    expect(
+      secretEnvValues({ RENDER_API_KEY: "rnd_x-123456", EDGE_ADMIN_TOKEN: TOKEN, MY_SERVICE_TOKEN: CANARY, HOME: "/root", SHORT_TOKEN: "abc" }).sort(),
+    ).toEqual([CANARY, "rnd_x-123456", TOKEN].sort());
   });
 
   it("finds the secrets of a state export and of the config", () => {
     const sig = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270" };
-    const state = { deployment: { resources: [{ inputs: { values: { ...sig, plaintext: JSON.stringify({ EDGE_ADMIN_TOKEN: TOKEN, STACKGUARD_ENVIRONMENT: "staging" }) } }, outputs: { name: "edge" } }] } };
-    expect(secretsInStateExport(state).sort()).toEqual([JSON.stringify({ EDGE_ADMIN_TOKEN: TOKEN, STACKGUARD_ENVIRONMENT: "staging" }), TOKEN, "staging"].sort());
-    const config = { "stackguard:alertWebhookUrl": { value: `https://hooks.example.invalid/${CANARY}`, secret: true }, "stackguard:environment": { value: "staging", secret: false } };
+    const state = {
+      deployment: {
+        resources: [
+          {
+            inputs: { values: { ...sig, plaintext: JSON.stringify({ EDGE_ADMIN_TOKEN: TOKEN, STACKGUARD_ENVIRONMENT: "staging" }) } },
+            outputs: { name: "edge" },
+          },
+        ],
+      },
+    };
+    expect(secretsInStateExport(state).sort()).toEqual(
+      [JSON.stringify({ EDGE_ADMIN_TOKEN: TOKEN, STACKGUARD_ENVIRONMENT: "staging" }), TOKEN, "staging"].sort(),
+    );
+    const config = {
+      "stackguard:alertWebhookUrl": { value: `https://hooks.example.invalid/${CANARY}`, secret: true },
+      "stackguard:environment": { value: "staging", secret: false },
+    };
     expect(secretsInConfig(config)).toEqual([`https://hooks.example.invalid/${CANARY}`]);
   });
 

@@ -5,7 +5,12 @@ import { readStackConfigFile } from "../../../infra/cost/read-stack-file";
 import { writeRestoreRef } from "../../../infra/ops/restore-config";
 
 const ROOT = path.resolve(__dirname, "..", "..", "..");
-const ref = { id: "dpg-dc4d7o438hj27b8r5kr0-a", name: "platform-db-staging-pitr-202611270050", sourceId: "dpg-dc4d7js38hj27b8r5k9g-a", restoreTime: "2026-11-27T00:50:39.321Z" };
+const ref = {
+  id: "dpg-dc4d7o438hj27b8r5kr0-a",
+  name: "platform-db-staging-pitr-202611270050",
+  sourceId: "dpg-dc4d7js38hj27b8r5k9g-a",
+  restoreTime: "2026-11-27T00:50:39.321Z",
+};
 
 describe("writeRestoreRef", () => {
   let dir: string;
@@ -36,7 +41,9 @@ describe("writeRestoreRef", () => {
 
   it("puts the file back when the result does not validate", () => {
     const before = fs.readFileSync(path.join(dir, "Pulumi.staging.yaml"), "utf8");
-    expect(() => writeRestoreRef(dir, "staging", { ...ref, id: "dpg-alphastackdb00000000-a" })).toThrow(/database\.restore\.id: dpg-alphastackdb00000000-a is AlphaStack's database/);
+    expect(() => writeRestoreRef(dir, "staging", { ...ref, id: "dpg-alphastackdb00000000-a" })).toThrow(
+      /database\.restore\.id: dpg-alphastackdb00000000-a is AlphaStack's database/,
+    );
     expect(fs.readFileSync(path.join(dir, "Pulumi.staging.yaml"), "utf8")).toBe(before);
   });
 });

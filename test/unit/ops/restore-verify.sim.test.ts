@@ -12,7 +12,6 @@ import { sql } from "../../support/sql";
 
 jest.setTimeout(180_000);
 
-
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("restore verification: rows and checksums of a real point-in-time recovery", () => {

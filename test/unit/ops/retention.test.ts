@@ -41,7 +41,9 @@ describe("planRetention", () => {
   it("names the field of a bad policy or export", () => {
     expect(() => planRetention(daily(2), { keepLatest: 0, maxAgeDays: 30 }, NOW)).toThrow(/retention policy keepLatest: keepLatest must be at least 1/);
     expect(() => planRetention(daily(2), { keepLatest: 2, maxAgeDays: -1 }, NOW)).toThrow(/retention policy maxAgeDays/);
-    expect(() => planRetention([{ id: "x", createdAt: "last week" }], { keepLatest: 2, maxAgeDays: 30 }, NOW)).toThrow(/export x: createdAt 'last week' is not a time/);
+    expect(() => planRetention([{ id: "x", createdAt: "last week" }], { keepLatest: 2, maxAgeDays: 30 }, NOW)).toThrow(
+      /export x: createdAt 'last week' is not a time/,
+    );
   });
 });
 
@@ -61,7 +63,13 @@ describe("applyRetention on a directory archive", () => {
     const plan = await applyRetention(directoryExportStore(dir), { keepLatest: 3, maxAgeDays: 30 }, NOW);
     expect(plan.expire.map((e) => e.id)).toEqual(["exp-03", "exp-04"]);
     expect(fs.readdirSync(dir).sort()).toEqual([
-      "exp-00.dir.tar.gz", "exp-00.json", "exp-000-other.dir.tar.gz", "exp-01.dir.tar.gz", "exp-01.json", "exp-02.dir.tar.gz", "exp-02.json",
+      "exp-00.dir.tar.gz",
+      "exp-00.json",
+      "exp-000-other.dir.tar.gz",
+      "exp-01.dir.tar.gz",
+      "exp-01.json",
+      "exp-02.dir.tar.gz",
+      "exp-02.json",
     ]);
   });
 

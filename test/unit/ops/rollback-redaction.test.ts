@@ -25,7 +25,13 @@ describe("npm run rollback prints nothing secret", () => {
       read: async () => ({
         edgeUrl: `http://127.0.0.1:9/${TOKEN}`, // an unreachable edge whose error quotes the URL (and so the token)
         edgeAdminToken: TOKEN,
-        apps: { api: { activeSlot: "green", versions: { blue: "1.4.2", green: "1.4.3" }, lastPromotion: { result: "promoted", from: "blue", to: "green", version: "1.4.3" } } },
+        apps: {
+          api: {
+            activeSlot: "green",
+            versions: { blue: "1.4.2", green: "1.4.3" },
+            lastPromotion: { result: "promoted", from: "blue", to: "green", version: "1.4.3" },
+          },
+        },
       }),
       out: (s) => lines.push(s),
     });

@@ -39,7 +39,15 @@ describe("bake windows, defined once", () => {
     expect(beforeSwitchWindowCount(a(1_000, 1_000))).toBe(3);
     expect(beforeSwitchWindowCount(a(60_000, 10_000))).toBe(6);
     expect(beforeSwitchWindowCount(a(600_000, 1_000))).toBe(20);
-    expect(bakeTrafficWindows([{ startedAt: "t0", finishedAt: "t1", value: { samples: 0 } }, { startedAt: "t1", finishedAt: "t2", error: "no answer" }], "green")).toEqual([{ at: "t1", slot: "green", samples: 0 }]);
+    expect(
+      bakeTrafficWindows(
+        [
+          { startedAt: "t0", finishedAt: "t1", value: { samples: 0 } },
+          { startedAt: "t1", finishedAt: "t2", error: "no answer" },
+        ],
+        "green",
+      ),
+    ).toEqual([{ at: "t1", slot: "green", samples: 0 }]);
   });
 });
 
@@ -57,14 +65,20 @@ describe("the run's record, built in one place", () => {
     r.passed("preSwitch", "pre-switch probe: 3 of 3");
     c.advance(100);
     expect(r.record("already-active", "blue", "blue")).toEqual({
-      result: "already-active", version: "1.5.0", from: "blue", to: "blue", at: "2026-12-01T10:00:00.100Z",
-      timings: { deployMs: 0, preSwitchMs: 60, switchMs: 0, bakeMs: 0, totalMs: 100 }, preSwitch: "pre-switch probe: 3 of 3",
+      result: "already-active",
+      version: "1.5.0",
+      from: "blue",
+      to: "blue",
+      at: "2026-12-01T10:00:00.100Z",
+      timings: { deployMs: 0, preSwitchMs: 60, switchMs: 0, bakeMs: 0, totalMs: 100 },
+      preSwitch: "pre-switch probe: 3 of 3",
     });
     r.beforeSwitch([w("blue", "b1")]);
     r.baked([w("green", "g1"), w("green", "g2")]);
     r.passed("postSwitch", "post-switch traffic: 3 of 3");
     expect(r.record("promoted", "blue", "green")).toMatchObject({
-      result: "promoted", postSwitch: "post-switch traffic: 3 of 3",
+      result: "promoted",
+      postSwitch: "post-switch traffic: 3 of 3",
       traffic: { windowMs: 200, limits: { maxErrorRate: 0.05, maxP99LatencyMs: 1_000 }, windows: [w("blue", "b1"), w("green", "g1"), w("green", "g2")] },
     });
   });
@@ -75,8 +89,15 @@ describe("the run's record, built in one place", () => {
     const live = { activeSlot: "blue" as const, versions: { blue: "1.4.2" } };
     const before = r.attempt("deploy", "blue", "green", live);
     expect(before).toEqual({
-      version: "1.5.0", from: "blue", to: "green", phase: "deploy", result: "failed", at: "2026-12-01T10:00:00.000Z",
-      timings: { deployMs: 0, preSwitchMs: 0, switchMs: 0, bakeMs: 0, totalMs: 0 }, traffic: { windowMs: 200, limits: { maxErrorRate: 0.05, maxP99LatencyMs: 1_000 }, windows: [] }, live,
+      version: "1.5.0",
+      from: "blue",
+      to: "green",
+      phase: "deploy",
+      result: "failed",
+      at: "2026-12-01T10:00:00.000Z",
+      timings: { deployMs: 0, preSwitchMs: 0, switchMs: 0, bakeMs: 0, totalMs: 0 },
+      traffic: { windowMs: 200, limits: { maxErrorRate: 0.05, maxP99LatencyMs: 1_000 }, windows: [] },
+      live,
     });
     c.advance(1_000);
     r.switched();
@@ -84,7 +105,10 @@ describe("the run's record, built in one place", () => {
     r.switchedBack();
     expect(r.rolledBack).toBe(true);
     expect(r.attempt("post-switch", "blue", "green", live)).toMatchObject({
-      result: "rolled-back", switchedAt: "2026-12-01T10:00:01.000Z", switchedBackAt: "2026-12-01T10:00:01.600Z", timings: { totalMs: 1_600 },
+      result: "rolled-back",
+      switchedAt: "2026-12-01T10:00:01.000Z",
+      switchedBackAt: "2026-12-01T10:00:01.600Z",
+      timings: { totalMs: 1_600 },
     });
   });
 });
@@ -98,9 +122,14 @@ describe("PromotionRun phases (real edge, real slot servers)", () => {
   let load: Promise<unknown> = Promise.resolve();
 
   const target = (): PromotionTarget => ({
-    app: "api", image: IMAGE, version: "1.5.0", healthCheckPath: "/healthz",
+    app: "api",
+    image: IMAGE,
+    version: "1.5.0",
+    healthCheckPath: "/healthz",
     slots: { blue: { serviceId: "srv-blue", url: s.api.blue.url }, green: { serviceId: "srv-green", url: s.api.green.url } },
-    edgeUrl: edge.url, adminToken: TOKEN, analysis: ANALYSIS,
+    edgeUrl: edge.url,
+    adminToken: TOKEN,
+    analysis: ANALYSIS,
   });
   /** A run from the edge's state now, with what each slot runs (as Render would say). */
   const runWith = async (versions: { blue: string; green: string }): Promise<PromotionRun> => {
@@ -112,7 +141,9 @@ describe("PromotionRun phases (real edge, real slot servers)", () => {
   /** Steady traffic through the edge: three clients, so every 200 ms window has its 5 requests on a loaded machine. */
   const startLoad = () => {
     running = true;
-    const loop = async () => { while (running) await servedBy(edge.url, "/orders").catch(() => undefined); };
+    const loop = async () => {
+      while (running) await servedBy(edge.url, "/orders").catch(() => undefined);
+    };
     load = Promise.all([loop(), loop(), loop()]);
   };
 
@@ -146,11 +177,23 @@ describe("PromotionRun phases (real edge, real slot servers)", () => {
     s.api.green.faults.healthy = false;
     startLoad();
     const run = await runWith({ blue: "1.4.2", green: "1.5.0" });
-    const e = await run.beforeSwitch().then(() => undefined, (x: unknown) => x);
+    const e = await run.beforeSwitch().then(
+      () => undefined,
+      (x: unknown) => x,
+    );
     expect(e).toBeInstanceOf(PromotionError);
     const err = e as PromotionError;
-    expect(err.message).toMatch(/^pre-switch analysis of api 1\.5\.0 on api-green Failed: .*status 503.*the version received no traffic, traffic stays on api-blue \(1\.4\.2\)$/s);
-    expect(err.attempt).toMatchObject({ version: "1.5.0", from: "blue", to: "green", phase: "pre-switch", result: "failed", live: { activeSlot: "blue", versions: { blue: "1.4.2", green: "1.5.0" } } });
+    expect(err.message).toMatch(
+      /^pre-switch analysis of api 1\.5\.0 on api-green Failed: .*status 503.*the version received no traffic, traffic stays on api-blue \(1\.4\.2\)$/s,
+    );
+    expect(err.attempt).toMatchObject({
+      version: "1.5.0",
+      from: "blue",
+      to: "green",
+      phase: "pre-switch",
+      result: "failed",
+      live: { activeSlot: "blue", versions: { blue: "1.4.2", green: "1.5.0" } },
+    });
     expect(err.attempt!.switchedAt).toBeUndefined();
     // The old slot's traffic while the run worked (the report's "before"; none when it stopped within a tenth of a window).
     expect(err.attempt!.traffic).toMatchObject({ windowMs: 200, limits: { maxErrorRate: 0.05 } });
@@ -196,11 +239,21 @@ describe("PromotionRun phases (real edge, real slot servers)", () => {
     const baselines = await run.beforeSwitch();
     await run.switchToIdle();
     expect((await state()).active).toBe("green");
-    const e = (await run.bake("green", baselines).then(() => undefined, (x: unknown) => x)) as PromotionError;
+    const e = (await run.bake("green", baselines).then(
+      () => undefined,
+      (x: unknown) => x,
+    )) as PromotionError;
     expect(e).toBeInstanceOf(PromotionError);
-    expect(e.message).toMatch(/^post-switch analysis of api 1\.5\.0 on api-green Failed: post-switch traffic: .*error rate [0-9.]+%.*want: error rate < 5%.*; traffic is back on api-blue \(1\.4\.2\)$/s);
+    expect(e.message).toMatch(
+      /^post-switch analysis of api 1\.5\.0 on api-green Failed: post-switch traffic: .*error rate [0-9.]+%.*want: error rate < 5%.*; traffic is back on api-blue \(1\.4\.2\)$/s,
+    );
     expect(e.attempt).toMatchObject({
-      phase: "post-switch", result: "rolled-back", from: "blue", to: "green", switchedAt: expect.any(String), switchedBackAt: expect.any(String),
+      phase: "post-switch",
+      result: "rolled-back",
+      from: "blue",
+      to: "green",
+      switchedAt: expect.any(String),
+      switchedBackAt: expect.any(String),
       live: { activeSlot: "blue", versions: { blue: "1.4.2", green: "1.5.0" } },
     });
     expect(e.attempt!.traffic!.windows.some((x) => x.slot === "green" && (x.errorRate ?? 0) > 0.05)).toBe(true);

@@ -30,7 +30,9 @@ async function measure(label: string, fn: () => Promise<unknown>): Promise<strin
 async function resource(kind: string, p: P, news: Record<string, unknown>, change: Record<string, unknown>) {
   const inputs = (await p.check!({}, news)).inputs;
   let created: { id: string; outs: any } = { id: "", outs: {} };
-  const c = await measure("create", async () => { created = (await p.create(inputs)) as { id: string; outs: any }; });
+  const c = await measure("create", async () => {
+    created = (await p.create(inputs)) as { id: string; outs: any };
+  });
   const r = await measure("read", () => p.read!(created.id, created.outs));
   const changed = (await p.check!(inputs, { ...news, ...change })).inputs;
   const u = await measure("update", () => p.update!(created.id, created.outs, changed));
@@ -41,18 +43,35 @@ async function resource(kind: string, p: P, news: Record<string, unknown>, chang
 async function main() {
   const sim = await providerSim();
   try {
-    const host = await service.create((await service.check!({}, { name: "host", ownerId: STAGING_OWNER, type: "web_service", image: "docker.io/acme/api:1" })).inputs);
+    const host = await service.create(
+      (await service.check!({}, { name: "host", ownerId: STAGING_OWNER, type: "web_service", image: "docker.io/acme/api:1" })).inputs,
+    );
     const db = await postgres.create((await postgres.check!({}, { name: "export-db", ownerId: STAGING_OWNER, plan: "basic_256mb", version: "16" })).inputs);
     const web = { name: "svc", ownerId: STAGING_OWNER, type: "web_service", image: "docker.io/acme/api:1", healthCheckPath: "/healthz" };
     await resource("Service", service, web, { plan: "standard", image: "docker.io/acme/api:2" });
     await resource("Service (scale)", service, { ...web, name: "svc2" }, { numInstances: 3 });
-    await resource("EnvGroup", envGroup, { name: "g", ownerId: STAGING_OWNER, envVars: { A: "1", B: "2" }, secretInputs: { envVars: true } }, { envVars: { A: "9", B: "2" } });
+    await resource(
+      "EnvGroup",
+      envGroup,
+      { name: "g", ownerId: STAGING_OWNER, envVars: { A: "1", B: "2" }, secretInputs: { envVars: true } },
+      { envVars: { A: "9", B: "2" } },
+    );
     const g = await envGroup.create((await envGroup.check!({}, { name: "g2", ownerId: STAGING_OWNER, secretInputs: {} })).inputs);
     await resource("EnvGroupLink", link as P, { envGroupId: g.id, serviceId: host.id }, {});
     await resource("EnvVars", envVars as P, { serviceId: host.id, values: { A: "1" }, secretInputs: { values: true } }, { values: { A: "2" } });
-    await resource("SecretFiles", secretFiles as P, { serviceId: host.id, files: { "a.txt": "1" }, secretInputs: { files: true } }, { files: { "a.txt": "2" } });
+    await resource(
+      "SecretFiles",
+      secretFiles as P,
+      { serviceId: host.id, files: { "a.txt": "1" }, secretInputs: { files: true } },
+      { files: { "a.txt": "2" } },
+    );
     await resource("CustomDomain", domain as P, { serviceId: host.id, name: "calls.alphaplatform.example" }, {});
-    await resource("KeyValue", keyValue as P, { name: "kv", ownerId: STAGING_OWNER, plan: "starter", maxmemoryPolicy: "allkeys_lru" }, { maxmemoryPolicy: "noeviction" });
+    await resource(
+      "KeyValue",
+      keyValue as P,
+      { name: "kv", ownerId: STAGING_OWNER, plan: "starter", maxmemoryPolicy: "allkeys_lru" },
+      { maxmemoryPolicy: "noeviction" },
+    );
     await resource("Postgres", postgres as P, { name: "db", ownerId: STAGING_OWNER, plan: "basic_1gb", version: "16" }, { plan: "basic_4gb" });
     // An export needs an available database: the simulator's PostgreSQL is real and takes a few seconds to start.
     for (const until = Date.now() + 120_000; ; await new Promise((r) => setTimeout(r, 250))) {

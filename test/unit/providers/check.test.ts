@@ -15,7 +15,15 @@ describe("check: valid inputs get defaults", () => {
   it("fills region, plan, instances, runtime and the auto-deploy default per workspace", async () => {
     const r = await service.check!({}, { ...web, __provider: "closure" });
     expect(r.failures).toEqual([]);
-    expect(r.inputs).toMatchObject({ region: "oregon", plan: "starter", numInstances: 1, runtime: "image", autoDeploy: true, suspended: false, __provider: "closure" });
+    expect(r.inputs).toMatchObject({
+      region: "oregon",
+      plan: "starter",
+      numInstances: 1,
+      runtime: "image",
+      autoDeploy: true,
+      suspended: false,
+      __provider: "closure",
+    });
     const prod = await service.check!({}, { ...web, ownerId: "tea-alphastackprod000000" });
     expect(prod.inputs.autoDeploy).toBe(false);
     const explicit = await service.check!({}, { ...web, ownerId: "tea-alphastackprod000000", autoDeploy: true });
@@ -32,8 +40,18 @@ describe("check: bad input names the resource, the field and the fix", () => {
     ["image and repo", { ...web, repo: "https://github.com/o/r", runtime: "node" }, "repo", /set exactly one of image .* or repo/],
     ["health check on a worker", { ...web, type: "background_worker" }, "healthCheckPath", /only web services have a health check path; remove it/],
     ["health check path shape", { ...web, healthCheckPath: "healthz" }, "healthCheckPath", /must start with '\/'/],
-    ["native runtime without start command", { name: "w", ownerId: "tea-stackguardstaging000", type: "background_worker", repo: "https://github.com/o/r", runtime: "node" }, "startCommand", /runtime node needs a startCommand/],
-    ["plan on a static site", { name: "site", ownerId: "tea-stackguardstaging000", type: "static_site", repo: "https://github.com/o/r", plan: "starter" }, "plan", /a static site has no plan; remove it/],
+    [
+      "native runtime without start command",
+      { name: "w", ownerId: "tea-stackguardstaging000", type: "background_worker", repo: "https://github.com/o/r", runtime: "node" },
+      "startCommand",
+      /runtime node needs a startCommand/,
+    ],
+    [
+      "plan on a static site",
+      { name: "site", ownerId: "tea-stackguardstaging000", type: "static_site", repo: "https://github.com/o/r", plan: "starter" },
+      "plan",
+      /a static site has no plan; remove it/,
+    ],
     ["unknown field", { ...web, instances: 2 }, "", /remove instances/],
     ["bad owner", { ...web, ownerId: "alphastack" }, "ownerId", /ownerId must be a workspace id like tea-/],
   ];
@@ -63,7 +81,12 @@ describe("check: bad input names the resource, the field and the fix", () => {
     expect(JSON.stringify(f)).not.toContain("canary-plain-4471");
     const ok = await failures(envVars, { serviceId: "srv-aaaaaaaaaaaaaaaaaaaa", values: { TOKEN: "x" }, secretInputs: { values: true } });
     expect(ok).toEqual([]);
-    const g = await failures(envGroup, { name: "g", ownerId: "tea-stackguardstaging000", secretFiles: { "a.txt": "canary-file-8812" }, secretInputs: { secretFiles: false } });
+    const g = await failures(envGroup, {
+      name: "g",
+      ownerId: "tea-stackguardstaging000",
+      secretFiles: { "a.txt": "canary-file-8812" },
+      secretInputs: { secretFiles: false },
+    });
     expect(g.map((x) => x.property)).toEqual(["secretFiles"]);
     expect(JSON.stringify(g)).not.toContain("canary-file-8812");
   });

@@ -57,7 +57,10 @@ describe("Service diff", () => {
 describe("Postgres and EnvVars diff", () => {
   const pg = { name: "db", ownerId: "tea-stackguardstaging000", plan: "pro_4gb", version: "16", region: "oregon", highAvailability: false, readReplicas: [] };
   it("plan/HA/replicas update; version/region replace", async () => {
-    expect(await postgres.diff!("dpg-x", pg, { ...pg, plan: "pro_8gb", highAvailability: true, readReplicas: ["r1"] })).toMatchObject({ changes: true, replaces: [] });
+    expect(await postgres.diff!("dpg-x", pg, { ...pg, plan: "pro_8gb", highAvailability: true, readReplicas: ["r1"] })).toMatchObject({
+      changes: true,
+      replaces: [],
+    });
     expect((await postgres.diff!("dpg-x", pg, { ...pg, version: "17" })).replaces).toEqual(["version"]);
     expect((await postgres.diff!("dpg-x", pg, { ...pg, region: "ohio" })).replaces).toEqual(["region"]);
   });

@@ -23,10 +23,18 @@ describe("EnvGroup, EnvGroupLink, EnvVars, SecretFiles against the simulator", (
     const s = await service.create(await checked(service, { name: "env-host", ownerId: STAGING_OWNER, type: "web_service", image: "docker.io/acme/api:1" }));
     serviceId = s.id;
   });
-  afterAll(async () => { await sim.done(); });
+  afterAll(async () => {
+    await sim.done();
+  });
 
   it("EnvGroup: create, drift, per-key update, rename, adoption, delete", async () => {
-    const inputs = await checked(envGroup, { name: "platform-env", ownerId: STAGING_OWNER, envVars: { A: "1", B: "2" }, secretFiles: { "c.txt": "x" }, secretInputs: { envVars: true, secretFiles: true } });
+    const inputs = await checked(envGroup, {
+      name: "platform-env",
+      ownerId: STAGING_OWNER,
+      envVars: { A: "1", B: "2" },
+      secretFiles: { "c.txt": "x" },
+      secretInputs: { envVars: true, secretFiles: true },
+    });
     const c = await sim.count(() => envGroup.create(inputs));
     const id = c.result.id;
     expect(id).toMatch(/^evg-/);
@@ -42,18 +50,30 @@ describe("EnvGroup, EnvGroupLink, EnvVars, SecretFiles against the simulator", (
     expect(drift.props.envVars).toEqual({ A: "tampered", B: "2" });
     expect((await envGroup.diff!(id, drift.props, inputs)).changes).toBe(true);
 
-    const news = await checked(envGroup, { name: "platform-env-2", ownerId: STAGING_OWNER, envVars: { A: "1", C: "3" }, secretFiles: {}, secretInputs: { envVars: true, secretFiles: true } });
+    const news = await checked(envGroup, {
+      name: "platform-env-2",
+      ownerId: STAGING_OWNER,
+      envVars: { A: "1", C: "3" },
+      secretFiles: {},
+      secretInputs: { envVars: true, secretFiles: true },
+    });
     expect((await envGroup.diff!(id, drift.props, news)).replaces).toEqual([]);
     const u = await sim.count(() => envGroup.update!(id, drift.props, news));
     // One GET: the write guard reads the group's links once before writing (a group AlphaStack is linked to is refused).
     expect(u.byRoute).toEqual({
-      "GET /env-groups/:id": 1, "PATCH /env-groups/:id": 1, "PUT /env-groups/:id/env-vars/:name": 2, "DELETE /env-groups/:id/env-vars/:name": 1, "DELETE /env-groups/:id/secret-files/:name": 1,
+      "GET /env-groups/:id": 1,
+      "PATCH /env-groups/:id": 1,
+      "PUT /env-groups/:id/env-vars/:name": 2,
+      "DELETE /env-groups/:id/env-vars/:name": 1,
+      "DELETE /env-groups/:id/secret-files/:name": 1,
     });
     const after = await envGroup.read!(id, u.result.outs);
     expect(after.props).toMatchObject({ name: "platform-env-2", envVars: { A: "1", C: "3" }, secretFiles: {} });
 
     // re-running create (e.g. state lost after a crash) adopts and converges
-    const again = await envGroup.create(await checked(envGroup, { name: "platform-env-2", ownerId: STAGING_OWNER, envVars: { A: "9" }, secretInputs: { envVars: true } }));
+    const again = await envGroup.create(
+      await checked(envGroup, { name: "platform-env-2", ownerId: STAGING_OWNER, envVars: { A: "9" }, secretInputs: { envVars: true } }),
+    );
     expect(again.id).toBe(id);
     expect((await sim.api.get(`/env-groups/${id}`)).body.envVars).toEqual([{ key: "A", value: "9" }]);
 
@@ -63,7 +83,9 @@ describe("EnvGroup, EnvGroupLink, EnvVars, SecretFiles against the simulator", (
   });
 
   it("EnvGroupLink: link, read, unlink out of band → read reports it gone, delete is idempotent", async () => {
-    const g = await envGroup.create(await checked(envGroup, { name: "linked-env", ownerId: STAGING_OWNER, envVars: { A: "1" }, secretInputs: { envVars: true } }));
+    const g = await envGroup.create(
+      await checked(envGroup, { name: "linked-env", ownerId: STAGING_OWNER, envVars: { A: "1" }, secretInputs: { envVars: true } }),
+    );
     const inputs = await checked(link, { envGroupId: g.id, serviceId });
     const c = await sim.count(() => link.create(inputs));
     const l = c.result;
@@ -79,7 +101,12 @@ describe("EnvGroup, EnvGroupLink, EnvVars, SecretFiles against the simulator", (
   });
 
   it("EnvVars: one PUT and one deploy per write, unmanaged keys kept, drift seen, delete clears", async () => {
-    const inputs = await checked(envVars, { serviceId, values: { DATABASE_URL: "postgres://u:canary-pw-7781@h/db", MODE: "blue" }, unmanagedKeys: ["ACTIVE_SLOT"], secretInputs: { values: true } });
+    const inputs = await checked(envVars, {
+      serviceId,
+      values: { DATABASE_URL: "postgres://u:canary-pw-7781@h/db", MODE: "blue" },
+      unmanagedKeys: ["ACTIVE_SLOT"],
+      secretInputs: { values: true },
+    });
     // someone else (the edge) owns ACTIVE_SLOT
     await sim.api.put(`/services/${serviceId}/env-vars/ACTIVE_SLOT`, { value: "green" });
     const c = await sim.count(() => envVars.create(inputs));
@@ -134,7 +161,9 @@ describe("two EnvVars resources sharing one service (each unmanaged by the other
   it("parallel writes do not overwrite each other", async () => {
     const sim = await providerSim();
     try {
-      const s = await service.create((await service.check!({}, { name: "shared", ownerId: STAGING_OWNER, type: "web_service", image: "docker.io/acme/api:1" })).inputs);
+      const s = await service.create(
+        (await service.check!({}, { name: "shared", ownerId: STAGING_OWNER, type: "web_service", image: "docker.io/acme/api:1" })).inputs,
+      );
       const a = (await envVars.check!({}, { serviceId: s.id, values: { A1: "1", A2: "2" }, unmanagedKeys: ["B1"], secretInputs: { values: true } })).inputs;
       const b = (await envVars.check!({}, { serviceId: s.id, values: { B1: "x" }, unmanagedKeys: ["A1", "A2"], secretInputs: { values: true } })).inputs;
       // env vars are one list per service: the two resources would share an id, so they are told apart by the test only
@@ -153,7 +182,9 @@ describe("EnvVars on a suspended service", () => {
   it("stores the values without failing on the deploy Render refuses (409)", async () => {
     const sim = await providerSim();
     try {
-      const s = await service.create((await service.check!({}, { name: "paused", ownerId: STAGING_OWNER, type: "web_service", image: "docker.io/acme/api:1", suspended: true })).inputs);
+      const s = await service.create(
+        (await service.check!({}, { name: "paused", ownerId: STAGING_OWNER, type: "web_service", image: "docker.io/acme/api:1", suspended: true })).inputs,
+      );
       expect((await sim.api.get(`/services/${s.id}`)).body.suspended).toBe("suspended");
       const inputs = (await envVars.check!({}, { serviceId: s.id, values: { A: "1" }, secretInputs: { values: true } })).inputs;
       await envVars.create(inputs);
@@ -169,9 +200,19 @@ describe("env changes reach the running service through the deploys the provider
   it("EnvVars, EnvGroupLink and an EnvGroup value change each deploy; a rename alone does not", async () => {
     const sim = await providerSim({ appsRoot: resolve(__dirname, "..", "..", "fixtures") });
     try {
-      const s = await service.create(await checked(service, { name: "echo-env", ownerId: STAGING_OWNER, type: "web_service", image: "stackguard/echo:1", healthCheckPath: "/healthz", autoDeploy: false }));
+      const s = await service.create(
+        await checked(service, {
+          name: "echo-env",
+          ownerId: STAGING_OWNER,
+          type: "web_service",
+          image: "stackguard/echo:1",
+          healthCheckPath: "/healthz",
+          autoDeploy: false,
+        }),
+      );
       const url = s.outs.url as string;
-      const env = async () => (await (await fetch(`${url}/env`, { signal: AbortSignal.timeout(5_000) })).json()) as { env: Record<string, string>; apiTokenSha256: string | null };
+      const env = async () =>
+        (await (await fetch(`${url}/env`, { signal: AbortSignal.timeout(5_000) })).json()) as { env: Record<string, string>; apiTokenSha256: string | null };
       const sha = (v: string) => createHash("sha256").update(v).digest("hex");
       const deploys = async () => ((await sim.api.get(`/services/${s.id}/deploys?limit=100`)).body as unknown[]).length;
       await eventually(async () => env().catch(() => undefined), 30_000, 50);
@@ -179,12 +220,19 @@ describe("env changes reach the running service through the deploys the provider
       await envVars.create(await checked(envVars, { serviceId: s.id, values: { API_TOKEN: "token-1" }, secretInputs: { values: true } }));
       await eventually(async () => (await env().catch(() => undefined))?.apiTokenSha256 === sha("token-1"), 30_000, 50);
 
-      const g = await envGroup.create(await checked(envGroup, { name: "echo-shared", ownerId: STAGING_OWNER, envVars: { GREETING: "hello" }, secretInputs: { envVars: true } }));
+      const g = await envGroup.create(
+        await checked(envGroup, { name: "echo-shared", ownerId: STAGING_OWNER, envVars: { GREETING: "hello" }, secretInputs: { envVars: true } }),
+      );
       await link.create(await checked(link, { envGroupId: g.id, serviceId: s.id }));
       await eventually(async () => (await env().catch(() => undefined))?.env.GREETING === "hello", 30_000, 50);
 
       const before = await deploys();
-      const changed = await checked(envGroup, { name: "echo-shared", ownerId: STAGING_OWNER, envVars: { GREETING: "bonjour" }, secretInputs: { envVars: true } });
+      const changed = await checked(envGroup, {
+        name: "echo-shared",
+        ownerId: STAGING_OWNER,
+        envVars: { GREETING: "bonjour" },
+        secretInputs: { envVars: true },
+      });
       const u = await sim.count(() => envGroup.update!(g.id, g.outs, changed));
       expect(u.byRoute).toEqual({ "PUT /env-groups/:id/env-vars/:name": 1, "POST /services/:id/deploys": 1 });
       await eventually(async () => (await env().catch(() => undefined))?.env.GREETING === "bonjour", 30_000, 50);

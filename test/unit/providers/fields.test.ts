@@ -3,7 +3,8 @@ import { bodyFrom, type BodyParts, resourceFields } from "../../../infra/provide
 
 /** The derivation itself (infra/providers/fields.ts): what each provider's lists are computed from. */
 describe("resourceFields", () => {
-  const schema = z.object({ name: z.string(), owner: z.string(), plan: z.string().optional(), size: z.number().optional(), path: z.string().optional() })
+  const schema = z
+    .object({ name: z.string(), owner: z.string(), plan: z.string().optional(), size: z.number().optional(), path: z.string().optional() })
     .strict()
     .transform((v) => ({ ...v, plan: v.plan ?? "starter" }));
   const computed = z.object({ id: z.string(), url: z.string().optional() });
@@ -20,12 +21,13 @@ describe("resourceFields", () => {
   });
 
   it("refuses a table out of step with the schema, naming the fields", () => {
-    expect(() => resourceFields(schema, { name: "update", owner: "replace", plan: "update", size: "action" } as never, computed))
-      .toThrow(/missing path/);
-    expect(() => resourceFields(schema, { name: "update", owner: "replace", plan: "update", size: "action", path: "local", colour: "update" } as never, computed))
-      .toThrow(/not in the schema colour/);
-    expect(() => resourceFields(schema, { name: "update", owner: "replace", plan: "update", size: "action", path: "local" }, z.object({ name: z.string() })))
-      .toThrow(/computed and input name/);
+    expect(() => resourceFields(schema, { name: "update", owner: "replace", plan: "update", size: "action" } as never, computed)).toThrow(/missing path/);
+    expect(() =>
+      resourceFields(schema, { name: "update", owner: "replace", plan: "update", size: "action", path: "local", colour: "update" } as never, computed),
+    ).toThrow(/not in the schema colour/);
+    expect(() =>
+      resourceFields(schema, { name: "update", owner: "replace", plan: "update", size: "action", path: "local" }, z.object({ name: z.string() })),
+    ).toThrow(/computed and input name/);
   });
 });
 
@@ -37,7 +39,10 @@ describe("bodyFrom", () => {
     build: (i) => (i.build === undefined ? {} : { details: { env: { buildCommand: i.build } } }),
   };
   it("merges the parts deeply (two fields into one nested object) and skips undefined", () => {
-    expect(bodyFrom(parts, { name: "a", start: "node s.js", build: "make" })).toEqual({ name: "a", details: { env: { startCommand: "node s.js", buildCommand: "make" } } });
+    expect(bodyFrom(parts, { name: "a", start: "node s.js", build: "make" })).toEqual({
+      name: "a",
+      details: { env: { startCommand: "node s.js", buildCommand: "make" } },
+    });
     expect(bodyFrom(parts, { name: "a" })).toEqual({ name: "a", details: { env: { startCommand: "" } } });
   });
   it("never mutates the inputs", () => {

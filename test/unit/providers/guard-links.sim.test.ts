@@ -17,7 +17,10 @@ const DB = "dpg-alphastackdb00000000-a";
 async function writesDuring(fn: () => Promise<unknown>): Promise<string[]> {
   requestLog.reset();
   await fn().catch(() => undefined);
-  return requestLog.list().filter((e) => e.method !== "GET").map((e) => `${e.method} ${e.path}`);
+  return requestLog
+    .list()
+    .filter((e) => e.method !== "GET")
+    .map((e) => `${e.method} ${e.path}`);
 }
 
 describe("the write guard: env groups linked to AlphaStack, id case, db:backup", () => {
@@ -31,13 +34,21 @@ describe("the write guard: env groups linked to AlphaStack, id case, db:backup",
 
   test("a value written into one of our env groups that AlphaStack's engine is linked to is refused before anything is sent", async () => {
     // Ours by name and owner, but AlphaStack's engine reads it (linked outside this project, e.g. in the dashboard).
-    const created = await sim.api.post("/env-groups", { name: "shared-risk", ownerId: STAGING_OWNER, envVars: [{ key: "A", value: "1" }], serviceIds: [ENGINE] });
+    const created = await sim.api.post("/env-groups", {
+      name: "shared-risk",
+      ownerId: STAGING_OWNER,
+      envVars: [{ key: "A", value: "1" }],
+      serviceIds: [ENGINE],
+    });
     expect(created.status).toBe(201);
     const id = created.body.id as string;
     resetProviderContext();
     const olds = { name: "shared-risk", ownerId: STAGING_OWNER, envVars: { A: "1" }, secretFiles: {} };
     const act = () => envGroup.update!(id, olds, { ...olds, envVars: { A: "1", RISK_LIMIT: "999999" } });
-    const err = await act().then(() => undefined, (e) => e);
+    const err = await act().then(
+      () => undefined,
+      (e) => e,
+    );
     expect(err).toBeInstanceOf(ProtectedResourceError);
     expect(String(err)).toMatch(new RegExp(`${id} is linked to ${ENGINE}, which is AlphaStack production`));
     expect(await writesDuring(act)).toEqual([]);

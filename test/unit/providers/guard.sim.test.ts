@@ -21,7 +21,10 @@ const PROD = "tea-alphastackprod000000";
 async function writesDuring(fn: () => Promise<unknown>): Promise<string[]> {
   requestLog.reset();
   await fn().catch(() => undefined);
-  return requestLog.list().filter((e) => e.method !== "GET").map((e) => `${e.method} ${e.path}`);
+  return requestLog
+    .list()
+    .filter((e) => e.method !== "GET")
+    .map((e) => `${e.method} ${e.path}`);
 }
 
 describe("the provider-level guard against the simulator's AlphaStack production", () => {
@@ -34,31 +37,66 @@ describe("the provider-level guard against the simulator's AlphaStack production
     ours = (await service.create(chk.inputs)) as { id: string; outs: Record<string, any> };
     engineOuts = (await service.read!(ENGINE, { serviceId: ENGINE } as never)).props;
   });
-  afterAll(async () => { await sim.done(); });
+  afterAll(async () => {
+    await sim.done();
+  });
 
   const refusals: Array<[string, () => Promise<unknown>]> = [
     ["update the engine (plan)", () => service.update!(ENGINE, engineOuts, { ...engineOuts, plan: engineOuts.plan === "pro_plus" ? "pro" : "pro_plus" })],
     ["scale the engine to 0 via update", () => service.update!(ENGINE, engineOuts, { ...engineOuts, numInstances: 1 })],
-    ["suspend the worker via update", async () => {
-      const w = (await service.read!(WORKER, {} as never)).props;
-      return service.update!(WORKER, w, { ...w, suspended: true });
-    }],
+    [
+      "suspend the worker via update",
+      async () => {
+        const w = (await service.read!(WORKER, {} as never)).props;
+        return service.update!(WORKER, w, { ...w, suspended: true });
+      },
+    ],
     ["delete the engine", () => service.delete!(ENGINE, engineOuts)],
     ["adopt the engine by creating a twin of it", async () => service.create({ ...engineOuts, ownerId: PROD })],
-    ["create a service inside AlphaStack's protected environment", async () => service.create((await service.check!({}, {
-      name: "sneaky", ownerId: PROD, type: "web_service", image: "docker.io/acme/x:1", environmentId: "evm-alphastackprod000000" })).inputs)],
+    [
+      "create a service inside AlphaStack's protected environment",
+      async () =>
+        service.create(
+          (
+            await service.check!(
+              {},
+              {
+                name: "sneaky",
+                ownerId: PROD,
+                type: "web_service",
+                image: "docker.io/acme/x:1",
+                environmentId: "evm-alphastackprod000000",
+              },
+            )
+          ).inputs,
+        ),
+    ],
     ["set the engine's env vars", () => envVars.create({ serviceId: ENGINE, values: { X: "1" }, unmanagedKeys: [] })],
     ["delete the engine's env vars", () => envVars.delete!(`${ENGINE}/env-vars`, { serviceId: ENGINE, values: {}, unmanagedKeys: [] })],
     ["set the worker's secret files", () => secretFiles.create({ serviceId: WORKER, files: { a: "b" }, unmanagedKeys: [] })],
-    ["edit AlphaStack's env group", () => envGroup.update!(GROUP, { name: "alphastack-env", ownerId: PROD, envVars: {}, secretFiles: {} }, { name: "alphastack-env", ownerId: PROD, envVars: { LOG_LEVEL: "debug" }, secretFiles: {} })],
+    [
+      "edit AlphaStack's env group",
+      () =>
+        envGroup.update!(
+          GROUP,
+          { name: "alphastack-env", ownerId: PROD, envVars: {}, secretFiles: {} },
+          { name: "alphastack-env", ownerId: PROD, envVars: { LOG_LEVEL: "debug" }, secretFiles: {} },
+        ),
+    ],
     ["delete AlphaStack's env group", () => envGroup.delete!(GROUP, {})],
-    ["adopt AlphaStack's env group by name", () => envGroup.create({ name: "alphastack-env", ownerId: PROD, envVars: {}, secretFiles: {}, environmentId: "evm-alphastackprod000000" })],
+    [
+      "adopt AlphaStack's env group by name",
+      () => envGroup.create({ name: "alphastack-env", ownerId: PROD, envVars: {}, secretFiles: {}, environmentId: "evm-alphastackprod000000" }),
+    ],
     ["link AlphaStack's env group to our service", () => link.create({ envGroupId: GROUP, serviceId: ours.id })],
     ["unlink AlphaStack's env group from the engine", () => link.delete!(`${GROUP}/${ENGINE}`, { envGroupId: GROUP, serviceId: ENGINE })],
-    ["resize AlphaStack's database", async () => {
-      const p = (await postgres.read!(DB, {} as never)).props;
-      return postgres.update!(DB, p, { ...p, plan: "pro_8gb" });
-    }],
+    [
+      "resize AlphaStack's database",
+      async () => {
+        const p = (await postgres.read!(DB, {} as never)).props;
+        return postgres.update!(DB, p, { ...p, plan: "pro_8gb" });
+      },
+    ],
     ["delete AlphaStack's database", () => postgres.delete!(DB, {})],
     ["export AlphaStack's database", () => pgExport.create({ postgresId: DB, trigger: "" })],
     ["add a domain to the engine", () => domain.create({ serviceId: ENGINE, name: "new.alphastack.example", verify: true })],
@@ -71,7 +109,10 @@ describe("the provider-level guard against the simulator's AlphaStack production
   ];
 
   it.each(refusals)("refuses to %s, before anything is sent", async (_what, act) => {
-    const err = await act().then(() => undefined, (e) => e);
+    const err = await act().then(
+      () => undefined,
+      (e) => e,
+    );
     expect(err).toBeInstanceOf(ProtectedResourceError);
     expect(String(err)).toMatch(/stackguard guard refused/);
     expect(await writesDuring(act)).toEqual([]);
@@ -98,7 +139,14 @@ describe("the provider-level guard against the simulator's AlphaStack production
   it("refuses writes to anything in an environment whose protectedStatus is protected (not only AlphaStack's)", async () => {
     const prj = await sim.api.post("/projects", { name: "locked", ownerId: STAGING_OWNER, environments: [{ name: "locked", protectedStatus: "protected" }] });
     const evm = prj.body.environmentIds[0];
-    const svc = await sim.api.post("/services", { type: "web_service", name: "locked-svc", ownerId: STAGING_OWNER, environmentId: evm, image: { ownerId: STAGING_OWNER, imagePath: "nginx" }, serviceDetails: { runtime: "image" } });
+    const svc = await sim.api.post("/services", {
+      type: "web_service",
+      name: "locked-svc",
+      ownerId: STAGING_OWNER,
+      environmentId: evm,
+      image: { ownerId: STAGING_OWNER, imagePath: "nginx" },
+      serviceDetails: { runtime: "image" },
+    });
     const id = svc.body.service.id;
     resetProviderContext();
     const outs = (await service.read!(id, {} as never)).props;

@@ -4,8 +4,14 @@ function guard(extra: string[] = [], envs: Record<string, string | null> = {}, s
   const lookups: string[] = [];
   const g = new WriteGuard({
     extraIds: extra,
-    environmentOf: async (id) => { lookups.push(id); return envs[id] ?? null; },
-    statusOf: async (id) => { lookups.push(id); return statuses[id]; },
+    environmentOf: async (id) => {
+      lookups.push(id);
+      return envs[id] ?? null;
+    },
+    statusOf: async (id) => {
+      lookups.push(id);
+      return statuses[id];
+    },
   });
   return { g, lookups };
 }
@@ -27,7 +33,12 @@ describe("WriteGuard", () => {
     ["touch the database's replica", "POST", "/postgres/dpg-alphastackdb00000000-b/suspend", undefined],
     ["export the database", "POST", "/postgres/dpg-alphastackdb00000000-a/export", undefined],
     ["steal the engine's domain", "POST", "/services/srv-ourserviceaaaaaaaa/custom-domains", { name: "engine.alphastack.example" }],
-    ["create into AlphaStack's environment", "POST", "/services", { name: "x", ownerId: "tea-alphastackprod000000", type: "web_service", environmentId: "evm-alphastackprod000000" }],
+    [
+      "create into AlphaStack's environment",
+      "POST",
+      "/services",
+      { name: "x", ownerId: "tea-alphastackprod000000", type: "web_service", environmentId: "evm-alphastackprod000000" },
+    ],
     ["move our service into AlphaStack's environment", "POST", "/environments/evm-alphastackprod000000/resources", { resourceIds: ["srv-ourserviceaaaaaaaa"] }],
   ];
   it.each(writes)("refuses to %s", async (_what, method, path, body) => {
@@ -50,8 +61,12 @@ describe("WriteGuard", () => {
 
   it("refuses anything inside an environment whose protectedStatus is protected", async () => {
     const { g } = guard([], { "srv-someoneelseaaaaaaa": "evm-lockedaaaaaaaaaaaa" }, { "evm-lockedaaaaaaaaaaaa": "protected" });
-    await expect(g.check({ method: "DELETE", path: "/services/srv-someoneelseaaaaaaa" })).rejects.toThrow(/evm-lockedaaaaaaaaaaaa is a Render environment whose protectedStatus is "protected"/);
-    await expect(g.check({ method: "POST", path: "/env-groups", body: { name: "g", ownerId: "tea-x", envVars: [], environmentId: "evm-lockedaaaaaaaaaaaa" } })).rejects.toThrow(ProtectedResourceError);
+    await expect(g.check({ method: "DELETE", path: "/services/srv-someoneelseaaaaaaa" })).rejects.toThrow(
+      /evm-lockedaaaaaaaaaaaa is a Render environment whose protectedStatus is "protected"/,
+    );
+    await expect(
+      g.check({ method: "POST", path: "/env-groups", body: { name: "g", ownerId: "tea-x", envVars: [], environmentId: "evm-lockedaaaaaaaaaaaa" } }),
+    ).rejects.toThrow(ProtectedResourceError);
   });
 
   it("adds ids from config and env", async () => {
@@ -61,7 +76,9 @@ describe("WriteGuard", () => {
 
   it("never puts a body value in its message", async () => {
     const { g } = guard();
-    const err = await g.check({ method: "PUT", path: "/services/srv-alphastackengine0000/env-vars", body: [{ key: "K", value: "canary-guard-3390" }] }).catch((e) => e);
+    const err = await g
+      .check({ method: "PUT", path: "/services/srv-alphastackengine0000/env-vars", body: [{ key: "K", value: "canary-guard-3390" }] })
+      .catch((e) => e);
     expect(String(err)).not.toContain("canary-guard-3390");
   });
 });
@@ -73,7 +90,9 @@ describe("guard helpers", () => {
     expect(parseIdList(undefined)).toEqual([]);
   });
   it("reads the ids of the stackguard:alphaStack config object", () => {
-    const ids = idsFromAlphaStackConfig(JSON.stringify({ ownerId: "tea-x", environmentId: "evm-y", services: ["srv-1"], envGroups: ["evg-2"], databases: ["dpg-3-a"], domains: ["d.example"] }));
+    const ids = idsFromAlphaStackConfig(
+      JSON.stringify({ ownerId: "tea-x", environmentId: "evm-y", services: ["srv-1"], envGroups: ["evg-2"], databases: ["dpg-3-a"], domains: ["d.example"] }),
+    );
     expect(ids).toEqual(["evm-y", "srv-1", "evg-2", "dpg-3-a", "d.example"]);
     expect(ids).not.toContain("tea-x");
   });
@@ -83,8 +102,14 @@ describe("guard helpers", () => {
     expect(t).not.toContain("srv-looks-like-an-id");
   });
   it("protects every AlphaStack id from the brief", () => {
-    expect(ALPHASTACK_PROTECTED_IDS).toEqual(expect.arrayContaining([
-      "srv-alphastackengine0000", "srv-alphastackworker0000", "dpg-alphastackdb00000000-a", "evg-alphastackenv0000000", "evm-alphastackprod000000",
-    ]));
+    expect(ALPHASTACK_PROTECTED_IDS).toEqual(
+      expect.arrayContaining([
+        "srv-alphastackengine0000",
+        "srv-alphastackworker0000",
+        "dpg-alphastackdb00000000-a",
+        "evg-alphastackenv0000000",
+        "evm-alphastackprod000000",
+      ]),
+    );
   });
 });

@@ -30,8 +30,12 @@ async function redisAt(url: string): Promise<Redis> {
 
 describe("KeyValue against the simulator (real redis-server)", () => {
   let sim: Awaited<ReturnType<typeof providerSim>>;
-  beforeAll(async () => { sim = await providerSim(); });
-  afterAll(async () => { await sim.done(); });
+  beforeAll(async () => {
+    sim = await providerSim();
+  });
+  afterAll(async () => {
+    await sim.done();
+  });
 
   it("check refuses bad input naming the field and the fix, before any API call", async () => {
     requestLog.reset();
@@ -42,11 +46,15 @@ describe("KeyValue against the simulator (real redis-server)", () => {
       expect(f).toBeDefined();
       return f!.reason;
     };
-    expect(await failure({ ...base, plan: "hobby" }, "plan")).toMatch(/^KeyValue "bad-edge-state": plan: .*use one of: "free", "starter", "standard", "pro", "pro_plus"/);
+    expect(await failure({ ...base, plan: "hobby" }, "plan")).toMatch(
+      /^KeyValue "bad-edge-state": plan: .*use one of: "free", "starter", "standard", "pro", "pro_plus"/,
+    );
     expect(await failure({ ...base, maxmemoryPolicy: "allkeys-lru" }, "maxmemoryPolicy")).toMatch(/maxmemoryPolicy: .*"noeviction".*"allkeys_lru"/);
     expect(await failure({ ...base, region: "mars" }, "region")).toMatch(/region: .*"oregon"/);
     expect(await failure({ ...base, ownerId: "srv-abc" }, "ownerId")).toMatch(/ownerId must be a workspace id like tea-/);
-    expect(await failure({ ...base, ipAllowList: [{ cidrBlock: "10.0.0.1" }] }, "ipAllowList")).toMatch(/ipAllowList\.0\.cidrBlock: cidrBlock must be CIDR notation/);
+    expect(await failure({ ...base, ipAllowList: [{ cidrBlock: "10.0.0.1" }] }, "ipAllowList")).toMatch(
+      /ipAllowList\.0\.cidrBlock: cidrBlock must be CIDR notation/,
+    );
     expect(await failure({ ...base, name: "  " }, "name")).toMatch(/name is required/);
     expect(await failure({ ...base, persistence: "aof" }, "")).toMatch(/remove persistence \(not a field of this resource\)/);
     expect(requestLog.stats().calls).toBe(0);
@@ -83,7 +91,13 @@ describe("KeyValue against the simulator (real redis-server)", () => {
     // Replacement: owner and region are fixed at creation. In place: Render's PATCH fields and an environment move.
     expect((await kvProvider.diff!(id, r.result.props, { ...inputs, region: "frankfurt" })).replaces).toEqual(["region"]);
     expect((await kvProvider.diff!(id, r.result.props, { ...inputs, ownerId: "tea-otherworkspace00" })).replaces).toEqual(["ownerId"]);
-    for (const change of [{ name: "renamed-edge-state" }, { plan: "standard" }, { maxmemoryPolicy: "noeviction" }, { ipAllowList: [{ cidrBlock: "10.0.0.0/8", description: "vpn" }] }, { environmentId: "evm-abc123" }]) {
+    for (const change of [
+      { name: "renamed-edge-state" },
+      { plan: "standard" },
+      { maxmemoryPolicy: "noeviction" },
+      { ipAllowList: [{ cidrBlock: "10.0.0.0/8", description: "vpn" }] },
+      { environmentId: "evm-abc123" },
+    ]) {
       expect(await kvProvider.diff!(id, r.result.props, { ...inputs, ...change })).toMatchObject({ changes: true, replaces: [] });
     }
 
@@ -137,7 +151,11 @@ describe("KeyValue against the simulator (real redis-server)", () => {
   });
 
   it("the write guard finds a Key Value's environment: no write to one in a protected environment, even cold", async () => {
-    const prj = await sim.api.post("/projects", { name: "locked-kv", ownerId: STAGING_OWNER, environments: [{ name: "locked", protectedStatus: "protected" }] });
+    const prj = await sim.api.post("/projects", {
+      name: "locked-kv",
+      ownerId: STAGING_OWNER,
+      environments: [{ name: "locked", protectedStatus: "protected" }],
+    });
     const evm = prj.body.environmentIds[0] as string;
     const created = await sim.api.post("/key-value", { name: "locked-edge-state", ownerId: STAGING_OWNER, plan: "starter", environmentId: evm });
     expect(created.status).toBe(201);
@@ -147,7 +165,9 @@ describe("KeyValue against the simulator (real redis-server)", () => {
     await expect(kvProvider.delete!(id, {})).rejects.toThrow(ProtectedResourceError);
     resetProviderContext();
     const inputs = await checked({ name: "locked-edge-state", ownerId: STAGING_OWNER, plan: "starter", environmentId: evm });
-    await expect(kvProvider.update!(id, { ...inputs, keyValueId: id, status: "available", version: "8.1.4" } as never, { ...inputs, plan: "standard" })).rejects.toThrow(/protectedStatus is "protected"/);
+    await expect(
+      kvProvider.update!(id, { ...inputs, keyValueId: id, status: "available", version: "8.1.4" } as never, { ...inputs, plan: "standard" }),
+    ).rejects.toThrow(/protectedStatus is "protected"/);
     expect((await sim.api.get(`/key-value/${id}`)).body.plan).toBe("starter");
     await sim.api.patch(`/environments/${evm}`, { protectedStatus: "unprotected" });
     resetProviderContext();
@@ -156,8 +176,17 @@ describe("KeyValue against the simulator (real redis-server)", () => {
 
   it("canary: the password and connection strings never appear in the request log, the provider's errors or its output", async () => {
     const printed: string[] = [];
-    const spies = (["log", "info", "warn", "error", "debug"] as const).map((m) => jest.spyOn(console, m).mockImplementation((...a: unknown[]) => { printed.push(a.map(String).join(" ")); }));
-    const writes = [process.stdout, process.stderr].map((s) => jest.spyOn(s, "write").mockImplementation(((chunk: unknown) => { printed.push(String(chunk)); return true; }) as never));
+    const spies = (["log", "info", "warn", "error", "debug"] as const).map((m) =>
+      jest.spyOn(console, m).mockImplementation((...a: unknown[]) => {
+        printed.push(a.map(String).join(" "));
+      }),
+    );
+    const writes = [process.stdout, process.stderr].map((s) =>
+      jest.spyOn(s, "write").mockImplementation(((chunk: unknown) => {
+        printed.push(String(chunk));
+        return true;
+      }) as never),
+    );
     const errors: string[] = [];
     const secrets: string[] = [];
     let id = "";
@@ -174,11 +203,17 @@ describe("KeyValue against the simulator (real redis-server)", () => {
       // The provider's own failure after it holds the secrets (a suspended instance never becomes available) and a
       // Render failure of the call that returns them (connection info answering 500 on every retry).
       await sim.api.post(`/key-value/${id}/suspend`);
-      await kvProvider.update!(id, c.outs, { ...inputs, maxmemoryPolicy: "volatile_ttl" }).then(() => errors.push("(no error)"), (e: Error) => errors.push(`${e.message}\n${e.stack ?? ""}`));
+      await kvProvider.update!(id, c.outs, { ...inputs, maxmemoryPolicy: "volatile_ttl" }).then(
+        () => errors.push("(no error)"),
+        (e: Error) => errors.push(`${e.message}\n${e.stack ?? ""}`),
+      );
       expect(errors[0]).toMatch(/KeyValue "canary-edge-state" \(red-[0-9a-v]+\) is suspended: resume it/);
       await sim.api.post(`/key-value/${id}/resume`);
       await sim.faults({ rules: [{ path: "/connection-info$", status: 500, times: 100 }] });
-      await kvProvider.read!(id, c.outs).then(() => errors.push("(no error)"), (e: Error) => errors.push(`${e.message}\n${e.stack ?? ""}`));
+      await kvProvider.read!(id, c.outs).then(
+        () => errors.push("(no error)"),
+        (e: Error) => errors.push(`${e.message}\n${e.stack ?? ""}`),
+      );
       await sim.faults({});
       expect(errors[1]).toMatch(/connection-info failed: HTTP 500/);
 

@@ -27,16 +27,26 @@ describe("a write whose answer was lost after Render committed it", () => {
   beforeAll(async () => {
     sim = await providerSim();
   });
-  afterAll(async () => { await sim.done(); });
-  afterEach(async () => { await sim.faults({}); });
+  afterAll(async () => {
+    await sim.done();
+  });
+  afterEach(async () => {
+    await sim.faults({});
+  });
 
   const lose = (method: string, path: string, times = 1) => sim.faults({ rules: [{ method, path, status: 502, when: "after", times }] });
-  const posts = (route: string) => requestLog.list().filter((e) => `${e.method} ${e.path}`.match(route)).map((e) => e.status);
+  const posts = (route: string) =>
+    requestLog
+      .list()
+      .filter((e) => `${e.method} ${e.path}`.match(route))
+      .map((e) => e.status);
 
   it("Service: the create's 502 is followed by a lookup that adopts the one service made", async () => {
     await lose("POST", "^/services$");
     requestLog.reset();
-    const s = await service.create(await checked(service, { name: "lost-api", ownerId: STAGING_OWNER, type: "web_service", image: "docker.io/acme/api:1", healthCheckPath: "/healthz" }));
+    const s = await service.create(
+      await checked(service, { name: "lost-api", ownerId: STAGING_OWNER, type: "web_service", image: "docker.io/acme/api:1", healthCheckPath: "/healthz" }),
+    );
     serviceId = s.id;
     expect(posts("^POST /services$")).toEqual([502]);
     expect((await sim.api.get(`/services?name=lost-api&ownerId=${STAGING_OWNER}`)).body.map((r: any) => r.service.id)).toEqual([s.id]);
@@ -44,7 +54,9 @@ describe("a write whose answer was lost after Render committed it", () => {
 
   it("EnvGroup and Postgres: one object each, adopted", async () => {
     await lose("POST", "^/env-groups$");
-    const g = await envGroup.create(await checked(envGroup, { name: "lost-env", ownerId: STAGING_OWNER, envVars: { A: "1" }, secretInputs: { envVars: true } }));
+    const g = await envGroup.create(
+      await checked(envGroup, { name: "lost-env", ownerId: STAGING_OWNER, envVars: { A: "1" }, secretInputs: { envVars: true } }),
+    );
     expect((await sim.api.get(`/env-groups?name=lost-env&ownerId=${STAGING_OWNER}`)).body.map((r: any) => (r.envGroup ?? r).id)).toEqual([g.id]);
     await lose("POST", "^/postgres$");
     const db = await postgres.create(await checked(postgres, { name: "lost-db", ownerId: STAGING_OWNER, plan: "basic_256mb", version: "16" }));
@@ -59,12 +71,16 @@ describe("a write whose answer was lost after Render committed it", () => {
 
   it("EnvGroupLink and EnvVars: the link, the PUT and the deploy trigger are sent again; one link, one live deploy with the env", async () => {
     await eventually(async () => ((await sim.api.get(`/services/${serviceId}/deploys`)).body as any[]).some((r) => r.deploy.status === "live"), 30_000, 50);
-    const g = await envGroup.create(await checked(envGroup, { name: "lost-link-env", ownerId: STAGING_OWNER, envVars: { B: "2" }, secretInputs: { envVars: true } }));
-    await sim.faults({ rules: [
-      { method: "POST", path: "^/env-groups/[^/]+/services/", status: 502, when: "after", times: 1 },
-      { method: "PUT", path: "^/services/[^/]+/env-vars$", status: 503, when: "after", times: 1 },
-      { method: "POST", path: "^/services/[^/]+/deploys$", status: 502, when: "after", times: 2 },
-    ] });
+    const g = await envGroup.create(
+      await checked(envGroup, { name: "lost-link-env", ownerId: STAGING_OWNER, envVars: { B: "2" }, secretInputs: { envVars: true } }),
+    );
+    await sim.faults({
+      rules: [
+        { method: "POST", path: "^/env-groups/[^/]+/services/", status: 502, when: "after", times: 1 },
+        { method: "PUT", path: "^/services/[^/]+/env-vars$", status: 503, when: "after", times: 1 },
+        { method: "POST", path: "^/services/[^/]+/deploys$", status: 502, when: "after", times: 2 },
+      ],
+    });
     requestLog.reset();
     await link.create(await checked(link, { envGroupId: g.id, serviceId }));
     await envVars.create(await checked(envVars, { serviceId, values: { C: "3" }, secretInputs: { values: true } }));
@@ -74,10 +90,14 @@ describe("a write whose answer was lost after Render committed it", () => {
     // env vars' trigger, answered.
     expect(posts("^POST /services/[^/]+/deploys$")).toEqual([502, 502, 201, 201]);
     expect((await sim.api.get(`/env-groups/${g.id}`)).body.serviceLinks.map((l: any) => l.id)).toEqual([serviceId]);
-    const settled = await eventually(async () => {
-      const ds = ((await sim.api.get(`/services/${serviceId}/deploys?limit=20`)).body as any[]).map((r) => r.deploy);
-      return ds.some((d) => ["created", "queued", "update_in_progress"].includes(d.status)) ? undefined : ds;
-    }, 30_000, 50);
+    const settled = await eventually(
+      async () => {
+        const ds = ((await sim.api.get(`/services/${serviceId}/deploys?limit=20`)).body as any[]).map((r) => r.deploy);
+        return ds.some((d) => ["created", "queued", "update_in_progress"].includes(d.status)) ? undefined : ds;
+      },
+      30_000,
+      50,
+    );
     expect(settled[0].status).toBe("live");
     expect(settled.filter((d: any) => d.status === "live")).toHaveLength(1);
     // The three superseded ones were canceled while under way (or had gone live and were then replaced).

@@ -13,11 +13,22 @@ async function checked(p: typeof service, news: Record<string, unknown>) {
 
 describe("Postgres, PostgresExport and CustomDomain against the simulator", () => {
   let sim: Awaited<ReturnType<typeof providerSim>>;
-  beforeAll(async () => { sim = await providerSim(); });
-  afterAll(async () => { await sim.done(); });
+  beforeAll(async () => {
+    sim = await providerSim();
+  });
+  afterAll(async () => {
+    await sim.done();
+  });
 
   it("Postgres: create with connectionInfo, refresh with Render's name suffix is clean, in-place plan/HA/replicas, drift, delete", async () => {
-    const inputs = await checked(postgres, { name: "platform-db", ownerId: STAGING_OWNER, plan: "basic_1gb", version: "16", databaseName: "platform", diskSizeGB: 10 });
+    const inputs = await checked(postgres, {
+      name: "platform-db",
+      ownerId: STAGING_OWNER,
+      plan: "basic_1gb",
+      version: "16",
+      databaseName: "platform",
+      diskSizeGB: 10,
+    });
     const c = await sim.count(() => postgres.create(inputs));
     const id = c.result.id;
     expect(id).toMatch(/^dpg-.*-a$/);
@@ -30,7 +41,16 @@ describe("Postgres, PostgresExport and CustomDomain against the simulator", () =
     expect(r.result.props.databaseName).toBe("platform");
     expect((await postgres.diff!(id, r.result.props, inputs)).changes).toBe(false);
 
-    const news = await checked(postgres, { name: "platform-db", ownerId: STAGING_OWNER, plan: "pro_4gb", version: "16", databaseName: "platform", diskSizeGB: 20, highAvailability: true, readReplicas: ["ro-1"] });
+    const news = await checked(postgres, {
+      name: "platform-db",
+      ownerId: STAGING_OWNER,
+      plan: "pro_4gb",
+      version: "16",
+      databaseName: "platform",
+      diskSizeGB: 20,
+      highAvailability: true,
+      readReplicas: ["ro-1"],
+    });
     expect(await postgres.diff!(id, r.result.props, news)).toMatchObject({ changes: true, replaces: [] });
     const u = await sim.count(() => postgres.update!(id, r.result.props, news));
     expect(u.byRoute).toEqual({ "PATCH /postgres/:id": 1 });

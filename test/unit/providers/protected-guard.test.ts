@@ -34,14 +34,25 @@ async function listen(handler: http.RequestListener): Promise<{ url: string; clo
 async function sharedDependency() {
   let queue = Promise.resolve();
   return listen((_req, res) => {
-    queue = queue.then(() => new Promise<void>((r) => setTimeout(() => { res.end("ok"); r(); }, 50)));
+    queue = queue.then(
+      () =>
+        new Promise<void>((r) =>
+          setTimeout(() => {
+            res.end("ok");
+            r();
+          }, 50),
+        ),
+    );
   });
 }
 
 /** GETs `url` (no pooling), resolving when answered. */
 function get(url: string): Promise<number> {
   return new Promise((resolve) => {
-    const req = http.get(url, { agent: false, timeout: 30_000 }, (res) => { res.resume(); res.on("end", () => resolve(res.statusCode ?? 0)); });
+    const req = http.get(url, { agent: false, timeout: 30_000 }, (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode ?? 0));
+    });
     req.on("error", () => resolve(0));
     req.on("timeout", () => req.destroy());
   });
@@ -54,11 +65,15 @@ function get(url: string): Promise<number> {
  */
 async function world(overload: boolean) {
   const dep = await sharedDependency();
-  const engine = await listen(async (req, res) => res.writeHead(req.url === "/healthz" && await get(`${dep.url}/engine`) === 200 ? 200 : 503).end());
+  const engine = await listen(async (req, res) => res.writeHead(req.url === "/healthz" && (await get(`${dep.url}/engine`)) === 200 ? 200 : 503).end());
   const s = await slots("api");
   const edge = await startEdge(edgeEnv(s));
   let hammering = 0;
-  const hammer = async () => { hammering++; await Promise.all(Array.from({ length: 16 }, () => get(`${dep.url}/api`))); hammering--; };
+  const hammer = async () => {
+    hammering++;
+    await Promise.all(Array.from({ length: 16 }, () => get(`${dep.url}/api`)));
+    hammering--;
+  };
   let running = true;
   const loop = async () => {
     while (running) {
@@ -121,7 +136,9 @@ describe("AlphaStack guard (real edge, real servers, a real shared dependency)",
     const engine = await listen((_req, res) => res.writeHead(503).end());
     try {
       const baselines = await recordBaselines([{ name: "AlphaStack engine", url: `${engine.url}/healthz` }], ANALYSIS);
-      expect(unhealthyBaseline(baselines)).toMatch(/^AlphaStack engine is not healthy before the switch \(0\/3 probes of http:\/\/127\.0\.0\.1:\d+\/healthz answered 2xx\)/);
+      expect(unhealthyBaseline(baselines)).toMatch(
+        /^AlphaStack engine is not healthy before the switch \(0\/3 probes of http:\/\/127\.0\.0\.1:\d+\/healthz answered 2xx\)/,
+      );
     } finally {
       await engine.close();
     }
@@ -137,9 +154,17 @@ describe("AlphaStack guard (real edge, real servers, a real shared dependency)",
 
   it("the switch's check names a bad guard URL and defaults to no guard", async () => {
     const base = {
-      app: "api", image: "docker.io/alphaplatform/api", version: "1.5.0", healthCheckPath: "/healthz",
-      slots: { blue: { serviceId: "srv-aaaaaaaaaaaaaaaaaaaa", url: "http://127.0.0.1:1" }, green: { serviceId: "srv-bbbbbbbbbbbbbbbbbbbb", url: "http://127.0.0.1:2" } },
-      edgeUrl: "http://127.0.0.1:3", adminToken: TOKEN, analysis: ANALYSIS,
+      app: "api",
+      image: "docker.io/alphaplatform/api",
+      version: "1.5.0",
+      healthCheckPath: "/healthz",
+      slots: {
+        blue: { serviceId: "srv-aaaaaaaaaaaaaaaaaaaa", url: "http://127.0.0.1:1" },
+        green: { serviceId: "srv-bbbbbbbbbbbbbbbbbbbb", url: "http://127.0.0.1:2" },
+      },
+      edgeUrl: "http://127.0.0.1:3",
+      adminToken: TOKEN,
+      analysis: ANALYSIS,
     };
     const none = await provider.check!({}, base);
     expect(none.failures ?? []).toEqual([]);

@@ -33,7 +33,11 @@ describe("provider code digest", () => {
     const news = { envGroupId: "evg-ourgroup0000000000", serviceId: "srv-ourservice000000000" };
     const checked = await p.check!({}, news);
     expect(checked.inputs?.stackguardProviderDigest).toBe(providerDigest(ROOT, "env-group-link"));
-    const same = await p.diff!("evg-ourgroup0000000000/srv-ourservice000000000", { ...news, stackguardProviderDigest: "sha256:" + "0".repeat(64) }, checked.inputs!);
+    const same = await p.diff!(
+      "evg-ourgroup0000000000/srv-ourservice000000000",
+      { ...news, stackguardProviderDigest: "sha256:" + "0".repeat(64) },
+      checked.inputs!,
+    );
     expect(same.changes).toBeFalsy();
     expect(fs.existsSync(path.join(ROOT, "infra", "providers", "impl", "env-group-link.ts"))).toBe(true);
   });

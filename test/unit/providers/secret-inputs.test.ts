@@ -15,7 +15,12 @@ async function resolved(o: pulumi.Output<boolean>): Promise<{ known: boolean; va
 
 describe("secretMarker: whether each secret-bearing input arrived as a secret", () => {
   it("true for secrets, false for plain text (values or outputs), per field; the marker itself is never secret", async () => {
-    const m = secretMarker({ envVars: { A: pulumi.secret("x"), B: pulumi.secret(pulumi.output("y")) }, secretFiles: { "a.txt": "plain" }, files: pulumi.output({ k: "v" }), none: undefined });
+    const m = secretMarker({
+      envVars: { A: pulumi.secret("x"), B: pulumi.secret(pulumi.output("y")) },
+      secretFiles: { "a.txt": "plain" },
+      files: pulumi.output({ k: "v" }),
+      none: undefined,
+    });
     expect(Object.keys(m).sort()).toEqual(["envVars", "files", "secretFiles"]);
     expect(await resolved(m.envVars)).toEqual({ known: true, value: true, secret: false });
     expect(await resolved(m.secretFiles)).toEqual({ known: true, value: false, secret: false });

@@ -54,21 +54,31 @@ describe("cron job schedules", () => {
 
 describe("Service provider: cron jobs against the simulator", () => {
   let sim: Awaited<ReturnType<typeof providerSim>>;
-  beforeAll(async () => { sim = await providerSim(); });
-  afterAll(async () => { await sim.done(); });
+  beforeAll(async () => {
+    sim = await providerSim();
+  });
+  afterAll(async () => {
+    await sim.done();
+  });
 
   it("check names the field and the fix for what a cron job cannot have", async () => {
     expect(await failures({ ...cron, schedule: undefined })).toEqual([expect.stringMatching(/^schedule: a cron job needs a schedule/)]);
     expect(await failures({ ...cron, schedule: "every night" })).toEqual([expect.stringMatching(/^schedule: .*five fields.*e\.g\. "0 3 \* \* \*"/)]);
     expect(await failures({ ...cron, schedule: "0 25 * * *" })).toEqual([expect.stringMatching(/^schedule: .*hour 25 is outside 0–23/)]);
     expect(await failures({ ...cron, numInstances: 2 })).toEqual([expect.stringMatching(/^numInstances: .*remove numInstances/)]);
-    expect(await failures({ ...cron, autoscaling: { min: 1, max: 3 } })).toEqual([expect.stringMatching(/^autoscaling: .*cannot autoscale: remove autoscaling/)]);
-    expect(await failures({ ...cron, healthCheckPath: "/healthz" })).toEqual([expect.stringMatching(/^healthCheckPath: a cron job has no health check.*remove healthCheckPath/)]);
+    expect(await failures({ ...cron, autoscaling: { min: 1, max: 3 } })).toEqual([
+      expect.stringMatching(/^autoscaling: .*cannot autoscale: remove autoscaling/),
+    ]);
+    expect(await failures({ ...cron, healthCheckPath: "/healthz" })).toEqual([
+      expect.stringMatching(/^healthCheckPath: a cron job has no health check.*remove healthCheckPath/),
+    ]);
     expect(await failures({ ...cron, preDeployCommand: "node migrate.js" })).toEqual([expect.stringMatching(/^preDeployCommand: .*remove preDeployCommand/)]);
     expect(await failures({ ...cron, maxShutdownDelaySeconds: 60 })).toEqual([expect.stringMatching(/^maxShutdownDelaySeconds: .*remove/)]);
     expect(await failures({ ...cron, publishPath: "dist" })).toEqual([expect.stringMatching(/^publishPath: /)]);
     // Render's paidPlan for cron jobs has no starter_plus / standard_plus.
-    expect(await failures({ ...cron, plan: "starter_plus" })).toEqual([expect.stringMatching(/^plan: a cron job cannot use plan starter_plus; use one of starter, standard/)]);
+    expect(await failures({ ...cron, plan: "starter_plus" })).toEqual([
+      expect.stringMatching(/^plan: a cron job cannot use plan starter_plus; use one of starter, standard/),
+    ]);
     expect(await failures({ ...cron, image: undefined, repo: "https://github.com/acme/ops", runtime: "node", startCommand: undefined })).toEqual([
       expect.stringMatching(/^startCommand: runtime node needs a startCommand/),
     ]);
@@ -133,8 +143,15 @@ describe("Service provider: cron jobs against the simulator", () => {
 
   it("a repo-backed native cron job reads back clean; changing type to a worker is a replacement", async () => {
     const inputs = await checked({
-      name: "cron-repo", ownerId: STAGING_OWNER, type: "cron_job", repo: "https://github.com/acme/ops", runtime: "node",
-      buildCommand: "npm ci", startCommand: "node backup.js", schedule: "15 1 * * *", region: "frankfurt",
+      name: "cron-repo",
+      ownerId: STAGING_OWNER,
+      type: "cron_job",
+      repo: "https://github.com/acme/ops",
+      runtime: "node",
+      buildCommand: "npm ci",
+      startCommand: "node backup.js",
+      schedule: "15 1 * * *",
+      region: "frankfurt",
     });
     const { id, outs } = await provider.create(inputs);
     const live = (await sim.api.get(`/services/${id}`)).body;

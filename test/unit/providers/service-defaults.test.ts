@@ -7,7 +7,15 @@ import { buildFilterProblems, listRepoFiles } from "../../../infra/providers/bui
 const ROOT = path.resolve(__dirname, "..", "..", "..");
 const web = { name: "api-blue", ownerId: "tea-stackguardstaging000", type: "web_service", image: "docker.io/org/api:1.0.0", healthCheckPath: "/healthz" };
 /** A repo-backed static site whose repository is this one, checked out at the project root. */
-const site = { name: "docs-site", ownerId: "tea-stackguardstaging000", type: "static_site", repo: "https://github.com/example/stackguard", buildCommand: "true", publishPath: "dist", repoCheckout: ROOT };
+const site = {
+  name: "docs-site",
+  ownerId: "tea-stackguardstaging000",
+  type: "static_site",
+  repo: "https://github.com/example/stackguard",
+  buildCommand: "true",
+  publishPath: "dist",
+  repoCheckout: ROOT,
+};
 
 async function check(news: Record<string, unknown>) {
   return service.check!({}, news);
@@ -39,7 +47,9 @@ describe("Service check: a build filter that matches nothing", () => {
     const r = await check({ ...site, buildFilter: { paths: ["infra/**", "aps/web/**"] } });
     expect(r.failures).toHaveLength(1);
     expect(r.failures![0].property).toBe("buildFilter");
-    expect(r.failures![0].reason).toMatch(/Service "docs-site": buildFilter\.paths\.1: buildFilter\.paths\[1\] "aps\/web\/\*\*" matches no file in .*: fix the glob/);
+    expect(r.failures![0].reason).toMatch(
+      /Service "docs-site": buildFilter\.paths\.1: buildFilter\.paths\[1\] "aps\/web\/\*\*" matches no file in .*: fix the glob/,
+    );
   });
 
   it("rejects an ignoredPaths glob that matches no file", async () => {

@@ -10,10 +10,22 @@ async function checked(news: Record<string, unknown>) {
 
 describe("Service provider against the simulator", () => {
   let sim: Awaited<ReturnType<typeof providerSim>>;
-  beforeAll(async () => { sim = await providerSim(); });
-  afterAll(async () => { await sim.done(); });
+  beforeAll(async () => {
+    sim = await providerSim();
+  });
+  afterAll(async () => {
+    await sim.done();
+  });
 
-  const web = { name: "api-blue", ownerId: STAGING_OWNER, type: "web_service", image: "docker.io/acme/api:1.0.0", healthCheckPath: "/healthz", plan: "starter", numInstances: 1 };
+  const web = {
+    name: "api-blue",
+    ownerId: STAGING_OWNER,
+    type: "web_service",
+    image: "docker.io/acme/api:1.0.0",
+    healthCheckPath: "/healthz",
+    plan: "starter",
+    numInstances: 1,
+  };
 
   it("create → read → update in place → diff clean → delete (404 afterwards is fine)", async () => {
     const inputs = await checked(web);
@@ -147,12 +159,28 @@ describe("Service provider against the simulator", () => {
   });
 
   it("static site and background worker from a repo", async () => {
-    const site = await checked({ name: "site", ownerId: STAGING_OWNER, type: "static_site", repo: "https://github.com/acme/site", buildCommand: "npm run build", publishPath: "dist" });
+    const site = await checked({
+      name: "site",
+      ownerId: STAGING_OWNER,
+      type: "static_site",
+      repo: "https://github.com/acme/site",
+      buildCommand: "npm run build",
+      publishPath: "dist",
+    });
     const s = await provider.create(site);
     const sr = await provider.read!(s.id, s.outs);
     expect(sr.props).toMatchObject({ type: "static_site", publishPath: "dist", buildCommand: "npm run build", branch: "main" });
     expect((await provider.diff!(s.id, sr.props, site)).changes).toBe(false);
-    const worker = await checked({ name: "jobs", ownerId: STAGING_OWNER, type: "background_worker", repo: "https://github.com/acme/jobs", runtime: "node", buildCommand: "npm ci", startCommand: "node worker.js", preDeployCommand: "node migrate.js" });
+    const worker = await checked({
+      name: "jobs",
+      ownerId: STAGING_OWNER,
+      type: "background_worker",
+      repo: "https://github.com/acme/jobs",
+      runtime: "node",
+      buildCommand: "npm ci",
+      startCommand: "node worker.js",
+      preDeployCommand: "node migrate.js",
+    });
     const w = await provider.create(worker);
     const wr = await provider.read!(w.id, w.outs);
     expect(wr.props).toMatchObject({ runtime: "node", startCommand: "node worker.js", preDeployCommand: "node migrate.js" });

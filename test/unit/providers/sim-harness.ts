@@ -26,7 +26,9 @@ export async function providerSim(opts: { appsRoot?: string } = {}) {
       return (await s.api.call("GET", "/__sim/api-faults", undefined, { admin: true })).body;
     },
     /** Counts the Render API calls `fn` makes (first attempts; retries separately). */
-    async count<T>(fn: () => Promise<T>): Promise<{ result: T; calls: number; reads: number; writes: number; retries: number; byRoute: Record<string, number> }> {
+    async count<T>(
+      fn: () => Promise<T>,
+    ): Promise<{ result: T; calls: number; reads: number; writes: number; retries: number; byRoute: Record<string, number> }> {
       requestLog.reset();
       const result = await fn();
       const st = requestLog.stats();

@@ -13,7 +13,13 @@ describe("npm run rollback", () => {
     edgeUrl: edge.url,
     edgeAdminToken: TOKEN,
     apps: {
-      api: { blue: "srv-a", green: "srv-b", activeSlot: "green", versions: { blue: "1.4.2", green: "1.5.0" }, lastPromotion: { result: "promoted", from: "blue", to: "green", version: "1.5.0" } },
+      api: {
+        blue: "srv-a",
+        green: "srv-b",
+        activeSlot: "green",
+        versions: { blue: "1.4.2", green: "1.5.0" },
+        lastPromotion: { result: "promoted", from: "blue", to: "green", version: "1.5.0" },
+      },
       worker: { id: "srv-w" },
     },
   });
@@ -59,7 +65,9 @@ describe("npm run rollback", () => {
     // Forced onto a failing slot while the other is healthy: the edge's own steady-state rollback takes it back.
     const events = (await admin(edge.url, "GET", "/__edge/events")).body.events as Array<{ kind: string; to?: string; forced?: boolean; by: string }>;
     expect(events.some((e) => e.kind === "switch" && e.to === "blue" && e.forced && e.by.startsWith("rollback-cli:"))).toBe(true);
-    await until(async () => (await admin(edge.url, "GET", "/__edge/events")).body.events.some((e: { kind: string; to?: string }) => e.kind === "auto-rollback" && e.to === "green"));
+    await until(async () =>
+      (await admin(edge.url, "GET", "/__edge/events")).body.events.some((e: { kind: string; to?: string }) => e.kind === "auto-rollback" && e.to === "green"),
+    );
     expect(lines.join("\n")).not.toContain(TOKEN);
   });
 
@@ -73,7 +81,12 @@ describe("npm run rollback", () => {
   });
 
   it("names the stack when its outputs cannot be read", async () => {
-    const code = await main(["--stack", "nope", "--app", "api"], { read: async (stack) => { throw new Error(`cannot read the outputs of stack '${stack}'`); }, out: (l) => lines.push(l) });
+    const code = await main(["--stack", "nope", "--app", "api"], {
+      read: async (stack) => {
+        throw new Error(`cannot read the outputs of stack '${stack}'`);
+      },
+      out: (l) => lines.push(l),
+    });
     expect(code).toBe(1);
     expect(lines.join("\n")).toMatch(/rollback failed: cannot read the outputs of stack 'nope'/);
   });

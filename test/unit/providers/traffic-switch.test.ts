@@ -24,7 +24,10 @@ function inputs(over: Record<string, unknown> = {}) {
     image: "docker.io/alphaplatform/api",
     version: "1.5.0",
     healthCheckPath: "/healthz",
-    slots: { blue: { serviceId: "srv-aaaaaaaaaaaaaaaaaaaa", url: "http://127.0.0.1:1" }, green: { serviceId: "srv-bbbbbbbbbbbbbbbbbbbb", url: "http://127.0.0.1:2" } },
+    slots: {
+      blue: { serviceId: "srv-aaaaaaaaaaaaaaaaaaaa", url: "http://127.0.0.1:1" },
+      green: { serviceId: "srv-bbbbbbbbbbbbbbbbbbbb", url: "http://127.0.0.1:2" },
+    },
     edgeUrl: "http://127.0.0.1:3",
     adminToken: TOKEN,
     analysis: ANALYSIS,
@@ -49,7 +52,10 @@ describe("TrafficSwitch check", () => {
   });
 
   it("names the field and the fix, and never echoes the token", async () => {
-    const r = await provider.check!({}, inputs({ version: "1.5.0 beta", adminToken: "short", slots: { blue: { serviceId: "svc-1", url: "x" }, green: inputs().slots.green } }));
+    const r = await provider.check!(
+      {},
+      inputs({ version: "1.5.0 beta", adminToken: "short", slots: { blue: { serviceId: "svc-1", url: "x" }, green: inputs().slots.green } }),
+    );
     const text = (r.failures ?? []).map((f) => f.reason).join("\n");
     expect(text).toMatch(/version: version must be an image tag such as 1\.4\.2/);
     expect(text).toMatch(/slots\.blue\.serviceId: serviceId must be a Render service id/);
@@ -58,7 +64,10 @@ describe("TrafficSwitch check", () => {
   });
 
   it("does not fail on values still unknown during a preview", async () => {
-    const r = await provider.check!({}, inputs({ edgeUrl: UNKNOWN, slots: { blue: { serviceId: UNKNOWN, url: UNKNOWN }, green: { serviceId: UNKNOWN, url: UNKNOWN } } }));
+    const r = await provider.check!(
+      {},
+      inputs({ edgeUrl: UNKNOWN, slots: { blue: { serviceId: UNKNOWN, url: UNKNOWN }, green: { serviceId: UNKNOWN, url: UNKNOWN } } }),
+    );
     expect(r.failures ?? []).toEqual([]);
   });
 });
@@ -68,7 +77,14 @@ describe("TrafficSwitch diff", () => {
     ...(inputs() as unknown as TrafficSwitchOutputs),
     activeSlot: "green",
     versions: { blue: "1.4.2", green: "1.5.0" },
-    lastPromotion: { result: "promoted", version: "1.5.0", from: "blue", to: "green", at: "2026-11-27T00:00:00Z", timings: { deployMs: 1, preSwitchMs: 1, switchMs: 1, bakeMs: 1, totalMs: 4 } },
+    lastPromotion: {
+      result: "promoted",
+      version: "1.5.0",
+      from: "blue",
+      to: "green",
+      at: "2026-11-27T00:00:00Z",
+      timings: { deployMs: 1, preSwitchMs: 1, switchMs: 1, bakeMs: 1, totalMs: 4 },
+    },
     ...over,
   });
 
@@ -114,13 +130,16 @@ describe("promotion analysis phases (real slot servers, real edge)", () => {
       await until(async () => (await admin(edge.url, "GET", "/__edge/state")).body.apps.api.slots.blue.health === "Successful");
       await admin(edge.url, "POST", "/__edge/switch", { app: "api", slot: "green" });
       s.api.green.faults.errorRate = 1;
-      for (let i = 0; i < 20 && (await admin(edge.url, "GET", "/__edge/state")).body.apps.api.active === "green"; i++) await servedBy(edge.url, "/orders").catch(() => undefined);
+      for (let i = 0; i < 20 && (await admin(edge.url, "GET", "/__edge/state")).body.apps.api.active === "green"; i++)
+        await servedBy(edge.url, "/orders").catch(() => undefined);
       expect((await admin(edge.url, "GET", "/__edge/state")).body.apps.api.active).toBe("blue");
       const client = edgeClient({ edgeUrl: edge.url, adminToken: TOKEN });
       const inconclusive = { phase: "Inconclusive" as const, reason: "post-switch traffic: 1 of 3 measurements inconclusive", durationMs: 1 };
       const corrected = await movedBack(client, "api", "green", inconclusive);
       expect(corrected.phase).toBe("Failed");
-      expect(corrected.reason).toMatch(/^the edge moved api's traffic back to api-blue during the bake \(.+\); the analysis had: Inconclusive: post-switch traffic/);
+      expect(corrected.reason).toMatch(
+        /^the edge moved api's traffic back to api-blue during the bake \(.+\); the analysis had: Inconclusive: post-switch traffic/,
+      );
       // Still on the slot: the analysis' own outcome stands.
       expect(await movedBack(client, "api", "blue", inconclusive)).toBe(inconclusive);
     } finally {
@@ -159,7 +178,9 @@ describe("promotion analysis phases (real slot servers, real edge)", () => {
 
       s.api.green.faults.errorRate = 0.5;
       // Three clients, so every 200 ms window has its 5 requests even on a loaded machine.
-      const loop = async () => { while (running) await servedBy(edge.url, "/orders").catch(() => undefined); };
+      const loop = async () => {
+        while (running) await servedBy(edge.url, "/orders").catch(() => undefined);
+      };
       const load = Promise.all([loop(), loop(), loop()]);
       await until(() => s.api.green.served > 5);
       const failed = await runPostSwitch(ANALYSIS, { url: edge.url, token: TOKEN, app: "api", slot: "green" }, `${s.api.green.url}/healthz`);

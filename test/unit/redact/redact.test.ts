@@ -24,15 +24,45 @@ const CANARIES: Array<{ pattern: string; input: string; secret: string; keeps: s
   { pattern: "url-userinfo", input: `jdbc:mysql://root:${C}@mysql:3306/shop`, secret: C, keeps: `jdbc:mysql://root:${REDACTED}@mysql:3306/shop` },
   { pattern: "url-param", input: `GET https://api.example.com/v1/x?user=bob&password=${C}&page=2`, secret: C, keeps: `?user=bob&password=${REDACTED}&page=2` },
   { pattern: "url-param", input: `jdbc:postgresql://db:5432/app?user=app&password=${C}&ssl=true`, secret: C, keeps: `?user=app&password=${REDACTED}&ssl=true` },
-  { pattern: "url-param", input: `jdbc:sqlserver://db:1433;databaseName=app;user=sa;password=${C};encrypt=true`, secret: C, keeps: `;user=sa;password=${REDACTED};encrypt=true` },
+  {
+    pattern: "url-param",
+    input: `jdbc:sqlserver://db:1433;databaseName=app;user=sa;password=${C};encrypt=true`,
+    secret: C,
+    keeps: `;user=sa;password=${REDACTED};encrypt=true`,
+  },
   { pattern: "url-param", input: `download https://exports.example/db.tar?expires=1&sig=${C}`, secret: C, keeps: `?expires=1&sig=${REDACTED}` },
-  { pattern: "url-param", input: `GET http://127.0.0.1:1/__sim/exports/dpg-x/exp-y.dir.tar.gz?X-Sim-Expires=1&X-Sim-Signature=${C}`, secret: C, keeps: `?X-Sim-Expires=1&X-Sim-Signature=${REDACTED}` },
-  { pattern: "url-param", input: `https://b.s3.amazonaws.com/k?X-Amz-Credential=${C}%2F2026&X-Amz-Signature=${C}`, secret: C, keeps: `?X-Amz-Credential=${REDACTED}&X-Amz-Signature=${REDACTED}` },
-  { pattern: "jdbc-oracle", input: `jdbc:oracle:thin:scott/${C}@db.internal:1521:ORCL`, secret: C, keeps: `jdbc:oracle:thin:scott/${REDACTED}@db.internal:1521:ORCL` },
-  { pattern: "libpq-password", input: `host=db port=5432 user=app password=${C} dbname=app sslmode=require`, secret: C, keeps: `user=app password=${REDACTED} dbname=app` },
+  {
+    pattern: "url-param",
+    input: `GET http://127.0.0.1:1/__sim/exports/dpg-x/exp-y.dir.tar.gz?X-Sim-Expires=1&X-Sim-Signature=${C}`,
+    secret: C,
+    keeps: `?X-Sim-Expires=1&X-Sim-Signature=${REDACTED}`,
+  },
+  {
+    pattern: "url-param",
+    input: `https://b.s3.amazonaws.com/k?X-Amz-Credential=${C}%2F2026&X-Amz-Signature=${C}`,
+    secret: C,
+    keeps: `?X-Amz-Credential=${REDACTED}&X-Amz-Signature=${REDACTED}`,
+  },
+  {
+    pattern: "jdbc-oracle",
+    input: `jdbc:oracle:thin:scott/${C}@db.internal:1521:ORCL`,
+    secret: C,
+    keeps: `jdbc:oracle:thin:scott/${REDACTED}@db.internal:1521:ORCL`,
+  },
+  {
+    pattern: "libpq-password",
+    input: `host=db port=5432 user=app password=${C} dbname=app sslmode=require`,
+    secret: C,
+    keeps: `user=app password=${REDACTED} dbname=app`,
+  },
   { pattern: "libpq-password", input: `host=db password='${C} with space' dbname=app`, secret: C, keeps: `password=${REDACTED} dbname=app` },
   { pattern: "libpq-password", input: `PGPASSWORD=${C} psql -h db -U app`, secret: C, keeps: `PGPASSWORD=${REDACTED} psql -h db -U app` },
-  { pattern: "authorization-header", input: `Authorization: Basic ${Buffer.from(`admin:${C}`).toString("base64")}`, secret: Buffer.from(`admin:${C}`).toString("base64"), keeps: `Authorization: Basic ${REDACTED}` },
+  {
+    pattern: "authorization-header",
+    input: `Authorization: Basic ${Buffer.from(`admin:${C}`).toString("base64")}`,
+    secret: Buffer.from(`admin:${C}`).toString("base64"),
+    keeps: `Authorization: Basic ${REDACTED}`,
+  },
   { pattern: "authorization-header", input: `{"headers":{"authorization":"token ${C}"}}`, secret: C, keeps: `"authorization":"token ${REDACTED}"` },
   { pattern: "api-key-header", input: `curl -H 'x-api-key: ${C}' https://api.example.com`, secret: C, keeps: `x-api-key: ${REDACTED}` },
   { pattern: "api-key-header", input: `{"X-Api-Key":"${C}"}`, secret: C, keeps: `"X-Api-Key":"${REDACTED}"` },
@@ -40,13 +70,28 @@ const CANARIES: Array<{ pattern: string; input: string; secret: string; keeps: s
   { pattern: "env-assignment", input: `export STRIPE_SECRET=${C} && node app.js`, secret: C, keeps: `STRIPE_SECRET=${REDACTED} && node app.js` },
   { pattern: "bearer-token", input: `retrying with Bearer ${C}.abc-def`, secret: C, keeps: `Bearer ${REDACTED}` },
   { pattern: "github-token", input: `git push https://github.com/o/r using ${GHP}`, secret: GHP, keeps: `https://github.com/o/r using ${REDACTED}` },
-  { pattern: "github-token", input: `token ${"gho" + "_" + "Z".repeat(36)} and ${"ghs" + "_" + "9".repeat(36)} and ${"github_pat" + "_" + "11AB".repeat(6) + "_" + "x".repeat(59)}`, secret: "ZZZZZZ", keeps: `token ${REDACTED} and ${REDACTED} and ${REDACTED}` },
+  {
+    pattern: "github-token",
+    input: `token ${"gho" + "_" + "Z".repeat(36)} and ${"ghs" + "_" + "9".repeat(36)} and ${"github_pat" + "_" + "11AB".repeat(6) + "_" + "x".repeat(59)}`,
+    secret: "ZZZZZZ",
+    keeps: `token ${REDACTED} and ${REDACTED} and ${REDACTED}`,
+  },
   { pattern: "pulumi-token", input: `PULUMI login failed for ${PUL}`, secret: PUL, keeps: `login failed for ${REDACTED}` },
   { pattern: "render-api-key", input: `key ${"rnd" + "_" + "AbCdEfGh" + C}`, secret: C, keeps: `key ${REDACTED}` },
-  { pattern: "slack-webhook-url", input: `notifying https://hooks.slack.com/services/${SLACK_PATH} failed: 404`, secret: C, keeps: `https://hooks.slack.com/${REDACTED} failed: 404` },
+  {
+    pattern: "slack-webhook-url",
+    input: `notifying https://hooks.slack.com/services/${SLACK_PATH} failed: 404`,
+    secret: C,
+    keeps: `https://hooks.slack.com/${REDACTED} failed: 404`,
+  },
   { pattern: "slack-token", input: `bot ${"xoxb" + "-" + "1234567890-" + C}`, secret: C, keeps: `bot ${REDACTED}` },
   { pattern: "aws-access-key-id", input: `aws key ${"AKIA" + "ABCDEFGHIJKLMNOP"} denied`, secret: "ABCDEFGHIJKLMNOP", keeps: `aws key ${REDACTED} denied` },
-  { pattern: "pem-private-key", input: `key: ${"-----BEGIN " + "PRIVATE KEY-----"}\nMIIE${C}\n${"-----END " + "PRIVATE KEY-----"} done`, secret: C, keeps: `key: ${REDACTED} done` },
+  {
+    pattern: "pem-private-key",
+    input: `key: ${"-----BEGIN " + "PRIVATE KEY-----"}\nMIIE${C}\n${"-----END " + "PRIVATE KEY-----"} done`,
+    secret: C,
+    keeps: `key: ${REDACTED} done`,
+  },
 ];
 
 /** Ordinary output that must come through untouched (no false positives that would destroy useful logs). */
@@ -85,7 +130,13 @@ describe("infra/redact: one redaction module, a canary per credential shape", ()
   });
 
   it("finds secret environment values by name, beyond a fixed list", () => {
-    const env = { RENDER_API_KEY: "canary-render-1", DATADOG_API_KEY: "canary-dd-2", SLACK_WEBHOOK_URL: "https://hooks.example/x", PORT: "10000", HOME: "/root" };
+    const env = {
+      RENDER_API_KEY: "canary-render-1",
+      DATADOG_API_KEY: "canary-dd-2",
+      SLACK_WEBHOOK_URL: "https://hooks.example/x",
+      PORT: "10000",
+      HOME: "/root",
+    };
     expect(secretEnvValues(env).sort()).toEqual(["canary-dd-2", "canary-render-1", "https://hooks.example/x"]);
   });
 });
@@ -125,9 +176,7 @@ describe("every redaction call site uses infra/redact", () => {
   it("the PR-comment summary: every secret env value (not six) and every credential shape", () => {
     const env = { EDGE_RENDER_API_KEY: "canary-edge-render-key", DATADOG_API_KEY: "canary-datadog-key", GITHUB_TOKEN: "canary-gh-token" };
     const preview = {
-      diagnostics: [
-        { severity: "error", message: `provider failed: canary-edge-render-key canary-datadog-key canary-gh-token ${line}` },
-      ],
+      diagnostics: [{ severity: "error", message: `provider failed: canary-edge-render-key canary-datadog-key canary-gh-token ${line}` }],
       policyViolations: [{ policy: "p", enforcementLevel: "mandatory", message: `x-api-key: ${C}` }],
     };
     const md = summarize({ stack: "staging", preview, exitCode: 1, gateReport: `Authorization: Basic ${Buffer.from(`u:${C}`).toString("base64")}`, env });

@@ -20,12 +20,18 @@ describe("backoffDelayMs (full jitter)", () => {
 describe("rate-limit headers", () => {
   it("parses Render's headers, case-insensitively, taking the first of duplicated values", () => {
     expect(parseRateLimit({ "Ratelimit-Limit": ["500", "500"], "ratelimit-remaining": "0", "RateLimit-Reset": "37" })).toEqual({
-      limit: 500, remaining: 0, resetSeconds: 37,
+      limit: 500,
+      remaining: 0,
+      resetSeconds: 37,
     });
     expect(headerValue({ "ratelimit-limit": "100, 100" }, "Ratelimit-Limit")).toBe("100");
   });
   it("ignores malformed values", () => {
-    expect(parseRateLimit({ "ratelimit-reset": "soon", "ratelimit-remaining": "-1" })).toEqual({ limit: undefined, remaining: undefined, resetSeconds: undefined });
+    expect(parseRateLimit({ "ratelimit-reset": "soon", "ratelimit-remaining": "-1" })).toEqual({
+      limit: undefined,
+      remaining: undefined,
+      resetSeconds: undefined,
+    });
   });
   it("treats Ratelimit-Reset as seconds until reset, not an epoch, when the bucket is empty", () => {
     expect(retryAfterMs({ "ratelimit-reset": "12" })).toBe(12_000);

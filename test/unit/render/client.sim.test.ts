@@ -22,12 +22,20 @@ describe("RenderClient against the simulator", () => {
     s = await withSim({ timeScale: 0.01, rateLimit: "relaxed" });
     render = new RenderClient(new RenderHttp({ config: { apiUrl: s.sim.apiUrl, apiKey: s.sim.apiKey }, ...fast }));
     const created = await render.services.create({
-      type: "web_service", name: "client-test", ownerId: STAGING, image: { ownerId: STAGING, imagePath: "nginx" }, serviceDetails: { runtime: "image" },
+      type: "web_service",
+      name: "client-test",
+      ownerId: STAGING,
+      image: { ownerId: STAGING, imagePath: "nginx" },
+      serviceDetails: { runtime: "image" },
     });
     serviceId = created.service.id;
   });
-  afterEach(async () => { await faults({}); });
-  afterAll(async () => { await s.done(); });
+  afterEach(async () => {
+    await faults({});
+  });
+  afterAll(async () => {
+    await s.done();
+  });
 
   it("validates and types responses (services, owners, environments, AlphaStack reads)", async () => {
     const svc = await render.services.get("srv-alphastackengine0000");
@@ -69,21 +77,36 @@ describe("RenderClient against the simulator", () => {
     const http = new RenderHttp({ config: { apiUrl: s.sim.apiUrl, apiKey: s.sim.apiKey } });
     const { paginate } = await import("../../../infra/render/pagination");
     const { z } = await import("zod");
-    const rows = await paginate((cursor, limit) => http.request({
-      method: "GET", path: `/services/${serviceId}/env-vars`, query: { cursor, limit: Math.min(limit, 2) },
-      schema: z.array(z.object({ cursor: z.string(), envVar: z.object({ key: z.string(), value: z.string() }) })),
-    }), { limit: 2 });
+    const rows = await paginate(
+      (cursor, limit) =>
+        http.request({
+          method: "GET",
+          path: `/services/${serviceId}/env-vars`,
+          query: { cursor, limit: Math.min(limit, 2) },
+          schema: z.array(z.object({ cursor: z.string(), envVar: z.object({ key: z.string(), value: z.string() }) })),
+        }),
+      { limit: 2 },
+    );
     expect(rows.map((r) => r.envVar.key).sort()).toEqual(["K0", "K1", "K2", "K3", "K4"]);
     expect(requestLog.stats().calls).toBe(3);
   });
 
   it("retries a GET after injected 5xx (before and after commit) and logs each attempt", async () => {
-    await faults({ rules: [{ method: "GET", path: "^/services/", status: 503, times: 1 }, { method: "GET", path: "^/services/", status: 500, when: "after", times: 1 }] });
+    await faults({
+      rules: [
+        { method: "GET", path: "^/services/", status: 503, times: 1 },
+        { method: "GET", path: "^/services/", status: 500, when: "after", times: 1 },
+      ],
+    });
     requestLog.reset();
     const svc = await render.services.get(serviceId);
     expect(svc.id).toBe(serviceId);
     const log = requestLog.list();
-    expect(log.map((e) => [e.method, e.status, e.attempt])).toEqual([["GET", 503, 1], ["GET", 500, 2], ["GET", 200, 3]]);
+    expect(log.map((e) => [e.method, e.status, e.attempt])).toEqual([
+      ["GET", 503, 1],
+      ["GET", 500, 2],
+      ["GET", 200, 3],
+    ]);
     expect(log.every((e) => e.path === `/services/${serviceId}` && e.ms >= 0)).toBe(true);
     expect(requestLog.stats()).toMatchObject({ calls: 1, attempts: 3, retries: 2 });
   });
@@ -98,8 +121,18 @@ describe("RenderClient against the simulator", () => {
   it("never retries a create POST on 5xx: the error says the outcome is unknown", async () => {
     await faults({ rules: [{ method: "POST", path: "^/services$", status: 502, when: "after", times: 1 }] });
     requestLog.reset();
-    const err = await render.services.create({ type: "web_service", name: "no-retry", ownerId: STAGING, image: { ownerId: STAGING, imagePath: "nginx" }, serviceDetails: { runtime: "image" } })
-      .then(() => undefined, (e) => e as RenderApiError);
+    const err = await render.services
+      .create({
+        type: "web_service",
+        name: "no-retry",
+        ownerId: STAGING,
+        image: { ownerId: STAGING, imagePath: "nginx" },
+        serviceDetails: { runtime: "image" },
+      })
+      .then(
+        () => undefined,
+        (e) => e as RenderApiError,
+      );
     expect(err).toBeInstanceOf(RenderApiError);
     expect(err).toMatchObject({ method: "POST", path: "/services", status: 502, attempts: 1, outcomeUnknown: true });
     expect(requestLog.list().filter((e) => e.method === "POST")).toHaveLength(1);
@@ -120,20 +153,27 @@ describe("RenderClient against the simulator", () => {
   it("gives up after maxAttempts with a clear error", async () => {
     await faults({ rules: [{ method: "GET", status: 503, times: 10 }] });
     const c = new RenderClient(new RenderHttp({ config: { apiUrl: s.sim.apiUrl, apiKey: s.sim.apiKey }, maxAttempts: 3, ...fast }));
-    await expect(c.services.get(serviceId)).rejects.toThrow(new RegExp(`GET /services/${serviceId} failed: HTTP 503: injected fault 503 \\(after 3 attempts\\)`));
+    await expect(c.services.get(serviceId)).rejects.toThrow(
+      new RegExp(`GET /services/${serviceId} failed: HTTP 503: injected fault 503 \\(after 3 attempts\\)`),
+    );
   });
 
   it("errors and logs carry method, path, status and Render's message, never the key or a secret (canaries)", async () => {
     const canary = "canary-secret-0f9e2d";
     requestLog.reset();
-    const err = await render.serviceEnv.replaceEnvVars("srv-doesnotexist0000000", [{ key: "TOKEN", value: canary }]).then(() => undefined, (e) => e as RenderApiError);
+    const err = await render.serviceEnv.replaceEnvVars("srv-doesnotexist0000000", [{ key: "TOKEN", value: canary }]).then(
+      () => undefined,
+      (e) => e as RenderApiError,
+    );
     expect(err).toMatchObject({ method: "PUT", path: "/services/srv-doesnotexist0000000/env-vars", status: 404 });
     expect(err!.renderMessage).toMatch(/not found/);
     const everything = JSON.stringify([String(err), err!.stack, { ...err }, requestLog.list()]);
     expect(everything).not.toContain(canary);
     expect(everything).not.toContain(s.sim.apiKey);
     expect(everything.toLowerCase()).not.toContain("authorization");
-    const bad = await new RenderClient(new RenderHttp({ config: { apiUrl: s.sim.apiUrl, apiKey: "canary-wrong-key-77" } })).services.get(serviceId).catch((e) => e);
+    const bad = await new RenderClient(new RenderHttp({ config: { apiUrl: s.sim.apiUrl, apiKey: "canary-wrong-key-77" } })).services
+      .get(serviceId)
+      .catch((e) => e);
     expect(bad.status).toBe(401);
     expect(JSON.stringify([String(bad), bad.stack, { ...bad }])).not.toContain("canary-wrong-key-77");
   });
@@ -141,14 +181,26 @@ describe("RenderClient against the simulator", () => {
   it("client-side buckets avoid a 429 instead of provoking one (Render limits, PATCH/scale bucket of 10)", async () => {
     const strict = await withSim({ timeScale: 0.01, rateLimit: "render" });
     try {
-      const c = new RenderClient(new RenderHttp({
-        config: { apiUrl: strict.sim.apiUrl, apiKey: strict.sim.apiKey }, limiter: new RateLimiter({ maxWaitMs: 500 }), maxRateLimitWaitMs: 500,
-      }));
-      const svc = await c.services.create({ type: "web_service", name: "bucket", ownerId: STAGING, image: { ownerId: STAGING, imagePath: "nginx" }, serviceDetails: { runtime: "image" } });
+      const c = new RenderClient(
+        new RenderHttp({
+          config: { apiUrl: strict.sim.apiUrl, apiKey: strict.sim.apiKey },
+          limiter: new RateLimiter({ maxWaitMs: 500 }),
+          maxRateLimitWaitMs: 500,
+        }),
+      );
+      const svc = await c.services.create({
+        type: "web_service",
+        name: "bucket",
+        ownerId: STAGING,
+        image: { ownerId: STAGING, imagePath: "nginx" },
+        serviceDetails: { runtime: "image" },
+      });
       requestLog.reset();
       let refused: RenderApiError | undefined;
       for (let i = 0; i < 12 && !refused; i++) {
-        await c.services.scale(svc.service.id, 1 + (i % 3)).catch((e) => { refused = e as RenderApiError; });
+        await c.services.scale(svc.service.id, 1 + (i % 3)).catch((e) => {
+          refused = e as RenderApiError;
+        });
       }
       expect(refused).toMatchObject({ status: 429 });
       expect(refused!.message).toMatch(/rate limit for service-update is used up; it resets in \d+ s/);

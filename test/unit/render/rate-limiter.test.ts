@@ -21,7 +21,15 @@ describe("RateLimiter", () => {
   function fakeClock() {
     let t = 1_000_000;
     const slept: number[] = [];
-    return { now: () => t, sleep: async (ms: number) => { slept.push(ms); t += ms; }, slept, advance: (ms: number) => (t += ms) };
+    return {
+      now: () => t,
+      sleep: async (ms: number) => {
+        slept.push(ms);
+        t += ms;
+      },
+      slept,
+      advance: (ms: number) => (t += ms),
+    };
   }
 
   it("lets requests through while the bucket is unknown or has room, counting them locally", async () => {

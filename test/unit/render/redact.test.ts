@@ -7,7 +7,10 @@ describe("redact", () => {
     expect(redact(`key ${"rnd_" + "ABCDEFGHIJKLMNOP"} and k3y-extra-123`, ["k3y-extra-123"])).toBe("key [REDACTED] and [REDACTED]");
   });
   it("registers values under secret-looking keys of a request body, not names", () => {
-    registerSecretsIn([{ key: "DATABASE_URL", value: "canary-body-value-91" }, { name: "creds.txt", content: "canary-file-content-92" }]);
+    registerSecretsIn([
+      { key: "DATABASE_URL", value: "canary-body-value-91" },
+      { name: "creds.txt", content: "canary-file-content-92" },
+    ]);
     const out = redact("DATABASE_URL=canary-body-value-91 creds.txt:canary-file-content-92");
     expect(out).toBe("DATABASE_URL=[REDACTED] creds.txt:[REDACTED]");
   });

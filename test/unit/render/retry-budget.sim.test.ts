@@ -19,14 +19,20 @@ describe("the client's default retry budget", () => {
     s = await withSim({ timeScale: 0.01, rateLimit: "relaxed" });
     render = new RenderClient(new RenderHttp({ config: { apiUrl: s.sim.apiUrl, apiKey: s.sim.apiKey }, ...fast }));
   });
-  afterEach(async () => { await faults({}); });
-  afterAll(async () => { await s.done(); });
+  afterEach(async () => {
+    await faults({});
+  });
+  afterAll(async () => {
+    await s.done();
+  });
 
   it("rides out seven answered failures in a row (5xx and 429): eight attempts", async () => {
-    await faults({ rules: [
-      { method: "GET", path: "^/services/srv-alphastackengine0000$", status: 503, times: 4 },
-      { method: "GET", path: "^/services/srv-alphastackengine0000$", status: 429, times: 3 },
-    ] });
+    await faults({
+      rules: [
+        { method: "GET", path: "^/services/srv-alphastackengine0000$", status: 503, times: 4 },
+        { method: "GET", path: "^/services/srv-alphastackengine0000$", status: 429, times: 3 },
+      ],
+    });
     requestLog.reset();
     expect((await render.services.get("srv-alphastackengine0000")).id).toBe("srv-alphastackengine0000");
     expect(requestLog.list().map((e) => e.status)).toEqual([503, 503, 503, 503, 429, 429, 429, 200]);

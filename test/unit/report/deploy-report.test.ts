@@ -39,7 +39,12 @@ describe("renderDeployReport", () => {
   it("never shows a secret: given ones, credentials in URLs, bearer tokens", () => {
     expect(html).not.toContain(CANARY.token);
     expect(html).not.toContain(CANARY.password);
-    expect(renderDeployReport({ ...realisticReport(), changes: [{ resource: `postgresql://u:${CANARY.password}@h/db`, type: "render:Postgres", op: "update", fields: [] }] })).not.toContain(CANARY.password);
+    expect(
+      renderDeployReport({
+        ...realisticReport(),
+        changes: [{ resource: `postgresql://u:${CANARY.password}@h/db`, type: "render:Postgres", op: "update", fields: [] }],
+      }),
+    ).not.toContain(CANARY.password);
   });
 
   it("escapes HTML in every text", () => {
@@ -88,11 +93,25 @@ if (!chromium) {
     const { file } = writeDeployReport(realisticReport(), path.join(dir, "nested", "report.html"), { secrets: [CANARY.token] });
     const png = path.join(dir, "report.png");
     await new Promise<void>((resolve, reject) => {
-      execFile(chromium!, [
-        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", `--user-data-dir=${path.join(dir, "profile")}`, `--screenshot=${png}`,
-        "--window-size=1200,900", `file://${file}`,
-      ], { timeout: 100_000 }, (err, _stdout, stderr) => (err && !fs.existsSync(png) ? reject(new Error(`chromium failed: ${err.message}\n${stderr}`)) : resolve()));
+      execFile(
+        chromium!,
+        [
+          "--headless",
+          "--no-sandbox",
+          "--disable-gpu",
+          "--disable-quic",
+          "--no-first-run",
+          "--disable-background-networking",
+          "--disable-component-update",
+          "--disable-sync",
+          `--user-data-dir=${path.join(dir, "profile")}`,
+          `--screenshot=${png}`,
+          "--window-size=1200,900",
+          `file://${file}`,
+        ],
+        { timeout: 100_000 },
+        (err, _stdout, stderr) => (err && !fs.existsSync(png) ? reject(new Error(`chromium failed: ${err.message}\n${stderr}`)) : resolve()),
+      );
     });
     const img = PNG.sync.read(fs.readFileSync(png));
     expect([img.width, img.height]).toEqual([1200, 900]);

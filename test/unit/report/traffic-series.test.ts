@@ -9,14 +9,36 @@ import { boundWindows, MAX_WINDOWS, recordTraffic, windowOf, type TrafficWindow 
 import { admin, edgeEnv, servedBy, slots, startEdge, TOKEN } from "../edge/helpers";
 
 const at = (i: number) => new Date(Date.parse("2026-11-27T00:00:00Z") + i * 1000).toISOString();
-const w = (i: number, slot: "blue" | "green", samples = 10, errorRate = 0.1, p99Ms = 50): TrafficWindow => ({ at: at(i), slot, samples, errorRate, p50Ms: 5, p99Ms });
+const w = (i: number, slot: "blue" | "green", samples = 10, errorRate = 0.1, p99Ms = 50): TrafficWindow => ({
+  at: at(i),
+  slot,
+  samples,
+  errorRate,
+  p50Ms: 5,
+  p99Ms,
+});
 
 describe("traffic windows of a promotion", () => {
   it("a window keeps requests, error rate and latency, rounded; an empty one keeps only its count", () => {
-    expect(windowOf(at(1), "green", { samples: 40, errorRate: 1 / 3, latencyMs: { p50: 4.04, p99: 120.456 } })).toEqual({ at: at(1), slot: "green", samples: 40, errorRate: 0.33333, p50Ms: 4, p99Ms: 120.5 });
+    expect(windowOf(at(1), "green", { samples: 40, errorRate: 1 / 3, latencyMs: { p50: 4.04, p99: 120.456 } })).toEqual({
+      at: at(1),
+      slot: "green",
+      samples: 40,
+      errorRate: 0.33333,
+      p50Ms: 4,
+      p99Ms: 120.5,
+    });
     expect(windowOf(at(1), "green", { samples: 0 })).toEqual({ at: at(1), slot: "green", samples: 0 });
     expect(windowOf(at(1), "green", undefined)).toBeUndefined();
-    expect(bakeTrafficWindows([{ startedAt: at(0), finishedAt: at(1), error: "edge metrics answered HTTP 503" }, { startedAt: at(1), finishedAt: at(2), value: { samples: 3, errorRate: 0 } }], "blue")).toEqual([{ at: at(2), slot: "blue", samples: 3, errorRate: 0 }]);
+    expect(
+      bakeTrafficWindows(
+        [
+          { startedAt: at(0), finishedAt: at(1), error: "edge metrics answered HTTP 503" },
+          { startedAt: at(1), finishedAt: at(2), value: { samples: 3, errorRate: 0 } },
+        ],
+        "blue",
+      ),
+    ).toEqual([{ at: at(2), slot: "blue", samples: 3, errorRate: 0 }]);
   });
 
   it("keeps at most 120 windows: the last 20 before the switch, the bake merged by requests (latency: the worst)", () => {
@@ -40,7 +62,9 @@ describe("recording the traffic through a real edge", () => {
     const s = await slots("api");
     const edge = await startEdge(edgeEnv(s));
     let running = true;
-    const load = (async () => { while (running) await servedBy(edge.url, "/orders").catch(() => undefined); })();
+    const load = (async () => {
+      while (running) await servedBy(edge.url, "/orders").catch(() => undefined);
+    })();
     try {
       const rec = recordTraffic({ edgeUrl: edge.url, token: TOKEN, app: "api", slot: "blue", windowMs: 150, keep: 3 });
       await new Promise((r) => setTimeout(r, 800));
@@ -53,7 +77,10 @@ describe("recording the traffic through a real edge", () => {
       await new Promise((r) => setTimeout(r, 300));
 
       await admin(edge.url, "POST", "/__edge/switch", { app: "api", slot: "green" });
-      const analysis = PromotionAnalysisSchema.parse({ preSwitch: { probes: 2, intervalMs: 20, timeoutMs: 500 }, postSwitch: { bakeMs: 600, intervalMs: 200, minSamples: 1, maxErrorRate: 0.05 } });
+      const analysis = PromotionAnalysisSchema.parse({
+        preSwitch: { probes: 2, intervalMs: 20, timeoutMs: 500 },
+        postSwitch: { bakeMs: 600, intervalMs: 200, minSamples: 1, maxErrorRate: 0.05 },
+      });
       const post = await runPostSwitch(analysis, { url: edge.url, token: TOKEN, app: "api", slot: "green" }, `${s.api.green.url}/healthz`);
       expect(post.phase).toBe("Successful");
       const windows = bakeTrafficWindows(post.traffic ?? [], "green");

@@ -35,7 +35,14 @@ describe("bad input", () => {
   });
 
   it("answers 404 with Render's message for unknown ids on every kind", async () => {
-    for (const path of ["/services/srv-d0000000000000000000", "/postgres/dpg-d0000000000000000000-a", "/env-groups/evg-d0000000000000000000", "/projects/prj-d0000000000000000000", "/environments/evm-d0000000000000000000", "/owners/tea-d0000000000000000000"]) {
+    for (const path of [
+      "/services/srv-d0000000000000000000",
+      "/postgres/dpg-d0000000000000000000-a",
+      "/env-groups/evg-d0000000000000000000",
+      "/projects/prj-d0000000000000000000",
+      "/environments/evm-d0000000000000000000",
+      "/owners/tea-d0000000000000000000",
+    ]) {
       const r = await h.api.get(path);
       expect(r.status).toBe(404);
       expect(r.body).toEqual({ message: `not found: ${path.split("/")[2]}` });
@@ -104,7 +111,9 @@ describe("bad input", () => {
   it("keeps serving concurrent requests while bad ones fail", async () => {
     const mixed = await Promise.all(
       Array.from({ length: 40 }, (_, i) =>
-        i % 2 ? h.api.call("POST", "/env-groups", undefined, { raw: "{oops" }) : h.api.post("/env-groups", { name: `concurrent-${i}`, ownerId: STAGING, envVars: [{ key: "K", value: String(i) }] }),
+        i % 2
+          ? h.api.call("POST", "/env-groups", undefined, { raw: "{oops" })
+          : h.api.post("/env-groups", { name: `concurrent-${i}`, ownerId: STAGING, envVars: [{ key: "K", value: String(i) }] }),
       ),
     );
     expect(mixed.filter((r) => r.status === 201)).toHaveLength(20);

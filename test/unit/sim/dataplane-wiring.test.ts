@@ -25,21 +25,29 @@ describe("control plane ↔ data plane", () => {
     expect(badFault.status).toBe(400);
     expect(badFault.body.message).toMatch(/errorRate/);
 
-    const total = await eventually(async () => {
-      const m = await h.api.get(`/metrics/http-requests?resource=${id}&startTime=${new Date(Date.now() - 120_000).toISOString()}&resolutionSeconds=30`);
-      const sum = (m.body[0]?.values ?? []).reduce((a: number, v: { value: number }) => a + v.value, 0);
-      return sum >= 5 ? sum : undefined;
-    }, 15_000, 250);
+    const total = await eventually(
+      async () => {
+        const m = await h.api.get(`/metrics/http-requests?resource=${id}&startTime=${new Date(Date.now() - 120_000).toISOString()}&resolutionSeconds=30`);
+        const sum = (m.body[0]?.values ?? []).reduce((a: number, v: { value: number }) => a + v.value, 0);
+        return sum >= 5 ? sum : undefined;
+      },
+      15_000,
+      250,
+    );
     expect(total).toBeGreaterThanOrEqual(5);
 
     expect((await h.api.del(`/services/${id}`)).status).toBe(204);
-    await eventually(async () => {
-      try {
-        await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) });
-        return false;
-      } catch {
-        return true;
-      }
-    }, 10_000, 100);
+    await eventually(
+      async () => {
+        try {
+          await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) });
+          return false;
+        } catch {
+          return true;
+        }
+      },
+      10_000,
+      100,
+    );
   });
 });

@@ -12,8 +12,11 @@ describe("deploy life cycle and the service's image", () => {
     const api = renderApi(sim.apiUrl, sim.apiKey);
     try {
       const created = await api("POST", "/services", {
-        type: "web_service", name: "img-race", ownerId: "tea-stackguardstaging000",
-        image: { ownerId: "tea-stackguardstaging000", imagePath: "docker.io/acme/api:1" }, serviceDetails: { runtime: "image", plan: "starter", healthCheckPath: "/healthz" },
+        type: "web_service",
+        name: "img-race",
+        ownerId: "tea-stackguardstaging000",
+        image: { ownerId: "tea-stackguardstaging000", imagePath: "docker.io/acme/api:1" },
+        serviceDetails: { runtime: "image", plan: "starter", healthCheckPath: "/healthz" },
       });
       expect(created.status).toBe(201);
       const id = created.body.service.id;

@@ -9,7 +9,12 @@ const ROOT = resolve(__dirname, "..", "..", "..");
 
 describe("simulator entry points", () => {
   it("parses the CLI and names the bad flag", () => {
-    expect(parseArgs(["--port", "0", "--state", "/tmp/x", "--time-scale", "0.01", "--rate-limit", "relaxed"])).toEqual({ port: 0, state: "/tmp/x", timeScale: 0.01, rateLimit: "relaxed" });
+    expect(parseArgs(["--port", "0", "--state", "/tmp/x", "--time-scale", "0.01", "--rate-limit", "relaxed"])).toEqual({
+      port: 0,
+      state: "/tmp/x",
+      timeScale: 0.01,
+      rateLimit: "relaxed",
+    });
     expect(() => parseArgs(["--port", "70000"])).toThrow(/--port 70000/);
     expect(() => parseArgs(["--time-scale", "0"])).toThrow(/--time-scale 0 must be a positive number/);
     expect(() => parseArgs(["--rate-limit", "off"])).toThrow(/"render" or "relaxed"/);

@@ -19,8 +19,13 @@ describe("env var writes do not redeploy; the next deploy applies them", () => {
   let url = "";
 
   const deploys = async () => ((await h.api.get(`/services/${id}/deploys`)).body as Array<{ deploy: { id: string; status: string } }>).map((d) => d.deploy);
-  const running = async () => (await (await fetch(`${url}/env`, { signal: AbortSignal.timeout(5_000) })).json()) as { env: Record<string, string>; keys: string[]; apiTokenSha256: string | null };
-  const pid = async () => ((await (await fetch(`${url}/version`, { signal: AbortSignal.timeout(5_000) })).json()) as { pid: number; deployId: string });
+  const running = async () =>
+    (await (await fetch(`${url}/env`, { signal: AbortSignal.timeout(5_000) })).json()) as {
+      env: Record<string, string>;
+      keys: string[];
+      apiTokenSha256: string | null;
+    };
+  const pid = async () => (await (await fetch(`${url}/version`, { signal: AbortSignal.timeout(5_000) })).json()) as { pid: number; deployId: string };
   const deployAndWait = async () => {
     const d = await h.api.post(`/services/${id}/deploys`, {});
     expect(d.status).toBe(201);
@@ -31,7 +36,10 @@ describe("env var writes do not redeploy; the next deploy applies them", () => {
   beforeAll(async () => {
     h = await withSim({ stateDir, appsRoot: FIXTURES });
     const created = await h.api.post("/services", {
-      type: "web_service", name: "env-echo", ownerId: STAGING, autoDeploy: "no",
+      type: "web_service",
+      name: "env-echo",
+      ownerId: STAGING,
+      autoDeploy: "no",
       image: { ownerId: STAGING, imagePath: "stackguard/echo:1" },
       serviceDetails: { runtime: "image", healthCheckPath: "/healthz" },
       envVars: [{ key: "GREETING", value: "hello" }],

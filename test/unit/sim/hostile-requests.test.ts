@@ -164,7 +164,11 @@ describe("hostile requests against the embedded Render", () => {
     for (const op of ["/key-value", "/redis", "/postgres"]) {
       const body = { name: "x", ownerId: SEED.stagingOwner, plan: op === "/postgres" ? "basic_256mb" : "starter", version: "16", region: "\u00b2" };
       const r = await raw(port, "POST", `/v1${op}`, JSON.stringify(body), h.sim.apiKey);
-      expect({ op, status: r.status, body: JSON.parse(r.text) }).toEqual({ op, status: 400, body: { message: 'invalid value for "region": must be one of frankfurt, oregon, ohio, singapore, virginia' } });
+      expect({ op, status: r.status, body: JSON.parse(r.text) }).toEqual({
+        op,
+        status: 400,
+        body: { message: 'invalid value for "region": must be one of frankfurt, oregon, ohio, singapore, virginia' },
+      });
     }
     const files = await raw(port, "PUT", `/v1/services/${SEED.engine}/secret-files`, JSON.stringify([{ name: "a.txt", content: null }]), h.sim.apiKey);
     expect(files.status).toBe(200);

@@ -7,12 +7,22 @@ import { client, STAGING, withSim } from "./helpers";
 
 describe("Key Value records (no real server)", () => {
   let s: Awaited<ReturnType<typeof withSim>>;
-  beforeAll(async () => { s = await withSim({ realDatabases: false }); });
-  afterAll(async () => { await s.done(); });
+  beforeAll(async () => {
+    s = await withSim({ realDatabases: false });
+  });
+  afterAll(async () => {
+    await s.done();
+  });
 
   it("connection info has Render's shape and ports; an empty allow list reads null; the spec's enums are enforced", async () => {
     const api = client(s.sim);
-    const created = await api.post("/key-value", { name: "records-edge-state", ownerId: STAGING, plan: "starter", maxmemoryPolicy: "noeviction", ipAllowList: [{ cidrBlock: "10.0.0.0/8", description: "vpn" }] });
+    const created = await api.post("/key-value", {
+      name: "records-edge-state",
+      ownerId: STAGING,
+      plan: "starter",
+      maxmemoryPolicy: "noeviction",
+      ipAllowList: [{ cidrBlock: "10.0.0.0/8", description: "vpn" }],
+    });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ status: "unknown", plan: "starter", options: { maxmemoryPolicy: "noeviction", persistenceMode: "aof" } });
     const id = created.body.id as string;

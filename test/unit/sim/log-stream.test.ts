@@ -43,7 +43,10 @@ describe("log streams: the apps' logs reach the collector, canary secrets never 
     expect((await h.api.get(`/logs/streams/owner/${STAGING}`)).body).toEqual({ endpoint: h.sim.logCollector.endpoint, ownerId: STAGING, preview: "drop" });
 
     const svc = await h.api.post("/services", {
-      type: "web_service", name: "leaky-echo", ownerId: STAGING, autoDeploy: "no",
+      type: "web_service",
+      name: "leaky-echo",
+      ownerId: STAGING,
+      autoDeploy: "no",
       image: { ownerId: STAGING, imagePath: "stackguard/echo:1" },
       serviceDetails: { runtime: "image", healthCheckPath: "/healthz" },
       envVars: [{ key: "API_TOKEN", value: CANARY }],
@@ -52,7 +55,10 @@ describe("log streams: the apps' logs reach the collector, canary secrets never 
     const id = svc.body.service.id as string;
     // A second service whose override drops its logs.
     const quiet = await h.api.post("/services", {
-      type: "web_service", name: "quiet-echo", ownerId: STAGING, autoDeploy: "no",
+      type: "web_service",
+      name: "quiet-echo",
+      ownerId: STAGING,
+      autoDeploy: "no",
       image: { ownerId: STAGING, imagePath: "stackguard/echo:1" },
       serviceDetails: { runtime: "image", healthCheckPath: "/healthz" },
       envVars: [{ key: "API_TOKEN", value: CANARY }],

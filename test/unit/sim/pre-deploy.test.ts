@@ -19,7 +19,15 @@ describe("pre-deploy commands run for real", () => {
   let url: string;
 
   const status = async (deployId: string) => (await h.api.get(`/services/${id}/deploys/${deployId}`)).body.status as string;
-  const ended = (deployId: string) => eventually(async () => { const s = await status(deployId); return ["live", "pre_deploy_failed", "update_failed", "canceled"].includes(s) && s; }, 20_000, 25);
+  const ended = (deployId: string) =>
+    eventually(
+      async () => {
+        const s = await status(deployId);
+        return ["live", "pre_deploy_failed", "update_failed", "canceled"].includes(s) && s;
+      },
+      20_000,
+      25,
+    );
   const withCommand = async (cmd: string, image: string) => {
     expect((await h.api.patch(`/services/${id}`, { serviceDetails: { preDeployCommand: cmd } })).status).toBe(200);
     const d = await h.api.post(`/services/${id}/deploys`, { imageUrl: image });
@@ -33,7 +41,10 @@ describe("pre-deploy commands run for real", () => {
     process.env.SIM_TEST_HOST_SECRET = HOST_CANARY;
     h = await withSim();
     const created = await h.api.post("/services", {
-      type: "web_service", name: "predeploy-web", ownerId: STAGING, autoDeploy: "no",
+      type: "web_service",
+      name: "predeploy-web",
+      ownerId: STAGING,
+      autoDeploy: "no",
       image: { ownerId: STAGING, imagePath: "docker.io/acme/web:1.0.0" },
       serviceDetails: { runtime: "image", healthCheckPath: "/healthz" },
       envVars: [{ key: "DB_PASSWORD", value: PASSWORD }],
@@ -51,7 +62,14 @@ describe("pre-deploy commands run for real", () => {
     rmSync(marks, { recursive: true, force: true });
   });
   const marks = mkdtempSync(join(tmpdir(), "sg-predeploy-marks-"));
-  const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
 
   it("runs with the deploy's env (linked groups too), Render's variables, an empty working directory and no simulator env", async () => {
     const checks = [
@@ -73,12 +91,18 @@ describe("pre-deploy commands run for real", () => {
   });
 
   it("a failing command fails the deploy with pre_deploy_failed; the live version keeps serving; the reason is redacted", async () => {
-    const dep = await withCommand(`echo "connecting with $DB_PASSWORD"; echo "relation \\"orders\\" does not exist: $DB_PASSWORD" >&2; exit 3`, "docker.io/acme/web:1.2.0");
+    const dep = await withCommand(
+      `echo "connecting with $DB_PASSWORD"; echo "relation \\"orders\\" does not exist: $DB_PASSWORD" >&2; exit 3`,
+      "docker.io/acme/web:1.2.0",
+    );
     expect(await ended(dep)).toBe("pre_deploy_failed");
     expect(await version()).toBe("1.1.0");
     const events = (await h.api.get(`/services/${id}/events?limit=50`)).body.map((e: any) => e.event);
     const end = events.find((e: any) => e.type === "pre_deploy_ended" && e.details.deployId === dep)?.details;
-    expect(end).toMatchObject({ status: "failed", reason: expect.stringMatching(/^pre-deploy command exited with code 3: relation "orders" does not exist: \[REDACTED\]$/) });
+    expect(end).toMatchObject({
+      status: "failed",
+      reason: expect.stringMatching(/^pre-deploy command exited with code 3: relation "orders" does not exist: \[REDACTED\]$/),
+    });
     expect(JSON.stringify(events)).not.toContain(PASSWORD);
     expect(events.find((e: any) => e.type === "deploy_ended" && e.details.deployId === dep)?.details).toMatchObject({ deployStatus: "failed" });
   });
@@ -96,7 +120,19 @@ describe("pre-deploy commands run for real", () => {
   });
 
   it("a command that outlives its timeout is killed and fails", async () => {
-    const spec = { id: "srv-timeout0000", name: "t", slug: "t", type: "web_service" as const, deployId: "dep-t", env: {}, secretFiles: {}, healthCheckPath: "", numInstances: 1, suspended: false, customDomains: [] };
+    const spec = {
+      id: "srv-timeout0000",
+      name: "t",
+      slug: "t",
+      type: "web_service" as const,
+      deployId: "dep-t",
+      env: {},
+      secretFiles: {},
+      healthCheckPath: "",
+      numInstances: 1,
+      suspended: false,
+      customDomains: [],
+    };
     const r = await runPreDeploy("echo started; sleep 60", spec, { timeoutMs: 300 });
     expect(r).toMatchObject({ ok: false, code: null, reason: "pre-deploy command timed out after 300 ms: started" });
   });

@@ -53,7 +53,11 @@ describe("protected environments and workspace roles (server side)", () => {
   it("refuses every change to AlphaStack made with a non-Admin key (CI, edge, guardian), with Render's 403, and changes nothing", async () => {
     const before = await alphaStackState();
     expect(before.env.protectedStatus).toBe("protected");
-    for (const [name, key] of [["ci-production", h.sim.keys["ci-production"]], ["edge", h.sim.keys.edge], ["guardian", h.sim.keys.guardian]] as const) {
+    for (const [name, key] of [
+      ["ci-production", h.sim.keys["ci-production"]],
+      ["edge", h.sim.keys.edge],
+      ["guardian", h.sim.keys.guardian],
+    ] as const) {
       for (const [method, path, body] of WRITES) {
         const r = await as(key).call(method, path, body);
         expect({ name, method, path, status: r.status }).toEqual({ name, method, path, status: 403 });
@@ -69,14 +73,28 @@ describe("protected environments and workspace roles (server side)", () => {
 
   it("refuses moving our resources into the protected environment and linking AlphaStack's services to our env group", async () => {
     const ci = as(h.sim.keys["ci-production"]);
-    const svc = await ci.call("POST", "/services", { ...imageWebService("ci-own-app"), ownerId: SEED.productionOwner, image: { ownerId: SEED.productionOwner, imagePath: "docker.io/acme/web:1.0.0" } });
+    const svc = await ci.call("POST", "/services", {
+      ...imageWebService("ci-own-app"),
+      ownerId: SEED.productionOwner,
+      image: { ownerId: SEED.productionOwner, imagePath: "docker.io/acme/web:1.0.0" },
+    });
     expect(svc.status).toBe(201);
     const id = svc.body.service.id as string;
     const move = await ci.call("POST", `/environments/${SEED.environment}/resources`, { resourceIds: [id] });
     expect(move.status).toBe(403);
-    const group = await ci.call("POST", "/env-groups", { name: "ours", ownerId: SEED.productionOwner, envVars: [{ key: "A", value: "1" }], serviceIds: [SEED.engine] });
+    const group = await ci.call("POST", "/env-groups", {
+      name: "ours",
+      ownerId: SEED.productionOwner,
+      envVars: [{ key: "A", value: "1" }],
+      serviceIds: [SEED.engine],
+    });
     expect(group.status).toBe(403);
-    const intoEnv = await ci.call("POST", "/env-groups", { name: "ours", ownerId: SEED.productionOwner, envVars: [{ key: "A", value: "1" }], environmentId: SEED.environment });
+    const intoEnv = await ci.call("POST", "/env-groups", {
+      name: "ours",
+      ownerId: SEED.productionOwner,
+      envVars: [{ key: "A", value: "1" }],
+      environmentId: SEED.environment,
+    });
     expect(intoEnv.status).toBe(403);
     expect((await h.api.get(`/environments/${SEED.environment}`)).body.serviceIds).not.toContain(id);
   });
@@ -84,7 +102,11 @@ describe("protected environments and workspace roles (server side)", () => {
   it("lets a Developer key change its own resources outside the protected environment (CI and edge keep working)", async () => {
     for (const key of [h.sim.keys["ci-production"], h.sim.keys.edge]) {
       const api = as(key);
-      const svc = await api.call("POST", "/services", { ...imageWebService(`own-${key.slice(-6)}`), ownerId: SEED.productionOwner, image: { ownerId: SEED.productionOwner, imagePath: "docker.io/acme/web:1.0.0" } });
+      const svc = await api.call("POST", "/services", {
+        ...imageWebService(`own-${key.slice(-6)}`),
+        ownerId: SEED.productionOwner,
+        image: { ownerId: SEED.productionOwner, imagePath: "docker.io/acme/web:1.0.0" },
+      });
       expect(svc.status).toBe(201);
       const id = svc.body.service.id as string;
       expect((await api.call("PUT", `/services/${id}/env-vars/EDGE_ACTIVE`, { value: "{}" })).status).toBe(200);
@@ -112,7 +134,15 @@ describe("protected environments and workspace roles (server side)", () => {
 
   it("allows reads of AlphaStack to every key", async () => {
     for (const key of Object.values(h.sim.keys)) {
-      for (const path of [`/services/${SEED.engine}`, `/services/${SEED.engine}/deploys`, `/env-groups/${SEED.envGroup}`, `/postgres/${SEED.postgres}`, `/environments/${SEED.environment}`, "/services?limit=5", "/owners"]) {
+      for (const path of [
+        `/services/${SEED.engine}`,
+        `/services/${SEED.engine}/deploys`,
+        `/env-groups/${SEED.envGroup}`,
+        `/postgres/${SEED.postgres}`,
+        `/environments/${SEED.environment}`,
+        "/services?limit=5",
+        "/owners",
+      ]) {
         const r = await as(key).call("GET", path);
         expect({ path, status: r.status }).toEqual({ path, status: 200 });
       }
@@ -120,11 +150,20 @@ describe("protected environments and workspace roles (server side)", () => {
   });
 
   it("models Render's users and roles: GET /users is the key's user, members list the roles, only Admins change roles", async () => {
-    expect((await as(h.sim.keys["ci-production"]).call("GET", "/users")).body).toEqual({ email: "ci-production@stackguard.example", name: "stackguard CI (production)" });
+    expect((await as(h.sim.keys["ci-production"]).call("GET", "/users")).body).toEqual({
+      email: "ci-production@stackguard.example",
+      name: "stackguard CI (production)",
+    });
     expect((await h.api.get("/users")).body).toEqual({ email: "operator@stackguard.example", name: "stackguard simulator" });
     const members = (await h.api.get(`/owners/${SEED.productionOwner}/members`)).body as Array<{ userId: string; role: string }>;
     const roles = Object.fromEntries(members.map((m) => [m.userId, m.role]));
-    expect(roles).toMatchObject({ "usr-stackguardoperator00": "ADMIN", "usr-alphastackadmin00000": "ADMIN", "usr-stackguardciprod0000": "DEVELOPER", "usr-stackguardedge000000": "DEVELOPER", "usr-stackguardguardian00": "WORKSPACE_VIEWER" });
+    expect(roles).toMatchObject({
+      "usr-stackguardoperator00": "ADMIN",
+      "usr-alphastackadmin00000": "ADMIN",
+      "usr-stackguardciprod0000": "DEVELOPER",
+      "usr-stackguardedge000000": "DEVELOPER",
+      "usr-stackguardguardian00": "WORKSPACE_VIEWER",
+    });
     const promote = await as(h.sim.keys["ci-production"]).call("PATCH", `/owners/${SEED.productionOwner}/members/usr-stackguardciprod0000`, { role: "ADMIN" });
     expect(promote.status).toBe(403);
     const bad = await h.api.patch(`/owners/${SEED.productionOwner}/members/usr-stackguardciprod0000`, { role: "OWNER" });
@@ -137,13 +176,34 @@ describe("protected environments and workspace roles (server side)", () => {
 
   it("never answers 5xx to malformed credentials or hostile bodies on protected resources", async () => {
     const port = Number(new URL(h.sim.url).port);
-    const rawAuth = ["", "Bearer", "Bearer ", "Bearer \t ", "Basic dXNlcjpwYXNz", `Bearer ${"x".repeat(16_000)}`, "Bearer \u00ff\u00fe", "bearer a b c", `Bearer ${h.sim.keys.edge}x`, `Bearer  ${h.sim.keys.edge.slice(0, -1)}`, "Bearer %00", "Bearer null"];
+    const rawAuth = [
+      "",
+      "Bearer",
+      "Bearer ",
+      "Bearer \t ",
+      "Basic dXNlcjpwYXNz",
+      `Bearer ${"x".repeat(16_000)}`,
+      "Bearer \u00ff\u00fe",
+      "bearer a b c",
+      `Bearer ${h.sim.keys.edge}x`,
+      `Bearer  ${h.sim.keys.edge.slice(0, -1)}`,
+      "Bearer %00",
+      "Bearer null",
+    ];
     for (const auth of rawAuth) {
-      const status = await rawRequest(port, `POST /v1/services/${SEED.engine}/suspend HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+      const status = await rawRequest(
+        port,
+        `POST /v1/services/${SEED.engine}/suspend HTTP/1.1\r\nHost: x\r\nAuthorization: ${auth}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`,
+      );
       expect({ auth: auth.slice(0, 20), status }).toEqual({ auth: auth.slice(0, 20), status: 401 });
     }
     // Two Authorization headers, a header with raw bytes: still an answer, never a crash.
-    expect(await rawRequest(port, `GET /v1/services HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer a\r\nAuthorization: Bearer ${h.sim.keys.edge}\r\nConnection: close\r\n\r\n`)).toBeLessThan(500);
+    expect(
+      await rawRequest(
+        port,
+        `GET /v1/services HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer a\r\nAuthorization: Bearer ${h.sim.keys.edge}\r\nConnection: close\r\n\r\n`,
+      ),
+    ).toBeLessThan(500);
     const ci = as(h.sim.keys["ci-production"]);
     const hostile: Array<[string, string, unknown]> = [
       ["POST", `/environments/${SEED.environment}/resources`, { resourceIds: [1, null, {}, [SEED.engine]] }],

@@ -58,7 +58,10 @@ describe("real databases behind the embedded Render", () => {
     expect(internal.pathname).toBe(`/${created.body.databaseName}`);
     expect(new URL(info.externalConnectionString).hostname).toBe(`${id}.oregon-postgres.render.com`);
 
-    const [me] = await query<{ u: string; d: string; su: boolean }>(info.internalConnectionString, "SELECT current_user AS u, current_database() AS d, (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS su");
+    const [me] = await query<{ u: string; d: string; su: boolean }>(
+      info.internalConnectionString,
+      "SELECT current_user AS u, current_database() AS d, (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS su",
+    );
     expect(me).toEqual({ u: created.body.databaseUser, d: created.body.databaseName, su: false });
     await query(info.externalConnectionString, "CREATE TABLE notes (id serial PRIMARY KEY, body text NOT NULL)");
     await query(info.externalConnectionString, "INSERT INTO notes (body) SELECT 'note ' || g FROM generate_series(1, 25) g");
@@ -71,7 +74,10 @@ describe("real databases behind the embedded Render", () => {
 
     // AlphaStack's seeded database is real, with its seeded rows.
     const alpha = (await api.get(`/postgres/${ALPHA_DB}/connection-info`)).body;
-    const [counts] = await query<{ accounts: string; orders: string }>(alpha.internalConnectionString, "SELECT (SELECT count(*) FROM accounts) AS accounts, (SELECT count(*) FROM orders) AS orders");
+    const [counts] = await query<{ accounts: string; orders: string }>(
+      alpha.internalConnectionString,
+      "SELECT (SELECT count(*) FROM accounts) AS accounts, (SELECT count(*) FROM orders) AS orders",
+    );
     expect({ accounts: Number(counts.accounts), orders: Number(counts.orders) }).toEqual(ALPHASTACK_SEED_ROWS);
 
     // Restart the simulator: same connection info, same rows.
@@ -85,7 +91,15 @@ describe("real databases behind the embedded Render", () => {
 
     // Suspend stops the server; resume starts it with the data.
     expect((await api.post(`/postgres/${id}/suspend`)).status).toBe(202);
-    await eventually(async () => query(info.internalConnectionString, "SELECT 1").then(() => false, () => true), 30_000, 100);
+    await eventually(
+      async () =>
+        query(info.internalConnectionString, "SELECT 1").then(
+          () => false,
+          () => true,
+        ),
+      30_000,
+      100,
+    );
     expect((await api.get(`/postgres/${id}`)).body.status).toBe("suspended");
     expect((await api.post(`/postgres/${id}/resume`)).status).toBe(202);
     await eventually(async () => (await api.get(`/postgres/${id}`)).body.status === "available", 30_000, 100);
@@ -93,7 +107,15 @@ describe("real databases behind the embedded Render", () => {
 
     // Delete stops the server and removes its files.
     expect((await api.del(`/postgres/${id}`)).status).toBe(204);
-    await eventually(async () => query(info.internalConnectionString, "SELECT 1").then(() => false, () => true), 30_000, 100);
+    await eventually(
+      async () =>
+        query(info.internalConnectionString, "SELECT 1").then(
+          () => false,
+          () => true,
+        ),
+      30_000,
+      100,
+    );
     const root = join(stateDir, "databases", "postgres");
     await eventually(async () => !readdirSync(root).some((f) => f.startsWith(id)), 30_000, 100);
   });
@@ -176,11 +198,15 @@ describe("real databases behind the embedded Render", () => {
 
     // Export: 202, listed once the dump is ready, downloadable (no API key) as a gzip'd pg_dump directory.
     expect((await api.post(`/postgres/${id}/export`)).status).toBe(202);
-    const [exp] = await eventually(async () => {
-      const l = (await api.get(`/postgres/${id}/export`)).body as Array<{ id: string; url?: string }>;
-      // Listed at once; its download link once the dump is ready.
-      return l.length === 1 && l[0].url ? (l as Array<{ id: string; url: string }>) : undefined;
-    }, 60_000, 100);
+    const [exp] = await eventually(
+      async () => {
+        const l = (await api.get(`/postgres/${id}/export`)).body as Array<{ id: string; url?: string }>;
+        // Listed at once; its download link once the dump is ready.
+        return l.length === 1 && l[0].url ? (l as Array<{ id: string; url: string }>) : undefined;
+      },
+      60_000,
+      100,
+    );
     const res = await fetch(exp.url);
     expect(res.status).toBe(200);
     const file = join(stateDir, "export.tar.gz");
@@ -190,7 +216,10 @@ describe("real databases behind the embedded Render", () => {
     // pg_restore reads it: the dump holds the trades table with its 699 rows.
     const dir = mkdtempSync(join(tmpdir(), "sg-export-"));
     execFileSync("tar", ["-xzf", file, "-C", dir]);
-    const sql = execFileSync("pg_restore", ["-f", "-", "--data-only", "-t", "trades", join(dir, `${exp.id}.dir`)], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+    const sql = execFileSync("pg_restore", ["-f", "-", "--data-only", "-t", "trades", join(dir, `${exp.id}.dir`)], {
+      encoding: "utf8",
+      maxBuffer: 64 * 1024 * 1024,
+    });
     expect(sql.split("\n").filter((l) => /^\d+\t/.test(l))).toHaveLength(699);
     rmSync(dir, { recursive: true, force: true });
     // The link is the credential: a tampered signature is refused.

@@ -12,7 +12,10 @@ import { evaluateIf } from "../../support/workflow-steps";
 
 const ROOT = path.resolve(__dirname, "..", "..", "..");
 const promote = YAML.parse(fs.readFileSync(path.join(ROOT, ".github/workflows/promote.yml"), "utf8"));
-const ctx = (steps: Record<string, unknown>, failed: boolean) => ({ contexts: { github: {}, vars: {}, secrets: {}, inputs: {}, matrix: {}, env: {}, steps: steps as never }, failed });
+const ctx = (steps: Record<string, unknown>, failed: boolean) => ({
+  contexts: { github: {}, vars: {}, secrets: {}, inputs: {}, matrix: {}, env: {}, steps: steps as never },
+  failed,
+});
 
 describe("promote.yml: the deploy report", () => {
   for (const id of ["staging", "production"]) {
@@ -51,16 +54,24 @@ describe(".github/scripts/deploy-report.sh", () => {
     fs.rmSync(path.join(dir, "npm-args"), { force: true });
     fs.writeFileSync(path.join(dir, "output"), "");
     const r = spawnSync("bash", [path.join(ROOT, ".github/scripts/deploy-report.sh"), "staging", "2026-11-27T10:00:00Z", path.join(dir, "ci")], {
-      cwd: ROOT, encoding: "utf8", env: { PATH: `${path.join(dir, "bin")}:${process.env.PATH}`, GITHUB_OUTPUT: path.join(dir, "output"), GITHUB_RUN_ID: "77" },
+      cwd: ROOT,
+      encoding: "utf8",
+      env: { PATH: `${path.join(dir, "bin")}:${process.env.PATH}`, GITHUB_OUTPUT: path.join(dir, "output"), GITHUB_RUN_ID: "77" },
     });
     return { code: r.status, args: fs.readFileSync(path.join(dir, "npm-args"), "utf8").trim(), output: fs.readFileSync(path.join(dir, "output"), "utf8") };
   };
 
   it("reports since the up began, with the gated plan's changes only when the gate left a plan", () => {
     const out = path.join(dir, "ci");
-    expect(run()).toEqual({ code: 0, args: `run --silent report:deploy -- --stack staging --since 2026-11-27T10:00:00Z --out ${out}/deploy-report-staging.html`, output: `file=${out}/deploy-report-staging.html\n` });
+    expect(run()).toEqual({
+      code: 0,
+      args: `run --silent report:deploy -- --stack staging --since 2026-11-27T10:00:00Z --out ${out}/deploy-report-staging.html`,
+      output: `file=${out}/deploy-report-staging.html\n`,
+    });
     fs.mkdirSync(path.join(out, "gate-staging"));
     fs.writeFileSync(path.join(out, "gate-staging", "x.plan.json"), "{}");
-    expect(run().args).toBe(`run --silent report:deploy -- --stack staging --since 2026-11-27T10:00:00Z --out ${out}/deploy-report-staging.html --changes ${out}/gate-staging`);
+    expect(run().args).toBe(
+      `run --silent report:deploy -- --stack staging --since 2026-11-27T10:00:00Z --out ${out}/deploy-report-staging.html --changes ${out}/gate-staging`,
+    );
   });
 });

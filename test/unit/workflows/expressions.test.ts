@@ -1,7 +1,15 @@
 import { evaluate, evaluateIf, ExprContext, interpolate } from "../../support/workflow-steps";
 
 const ctx = (over: Partial<ExprContext["contexts"]> = {}, failed = false): ExprContext => ({
-  contexts: { matrix: { stack: "production" }, inputs: { stack: "" }, vars: {}, secrets: { RENDER_API_KEY: "k" }, github: { event: { pull_request: { number: 7 } } }, steps: { preview: { outputs: { code: "0" } } }, ...over },
+  contexts: {
+    matrix: { stack: "production" },
+    inputs: { stack: "" },
+    vars: {},
+    secrets: { RENDER_API_KEY: "k" },
+    github: { event: { pull_request: { number: 7 } } },
+    steps: { preview: { outputs: { code: "0" } } },
+    ...over,
+  },
   failed,
 });
 
@@ -13,7 +21,7 @@ describe("the harness's GitHub expression evaluator", () => {
     ["steps.preview.outputs.code == 0", true],
     ["'Production' == 'production'", true],
     ["!secrets.MISSING", true],
-    ["fromJSON(inputs.stack && format('[\"{0}\"]', inputs.stack) || '[\"staging\",\"production\"]')", ["staging", "production"]],
+    ['fromJSON(inputs.stack && format(\'["{0}"]\', inputs.stack) || \'["staging","production"]\')', ["staging", "production"]],
     ["contains(fromJSON('[\"a\",\"b\"]'), 'b')", true],
     ["startsWith('production-preview', 'production')", true],
     ["'it''s'", "it's"],

@@ -5,7 +5,15 @@
 const upsertComment = require("../../../.github/scripts/upsert-comment.js");
 const upsertIssue = require("../../../.github/scripts/upsert-issue.js");
 
-interface Item { id: number; number: number; body: string; title?: string; state?: string; user: { type: string }; labels?: string[] }
+interface Item {
+  id: number;
+  number: number;
+  body: string;
+  title?: string;
+  state?: string;
+  user: { type: string };
+  labels?: string[];
+}
 
 /** Comments and issues in memory, behind the octokit surface the scripts use (paginate + rest.issues.*). */
 function fakeGitHub(initialComments: Item[] = [], initialIssues: Item[] = []) {
@@ -29,7 +37,10 @@ function fakeGitHub(initialComments: Item[] = [], initialIssues: Item[] = []) {
       },
       deleteComment: async ({ comment_id }: { comment_id: number }) => {
         calls.push("deleteComment");
-        comments.splice(comments.findIndex((c) => c.id === comment_id), 1);
+        comments.splice(
+          comments.findIndex((c) => c.id === comment_id),
+          1,
+        );
         return { data: {} };
       },
       listForRepo: async () => ({ data: issues.filter((i) => i.state === "open") }),
@@ -41,7 +52,10 @@ function fakeGitHub(initialComments: Item[] = [], initialIssues: Item[] = []) {
       },
       update: async ({ issue_number, ...rest }: { issue_number: number; title?: string; body?: string; state?: string }) => {
         calls.push(`update:${rest.state ?? "body"}`);
-        Object.assign(issues.find((i) => i.number === issue_number)!, rest);
+        Object.assign(
+          issues.find((i) => i.number === issue_number)!,
+          rest,
+        );
         return { data: {} };
       },
     },

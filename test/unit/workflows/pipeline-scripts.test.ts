@@ -27,7 +27,11 @@ const preview = {
     { op: "read", urn: "urn:pulumi:staging::stackguard::pulumi-nodejs:dynamic/render:Service::alphastack-engine" },
   ],
   diagnostics: [
-    { severity: "error", urn: "urn:pulumi:staging::stackguard::pulumi-nodejs:dynamic/render:EnvVars::api-green-env", message: `Render answered 401 for key ${CANARY}` },
+    {
+      severity: "error",
+      urn: "urn:pulumi:staging::stackguard::pulumi-nodejs:dynamic/render:EnvVars::api-green-env",
+      message: `Render answered 401 for key ${CANARY}`,
+    },
     { severity: "info#err", message: `raw program stderr with ${CANARY}` },
   ],
   changeSummary: { same: 1, update: 1, create: 1 },
@@ -66,7 +70,11 @@ describe("preview-summary (the PR comment)", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sg-summary-"));
     const file = path.join(dir, "preview.json");
     fs.writeFileSync(file, `error: something with ${CANARY}\n`);
-    const r = spawnSync(process.execPath, [path.join(ROOT, ".github/scripts/preview-summary.js"), "--stack", "staging", "--preview", file, "--exit-code", "1"], { encoding: "utf8" });
+    const r = spawnSync(
+      process.execPath,
+      [path.join(ROOT, ".github/scripts/preview-summary.js"), "--stack", "staging", "--preview", file, "--exit-code", "1"],
+      { encoding: "utf8" },
+    );
     expect(r.status).toBe(0);
     expect(r.stdout).toContain("did not produce JSON output");
     expect(r.stdout).not.toContain(CANARY);
@@ -75,29 +83,78 @@ describe("preview-summary (the PR comment)", () => {
 
 describe("preview-digest (streaming preview events → the preview --json document + policy violations)", () => {
   // Shapes as the pinned CLI v3.248.0 streams them with PULUMI_ENABLE_STREAMING_JSON_PREVIEW=true.
-  const events = [
-    { sequence: 0, preludeEvent: { config: {} } },
-    { sequence: 1, resourcePreEvent: { metadata: { op: "same", urn: "urn:pulumi:production::stackguard::pulumi:pulumi:Stack::stackguard-production", type: "pulumi:pulumi:Stack", detailedDiff: null, logical: true, provider: "" } } },
-    { sequence: 2, resourcePreEvent: { metadata: { op: "update", urn: "urn:pulumi:production::stackguard::pulumi-nodejs:dynamic/render:EnvVars::alphastack-env", type: "pulumi-nodejs:dynamic/render:EnvVars", old: { id: "srv-alphastackengine0000", inputs: { value: "[secret]" } }, new: { id: "srv-alphastackengine0000", inputs: { value: "[secret]" } }, diffs: ["envVars"], detailedDiff: { envVars: { kind: "update", inputDiff: true } }, provider: "p" } } },
-    { sequence: 3, diagnosticEvent: { urn: "", prefix: "", message: "debug noise", color: "never", severity: "debug" } },
-    { sequence: 4, policyEvent: { resourceUrn: "urn:pulumi:production::stackguard::pulumi-nodejs:dynamic/render:EnvVars::alphastack-env", message: "AlphaStack's production is read-only.\nrender:EnvVars must not target srv-alphastackengine0000.\n", color: "never", policyName: "alphastack-frozen", policyPackName: "stackguard", policyPackVersion: "0.1.0", enforcementLevel: "mandatory" } },
-    { sequence: 5, diagnosticEvent: { message: "error: preview failed\n", color: "never", severity: "error" } },
-    { sequence: 6, summaryEvent: { maybeCorrupt: false, durationSeconds: 3, resourceChanges: { same: 1, update: 1 }, isPreview: true, result: "failed" } },
-  ].map((e) => JSON.stringify(e)).join("\n") + "\n{\"partial";
+  const events =
+    [
+      { sequence: 0, preludeEvent: { config: {} } },
+      {
+        sequence: 1,
+        resourcePreEvent: {
+          metadata: {
+            op: "same",
+            urn: "urn:pulumi:production::stackguard::pulumi:pulumi:Stack::stackguard-production",
+            type: "pulumi:pulumi:Stack",
+            detailedDiff: null,
+            logical: true,
+            provider: "",
+          },
+        },
+      },
+      {
+        sequence: 2,
+        resourcePreEvent: {
+          metadata: {
+            op: "update",
+            urn: "urn:pulumi:production::stackguard::pulumi-nodejs:dynamic/render:EnvVars::alphastack-env",
+            type: "pulumi-nodejs:dynamic/render:EnvVars",
+            old: { id: "srv-alphastackengine0000", inputs: { value: "[secret]" } },
+            new: { id: "srv-alphastackengine0000", inputs: { value: "[secret]" } },
+            diffs: ["envVars"],
+            detailedDiff: { envVars: { kind: "update", inputDiff: true } },
+            provider: "p",
+          },
+        },
+      },
+      { sequence: 3, diagnosticEvent: { urn: "", prefix: "", message: "debug noise", color: "never", severity: "debug" } },
+      {
+        sequence: 4,
+        policyEvent: {
+          resourceUrn: "urn:pulumi:production::stackguard::pulumi-nodejs:dynamic/render:EnvVars::alphastack-env",
+          message: "AlphaStack's production is read-only.\nrender:EnvVars must not target srv-alphastackengine0000.\n",
+          color: "never",
+          policyName: "alphastack-frozen",
+          policyPackName: "stackguard",
+          policyPackVersion: "0.1.0",
+          enforcementLevel: "mandatory",
+        },
+      },
+      { sequence: 5, diagnosticEvent: { message: "error: preview failed\n", color: "never", severity: "error" } },
+      { sequence: 6, summaryEvent: { maybeCorrupt: false, durationSeconds: 3, resourceChanges: { same: 1, update: 1 }, isPreview: true, result: "failed" } },
+    ]
+      .map((e) => JSON.stringify(e))
+      .join("\n") + '\n{"partial';
 
   it("rebuilds steps, changes and diagnostics in preview --json form, and keeps the policy violations", () => {
     const d = digestFromEvents(events);
     expect(d.steps.map((s: { op: string }) => s.op)).toEqual(["same", "update"]);
-    expect(d.steps[1]).toMatchObject({ op: "update", oldState: { id: "srv-alphastackengine0000" }, newState: { id: "srv-alphastackengine0000" }, diffReasons: ["envVars"] });
+    expect(d.steps[1]).toMatchObject({
+      op: "update",
+      oldState: { id: "srv-alphastackengine0000" },
+      newState: { id: "srv-alphastackengine0000" },
+      diffReasons: ["envVars"],
+    });
     expect(d.changeSummary).toEqual({ same: 1, update: 1 });
     expect(d.result).toBe("failed");
     expect(d.diagnostics).toEqual([{ message: "error: preview failed\n", severity: "error" }]);
-    expect(d.policyViolations).toEqual([expect.objectContaining({ policy: "alphastack-frozen", enforcementLevel: "mandatory", urn: expect.stringContaining("alphastack-env") })]);
+    expect(d.policyViolations).toEqual([
+      expect.objectContaining({ policy: "alphastack-frozen", enforcementLevel: "mandatory", urn: expect.stringContaining("alphastack-env") }),
+    ]);
   });
 
   it("puts the violated policies in the PR comment, mandatory first", () => {
     const md: string = summarize({ stack: "production", preview: digestFromEvents(events), exitCode: 255 });
-    expect(md).toContain("| ❌ mandatory | `alphastack-frozen` | alphastack-env | AlphaStack's production is read-only. render:EnvVars must not target srv-alphastackengine0000. |");
+    expect(md).toContain(
+      "| ❌ mandatory | `alphastack-frozen` | alphastack-env | AlphaStack's production is read-only. render:EnvVars must not target srv-alphastackengine0000. |",
+    );
     expect(md).toContain("| update | `pulumi-nodejs:dynamic/render:EnvVars` | alphastack-env | envVars |");
   });
 });
@@ -129,7 +186,12 @@ describe("validate-inputs (first step of rollback and backup)", () => {
 describe("require-deploy-env.sh (a missing secret fails before any change)", () => {
   const script = path.join(ROOT, ".github/scripts/require-deploy-env.sh");
   const run = (env: Record<string, string>) => spawnSync("bash", [script, "production"], { encoding: "utf8", env: { PATH: process.env.PATH ?? "", ...env } });
-  const full = { RENDER_API_URL: "https://api.render.com/v1", RENDER_API_KEY: CANARY, PULUMI_BACKEND_URL: "https://api.pulumi.com", PULUMI_ACCESS_TOKEN: "pul-CANARY-token" };
+  const full = {
+    RENDER_API_URL: "https://api.render.com/v1",
+    RENDER_API_KEY: CANARY,
+    PULUMI_BACKEND_URL: "https://api.pulumi.com",
+    PULUMI_ACCESS_TOKEN: "pul-CANARY-token",
+  };
 
   it("passes with everything set, printing no value", () => {
     const r = run(full);
@@ -163,7 +225,8 @@ describe("require-deploy-env.sh (a missing secret fails before any change)", () 
   });
 
   it("--no-render-key: passes with the backend's credentials alone, and fails when a Render key is present", () => {
-    const keyless = (env: Record<string, string>) => spawnSync("bash", [script, "production-preview", "--no-render-key"], { encoding: "utf8", env: { PATH: process.env.PATH ?? "", ...env } });
+    const keyless = (env: Record<string, string>) =>
+      spawnSync("bash", [script, "production-preview", "--no-render-key"], { encoding: "utf8", env: { PATH: process.env.PATH ?? "", ...env } });
     const { RENDER_API_KEY: _key, ...backendOnly } = full;
     const ok = keyless(backendOnly);
     expect({ status: ok.status, out: ok.stdout }).toEqual({ status: 0, out: expect.stringContaining("no Render key, as required") });
@@ -175,7 +238,8 @@ describe("require-deploy-env.sh (a missing secret fails before any change)", () 
   });
 
   it("--read-only-render-key: needs RENDER_READONLY_API_KEY, and fails when a key that can write is present", () => {
-    const preview = (env: Record<string, string>) => spawnSync("bash", [script, "production-preview", "--read-only-render-key"], { encoding: "utf8", env: { PATH: process.env.PATH ?? "", ...env } });
+    const preview = (env: Record<string, string>) =>
+      spawnSync("bash", [script, "production-preview", "--read-only-render-key"], { encoding: "utf8", env: { PATH: process.env.PATH ?? "", ...env } });
     const { RENDER_API_KEY: _key, ...backendOnly } = full;
     const ok = preview({ ...backendOnly, RENDER_READONLY_API_KEY: CANARY });
     expect({ status: ok.status, out: ok.stdout }).toEqual({ status: 0, out: expect.stringContaining("a read-only Render key are set; no key that can write") });

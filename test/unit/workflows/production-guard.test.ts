@@ -26,7 +26,16 @@ function gateDir(over: Record<string, unknown> = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sg-guard-"));
   const plan = path.join(dir, "2026-12-01T00-00-00-000Z.plan.json");
   fs.writeFileSync(plan, JSON.stringify({ resourcePlans: {} }));
-  const record = { stack: "production", planFile: path.basename(plan), planSha256: createHash("sha256").update(fs.readFileSync(plan)).digest("hex"), createdAt: new Date().toISOString(), result: "pass", summary: {}, commit: HEAD, ...over };
+  const record = {
+    stack: "production",
+    planFile: path.basename(plan),
+    planSha256: createHash("sha256").update(fs.readFileSync(plan)).digest("hex"),
+    createdAt: new Date().toISOString(),
+    result: "pass",
+    summary: {},
+    commit: HEAD,
+    ...over,
+  };
   const recordFile = path.join(dir, "2026-12-01T00-00-00-000Z.gate.json");
   fs.writeFileSync(recordFile, JSON.stringify(record));
   return { dir, plan, recordFile };
@@ -36,7 +45,9 @@ describe("npm run pulumi refuses production changes outside the promote path (re
   it("`up --stack production` with no plan, no gate record and no pack", () => {
     const r = wrapper(["up", "--stack", "production", "--yes"]);
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain("refusing `pulumi up` on production stack 'production': --plan <the plan the gate saved> is missing; STACKGUARD_PROMOTION=<gate record> is not set; the policy pack is not loaded");
+    expect(r.stderr).toContain(
+      "refusing `pulumi up` on production stack 'production': --plan <the plan the gate saved> is missing; STACKGUARD_PROMOTION=<gate record> is not set; the policy pack is not loaded",
+    );
     expect(r.stderr).toContain("npm run gate -- --stack production");
   });
 
@@ -57,10 +68,18 @@ describe("npm run pulumi refuses production changes outside the promote path (re
   });
 
   it("state changes, destroy and import, which cannot apply a reviewed plan", () => {
-    for (const args of [["state", "delete", "urn:x"], ["destroy", "--yes"], ["import", "stackguard:index:Service", "x", "srv-1"], ["refresh", "--yes"], ["stack", "rm"]]) {
+    for (const args of [
+      ["state", "delete", "urn:x"],
+      ["destroy", "--yes"],
+      ["import", "stackguard:index:Service", "x", "srv-1"],
+      ["refresh", "--yes"],
+      ["stack", "rm"],
+    ]) {
       const r = wrapper([...args, "--stack", "production"]);
       expect({ args, status: r.status }).toEqual({ args, status: 2 });
-      expect(r.stderr).toContain(`refusing \`pulumi ${args[0] === "stack" ? "stack rm" : args[0] === "state" ? "state delete" : args[0]}\` on production stack 'production'`);
+      expect(r.stderr).toContain(
+        `refusing \`pulumi ${args[0] === "stack" ? "stack rm" : args[0] === "state" ? "state delete" : args[0]}\` on production stack 'production'`,
+      );
     }
   });
 });
@@ -68,30 +87,44 @@ describe("npm run pulumi refuses production changes outside the promote path (re
 describe("guardProductionMutation", () => {
   it("lets a production up through when it applies the gated plan, on the gate's commit, with the pack; and names both for the pack", () => {
     const g = gateDir();
-    const extra = guardProductionMutation(["up", "--stack", "production", "--yes", "--plan", g.plan, ...policyPackArgs("production")], { env: { STACKGUARD_PROMOTION: g.recordFile } });
+    const extra = guardProductionMutation(["up", "--stack", "production", "--yes", "--plan", g.plan, ...policyPackArgs("production")], {
+      env: { STACKGUARD_PROMOTION: g.recordFile },
+    });
     expect(extra).toEqual({ STACKGUARD_PROMOTION: g.recordFile, STACKGUARD_PROMOTION_PLAN: g.plan });
   });
 
   it("refuses a record of another commit, a failed gate and another stack's record", () => {
     const args = (g: ReturnType<typeof gateDir>) => ["up", "--stack", "production", "--yes", "--plan", g.plan, ...policyPackArgs("production")];
     const other = gateDir({ commit: "f".repeat(40) });
-    expect(() => guardProductionMutation(args(other), { env: { STACKGUARD_PROMOTION: other.recordFile } })).toThrow(`the gate ran on commit ${"f".repeat(40)}, this checkout is at ${HEAD}`);
+    expect(() => guardProductionMutation(args(other), { env: { STACKGUARD_PROMOTION: other.recordFile } })).toThrow(
+      `the gate ran on commit ${"f".repeat(40)}, this checkout is at ${HEAD}`,
+    );
     const failed = gateDir({ result: "fail" });
     expect(() => guardProductionMutation(args(failed), { env: { STACKGUARD_PROMOTION: failed.recordFile } })).toThrow(/is a failed gate \(fail\)/);
     const staging = gateDir({ stack: "staging" });
-    expect(() => guardProductionMutation(args(staging), { env: { STACKGUARD_PROMOTION: staging.recordFile } })).toThrow(/is for stack 'staging', not 'production'/);
+    expect(() => guardProductionMutation(args(staging), { env: { STACKGUARD_PROMOTION: staging.recordFile } })).toThrow(
+      /is for stack 'staging', not 'production'/,
+    );
   });
 
   it("lets rollback.yml record a rollback (a refresh of the traffic switches only), and nothing wider", () => {
     const sw = "urn:pulumi:production::stackguard::stackguard:index:Platform$pulumi-nodejs:dynamic/stackguard:TrafficSwitch::api-switch";
     expect(guardProductionMutation(["refresh", "--stack", "production", "--yes", `--target=${sw}`])).toEqual({});
     const db = "urn:pulumi:production::stackguard::pulumi-nodejs:dynamic/stackguard:Postgres::platform-db";
-    expect(() => guardProductionMutation(["refresh", "--stack", "production", "--yes", `--target=${sw}`, "--target", db])).toThrow(/refusing `pulumi refresh` on production/);
+    expect(() => guardProductionMutation(["refresh", "--stack", "production", "--yes", `--target=${sw}`, "--target", db])).toThrow(
+      /refusing `pulumi refresh` on production/,
+    );
     expect(() => guardProductionMutation(["refresh", "--stack", "production", "--yes"])).toThrow(/refusing `pulumi refresh` on production/);
   });
 
   it("never refuses previews, reads, staging or --preview-only", () => {
-    for (const args of [["preview", "--stack", "production"], ["stack", "output", "--stack", "production"], ["up", "--stack", "staging", "--yes"], ["refresh", "--preview-only", "--stack", "production"], ["stack", "history", "-s", "production"]]) {
+    for (const args of [
+      ["preview", "--stack", "production"],
+      ["stack", "output", "--stack", "production"],
+      ["up", "--stack", "staging", "--yes"],
+      ["refresh", "--preview-only", "--stack", "production"],
+      ["stack", "history", "-s", "production"],
+    ]) {
       expect(guardProductionMutation(args)).toEqual({});
     }
   });

@@ -8,7 +8,15 @@ const CANARY = "rnd_CANARY_readonly_key_0123456789";
 
 function withEnv(vars: Record<string, string | undefined>, fn: () => unknown): unknown {
   const saved = { ...process.env };
-  const keys = ["RENDER_API_URL", "RENDER_API_KEY", "STACKGUARD_RENDER_ACCESS", "PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE", "STACKGUARD_EMBEDDED_EDGE_API_KEY", "STACKGUARD_EMBEDDED_GUARDIAN_API_KEY"];
+  const keys = [
+    "RENDER_API_URL",
+    "RENDER_API_KEY",
+    "STACKGUARD_RENDER_ACCESS",
+    "PULUMI_BACKEND_URL",
+    "PULUMI_CONFIG_PASSPHRASE",
+    "STACKGUARD_EMBEDDED_EDGE_API_KEY",
+    "STACKGUARD_EMBEDDED_GUARDIAN_API_KEY",
+  ];
   for (const k of keys) delete process.env[k];
   Object.assign(process.env, Object.fromEntries(Object.entries(vars).filter(([, v]) => v !== undefined)));
   try {
@@ -29,7 +37,9 @@ describe("pulumi-env STACKGUARD_RENDER_ACCESS", () => {
   });
 
   it("read: without a key, names the variable and the secret to set (a preview reads AlphaStack from Render)", () => {
-    expect(() => withEnv({ ...real, STACKGUARD_RENDER_ACCESS: "read" }, build)).toThrow(/STACKGUARD_RENDER_ACCESS=read but RENDER_API_KEY is not set: .*Viewer.*RENDER_READONLY_API_KEY/);
+    expect(() => withEnv({ ...real, STACKGUARD_RENDER_ACCESS: "read" }, build)).toThrow(
+      /STACKGUARD_RENDER_ACCESS=read but RENDER_API_KEY is not set: .*Viewer.*RENDER_READONLY_API_KEY/,
+    );
   });
 
   it("none: drops a key that leaked in", () => {
@@ -55,7 +65,10 @@ describe("pulumi-env: the guardian's key on the embedded Render, and none for th
   const embedded = (render: object) => () => pulumiEnv({ toolchain: { kind: "official", binDir: "/nonexistent" }, render });
 
   it("passes the guardian's seeded key next to the operator's, never the edge's (it holds no Render key)", () => {
-    const env = withEnv({ STACKGUARD_EMBEDDED_EDGE_API_KEY: EDGE }, embedded({ apiUrl: "http://127.0.0.1:1/v1", apiKey: "rnd_operator", keys: { edge: EDGE, guardian: GUARDIAN } })) as Record<string, string>;
+    const env = withEnv(
+      { STACKGUARD_EMBEDDED_EDGE_API_KEY: EDGE },
+      embedded({ apiUrl: "http://127.0.0.1:1/v1", apiKey: "rnd_operator", keys: { edge: EDGE, guardian: GUARDIAN } }),
+    ) as Record<string, string>;
     expect(env.RENDER_API_KEY).toBe("rnd_operator");
     expect(env.STACKGUARD_EMBEDDED_GUARDIAN_API_KEY).toBe(GUARDIAN);
     expect(Object.values(env)).not.toContain(EDGE);

@@ -13,11 +13,17 @@ const { knownStacks } = require("../../../.github/scripts/validate-inputs.js");
 
 const ROOT = path.resolve(__dirname, "..", "..", "..");
 const DIR = path.join(ROOT, ".github", "workflows");
-const workflows: Record<string, any> = Object.fromEntries(fs.readdirSync(DIR).filter((f) => f.endsWith(".yml")).map((f) => [f, YAML.parse(fs.readFileSync(path.join(DIR, f), "utf8"))]));
+const workflows: Record<string, any> = Object.fromEntries(
+  fs
+    .readdirSync(DIR)
+    .filter((f) => f.endsWith(".yml"))
+    .map((f) => [f, YAML.parse(fs.readFileSync(path.join(DIR, f), "utf8"))]),
+);
 const text = (f: string) => fs.readFileSync(path.join(DIR, f), "utf8");
 const jobs = () => Object.entries(workflows).flatMap(([file, wf]) => Object.entries(wf.jobs as Record<string, any>).map(([id, job]) => ({ file, id, job })));
 const runs = (job: any): string => (job.steps ?? []).map((s: any) => s.run ?? "").join("\n");
-const evalWith = (value: unknown, contexts: Record<string, any>) => interpolate(String(value), { contexts: { github: {}, vars: {}, secrets: {}, inputs: {}, matrix: {}, ...contexts }, failed: false });
+const evalWith = (value: unknown, contexts: Record<string, any>) =>
+  interpolate(String(value), { contexts: { github: {}, vars: {}, secrets: {}, inputs: {}, matrix: {}, ...contexts }, failed: false });
 
 describe("workflow properties", () => {
   it("grant only contents: read at the top, and each job only what it needs", () => {
@@ -25,7 +31,9 @@ describe("workflow properties", () => {
     for (const [file, wf] of Object.entries(workflows)) expect({ file, permissions: wf.permissions }).toEqual({ file, permissions: { contents: "read" } });
     for (const { file, id, job } of jobs()) {
       expect({ job: `${file}/${id}`, declared: job.permissions !== undefined }).toEqual({ job: `${file}/${id}`, declared: true });
-      const writes = Object.entries(job.permissions as Record<string, string>).filter(([, v]) => v === "write").map(([k]) => k);
+      const writes = Object.entries(job.permissions as Record<string, string>)
+        .filter(([, v]) => v === "write")
+        .map(([k]) => k);
       expect({ job: `${file}/${id}`, writes }).toEqual({ job: `${file}/${id}`, writes: allowedWrites[`${file}/${id}`] ?? [] });
     }
   });
@@ -38,7 +46,11 @@ describe("workflow properties", () => {
     expect(workflows["promote.yml"].jobs.staging.concurrency.group).toBe("deploy-staging");
     // GitHub keeps one pending job per group and cancels the older pending one: a rollback sharing the promotions'
     // group could be cancelled by a promotion, or wait behind one. Its group is its own, per stack.
-    const promotionGroups = new Set(jobs().map(({ job }) => job.concurrency?.group).filter((g) => typeof g === "string" && g.startsWith("deploy-")));
+    const promotionGroups = new Set(
+      jobs()
+        .map(({ job }) => job.concurrency?.group)
+        .filter((g) => typeof g === "string" && g.startsWith("deploy-")),
+    );
     for (const stack of knownStacks(ROOT)) {
       const group = evalWith(workflows["rollback.yml"].jobs.rollback.concurrency.group, { inputs: { stack } });
       expect(group).toBe(`rollback-${stack}`);
@@ -47,8 +59,12 @@ describe("workflow properties", () => {
     expect(workflows["rollback.yml"].concurrency).toBeUndefined(); // no workflow-level group either
     // After the switch, the rollback is recorded in the stack, so a promotion planned before it is refused as stale.
     const steps = (workflows["rollback.yml"].jobs.rollback.steps as any[]).map((st) => st.run ?? st.uses);
-    expect(steps.indexOf('.github/scripts/record-rollback.sh "$STACK"')).toBeGreaterThan(steps.findIndex((r: string) => /npm run --silent rollback/.test(r ?? "")));
-    expect(fs.readFileSync(path.join(ROOT, ".github/scripts/pulumi-up.sh"), "utf8")).toMatch(/the plan was made on update \$planned_on of stack '\$stack', which is now at update \$now: it is stale/);
+    expect(steps.indexOf('.github/scripts/record-rollback.sh "$STACK"')).toBeGreaterThan(
+      steps.findIndex((r: string) => /npm run --silent rollback/.test(r ?? "")),
+    );
+    expect(fs.readFileSync(path.join(ROOT, ".github/scripts/pulumi-up.sh"), "utf8")).toMatch(
+      /the plan was made on update \$planned_on of stack '\$stack', which is now at update \$now: it is stale/,
+    );
   });
 
   it("change production only in the reviewed `production` environment, and only from the saved plan", () => {
@@ -58,7 +74,9 @@ describe("workflow properties", () => {
     expect(runs(prod)).toMatch(/pulumi-up\.sh "\$STACK" "\$OUT\/gate-\$STACK"/);
     const upScript = fs.readFileSync(path.join(ROOT, ".github/scripts/pulumi-up.sh"), "utf8");
     // Through the redacting runner: plan-violation diagnostics print resource inputs, secrets included.
-    expect(upScript).toMatch(/STACKGUARD_PROMOTION="\$record" PULUMI_EXPERIMENTAL=true npx --no-install ts-node --transpile-only tools\/scripts\/pulumi-redacted\.ts up --stack "\$stack" --yes --non-interactive --plan "\$plan"/);
+    expect(upScript).toMatch(
+      /STACKGUARD_PROMOTION="\$record" PULUMI_EXPERIMENTAL=true npx --no-install ts-node --transpile-only tools\/scripts\/pulumi-redacted\.ts up --stack "\$stack" --yes --non-interactive --plan "\$plan"/,
+    );
     // No script of the workflows prints pulumi's own output unredacted (look-ups into files or pipes are fine).
     for (const script of ["pulumi-up.sh", "post-deploy-check.sh", "pulumi-preview.sh"]) {
       const text = fs.readFileSync(path.join(ROOT, ".github/scripts", script), "utf8");
@@ -73,8 +91,12 @@ describe("workflow properties", () => {
     expect(evalWith(workflows["rollback.yml"].jobs.rollback.environment, { inputs: { stack: "production" } })).toBe("production");
     // Read-only jobs on production never use the reviewed environment (they would wait for a reviewer): PR previews
     // use `<stack>-preview` (state read access, no Render key), the nightly jobs `production-ops` (main only).
-    for (const stack of ["staging", "production"]) expect(evalWith(workflows["pr.yml"].jobs.preview.environment, { matrix: { stack } })).toBe(`${stack}-preview`);
-    for (const [file, job] of [["drift.yml", "drift"], ["backup.yml", "backup"]] as const) {
+    for (const stack of ["staging", "production"])
+      expect(evalWith(workflows["pr.yml"].jobs.preview.environment, { matrix: { stack } })).toBe(`${stack}-preview`);
+    for (const [file, job] of [
+      ["drift.yml", "drift"],
+      ["backup.yml", "backup"],
+    ] as const) {
       expect(evalWith(workflows[file].jobs[job].environment, { matrix: { stack: "production" } })).toBe("production-ops");
       expect(evalWith(workflows[file].jobs[job].environment, { matrix: { stack: "staging" } })).toBe("staging");
     }
@@ -82,12 +104,17 @@ describe("workflow properties", () => {
   });
 
   it("give secrets per step, never per job or workflow, and never to an action", () => {
-    for (const [file, wf] of Object.entries(workflows)) expect({ file, env: JSON.stringify(wf.env ?? {}) }).toEqual({ file, env: expect.not.stringContaining("secrets.") });
+    for (const [file, wf] of Object.entries(workflows))
+      expect({ file, env: JSON.stringify(wf.env ?? {}) }).toEqual({ file, env: expect.not.stringContaining("secrets.") });
     for (const { file, id, job } of jobs()) {
       expect({ job: `${file}/${id}`, env: JSON.stringify(job.env ?? {}) }).toEqual({ job: `${file}/${id}`, env: expect.not.stringContaining("secrets.") });
       for (const st of job.steps ?? []) {
         if (!st.uses) continue;
-        expect({ job: `${file}/${id}`, action: st.uses, given: JSON.stringify([st.env ?? {}, st.with ?? {}]) }).toEqual({ job: `${file}/${id}`, action: st.uses, given: expect.not.stringContaining("secrets.") });
+        expect({ job: `${file}/${id}`, action: st.uses, given: JSON.stringify([st.env ?? {}, st.with ?? {}]) }).toEqual({
+          job: `${file}/${id}`,
+          action: st.uses,
+          given: expect.not.stringContaining("secrets."),
+        });
       }
     }
   });
@@ -98,26 +125,60 @@ describe("workflow properties", () => {
     // The PR preview holds only the read-only (Viewer) key, and only in the check and the two steps that run pulumi.
     const readOnly = (workflows["pr.yml"].jobs.preview.steps as Array<{ id?: string; name?: string; env?: Record<string, string> }>)
       .filter((st) => JSON.stringify(st.env ?? {}).includes("secrets.RENDER_READONLY_API_KEY"))
-      .map((st) => [st.id ?? st.name, Object.entries(st.env!).filter(([, v]) => v.includes("RENDER_READONLY_API_KEY")).map(([k]) => k)]);
-    expect(readOnly).toEqual([[expect.stringMatching(/^Check secrets/), ["RENDER_READONLY_API_KEY"]], ["preview", ["RENDER_API_KEY"]], ["gate", ["RENDER_API_KEY"]]]);
+      .map((st) => [
+        st.id ?? st.name,
+        Object.entries(st.env!)
+          .filter(([, v]) => v.includes("RENDER_READONLY_API_KEY"))
+          .map(([k]) => k),
+      ]);
+    expect(readOnly).toEqual([
+      [expect.stringMatching(/^Check secrets/), ["RENDER_READONLY_API_KEY"]],
+      ["preview", ["RENDER_API_KEY"]],
+      ["gate", ["RENDER_API_KEY"]],
+    ]);
     // Every preview and gate runs the program's gets (a Render read): each holds the Viewer's key, never one that writes.
-    expect(jobs().filter(({ job }) => JSON.stringify(job).includes("secrets.RENDER_READONLY_API_KEY")).map(({ file, id }) => `${file}/${id}`).sort())
-      .toEqual(["pr.yml/preview", "promote.yml/plan-production", "promote.yml/staging"]);
-    const readKeySteps = jobs().flatMap(({ file, id, job }) => ((job as { steps?: Array<{ id?: string; name?: string; env?: Record<string, string> }> }).steps ?? [])
-      .filter((st) => st.env?.RENDER_API_KEY?.includes("secrets.RENDER_READONLY_API_KEY")).map((st) => `${file}/${id}/${st.id}`)).sort();
-    expect(readKeySteps).toEqual(["pr.yml/preview/gate", "pr.yml/preview/preview", "promote.yml/plan-production/gate", "promote.yml/plan-production/preview", "promote.yml/staging/gate"]);
+    expect(
+      jobs()
+        .filter(({ job }) => JSON.stringify(job).includes("secrets.RENDER_READONLY_API_KEY"))
+        .map(({ file, id }) => `${file}/${id}`)
+        .sort(),
+    ).toEqual(["pr.yml/preview", "promote.yml/plan-production", "promote.yml/staging"]);
+    const readKeySteps = jobs()
+      .flatMap(({ file, id, job }) =>
+        ((job as { steps?: Array<{ id?: string; name?: string; env?: Record<string, string> }> }).steps ?? [])
+          .filter((st) => st.env?.RENDER_API_KEY?.includes("secrets.RENDER_READONLY_API_KEY"))
+          .map((st) => `${file}/${id}/${st.id}`),
+      )
+      .sort();
+    expect(readKeySteps).toEqual([
+      "pr.yml/preview/gate",
+      "pr.yml/preview/preview",
+      "promote.yml/plan-production/gate",
+      "promote.yml/plan-production/preview",
+      "promote.yml/staging/gate",
+    ]);
     const main = { ref: "refs/heads/main", event_name: "push" };
     const branch = { ref: "refs/heads/feature", event_name: "workflow_dispatch" };
     const prRef = { ref: "refs/pull/7/merge", event_name: "pull_request" };
     const keyed = jobs().filter(({ job }) => JSON.stringify(job).includes("secrets.RENDER_API_KEY"));
-    expect(keyed.map(({ file, id }) => `${file}/${id}`).sort()).toEqual(["backup.yml/backup", "drift.yml/drift", "promote.yml/production", "promote.yml/staging", "rollback.yml/rollback"]);
+    expect(keyed.map(({ file, id }) => `${file}/${id}`).sort()).toEqual([
+      "backup.yml/backup",
+      "drift.yml/drift",
+      "promote.yml/production",
+      "promote.yml/staging",
+      "rollback.yml/rollback",
+    ]);
     // Every job that can reach production's state or Render outside a PR preview is guarded the same way.
     const guarded = [...keyed, ...jobs().filter(({ file, id }) => ["promote.yml/plan-production"].includes(`${file}/${id}`))];
     for (const { file, id, job } of guarded) {
       const at = `${file}/${id}`;
       const guard = job.if;
       expect({ at, main: evalWith(`\${{ ${guard} }}`, { github: main }) }).toEqual({ at, main: "true" });
-      expect({ at, branch: evalWith(`\${{ ${guard} }}`, { github: branch }), pr: evalWith(`\${{ ${guard} }}`, { github: prRef }) }).toEqual({ at, branch: "false", pr: "false" });
+      expect({ at, branch: evalWith(`\${{ ${guard} }}`, { github: branch }), pr: evalWith(`\${{ ${guard} }}`, { github: prRef }) }).toEqual({
+        at,
+        branch: "false",
+        pr: "false",
+      });
     }
   });
 
@@ -132,7 +193,8 @@ describe("workflow properties", () => {
   it("take secrets only from GitHub secrets, and check them first in every job that needs them", () => {
     const allowed = new Set(["RENDER_API_KEY", "RENDER_READONLY_API_KEY", "PULUMI_ACCESS_TOKEN", "PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE"]);
     for (const [file] of Object.entries(workflows)) {
-      for (const m of text(file).matchAll(/secrets\.([A-Z_]+)/g)) expect({ file, secret: m[1], allowed: allowed.has(m[1]) }).toEqual({ file, secret: m[1], allowed: true });
+      for (const m of text(file).matchAll(/secrets\.([A-Z_]+)/g))
+        expect({ file, secret: m[1], allowed: allowed.has(m[1]) }).toEqual({ file, secret: m[1], allowed: true });
       expect(text(file)).not.toMatch(/(rnd_|pul-)[A-Za-z0-9]{8,}/); // no literal key
     }
     for (const { file, id, job } of jobs()) {
@@ -146,7 +208,13 @@ describe("workflow properties", () => {
     const inputs = workflows["rollback.yml"].on.workflow_dispatch.inputs;
     const stacks: string[] = knownStacks(ROOT);
     expect([...inputs.stack.options].sort()).toEqual(stacks);
-    const blueGreen = new Set(stacks.flatMap((s) => Object.entries(readStackConfigFile(s, ROOT).apps).filter(([, a]) => a.kind === "blueGreen").map(([n]) => n)));
+    const blueGreen = new Set(
+      stacks.flatMap((s) =>
+        Object.entries(readStackConfigFile(s, ROOT).apps)
+          .filter(([, a]) => a.kind === "blueGreen")
+          .map(([n]) => n),
+      ),
+    );
     expect([...inputs.app.options].sort()).toEqual([...blueGreen].sort());
     expect([...workflows["backup.yml"].on.workflow_dispatch.inputs.stack.options].sort()).toEqual(stacks);
     for (const f of ["pr.yml", "drift.yml"]) expect([...workflows[f].jobs[f === "pr.yml" ? "preview" : "drift"].strategy.matrix.stack].sort()).toEqual(stacks);
@@ -169,7 +237,11 @@ describe("workflow properties", () => {
       const src = fs.readFileSync(file, "utf8");
       for (const m of src.matchAll(/^\s*-?\s*uses:\s*(\S+)(.*)$/gm)) {
         if (m[1].startsWith("./")) continue; // this repository's own action or reusable workflow
-        expect({ file: path.basename(file), uses: m[1], pinned: /^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/.test(m[1]) && /^\s*#\s*v\d+\.\d+\.\d+\b/.test(m[2]) }).toEqual({ file: path.basename(file), uses: m[1], pinned: true });
+        expect({
+          file: path.basename(file),
+          uses: m[1],
+          pinned: /^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/.test(m[1]) && /^\s*#\s*v\d+\.\d+\.\d+\b/.test(m[2]),
+        }).toEqual({ file: path.basename(file), uses: m[1], pinned: true });
       }
       expect(src).not.toMatch(/secrets:\s*inherit/);
     }

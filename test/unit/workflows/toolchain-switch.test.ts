@@ -14,16 +14,39 @@ import { interpolate } from "../../support/workflow-steps";
 const ROOT = path.resolve(__dirname, "..", "..", "..");
 const SCRIPT = path.join(ROOT, ".github/scripts/install-official-pulumi.sh");
 const DIR = path.join(ROOT, ".github", "workflows");
-const workflows: Record<string, any> = Object.fromEntries(fs.readdirSync(DIR).filter((f) => f.endsWith(".yml")).map((f) => [f, YAML.parse(fs.readFileSync(path.join(DIR, f), "utf8"))]));
+const workflows: Record<string, any> = Object.fromEntries(
+  fs
+    .readdirSync(DIR)
+    .filter((f) => f.endsWith(".yml"))
+    .map((f) => [f, YAML.parse(fs.readFileSync(path.join(DIR, f), "utf8"))]),
+);
 const pins = () => {
   const src = fs.readFileSync(SCRIPT, "utf8");
-  return { pulumi: /^PULUMI_VERSION=(\S+)/m.exec(src)![1], plugins: /^PLUGINS=\(([^)]*)\)/m.exec(src)![1].match(/"[^"]+"/g)!.map((p) => p.slice(1, -1)) };
+  return {
+    pulumi: /^PULUMI_VERSION=(\S+)/m.exec(src)![1],
+    plugins: /^PLUGINS=\(([^)]*)\)/m
+      .exec(src)![1]
+      .match(/"[^"]+"/g)!
+      .map((p) => p.slice(1, -1)),
+  };
 };
 
 describe("STACKGUARD_TOOLCHAIN: one switch, official unless set", () => {
   it("every job that needs pulumi installs the official one only when the switch says so, then runs npm run toolchain", () => {
-    const users = Object.entries(workflows).flatMap(([file, wf]) => Object.entries(wf.jobs as Record<string, any>).filter(([, j]) => (j.steps ?? []).some((s: any) => /npm run toolchain/.test(s.run ?? ""))).map(([id, job]) => ({ file, id, job, wf })));
-    expect(users.map(({ file, id }) => `${file}/${id}`).sort()).toEqual(["drift.yml/drift", "pr.yml/preview", "pr.yml/test", "promote.yml/plan-production", "promote.yml/production", "promote.yml/staging", "rollback.yml/rollback"]);
+    const users = Object.entries(workflows).flatMap(([file, wf]) =>
+      Object.entries(wf.jobs as Record<string, any>)
+        .filter(([, j]) => (j.steps ?? []).some((s: any) => /npm run toolchain/.test(s.run ?? "")))
+        .map(([id, job]) => ({ file, id, job, wf })),
+    );
+    expect(users.map(({ file, id }) => `${file}/${id}`).sort()).toEqual([
+      "drift.yml/drift",
+      "pr.yml/preview",
+      "pr.yml/test",
+      "promote.yml/plan-production",
+      "promote.yml/production",
+      "promote.yml/staging",
+      "rollback.yml/rollback",
+    ]);
     for (const { file, id, job, wf } of users) {
       const at = `${file}/${id}`;
       expect({ at, switch: wf.env.STACKGUARD_TOOLCHAIN }).toEqual({ at, switch: "${{ vars.STACKGUARD_TOOLCHAIN || 'official' }}" });
@@ -32,7 +55,11 @@ describe("STACKGUARD_TOOLCHAIN: one switch, official unless set", () => {
       const official = steps.findIndex((s) => s.run === ".github/scripts/install-official-pulumi.sh");
       const build = steps.findIndex((s) => /npm run toolchain/.test(s.run ?? ""));
       expect({ at, order: setup < official && official < build }).toEqual({ at, order: true });
-      expect({ at, with: steps[setup].with?.toolchain, if: steps[official].if }).toEqual({ at, with: "${{ env.STACKGUARD_TOOLCHAIN }}", if: "env.STACKGUARD_TOOLCHAIN == 'official'" });
+      expect({ at, with: steps[setup].with?.toolchain, if: steps[official].if }).toEqual({
+        at,
+        with: "${{ env.STACKGUARD_TOOLCHAIN }}",
+        if: "env.STACKGUARD_TOOLCHAIN == 'official'",
+      });
     }
     const ctx = (vars: Record<string, string>) => ({ contexts: { vars }, failed: false });
     expect(interpolate(workflows["pr.yml"].env.STACKGUARD_TOOLCHAIN, ctx({}))).toBe("official");
@@ -72,16 +99,29 @@ describe("install-official-pulumi.sh (against a release on disk)", () => {
     const stage = path.join(work, "stage", "pulumi");
     fs.mkdirSync(dir, { recursive: true });
     fs.mkdirSync(stage, { recursive: true });
-    fs.writeFileSync(path.join(stage, "pulumi"), `#!/bin/sh\nif [ "$1" = version ]; then echo v${version}; exit 0; fi\necho "PULUMI_HOME=$PULUMI_HOME $*" >>"${work}/calls"\n`, { mode: 0o755 });
+    fs.writeFileSync(
+      path.join(stage, "pulumi"),
+      `#!/bin/sh\nif [ "$1" = version ]; then echo v${version}; exit 0; fi\necho "PULUMI_HOME=$PULUMI_HOME $*" >>"${work}/calls"\n`,
+      { mode: 0o755 },
+    );
     fs.writeFileSync(path.join(stage, "pulumi-language-nodejs"), "#!/bin/sh\n", { mode: 0o755 });
     const tarball = `pulumi-v${version}-${arch}.tar.gz`;
     expect(spawnSync("tar", ["-czf", path.join(dir, tarball), "-C", path.join(work, "stage"), "pulumi"]).status).toBe(0);
-    const sha = createHash("sha256").update(fs.readFileSync(path.join(dir, tarball))).digest("hex");
-    fs.writeFileSync(path.join(dir, `pulumi-${version}-checksums.txt`), `${tamper ? "0".repeat(64) : sha}  ${tarball}\n${"1".repeat(64)}  pulumi-v${version}-windows-x64.zip\n`);
+    const sha = createHash("sha256")
+      .update(fs.readFileSync(path.join(dir, tarball)))
+      .digest("hex");
+    fs.writeFileSync(
+      path.join(dir, `pulumi-${version}-checksums.txt`),
+      `${tamper ? "0".repeat(64) : sha}  ${tarball}\n${"1".repeat(64)}  pulumi-v${version}-windows-x64.zip\n`,
+    );
     return `file://${rel}`;
   }
   const run = (releases: string) =>
-    spawnSync("bash", [SCRIPT], { cwd: ROOT, encoding: "utf8", env: { PATH: process.env.PATH ?? "", HOME: work, GITHUB_PATH: path.join(work, "github_path"), STACKGUARD_PULUMI_RELEASES: releases } });
+    spawnSync("bash", [SCRIPT], {
+      cwd: ROOT,
+      encoding: "utf8",
+      env: { PATH: process.env.PATH ?? "", HOME: work, GITHUB_PATH: path.join(work, "github_path"), STACKGUARD_PULUMI_RELEASES: releases },
+    });
 
   beforeEach(() => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), "sg-official-"));
@@ -95,7 +135,9 @@ describe("install-official-pulumi.sh (against a release on disk)", () => {
     expect(fs.existsSync(path.join(bin, "pulumi-language-nodejs"))).toBe(true);
     expect(fs.readFileSync(path.join(work, "github_path"), "utf8")).toBe(`${bin}\n`);
     const home = path.join(work, ".pulumi");
-    expect(fs.readFileSync(path.join(work, "calls"), "utf8").trim().split("\n")).toEqual(pins().plugins.map((p) => `PULUMI_HOME=${home} plugin install resource ${p} --non-interactive`));
+    expect(fs.readFileSync(path.join(work, "calls"), "utf8").trim().split("\n")).toEqual(
+      pins().plugins.map((p) => `PULUMI_HOME=${home} plugin install resource ${p} --non-interactive`),
+    );
     // Again, with the release gone (a cache restore): the CLI is kept as is, nothing is downloaded.
     fs.rmSync(path.join(work, "releases"), { recursive: true });
     const again = run(`file://${path.join(work, "releases")}`);

@@ -115,7 +115,9 @@ function guardProductionMutation(args, { env = process.env, cwd = ROOT, root = R
 
   const how = `Production changes only through the promote path: npm run gate -- --stack ${stack} --out-dir <dir>, review its report, then .github/scripts/pulumi-up.sh ${stack} <dir> (docs/pipeline.md).`;
   if (cmd !== "up" && cmd !== "update") {
-    throw new SetupError(`refusing \`pulumi ${[cmd, sub].filter(Boolean).join(" ")}\` on production stack '${stack}': it cannot apply a gate-reviewed plan. ${how}`);
+    throw new SetupError(
+      `refusing \`pulumi ${[cmd, sub].filter(Boolean).join(" ")}\` on production stack '${stack}': it cannot apply a gate-reviewed plan. ${how}`,
+    );
   }
   const problems = [];
   const plan = flagValues(args, "--plan")[0];
@@ -144,7 +146,8 @@ function guardProductionMutation(args, { env = process.env, cwd = ROOT, root = R
     const now = gitCommit(root);
     if (!("commit" in record)) problems.push(`the gate record ${given} names no commit: re-run the gate`);
     else if (now === undefined) problems.push("the project's git commit cannot be read (is git installed?)");
-    else if (now !== record.commit) problems.push(`the gate ran on commit ${record.commit ?? "none (not a git work tree)"}, this checkout is at ${now ?? "none (not a git work tree)"}`);
+    else if (now !== record.commit)
+      problems.push(`the gate ran on commit ${record.commit ?? "none (not a git work tree)"}, this checkout is at ${now ?? "none (not a git work tree)"}`);
   }
 
   const packs = flagValues(args, "--policy-pack").map((p) => path.resolve(cwd, p));

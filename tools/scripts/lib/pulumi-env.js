@@ -107,7 +107,8 @@ function toolchainEnv({ kind = "offline", binDir }, userHome = process.env.PULUM
 /**
  * Builds the env for a pulumi invocation.
  * @param {{ toolchain?: { kind: "official" | "offline", binDir: string }, binDir?: string,
- *   render?: { apiUrl: string, apiKey: string, keys?: { edge?: string, guardian?: string } } }} opts `toolchain` is what ensureToolchain returned (`binDir` alone
+ *   render?: { apiUrl: string, apiKey: string, keys?: { edge?: string, guardian?: string } } }} opts `toolchain` is
+ *   what ensureToolchain returned (`binDir` alone
  *   means our offline build)
  */
 function pulumiEnv({ toolchain, binDir, render }) {
@@ -136,21 +137,37 @@ function pulumiEnv({ toolchain, binDir, render }) {
     for (const variable of Object.values(EMBEDDED_SERVICE_KEY_VARS)) delete env[variable];
     const access = env.STACKGUARD_RENDER_ACCESS;
     if (access !== undefined && access !== "" && access !== "none" && access !== "read") {
-      throw new SetupError(`STACKGUARD_RENDER_ACCESS is '${access}': use 'none' (no Render key), 'read' (a read-only Viewer key in RENDER_API_KEY) or leave it unset (a key that can deploy).`);
+      throw new SetupError(
+        `STACKGUARD_RENDER_ACCESS is '${access}': use 'none' (no Render key), 'read' (a read-only Viewer key in RENDER_API_KEY) or leave it unset (a key that can deploy).`,
+      );
     }
     if (access === "read" && !env.RENDER_API_KEY) {
-      throw new SetupError("STACKGUARD_RENDER_ACCESS=read but RENDER_API_KEY is not set: give this step a read-only key (the API key of a Render user with the Viewer role; in CI the secret RENDER_READONLY_API_KEY of the <stack>-preview environment). A preview reads AlphaStack's services from Render, so it cannot run without one.");
+      throw new SetupError(
+        "STACKGUARD_RENDER_ACCESS=read but RENDER_API_KEY is not set: give this step a read-only key (the API key of a Render user with the Viewer role; in CI the secret RENDER_READONLY_API_KEY of the <stack>-preview environment). A preview reads AlphaStack's services from Render, so it cannot run without one.",
+      );
     }
     if (access === "none") {
       // A job that must hold no Render key and makes no Render call (not a preview: its `get`s read Render, see
       // `read` above). A key that leaked into the environment is dropped, so the program and providers never see one.
       delete env.RENDER_API_KEY;
     } else if (!env.RENDER_API_KEY) {
-      throw new SetupError("RENDER_API_URL is set but RENDER_API_KEY is not: export your Render API key (Account settings → API keys), unset RENDER_API_URL to use the embedded Render, or set STACKGUARD_RENDER_ACCESS=read with a read-only (Viewer) key for a preview.");
+      throw new SetupError(
+        "RENDER_API_URL is set but RENDER_API_KEY is not: export your Render API key (Account settings → API keys), unset RENDER_API_URL to use the embedded Render, or set STACKGUARD_RENDER_ACCESS=read with a read-only (Viewer) key for a preview.",
+      );
     }
     delete env.STACKGUARD_EMBEDDED;
   }
   return env;
 }
 
-module.exports = { EMBEDDED_PASSPHRASE, EMBEDDED_SERVICE_KEY_VARS, PROJECT_PULUMI_HOME, isEmbedded, ensureEmbeddedRender, pulumiEnv, toolEnv, toolchainEnv, registerTsNode };
+module.exports = {
+  EMBEDDED_PASSPHRASE,
+  EMBEDDED_SERVICE_KEY_VARS,
+  PROJECT_PULUMI_HOME,
+  isEmbedded,
+  ensureEmbeddedRender,
+  pulumiEnv,
+  toolEnv,
+  toolchainEnv,
+  registerTsNode,
+};

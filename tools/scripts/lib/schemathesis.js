@@ -47,12 +47,20 @@ function ensureSchemathesis(o = {}) {
   const mk = run(python, ["-m", "venv", venv], 120_000);
   if (!mk.ok) {
     fs.rmSync(venv, { recursive: true, force: true });
-    throw new SchemathesisUnavailable(`schemathesis ${SCHEMATHESIS_VERSION} cannot be installed: \`${python} -m venv\` failed (install python3-venv): ${mk.out.split("\n").pop()}`);
+    throw new SchemathesisUnavailable(
+      `schemathesis ${SCHEMATHESIS_VERSION} cannot be installed: \`${python} -m venv\` failed (install python3-venv): ${mk.out.split("\n").pop()}`,
+    );
   }
-  const pip = run(path.join(venv, "bin", "python"), ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", `schemathesis==${SCHEMATHESIS_VERSION}`], 600_000);
+  const pip = run(
+    path.join(venv, "bin", "python"),
+    ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", `schemathesis==${SCHEMATHESIS_VERSION}`],
+    600_000,
+  );
   if (!pip.ok || !fs.existsSync(bin)) {
     fs.rmSync(venv, { recursive: true, force: true });
-    throw new SchemathesisUnavailable(`schemathesis ${SCHEMATHESIS_VERSION} cannot be installed from PyPI (pip failed; is PyPI reachable?): ${pip.out.split("\n").pop()}`);
+    throw new SchemathesisUnavailable(
+      `schemathesis ${SCHEMATHESIS_VERSION} cannot be installed from PyPI (pip failed; is PyPI reachable?): ${pip.out.split("\n").pop()}`,
+    );
   }
   fs.writeFileSync(marker, `${SCHEMATHESIS_VERSION}\n`);
   return bin;

@@ -23,7 +23,9 @@ function log(msg) {
 function checkNode() {
   const major = Number(process.versions.node.split(".")[0]);
   if (major !== 20) {
-    throw new SetupError(`Node.js 20 is required (found ${process.version}): @pulumi/pulumi 3.248.0 is the last release for Node 20; install Node 20 and re-run.`);
+    throw new SetupError(
+      `Node.js 20 is required (found ${process.version}): @pulumi/pulumi 3.248.0 is the last release for Node 20; install Node 20 and re-run.`,
+    );
   }
 }
 
@@ -42,7 +44,12 @@ function installedMatchesLock(dir) {
   try {
     const want = JSON.parse(fs.readFileSync(path.join(dir, "package-lock.json"), "utf8")).packages ?? {};
     const have = JSON.parse(fs.readFileSync(path.join(dir, "node_modules", ".package-lock.json"), "utf8")).packages ?? {};
-    const versions = (pkgs) => Object.entries(pkgs).filter(([k, v]) => k !== "" && !v.optional).map(([k, v]) => `${k}@${v.version}`).sort().join("\n");
+    const versions = (pkgs) =>
+      Object.entries(pkgs)
+        .filter(([k, v]) => k !== "" && !v.optional)
+        .map(([k, v]) => `${k}@${v.version}`)
+        .sort()
+        .join("\n");
     return versions(want) === versions(have);
   } catch {
     return false;
@@ -93,7 +100,10 @@ function ensureNpmDeps(dir, label) {
     const started = Date.now();
     const r = spawnSync("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: dir, stdio: ["ignore", "inherit", "inherit"] });
     if (r.error) throw new SetupError(`npm could not be started (${r.error.code}): install npm (it ships with Node.js 20) and re-run.`);
-    if (r.status !== 0) throw new SetupError(`npm ci failed in ${path.relative(ROOT, dir) || "."} (exit ${r.status}): see the npm output above; check access to the npm registry and re-run.`);
+    if (r.status !== 0)
+      throw new SetupError(
+        `npm ci failed in ${path.relative(ROOT, dir) || "."} (exit ${r.status}): see the npm output above; check access to the npm registry and re-run.`,
+      );
     fs.writeFileSync(marker, want);
     log(`${label} dependencies installed in ${((Date.now() - started) / 1000).toFixed(0)} s`);
     return true;
@@ -102,7 +112,12 @@ function ensureNpmDeps(dir, label) {
 
 /** What the embedded Render's real databases need: Debian package → a file it installs. */
 const DATABASE_PACKAGES = [
-  ["postgresql", () => fs.existsSync("/usr/lib/postgresql") && fs.readdirSync("/usr/lib/postgresql").some((v) => fs.existsSync(path.join("/usr/lib/postgresql", v, "bin", "initdb")))],
+  [
+    "postgresql",
+    () =>
+      fs.existsSync("/usr/lib/postgresql") &&
+      fs.readdirSync("/usr/lib/postgresql").some((v) => fs.existsSync(path.join("/usr/lib/postgresql", v, "bin", "initdb"))),
+  ],
   ["redis-server", () => hasBinary("redis-server")],
 ];
 
@@ -114,12 +129,19 @@ const DATABASE_PACKAGES = [
 function ensureDatabaseServers() {
   const missing = DATABASE_PACKAGES.filter(([, present]) => !present()).map(([pkg]) => pkg);
   if (!missing.length) return false;
-  return aptInstall(missing, "the embedded Render's databases", `the embedded Render's ${missing.map((m) => (m === "postgresql" ? "Postgres" : "Key Value")).join(" and ")} instances are API records only`);
+  return aptInstall(
+    missing,
+    "the embedded Render's databases",
+    `the embedded Render's ${missing.map((m) => (m === "postgresql" ? "Postgres" : "Key Value")).join(" and ")} instances are API records only`,
+  );
 }
 
 /** A binary on PATH or in /usr/sbin (where Debian puts daemons, often not on PATH). */
 function hasBinary(name) {
-  return (process.env.PATH ?? "").split(":").concat("/usr/sbin", "/usr/bin").some((d) => d && fs.existsSync(path.join(d, name)));
+  return (process.env.PATH ?? "")
+    .split(":")
+    .concat("/usr/sbin", "/usr/bin")
+    .some((d) => d && fs.existsSync(path.join(d, name)));
 }
 
 /**
@@ -138,7 +160,11 @@ function ensureReferenceProxies() {
  */
 function ensureEdgeDataPlane() {
   if (hasBinary("haproxy")) return false;
-  return aptInstall(["haproxy"], "the edge's HAProxy data plane", "the edge runs only with EDGE_DATA_PLANE=node (haproxy refuses to start) and its HAProxy tests are skipped");
+  return aptInstall(
+    ["haproxy"],
+    "the edge's HAProxy data plane",
+    "the edge runs only with EDGE_DATA_PLANE=node (haproxy refuses to start) and its HAProxy tests are skipped",
+  );
 }
 
 /**
@@ -148,12 +174,15 @@ function ensureEdgeDataPlane() {
 function aptInstall(missing, purpose, meanwhile) {
   const canApt = process.platform === "linux" && process.getuid?.() === 0 && spawnSync("apt-get", ["--version"], { stdio: "ignore" }).status === 0;
   if (!canApt) {
-    log(`warning: ${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} not installed and cannot be installed here (needs root and apt-get): run 'apt-get install ${missing.join(" ")}' yourself; until then ${meanwhile}.`);
+    log(
+      `warning: ${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} not installed and cannot be installed here (needs root and apt-get): run 'apt-get install ${missing.join(" ")}' yourself; until then ${meanwhile}.`,
+    );
     return false;
   }
   log(`installing ${missing.join(", ")} for ${purpose} (apt-get)…`);
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-  const install = () => spawnSync("apt-get", ["install", "-y", "-q", "--no-install-recommends", ...missing], { stdio: ["ignore", "ignore", "inherit"], env, timeout: 15 * 60_000 });
+  const install = () =>
+    spawnSync("apt-get", ["install", "-y", "-q", "--no-install-recommends", ...missing], { stdio: ["ignore", "ignore", "inherit"], env, timeout: 15 * 60_000 });
   let r = install();
   // A fresh machine has no package lists yet.
   if (r.status !== 0) {
@@ -195,4 +224,16 @@ function runMain(main) {
     });
 }
 
-module.exports = { ROOT, STATE_DIR, SetupError, log, checkNode, ensureNpmDeps, ensureNodeSetup, ensureDatabaseServers, ensureEdgeDataPlane, ensureReferenceProxies, runMain };
+module.exports = {
+  ROOT,
+  STATE_DIR,
+  SetupError,
+  log,
+  checkNode,
+  ensureNpmDeps,
+  ensureNodeSetup,
+  ensureDatabaseServers,
+  ensureEdgeDataPlane,
+  ensureReferenceProxies,
+  runMain,
+};

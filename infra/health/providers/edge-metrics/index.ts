@@ -44,14 +44,19 @@ export async function fetchEdgeMetrics(edgeUrl: string, token: string, signal: A
  * the edge's cumulative counters (like Prometheus' `rate` and `histogram_quantile`). A counter reset (edge restart)
  * restarts the window from zero.
  */
-export function windowValue(before: EdgeMetricsSnapshot | undefined, after: EdgeMetricsSnapshot, filter: { app: string; slot?: string; route?: string }): MeasurementValue {
+export function windowValue(
+  before: EdgeMetricsSnapshot | undefined,
+  after: EdgeMetricsSnapshot,
+  filter: { app: string; slot?: string; route?: string },
+): MeasurementValue {
   const pick = (s: EdgeMetricsSnapshot | undefined) =>
     (s?.series ?? []).filter((x) => x.app === filter.app && (!filter.slot || x.slot === filter.slot) && (!filter.route || x.route === filter.route));
   const reset = !before || before.instance !== after.instance;
   const prior = new Map<string, EdgeSeries>(reset ? [] : pick(before).map((x) => [`${x.route}|${x.slot}`, x]));
   const n = after.bucketsMs.length + 1;
   const cumulative = new Array<number>(n).fill(0);
-  let requests = 0, failed = 0;
+  let requests = 0,
+    failed = 0;
   for (const s of pick(after)) {
     const p = prior.get(`${s.route}|${s.slot}`);
     const base = p && p.requests <= s.requests ? p : undefined;

@@ -40,8 +40,14 @@ export function probe(opts: HttpProbeOptions, signal?: AbortSignal): Promise<Mea
       res.on("end", () => done(res.statusCode ?? 0));
       res.on("error", (e: NodeJS.ErrnoException) => done(0, e.code ?? e.message));
     });
-    const timer = setTimeout(() => { done(0, "timeout"); req.destroy(); }, timeoutMs);
-    const onAbort = () => { done(0, (signal?.reason as Error | undefined)?.name === "TimeoutError" ? "timeout" : "aborted"); req.destroy(); };
+    const timer = setTimeout(() => {
+      done(0, "timeout");
+      req.destroy();
+    }, timeoutMs);
+    const onAbort = () => {
+      done(0, (signal?.reason as Error | undefined)?.name === "TimeoutError" ? "timeout" : "aborted");
+      req.destroy();
+    };
     if (signal?.aborted) onAbort();
     else signal?.addEventListener("abort", onAbort, { once: true });
     req.on("error", (e: NodeJS.ErrnoException) => done(0, e.code ?? e.message));
