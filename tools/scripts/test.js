@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 "use strict";
 /**
- * `npm test`: installs what is missing (as `npm start` does), type-checks, then runs jest: unit, contract, policy
+ * `npm test`: installs what is missing (as `npm start` does), type-checks, lints (`npm run lint`), then runs jest: unit, contract, policy
  * and integration suites (the integration suites drive the real `pulumi` CLI against the simulator).
  * Extra arguments are passed to jest, e.g. `npm test -- test/unit/health`.
  */
@@ -31,6 +31,7 @@ runMain(async () => {
       { cwd: ROOT, stdio: "inherit", env },
     );
     if (packTsc.status !== 0) return packTsc.status ?? 1;
+    if (require("./lint").lint() !== 0) return 1;
   }
   const jest = spawnSync(process.execPath, [path.join(ROOT, "node_modules", "jest", "bin", "jest.js"), "--maxWorkers=2", ...extra], {
     cwd: ROOT,
