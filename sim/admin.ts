@@ -6,7 +6,7 @@ import { decodePathSegment } from "./http/router";
 import { ApiError } from "./render/errors";
 
 /** Body of `PUT /__sim/services/{id}/faults` (every field optional; omitted fields keep their value). */
-export const FaultsSchema = z
+const FaultsSchema = z
   .object({
     healthy: z.boolean().optional(),
     latencyMs: z.number().int().min(0).max(600_000).optional(),
@@ -16,7 +16,7 @@ export const FaultsSchema = z
   .strict();
 
 /** Body of `PUT /__sim/owners/{id}/settings`: workspace settings Render only exposes in its dashboard. */
-export const OwnerSettingsSchema = z.object({ overlappingDeployPolicy: z.enum(["override", "wait"]) }).strict();
+const OwnerSettingsSchema = z.object({ overlappingDeployPolicy: z.enum(["override", "wait"]) }).strict();
 
 function reply(res: http.ServerResponse, status: number, body?: unknown): void {
   if (body === undefined) {

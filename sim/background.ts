@@ -11,7 +11,7 @@ import { resolveApiKey } from "./index";
 const REPO_ROOT = resolve(__dirname, "..");
 
 /** Where the pid, url and log files live (override with `STACKGUARD_SIM_DIR`, used by tests). */
-export function runDir(): string {
+function runDir(): string {
   return resolve(process.env.STACKGUARD_SIM_DIR ?? join(REPO_ROOT, ".stackguard", "sim"));
 }
 

@@ -157,5 +157,3 @@ export async function startSimulator(opts: StartOptions): Promise<RunningSimulat
     },
   };
 }
-
-export { SEED } from "./seed";

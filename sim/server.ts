@@ -11,7 +11,7 @@ import { ApiError } from "./render/errors";
 import { lingerOnClose } from "../infra/http/lingering-close";
 
 /** Largest accepted request body; larger ones get 413 before they are read to the end. */
-export const MAX_BODY_BYTES = 1024 * 1024;
+const MAX_BODY_BYTES = 1024 * 1024;
 
 /** Headers Render sends on every API response (cassette-notes §8). */
 const STATIC_HEADERS: Record<string, string> = {
@@ -26,7 +26,7 @@ const POD = `api-sim${randomBytes(4).toString("hex")}-${randomBytes(3).toString(
 let requestCounter = 0;
 
 /** Admin (`/__sim/…`) handler: gets the raw request, answers fully. */
-export type AdminHandler = (req: http.IncomingMessage, res: http.ServerResponse, body: unknown) => Promise<void> | void;
+type AdminHandler = (req: http.IncomingMessage, res: http.ServerResponse, body: unknown) => Promise<void> | void;
 
 interface ServerDeps {
   app: SimApp;
@@ -193,7 +193,7 @@ export function createSimServer(deps: ServerDeps): http.Server {
  * Deepest nesting of arrays and objects a request body may have. Go's decoder stops at 10,000; every walk of a body
  * here (null handling, validation) recurses, so the simulator stops far earlier. Render's own bodies nest < 10 deep.
  */
-export const MAX_BODY_DEPTH = 256;
+const MAX_BODY_DEPTH = 256;
 
 /** Nesting depth of a JSON text, counted without parsing it (brackets inside strings do not count). */
 function jsonDepth(text: string): number {

@@ -6,7 +6,7 @@ import { vitalsExtension } from "./vitals";
 // The seam itself (EdgeExtension, EdgeContext, the reserved admin names) is part of the edge's wire contract: the
 // extensions implement it without importing the edge, and the edge injects its context at start.
 export { RESERVED_ADMIN_NAMES } from "../../infra/edge-contract/admin-api";
-export type { EdgeContext, EdgeExtension, EdgeUpdateResult } from "../../infra/edge-contract/extensions";
+export type { EdgeContext, EdgeExtension } from "../../infra/edge-contract/extensions";
 
 /**
  * Extensions enabled in this build: feature flags (OFREP under `/ofrep/v1/`, admin under `/__edge/flags/`;
@@ -28,7 +28,7 @@ export function loadExtensions(env: NodeJS.ProcessEnv): EdgeExtension[] {
 }
 
 /** The apps beacons are accepted for: the edge's apps (`EDGE_APPS`) and `EDGE_VITALS_APPS` (comma-separated). */
-export function vitalsApps(env: NodeJS.ProcessEnv): string[] {
+function vitalsApps(env: NodeJS.ProcessEnv): string[] {
   let apps: string[] = [];
   try {
     apps = Object.keys(JSON.parse(env.EDGE_APPS ?? "{}") as Record<string, unknown>);

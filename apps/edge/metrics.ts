@@ -2,7 +2,7 @@ import type { Slot } from "./config";
 import { STATUS_CLASSES, type EdgeMetricsSnapshot, type StatusClass } from "../../infra/health/providers/edge-metrics/wire";
 
 /** Fixed latency bucket upper bounds in milliseconds (Prometheus-style, cumulative on output). */
-export const BUCKETS_MS = [1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000] as const;
+const BUCKETS_MS = [1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000] as const;
 
 interface Series {
   app: string;
@@ -16,7 +16,7 @@ interface Series {
 }
 
 /** The status class a response falls in; `error` when the edge could not get a response from the upstream. */
-export function statusClass(status: number | undefined): StatusClass {
+function statusClass(status: number | undefined): StatusClass {
   if (status === undefined || status < 100 || status > 599) return "error";
   return `${Math.floor(status / 100)}xx` as StatusClass;
 }

@@ -5,7 +5,7 @@ import type { PushSigner } from "./peers";
 export const PEER_SIGNATURE_HEADER = "x-edge-peer-signature";
 
 /** How far a signature's time may be from this instance's clock (a replay outside it is refused outright). */
-export const MAX_SKEW_MS = 5 * 60_000;
+const MAX_SKEW_MS = 5 * 60_000;
 
 /**
  * The key peers sign state pushes with: `EDGE_PEER_KEY` when set (a secret of its own, so that holding the admin

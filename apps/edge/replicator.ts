@@ -41,7 +41,7 @@ export interface ReplicatorOptions {
 }
 
 /** Confirms that the other live instances hold a write (see `key-value-bus.ts`). */
-export interface WriteBarrier {
+interface WriteBarrier {
   /** The other instances live now; read before the write, so each of them hears the write's notice. */
   audience(): Promise<string[]>;
   /** Waits until each of `audience` confirmed it holds `id`, bounded by `timeoutMs`. */
@@ -49,7 +49,7 @@ export interface WriteBarrier {
 }
 
 /** Thrown by `update` when a write could not be reconciled with concurrent writes in time (answer 503: retry). */
-export class WriteConflictError extends Error {}
+class WriteConflictError extends Error {}
 
 /** How many times a write is rebased over concurrent writes before the caller is asked to retry. */
 const MAX_REBASES = 8;

@@ -3,16 +3,7 @@ import { ActiveMapSchema, type Slot } from "../../infra/edge-contract/slots";
 import { EdgeStateSchema, MAX_EVENTS, MAX_LINEAGE, type EdgeEvent, type EdgeState, type Verdict } from "../../infra/edge-contract/state";
 
 // The document's shape is part of the edge's wire contract (infra/edge-contract/state.ts); its transitions live here.
-export {
-  EdgeEventSchema,
-  EdgeStateSchema,
-  MAX_EVENTS,
-  MAX_LINEAGE,
-  VerdictSchema,
-  type EdgeEvent,
-  type EdgeState,
-  type Verdict,
-} from "../../infra/edge-contract/state";
+export { MAX_EVENTS, MAX_LINEAGE, type EdgeEvent, type EdgeState, type Verdict } from "../../infra/edge-contract/state";
 export { other } from "../../infra/edge-contract/slots";
 
 /**

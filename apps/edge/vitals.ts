@@ -25,12 +25,12 @@ import { BodyError, readJsonBody, sendJson } from "../../infra/edge-contract/htt
  * so they are not written to the replicated state. With several edge instances each one holds its share of the
  * beacons, and a p75 of one instance's share estimates the whole (the counts are a share too).
  */
-export const VITALS_PUBLIC_PATH = "/__vitals";
-export const VITALS_ADMIN_PATH = EDGE_ADMIN_PATHS.vitals;
+const VITALS_PUBLIC_PATH = "/__vitals";
+const VITALS_ADMIN_PATH = EDGE_ADMIN_PATHS.vitals;
 
 /** The Core Web Vitals the edge accepts, as the `web-vitals` library names them. */
-export const VITAL_NAMES = ["LCP", "INP", "CLS", "TTFB"] as const;
-export type VitalName = (typeof VITAL_NAMES)[number];
+const VITAL_NAMES = ["LCP", "INP", "CLS", "TTFB"] as const;
+type VitalName = (typeof VITAL_NAMES)[number];
 
 const appName = z
   .string({ error: 'app is required: the app the page belongs to, e.g. "frontend"' })
@@ -48,11 +48,10 @@ const metric = z.object({
 /** A beacon: one metric (as `web-vitals` reports it) or a batch. */
 const BatchSchema = z.looseObject({ app: appName, metrics: z.array(metric).min(1, "metrics must not be empty").max(20, "at most 20 metrics per beacon") });
 const SingleSchema = metric.extend({ app: appName }).loose();
-export const VitalsBeaconSchema = z.union([BatchSchema, SingleSchema]);
 type Beacon = { app: string; metrics: Array<z.infer<typeof metric>> };
 
 // The summary's shape is part of the edge's wire contract (infra/edge-contract/admin-api.ts), read by the guardian.
-export { VitalSummarySchema, VitalsSummarySchema, type VitalsSummary } from "../../infra/edge-contract/admin-api";
+export { VitalsSummarySchema } from "../../infra/edge-contract/admin-api";
 
 /** Options of {@link vitalsExtension}. */
 export interface VitalsOptions {
@@ -125,7 +124,7 @@ function refill(b: { tokens: number; at: number }, perMinute: number, t: number)
  * reachable through Render's proxy, which adds the address it accepted the connection from; entries before it are
  * the client's own claims), else the socket's address.
  */
-export function clientOf(req: IncomingMessage): string {
+function clientOf(req: IncomingMessage): string {
   const xff = req.headers["x-forwarded-for"];
   const last = (Array.isArray(xff) ? xff.join(",") : (xff ?? ""))
     .split(",")

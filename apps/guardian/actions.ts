@@ -13,7 +13,7 @@ export interface ActionResult {
 }
 
 /** Thrown by {@link assertNotAlphaStack}. */
-export class AlphaStackActionRefused extends Error {
+class AlphaStackActionRefused extends Error {
   constructor(what: string) {
     super(`refused: ${what} is AlphaStack, and the guardian never acts on AlphaStack (notify only)`);
     this.name = "AlphaStackActionRefused";
@@ -25,7 +25,7 @@ export class AlphaStackActionRefused extends Error {
  * or flag) is refused, whatever validation and `actionToTake` let through. The third layer after rule validation
  * (the edge refuses to store such a rule) and `actionToTake`.
  */
-export function assertNotAlphaStack(rule: AlertRule, action: Exclude<AlertAction, { type: "none" }>, extraProtected: readonly string[]): void {
+function assertNotAlphaStack(rule: AlertRule, action: Exclude<AlertAction, { type: "none" }>, extraProtected: readonly string[]): void {
   if (signalSpec(rule.signal).target === "alphastack") throw new AlphaStackActionRefused(`the signal ${rule.signal}`);
   if (isAlphaStack(rule.target, extraProtected)) throw new AlphaStackActionRefused(`the target '${rule.target}'`);
   const named = action.type === "rollback" ? action.app : action.flag;

@@ -32,7 +32,7 @@ export interface NotifierOptions {
 const ICON: Record<string, string> = { firing: ":rotating_light:", "level-changed": ":warning:", resolved: ":white_check_mark:", nodata: ":grey_question:" };
 
 /** The Slack message for a notice (pure; redaction is applied by the notifier). */
-export function formatNotice(n: Notice): WebhookMessage {
+function formatNotice(n: Notice): WebhookMessage {
   const r = n.rule;
   const where = `${r.signal}${r.target ? ` on ${r.target}` : ""}`;
   if (n.kind === "action") {

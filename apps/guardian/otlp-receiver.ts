@@ -4,8 +4,8 @@ import type { AddressInfo } from "node:net";
 import { lingerOnClose } from "../../infra/http/lingering-close";
 
 /** The metrics the guardian keeps from a push (Render's metrics stream names). */
-export const PUSHED_METRICS = ["render.service.cpu.usage", "render.service.cpu.limit", "render.service.memory.usage", "render.service.memory.limit"] as const;
-export type PushedMetric = (typeof PUSHED_METRICS)[number];
+const PUSHED_METRICS = ["render.service.cpu.usage", "render.service.cpu.limit", "render.service.memory.usage", "render.service.memory.limit"] as const;
+type PushedMetric = (typeof PUSHED_METRICS)[number];
 
 /** One pushed value: a service's instance at a time. */
 export interface PushedPoint {
@@ -66,7 +66,7 @@ function numberOf(dp: any): number {
  * `service.instance.id` taken from the point's attributes or else its resource's. Anything else is ignored;
  * a body that is not an export request is a {@link BadRequest}.
  */
-export function pointsOf(req: any): PushedPoint[] {
+function pointsOf(req: any): PushedPoint[] {
   if (!req || typeof req !== "object" || !Array.isArray(req.resourceMetrics))
     throw new BadRequest("not an OTLP metrics export: resourceMetrics must be an array");
   const out: PushedPoint[] = [];

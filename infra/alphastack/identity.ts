@@ -6,7 +6,7 @@
  */
 
 /** What kind of Render object an entry is (for messages and id-shape checks). */
-export type AlphaStackKind = "project" | "environment" | "service" | "database" | "envGroup" | "domain";
+type AlphaStackKind = "project" | "environment" | "service" | "database" | "envGroup" | "domain";
 
 /** One AlphaStack production resource. */
 export interface AlphaStackResource {

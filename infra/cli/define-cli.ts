@@ -30,7 +30,7 @@ export interface CliIO {
 }
 
 /** What `run` receives: the parsed options and positionals, and the output sinks. */
-export interface CliContext<O extends CliOptions> {
+interface CliContext<O extends CliOptions> {
   values: ReturnType<typeof parseArgs<{ options: O; strict: true; allowPositionals: boolean }>>["values"];
   positionals: string[];
   out: (text: string) => void;
@@ -94,7 +94,7 @@ export function runCli(main: (argv: string[]) => Promise<number>): void {
 }
 
 /** Pulumi's stack name: letters, digits, `-`, `_`, `.`, at most 100 characters (also safe in file names). */
-export const STACK_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
+const STACK_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
 
 /** The `--stack` option, for a CLI's option table. */
 export const stackOption = { stack: { type: "string" } } as const;

@@ -5,8 +5,8 @@ import type { TrafficSwitchArgs } from "../providers/traffic-switch";
 import type { EdgeConnection } from "./edge-router";
 
 // The two slots of a blue/green app: the edge's wire contract names them (one definition for the program and the edge).
-import { SLOTS, type Slot } from "../edge-contract/slots";
-export { SLOTS, type Slot };
+import { type Slot } from "../edge-contract/slots";
+export { type Slot };
 
 /** Inputs of {@link BlueGreenApp}. */
 export interface BlueGreenAppArgs {

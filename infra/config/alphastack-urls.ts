@@ -22,7 +22,7 @@ export interface NormalUrl {
 const DEFAULT_PORTS: Readonly<Record<string, string>> = { "http:": "80", "https:": "443", "ws:": "80", "wss:": "443" };
 
 /** Lower case, brackets and trailing dots removed (`Engine.AlphaStack.example.` → `engine.alphastack.example`). */
-export function normalizeHost(host: string): string {
+function normalizeHost(host: string): string {
   return host
     .trim()
     .toLowerCase()

@@ -5,8 +5,3 @@
  * it, so both read it from here.
  */
 export const EDGE_STATE_KV_SUFFIX = "-edge-state";
-
-/** True when a Key Value instance's Render name marks it as the edge's shared state. */
-export function isEdgeStateKeyValueName(name: string): boolean {
-  return name.endsWith(EDGE_STATE_KV_SUFFIX);
-}

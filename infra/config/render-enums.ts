@@ -3,11 +3,9 @@
  * Kept in one place so the stack config schema and the providers' `check` agree.
  */
 export const RENDER_REGIONS = ["frankfurt", "oregon", "ohio", "singapore", "virginia"] as const;
-export type RenderRegion = (typeof RENDER_REGIONS)[number];
 
 /** Instance types for services (`free` and `custom` are excluded: neither belongs in this platform). */
 export const SERVICE_PLANS = ["starter", "starter_plus", "standard", "standard_plus", "pro", "pro_plus", "pro_max", "pro_ultra"] as const;
-export type ServicePlan = (typeof SERVICE_PLANS)[number];
 
 /** Postgres instance types accepted by `POST /postgres` (flexible plans, as named in Render's docs). */
 export const POSTGRES_PLANS = [
@@ -34,13 +32,11 @@ export const POSTGRES_PLANS = [
   "accelerated_768gb",
   "accelerated_1024gb",
 ] as const;
-export type PostgresPlan = (typeof POSTGRES_PLANS)[number];
 
 export const POSTGRES_VERSIONS = ["13", "14", "15", "16", "17", "18"] as const;
 
 /** Key Value instance types accepted by `POST /key-value` (openapi `keyValuePlan`; `custom` is arranged with Render, not requested). */
 export const KEY_VALUE_PLANS = ["free", "starter", "standard", "pro", "pro_plus"] as const;
-export type KeyValuePlan = (typeof KEY_VALUE_PLANS)[number];
 
 /** Key Value eviction policies (openapi `maxmemoryPolicy`): the API spells them with `_`, redis with `-`. */
 export const KEY_VALUE_MAXMEMORY_POLICIES = [
@@ -53,4 +49,3 @@ export const KEY_VALUE_MAXMEMORY_POLICIES = [
   "volatile_random",
   "volatile_ttl",
 ] as const;
-export type KeyValueMaxmemoryPolicy = (typeof KEY_VALUE_MAXMEMORY_POLICIES)[number];

@@ -25,7 +25,7 @@ export interface EdgeRoute {
  * Path prefixes the edge matches segment by segment: `/` or `/seg(/seg)*`, no empty, `.` or `..` segment, no trailing
  * slash (it would never match the bare prefix), no query or fragment.
  */
-export const PATH_PREFIX = /^\/$|^(\/(?!\.{1,2}(?:\/|$))[A-Za-z0-9._~!$&'()*+,;=:@%-]+)+$/;
+const PATH_PREFIX = /^\/$|^(\/(?!\.{1,2}(?:\/|$))[A-Za-z0-9._~!$&'()*+,;=:@%-]+)+$/;
 
 /**
  * The routes of a stack, in declaration order. A blue/green app with hosts and prefixes gets one route per prefix on
@@ -121,10 +121,10 @@ export interface AlphaStackRouting {
 }
 
 /** AlphaStack's Render service names: its services are reachable as `<name>` (private network) and `<name>[-xxxx].onrender.com`. */
-export const ALPHASTACK_SERVICE_NAMES: readonly string[] = ["alphastack-engine", "alphastack-worker", "alphastack-db", "alphastack-env"];
+const ALPHASTACK_SERVICE_NAMES: readonly string[] = ["alphastack-engine", "alphastack-worker", "alphastack-db", "alphastack-env"];
 
 /** AlphaStack's addresses from its stack config, in every spelling (see {@link AlphaStackHosts}). */
-export function alphaStackHostsOf(a: AlphaStackRouting, extraAddresses: readonly string[] = []): AlphaStackHosts {
+function alphaStackHostsOf(a: AlphaStackRouting, extraAddresses: readonly string[] = []): AlphaStackHosts {
   return new AlphaStackHosts({
     domains: ["engine.alphastack.example", ...(a.domains ?? [])],
     ids: [...(a.services ?? []), ...(a.envGroups ?? []), ...(a.databases ?? []), ...(a.environmentId ? [a.environmentId] : [])],

@@ -16,7 +16,7 @@ const healthPath = z.string().regex(/^\/[\x21-\x7e]*$/, "must be a path starting
 const version = z.string().regex(/^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$/, "must be a version tag such as 1.4.2");
 
 /** Autoscaling as Render models it: CPU and memory targets between min and max instances. */
-export const AutoscalingSchema = z
+const AutoscalingSchema = z
   .object({
     min: z.number().int().min(1),
     max: z.number().int().min(1).max(100),
@@ -59,7 +59,7 @@ const repoGlob = z
   .regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$))[^\0]+$/, "must be a glob relative to the repository root such as apps/web/** (no leading '/', no '..')");
 
 /** Render's build filter: a push builds only when a changed file matches `paths` and not `ignoredPaths`. */
-export const BuildFilterSchema = z
+const BuildFilterSchema = z
   .object({ paths: z.array(repoGlob).default([]), ignoredPaths: z.array(repoGlob).default([]) })
   .strict()
   .refine((b) => b.paths.length + b.ignoredPaths.length > 0, {
@@ -110,7 +110,7 @@ export const PromotionAnalysisSchema = z
   .strict();
 
 /** An app deployed blue/green behind the edge: two Render web services `<name>-blue` / `<name>-green`. */
-export const BlueGreenAppSchema = z
+const BlueGreenAppSchema = z
   .object({
     kind: z.literal("blueGreen"),
     /** Container image repository; the deployed ref is `<image>:<version>`. */
@@ -132,10 +132,10 @@ export const BlueGreenAppSchema = z
   .strict();
 
 /** A Render background worker (no traffic; deployed in place). */
-export const WorkerAppSchema = z.object({ kind: z.literal("worker"), image: z.string().min(1), version, ...scaling, ...deploy }).strict();
+const WorkerAppSchema = z.object({ kind: z.literal("worker"), image: z.string().min(1), version, ...scaling, ...deploy }).strict();
 
 /** A Render static site (the frontend), served through the edge's hosts. */
-export const StaticAppSchema = z
+const StaticAppSchema = z
   .object({
     kind: z.literal("static"),
     repo: z.string().url(),
@@ -156,13 +156,13 @@ export const StaticAppSchema = z
   })
   .strict();
 
-export const AppSchema = z.discriminatedUnion("kind", [BlueGreenAppSchema, WorkerAppSchema, StaticAppSchema]);
+const AppSchema = z.discriminatedUnion("kind", [BlueGreenAppSchema, WorkerAppSchema, StaticAppSchema]);
 
 /**
  * AlphaStack production, referenced read-only. These ids are never managed by this program: the providers refuse
  * writes to them and the policy pack blocks any change that touches them.
  */
-export const AlphaStackSchema = z
+const AlphaStackSchema = z
   .object({
     ownerId: renderId("tea"),
     environmentId: renderId("evm").optional(),
@@ -176,7 +176,7 @@ export const AlphaStackSchema = z
   .strict();
 
 /** The whole `stackguard:*` namespace of a stack's config, field by field (cross-field checks and defaults below). */
-export const StackConfigBaseSchema = z
+const StackConfigBaseSchema = z
   .object({
     environment: z.enum(["staging", "production"]),
     render: z
@@ -342,7 +342,7 @@ export type StackConfigInput = z.output<typeof StackConfigBaseSchema>;
 /** A validated stack config, defaults applied: what the program, the cost report and the alert defaults read. */
 export type StackConfig = z.infer<typeof StackConfigSchema>;
 /** One app, defaults applied. */
-export type AppConfig = StackConfig["apps"][string];
+type AppConfig = StackConfig["apps"][string];
 /** A blue/green app, defaults applied. */
 export type BlueGreenAppConfig = Extract<AppConfig, { kind: "blueGreen" }>;
 /** Validated promotion analysis settings of a blue/green app. */

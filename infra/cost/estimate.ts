@@ -2,10 +2,10 @@ import { StackConfig } from "../config/schema";
 import { PriceTable, postgresPlanPrice, servicePlanPrice } from "./prices";
 
 /** What a line of the report pays for. */
-export type CostRole = "active" | "warm-slot" | "edge" | "worker" | "static" | "database" | "database-storage" | "database-standby";
+type CostRole = "active" | "warm-slot" | "edge" | "worker" | "static" | "database" | "database-storage" | "database-standby";
 
 /** One priced Render resource (or part of one). All amounts are monthly, in the table's currency. */
-export interface CostLine {
+interface CostLine {
   /** App name, `edge` or the database's name. */
   component: string;
   /** The Render resource the line prices, e.g. `api-blue/green (active)`. */

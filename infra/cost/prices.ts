@@ -13,7 +13,7 @@ const monthly = z.number().nonnegative().nullable();
 const planPrice = z.looseObject({ monthly, source: sourceIds, note: z.string().optional() });
 
 /** The shape of `infra/cost/render-prices.json`. Every plan of the config schema's enums must be listed. */
-export const PriceTableSchema = z
+const PriceTableSchema = z
   .object({
     $comment: z.string().optional(),
     currency: z.literal("USD"),

@@ -5,7 +5,7 @@ import { CONFIG_KEYS, parseStackConfig } from "../config/load";
 import { StackConfig } from "../config/schema";
 
 /** The stacks of a project: one per committed `Pulumi.<stack>.yaml`. */
-export function knownStacks(root: string): string[] {
+function knownStacks(root: string): string[] {
   return fs
     .readdirSync(root)
     .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])

@@ -139,7 +139,7 @@ export const RuleListResponseSchema = z.object({ revision: z.string(), rules: z.
 export const RuleEntryResponseSchema = z.object({ revision: z.string(), rule: z.unknown() });
 
 /** One metric of {@link VitalsSummarySchema}. */
-export const VitalSummarySchema = z.object({
+const VitalSummarySchema = z.object({
   count: z.number().int().nonnegative(),
   /** The 75th percentile over the window (how Core Web Vitals are judged); absent without beacons. */
   p75: z.number().optional(),

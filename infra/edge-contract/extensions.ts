@@ -3,7 +3,7 @@ import type { FanoutResult } from "./admin-api";
 import type { EdgeState } from "./state";
 
 /** What a change of the shared state did. */
-export interface EdgeUpdateResult {
+interface EdgeUpdateResult {
   /** False when the mutation returned nothing (no change). */
   changed: boolean;
   /** The document this instance holds after the change. */

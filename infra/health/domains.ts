@@ -87,7 +87,7 @@ export async function assertDomainsReady(client: RenderClient, edgeServiceId: st
 }
 
 /** One `domain.verification` sample (1 verified, 0 not) for one domain, as the guardian's series store takes it. */
-export interface DomainSignalSample {
+interface DomainSignalSample {
   signal: "domain.verification";
   /** The domain name: the rule's `target`. */
   target: string;

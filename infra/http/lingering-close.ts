@@ -47,7 +47,7 @@ export interface LingerOptions {
 }
 
 /** The answer to a request Node could not parse. */
-export function clientErrorStatus(err: NodeJS.ErrnoException): string {
+function clientErrorStatus(err: NodeJS.ErrnoException): string {
   if (err.code === "HPE_HEADER_OVERFLOW") return "431 Request Header Fields Too Large";
   if (err.code === "ERR_HTTP_REQUEST_TIMEOUT") return "408 Request Timeout";
   return "400 Bad Request";

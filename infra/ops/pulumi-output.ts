@@ -22,7 +22,7 @@ import type { PulumiRunner } from "./pulumi-runner";
  */
 
 /** The secret environment variables' names and values: one list for every redactor (infra/redact). */
-export { SECRET_ENV_NAMES, secretEnvValues } from "../redact";
+export { secretEnvValues } from "../redact";
 
 /** Shortest value taken from config (shorter ones would mangle ordinary words). */
 const MIN_EXPLICIT = 6;

@@ -25,8 +25,6 @@ export const RetentionPolicySchema = z
       .default(26),
   })
   .strict();
-/** A validated retention policy. */
-export type RetentionPolicy = z.infer<typeof RetentionPolicySchema>;
 
 /** One export as the policy sees it. */
 export interface ExportEntry {

@@ -1,7 +1,7 @@
 import { Client } from "pg";
 
 /** Rows and a checksum of one table. The checksum is order-independent: md5 over the sorted md5s of its rows' text. */
-export interface TableSum {
+interface TableSum {
   /** `schema.table`. */
   table: string;
   rows: number;
@@ -16,7 +16,7 @@ function quote(name: string): string {
 }
 
 /** Opens a connection with timeouts, runs `fn`, always closes it. Errors never carry the connection string. */
-export async function withDatabase<T>(url: string, fn: (c: Client) => Promise<T>): Promise<T> {
+async function withDatabase<T>(url: string, fn: (c: Client) => Promise<T>): Promise<T> {
   const c = new Client({ connectionString: url, connectionTimeoutMillis: 15_000, statement_timeout: QUERY_TIMEOUT_MS, query_timeout: QUERY_TIMEOUT_MS });
   // A server that goes away mid-query ends the query with the error; the event must not crash the process.
   c.on("error", () => undefined);
@@ -29,7 +29,7 @@ export async function withDatabase<T>(url: string, fn: (c: Client) => Promise<T>
 }
 
 /** The ordinary tables of a database (not PostgreSQL's own schemas), sorted. */
-export async function userTables(c: Client): Promise<string[]> {
+async function userTables(c: Client): Promise<string[]> {
   const r = await c.query<{ s: string; t: string }>(
     "SELECT table_schema AS s, table_name AS t FROM information_schema.tables WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema') AND table_schema NOT LIKE 'pg_toast%' ORDER BY 1, 2",
   );
@@ -42,7 +42,7 @@ export async function userTables(c: Client): Promise<string[]> {
  * unknown, e.g. frozen ones, count as older). That is what a table held at `asOf`, provided no row of it was
  * updated or deleted since: such changes leave no trace of the old row in the live database.
  */
-export async function tableChecksums(c: Client, tables: string[], asOf?: Date): Promise<TableSum[]> {
+async function tableChecksums(c: Client, tables: string[], asOf?: Date): Promise<TableSum[]> {
   const out: TableSum[] = [];
   for (const table of tables) {
     const [schema, name] = table.split(/\.(.*)/s);
@@ -58,7 +58,7 @@ export async function tableChecksums(c: Client, tables: string[], asOf?: Date): 
 }
 
 /** Row hashes of a table (as {@link tableChecksums} sees them), to count differences when two checksums differ. */
-export async function rowHashes(c: Client, table: string, asOf?: Date, limit = 2_000_000, after = false): Promise<string[] | undefined> {
+async function rowHashes(c: Client, table: string, asOf?: Date, limit = 2_000_000, after = false): Promise<string[] | undefined> {
   const [schema, name] = table.split(/\.(.*)/s);
   const rel = `${quote(schema)}.${quote(name)}`;
   const where = !asOf ? "" : after ? "WHERE pg_xact_commit_timestamp(t.xmin) > $1" : "WHERE coalesce(pg_xact_commit_timestamp(t.xmin) <= $1, true)";

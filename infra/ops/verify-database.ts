@@ -3,7 +3,7 @@ import type { Postgres } from "../render/schemas/postgres";
 import { compareWithSource, type TableVerification } from "./table-checksums";
 
 /** One check of a restored database, with what was seen (never a credential). */
-export interface VerificationCheck {
+interface VerificationCheck {
   name: string;
   ok: boolean;
   detail: string;

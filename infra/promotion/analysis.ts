@@ -13,7 +13,7 @@ export interface PhaseOutcome {
 }
 
 /** The pre-switch probe metric: every probe of the idle slot's health path answers 2xx under the latency bound. */
-export function preSwitchMetric(a: PromotionAnalysis): Metric {
+function preSwitchMetric(a: PromotionAnalysis): Metric {
   const p = a.preSwitch;
   return parseMetric(
     {
@@ -73,7 +73,7 @@ export function postSwitchProbeMetric(a: PromotionAnalysis): Metric {
 }
 
 /** Human-readable thresholds, appended to a verdict so a failure says what it was measured against. */
-export function thresholds(a: PromotionAnalysis, which: "pre" | "post"): string {
+function thresholds(a: PromotionAnalysis, which: "pre" | "post"): string {
   if (which === "pre") return `want: ${a.preSwitch.probes} probes answering 2xx in < ${a.preSwitch.maxLatencyMs} ms`;
   const p = a.postSwitch;
   return `want: error rate < ${+(p.maxErrorRate * 100).toFixed(3)}%, p99 < ${p.maxP99LatencyMs} ms over ${p.bakeMs} ms, ≥ ${p.minSamples} requests per ${p.intervalMs} ms window`;

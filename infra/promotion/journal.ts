@@ -23,7 +23,7 @@ const window = z.object({
 });
 
 /** One journal entry (what {@link writeAttempt} writes). */
-export const JournalEntrySchema = z.object({
+const JournalEntrySchema = z.object({
   kind: z.literal("stackguard-promotion-attempt"),
   /** The edge the app is behind: tells stacks apart in a shared directory. */
   edgeUrl: z.string(),

@@ -32,9 +32,9 @@ export interface GuardBaseline {
  * than 500 ms above it, keeps a noisy neighbour from failing promotions while a real overload (seconds, timeouts,
  * 5xx) is caught. A single bad probe is tolerated; the second fails the bake.
  */
-export const LATENCY_FACTOR = 5;
-export const LATENCY_MARGIN_MS = 500;
-export const GUARD_FAILURE_LIMIT = 1;
+const LATENCY_FACTOR = 5;
+const LATENCY_MARGIN_MS = 500;
+const GUARD_FAILURE_LIMIT = 1;
 
 /**
  * Probes each protected service as the pre-switch analysis probes the idle slot (same count, interval and timeout).

@@ -22,7 +22,7 @@ const ACTOR = "pulumi";
  * Verdict reasons start with the step that produced them, so a later `up` can tell a slot that finished its bake
  * from one that was switched to and then interrupted (see {@link PromotionRun.converge}).
  */
-export const REASON = { baseline: "baseline:", pre: "pre-switch:", post: "post-switch:", pending: "pending:" } as const;
+const REASON = { baseline: "baseline:", pre: "pre-switch:", post: "post-switch:", pending: "pending:" } as const;
 
 /**
  * Brings an app to "the declared version serves all traffic, after passing its analysis", from whatever the live

@@ -61,7 +61,7 @@ export function listRepoFiles(checkout: string): string[] {
 }
 
 /** Does a Render build filter glob match a repository path? (`dot`: `.github/**` is a valid filter.) */
-export function globMatches(glob: string, file: string): boolean {
+function globMatches(glob: string, file: string): boolean {
   return minimatch(file, glob, { dot: true });
 }
 

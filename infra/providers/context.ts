@@ -26,7 +26,7 @@ export const PRODUCTION_OWNER_ID = ALPHASTACK_OWNER_ID;
  * Applies the stack config a dynamic provider receives in `configure` (the whole stack config, namespaced).
  * Reads `stackguard:protectedIds`, `stackguard:alphaStack` (its ids) and `stackguard:productionOwnerIds`.
  */
-export function applyStackConfig(config: pulumi.dynamic.Config): void {
+function applyStackConfig(config: pulumi.dynamic.Config): void {
   const get = (k: string): string | undefined => {
     try {
       return config.get(k);

@@ -16,7 +16,7 @@ export interface DiffSpec<T> {
 }
 
 /** Treats "", null, [] and {} as unset, and compares objects without regard to key order. */
-export function canonical(v: unknown): unknown {
+function canonical(v: unknown): unknown {
   if (v === null || v === undefined || v === "") return undefined;
   if (Array.isArray(v)) return v.length === 0 ? undefined : v.map(canonical);
   if (typeof v === "object") {

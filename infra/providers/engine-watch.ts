@@ -25,7 +25,7 @@ export function engineAddress(argv: readonly string[] = process.argv.slice(2)): 
 }
 
 /** One TCP connect to the engine: "refused" only when the port positively refuses (a slow answer is not death). */
-export function probe(addr: EngineAddress, timeoutMs = 2_000): Promise<"alive" | "refused" | "unknown"> {
+function probe(addr: EngineAddress, timeoutMs = 2_000): Promise<"alive" | "refused" | "unknown"> {
   return new Promise((resolve) => {
     const socket = net.connect({ host: addr.host, port: addr.port });
     const done = (r: "alive" | "refused" | "unknown") => {

@@ -27,7 +27,7 @@ export type FieldChange = "replace" | "update" | "action" | "state" | "local";
 type Keys<T> = keyof T & string;
 
 /** The schema's object and its shape, under any `.transform`/`.pipe` (superRefine keeps the object itself). */
-export function objectShape(schema: z.ZodType): Record<string, z.ZodType> {
+function objectShape(schema: z.ZodType): Record<string, z.ZodType> {
   let s: z.ZodType = schema;
   while (s instanceof z.ZodPipe) s = s._zod.def.in as z.ZodType;
   if (!(s instanceof z.ZodObject)) throw new Error("stackguard: a resource's input schema must be a zod object (optionally refined or transformed)");
@@ -43,7 +43,7 @@ export interface FieldOptions<I> {
 }
 
 /** The fields of a change table `T` whose change is `C`. */
-export type FieldsWith<T, C extends FieldChange> = { [K in keyof T]: T[K] extends C ? K : never }[keyof T] & string;
+type FieldsWith<T, C extends FieldChange> = { [K in keyof T]: T[K] extends C ? K : never }[keyof T] & string;
 
 /** A resource's field lists, all derived from its schemas and its change table `T`. */
 export interface ResourceFields<I, C, T = Record<Keys<I>, FieldChange>> {

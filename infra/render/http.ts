@@ -11,7 +11,7 @@ import { requestLog } from "./request-log";
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 /** Query values; arrays are sent as repeated keys (`name=a&name=b`), the form Render's API expects. */
-export type Query = Record<string, string | number | boolean | ReadonlyArray<string> | undefined>;
+type Query = Record<string, string | number | boolean | ReadonlyArray<string> | undefined>;
 
 /** One logical API call. */
 export interface RequestSpec<T> {
@@ -70,7 +70,7 @@ export function apiPath(strings: TemplateStringsArray, ...values: Array<string |
 }
 
 /** Serializes a query the way Render expects (repeated keys for arrays, undefined dropped). */
-export function serializeQuery(q: Query | undefined): string {
+function serializeQuery(q: Query | undefined): string {
   if (!q) return "";
   const sp = new URLSearchParams();
   for (const [k, v] of Object.entries(q)) {

@@ -6,4 +6,4 @@
  * value, a file's content) has no recognisable shape. The client registers the secret values it sends
  * (`registerSecretsIn`); every message passes through {@link redact} before leaving the client.
  */
-export { REDACTED, redact, registerSecret, registerSecretsIn } from "../redact";
+export { redact, registerSecret, registerSecretsIn } from "../redact";

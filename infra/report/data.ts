@@ -4,7 +4,7 @@ const slot = z.enum(["blue", "green"]);
 const time = z.iso.datetime({ offset: true });
 
 /** One resource step of the `up` (from `pulumi preview --json` / the engine events): what changed. */
-export const ChangeSchema = z
+const ChangeSchema = z
   .object({
     /** The resource's name or URN (shown as given). */
     resource: z.string().min(1),
@@ -17,7 +17,7 @@ export const ChangeSchema = z
   .strict();
 
 /** One analysis verdict of a promotion (infra/promotion/analysis.ts `PhaseOutcome`, named by phase). */
-export const AnalysisEntrySchema = z
+const AnalysisEntrySchema = z
   .object({
     /** `deploy`: the new version never became live, so no analysis could run. */
     phase: z.enum(["deploy", "pre-switch", "post-switch", "baseline"]),
@@ -28,7 +28,7 @@ export const AnalysisEntrySchema = z
   .strict();
 
 /** One window of traffic through the edge for an app: the plot's points. */
-export const TrafficPointSchema = z
+const TrafficPointSchema = z
   .object({
     at: time,
     /** Fraction of failed requests in the window, in [0, 1]. */

@@ -11,7 +11,7 @@ import { redact } from "../render/redact";
 import { DeployReportDataSchema, type DeployReport, type DeployReportData, type PromotionEntry } from "./data";
 import { trafficPlotSvg } from "./plot";
 
-export type { DeployReportData, DeployReport } from "./data";
+export type { DeployReportData } from "./data";
 
 /** Options for {@link renderDeployReport} and {@link writeDeployReport}. */
 export interface ReportOptions {

@@ -13,7 +13,7 @@ export interface PromotionExtras {
 }
 
 /** The plot's points from the traffic a promotion recorded through the edge (one per measured window). */
-export function seriesFromTraffic(traffic: PromotionTraffic | undefined): TrafficPoint[] {
+function seriesFromTraffic(traffic: PromotionTraffic | undefined): TrafficPoint[] {
   return (traffic?.windows ?? []).map((w) => ({
     at: w.at,
     slot: w.slot,

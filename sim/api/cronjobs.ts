@@ -7,7 +7,7 @@ import { sortKeys } from "../render/json";
 import { microStamp, nowNs } from "../render/time";
 
 /** A cron job run as stored (timestamps in decimal ns). */
-export interface CronRunRec {
+interface CronRunRec {
   id: string;
   serviceId: string;
   status: "pending" | "successful" | "unsuccessful" | "canceled";
@@ -40,7 +40,7 @@ function getCronJob(app: SimApp, id: string): ServiceRec {
 }
 
 /** Ends the service's pending runs whose time has come (lazily, so a restart loses nothing). */
-export function settleRuns(app: SimApp, serviceId: string, now = Date.now()): void {
+function settleRuns(app: SimApp, serviceId: string, now = Date.now()): void {
   for (const { data: r } of app.store.list<CronRunRec>("cronRun", serviceId)) {
     if (r.status !== "pending" || r.endsAt > now) continue;
     const finishedAt = (BigInt(r.endsAt) * 1_000_000n).toString();

@@ -9,7 +9,7 @@ import { microStamp, nanoStamp, nowNs } from "../render/time";
 import { enumListParam, listParam, timeParam } from "./params";
 
 /** A custom domain as stored. */
-export interface CustomDomainRec {
+interface CustomDomainRec {
   id: string;
   serviceId: string;
   name: string;

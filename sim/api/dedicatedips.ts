@@ -17,7 +17,7 @@ import { listParam } from "./params";
  * `CREATING`/`PENDING` pass and `RUNNING` after ~17.5 s. PATCH (name, description, environmentIds) echoes the whole
  * object; DELETE answers 204.
  */
-export interface DedicatedIpRec {
+interface DedicatedIpRec {
   id: string;
   ownerId: string;
   name: string;
@@ -52,7 +52,7 @@ function msOf(ns: string): number {
 }
 
 /** The record as Render shows it at this moment (status and addresses follow the recorded provisioning). */
-export function renderDedicatedIp(app: SimApp, rec: DedicatedIpRec, opts: { created?: boolean } = {}): Record<string, unknown> {
+function renderDedicatedIp(app: SimApp, rec: DedicatedIpRec, opts: { created?: boolean } = {}): Record<string, unknown> {
   const created = msOf(rec.createdAt);
   const elapsed = opts.created ? 0 : Date.now() - created;
   const passed = PHASES.filter((p) => elapsed >= app.scaled(p.at));

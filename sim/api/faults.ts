@@ -36,7 +36,7 @@ const RuleSchema = z
   .strict();
 
 /** Body of `PUT /__sim/api-faults`. */
-export const ApiFaultConfigSchema = z
+const ApiFaultConfigSchema = z
   .object({
     /** Probability in [0,1] that any API request gets a random fault. */
     rate: z.number().min(0).max(1).default(0),

@@ -57,7 +57,7 @@ export function parseLimitOnly(query: URLSearchParams): number {
 }
 
 /** Render's regions (`components.schemas.region` of openapi.json). */
-export const REGIONS = ["frankfurt", "oregon", "ohio", "singapore", "virginia"] as const;
+const REGIONS = ["frankfurt", "oregon", "ohio", "singapore", "virginia"] as const;
 
 /**
  * The region of a create body: Render's default `oregon` when absent, Render's 400 for one it does not have (the

@@ -10,7 +10,7 @@ import { microStamp, nowNs } from "../render/time";
 import { listParam, timeFilter } from "./params";
 
 /** A project as stored; its environments point back at it. */
-export interface ProjectRec {
+interface ProjectRec {
   id: string;
   name: string;
   ownerId: string;

@@ -273,7 +273,7 @@ function update(ctx: Ctx) {
 }
 
 /** Deletes a service and everything that hangs off it; the data plane stops serving it. */
-export function deleteServiceCascade(app: SimApp, rec: ServiceRec, effects: Array<() => unknown>): void {
+function deleteServiceCascade(app: SimApp, rec: ServiceRec, effects: Array<() => unknown>): void {
   for (const d of app.store.list<DeployRec>("deploy", rec.id)) app.lifecycle.cancel(d.data, []);
   for (const kind of ["deploy", "deployEnv", "svcEnv", "svcFile", "customDomain", "header", "route", "event", "disk"] as const)
     app.store.deleteChildren(kind, rec.id);

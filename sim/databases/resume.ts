@@ -5,7 +5,7 @@ import { SEED } from "../seed";
 import { ALPHASTACK_SEED_SQL } from "./alphastack-seed";
 
 /** The seed data of a database id, when it has one (AlphaStack's production database). */
-export function seedSqlFor(id: string): string | undefined {
+function seedSqlFor(id: string): string | undefined {
   return id === SEED.postgres ? ALPHASTACK_SEED_SQL : undefined;
 }
 

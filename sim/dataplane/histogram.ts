@@ -9,7 +9,7 @@ const LOG_GROWTH = Math.log(GROWTH);
 export const LATENCY_BUCKETS = 130;
 
 /** Upper bound, in ms, of bucket `i`. */
-export function bucketBound(i: number): number {
+function bucketBound(i: number): number {
   return MIN_MS * Math.pow(GROWTH, i);
 }
 

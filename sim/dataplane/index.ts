@@ -10,8 +10,6 @@ import type { DataPlaneApi, MetricName, MetricPoint, MetricSeries, MetricsQuery,
 
 export type { DataPlaneOptions } from "./spec";
 export type { InstanceInfo } from "./service";
-export { DataPlaneInputError } from "./spec";
-
 /** Grace for instances when the whole data plane stops (the simulator is shutting down). */
 const STOP_GRACE_MS = 3_000;
 

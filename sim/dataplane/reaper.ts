@@ -40,8 +40,3 @@ export function track(child: ChildProcess): void {
   live.add(child);
   child.once("exit", () => live.delete(child));
 }
-
-/** Children still running (for tests and diagnostics). */
-export function liveChildren(): number {
-  return live.size;
-}

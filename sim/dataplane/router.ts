@@ -4,7 +4,7 @@ import { createFrontServer, serve, type FrontTarget } from "./front";
 import { listenPreferring } from "./listen";
 
 /** The host of a request, lowercased, without its port (`Host: API.example.com:8080` → `api.example.com`). */
-export function hostOf(req: IncomingMessage): string {
+function hostOf(req: IncomingMessage): string {
   const h = req.headers.host ?? "";
   const end = h.startsWith("[") ? h.indexOf("]") + 1 : h.lastIndexOf(":") >= 0 ? h.lastIndexOf(":") : h.length;
   return h.slice(0, end > 0 ? end : h.length).toLowerCase();

@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { ServiceFaults, ServiceRuntimeSpec } from "./types";
 
 /** A bad argument to the data plane: the message names the field and how to fix it. */
-export class DataPlaneInputError extends Error {
+class DataPlaneInputError extends Error {
   constructor(message: string) {
     super(message);
     this.name = "DataPlaneInputError";
@@ -12,7 +12,7 @@ export class DataPlaneInputError extends Error {
 const SERVICE_TYPES = ["web_service", "private_service", "background_worker", "static_site", "cron_job"] as const;
 
 /** `ServiceRuntimeSpec`, checked before any change is made. */
-export const ServiceRuntimeSpecSchema = z.object({
+const ServiceRuntimeSpecSchema = z.object({
   id: z.string().regex(/^[a-z]{2,4}-[0-9a-z-]{4,64}$/, "must be a Render id such as srv-…"),
   name: z.string().min(1, "must be the service's name"),
   slug: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "must be lowercase letters, digits and dashes"),
@@ -60,7 +60,7 @@ export function parseFaults(faults: unknown): ServiceFaults {
 }
 
 /** Options of `new DataPlane(…)`. */
-export const DataPlaneOptionsSchema = z.object({
+const DataPlaneOptionsSchema = z.object({
   stateDir: z.string().min(1, "must name the directory for ports, faults and logs"),
   repoRoot: z.string().min(1, "must name the directory holding apps/<app>/index.ts"),
   host: z.string().default("127.0.0.1"),

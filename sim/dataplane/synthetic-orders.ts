@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { Pool } from "pg";
 
 /** The env var that turns the endpoint on: the columns of `orders` this version reads and writes, comma-separated. */
-export const ORDERS_COLUMNS_ENV = "SIM_ORDERS_COLUMNS";
+const ORDERS_COLUMNS_ENV = "SIM_ORDERS_COLUMNS";
 /** Rows `GET /orders` returns (newest first). */
 const PAGE = 20;
 /** Largest request body read (a JSON object of column values). */

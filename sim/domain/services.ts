@@ -204,7 +204,7 @@ export interface KeyValueRow {
 }
 
 /** Effective env and secret files: linked env groups first, then the service's own values win. */
-export function effectiveConfig(app: SimApp, serviceId: string): { env: Record<string, string>; files: Record<string, string> } {
+function effectiveConfig(app: SimApp, serviceId: string): { env: Record<string, string>; files: Record<string, string> } {
   const env: Record<string, string> = {};
   const files: Record<string, string> = {};
   for (const g of linkedGroups(app, serviceId)) {
@@ -217,7 +217,7 @@ export function effectiveConfig(app: SimApp, serviceId: string): { env: Record<s
 }
 
 /** The env and secret files one deploy runs with (kind `deployEnv`, id = the deploy's id, encrypted at rest). */
-export interface DeployConfig {
+interface DeployConfig {
   env: Record<string, string>;
   files: Record<string, string>;
 }
@@ -234,7 +234,7 @@ export function captureDeployConfig(app: SimApp, serviceId: string, deployId: st
 }
 
 /** The env a deploy runs with; the current effective config for deploys that predate capturing it. */
-export function deployConfig(app: SimApp, serviceId: string, deployId: string): DeployConfig {
+function deployConfig(app: SimApp, serviceId: string, deployId: string): DeployConfig {
   return app.store.get<DeployConfig>("deployEnv", deployId) ?? effectiveConfig(app, serviceId);
 }
 

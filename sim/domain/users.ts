@@ -29,7 +29,7 @@ export interface MemberRec {
 }
 
 /** An API key as stored: only its SHA-256 is kept (id of the `apiKey` document), never the key. */
-export interface ApiKeyRec {
+interface ApiKeyRec {
   userId: string;
   /** The key's label, as in Render's dashboard (Account settings → API keys). */
   name: string;
@@ -49,7 +49,7 @@ const STAGING = "tea-stackguardstaging000";
  * `npm start`, `npm run pulumi` and the tests use) and owns both workspaces, as the person who created them would on
  * Render. Every other user holds one generated key, written once to `<stateDir>/api-keys/<key>` (mode 0600).
  */
-export const SEEDED_USERS: ReadonlyArray<{ user: UserRec; key?: string; roles: Record<string, WorkspaceRole> }> = [
+const SEEDED_USERS: ReadonlyArray<{ user: UserRec; key?: string; roles: Record<string, WorkspaceRole> }> = [
   {
     user: { id: "usr-stackguardoperator00", name: "stackguard simulator", email: "operator@stackguard.example" },
     roles: { [PRODUCTION]: "ADMIN", [STAGING]: "ADMIN" },
@@ -87,7 +87,7 @@ export const OPERATOR_USER_ID = "usr-stackguardoperator00";
 /** Names of the generated per-user keys (files under `<stateDir>/api-keys/`). */
 export type SeededKeyName = "alphastack-admin" | "ci-production" | "ci-staging" | "edge" | "guardian";
 
-export function keyHash(key: string): string {
+function keyHash(key: string): string {
   return createHash("sha256").update(key).digest("hex");
 }
 

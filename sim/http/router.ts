@@ -25,7 +25,7 @@ export interface Reply {
   body?: unknown;
 }
 
-export type Handler = (ctx: Ctx) => Reply;
+type Handler = (ctx: Ctx) => Reply;
 
 /** One route of Render's API. `validate: false` skips the generic OpenAPI body check (the handler checks). */
 export interface Route {

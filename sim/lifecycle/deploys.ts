@@ -69,7 +69,7 @@ export interface DeployRequest {
   from?: DeployRec;
 }
 
-export function isActive(status: DeployStatus): boolean {
+function isActive(status: DeployStatus): boolean {
   return ACTIVE.has(status);
 }
 

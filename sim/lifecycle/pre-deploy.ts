@@ -8,7 +8,7 @@ import { commandEnv, writeSecretFiles } from "../dataplane/render-env";
 import type { ServiceRuntimeSpec } from "../dataplane/types";
 
 /** Longest a pre-deploy command may run before the deploy fails (`pre_deploy_failed`); a real migration may be slow. */
-export const PRE_DEPLOY_TIMEOUT_MS = 30 * 60_000;
+const PRE_DEPLOY_TIMEOUT_MS = 30 * 60_000;
 /** Output kept for the failure reason (the tail: the error is usually last). */
 const TAIL_BYTES = 4 * 1024;
 /** Raw output buffered before redaction; cut at line starts so a secret is never kept in part. */

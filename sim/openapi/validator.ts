@@ -29,7 +29,7 @@ let ajv: Ajv | undefined;
 const cache = new Map<string, ValidateFunction | null>();
 
 /** The shared Ajv instance holding the spec under the id `render-openapi`. */
-export function specAjv(): Ajv {
+function specAjv(): Ajv {
   if (!ajv) {
     ajv = new Ajv({ strict: false, allErrors: true, logger: false, allowUnionTypes: true });
     addFormats(ajv);
@@ -71,7 +71,7 @@ function resolvePath(path: string[]): string[] | undefined {
 }
 
 /** A compiled validator for a JSON pointer inside the spec, or null when nothing is there. */
-export function validatorAt(path: string[]): ValidateFunction | null {
+function validatorAt(path: string[]): ValidateFunction | null {
   const key = path.join("\u0000");
   if (!cache.has(key)) {
     const resolved = resolvePath(path);

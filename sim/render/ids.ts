@@ -56,7 +56,7 @@ export function xidTime(id: string): Date | undefined {
 }
 
 /** Id prefixes by object kind, as recorded. */
-export const ID_PREFIX = {
+const ID_PREFIX = {
   service: "srv",
   cronJob: "crn",
   deploy: "dep",

@@ -43,11 +43,6 @@ export function microStamp(ns: string | bigint): string {
   return fmt(BigInt(ns), 6);
 }
 
-/** Milliseconds since the epoch of a stored nanosecond timestamp. */
-export function nsToMs(ns: string | bigint): number {
-  return Number(BigInt(ns) / 1_000_000n);
-}
-
 /** A `Date` as stored nanoseconds. */
 export function dateToNs(d: Date): string {
   return (BigInt(d.getTime()) * 1_000_000n).toString();

@@ -55,7 +55,7 @@ function certificate(dir: string): { key: string; cert: string } {
 }
 
 /** Parses `<PRI>1 TIMESTAMP HOST APP PROCID MSGID SD MSG` (RFC 5424); structured data may be `-` or `[...]`. */
-export function parseSyslog(raw: string): Omit<CollectedMessage, "receivedAt"> {
+function parseSyslog(raw: string): Omit<CollectedMessage, "receivedAt"> {
   const m = /^<\d{1,3}>1 \S+ (\S+) (\S+) \S+ \S+ (-|(?:\[(?:[^\]\\]|\\.)*\])+) ?([\s\S]*)$/.exec(raw);
   return m ? { raw, host: m[1]!, app: m[2]!, message: m[4]! } : { raw, host: "", app: "", message: raw };
 }

@@ -15,7 +15,7 @@ import type { Scenario } from "./scenarios";
 import type { RunResult } from "./workspace";
 
 /** One mandatory violation as the engine reported it (the message without the policy's description line). */
-export interface Violation {
+interface Violation {
   policy: string;
   urn?: string;
   message: string;

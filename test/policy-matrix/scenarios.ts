@@ -59,18 +59,18 @@ export interface Scenario {
 import * as path from "node:path";
 import { commandDigest } from "../../policies/lib/commands";
 
-export const ENGINE = "srv-alphastackengine0000";
-export const WORKER = "srv-alphastackworker0000";
-export const DATABASE = "dpg-alphastackdb00000000-a";
-export const ENV_GROUP = "evg-alphastackenv0000000";
-export const DOMAIN = "engine.alphastack.example";
-export const PROD_OWNER = "tea-alphastackprod000000";
-export const STAGING_OWNER = "tea-stackguardstaging000";
+const ENGINE = "srv-alphastackengine0000";
+const WORKER = "srv-alphastackworker0000";
+const DATABASE = "dpg-alphastackdb00000000-a";
+const ENV_GROUP = "evg-alphastackenv0000000";
+const DOMAIN = "engine.alphastack.example";
+const PROD_OWNER = "tea-alphastackprod000000";
+const STAGING_OWNER = "tea-stackguardstaging000";
 
 /** The test stack whose state holds the pinned references (see pins.ts). */
 export const PIN_STACK = "prodpins";
 /** The managed AlphaStack reference of the pin stack. */
-export const PIN_NAME = "alphastack-db-ref";
+const PIN_NAME = "alphastack-db-ref";
 export const PIN_TYPE = "pulumi-nodejs:dynamic/stackguard:ProtectedRef";
 export const PIN_URN = `urn:pulumi:${PIN_STACK}::stackguard::${PIN_TYPE}::${PIN_NAME}`;
 

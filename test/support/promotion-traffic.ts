@@ -45,7 +45,7 @@ export function traffic(edgeUrl: string, host = HOST): { stop: () => Promise<Rec
 }
 
 /** Every descendant of `pid` (from /proc), children first found: plugins run in process groups of their own. */
-export function descendants(pid: number): number[] {
+function descendants(pid: number): number[] {
   const parentOf = new Map<number, number>();
   for (const e of fs.readdirSync("/proc")) {
     if (!/^\d+$/.test(e)) continue;

@@ -25,7 +25,7 @@ import * as path from "node:path";
 import YAML from "yaml";
 
 /** The repository root. */
-export const ROOT = path.resolve(__dirname, "..", "..");
+const ROOT = path.resolve(__dirname, "..", "..");
 
 /**
  * Actions a local run skips, each with what stands in for it. Any other `uses:` fails the run, so that a new action
@@ -418,7 +418,7 @@ function runBash(script: string, cwd: string, env: NodeJS.ProcessEnv, timeoutMs:
 }
 
 /** Reads a workflow file from a checkout. */
-export function loadWorkflow(cwd: string, workflow: string): any {
+function loadWorkflow(cwd: string, workflow: string): any {
   const file = workflow.includes("/") ? path.resolve(cwd, workflow) : path.join(cwd, ".github", "workflows", workflow);
   return YAML.parse(fs.readFileSync(file, "utf8"));
 }

@@ -41,7 +41,7 @@ return 1
 `;
 
 /** Per-command timeout: a switch waits on this write, so it fails fast (503, nothing changed) when Key Value is away. */
-export const KV_COMMAND_TIMEOUT_MS = 2_000;
+const KV_COMMAND_TIMEOUT_MS = 2_000;
 
 /**
  * A connection to the edge's Key Value instance with the edge's failure policy: commands fail at once while

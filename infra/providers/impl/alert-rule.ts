@@ -11,7 +11,7 @@ import { idsFromAlphaStackConfig, parseIdList } from "../guard";
 import { adminTokenInput, edgeAccess, edgeUrlInput, requireEdgeAccess } from "./edge-admin-access";
 
 /** Checked inputs of an AlertRule resource. */
-export const alertRuleInputsSchema = z
+const alertRuleInputsSchema = z
   .object({
     /** The rule (infra/alerts/README.md), validated by `check` (`validateAlertRule`); a new `rule.name` replaces it. */
     rule: z.record(z.string(), z.unknown()),
@@ -49,7 +49,7 @@ function reader(i: { edgeUrl?: string; adminToken?: string }): RuleAdmin | undef
 }
 
 /** The dynamic provider for `stackguard:AlertRule`, typed with its checked inputs (which are its outputs). */
-export const alertRuleProvider = {
+const alertRuleProvider = {
   async configure(req: pulumi.dynamic.ConfigureRequest) {
     const get = (k: string): string | undefined => {
       try {

@@ -28,10 +28,10 @@ export const customDomainInputsSchema = z
     verify: z.boolean().default(true),
   })
   .strict();
-export type CustomDomainInputs = z.infer<typeof customDomainInputsSchema>;
+type CustomDomainInputs = z.infer<typeof customDomainInputsSchema>;
 
 /** Render's view of the domain. */
-export const customDomainComputedSchema = z.object({
+const customDomainComputedSchema = z.object({
   /** `cdm-…` (same as `id`). */
   domainId: z.string(),
   domainType: z.string(),
@@ -54,7 +54,7 @@ export const customDomainFields = resourceFields(
 export type CustomDomainOutputs = CustomDomainInputs & z.output<typeof customDomainComputedSchema>;
 
 /** In place vs replacement (derived from {@link customDomainFields}). */
-export const customDomainDiffSpec: DiffSpec<CustomDomainInputs> = customDomainFields.diffSpec;
+const customDomainDiffSpec: DiffSpec<CustomDomainInputs> = customDomainFields.diffSpec;
 
 function outputs(i: CustomDomainInputs, d: CustomDomain): CustomDomainOutputs {
   const suffix = d.publicSuffix ? { publicSuffix: d.publicSuffix } : {};
@@ -71,7 +71,7 @@ async function findByName(serviceId: string, name: string): Promise<CustomDomain
 }
 
 /** The dynamic provider for `render:CustomDomain`, typed with its checked inputs and its outputs. */
-export const customDomainProvider = {
+const customDomainProvider = {
   configure: configureProvider,
 
   async check(_olds: unknown, news: Record<string, unknown>) {

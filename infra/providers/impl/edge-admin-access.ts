@@ -39,7 +39,7 @@ const READ = { timeoutMs: 5_000, retries: 1 } as const;
  * `EDGE_ADMIN_TOKEN`) have none in state: for those, `EDGE_ADMIN_TOKEN` still serves, if set; the next `up`
  * records the token (a one-time update of each such resource).
  */
-export function tokenOf(i: EdgeAccess): string | undefined {
+function tokenOf(i: EdgeAccess): string | undefined {
   return i.adminToken || process.env.EDGE_ADMIN_TOKEN || undefined;
 }
 

@@ -17,7 +17,7 @@ export const envGroupLinkInputsSchema = z
     serviceId: z.string().regex(/^(srv|crn)-[a-z0-9]+$/, "serviceId must be a service id like srv-…"),
   })
   .strict();
-export type EnvGroupLinkInputs = z.infer<typeof envGroupLinkInputsSchema>;
+type EnvGroupLinkInputs = z.infer<typeof envGroupLinkInputsSchema>;
 
 /** Both ends identify the link: changing either is a new link. */
 export const envGroupLinkFields = resourceFields(envGroupLinkInputsSchema, { envGroupId: "replace", serviceId: "replace" }, z.object({}));
@@ -26,12 +26,12 @@ export const envGroupLinkFields = resourceFields(envGroupLinkInputsSchema, { env
 export type EnvGroupLinkOutputs = EnvGroupLinkInputs;
 
 /** Replacement only (derived from {@link envGroupLinkFields}). */
-export const envGroupLinkDiffSpec: DiffSpec<EnvGroupLinkInputs> = envGroupLinkFields.diffSpec;
+const envGroupLinkDiffSpec: DiffSpec<EnvGroupLinkInputs> = envGroupLinkFields.diffSpec;
 
 const linkId = (i: EnvGroupLinkInputs): string => `${i.envGroupId}/${i.serviceId}`;
 
 /** The dynamic provider for `render:EnvGroupLink`, typed with its checked inputs and its outputs. */
-export const envGroupLinkProvider = {
+const envGroupLinkProvider = {
   configure: configureProvider,
 
   async check(_olds: unknown, news: Record<string, unknown>) {

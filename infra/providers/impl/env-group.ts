@@ -32,10 +32,10 @@ export const envGroupInputsSchema = z
     requireSecret(ctx, v.secretInputs, "envVars");
     requireSecret(ctx, v.secretInputs, "secretFiles");
   });
-export type EnvGroupInputs = z.infer<typeof envGroupInputsSchema>;
+type EnvGroupInputs = z.infer<typeof envGroupInputsSchema>;
 
 /** What Render computes for an env group. */
-export const envGroupComputedSchema = z.object({
+const envGroupComputedSchema = z.object({
   /** `evg-…` (same as `id`). */
   envGroupId: z.string(),
 });
@@ -54,7 +54,7 @@ export const envGroupFields = resourceFields(
 export type EnvGroupOutputs = EnvGroupInputs & z.output<typeof envGroupComputedSchema>;
 
 /** In place vs replacement (derived from {@link envGroupFields}). */
-export const envGroupDiffSpec: DiffSpec<EnvGroupInputs> = envGroupFields.diffSpec;
+const envGroupDiffSpec: DiffSpec<EnvGroupInputs> = envGroupFields.diffSpec;
 
 function inputsFromGroup(g: EnvGroup, secretInputs?: Record<string, boolean>): EnvGroupInputs {
   return {
@@ -116,7 +116,7 @@ async function ignore404(p: Promise<void>): Promise<void> {
 }
 
 /** The dynamic provider for `render:EnvGroup`, typed with its checked inputs and its outputs. */
-export const envGroupProvider = {
+const envGroupProvider = {
   configure: configureProvider,
 
   async check(_olds: unknown, news: Record<string, unknown>) {

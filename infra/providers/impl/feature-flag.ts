@@ -14,7 +14,7 @@ import { resourceFields } from "../fields";
 import { adminTokenInput, edgeAccess, edgeUrlInput, requireEdgeAccess } from "./edge-admin-access";
 
 /** Checked inputs of a FeatureFlag (the definition itself is checked against our model and the flagd schema). */
-export const featureFlagInputsSchema = z
+const featureFlagInputsSchema = z
   .object({
     /** The flag key apps ask for; changing it replaces the flag. */
     key: z.string().regex(FLAG_KEY_PATTERN, "key must be letters, digits, '.', '_' or '-' (max 128)"),
@@ -24,11 +24,11 @@ export const featureFlagInputsSchema = z
     adminToken: adminTokenInput,
   })
   .strict();
-export type FeatureFlagInputs = z.infer<typeof featureFlagInputsSchema>;
+type FeatureFlagInputs = z.infer<typeof featureFlagInputsSchema>;
 
 /** Outputs: inputs plus the live override and revision. */
 /** What the edge holds besides the declaration. */
-export const featureFlagComputedSchema = z.object({
+const featureFlagComputedSchema = z.object({
   /** The live kill-switch override on the edge, if any (`null` when none). */
   override: z.custom<FlagOverride | null>(),
   /** The edge's flag revision after the last write. */
@@ -46,7 +46,7 @@ export const featureFlagFields = resourceFields(
 );
 
 /** The inputs `check` returns: the declaration and the live override (read there, so the diff sees a kill switch). */
-export type FeatureFlagCheckedInputs = FeatureFlagInputs & { override?: FlagOverride | null };
+type FeatureFlagCheckedInputs = FeatureFlagInputs & { override?: FlagOverride | null };
 
 /** Outputs: the declaration, the live override and the revision. */
 export type FeatureFlagOutputs = FeatureFlagInputs & z.output<typeof featureFlagComputedSchema>;
@@ -59,7 +59,7 @@ function hasUnknown(v: unknown): boolean {
 }
 
 /** The definition as stored on the edge: `$ref`s inlined, validated as a one-flag flagd set. */
-export function storedDefinition(i: Pick<FeatureFlagInputs, "key" | "definition" | "evaluators">): FlagDefinition {
+function storedDefinition(i: Pick<FeatureFlagInputs, "key" | "definition" | "evaluators">): FlagDefinition {
   const set = expandRefs({ flags: { [i.key]: i.definition as FlagDefinition }, ...(i.evaluators ? { $evaluators: i.evaluators } : {}) });
   return set.flags[i.key]!;
 }
@@ -113,7 +113,7 @@ async function liveOverride(i: FeatureFlagInputs, recorded: FlagOverride | null 
  * `update` never undoes it: the definition write leaves overrides alone, and an override is cleared only when the
  * declared definition already behaves the same way (declared DISABLED / off variant for `off`, ENABLED for `on`).
  */
-export const featureFlagProvider = {
+const featureFlagProvider = {
   async check(olds: Partial<FeatureFlagOutputs> | undefined, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult<FeatureFlagCheckedInputs>> {
     const base = checkWith("FeatureFlag", featureFlagInputsSchema, news);
     if (base.failures?.length) return base;

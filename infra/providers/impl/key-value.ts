@@ -45,10 +45,10 @@ export const keyValueInputsSchema = z
       .optional(),
   })
   .strict();
-export type KeyValueInputs = z.infer<typeof keyValueInputsSchema>;
+type KeyValueInputs = z.infer<typeof keyValueInputsSchema>;
 
 /** What Render computes for a Key Value instance. `connectionInfo` is secret (additionalSecretOutputs on the class). */
-export const keyValueComputedSchema = z.object({
+const keyValueComputedSchema = z.object({
   keyValueId: z.string(),
   status: z.string(),
   /** The Key Value (Redis®-compatible) server version, e.g. `8.1.4`. */
@@ -76,7 +76,7 @@ export const keyValueFields = resourceFields(
 export type KeyValueOutputs = KeyValueInputs & z.output<typeof keyValueComputedSchema>;
 
 /** In place vs replacement (derived from {@link keyValueFields}). */
-export const keyValueDiffSpec: DiffSpec<KeyValueInputs> = keyValueFields.diffSpec;
+const keyValueDiffSpec: DiffSpec<KeyValueInputs> = keyValueFields.diffSpec;
 
 /** Changes after which the PATCH answer's status is not to be trusted (see {@link converge}). */
 const RESTARTS: ReadonlyArray<keyof KeyValueInputs> = ["plan", "maxmemoryPolicy", "environmentId"];
@@ -174,7 +174,7 @@ async function converge(render: RenderClient, id: string, live: KeyValueInputs, 
 }
 
 /** The dynamic provider for `render:KeyValue`, typed with its checked inputs and its outputs. */
-export const keyValueProvider = {
+const keyValueProvider = {
   configure: configureProvider,
 
   async check(_olds: unknown, news: Record<string, unknown>) {

@@ -30,12 +30,12 @@ export const logStreamInputsSchema = z
     preview: z.enum(["send", "drop"], { error: "preview must be send or drop" }).default("drop"),
   })
   .strict();
-export type LogStreamInputs = z.infer<typeof logStreamInputsSchema>;
+type LogStreamInputs = z.infer<typeof logStreamInputsSchema>;
 
 const streamSchema = z.object({ ownerId: z.string(), endpoint: z.string(), preview: z.string() });
 
 /** What the state keeps besides the inputs: the token's hash, never the token. */
-export const logStreamComputedSchema = z.object({ tokenHash: z.string() });
+const logStreamComputedSchema = z.object({ tokenHash: z.string() });
 
 /** One setting per workspace (`PUT /logs/streams/owner/{ownerId}`): a new owner is a new stream; the rest is the PUT. */
 export const logStreamFields = resourceFields(
@@ -48,7 +48,7 @@ export const logStreamFields = resourceFields(
 export type LogStreamOutputs = Omit<LogStreamInputs, "token"> & z.output<typeof logStreamComputedSchema>;
 
 /** In place vs replacement (derived from {@link logStreamFields}). */
-export const logStreamDiffSpec: DiffSpec<LogStreamInputs> = logStreamFields.diffSpec;
+const logStreamDiffSpec: DiffSpec<LogStreamInputs> = logStreamFields.diffSpec;
 
 /** The PUT body, one part per field it sends ({@link logStreamFields}`.update`). */
 const LOG_STREAM_PUT: BodyParts<LogStreamInputs, (typeof logStreamFields.update)[number]> = {
@@ -71,7 +71,7 @@ async function put(i: LogStreamInputs): Promise<LogStreamOutputs> {
 }
 
 /** The dynamic provider for `render:LogStream`, typed with its checked inputs and its outputs. */
-export const logStreamProvider = {
+const logStreamProvider = {
   configure: configureProvider,
 
   async check(_olds: unknown, news: Record<string, unknown>) {

@@ -30,12 +30,12 @@ export const metricStreamInputsSchema = z
     token: z.string().min(16, "token must be at least 16 characters (Render sends it as a Bearer token; use a random secret)"),
   })
   .strict();
-export type MetricStreamInputs = z.infer<typeof metricStreamInputsSchema>;
+type MetricStreamInputs = z.infer<typeof metricStreamInputsSchema>;
 
 const streamSchema = z.object({ ownerId: z.string(), provider: z.string(), url: z.string() });
 
 /** What the state keeps besides the inputs: the token's hash, never the token. */
-export const metricStreamComputedSchema = z.object({ tokenHash: z.string() });
+const metricStreamComputedSchema = z.object({ tokenHash: z.string() });
 
 /** Render keeps one stream per workspace (`PUT /metrics-stream/{ownerId}`): a new owner is a new stream; the rest is the PUT. */
 export const metricStreamFields = resourceFields(
@@ -48,7 +48,7 @@ export const metricStreamFields = resourceFields(
 export type MetricStreamOutputs = Omit<MetricStreamInputs, "token"> & z.output<typeof metricStreamComputedSchema>;
 
 /** In place vs replacement (derived from {@link metricStreamFields}). */
-export const metricStreamDiffSpec: DiffSpec<MetricStreamInputs> = metricStreamFields.diffSpec;
+const metricStreamDiffSpec: DiffSpec<MetricStreamInputs> = metricStreamFields.diffSpec;
 
 /** The PUT body, one part per field it sends ({@link metricStreamFields}`.update`). */
 const METRIC_STREAM_PUT: BodyParts<MetricStreamInputs, (typeof metricStreamFields.update)[number]> = {
@@ -71,7 +71,7 @@ async function put(i: MetricStreamInputs): Promise<MetricStreamOutputs> {
 }
 
 /** The dynamic provider for `render:MetricStream`, typed with its checked inputs and its outputs. */
-export const metricStreamProvider = {
+const metricStreamProvider = {
   configure: configureProvider,
 
   async check(_olds: unknown, news: Record<string, unknown>) {

@@ -20,10 +20,10 @@ export const postgresExportInputsSchema = z
     trigger: z.string().default(""),
   })
   .strict();
-export type PostgresExportInputs = z.infer<typeof postgresExportInputsSchema>;
+type PostgresExportInputs = z.infer<typeof postgresExportInputsSchema>;
 
 /** What Render records of the export; `url` is a download link, so it is secret (additionalSecretOutputs). */
-export const postgresExportComputedSchema = z.object({
+const postgresExportComputedSchema = z.object({
   exportId: z.string(),
   createdAt: z.string(),
   /** Secret download link. */
@@ -37,14 +37,14 @@ export const postgresExportFields = resourceFields(postgresExportInputsSchema, {
 export type PostgresExportOutputs = PostgresExportInputs & z.output<typeof postgresExportComputedSchema>;
 
 /** Replacement only (derived from {@link postgresExportFields}). */
-export const postgresExportDiffSpec: DiffSpec<PostgresExportInputs> = postgresExportFields.diffSpec;
+const postgresExportDiffSpec: DiffSpec<PostgresExportInputs> = postgresExportFields.diffSpec;
 
 function newest(list: PostgresExport[], notBefore: number, known: Set<string>): PostgresExport | undefined {
   return list.filter((e) => !known.has(e.id) && Date.parse(e.createdAt) >= notBefore).sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt))[0];
 }
 
 /** The dynamic provider for `render:PostgresExport`, typed with its checked inputs and its outputs. */
-export const postgresExportProvider = {
+const postgresExportProvider = {
   configure: configureProvider,
 
   async check(_olds: unknown, news: Record<string, unknown>) {

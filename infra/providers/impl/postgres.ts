@@ -65,10 +65,10 @@ export const postgresInputsSchema = z
       ctx.addIssue({ code: "custom", path: ["readReplicas"], message: "read replica names must be unique" });
     }
   });
-export type PostgresInputs = z.infer<typeof postgresInputsSchema>;
+type PostgresInputs = z.infer<typeof postgresInputsSchema>;
 
 /** What Render computes for a Postgres instance. `connectionInfo` is secret (additionalSecretOutputs on the class). */
-export const postgresComputedSchema = z.object({
+const postgresComputedSchema = z.object({
   postgresId: z.string(),
   status: z.string(),
   /** The database name as Render made it (with its `_xxxx` suffix). */
@@ -108,7 +108,7 @@ export const postgresFields = resourceFields(
 export type PostgresOutputs = PostgresInputs & z.output<typeof postgresComputedSchema>;
 
 /** In place vs replacement (derived from {@link postgresFields}). */
-export const postgresDiffSpec: DiffSpec<PostgresInputs> = postgresFields.diffSpec;
+const postgresDiffSpec: DiffSpec<PostgresInputs> = postgresFields.diffSpec;
 
 /**
  * Render appends a random `_xxxx` to a requested database name (cassette-notes §3): map the live name back to the
@@ -173,7 +173,7 @@ async function connectionInfo(render: RenderClient, id: string): Promise<Postgre
 }
 
 /** The dynamic provider for `render:Postgres`, typed with its checked inputs and its outputs. */
-export const postgresProvider = {
+const postgresProvider = {
   configure: configureProvider,
 
   async check(olds: Partial<PostgresInputs> | undefined, news: Record<string, unknown>) {

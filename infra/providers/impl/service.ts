@@ -179,10 +179,10 @@ export const serviceInputsSchema = z
   });
 
 /** Checked inputs. */
-export type ServiceInputs = z.infer<typeof serviceInputsSchema>;
+type ServiceInputs = z.infer<typeof serviceInputsSchema>;
 
 /** What Render computes for a Service (outputs besides the inputs). */
-export const serviceComputedSchema = z.object({
+const serviceComputedSchema = z.object({
   /** Render's id, `srv-…` (`crn-…` for a cron job; same as `id`). */
   serviceId: z.string(),
   slug: z.string(),
@@ -250,7 +250,7 @@ export const serviceFields = resourceFields(
 export type ServiceOutputs = ServiceInputs & z.output<typeof serviceComputedSchema>;
 
 /** In place vs replacement (derived from {@link serviceFields}). */
-export const serviceDiffSpec: DiffSpec<ServiceInputs> = serviceFields.diffSpec;
+const serviceDiffSpec: DiffSpec<ServiceInputs> = serviceFields.diffSpec;
 
 const isNative = (runtime: string | undefined): boolean => !!runtime && NATIVE_RUNTIMES.includes(runtime);
 
@@ -272,7 +272,7 @@ function envSpecificDetails(i: ServiceInputs): Record<string, string> | undefine
 }
 
 /** `POST /services` body. */
-export function createBody(i: ServiceInputs): Record<string, unknown> & { type: ServiceInputs["type"]; name: string; ownerId: string } {
+function createBody(i: ServiceInputs): Record<string, unknown> & { type: ServiceInputs["type"]; name: string; ownerId: string } {
   const details: Record<string, unknown> =
     i.type === "static_site"
       ? { buildCommand: i.buildCommand ?? "", publishPath: i.publishPath ?? "public" }
@@ -337,12 +337,12 @@ const SERVICE_PATCH: BodyParts<ServiceInputs, (typeof serviceFields.update)[numb
 };
 
 /** `PATCH /services/{id}` body: every field the PATCH takes, as absolute values. */
-export function patchBody(i: ServiceInputs): Record<string, unknown> {
+function patchBody(i: ServiceInputs): Record<string, unknown> {
   return bodyFrom(SERVICE_PATCH, i);
 }
 
 /** Maps a live service back onto the input fields (what `refresh` shows as drift). */
-export function inputsFromService(s: Service): ServiceInputs {
+function inputsFromService(s: Service): ServiceInputs {
   const d = s.serviceDetails;
   const esd = d.envSpecificDetails ?? {};
   const runtime = s.type === "static_site" ? undefined : (d.runtime ?? d.env);
@@ -411,7 +411,7 @@ function matchesIdentity(s: Service, i: ServiceInputs): boolean {
  * Fields sent by the one service PATCH: derived from the field table, so that a new updatable field is patched (a
  * field that diffs but is never sent would show the same change after every update).
  */
-export const PATCH_FIELDS: ReadonlyArray<keyof ServiceInputs> = serviceFields.update;
+const PATCH_FIELDS: ReadonlyArray<keyof ServiceInputs> = serviceFields.update;
 
 /**
  * Brings a live service to the desired inputs with the fewest calls: one PATCH for all in-place fields (only if any
@@ -444,7 +444,7 @@ async function converge(render: RenderClient, id: string, live: ServiceInputs, w
 }
 
 /** The dynamic provider for `render:Service`, typed with its checked inputs and its outputs. */
-export const serviceProvider = {
+const serviceProvider = {
   configure: configureProvider,
 
   async check(_olds: unknown, news: Record<string, unknown>) {

@@ -21,7 +21,7 @@ const slotRef = z
   .strict();
 
 /** Checked inputs of a TrafficSwitch ({@link trafficSwitchFields}). */
-export const trafficSwitchInputsSchema = z
+const trafficSwitchInputsSchema = z
   .object({
     /** The app's name (as the edge routes it); changing it replaces the switch. */
     app: z.string().regex(/^[a-z][a-z0-9-]{1,40}$/, "app must be the app's name in stack config"),
@@ -54,7 +54,7 @@ export const trafficSwitchInputsSchema = z
 export type TrafficSwitchInputs = z.infer<typeof trafficSwitchInputsSchema>;
 
 /** What a promotion records besides the inputs. */
-export const trafficSwitchComputedSchema = z.object({
+const trafficSwitchComputedSchema = z.object({
   /** The slot the edge sends the app's traffic to. */
   activeSlot: z.custom<LiveState["activeSlot"]>(),
   /** The version live on each slot. */
@@ -143,7 +143,7 @@ export async function changedSwitchFields(olds: TrafficSwitchOutputs, news: Traf
  * infra/promotion/run.ts), the edge's active slot read back on refresh, and drift when traffic is not on the
  * slot running the declared version (e.g. after the edge rolled back by itself).
  */
-export const trafficSwitchProvider = {
+const trafficSwitchProvider = {
   configure: configureProvider,
 
   async check(_olds: unknown, news: Record<string, unknown>) {

@@ -2,7 +2,7 @@ import { evaluate, parseDuration, type AlertEvent, type AlertRule, type AlertSta
 
 /** Deterministic PRNG (mulberry32, the simulator's), so "noisy" series are the same on every run. */
 import { mulberry32 } from "../../../sim/prng";
-export const rng = mulberry32;
+const rng = mulberry32;
 
 export const T0 = Date.parse("2026-11-26T00:00:00Z");
 export const MIN = 60_000;

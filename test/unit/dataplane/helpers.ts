@@ -9,7 +9,7 @@ import type { ServiceRuntimeSpec } from "../../../sim/dataplane/types";
 export const FIXTURES = resolve(__dirname, "../../fixtures");
 
 /** A keep-alive agent, as a load balancer's clients use. */
-export const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+const agent = new Agent({ keepAlive: true, maxSockets: 64 });
 
 export interface Reply {
   status: number;

@@ -141,23 +141,6 @@ export async function setFaults(sim: RunningSimulator, id: string, faults: Recor
   if (!res.ok) throw new Error(`faults ${id}: ${res.status} ${await res.text()}`);
 }
 
-/** Sends `n` requests through the edge (sequential batches of 10), returning their statuses. */
-export async function traffic(edgeUrl: string, n: number, p = "/orders"): Promise<number[]> {
-  const out: number[] = [];
-  for (let i = 0; i < n; i += 10) {
-    out.push(
-      ...(await Promise.all(
-        Array.from({ length: Math.min(10, n - i) }, async () => {
-          const r = await fetch(`${edgeUrl}${p}`, { signal: AbortSignal.timeout(5000) });
-          await r.arrayBuffer();
-          return r.status;
-        }),
-      )),
-    );
-  }
-  return out;
-}
-
 /** Steady background traffic through the edge (`concurrency` loops) until `stop()`. */
 export function steadyTraffic(edgeUrl: string, concurrency = 4, p = "/orders"): { stop(): Promise<void>; statuses: number[] } {
   let running = true;
