@@ -1,37 +1,9 @@
 import { z } from "zod";
+import { POSTGRES_PLANS } from "../../config/render-enums";
 import { ipAllowListSchema, ownerSchema, regionSchema } from "./common";
 
-/** Postgres instance types (openapi `postgres.plan`), legacy and flexible. */
-export const postgresPlanSchema = z.enum([
-  "free",
-  "starter",
-  "standard",
-  "pro",
-  "pro_plus",
-  "custom",
-  "basic_256mb",
-  "basic_1gb",
-  "basic_4gb",
-  "pro_4gb",
-  "pro_8gb",
-  "pro_16gb",
-  "pro_32gb",
-  "pro_64gb",
-  "pro_128gb",
-  "pro_192gb",
-  "pro_256gb",
-  "pro_384gb",
-  "pro_512gb",
-  "accelerated_16gb",
-  "accelerated_32gb",
-  "accelerated_64gb",
-  "accelerated_128gb",
-  "accelerated_256gb",
-  "accelerated_384gb",
-  "accelerated_512gb",
-  "accelerated_768gb",
-  "accelerated_1024gb",
-]);
+/** Postgres instance types (openapi `postgres.plan`): the legacy ones Render still reports, and the flexible ones. */
+export const postgresPlanSchema = z.enum(["free", "starter", "standard", "pro", "pro_plus", "custom", ...POSTGRES_PLANS]);
 export type PostgresPlan = z.infer<typeof postgresPlanSchema>;
 
 export const postgresVersionSchema = z.enum(["11", "12", "13", "14", "15", "16", "17", "18"]);
