@@ -106,7 +106,7 @@ async function run(slots: RemoteSlots, extraEnv: Record<string, string>, label: 
       await slots.setFaults(bad, { healthy: false, errorRate: 1 });
       // Wait for every edge to route to the warm slot again.
       let routedAt = 0;
-      for (const deadline = Date.now() + 15_000; Date.now() < deadline; ) {
+      for (const deadline = Date.now() + 15_000; Date.now() < deadline;) {
         const views = await Promise.all(clients.map((c) => c.getState()));
         if (views.every((v) => v.active.api === from)) {
           routedAt = Date.now();
@@ -184,7 +184,12 @@ async function main() {
   }
   const notes = [...baseline.notes, ...passive.notes];
   if (notes.length) console.error(notes.join("\n"));
-  const cfg = loadConfig({ EDGE_APPS: JSON.stringify({ api: { blue: "http://b:1", green: "http://g:1" } }), EDGE_ROUTES: JSON.stringify([{ app: "api" }]), ...process.env, EDGE_ADMIN_TOKEN: TOKEN });
+  const cfg = loadConfig({
+    EDGE_APPS: JSON.stringify({ api: { blue: "http://b:1", green: "http://g:1" } }),
+    EDGE_ROUTES: JSON.stringify([{ app: "api" }]),
+    ...process.env,
+    EDGE_ADMIN_TOKEN: TOKEN,
+  });
   const now = figures(passive);
   const base = figures(baseline);
   console.log(

@@ -44,7 +44,6 @@ function edgeCpuSplit(pid: number): { own: number; children: number } {
 async function main() {
   if (DATA_PLANE !== "node" && DATA_PLANE !== "haproxy") throw new Error(`BENCH_EDGE_DATA_PLANE must be 'node' or 'haproxy', got '${DATA_PLANE}'`);
   // The reference proxies are installed like the project's other real parts (tools/scripts/lib/setup.js).
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   require("../tools/scripts/lib/setup").ensureReferenceProxies();
   const slots = await startRemoteSlots(["blue", "green"]);
   const edge = await spawnEdge({
@@ -139,9 +138,21 @@ async function main() {
       offeredRps: RATE,
       // CPU per proxied request (µs): the proxy's own cost, insensitive to waiting for a core on a busy machine.
       edgeCpuUsPerReq: r1((edgeCpu * 1000) / viaEdge.requests),
-      ...(DATA_PLANE === "haproxy" ? { edgeControlPlaneCpuUsPerReq: r1((edgeOwnCpu * 1000) / viaEdge.requests), edgeHaproxyCpuUsPerReq: r1((edgeChildCpu * 1000) / viaEdge.requests) } : {}),
-      ...(viaNginx ? { nginxCpuUsPerReq: r1((nginxCpu * 1000) / viaNginx.requests), edgeVsNginxCpu: r2((edgeCpu / viaEdge.requests) / (nginxCpu / viaNginx.requests)) } : {}),
-      ...(viaHaproxy ? { haproxyP50Ms: viaHaproxy.p50Ms, haproxyP99Ms: viaHaproxy.p99Ms, haproxyNon2xx: viaHaproxy.non2xx, haproxyErrors: viaHaproxy.errors, haproxyCpuUsPerReq: r1((haproxyCpu * 1000) / viaHaproxy.requests) } : {}),
+      ...(DATA_PLANE === "haproxy"
+        ? { edgeControlPlaneCpuUsPerReq: r1((edgeOwnCpu * 1000) / viaEdge.requests), edgeHaproxyCpuUsPerReq: r1((edgeChildCpu * 1000) / viaEdge.requests) }
+        : {}),
+      ...(viaNginx
+        ? { nginxCpuUsPerReq: r1((nginxCpu * 1000) / viaNginx.requests), edgeVsNginxCpu: r2(edgeCpu / viaEdge.requests / (nginxCpu / viaNginx.requests)) }
+        : {}),
+      ...(viaHaproxy
+        ? {
+            haproxyP50Ms: viaHaproxy.p50Ms,
+            haproxyP99Ms: viaHaproxy.p99Ms,
+            haproxyNon2xx: viaHaproxy.non2xx,
+            haproxyErrors: viaHaproxy.errors,
+            haproxyCpuUsPerReq: r1((haproxyCpu * 1000) / viaHaproxy.requests),
+          }
+        : {}),
       ...(viaNginx ? { edgeP99MinusNginxMs: r2(viaEdge.p99Ms - viaNginx.p99Ms) } : {}),
       switchCallMsMax: r1(Math.max(...switchMs)),
       switchErrors: switchErrors.length,

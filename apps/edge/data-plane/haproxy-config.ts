@@ -35,7 +35,9 @@ export function backendName(app: string, slot: Slot): string {
 
 /** The map file's text: one line per app, its active slot's backend. */
 export function activeMap(active: Record<string, Slot>): string {
-  return Object.entries(active).map(([app, slot]) => `${app} ${backendName(app, slot)}\n`).join("");
+  return Object.entries(active)
+    .map(([app, slot]) => `${app} ${backendName(app, slot)}\n`)
+    .join("");
 }
 
 /** Characters a path prefix or health path may hold to be written into HAProxy's configuration as is. */
@@ -48,13 +50,25 @@ const SAFE_PATH = /^\/[A-Za-z0-9._~/-]*$/;
  */
 export function haproxyRouteProblem(routes: Route[], apps: Record<string, AppUpstreams>): { variable: string; detail: string } | undefined {
   for (const [i, r] of routes.entries()) {
-    if (!SAFE_PATH.test(r.pathPrefix)) return { variable: "EDGE_ROUTES", detail: `${i}.pathPrefix: '${r.pathPrefix}' holds characters the HAProxy data plane cannot route on; use letters, digits and . _ ~ / - only, or EDGE_DATA_PLANE=node` };
+    if (!SAFE_PATH.test(r.pathPrefix))
+      return {
+        variable: "EDGE_ROUTES",
+        detail: `${i}.pathPrefix: '${r.pathPrefix}' holds characters the HAProxy data plane cannot route on; use letters, digits and . _ ~ / - only, or EDGE_DATA_PLANE=node`,
+      };
   }
   for (const [app, a] of Object.entries(apps)) {
-    if (!SAFE_PATH.test(a.healthPath)) return { variable: "EDGE_APPS", detail: `${app}.healthPath: '${a.healthPath}' holds characters the HAProxy data plane cannot check; use letters, digits and . _ ~ / - only, or EDGE_DATA_PLANE=node` };
+    if (!SAFE_PATH.test(a.healthPath))
+      return {
+        variable: "EDGE_APPS",
+        detail: `${app}.healthPath: '${a.healthPath}' holds characters the HAProxy data plane cannot check; use letters, digits and . _ ~ / - only, or EDGE_DATA_PLANE=node`,
+      };
     for (const slot of SLOTS) {
       const u = new URL(a[slot]);
-      if (!SAFE_PATH.test(u.pathname) || u.search) return { variable: "EDGE_APPS", detail: `${app}.${slot}: the HAProxy data plane needs a base URL whose path holds letters, digits and . _ ~ / - only, and no query` };
+      if (!SAFE_PATH.test(u.pathname) || u.search)
+        return {
+          variable: "EDGE_APPS",
+          detail: `${app}.${slot}: the HAProxy data plane needs a base URL whose path holds letters, digits and . _ ~ / - only, and no query`,
+        };
     }
   }
   return undefined;

@@ -133,7 +133,9 @@ export class HaproxyDataPlane implements DataPlane {
       if (this.stopping || !this.started) return;
       this.o.onExit(`haproxy exited (${signal ?? `code ${code}`})`);
     });
-    const exited = new Promise<never>((_, reject) => child.once("exit", (code) => reject(new Error(`haproxy exited with ${code} at start: ${this.stderr.trim().slice(-600)}`))));
+    const exited = new Promise<never>((_, reject) =>
+      child.once("exit", (code) => reject(new Error(`haproxy exited with ${code} at start: ${this.stderr.trim().slice(-600)}`))),
+    );
     exited.catch(() => undefined);
     await Promise.race([exited, this.waitReady(port)]);
     this.started = true;
@@ -154,12 +156,16 @@ export class HaproxyDataPlane implements DataPlane {
         await runtimeCommand(this.socketPath, "show info", 500);
         await new Promise<void>((resolve, reject) => {
           const c = net.createConnection({ host: this.o.bindHost === "0.0.0.0" ? "127.0.0.1" : this.o.bindHost, port });
-          c.once("connect", () => { c.destroy(); resolve(); });
+          c.once("connect", () => {
+            c.destroy();
+            resolve();
+          });
           c.once("error", reject);
         });
         return;
       } catch (e) {
-        if (Date.now() > deadline) throw new Error(`haproxy did not become ready within 10 s: ${(e as Error).message}; ${this.stderr.trim().slice(-600)}`);
+        if (Date.now() > deadline)
+          throw new Error(`haproxy did not become ready within 10 s: ${(e as Error).message}; ${this.stderr.trim().slice(-600)}`, { cause: e });
         await new Promise((r) => setTimeout(r, 25));
       }
     }
@@ -168,7 +174,9 @@ export class HaproxyDataPlane implements DataPlane {
   /** Requests the Node server got that are not the control plane's: HAProxy never sends those (a direct caller may). */
   handle(_req: http.IncomingMessage, res: http.ServerResponse): void {
     _req.resume();
-    res.writeHead(404, { "content-type": "text/plain", "x-edge": "control-plane-only" }).end("this port serves the edge's control plane only; send traffic to the public port\n");
+    res
+      .writeHead(404, { "content-type": "text/plain", "x-edge": "control-plane-only" })
+      .end("this port serves the edge's control plane only; send traffic to the public port\n");
   }
 
   setActive(active: Record<string, Slot>): Promise<void> {
@@ -267,7 +275,11 @@ export class HaproxyDataPlane implements DataPlane {
       if (last !== undefined && now - last < 250) continue;
       this.lastReport.set(key, now);
       const why = server.lastCheck || server.checkStatus || "observed errors";
-      this.o.onFailing(app, slot, `HAProxy marked the slot's server down (${why}; ${server.hrsp5xx} 5xx, ${server.eresp + server.econ} connection/response errors so far)`);
+      this.o.onFailing(
+        app,
+        slot,
+        `HAProxy marked the slot's server down (${why}; ${server.hrsp5xx} 5xx, ${server.eresp + server.econ} connection/response errors so far)`,
+      );
     }
   }
 

@@ -32,7 +32,13 @@ export function parseRequestLine(line: string): RequestRecord | "unrouted" | und
   if (slot !== "blue" && slot !== "green") return undefined;
   const code = Number(status);
   const failed = ts[0] === "S" || ts[0] === "s" || !(code >= 100);
-  return { route: route === "-" ? undefined : Number(route), app: backend.slice(3, cut), slot, status: failed ? undefined : code, ms: Math.max(0, Number(ms) || 0) };
+  return {
+    route: route === "-" ? undefined : Number(route),
+    app: backend.slice(3, cut),
+    slot,
+    status: failed ? undefined : code,
+    ms: Math.max(0, Number(ms) || 0),
+  };
 }
 
 /**
@@ -49,7 +55,11 @@ export class RequestLogFollower {
   private stopped = false;
   private timer?: NodeJS.Timeout;
 
-  constructor(private readonly socketPath: string, private readonly onLine: (line: string) => void, private readonly log: (msg: string) => void) {}
+  constructor(
+    private readonly socketPath: string,
+    private readonly onLine: (line: string) => void,
+    private readonly log: (msg: string) => void,
+  ) {}
 
   start(): void {
     if (this.stopped) return;

@@ -47,11 +47,33 @@ export function parseStat(csv: string): StatRow[] {
   if (!header?.startsWith("# ")) throw new Error(`HAProxy runtime API: unexpected 'show stat' answer: ${csv.slice(0, 120)}`);
   const cols = header.slice(2).split(",");
   const at = (n: string) => cols.indexOf(n);
-  const ix = { px: at("pxname"), sv: at("svname"), scur: at("scur"), qcur: at("qcur"), status: at("status"), cs: at("check_status"), lc: at("last_chk"), h5: at("hrsp_5xx"), econ: at("econ"), eresp: at("eresp") };
+  const ix = {
+    px: at("pxname"),
+    sv: at("svname"),
+    scur: at("scur"),
+    qcur: at("qcur"),
+    status: at("status"),
+    cs: at("check_status"),
+    lc: at("last_chk"),
+    h5: at("hrsp_5xx"),
+    econ: at("econ"),
+    eresp: at("eresp"),
+  };
   const num = (v: string | undefined) => (v ? Number(v) || 0 : 0);
   return lines.slice(1).map((l) => {
     const f = csvFields(l);
-    return { proxy: f[ix.px]!, name: f[ix.sv]!, scur: num(f[ix.scur]), qcur: num(f[ix.qcur]), status: f[ix.status] ?? "", checkStatus: f[ix.cs] ?? "", lastCheck: f[ix.lc] ?? "", hrsp5xx: num(f[ix.h5]), econ: num(f[ix.econ]), eresp: num(f[ix.eresp]) };
+    return {
+      proxy: f[ix.px]!,
+      name: f[ix.sv]!,
+      scur: num(f[ix.scur]),
+      qcur: num(f[ix.qcur]),
+      status: f[ix.status] ?? "",
+      checkStatus: f[ix.cs] ?? "",
+      lastCheck: f[ix.lc] ?? "",
+      hrsp5xx: num(f[ix.h5]),
+      econ: num(f[ix.econ]),
+      eresp: num(f[ix.eresp]),
+    };
   });
 }
 

@@ -81,7 +81,8 @@ maybe("the HAProxy data plane (real haproxy, real slot servers)", () => {
   beforeEach(async () => {
     for (const slot of ["blue", "green"] as const) Object.assign(s.api[slot].faults, { healthy: true, errorRate: 0, latencyMs: 0 });
     // Each test starts on blue with both slots cleared by a passing analysis and seen healthy by the probes.
-    for (const slot of ["blue", "green"] as const) expect((await admin(edge.url, "POST", "/__edge/analysis", { app: "api", slot, phase: "Successful", reason: "test: cleared" })).status).toBe(200);
+    for (const slot of ["blue", "green"] as const)
+      expect((await admin(edge.url, "POST", "/__edge/analysis", { app: "api", slot, phase: "Successful", reason: "test: cleared" })).status).toBe(200);
     await until(async () => {
       const st = (await admin(edge.url, "GET", "/__edge/state")).body;
       return st.apps.api.slots.blue.health === "Successful" && st.apps.api.slots.green.health === "Successful";
@@ -168,8 +169,15 @@ maybe("the HAProxy data plane (real haproxy, real slot servers)", () => {
   });
 
   it("every proxied request is in the edge's metrics (HAProxy's request ring, followed by the control plane)", async () => {
-    const series = async () => ((await admin(edge.url, "GET", "/__edge/metrics?format=json")).body.series as { app: string; slot: string; requests: number; classes: Record<string, number> }[]);
-    const count = async (slot: string, cls: string) => (await series()).filter((x) => x.app === "api" && x.slot === slot).reduce((n, x) => n + (x.classes[cls] ?? 0), 0);
+    const series = async () =>
+      (await admin(edge.url, "GET", "/__edge/metrics?format=json")).body.series as {
+        app: string;
+        slot: string;
+        requests: number;
+        classes: Record<string, number>;
+      }[];
+    const count = async (slot: string, cls: string) =>
+      (await series()).filter((x) => x.app === "api" && x.slot === slot).reduce((n, x) => n + (x.classes[cls] ?? 0), 0);
     // The control plane reads HAProxy's ring in batches: the requests of beforeEach may still be on their way.
     const settled = async () => {
       const before = await count("blue", "2xx");
@@ -249,9 +257,19 @@ maybe("HAProxy routes as the Node router does", () => {
   it("picks the same route and upstream path for each host and path", async () => {
     const router = new Router(loadConfig(edgeEnv(s, { EDGE_ROUTES: JSON.stringify(routes) })).routes);
     const cases: [string, string][] = [
-      ["api.example.com", "/v1"], ["api.example.com", "/v1/orders?x=1"], ["api.example.com", "/v10"], ["API.example.com:8080", "/v1/a"],
-      ["api.example.com", "/other"], ["shop.example.com", "/"], ["shop.example.com", "/api/x"], ["shop.example.com", "/api"],
-      ["example.com", "/shop/cart"], ["other.test", "/shop"], ["other.test", "/shopping"], ["other.test", "/"], ["a.b.example.com:99", "/x"],
+      ["api.example.com", "/v1"],
+      ["api.example.com", "/v1/orders?x=1"],
+      ["api.example.com", "/v10"],
+      ["API.example.com:8080", "/v1/a"],
+      ["api.example.com", "/other"],
+      ["shop.example.com", "/"],
+      ["shop.example.com", "/api/x"],
+      ["shop.example.com", "/api"],
+      ["example.com", "/shop/cart"],
+      ["other.test", "/shop"],
+      ["other.test", "/shopping"],
+      ["other.test", "/"],
+      ["a.b.example.com:99", "/x"],
     ];
     for (const [host, p] of cases) {
       const want = router.match(host, p);
@@ -266,7 +284,11 @@ maybe("HAProxy routes as the Node router does", () => {
 });
 
 describe("EDGE_DATA_PLANE", () => {
-  const base = { EDGE_APPS: JSON.stringify({ api: { blue: "http://b:1", green: "http://g:1" } }), EDGE_ROUTES: JSON.stringify([{ app: "api" }]), EDGE_ADMIN_TOKEN: TOKEN };
+  const base = {
+    EDGE_APPS: JSON.stringify({ api: { blue: "http://b:1", green: "http://g:1" } }),
+    EDGE_ROUTES: JSON.stringify([{ app: "api" }]),
+    EDGE_ADMIN_TOKEN: TOKEN,
+  };
 
   it("is validated, naming the variable and the fix", () => {
     expect(() => loadConfig({ ...base, EDGE_DATA_PLANE: "envoy" })).toThrow(new EdgeConfigError("EDGE_DATA_PLANE", "must be 'node' or 'haproxy', got 'envoy'"));
@@ -274,13 +296,28 @@ describe("EDGE_DATA_PLANE", () => {
   });
 
   (HAPROXY ? it : it.skip)("refuses routes HAProxy's configuration language cannot carry as is", () => {
-    expect(() => loadConfig({ ...base, EDGE_DATA_PLANE: "haproxy", EDGE_ROUTES: JSON.stringify([{ app: "api", pathPrefix: "/a b" }]) })).toThrow(/EDGE_ROUTES: 0.pathPrefix: '\/a b' holds characters the HAProxy data plane cannot route on/);
+    expect(() => loadConfig({ ...base, EDGE_DATA_PLANE: "haproxy", EDGE_ROUTES: JSON.stringify([{ app: "api", pathPrefix: "/a b" }]) })).toThrow(
+      /EDGE_ROUTES: 0.pathPrefix: '\/a b' holds characters the HAProxy data plane cannot route on/,
+    );
     expect(loadConfig({ ...base, EDGE_DATA_PLANE: "haproxy" }).dataPlane).toMatchObject({ kind: "haproxy", bin: HAPROXY, pollIntervalMs: 250 });
   });
 
   it("the generated configuration holds no secret and passes haproxy -c", () => {
     const cfg = loadConfig({ ...base, EDGE_APPS: JSON.stringify({ api: { blue: "http://127.0.0.1:1", green: "https://127.0.0.1:2/base" } }) });
-    const text = haproxyConfig({ bindHost: "127.0.0.1", bindPort: 1, controlPort: 2, controlPrefixes: ["/ofrep/v1/"], apps: cfg.apps, routes: cfg.routes, socketPath: "/tmp/x.sock", mapPath: "/tmp/x.map", upstreamTimeoutMs: 1000, checkIntervalMs: 500, eventsPort: 3, passive: { enabled: true, consecutiveFailures: 5 } });
+    const text = haproxyConfig({
+      bindHost: "127.0.0.1",
+      bindPort: 1,
+      controlPort: 2,
+      controlPrefixes: ["/ofrep/v1/"],
+      apps: cfg.apps,
+      routes: cfg.routes,
+      socketPath: "/tmp/x.sock",
+      mapPath: "/tmp/x.map",
+      upstreamTimeoutMs: 1000,
+      checkIntervalMs: 500,
+      eventsPort: 3,
+      passive: { enabled: true, consecutiveFailures: 5 },
+    });
     expect(text).not.toContain(TOKEN);
     expect(text).toContain("observe layer7 error-limit 5 on-error mark-down");
     if (!HAPROXY) return;
