@@ -3,10 +3,10 @@ import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { findHaproxy, findSetpriv } from "./data-plane/haproxy-binary";
 import { haproxyRouteProblem } from "./data-plane/haproxy-config";
-import { ActiveMapSchema, AppNameSchema as appName, EDGE_TIMING_DEFAULTS, SLOTS, SlotSchema, type Slot } from "../../infra/edge-contract/slots";
+import { AppNameSchema as appName, EDGE_TIMING_DEFAULTS, SLOTS, type Slot } from "../../infra/edge-contract/slots";
 
 // The slot names, the active map and the timing defaults are part of the edge's wire contract (infra/edge-contract).
-export { ActiveMapSchema, EDGE_TIMING_DEFAULTS, SLOTS, SlotSchema, type Slot };
+export { EDGE_TIMING_DEFAULTS, SLOTS, type Slot };
 const upstreamUrl = z
   .string()
   .url("must be an absolute URL such as http://api-blue:10000")
@@ -15,10 +15,13 @@ const upstreamUrl = z
 /** A Key Value connection string (Render's internal `redis://red-…:6379` or external `rediss://…`); never echoed. */
 const keyValueUrl = z
   .string()
-  .refine((u) => /^rediss?:\/\/[^\s/]+(\/\d*)?$/.test(u), "must be the Key Value instance's connection string, redis://<host>:<port> (internal) or rediss://<user>:<password>@<host>:<port>");
+  .refine(
+    (u) => /^rediss?:\/\/[^\s/]+(\/\d*)?$/.test(u),
+    "must be the Key Value instance's connection string, redis://<host>:<port> (internal) or rediss://<user>:<password>@<host>:<port>",
+  );
 
 /** One app behind the edge: its two slots' base URLs and the health path the edge probes. */
-export const AppUpstreamsSchema = z
+const AppUpstreamsSchema = z
   .object({
     blue: upstreamUrl,
     green: upstreamUrl,
@@ -27,7 +30,7 @@ export const AppUpstreamsSchema = z
   .strict();
 
 /** `EDGE_APPS`: app → its slots. */
-export const EdgeAppsSchema = z.record(appName, AppUpstreamsSchema).refine((a) => Object.keys(a).length > 0, "declare at least one app");
+const EdgeAppsSchema = z.record(appName, AppUpstreamsSchema).refine((a) => Object.keys(a).length > 0, "declare at least one app");
 
 /**
  * One routing rule of `EDGE_ROUTES`. A request matches when its Host is one of `hosts` (exact, or `*.example.com`
@@ -37,15 +40,24 @@ export const EdgeAppsSchema = z.record(appName, AppUpstreamsSchema).refine((a) =
 export const RouteSchema = z
   .object({
     /** Name used in metrics; defaults to `<hosts|*><pathPrefix>`. */
-    name: z.string().regex(/^[\w.*/:-]{1,120}$/, "route names are letters, digits and . * / : - _").optional(),
-    hosts: z.array(z.string().regex(/^(\*\.)?[a-z0-9.-]+(:\d+)?$/, "must be a lower-case host name such as api.example.com or *.example.com")).min(1).optional(),
-    pathPrefix: z.string().regex(/^\/[^?#]*$/, "must start with '/' and hold no query").default("/"),
+    name: z
+      .string()
+      .regex(/^[\w.*/:-]{1,120}$/, "route names are letters, digits and . * / : - _")
+      .optional(),
+    hosts: z
+      .array(z.string().regex(/^(\*\.)?[a-z0-9.-]+(:\d+)?$/, "must be a lower-case host name such as api.example.com or *.example.com"))
+      .min(1)
+      .optional(),
+    pathPrefix: z
+      .string()
+      .regex(/^\/[^?#]*$/, "must start with '/' and hold no query")
+      .default("/"),
     app: appName,
     /** Remove `pathPrefix` from the path before proxying. */
     stripPrefix: z.boolean().default(false),
   })
   .strict();
-export const EdgeRoutesSchema = z.array(RouteSchema).min(1, "declare at least one route");
+const EdgeRoutesSchema = z.array(RouteSchema).min(1, "declare at least one route");
 
 export type AppUpstreams = z.infer<typeof AppUpstreamsSchema>;
 export type Route = z.output<typeof RouteSchema>;
@@ -103,7 +115,10 @@ export interface EdgeConfig {
 
 /** A configuration error naming the variable and the fix. Thrown before the edge listens or changes anything. */
 export class EdgeConfigError extends Error {
-  constructor(readonly variable: string, detail: string) {
+  constructor(
+    readonly variable: string,
+    detail: string,
+  ) {
     super(`${variable}: ${detail}`);
     this.name = "EdgeConfigError";
   }
@@ -137,7 +152,11 @@ function int(env: NodeJS.ProcessEnv, name: string, dflt: number, min: number, ma
 
 /** Reads and validates the edge's configuration from the environment. Throws `EdgeConfigError` on bad input. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): EdgeConfig {
-  const apps = check("EDGE_APPS", EdgeAppsSchema, json(env, "EDGE_APPS", '{"api":{"blue":"http://api-blue:10000","green":"http://api-green:10000","healthPath":"/healthz"}}'));
+  const apps = check(
+    "EDGE_APPS",
+    EdgeAppsSchema,
+    json(env, "EDGE_APPS", '{"api":{"blue":"http://api-blue:10000","green":"http://api-green:10000","healthPath":"/healthz"}}'),
+  );
   const routes = check("EDGE_ROUTES", EdgeRoutesSchema, json(env, "EDGE_ROUTES", '[{"hosts":["api.example.com"],"app":"api"}]'));
   routes.forEach((r, i) => {
     if (!apps[r.app]) throw new EdgeConfigError("EDGE_ROUTES", `${i}.app: unknown app '${r.app}'; declare it in EDGE_APPS or fix the route`);
@@ -156,8 +175,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EdgeConfig {
   if (adminToken.length < 16) throw new EdgeConfigError("EDGE_ADMIN_TOKEN", "is required and must be at least 16 characters (generate it with @pulumi/random)");
 
   const peerKey = env.EDGE_PEER_KEY || undefined;
-  if (peerKey !== undefined && peerKey.length < 32) throw new EdgeConfigError("EDGE_PEER_KEY", "must be at least 32 characters (generate it with @pulumi/random, like the admin token)");
-  if (peerKey !== undefined && peerKey === adminToken) throw new EdgeConfigError("EDGE_PEER_KEY", "must differ from EDGE_ADMIN_TOKEN: holding the admin token must not be enough to push state to the instances");
+  if (peerKey !== undefined && peerKey.length < 32)
+    throw new EdgeConfigError("EDGE_PEER_KEY", "must be at least 32 characters (generate it with @pulumi/random, like the admin token)");
+  if (peerKey !== undefined && peerKey === adminToken)
+    throw new EdgeConfigError("EDGE_PEER_KEY", "must differ from EDGE_ADMIN_TOKEN: holding the admin token must not be enough to push state to the instances");
 
   const port = int(env, "PORT", 10000, 0, 65535);
   const host = env.EDGE_LISTEN_HOST ?? "0.0.0.0";
@@ -168,13 +189,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EdgeConfig {
   // persisted in the edge's own env var; the service id is then required too.
   if (env.EDGE_KEY_VALUE_URL) {
     // The recommended store: compare-and-set and pub/sub, and no Render API key in the internet-facing edge.
-    if (env.EDGE_RENDER_API_KEY) throw new EdgeConfigError("EDGE_RENDER_API_KEY", "must not be set with EDGE_KEY_VALUE_URL: the state lives in Key Value, and a Render API key can change the whole workspace; remove it from the edge");
+    if (env.EDGE_RENDER_API_KEY)
+      throw new EdgeConfigError(
+        "EDGE_RENDER_API_KEY",
+        "must not be set with EDGE_KEY_VALUE_URL: the state lives in Key Value, and a Render API key can change the whole workspace; remove it from the edge",
+      );
     check("EDGE_KEY_VALUE_URL", keyValueUrl, env.EDGE_KEY_VALUE_URL);
     store = { kind: "key-value", url: env.EDGE_KEY_VALUE_URL };
   } else if (env.EDGE_RENDER_API_KEY) {
-    if (!env.RENDER_SERVICE_ID) throw new EdgeConfigError("RENDER_SERVICE_ID", "is required when EDGE_RENDER_API_KEY is set: the edge persists its state in its own Render env var and needs both");
+    if (!env.RENDER_SERVICE_ID)
+      throw new EdgeConfigError(
+        "RENDER_SERVICE_ID",
+        "is required when EDGE_RENDER_API_KEY is set: the edge persists its state in its own Render env var and needs both",
+      );
     const apiUrl = check("RENDER_API_URL", upstreamUrl, env.RENDER_API_URL ?? "https://api.render.com/v1");
-    const serviceId = check("RENDER_SERVICE_ID", z.string().regex(/^srv-[0-9a-z]{20}$/, "must be the edge's own Render service id (srv-…)"), env.RENDER_SERVICE_ID);
+    const serviceId = check(
+      "RENDER_SERVICE_ID",
+      z.string().regex(/^srv-[0-9a-z]{20}$/, "must be the edge's own Render service id (srv-…)"),
+      env.RENDER_SERVICE_ID,
+    );
     store = { kind: "render", apiUrl: apiUrl.replace(/\/$/, ""), apiKey: env.EDGE_RENDER_API_KEY, serviceId, envVar: "EDGE_ACTIVE" };
   } else if (env.EDGE_STATE_FILE) {
     store = { kind: "file", path: env.EDGE_STATE_FILE };
@@ -187,7 +220,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EdgeConfig {
   if (store.kind === "key-value") {
     // nothing: EDGE_PEERS, EDGE_PEERS_DIR and RENDER_DISCOVERY_SERVICE are not used
   } else if (env.EDGE_PEERS) {
-    const urls = env.EDGE_PEERS.split(",").map((s) => s.trim()).filter(Boolean);
+    const urls = env.EDGE_PEERS.split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
     check("EDGE_PEERS", z.array(upstreamUrl).min(1, "list the peers' base URLs, comma-separated"), urls);
     peers = { kind: "static", urls };
   } else if (env.EDGE_PEERS_DIR) {
@@ -200,7 +235,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): EdgeConfig {
   if (autoRollback !== "on" && autoRollback !== "off") throw new EdgeConfigError("EDGE_AUTO_ROLLBACK", `must be 'on' or 'off', got '${autoRollback}'`);
   const window = int(env, "EDGE_PROBE_WINDOW", 3, 1, 100);
   const failureLimit = int(env, "EDGE_PROBE_FAILURE_LIMIT", 1, 0, 99);
-  if (failureLimit >= window) throw new EdgeConfigError("EDGE_PROBE_FAILURE_LIMIT", `must be below EDGE_PROBE_WINDOW (${window}), or no window could ever fail`);
+  if (failureLimit >= window)
+    throw new EdgeConfigError("EDGE_PROBE_FAILURE_LIMIT", `must be below EDGE_PROBE_WINDOW (${window}), or no window could ever fail`);
   const passive = env.EDGE_PASSIVE_ROLLBACK ?? "on";
   if (passive !== "on" && passive !== "off") throw new EdgeConfigError("EDGE_PASSIVE_ROLLBACK", `must be 'on' or 'off', got '${passive}'`);
   const dataPlane = loadDataPlane(env, routes, apps);
@@ -241,7 +277,11 @@ function loadDataPlane(env: NodeJS.ProcessEnv, routes: Route[], apps: Record<str
   if (kind === "node") return { kind };
   if (kind !== "haproxy") throw new EdgeConfigError("EDGE_DATA_PLANE", `must be 'node' or 'haproxy', got '${kind}'`);
   const bin = findHaproxy();
-  if (!bin) throw new EdgeConfigError("EDGE_DATA_PLANE", "is 'haproxy' but the haproxy binary is not installed; install Debian's package (apt-get install haproxy) or set EDGE_DATA_PLANE=node");
+  if (!bin)
+    throw new EdgeConfigError(
+      "EDGE_DATA_PLANE",
+      "is 'haproxy' but the haproxy binary is not installed; install Debian's package (apt-get install haproxy) or set EDGE_DATA_PLANE=node",
+    );
   const problem = haproxyRouteProblem(routes, apps);
   if (problem) throw new EdgeConfigError(problem.variable, problem.detail);
   const setpriv = findSetpriv();

@@ -69,7 +69,10 @@ export class Edge {
   private listening = false;
   private stopping?: Promise<void>;
 
-  constructor(readonly config: EdgeConfig, opts: EdgeOptions = {}) {
+  constructor(
+    readonly config: EdgeConfig,
+    opts: EdgeOptions = {},
+  ) {
     this.log = opts.log ?? ((m) => process.stderr.write(`[edge ${config.instanceId}] ${m}\n`));
     this.extensions = opts.extensions ?? [];
     for (const e of this.extensions) if (RESERVED_ADMIN_NAMES.has(e.name)) throw new Error(`edge extension name '${e.name}' is reserved; rename it`);
@@ -93,10 +96,11 @@ export class Edge {
       peers: this.peers,
       instanceId: config.instanceId,
       signer: this.signer,
-      verifyTransition: (prev, next) => verifyTransition(prev, next, (name, section) => {
-        const ext = this.extensions.find((e) => e.name === name);
-        return ext ? ext.verify?.(section) : "no extension of that name on this edge";
-      }),
+      verifyTransition: (prev, next) =>
+        verifyTransition(prev, next, (name, section) => {
+          const ext = this.extensions.find((e) => e.name === name);
+          return ext ? ext.verify?.(section) : "no extension of that name on this edge";
+        }),
       apps: Object.keys(config.apps),
       initial: config.initialActive,
       onApply: (next, prev) => this.applied(next, prev),
@@ -184,7 +188,9 @@ export class Edge {
     try {
       req.resume();
       if (res.headersSent || res.destroyed) return void res.destroy();
-      sendJson(res, status, { error: status >= 500 ? "internal error" : status === 400 && e instanceof URIError ? "malformed percent-encoding in the path" : (e as Error).message });
+      sendJson(res, status, {
+        error: status >= 500 ? "internal error" : status === 400 && e instanceof URIError ? "malformed percent-encoding in the path" : (e as Error).message,
+      });
     } catch {
       res.destroy();
     }
@@ -231,7 +237,8 @@ export class Edge {
       // Subscribed (and listed as an instance writers wait for) before it serves: no write can pass it unseen.
       await this.keyValue.bus.start(
         (n) => this.onChangeNotice(n),
-        () => void this.replicator.sync().catch((e) => this.log(`catching up after a Key Value reconnect failed: ${(e as Error).message}; the store poll retries`)),
+        () =>
+          void this.replicator.sync().catch((e) => this.log(`catching up after a Key Value reconnect failed: ${(e as Error).message}; the store poll retries`)),
       );
     }
     const ctx: EdgeContext = {
@@ -255,9 +262,13 @@ export class Edge {
     this.replicator.startSync(this.config.syncIntervalMs);
     this.monitor.start();
     if (this.peerKeySource === "derived" && this.config.peers.kind !== "none") {
-      this.log("EDGE_PEER_KEY is not set: peer pushes are signed with a key derived from the admin token, so any admin-token holder could sign one; set EDGE_PEER_KEY");
+      this.log(
+        "EDGE_PEER_KEY is not set: peer pushes are signed with a key derived from the admin token, so any admin-token holder could sign one; set EDGE_PEER_KEY",
+      );
     }
-    this.log(`listening on ${this.url}; state v${this.state.version} ${JSON.stringify(this.state.active)}; store ${this.config.store.kind}, peers ${this.config.peers.kind}`);
+    this.log(
+      `listening on ${this.url}; state v${this.state.version} ${JSON.stringify(this.state.active)}; store ${this.config.store.kind}, peers ${this.config.peers.kind}`,
+    );
   }
 
   /** A starting instance asks its peers too: one of them may hold a switch the store has not been read for yet. */
@@ -282,7 +293,15 @@ export class Edge {
    * failed its last analysis; durable before it takes effect; returns after every peer confirmed and this
    * instance's requests to the old slot drained (bounded by the drain timeout).
    */
-  async switchTo(s: { app: string; slot: Slot; force: boolean; reason: string; by: string; kind: "switch" | "auto-rollback"; onlyFrom?: Slot }): Promise<SwitchResult> {
+  async switchTo(s: {
+    app: string;
+    slot: Slot;
+    force: boolean;
+    reason: string;
+    by: string;
+    kind: "switch" | "auto-rollback";
+    onlyFrom?: Slot;
+  }): Promise<SwitchResult> {
     const from = this.state.active[s.app];
     if (from !== s.slot && !s.force) await this.assertSwitchable(s.app, s.slot);
     const r = await this.replicator.update((doc) => {
@@ -309,17 +328,27 @@ export class Edge {
   private async assertSwitchable(app: string, slot: Slot): Promise<void> {
     const verdict = this.state.verdicts[app]?.[slot];
     if (verdict?.phase === "Failed") {
-      throw new HttpError(409, `slot ${slot} of ${app} failed its last analysis (${verdict.reason}); traffic stays on ${this.state.active[app]}. Pass force: true to switch anyway`, { verdict });
+      throw new HttpError(
+        409,
+        `slot ${slot} of ${app} failed its last analysis (${verdict.reason}); traffic stays on ${this.state.active[app]}. Pass force: true to switch anyway`,
+        { verdict },
+      );
     }
     const m = await this.monitor.probeNow(app, slot);
     const status = m.value?.status ?? 0;
     if (status < 200 || status > 299) {
       const why = status === 0 ? `no answer (${m.value?.transportError})` : `HTTP ${status}`;
-      throw new HttpError(409, `slot ${slot} of ${app} is not healthy: GET ${this.config.apps[app].healthPath} gave ${why}; traffic stays on ${this.state.active[app]}. Pass force: true to switch anyway`);
+      throw new HttpError(
+        409,
+        `slot ${slot} of ${app} is not healthy: GET ${this.config.apps[app].healthPath} gave ${why}; traffic stays on ${this.state.active[app]}. Pass force: true to switch anyway`,
+      );
     }
     const a = this.monitor.analysis(app, slot);
     if (a.phase === "Failed") {
-      throw new HttpError(409, `slot ${slot} of ${app} failed the edge's health analysis (${a.reason}); traffic stays on ${this.state.active[app]}. Pass force: true to switch anyway`);
+      throw new HttpError(
+        409,
+        `slot ${slot} of ${app} failed the edge's health analysis (${a.reason}); traffic stays on ${this.state.active[app]}. Pass force: true to switch anyway`,
+      );
     }
   }
 
@@ -349,13 +378,28 @@ export class Edge {
       // One new version holding both events: applyVerdict already bumped the version, so the switch is applied as
       // of the base version. Otherwise the switch event carried version+2, which peers refuse (422: not an event of
       // the pushed version) and which then broke the next push too (the event counted as new twice).
-      return applySwitch({ ...failed, version: doc.version }, { app, slot: to, by, reason: `automatic rollback: ${from} failed ${source === "requests" ? "on real traffic" : "its health analysis"} (${reason})`, kind: "auto-rollback" });
+      return applySwitch(
+        { ...failed, version: doc.version },
+        {
+          app,
+          slot: to,
+          by,
+          reason: `automatic rollback: ${from} failed ${source === "requests" ? "on real traffic" : "its health analysis"} (${reason})`,
+          kind: "auto-rollback",
+        },
+      );
     });
     if (r.changed) this.log(`auto-rollback ${app}: ${from} → ${to} (v${r.state.version}, ${seen}): ${reason}`);
   }
 
   /** Records an analysis verdict on a slot (e.g. a promotion's pre- or post-switch analysis). */
-  async recordVerdict(v: { app: string; slot: Slot; phase: Verdict["phase"]; reason: string; by: string }): Promise<{ version: number; verdict: Verdict; synced: boolean }> {
+  async recordVerdict(v: {
+    app: string;
+    slot: Slot;
+    phase: Verdict["phase"];
+    reason: string;
+    by: string;
+  }): Promise<{ version: number; verdict: Verdict; synced: boolean }> {
     const r = await this.replicator.update((doc) => applyVerdict(doc, { ...v, by: `${v.by}@${this.config.instanceId}` }));
     return { version: r.state.version, verdict: r.state.verdicts[v.app]![v.slot]!, synced: !r.peers || r.peers.failed.length === 0 };
   }
@@ -394,7 +438,14 @@ export class Edge {
       answer = { error: e.message, ...e.extra };
     }
     const text = JSON.stringify(answer);
-    res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store", "content-length": Buffer.byteLength(text), ...this.signer.headers(text) }).end(text);
+    res
+      .writeHead(status, {
+        "content-type": "application/json",
+        "cache-control": "no-store",
+        "content-length": Buffer.byteLength(text),
+        ...this.signer.headers(text),
+      })
+      .end(text);
   }
 
   /**
@@ -413,7 +464,10 @@ export class Edge {
       if (e instanceof Error && /^peer state: /.test(e.message)) throw new HttpError(400, e.message);
       throw e;
     }
-    if (!r.included) throw new HttpError(409, `this instance holds v${r.state.version}, which does not include the pushed document; reconcile and push again`, { state: r.state });
+    if (!r.included)
+      throw new HttpError(409, `this instance holds v${r.state.version}, which does not include the pushed document; reconcile and push again`, {
+        state: r.state,
+      });
     return { instance: this.config.instanceId, version: r.state.version, drained: await this.drainMoved(prev, r.state) };
   }
 
@@ -449,13 +503,33 @@ export class Edge {
             SLOTS.map((slot) => {
               const a = this.monitor.analysis(app, slot);
               const last = this.monitor.last(app, slot);
-              return [slot, { url: u[slot], health: a.phase, healthReason: a.reason, lastStatus: last?.value?.status, lastLatencyMs: last?.value?.latencyMs?.max, inFlight: this.dataPlane.inFlight(app, slot), verdict: s.verdicts[app]?.[slot] }];
+              return [
+                slot,
+                {
+                  url: u[slot],
+                  health: a.phase,
+                  healthReason: a.reason,
+                  lastStatus: last?.value?.status,
+                  lastLatencyMs: last?.value?.latencyMs?.max,
+                  inFlight: this.dataPlane.inFlight(app, slot),
+                  verdict: s.verdicts[app]?.[slot],
+                },
+              ];
             }),
           ),
         },
       ]),
     );
-    return { instance: this.config.instanceId, version: s.version, updatedAt: s.updatedAt, by: s.by, active: s.active, apps, store: this.config.store.kind, peers: this.config.peers.kind };
+    return {
+      instance: this.config.instanceId,
+      version: s.version,
+      updatedAt: s.updatedAt,
+      by: s.by,
+      active: s.active,
+      apps,
+      store: this.config.store.kind,
+      peers: this.config.peers.kind,
+    };
   }
 
   /** `GET /__edge/metrics?format=json`. */
@@ -466,14 +540,23 @@ export class Edge {
   /** `GET /__edge/metrics` (Prometheus text). */
   metricsText(): string {
     const extra = ["# HELP edge_active_slot 1 for the slot that receives an app's traffic.", "# TYPE edge_active_slot gauge"];
-    for (const [app, slot] of Object.entries(this.state.active)) for (const s of SLOTS) extra.push(`edge_active_slot{app="${esc(app)}",slot="${s}"} ${s === slot ? 1 : 0}`);
+    for (const [app, slot] of Object.entries(this.state.active))
+      for (const s of SLOTS) extra.push(`edge_active_slot{app="${esc(app)}",slot="${s}"} ${s === slot ? 1 : 0}`);
     extra.push("# HELP edge_switches_total Switches applied on this instance since it started, by kind.", "# TYPE edge_switches_total counter");
     for (const [k, n] of this.switchCounts) {
       const [app, kind] = k.split("\u0000");
       extra.push(`edge_switches_total{app="${esc(app)}",kind="${kind}"} ${n}`);
     }
-    extra.push("# HELP edge_state_version Version of the shared state this instance holds.", "# TYPE edge_state_version gauge", `edge_state_version ${this.state.version}`);
-    extra.push("# HELP edge_in_flight_requests Requests being proxied now.", "# TYPE edge_in_flight_requests gauge", `edge_in_flight_requests ${this.dataPlane.inFlightTotal()}`);
+    extra.push(
+      "# HELP edge_state_version Version of the shared state this instance holds.",
+      "# TYPE edge_state_version gauge",
+      `edge_state_version ${this.state.version}`,
+    );
+    extra.push(
+      "# HELP edge_in_flight_requests Requests being proxied now.",
+      "# TYPE edge_in_flight_requests gauge",
+      `edge_in_flight_requests ${this.dataPlane.inFlightTotal()}`,
+    );
     return this.metrics.prometheus(extra);
   }
 
@@ -511,7 +594,7 @@ export class Edge {
 function ignore(): void {}
 
 /** The path of a request URL for a log line: no query (it may hold tokens), printable, bounded. */
-export function safePath(url: string | undefined): string {
+function safePath(url: string | undefined): string {
   const path = (url ?? "").split("?")[0]!;
   return path.replace(/[^\x21-\x7e]/g, "?").slice(0, 200);
 }

@@ -73,7 +73,13 @@ export class Proxy {
           headersTimeout: o.upstreamTimeoutMs,
           bodyTimeout: o.upstreamTimeoutMs,
         });
-        return { host: url.host, basePath: url.pathname === "/" ? "" : url.pathname.replace(/\/$/, ""), pool, inflight: o.inflight.counter(app, slot), track: o.outliers.track(app, slot) };
+        return {
+          host: url.host,
+          basePath: url.pathname === "/" ? "" : url.pathname.replace(/\/$/, ""),
+          pool,
+          inflight: o.inflight.counter(app, slot),
+          track: o.outliers.track(app, slot),
+        };
       };
       this.upstreams.set(app, { blue: make("blue"), green: make("green") });
     }
@@ -150,10 +156,14 @@ export class Proxy {
     if (connection !== undefined) dropConnectionTokens(fwd, connection);
     const ip = req.socket.remoteAddress ?? "";
     fwd.push(
-      "host", "", // set per attempt (index HOST_VALUE_FROM_END from the end)
-      "x-forwarded-for", xff !== undefined ? `${xff}, ${ip}` : ip,
-      "x-forwarded-host", xfh ?? host ?? "",
-      "x-forwarded-proto", xfp ?? ("encrypted" in req.socket ? "https" : "http"),
+      "host",
+      "", // set per attempt (index HOST_VALUE_FROM_END from the end)
+      "x-forwarded-for",
+      xff !== undefined ? `${xff}, ${ip}` : ip,
+      "x-forwarded-host",
+      xfh ?? host ?? "",
+      "x-forwarded-proto",
+      xfp ?? ("encrypted" in req.socket ? "https" : "http"),
     );
     const hasBody = contentLength !== undefined ? contentLength !== "0" : chunked;
     const method = req.method ?? "GET";
@@ -232,7 +242,10 @@ class Exchange implements Dispatcher.DispatchHandlers {
     this.abort = undefined;
     this.headers[this.headers.length - HOST_VALUE_FROM_END] = this.up.host;
     // (undici takes any async iterable as a body; its types list only streams.)
-    const body = this.attempt === 0 && this.hasBody ? (requestBody(this, this.req, this.proxy.o.upstreamTimeoutMs) as unknown as Dispatcher.DispatchOptions["body"]) : null;
+    const body =
+      this.attempt === 0 && this.hasBody
+        ? (requestBody(this, this.req, this.proxy.o.upstreamTimeoutMs) as unknown as Dispatcher.DispatchOptions["body"])
+        : null;
     this.up.pool.dispatch({ path: this.path, method: this.method as Dispatcher.HttpMethod, headers: this.headers, body }, this);
   }
 
@@ -311,7 +324,8 @@ class Exchange implements Dispatcher.DispatchHandlers {
       this.relayed = undefined;
       this.attemptDone = true;
       this.abort?.(new Error("upstream sent invalid headers"));
-      if (!this.res.headersSent) this.res.writeHead(502, { "content-type": "text/plain", "x-edge": "bad-upstream-headers" }).end("upstream sent invalid headers\n");
+      if (!this.res.headersSent)
+        this.res.writeHead(502, { "content-type": "text/plain", "x-edge": "bad-upstream-headers" }).end("upstream sent invalid headers\n");
       return false;
     }
     return true;
@@ -351,7 +365,9 @@ class Exchange implements Dispatcher.DispatchHandlers {
     // The client stopped sending the body it announced: its fault, not the slot's.
     if (this.stalled) {
       if (this.res.headersSent) return void this.res.destroy();
-      return void this.res.writeHead(408, { "content-type": "text/plain", "x-edge": "request-body-timeout", connection: "close" }).end("request body timed out\n");
+      return void this.res
+        .writeHead(408, { "content-type": "text/plain", "x-edge": "request-body-timeout", connection: "close" })
+        .end("request body timed out\n");
     }
     // A request undici refuses to send (a method or path it cannot write): the client's fault, not the slot's.
     if (code === "UND_ERR_INVALID_ARG" || code === "UND_ERR_NOT_SUPPORTED") {
@@ -381,7 +397,11 @@ class Exchange implements Dispatcher.DispatchHandlers {
     }
     this.relayed = undefined;
     if (this.res.headersSent || this.res.destroyed) return void this.res.destroy();
-    this.res.writeHead(timeout ? 504 : 502, { "content-type": "text/plain", "x-edge": timeout ? "upstream-timeout" : "upstream-error", "x-edge-slot": this.slot });
+    this.res.writeHead(timeout ? 504 : 502, {
+      "content-type": "text/plain",
+      "x-edge": timeout ? "upstream-timeout" : "upstream-error",
+      "x-edge-slot": this.slot,
+    });
     this.res.end(`${timeout ? "upstream timed out" : "upstream unavailable"}\n`);
   }
 

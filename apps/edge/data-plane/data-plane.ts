@@ -2,7 +2,7 @@ import type * as http from "node:http";
 import type { Slot } from "../config";
 
 /** Which data plane carries an edge's proxied traffic (`EDGE_DATA_PLANE`). */
-export type DataPlaneKind = "node" | "haproxy";
+type DataPlaneKind = "node" | "haproxy";
 
 /** What the edge's control plane tells a data plane when it starts. */
 export interface DataPlaneStart {

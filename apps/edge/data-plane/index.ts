@@ -7,7 +7,7 @@ import { HaproxyDataPlane } from "./haproxy-data-plane";
 import { parseRequestLine } from "./haproxy-request-log";
 import { NodeDataPlane } from "./node-data-plane";
 
-export type { DataPlane, DataPlaneKind, DataPlaneStart, FailingReport } from "./data-plane";
+export type { DataPlane } from "./data-plane";
 
 /** What the edge gives the data plane it builds. */
 export interface DataPlaneDeps {
