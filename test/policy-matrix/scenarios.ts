@@ -144,14 +144,14 @@ const BASELINE_READERS = [
 
 /** Replaces the `.get` of AlphaStack's services (stacks/alphastack.ts) by managed registrations of the same names. */
 function getToManaged(current: string): string {
-  const from = "(id) => new Service(`alphastack-${id}`, {} as never, { id, protect: true }),";
+  const from = "(id) => new Service(`alphastack-${id}`, {} as never, { id, protect: true })";
   if (!current.includes(from))
     throw new Error(
       "stacks/alphastack.ts no longer registers AlphaStack with `new Service(`alphastack-${id}`, {} as never, { id, protect: true })`: update the get-reference-now-managed scenario",
     );
   return current.replace(
     from,
-    '(id, i) => new Service(`alphastack-${id}`, { name: `alphastack-ref-${i}`, ownerId: config.render.ownerId, type: "background_worker", image: "docker.io/alphaplatform/ref:1.0.0" }, { protect: true }),',
+    '(id, i) => new Service(`alphastack-${id}`, { name: `alphastack-ref-${i}`, ownerId: config.render.ownerId, type: "background_worker", image: "docker.io/alphaplatform/ref:1.0.0" }, { protect: true })',
   );
 }
 
