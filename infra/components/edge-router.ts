@@ -132,6 +132,7 @@ export class EdgeRouter extends pulumi.ComponentResource {
           EDGE_ADMIN_TOKEN: this.adminToken.result,
           // Secret: on Render the internal string carries no password, but under the simulator it is a loopback URL.
           EDGE_KEY_VALUE_URL: this.state.connectionInfo.apply((c) => c.internalConnectionString),
+          EDGE_DATA_PLANE: pulumi.secret(edge.dataPlane),
           // Static sites the edge does not route still send their web vitals to it; beacons for any other name are refused.
           ...(routing.vitalsOnly.length ? { EDGE_VITALS_APPS: pulumi.secret(routing.vitalsOnly.join(",")) } : {}),
           // The shutdown delays above are derived from these two; setting them here keeps the edge and Render in step.

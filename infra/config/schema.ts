@@ -232,6 +232,12 @@ const StackConfigBaseSchema = z
          * persistence: a restart would lose every switch, so the pack refuses it in production.
          */
         statePlan: z.enum(KEY_VALUE_PLANS).default("starter"),
+        /**
+         * What carries the proxied traffic (`EDGE_DATA_PLANE`): the edge's own Node proxy (`node`, default), or HAProxy
+         * driven by the edge's control plane (`haproxy`: about half the CPU per request of Node here; the edge's image
+         * must hold `haproxy`). docs/decisions/edge-data-plane.md.
+         */
+        dataPlane: z.enum(["node", "haproxy"]).default("node"),
       })
       .strict(),
     /**
