@@ -23,7 +23,6 @@
  * Output: one line per run, then a last line of JSON
  * `{runs, converged, duplicates, orphans, msReference, msFaultyMedian, injected}`.
  */
-import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -110,6 +109,7 @@ export interface Workspace {
   services: any[];
   envGroups: any[];
   postgres: any[];
+  keyValues: any[];
   domains: Array<{ serviceId: string; domain: any }>;
   envVars: Record<string, Array<{ key: string; value: string }>>;
   secretFiles: Record<string, Array<{ name: string; content: string }>>;
@@ -124,7 +124,8 @@ export async function readWorkspace(api: Api, owner = STAGING_OWNER): Promise<Wo
   const envGroups = [];
   for (const g of groupMetas) envGroups.push((await api("GET", `/env-groups/${(g.envGroup ?? g).id}`)).body);
   const postgres = await listAll(api, `/postgres?ownerId=${owner}`, "postgres");
-  const ws: Workspace = { services, envGroups, postgres, domains: [], envVars: {}, secretFiles: {}, deploys: {}, connectionInfo: {} };
+  const keyValues = await listAll(api, `/key-value?ownerId=${owner}`, "keyValue");
+  const ws: Workspace = { services, envGroups, postgres, keyValues, domains: [], envVars: {}, secretFiles: {}, deploys: {}, connectionInfo: {} };
   for (const s of services) {
     for (const d of await listAll(api, `/services/${s.id}/custom-domains`, "customDomain")) ws.domains.push({ serviceId: s.id, domain: d });
     ws.envVars[s.id] = await listAll(api, `/services/${s.id}/env-vars`, "envVar");
@@ -132,6 +133,7 @@ export async function readWorkspace(api: Api, owner = STAGING_OWNER): Promise<Wo
     ws.deploys[s.id] = (await api<any[]>("GET", `/services/${s.id}/deploys?limit=100`)).body.map((d) => d.deploy);
   }
   for (const p of postgres) ws.connectionInfo[p.id] = (await api("GET", `/postgres/${p.id}/connection-info`)).body ?? {};
+  for (const k of keyValues) ws.connectionInfo[k.id] = (await api("GET", `/key-value/${k.id}/connection-info`)).body ?? {};
   return ws;
 }
 
@@ -176,6 +178,12 @@ export function normalise(ws: Workspace, secrets: Record<string, string>): Recor
     for (const [k, v] of Object.entries(info)) if (typeof v === "string" && v.length >= 6) tokens.push([v, `<pg:${p.name}:${k}>`]);
     tokens.push([p.id, `<dpg:${p.name}>`]);
     if (p.databaseName) tokens.push([p.databaseName, `<pgdb:${p.name}>`]);
+  }
+  // Each instance's own server (the simulator's redis-server listens on its own loopback port): its connection
+  // strings differ between any two workspaces, so compare which instance a value names, not its address.
+  for (const k of ws.keyValues) {
+    for (const [key, v] of Object.entries(ws.connectionInfo[k.id] ?? {})) if (typeof v === "string" && v.length >= 6) tokens.push([v, `<kv:${k.name}:${key}>`]);
+    tokens.push([k.id, `<red:${k.name}>`]);
   }
   // Longest first, so a connection string is replaced before the password inside it.
   tokens.sort((a, b) => b[0].length - a[0].length);
@@ -230,6 +238,7 @@ export function normalise(ws: Workspace, secrets: Record<string, string>): Recor
       links: (serviceLinks ?? []).map((l: { id: string }) => nameOfService.get(l.id) ?? sub(l.id)).sort(),
     })),
     postgres: byName(ws.postgres, (p) => p.name).map(walk),
+    keyValues: byName(ws.keyValues, (k) => k.name).map(walk),
   };
 }
 
@@ -267,6 +276,10 @@ export function duplicatesOf(ws: Workspace): string[] {
     ws.postgres.map((p) => p.name),
   );
   count(
+    "key value",
+    ws.keyValues.map((k) => k.name),
+  );
+  count(
     "custom domain",
     ws.domains.map((d) => d.domain.name),
   );
@@ -290,6 +303,7 @@ export function orphansOf(ws: Workspace, ids: Set<string>): string[] {
     for (const l of g.serviceLinks ?? []) if (!ids.has(`${g.id}/${l.id}`)) out.push(`link ${g.name} → ${l.name ?? l.id}`);
   }
   for (const p of ws.postgres) if (!ids.has(p.id)) out.push(`postgres ${p.name} (${p.id})`);
+  for (const k of ws.keyValues) if (!ids.has(k.id)) out.push(`key value ${k.name} (${k.id})`);
   for (const { domain } of ws.domains) if (!ids.has(domain.id)) out.push(`custom domain ${domain.name} (${domain.id})`);
   return out;
 }
@@ -301,16 +315,13 @@ async function sweep(api: Api, owner = STAGING_OWNER): Promise<string[]> {
     ...ws.services.map((s) => `service ${s.name}`),
     ...ws.envGroups.map((g) => `env group ${g.name}`),
     ...ws.postgres.map((p) => `postgres ${p.name}`),
+    ...ws.keyValues.map((k) => `key value ${k.name}`),
   ];
   for (const s of ws.services) await api("DELETE", `/services/${s.id}`);
   for (const g of ws.envGroups) await api("DELETE", `/env-groups/${g.id}`);
   for (const p of ws.postgres) await api("DELETE", `/postgres/${p.id}`);
+  for (const k of ws.keyValues) await api("DELETE", `/key-value/${k.id}`);
   return left;
-}
-
-/** Where the program's edge instances announce themselves on the embedded Render (stacks/platform.ts). */
-function edgePeersDir(apiUrl: string, stack = STACK): string {
-  return path.join(os.tmpdir(), `stackguard-edge-peers-${createHash("sha256").update(apiUrl).digest("hex").slice(0, 12)}-${stack}`);
 }
 
 function median(xs: number[]): number {
@@ -390,13 +401,11 @@ export async function runFaultTrials(opts: FaultTrialOptions): Promise<{ summary
       );
     project.dispose();
     const left = await sweep(api);
-    fs.rmSync(edgePeersDir(sim.apiUrl), { recursive: true, force: true });
     return left;
   };
 
   try {
     await faults(undefined);
-    fs.rmSync(edgePeersDir(sim.apiUrl), { recursive: true, force: true });
     log(`faults: reference up (no faults)…`);
     const ref = await oneUp();
     if (ref.r.code !== 0) throw new Error(`the reference up failed (exit ${ref.r.code}): ${(ref.r.stderr + ref.r.stdout).slice(-2000)}`);
@@ -485,7 +494,6 @@ export async function runFaultTrials(opts: FaultTrialOptions): Promise<{ summary
     await faults(undefined).catch(() => undefined);
     await sim.stop();
     fs.rmSync(stateDir, { recursive: true, force: true });
-    fs.rmSync(edgePeersDir(sim.apiUrl), { recursive: true, force: true });
   }
 }
 
