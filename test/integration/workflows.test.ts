@@ -336,8 +336,9 @@ describe("promote.yml end to end, then rollback.yml on the deployed stack (real 
   it("the promoted stack has its default flags and alert rules (no EDGE_ADMIN_TOKEN), and drift.yml finds no drift", async () => {
     // Issue 12 §1: the promote workflow manages them with no extra step; the drift check refreshes them with no env var.
     const urns = await pulumi(["stack", "--show-urns", "--stack", "staging"]);
-    expect(urns.stdout.match(/::pulumi-nodejs:dynamic\/stackguard:FeatureFlag::/g)?.length).toBe(2);
-    expect(urns.stdout.match(/::pulumi-nodejs:dynamic\/stackguard:AlertRule::/g)?.length).toBe(31);
+    // Under their component, stackguard:components:FlagsAndRules$<type>.
+    expect(urns.stdout.match(/[:$]pulumi-nodejs:dynamic\/stackguard:FeatureFlag::/g)?.length).toBe(2);
+    expect(urns.stdout.match(/[:$]pulumi-nodejs:dynamic\/stackguard:AlertRule::/g)?.length).toBe(31);
     const drift = await runJob({ workflow: "drift.yml", job: "drift", cwd: co, matrix: { stack: "staging" }, ...env, stepTimeoutMs: 900_000 });
     expect({ code: drift.steps.find((st) => st.id === "preview")?.outputs.code, failed: explain(drift) }).toEqual({ code: "0", failed: "" });
     expect(drift.steps.find((st) => st.id === "summary")!.stdout).toMatch(/drifted=false, errored=false/);
