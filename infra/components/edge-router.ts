@@ -130,7 +130,7 @@ export class EdgeRouter extends pulumi.ComponentResource {
           EDGE_APPS: pulumi.secret(pulumi.output(routing.apps).apply((a) => JSON.stringify(a))),
           EDGE_ROUTES: pulumi.secret(JSON.stringify(routing.routes)),
           EDGE_ADMIN_TOKEN: this.adminToken.result,
-          // Secret: on Render the internal string carries no password, but under the simulator it is a loopback URL.
+          // A secret output of the Key Value: kept out of plaintext state and logs like every connection string.
           EDGE_KEY_VALUE_URL: this.state.connectionInfo.apply((c) => c.internalConnectionString),
           EDGE_DATA_PLANE: pulumi.secret(edge.dataPlane),
           // Static sites the edge does not route still send their web vitals to it; beacons for any other name are refused.
